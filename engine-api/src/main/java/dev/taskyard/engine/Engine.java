@@ -1,0 +1,60 @@
+package dev.taskyard.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.taskyard.engine.schema.JsonSchema;
+
+/**
+ * Runs tasks in sandboxes. One engine serves a whole worker: every method except {@link #dispose()} is
+ * thread-safe and may be called for many tasks at once.
+ *
+ * <p>Life-cycle of one task: {@link #newSandboxBuilder} → {@link SandboxBuilder#startSandbox()} (or
+ * {@link SandboxBuilder#discard()}) → {@link Sandbox#waitForResult()} (or {@link Sandbox#abort()}) →
+ * {@link ResultSet#dispose()}. Each step transfers or releases everything the previous object held.
+ */
+public interface Engine
+{
+    /**
+     * The JSON Schema of the engine's part of the task payload. It must describe an object, because the worker
+     * merges it with the plugins' schemas; keys claimed by two components are a start-up error.
+     */
+    JsonSchema payloadSchema();
+
+    /** What the engine can do; the same value on every call. */
+    Capabilities capabilities();
+
+    /**
+     * Starts preparing a sandbox for one task: parse the payload, start slow work (image pulls) and return before
+     * it finishes.
+     *
+     * @throws MalformedPayloadException the payload is valid by schema but cannot be used
+     * @throws MaxConcurrencyExceededException {@link Capabilities#maxConcurrency()} sandboxes are already live
+     * @throws InternalErrorException the engine could not prepare a sandbox
+     */
+    SandboxBuilder newSandboxBuilder(SandboxOptions options)
+            throws EngineException;
+
+    /** The schema of the options {@link #newVolume(JsonNode)} accepts; {@code {}} must always be valid. */
+    default JsonSchema volumeSchema()
+    {
+        return JsonSchema.emptyObject();
+    }
+
+    /**
+     * Creates an empty volume that can be attached to sandboxes of this engine and outlives them. The caller owns
+     * it and must {@linkplain Volume#dispose() dispose} it after every sandbox using it is resolved.
+     *
+     * @throws FeatureNotSupportedException unless {@link Feature#VOLUMES} is supported (the default)
+     */
+    default Volume newVolume(JsonNode options)
+            throws EngineException
+    {
+        throw new FeatureNotSupportedException("this engine does not support volumes");
+    }
+
+    /**
+     * Releases everything the engine holds. Called after every builder, sandbox, result set and volume it made is
+     * disposed; afterwards the {@link ResourceTracker} of its context is empty. Idempotent; not thread-safe.
+     */
+    void dispose()
+            throws EngineException;
+}

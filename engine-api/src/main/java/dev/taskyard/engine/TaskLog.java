@@ -1,0 +1,365 @@
+package dev.taskyard.engine;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The live log of one task: append-only bytes that any number of readers may follow from any offset while they
+ * are written. Thread-safe.
+ *
+ * <ul>
+ * <li>Bounded in memory: beyond {@code memoryLimit} bytes the content moves to a file in the spill folder.</li>
+ * <li>Capped: bytes written beyond {@code cap} are dropped and counted; {@link #close()} then appends a visible
+ *     notice naming the number of bytes dropped.</li>
+ * <li>Readers from {@link #newReader(long)} block until more bytes arrive and see end-of-stream only after
+ *     {@link #close()}.</li>
+ * </ul>
+ * The owner (the worker) closes the log when the task ends and {@linkplain #dispose() disposes} it when nobody
+ * needs it any more.
+ */
+public final class TaskLog
+{
+    /** Bytes kept in memory before spilling to a file, unless configured otherwise. */
+    public static final int DEFAULT_MEMORY_LIMIT = 256 * 1024;
+
+    private final Path spillFolder;
+    private final int memoryLimit;
+    private final long cap;
+
+    // guarded by this
+    private byte[] memory = new byte[256];
+    private FileChannel file;
+    private Path filePath;
+    private long size;
+    private long dropped;
+    private boolean closed;
+    private boolean disposed;
+
+    /**
+     * @param spillFolder where the spill file goes once the log outgrows {@code memoryLimit}
+     * @param memoryLimit at most this many bytes are held in memory
+     * @param cap bytes beyond this many are dropped; {@link Long#MAX_VALUE} for no cap
+     */
+    public TaskLog(Path spillFolder, int memoryLimit, long cap)
+    {
+        this.spillFolder = requireNonNull(spillFolder, "spillFolder is null");
+        if (memoryLimit < 1 || cap < 0) {
+            throw new IllegalArgumentException("memoryLimit must be positive and cap non-negative");
+        }
+        this.memoryLimit = memoryLimit;
+        this.cap = cap;
+    }
+
+    /** Appends bytes. Throws {@link IllegalStateException} after {@link #close()}. */
+    public void write(byte[] bytes, int offset, int length)
+    {
+        requireNonNull(bytes, "bytes is null");
+        if (offset < 0 || length < 0 || offset + length > bytes.length) {
+            throw new IndexOutOfBoundsException();
+        }
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("task log is closed");
+            }
+            long room = cap - size;
+            int kept = (int) Math.min(length, Math.max(0, room));
+            dropped += length - kept;
+            append(bytes, offset, kept);
+            notifyAll();
+        }
+    }
+
+    /** Appends the UTF-8 bytes of {@code text}. */
+    public void write(String text)
+    {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        write(bytes, 0, bytes.length);
+    }
+
+    /** Appends {@code line} and a newline. */
+    public void writeLine(String line)
+    {
+        write(line + "\n");
+    }
+
+    /** A stream that appends to this log; closing it does not close the log. */
+    public OutputStream outputStream()
+    {
+        return new OutputStream()
+        {
+            @Override
+            public void write(int b)
+            {
+                TaskLog.this.write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len)
+            {
+                TaskLog.this.write(b, off, len);
+            }
+        };
+    }
+
+    /** A reader from the first byte. */
+    public InputStream newReader()
+    {
+        return newReader(0);
+    }
+
+    /** A reader that starts at byte {@code offset}, blocks for new bytes and ends after {@link #close()}. */
+    public InputStream newReader(long offset)
+    {
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset is negative");
+        }
+        return new Reader(offset);
+    }
+
+    /** Bytes stored so far (dropped bytes excluded, truncation notice included). */
+    public synchronized long size()
+    {
+        return size;
+    }
+
+    /** Bytes dropped because of the cap. */
+    public synchronized long droppedBytes()
+    {
+        return dropped;
+    }
+
+    public synchronized boolean isClosed()
+    {
+        return closed;
+    }
+
+    /** Whether the content has moved to a file. */
+    public synchronized boolean isSpilled()
+    {
+        return file != null;
+    }
+
+    /** The whole content written so far, decoded as UTF-8. */
+    public String contentAsString()
+    {
+        long end = size();
+        byte[] out = new byte[Math.toIntExact(end)];
+        int done = 0;
+        while (done < out.length) {
+            int n = readAt(done, out, done, out.length - done);
+            if (n <= 0) {
+                break;
+            }
+            done += n;
+        }
+        return new String(out, 0, done, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Ends the log: later writes fail, readers reach end-of-stream. If bytes were dropped, a line
+     * {@code [taskyard] log truncated: N bytes dropped beyond the cap of C bytes} is appended first. Idempotent.
+     */
+    public synchronized void close()
+    {
+        if (closed) {
+            return;
+        }
+        if (dropped > 0) {
+            byte[] notice = ("\n[taskyard] log truncated: " + dropped + " bytes dropped beyond the cap of " + cap + " bytes\n")
+                    .getBytes(StandardCharsets.UTF_8);
+            append(notice, 0, notice.length);
+        }
+        closed = true;
+        notifyAll();
+    }
+
+    /** Closes the log and deletes its spill file; open readers fail afterwards. Idempotent. */
+    public void dispose()
+    {
+        FileChannel toClose;
+        Path toDelete;
+        synchronized (this) {
+            close();
+            disposed = true;
+            memory = new byte[0];
+            toClose = file;
+            toDelete = filePath;
+            file = null;
+            notifyAll();
+        }
+        try {
+            if (toClose != null) {
+                toClose.close();
+                Files.deleteIfExists(toDelete);
+            }
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("cannot delete task log spill file " + toDelete, e);
+        }
+    }
+
+    // called with the monitor held
+    private void append(byte[] bytes, int offset, int length)
+    {
+        if (length == 0) {
+            return;
+        }
+        if (file == null && size + length > memoryLimit) {
+            spill();
+        }
+        if (file != null) {
+            try {
+                ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
+                long position = size;
+                while (buffer.hasRemaining()) {
+                    position += file.write(buffer, position);
+                }
+            }
+            catch (IOException e) {
+                throw new UncheckedIOException("cannot write task log spill file " + filePath, e);
+            }
+        }
+        else {
+            if (size + length > memory.length) {
+                memory = Arrays.copyOf(memory, (int) Math.min(memoryLimit, Math.max(memory.length * 2L, size + length)));
+            }
+            System.arraycopy(bytes, offset, memory, (int) size, length);
+        }
+        size += length;
+    }
+
+    private void spill()
+    {
+        try {
+            Files.createDirectories(spillFolder);
+            filePath = Files.createTempFile(spillFolder, "task-log-", ".log");
+            file = FileChannel.open(filePath, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ByteBuffer buffer = ByteBuffer.wrap(memory, 0, (int) size);
+            long position = 0;
+            while (buffer.hasRemaining()) {
+                position += file.write(buffer, position);
+            }
+            memory = null;
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("cannot spill task log to " + spillFolder, e);
+        }
+    }
+
+    /** Reads up to {@code length} bytes at {@code position} without blocking; -1 at the current end. */
+    private int readAt(long position, byte[] target, int offset, int length)
+    {
+        FileChannel channel;
+        synchronized (this) {
+            if (disposed) {
+                throw new IllegalStateException("task log is disposed");
+            }
+            if (position >= size) {
+                return -1;
+            }
+            int n = (int) Math.min(length, size - position);
+            if (file == null) {
+                System.arraycopy(memory, (int) position, target, offset, n);
+                return n;
+            }
+            channel = file;
+            length = n;
+        }
+        try {
+            return channel.read(ByteBuffer.wrap(target, offset, length), position);
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("cannot read task log spill file", e);
+        }
+    }
+
+    private synchronized boolean awaitMore(long position)
+            throws InterruptedException
+    {
+        while (position >= size && !closed && !disposed) {
+            wait();
+        }
+        return position < size;
+    }
+
+    private final class Reader
+            extends InputStream
+    {
+        private long position;
+        private volatile boolean readerClosed;
+
+        Reader(long position)
+        {
+            this.position = position;
+        }
+
+        @Override
+        public int read()
+                throws IOException
+        {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public synchronized int read(byte[] b, int off, int len)
+                throws IOException
+        {
+            if (len == 0) {
+                return 0;
+            }
+            while (true) {
+                if (readerClosed) {
+                    throw new IOException("reader is closed");
+                }
+                int n;
+                try {
+                    n = readAt(position, b, off, len);
+                }
+                catch (IllegalStateException | UncheckedIOException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+                if (n > 0) {
+                    position += n;
+                    return n;
+                }
+                try {
+                    if (!awaitMore(position)) {
+                        return -1;
+                    }
+                }
+                catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while following the task log");
+                }
+            }
+        }
+
+        @Override
+        public int available()
+        {
+            synchronized (TaskLog.this) {
+                return (int) Math.min(Integer.MAX_VALUE, Math.max(0, size - position));
+            }
+        }
+
+        @Override
+        public void close()
+        {
+            readerClosed = true;
+        }
+    }
+}
