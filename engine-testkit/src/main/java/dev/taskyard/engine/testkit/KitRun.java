@@ -1,0 +1,148 @@
+package dev.taskyard.engine.testkit;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskyard.engine.Engine;
+import dev.taskyard.engine.EngineException;
+import dev.taskyard.engine.ResultSet;
+import dev.taskyard.engine.Sandbox;
+import dev.taskyard.engine.SandboxAbortedException;
+import dev.taskyard.engine.SandboxBuilder;
+import dev.taskyard.engine.SandboxOptions;
+import dev.taskyard.engine.SandboxTerminatedException;
+import dev.taskyard.engine.TaskContext;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One task run driven by the kit: a task context, its builder, its sandbox and its result set. {@link #dispose()}
+ * applies the cleanup contract (discard an unstarted builder; abort a sandbox, falling back to
+ * {@code waitForResult} when it already terminated; dispose the result set), failing on any violation.
+ *
+ * <p>Methods are thread-safe where the underlying objects are; the kit drives each run from the test thread
+ * except where a case is about concurrency.
+ */
+public final class KitRun
+{
+    private final TaskContext context;
+    private final SandboxBuilder builder;
+    private final AtomicReference<Sandbox> sandbox = new AtomicReference<>();
+    private final AtomicReference<ResultSet> resultSet = new AtomicReference<>();
+    private volatile boolean disposed;
+
+    KitRun(Engine engine, ObjectNode payload, TaskContext context)
+            throws EngineException
+    {
+        this.context = requireNonNull(context, "context is null");
+        this.builder = engine.newSandboxBuilder(new SandboxOptions(payload, context));
+    }
+
+    public TaskContext context()
+    {
+        return context;
+    }
+
+    public SandboxBuilder builder()
+    {
+        return builder;
+    }
+
+    /** Starts the sandbox and remembers it. */
+    public Sandbox start()
+            throws EngineException
+    {
+        Sandbox started = builder.startSandbox();
+        sandbox.set(started);
+        return started;
+    }
+
+    /** The started sandbox; fails if {@link #start()} has not succeeded. */
+    public Sandbox sandbox()
+    {
+        Sandbox current = sandbox.get();
+        if (current == null) {
+            throw new IllegalStateException("the sandbox was not started");
+        }
+        return current;
+    }
+
+    /** Waits for the result, remembers it for disposal, and closes the log (the task has ended). */
+    public ResultSet waitForResult()
+            throws EngineException, InterruptedException
+    {
+        ResultSet result = sandbox().waitForResult();
+        resultSet.compareAndSet(null, result);
+        context.log().close();
+        return result;
+    }
+
+    /** Starts, waits, and returns whether the task succeeded. */
+    public boolean run()
+            throws EngineException, InterruptedException
+    {
+        start();
+        return waitForResult().success();
+    }
+
+    /** The log written so far. */
+    public String log()
+    {
+        return context.log().contentAsString();
+    }
+
+    /** Blocks until the live log contains {@code needle}, reading it as a concurrent reader would. */
+    public boolean awaitLog(String needle, Duration timeout)
+            throws InterruptedException
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        byte[] wanted = needle.getBytes(StandardCharsets.UTF_8);
+        while (System.nanoTime() < deadline) {
+            String content = log();
+            if (content.contains(needle) || content.getBytes(StandardCharsets.UTF_8).length >= wanted.length && content.contains(needle)) {
+                return true;
+            }
+            Thread.sleep(2);
+        }
+        return log().contains(needle);
+    }
+
+    /** Applies the cleanup contract; idempotent. */
+    public void dispose()
+            throws EngineException, InterruptedException
+    {
+        if (disposed) {
+            return;
+        }
+        disposed = true;
+        try {
+            Sandbox current = sandbox.get();
+            if (current == null) {
+                builder.discard();
+            }
+            else {
+                try {
+                    current.abort();
+                }
+                catch (SandboxTerminatedException terminated) {
+                    try {
+                        resultSet.compareAndSet(null, current.waitForResult());
+                    }
+                    catch (SandboxAbortedException aborted) {
+                        throw new AssertionError(ContractRule.ABORT_AFTER_COMPLETION.violation(
+                                "abort reported sandbox-terminated, then waitForResult reported sandbox-aborted"), aborted);
+                    }
+                }
+            }
+            ResultSet result = resultSet.get();
+            if (result != null) {
+                result.dispose();
+            }
+        }
+        finally {
+            context.dispose();
+        }
+    }
+}

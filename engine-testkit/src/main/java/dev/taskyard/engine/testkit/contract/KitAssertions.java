@@ -1,0 +1,167 @@
+package dev.taskyard.engine.testkit.contract;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import dev.taskyard.engine.EngineException;
+import dev.taskyard.engine.ResourceTracker;
+import dev.taskyard.engine.testkit.ContractRule;
+
+/** Assertions shared by the contract cases; every failure names the rule broken. */
+public final class KitAssertions
+{
+    /** How long any single contract call may take before the kit reports a hang. */
+    public static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+
+    private KitAssertions() {}
+
+    /** A call that may throw anything. */
+    @FunctionalInterface
+    public interface Call<T>
+    {
+        T call()
+                throws Exception;
+    }
+
+    /** A call without a result. */
+    @FunctionalInterface
+    public interface Action
+    {
+        void run()
+                throws Exception;
+    }
+
+    /** Fails with {@code rule} unless {@code condition} holds. */
+    public static void check(boolean condition, ContractRule rule, String detail)
+    {
+        if (!condition) {
+            throw new AssertionError(rule.violation(detail));
+        }
+    }
+
+    /** Fails with {@code rule}. */
+    public static AssertionError violation(ContractRule rule, String detail)
+    {
+        return new AssertionError(rule.violation(detail));
+    }
+
+    /** Fails with {@code rule} and a cause. */
+    public static AssertionError violation(ContractRule rule, String detail, Throwable cause)
+    {
+        return new AssertionError(rule.violation(detail + ": " + cause), cause);
+    }
+
+    /**
+     * Runs {@code call} on another thread and returns its result; fails with {@link ContractRule#NO_HANG} if it does
+     * not finish within {@link #CALL_TIMEOUT}. Exceptions of the call are rethrown as they are.
+     */
+    public static <T> T within(String what, Call<T> call)
+            throws Exception
+    {
+        return within(what, CALL_TIMEOUT, call);
+    }
+
+    public static <T> T within(String what, Duration timeout, Call<T> call)
+            throws Exception
+    {
+        FutureTask<T> task = new FutureTask<>(call::call);
+        Thread thread = new Thread(task, "taskyard-kit-call");
+        thread.setDaemon(true);
+        thread.start();
+        try {
+            return task.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (TimeoutException e) {
+            thread.interrupt();
+            throw violation(ContractRule.NO_HANG, what + " did not return within " + timeout.toSeconds() + " s");
+        }
+        catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Runs {@code action} (within the hang timeout) and checks it throws exactly an instance of {@code expected};
+     * returns the error. Fails with {@code rule} on no error or another error.
+     */
+    public static <E extends Throwable> E expectError(ContractRule rule, Class<E> expected, String what, Action action)
+            throws Exception
+    {
+        Throwable thrown = null;
+        try {
+            within(what, () -> {
+                action.run();
+                return null;
+            });
+        }
+        catch (AssertionError e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("[" + ContractRule.NO_HANG.id() + "]")) {
+                throw e;
+            }
+            thrown = e;
+        }
+        catch (Exception e) {
+            thrown = e;
+        }
+        if (thrown == null) {
+            throw violation(rule, what + " returned normally; expected " + name(expected));
+        }
+        if (!expected.isInstance(thrown)) {
+            throw violation(rule, what + " threw " + thrown.getClass().getSimpleName() + " (" + thrown.getMessage() + "); expected " + name(expected), thrown);
+        }
+        return expected.cast(thrown);
+    }
+
+    /** Runs {@code action} within the hang timeout and fails with {@code rule} if it throws. */
+    public static void expectSuccess(ContractRule rule, String what, Action action)
+            throws Exception
+    {
+        try {
+            within(what, () -> {
+                action.run();
+                return null;
+            });
+        }
+        catch (AssertionError e) {
+            throw e;
+        }
+        catch (Exception e) {
+            throw violation(rule, what + " threw " + e.getClass().getSimpleName() + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Fails with {@link ContractRule#NO_LEAK} unless the tracker holds exactly the {@code baseline} entries. */
+    public static void checkReleased(ResourceTracker tracker, List<String> baseline, String after)
+            throws InterruptedException
+    {
+        // releases triggered on other threads (cancel listeners, pumps) may lag a little behind the call that caused them
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!tracker.live().equals(baseline) && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        List<String> live = tracker.live();
+        check(live.equals(baseline), ContractRule.NO_LEAK, "after " + after + " the engine still holds " + live + " (before the run: " + baseline + ")");
+    }
+
+    /** Whether {@code e} is (or is caused by) an engine error of the given class. */
+    public static boolean isEngineError(Throwable e, Class<? extends EngineException> type)
+    {
+        return type.isInstance(e);
+    }
+
+    private static String name(Class<?> type)
+    {
+        return type.getSimpleName();
+    }
+}

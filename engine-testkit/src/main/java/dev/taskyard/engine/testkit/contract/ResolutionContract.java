@@ -1,0 +1,164 @@
+package dev.taskyard.engine.testkit.contract;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import dev.taskyard.engine.MalformedPayloadException;
+import dev.taskyard.engine.ResultSet;
+import dev.taskyard.engine.Sandbox;
+import dev.taskyard.engine.SandboxAbortedException;
+import dev.taskyard.engine.SandboxTerminatedException;
+import dev.taskyard.engine.testkit.ContractRule;
+import dev.taskyard.engine.testkit.KitRun;
+import org.junit.jupiter.api.Test;
+
+import static dev.taskyard.engine.testkit.contract.KitAssertions.check;
+import static dev.taskyard.engine.testkit.contract.KitAssertions.expectError;
+import static dev.taskyard.engine.testkit.contract.KitAssertions.expectSuccess;
+import static dev.taskyard.engine.testkit.contract.KitAssertions.within;
+
+/** The resolution rules of {@link Sandbox}, each tested explicitly (the Go kit only exercised them implicitly). */
+public interface ResolutionContract
+        extends ContractCase
+{
+    @Test
+    default void abortBeforeCompletion()
+            throws Exception
+    {
+        KitRun run = newRun(payloads().sleep(Duration.ofSeconds(60)));
+        Sandbox sandbox = run.start();
+        CompletableFuture<Throwable> blockedWait = CompletableFuture.supplyAsync(() -> {
+            try {
+                sandbox.waitForResult();
+                return null;
+            }
+            catch (Throwable t) {
+                return t;
+            }
+        });
+        Thread.sleep(20);
+        expectSuccess(ContractRule.WAIT_AFTER_ABORT, "abort of a running sandbox", sandbox::abort);
+        expectError(ContractRule.WAIT_AFTER_ABORT, SandboxAbortedException.class, "waitForResult after abort", sandbox::waitForResult);
+        Throwable blocked = blockedWait.get(30, TimeUnit.SECONDS);
+        check(blocked instanceof SandboxAbortedException, ContractRule.WAIT_AFTER_ABORT, "a waitForResult blocked during abort ended with " + blocked);
+        expectSuccess(ContractRule.CONSISTENT_RESOLUTION, "a second abort", sandbox::abort);
+        expectError(ContractRule.CONSISTENT_RESOLUTION, SandboxAbortedException.class, "waitForResult after a second abort", sandbox::waitForResult);
+        expectError(ContractRule.CONSISTENT_RESOLUTION, SandboxAbortedException.class, "kill after abort", sandbox::kill);
+    }
+
+    @Test
+    default void abortAfterCompletion()
+            throws Exception
+    {
+        KitRun run = newRun(payloads().silent());
+        run.start();
+        ResultSet first = within("waitForResult", run::waitForResult);
+        expectError(ContractRule.ABORT_AFTER_COMPLETION, SandboxTerminatedException.class, "abort after waitForResult returned", () -> run.sandbox().abort());
+        ResultSet second;
+        try {
+            second = within("waitForResult after abort", () -> run.sandbox().waitForResult());
+        }
+        catch (SandboxAbortedException e) {
+            throw KitAssertions.violation(ContractRule.ABORT_AFTER_COMPLETION, "waitForResult reported sandbox-aborted after the task had completed", e);
+        }
+        check(second == first, ContractRule.SAME_RESULT_SET, "waitForResult returned another ResultSet after abort");
+        check(first.success(), ContractRule.SUCCESS_REPORTING, "the silent task did not succeed");
+    }
+
+    @Test
+    default void sameResultSetFromRepeatedAndConcurrentWaits()
+            throws Exception
+    {
+        KitRun run = newRun(payloads().sleep(Duration.ofMillis(200)));
+        Sandbox sandbox = run.start();
+        CountDownLatch go = new CountDownLatch(1);
+        List<CompletableFuture<ResultSet>> waits = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            waits.add(CompletableFuture.supplyAsync(() -> {
+                try {
+                    go.await();
+                    return sandbox.waitForResult();
+                }
+                catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            }));
+        }
+        go.countDown();
+        ResultSet first = within("waitForResult", run::waitForResult);
+        for (CompletableFuture<ResultSet> wait : waits) {
+            check(wait.get(30, TimeUnit.SECONDS) == first, ContractRule.SAME_RESULT_SET, "concurrent waitForResult calls returned different instances");
+        }
+        for (int i = 0; i < 3; i++) {
+            check(within("waitForResult", sandbox::waitForResult) == first, ContractRule.SAME_RESULT_SET, "a repeated waitForResult returned another instance");
+        }
+    }
+
+    @Test
+    default void killAfterTermination()
+            throws Exception
+    {
+        KitRun run = newRun(payloads().silent());
+        run.start();
+        ResultSet result = within("waitForResult", run::waitForResult);
+        expectError(ContractRule.KILL_AFTER_TERMINATION, SandboxTerminatedException.class, "kill after termination", () -> run.sandbox().kill());
+        check(within("waitForResult", () -> run.sandbox().waitForResult()) == result, ContractRule.SAME_RESULT_SET, "kill after termination changed the result");
+        check(result.success(), ContractRule.KILL_AFTER_TERMINATION, "kill after termination turned the result into a failure");
+    }
+
+    @Test
+    default void killTwiceThenWait()
+            throws Exception
+    {
+        KitRun run = newRun(payloads().sleep(Duration.ofSeconds(60)));
+        Sandbox sandbox = run.start();
+        expectSuccess(ContractRule.KILL_YIELDS_FAILED_RESULT, "kill", sandbox::kill);
+        try {
+            sandbox.kill();
+        }
+        catch (SandboxTerminatedException expected) {
+            // the task may already have died of the first kill
+        }
+        ResultSet result;
+        try {
+            result = within("waitForResult after kill", run::waitForResult);
+        }
+        catch (AssertionError e) {
+            throw e;
+        }
+        catch (Exception e) {
+            throw KitAssertions.violation(ContractRule.KILL_YIELDS_FAILED_RESULT, "waitForResult after kill threw instead of returning a failed result", e);
+        }
+        check(!result.success() && result.termination().killed(), ContractRule.KILL_YIELDS_FAILED_RESULT, "the result after kill is " + result.termination());
+        expectError(ContractRule.ABORT_AFTER_COMPLETION, SandboxTerminatedException.class, "abort after a killed task terminated", sandbox::abort);
+    }
+
+    @Test
+    default void malformedPayloadFromNewSandboxBuilder()
+            throws Exception
+    {
+        List<String> before = tracker().live();
+        MalformedPayloadException error = expectError(ContractRule.MALFORMED_PAYLOAD, MalformedPayloadException.class, "newSandboxBuilder with a malformed payload",
+                () -> newRun(payloads().malformed()));
+        check(!error.messages().isEmpty(), ContractRule.MALFORMED_PAYLOAD, "the error has no messages");
+        KitAssertions.checkReleased(tracker(), before, "a refused payload");
+    }
+
+    @Test
+    default void successAndExitReporting()
+            throws Exception
+    {
+        KitRun ok = newRun(payloads().target("kit-exit-ok"));
+        ok.start();
+        ResultSet okResult = within("waitForResult", ok::waitForResult);
+        check(okResult.success() && okResult.termination().exitedCleanly(), ContractRule.SUCCESS_REPORTING, "a successful task reports " + okResult.termination());
+        KitRun failing = newRun(payloads().failingTarget("kit-exit-fail"));
+        failing.start();
+        ResultSet failed = within("waitForResult", failing::waitForResult);
+        check(!failed.success() && !failed.termination().killed(), ContractRule.SUCCESS_REPORTING, "a failing task reports " + failed.termination());
+    }
+}
