@@ -1,0 +1,313 @@
+package dev.taskyard.engine.process.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.taskyard.engine.Capabilities;
+import dev.taskyard.engine.Engine;
+import dev.taskyard.engine.EngineContext;
+import dev.taskyard.engine.EngineException;
+import dev.taskyard.engine.FatalInternalErrorException;
+import dev.taskyard.engine.Feature;
+import dev.taskyard.engine.MalformedPayloadException;
+import dev.taskyard.engine.NonFatalInternalErrorException;
+import dev.taskyard.engine.SandboxBuilder;
+import dev.taskyard.engine.SandboxOptions;
+import dev.taskyard.engine.TaskContext;
+import dev.taskyard.engine.TaskLog;
+import dev.taskyard.engine.schema.JsonSchema;
+import dev.taskyard.engine.support.ConcurrencyLimiter;
+import org.slf4j.Logger;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The process engine: runs every task as a host process in its own session ({@code setsid}) and its own fresh work
+ * dir, with a clean environment. Not a security boundary: tasks run as the worker's user.
+ *
+ * <p>Thread-safe, except {@link #dispose()}, which the host calls once everything the engine made is disposed
+ * (it still kills and deletes whatever was leaked, and logs it). The engine owns a cached pool of daemon threads
+ * (one output pump and one waiter per running process), shut down by {@code dispose}.
+ */
+public final class ProcessEngine
+        implements Engine
+{
+    private static final Duration DISPOSE_WAIT = Duration.ofSeconds(15);
+    private static final AtomicInteger ENGINES = new AtomicInteger();
+
+    private final EngineConfig config;
+    private final EngineContext context;
+    private final Logger logger;
+    private final JsonSchema payloadSchema;
+    private final Capabilities capabilities;
+    private final ConcurrencyLimiter limiter;
+    private final ExecutorService pool;
+    private final Path root;
+    private final boolean defaultRoot;
+    private final dev.taskyard.engine.ResourceTracker.Resource rootResource;
+    private final Set<SessionProcess> liveProcesses = ConcurrentHashMap.newKeySet();
+    private final Set<WorkDir> liveWorkDirs = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean disposed = new AtomicBoolean();
+
+    private ProcessEngine(EngineConfig config, EngineContext context, JsonSchema payloadSchema, Path root, boolean defaultRoot)
+    {
+        this.config = config;
+        this.context = context;
+        this.logger = context.logger();
+        this.payloadSchema = payloadSchema;
+        this.capabilities = Capabilities.of(config.maxConcurrency(), Feature.ENVIRONMENT_VARIABLES, Feature.ARTIFACTS, Feature.SHELLS);
+        this.limiter = new ConcurrencyLimiter(config.maxConcurrency());
+        this.root = root;
+        this.defaultRoot = defaultRoot;
+        this.rootResource = context.tracker().acquire("folder", "process engine root " + root);
+        int engine = ENGINES.incrementAndGet();
+        AtomicInteger threads = new AtomicInteger();
+        this.pool = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "taskyard-process-" + engine + "-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * Creates an engine after checking the host: {@code /usr/bin/setsid} must be executable and {@code /proc}
+     * readable (Linux only), and the root folder must be creatable.
+     *
+     * @throws FatalInternalErrorException the host cannot run the engine
+     */
+    public static ProcessEngine create(EngineConfig config, EngineContext context, JsonSchema payloadSchema)
+            throws EngineException
+    {
+        requireNonNull(config, "config is null");
+        requireNonNull(context, "context is null");
+        requireNonNull(payloadSchema, "payloadSchema is null");
+        if (!Files.isExecutable(Path.of(SessionProcess.SETSID))) {
+            throw new FatalInternalErrorException("the process engine needs " + SessionProcess.SETSID + " (util-linux), which is missing");
+        }
+        if (!Files.isReadable(Path.of("/proc/self/stat"))) {
+            throw new FatalInternalErrorException("the process engine needs a Linux /proc file system, which is not readable");
+        }
+        boolean defaultRoot = config.rootFolder().isEmpty();
+        Path root = config.rootFolder().orElse(context.tempFolder().resolve("process-engine"));
+        try {
+            root = Files.createDirectories(root).toRealPath();
+        }
+        catch (IOException e) {
+            throw new FatalInternalErrorException("cannot create the process engine's root folder " + root + ": " + e, e);
+        }
+        ProcessEngine engine = new ProcessEngine(config, context, payloadSchema, root, defaultRoot);
+        engine.logger.info("process engine started: root folder {}, maxConcurrency {}, keepWorkDirs {}", root, config.maxConcurrency(), config.keepWorkDirs());
+        return engine;
+    }
+
+    @Override
+    public JsonSchema payloadSchema()
+    {
+        return payloadSchema;
+    }
+
+    @Override
+    public Capabilities capabilities()
+    {
+        return capabilities;
+    }
+
+    @Override
+    public SandboxBuilder newSandboxBuilder(SandboxOptions options)
+            throws EngineException
+    {
+        requireNonNull(options, "options is null");
+        if (disposed.get()) {
+            throw new IllegalStateException("the process engine is disposed");
+        }
+        TaskContext task = options.context();
+        TaskPayload payload = TaskPayload.parse(options.payload());
+        ConcurrencyLimiter.Permit permit = limiter.acquire();
+        Slot slot = new Slot(permit, context.tracker().acquire("sandbox-slot", label(task)));
+        logger.debug("{}: sandbox builder created for {}", label(task), payload.command());
+        return new ProcessSandboxBuilder(this, task, payload, slot);
+    }
+
+    @Override
+    public void dispose()
+            throws EngineException
+    {
+        if (!disposed.compareAndSet(false, true)) {
+            return;
+        }
+        for (SessionProcess leaked : liveProcesses) {
+            if (!leaked.ended().isDone()) {
+                logger.warn("process engine disposed while {} is alive: killing it", leaked);
+                leaked.kill();
+            }
+        }
+        for (SessionProcess leaked : liveProcesses) {
+            leaked.awaitEnded(DISPOSE_WAIT);
+        }
+        boolean clean = true;
+        for (WorkDir leaked : liveWorkDirs) {
+            logger.warn("process engine disposed while the work dir {} is in use: removing it", leaked);
+            clean &= discardQuietly(leaked);
+        }
+        pool.shutdown();
+        try {
+            if (!pool.awaitTermination(DISPOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                logger.warn("process engine threads still busy after {}; interrupting them", DISPOSE_WAIT);
+                pool.shutdownNow();
+            }
+        }
+        catch (InterruptedException e) {
+            pool.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        if (defaultRoot && !config.keepWorkDirs()) {
+            try {
+                WorkDir.deleteTree(root);
+            }
+            catch (IOException e) {
+                clean = false;
+                logger.warn("cannot delete the process engine's root folder {}", root, e);
+            }
+        }
+        rootResource.release();
+        logger.info("process engine disposed");
+        if (!clean) {
+            throw new NonFatalInternalErrorException("the process engine could not delete every work dir under " + root);
+        }
+    }
+
+    // ---------------------------------------------------------------- for the sandboxes of this engine
+
+    Logger logger()
+    {
+        return logger;
+    }
+
+    EngineConfig config()
+    {
+        return config;
+    }
+
+    /** Creates the work dir of a task. */
+    WorkDir newWorkDir(TaskContext task)
+            throws EngineException
+    {
+        try {
+            WorkDir workDir = WorkDir.create(root, task.taskId(), task.runId(), context.tracker());
+            liveWorkDirs.add(workDir);
+            return workDir;
+        }
+        catch (IOException e) {
+            logger.warn("{}: cannot create a work dir under {}", label(task), root, e);
+            throw new NonFatalInternalErrorException("cannot create the task's work dir under " + root + ": " + e, e);
+        }
+    }
+
+    /** Deletes a work dir, or keeps it when so configured. */
+    void discardWorkDir(WorkDir workDir, TaskContext task)
+            throws EngineException
+    {
+        if (config.keepWorkDirs()) {
+            workDir.keep();
+            liveWorkDirs.remove(workDir);
+            logger.info("{}: work dir kept at {}", label(task), workDir);
+            return;
+        }
+        try {
+            workDir.delete();
+            liveWorkDirs.remove(workDir);
+        }
+        catch (IOException e) {
+            logger.warn("{}: cannot delete the work dir {}", label(task), workDir, e);
+            throw new NonFatalInternalErrorException("cannot delete the task's work dir " + workDir + ": " + e, e);
+        }
+    }
+
+    /** The environment of a task: PATH, HOME and TMPDIR, overridden by what the builder declared. */
+    Map<String, String> environment(WorkDir workDir, Map<String, String> declared)
+    {
+        Map<String, String> environment = new HashMap<>();
+        environment.put("PATH", config.defaultPath());
+        environment.put("HOME", workDir.path().toString());
+        environment.put("TMPDIR", workDir.tmp().toString());
+        environment.putAll(declared);
+        return Map.copyOf(environment);
+    }
+
+    /**
+     * Checks that {@code argv0} names an executable file the way {@code execvp} will look it up: as a path when it
+     * contains a slash (relative to {@code directory}), otherwise in each folder of {@code path}.
+     *
+     * @throws MalformedPayloadException no such executable
+     */
+    static void checkExecutable(String argv0, Path directory, String path)
+            throws MalformedPayloadException
+    {
+        if (argv0.contains("/")) {
+            if (isExecutableFile(directory.resolve(argv0))) {
+                return;
+            }
+            throw new MalformedPayloadException("the command \"" + argv0 + "\" is not an executable file");
+        }
+        for (String folder : (path == null ? "" : path).split(":", -1)) {
+            if (isExecutableFile(directory.resolve(folder).resolve(argv0))) {
+                return;
+            }
+        }
+        throw new MalformedPayloadException("the command \"" + argv0 + "\" was not found in the task's PATH " + path);
+    }
+
+    /** Starts a process in its own session and tracks it until it has ended. */
+    SessionProcess launch(List<String> command, Path directory, Map<String, String> environment, TaskLog log, String kind, String label)
+            throws IOException
+    {
+        SessionProcess process = SessionProcess.start(command, directory, environment, log, pool, context.tracker(), kind, label, logger,
+                liveProcesses::remove);
+        // added after the start: a process that is already gone must not stay listed
+        liveProcesses.add(process);
+        if (process.ended().isDone()) {
+            liveProcesses.remove(process);
+        }
+        return process;
+    }
+
+    static String label(TaskContext task)
+    {
+        return "task " + task.taskId() + " run " + task.runId();
+    }
+
+    private boolean discardQuietly(WorkDir workDir)
+    {
+        try {
+            if (config.keepWorkDirs()) {
+                workDir.keep();
+            }
+            else {
+                workDir.delete();
+            }
+            liveWorkDirs.remove(workDir);
+            return true;
+        }
+        catch (IOException e) {
+            logger.warn("cannot delete the work dir {}", workDir, e);
+            return false;
+        }
+    }
+
+    private static boolean isExecutableFile(Path file)
+    {
+        return Files.isRegularFile(file) && Files.isExecutable(file);
+    }
+}

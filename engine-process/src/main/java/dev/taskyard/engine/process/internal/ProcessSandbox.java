@@ -1,0 +1,227 @@
+package dev.taskyard.engine.process.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.taskyard.engine.EngineException;
+import dev.taskyard.engine.FeatureNotSupportedException;
+import dev.taskyard.engine.MalformedPayloadException;
+import dev.taskyard.engine.NonFatalInternalErrorException;
+import dev.taskyard.engine.Shell;
+import dev.taskyard.engine.TaskContext;
+import dev.taskyard.engine.Termination;
+import dev.taskyard.engine.support.AbstractSandbox;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A running task: one session of host processes in a fresh work dir. The resolution rules come from
+ * {@link AbstractSandbox}; this class says how to kill ({@code SIGKILL} to the whole session) and how to abort
+ * (kill, wait until the session is gone, delete the work dir, release the slot).
+ *
+ * <p><b>Termination.</b> When the main process exits, every other process of its session is killed, the output is
+ * drained to end-of-stream, and only then is the termination reported. Java reports a process ended by signal
+ * {@code n} as exit code {@code 128+n}, indistinguishable from a plain {@code exit(128+n)}; the heuristic used here
+ * is: after this engine killed the task (kill, deadline), an exit code in {@code 129..192} is reported as
+ * {@linkplain Termination#signalled(int) signal} {@code n}; otherwise the exit code is reported as it is (so a task
+ * that kills itself with a signal shows as exit code {@code 128+n}).
+ *
+ * <p><b>Shells</b> run {@code /bin/sh} (or the given command) in the task's working folder with the task's
+ * environment, each in a session of its own; killing or resolving the sandbox aborts them.
+ *
+ * <p>Thread-safe. Owns the work dir and the slot until resolution, then hands them to the result set, or releases
+ * them on abort.
+ */
+final class ProcessSandbox
+        extends AbstractSandbox
+{
+    private static final Duration ABORT_WAIT = Duration.ofSeconds(20);
+
+    private final ProcessEngine engine;
+    private final WorkDir workDir;
+    private final Slot slot;
+    private final Map<String, String> environment;
+    private final Path directory;
+    private final String label;
+    private final Set<ProcessShell> shells = ConcurrentHashMap.newKeySet();
+    private volatile SessionProcess task;
+
+    private ProcessSandbox(ProcessEngine engine, TaskContext context, WorkDir workDir, Slot slot, Map<String, String> environment, Path directory)
+    {
+        super(context);
+        this.engine = engine;
+        this.workDir = workDir;
+        this.slot = slot;
+        this.environment = environment;
+        this.directory = directory;
+        this.label = ProcessEngine.label(context);
+    }
+
+    /**
+     * Creates the work dir and starts the task. On success the sandbox owns {@code slot}; on failure everything
+     * created here is released and the slot stays with the caller.
+     *
+     * @throws MalformedPayloadException the command is not an executable file
+     * @throws NonFatalInternalErrorException the work dir or the process could not be created
+     */
+    static ProcessSandbox start(ProcessEngine engine, TaskContext context, TaskPayload payload, Map<String, String> declared, Slot slot)
+            throws EngineException
+    {
+        WorkDir workDir = engine.newWorkDir(context);
+        try {
+            Path directory = workDir.lexical(payload.workingFolder(), "workingFolder");
+            Files.createDirectories(directory);
+            Map<String, String> environment = engine.environment(workDir, declared);
+            ProcessEngine.checkExecutable(payload.command().get(0), directory, environment.get("PATH"));
+            ProcessSandbox sandbox = new ProcessSandbox(engine, context, workDir, slot, environment, directory);
+            sandbox.launch(payload.command());
+            return sandbox;
+        }
+        catch (IOException e) {
+            engine.logger().warn("{}: cannot start {}", ProcessEngine.label(context), payload.command(), e);
+            NonFatalInternalErrorException error = new NonFatalInternalErrorException("cannot start the task's process: " + e.getMessage(), e);
+            discardAfterFailedStart(engine, context, workDir, error);
+            throw error;
+        }
+        catch (EngineException | RuntimeException e) {
+            discardAfterFailedStart(engine, context, workDir, e);
+            throw e;
+        }
+    }
+
+    private static void discardAfterFailedStart(ProcessEngine engine, TaskContext context, WorkDir workDir, Exception failure)
+    {
+        try {
+            engine.discardWorkDir(workDir, context);
+        }
+        catch (EngineException inner) {
+            failure.addSuppressed(inner);
+        }
+    }
+
+    private void launch(List<String> command)
+            throws IOException
+    {
+        SessionProcess started = engine.launch(command, directory, environment, context.log(), "process", label);
+        task = started;
+        engine.logger().debug("{}: started {} as session {} in {}", label, command, started.sessionId(), workDir);
+        started.ended().whenComplete(this::ended);
+        watchContext();
+    }
+
+    @Override
+    protected void killTask()
+    {
+        engine.logger().info("{}: killing session {}", label, task.sessionId());
+        task.kill();
+    }
+
+    @Override
+    protected void abortTask()
+            throws EngineException
+    {
+        engine.logger().info("{}: aborting session {}", label, task.sessionId());
+        try {
+            task.kill();
+            if (!task.awaitEnded(ABORT_WAIT)) {
+                engine.logger().warn("{}: session {} did not end within {} of the abort", label, task.sessionId(), ABORT_WAIT);
+            }
+            awaitShells();
+            engine.discardWorkDir(workDir, context);
+        }
+        finally {
+            slot.release();
+        }
+    }
+
+    @Override
+    public Shell newShell(List<String> command, boolean tty)
+            throws EngineException
+    {
+        requireNonNull(command, "command is null");
+        if (tty) {
+            throw new FeatureNotSupportedException("the process engine has no terminals: shells run with tty=false only");
+        }
+        checkRunning();
+        List<String> argv = command.isEmpty() ? List.of("/bin/sh") : List.copyOf(command);
+        for (String argument : argv) {
+            if (argument.indexOf('\0') >= 0) {
+                throw new MalformedPayloadException("the shell command contains a NUL character");
+            }
+        }
+        if (argv.get(0).isEmpty()) {
+            throw new MalformedPayloadException("the shell command is empty");
+        }
+        ProcessEngine.checkExecutable(argv.get(0), directory, environment.get("PATH"));
+        SessionProcess process;
+        try {
+            process = engine.launch(argv, directory, environment, null, "shell", "shell of " + label);
+        }
+        catch (IOException e) {
+            throw new MalformedPayloadException(List.of("cannot start the shell " + argv + ": " + e.getMessage()), e);
+        }
+        ProcessShell shell = new ProcessShell(process);
+        shells.add(shell);
+        process.ended().whenComplete((exit, error) -> {
+            shells.remove(shell);
+            removeSession(shell);
+        });
+        addSession(shell);
+        engine.logger().debug("{}: shell {} started as session {}", label, argv, process.sessionId());
+        return shell;
+    }
+
+    /** Waits (bounded) until every shell of the sandbox has ended; they have been aborted by then. */
+    void awaitShells()
+    {
+        for (ProcessShell shell : shells) {
+            shell.abortSession();
+            if (!shell.process().awaitEnded(ABORT_WAIT)) {
+                engine.logger().warn("{}: a shell did not end within {}", label, ABORT_WAIT);
+            }
+        }
+    }
+
+    private void ended(Integer exit, Throwable error)
+    {
+        if (error != null) {
+            engine.logger().warn("{}: lost track of session {}", label, task.sessionId(), error);
+            if (failed(new NonFatalInternalErrorException("the process engine lost track of the task: " + error, error))) {
+                releaseAfterFailure();
+            }
+            return;
+        }
+        Termination termination = termination(exit, task.wasKilled());
+        boolean resolved = terminated(termination, effective -> new ProcessResultSet(effective, engine, context, workDir, slot, this::awaitShells));
+        engine.logger().debug("{}: session {} ended with exit value {}{}", label, task.sessionId(), exit, resolved ? "" : " (aborted)");
+    }
+
+    /** Maps a Java exit value to a termination; see the class comment for the heuristic. */
+    static Termination termination(int exit, boolean killedByEngine)
+    {
+        if (killedByEngine && exit > 128 && exit <= 128 + 64) {
+            return Termination.signalled(exit - 128);
+        }
+        return Termination.exited(exit);
+    }
+
+    private void releaseAfterFailure()
+    {
+        try {
+            awaitShells();
+            engine.discardWorkDir(workDir, context);
+        }
+        catch (EngineException e) {
+            engine.logger().warn("{}: cleaning up after a lost task failed", label, e);
+        }
+        finally {
+            slot.release();
+        }
+    }
+}

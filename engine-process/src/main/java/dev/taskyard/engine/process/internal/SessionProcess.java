@@ -1,0 +1,216 @@
+package dev.taskyard.engine.process.internal;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+import dev.taskyard.engine.ResourceTracker;
+import dev.taskyard.engine.TaskLog;
+import org.slf4j.Logger;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A host process started as the leader of a new session ({@code /usr/bin/setsid -w -- argv…}), with everything it
+ * spawns. Because the JVM's child is never a process-group leader, {@code setsid} calls {@code setsid()} and execs
+ * the command directly, so the pid of the {@link Process} is the session id.
+ *
+ * <p>When the leader exits, a pool thread kills every other process of the session (pass after pass until none is
+ * left), then waits for the output pump to reach end-of-stream, releases the tracker entry and only then completes
+ * {@link #ended()} with the leader's exit value. {@link #kill()} ends the whole session the same way.
+ *
+ * <p>Thread-safe. Owns the process and its tracker entry until {@link #ended()} completes.
+ */
+final class SessionProcess
+{
+    static final String SETSID = "/usr/bin/setsid";
+
+    private static final Duration SWEEP_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration OUTPUT_GRACE = Duration.ofSeconds(5);
+    private static final File DEV_NULL = new File("/dev/null");
+
+    private final Process process;
+    private final String label;
+    private final LogPump pump;
+    private final ResourceTracker.Resource resource;
+    private final Logger logger;
+    private final Consumer<SessionProcess> onGone;
+    private final CompletableFuture<Integer> ended = new CompletableFuture<>();
+    private volatile boolean killed;
+
+    private SessionProcess(Process process, String label, LogPump pump, ResourceTracker.Resource resource, Logger logger, Consumer<SessionProcess> onGone)
+    {
+        this.process = process;
+        this.label = label;
+        this.pump = pump;
+        this.resource = resource;
+        this.logger = logger;
+        this.onGone = onGone;
+    }
+
+    /**
+     * Starts {@code command} in a new session.
+     *
+     * @param environment the complete environment of the process (nothing is inherited)
+     * @param log where stdout and stderr go (merged), stdin being {@code /dev/null}; {@code null} to leave the three
+     *        streams as pipes for the caller (shells)
+     * @param kind the tracker kind, e.g. {@code process} or {@code shell}
+     * @param label who the process belongs to, for logs and the tracker, e.g. {@code task X run 0}
+     * @param onGone called once the session is gone, right before {@link #ended()} completes (also when the start
+     *        fails after the process was created)
+     * @throws IOException the process could not be started, or the pool no longer accepts work
+     */
+    static SessionProcess start(List<String> command, Path directory, Map<String, String> environment, TaskLog log, Executor pool,
+            ResourceTracker tracker, String kind, String label, Logger logger, Consumer<SessionProcess> onGone)
+            throws IOException
+    {
+        List<String> argv = new ArrayList<>(command.size() + 3);
+        argv.add(SETSID);
+        argv.add("-w"); // only matters if setsid ever had to fork: then it waits and passes the exit code on
+        argv.add("--");
+        argv.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(argv).directory(directory.toFile());
+        Map<String, String> env = builder.environment();
+        env.clear();
+        env.putAll(environment);
+        if (log != null) {
+            builder.redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
+        }
+        Process process = builder.start();
+        ResourceTracker.Resource resource = tracker.acquire(kind, "session " + process.pid() + " of " + label);
+        LogPump pump = log == null ? null : new LogPump(process.getInputStream(), log);
+        SessionProcess started = new SessionProcess(process, label, pump, resource, logger, onGone);
+        try {
+            if (pump != null) {
+                pool.execute(pump);
+            }
+            pool.execute(started::awaitExit);
+        }
+        catch (RejectedExecutionException e) {
+            started.killed = true;
+            process.toHandle().destroyForcibly();
+            ProcSessions.killUntilEmpty(process.pid(), SWEEP_TIMEOUT);
+            resource.release();
+            onGone.accept(started);
+            throw new IOException("the engine no longer starts processes (disposed)", e);
+        }
+        return started;
+    }
+
+    /** The session id, which is also the leader's pid. */
+    long sessionId()
+    {
+        return process.pid();
+    }
+
+    /** The underlying process, for its streams. */
+    Process process()
+    {
+        return process;
+    }
+
+    /** Completes with the leader's exit value once the whole session is gone and the output is drained. */
+    CompletableFuture<Integer> ended()
+    {
+        return ended;
+    }
+
+    /** Whether {@link #kill()} was called. */
+    boolean wasKilled()
+    {
+        return killed;
+    }
+
+    /** Sends SIGKILL to the leader and every process of the session; does not wait. Idempotent. */
+    void kill()
+    {
+        killed = true;
+        if (ended.isDone()) {
+            return; // the session is gone and its id may already belong to another process
+        }
+        // through the handle: Process.destroyForcibly() would also close the streams, cutting the pump (and the
+        // readers of a shell) short instead of letting them drain to end-of-stream
+        process.toHandle().destroyForcibly();
+        ProcSessions.killOnce(sessionId());
+    }
+
+    /** Waits up to {@code timeout} for {@link #ended()}; returns whether it completed (normally or not). */
+    boolean awaitEnded(Duration timeout)
+    {
+        try {
+            ended.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        }
+        catch (ExecutionException e) {
+            return true;
+        }
+        catch (TimeoutException e) {
+            return false;
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ended.isDone();
+        }
+    }
+
+    private void awaitExit()
+    {
+        try {
+            int exit = waitForLeader();
+            if (!ProcSessions.killUntilEmpty(sessionId(), SWEEP_TIMEOUT)) {
+                logger.warn("{}: processes of session {} survived {} of SIGKILLs (uninterruptible?)", label, sessionId(), SWEEP_TIMEOUT);
+            }
+            if (pump != null && !pump.awaitEof(OUTPUT_GRACE)) {
+                logger.warn("{}: the output pipe is still open after session {} ended; a process that left the session holds it, its further output is lost",
+                        label, sessionId());
+            }
+            resource.release();
+            onGone.accept(this);
+            ended.complete(exit);
+        }
+        catch (RuntimeException | Error e) {
+            resource.release();
+            onGone.accept(this);
+            ended.completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    private int waitForLeader()
+    {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return process.waitFor();
+                }
+                catch (InterruptedException e) {
+                    // the pool is shutting down: the leader still has to be waited for
+                    interrupted = true;
+                }
+            }
+        }
+        finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public String toString()
+    {
+        return "session " + sessionId() + " of " + requireNonNull(label);
+    }
+}

@@ -1,0 +1,174 @@
+package dev.taskyard.engine.process;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.spi.ToolProvider;
+
+import dev.taskyard.engine.EngineRegistry;
+import dev.taskyard.engine.EngineRegistry.ProviderInfo;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The engine is found by {@link java.util.ServiceLoader} on the class path and on the module path. */
+class DiscoveryTest
+{
+    /** What the module path needs: the two taskyard modules and what they require, at run time. */
+    private static final List<String> MODULE_JARS = List.of(
+            "jackson-core-", "jackson-databind-", "jackson-annotations-", "json-schema-validator-", "slf4j-api-", "slf4j-simple-", "itu-",
+            "taskyard-engine-api-", "taskyard-engine-process-");
+    private static final List<Path> MODULE_FOLDERS = List.of(Path.of("engine-api", "target", "classes"), Path.of("engine-process", "target", "classes"));
+
+    private static final String MODULE_INFO = """
+            module kit.discovery {
+                requires dev.taskyard.engine;
+                uses dev.taskyard.engine.EngineProvider;
+            }
+            """;
+
+    private static final String MAIN = """
+            package kit.discovery;
+
+            import java.nio.file.Files;
+            import java.nio.file.Path;
+            import java.util.ServiceLoader;
+
+            import com.fasterxml.jackson.databind.ObjectMapper;
+            import com.fasterxml.jackson.databind.node.ObjectNode;
+            import dev.taskyard.engine.Engine;
+            import dev.taskyard.engine.EngineContext;
+            import dev.taskyard.engine.EngineProvider;
+            import dev.taskyard.engine.EngineRegistry;
+            import dev.taskyard.engine.ResourceTracker;
+            import dev.taskyard.engine.ResultSet;
+            import dev.taskyard.engine.SandboxOptions;
+            import dev.taskyard.engine.TaskContext;
+            import dev.taskyard.engine.WorkerIdentity;
+            import org.slf4j.LoggerFactory;
+
+            public class Main
+            {
+                public static void main(String[] args)
+                        throws Exception
+                {
+                    for (EngineProvider provider : ServiceLoader.load(EngineProvider.class)) {
+                        System.out.println("service " + provider.name() + " in module " + provider.getClass().getModule().getName());
+                    }
+                    EngineRegistry registry = EngineRegistry.load();
+                    registry.providers().forEach(info -> System.out.println("registry " + info.name() + " version " + info.version()));
+                    Path temp = Files.createTempDirectory("kit-discovery-");
+                    ResourceTracker tracker = new ResourceTracker();
+                    ObjectMapper mapper = new ObjectMapper();
+                    Engine engine = registry.createEngine("process", mapper.readTree("{}"),
+                            new EngineContext(temp, LoggerFactory.getLogger("kit.discovery"), new WorkerIdentity("kit", "kit"), tracker));
+                    TaskContext context = TaskContext.builder().logSpillFolder(temp).build();
+                    ObjectNode payload = (ObjectNode) mapper.readTree("{\\"command\\": [\\"echo\\", \\"module-path-run\\"]}");
+                    ResultSet result = engine.newSandboxBuilder(new SandboxOptions(payload, context)).startSandbox().waitForResult();
+                    System.out.println("run " + result.success() + " " + context.log().contentAsString().strip());
+                    result.dispose();
+                    engine.dispose();
+                    context.dispose();
+                    System.out.println("tracker empty " + tracker.isEmpty());
+                }
+            }
+            """;
+
+    @Test
+    void classPathDiscovery()
+    {
+        ProviderInfo info = EngineRegistry.load().providers().stream()
+                .filter(provider -> provider.name().equals("process"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("process engine not discovered"));
+        assertThat(info.className()).isEqualTo(ProcessEngineProvider.class.getName());
+        assertThat(info.version()).isNotBlank();
+        assertThat(info.location()).matches(".*(/engine-process/target/classes/?|/taskyard-engine-process-[^/]+\\.jar)");
+    }
+
+    @Test
+    @Timeout(120)
+    void modulePathDiscovery()
+            throws Exception
+    {
+        List<String> modulePath = modulePath();
+        assertThat(modulePath).as("module path taken from the class path " + classPath())
+                .anyMatch(entry -> entry.contains("engine-api"))
+                .anyMatch(entry -> entry.contains("engine-process"))
+                .anyMatch(entry -> entry.contains("jackson-databind-"))
+                .anyMatch(entry -> entry.contains("json-schema-validator-"));
+        Path work = Files.createTempDirectory(EngineFixture.tmpdir(), "module-path-");
+        Path sources = Files.createDirectories(work.resolve("src/kit/discovery"));
+        Files.writeString(work.resolve("src/module-info.java"), MODULE_INFO);
+        Files.writeString(sources.resolve("Main.java"), MAIN);
+        Path classes = work.resolve("classes");
+        // the system compiler through java.base's tool SPI: the test classes are patched into the engine's module,
+        // which does not read java.compiler (javax.tools)
+        ToolProvider javac = ToolProvider.findFirst("javac").orElseThrow(() -> new AssertionError("no javac in this JDK"));
+        java.io.StringWriter diagnostics = new java.io.StringWriter();
+        java.io.PrintWriter writer = new java.io.PrintWriter(diagnostics);
+        int compiled = javac.run(writer, writer, "--module-path", String.join(File.pathSeparator, modulePath), "-d", classes.toString(),
+                work.resolve("src/module-info.java").toString(), sources.resolve("Main.java").toString());
+        assertThat(compiled).as("javac: %s", diagnostics).isZero();
+
+        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> command = List.of(java, "-Djava.io.tmpdir=" + work, "--module-path", classes + File.pathSeparator + String.join(File.pathSeparator, modulePath),
+                "-m", "kit.discovery/kit.discovery.Main");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        byte[] output;
+        try (InputStream in = process.getInputStream()) {
+            output = in.readAllBytes();
+        }
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String text = new String(output, StandardCharsets.UTF_8);
+        assertThat(process.exitValue()).as("module path %s, output:%n%s", modulePath, text).isZero();
+        assertThat(text).contains("service process in module dev.taskyard.engine.process");
+        assertThat(text).containsPattern("registry process version \\S+");
+        assertThat(text).contains("run true module-path-run");
+        assertThat(text).contains("tracker empty true");
+        EngineFixture.deleteTree(work);
+    }
+
+    private static List<String> modulePath()
+            throws IOException
+    {
+        List<String> entries = new ArrayList<>();
+        for (String entry : classPath()) {
+            Path path = Path.of(entry);
+            String name = path.getFileName().toString();
+            boolean jar = name.endsWith(".jar") && MODULE_JARS.stream().anyMatch(name::startsWith);
+            boolean folder = Files.isDirectory(path) && MODULE_FOLDERS.stream().anyMatch(path::endsWith);
+            if (jar || folder) {
+                entries.add(entry);
+            }
+        }
+        return entries;
+    }
+
+    /** The test class path; expands surefire's manifest-only jar if that is all {@code java.class.path} holds. */
+    private static List<String> classPath()
+            throws IOException
+    {
+        List<String> entries = new ArrayList<>(List.of(System.getProperty("java.class.path").split(File.pathSeparator)));
+        if (entries.size() == 1 && entries.get(0).contains("surefirebooter")) {
+            try (JarFile jar = new JarFile(entries.get(0))) {
+                Manifest manifest = jar.getManifest();
+                entries.clear();
+                for (String url : manifest.getMainAttributes().getValue("Class-Path").split(" ")) {
+                    entries.add(Path.of(URI.create(url)).toString());
+                }
+            }
+        }
+        return entries;
+    }
+}
