@@ -4,14 +4,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.Objects;
 
 import static java.util.Objects.requireNonNull;
 
@@ -38,9 +37,9 @@ public final class TaskLog
     private final int memoryLimit;
     private final long cap;
 
-    // guarded by this
+    // guarded by this; java.io rather than a FileChannel, which an interrupt of any reader or writer would close for all
     private byte[] memory = new byte[256];
-    private FileChannel file;
+    private RandomAccessFile file;
     private Path filePath;
     private long size;
     private long dropped;
@@ -66,9 +65,7 @@ public final class TaskLog
     public void write(byte[] bytes, int offset, int length)
     {
         requireNonNull(bytes, "bytes is null");
-        if (offset < 0 || length < 0 || offset + length > bytes.length) {
-            throw new IndexOutOfBoundsException();
-        }
+        Objects.checkFromIndexSize(offset, length, bytes.length);
         synchronized (this) {
             if (closed) {
                 throw new IllegalStateException("task log is closed");
@@ -188,7 +185,7 @@ public final class TaskLog
     /** Closes the log and deletes its spill file; open readers fail afterwards. Idempotent. */
     public void dispose()
     {
-        FileChannel toClose;
+        RandomAccessFile toClose;
         Path toDelete;
         synchronized (this) {
             close();
@@ -221,11 +218,8 @@ public final class TaskLog
         }
         if (file != null) {
             try {
-                ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
-                long position = size;
-                while (buffer.hasRemaining()) {
-                    position += file.write(buffer, position);
-                }
+                file.seek(size);
+                file.write(bytes, offset, length);
             }
             catch (IOException e) {
                 throw new UncheckedIOException("cannot write task log spill file " + filePath, e);
@@ -245,12 +239,8 @@ public final class TaskLog
         try {
             Files.createDirectories(spillFolder);
             filePath = Files.createTempFile(spillFolder, "task-log-", ".log");
-            file = FileChannel.open(filePath, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            ByteBuffer buffer = ByteBuffer.wrap(memory, 0, (int) size);
-            long position = 0;
-            while (buffer.hasRemaining()) {
-                position += file.write(buffer, position);
-            }
+            file = new RandomAccessFile(filePath.toFile(), "rw");
+            file.write(memory, 0, (int) size);
             memory = null;
         }
         catch (IOException e) {
@@ -259,26 +249,22 @@ public final class TaskLog
     }
 
     /** Reads up to {@code length} bytes at {@code position} without blocking; -1 at the current end. */
-    private int readAt(long position, byte[] target, int offset, int length)
+    private synchronized int readAt(long position, byte[] target, int offset, int length)
     {
-        FileChannel channel;
-        synchronized (this) {
-            if (disposed) {
-                throw new IllegalStateException("task log is disposed");
-            }
-            if (position >= size) {
-                return -1;
-            }
-            int n = (int) Math.min(length, size - position);
-            if (file == null) {
-                System.arraycopy(memory, (int) position, target, offset, n);
-                return n;
-            }
-            channel = file;
-            length = n;
+        if (disposed) {
+            throw new IllegalStateException("task log is disposed");
+        }
+        if (position >= size) {
+            return -1;
+        }
+        int n = (int) Math.min(length, size - position);
+        if (file == null) {
+            System.arraycopy(memory, (int) position, target, offset, n);
+            return n;
         }
         try {
-            return channel.read(ByteBuffer.wrap(target, offset, length), position);
+            file.seek(position);
+            return file.read(target, offset, n);
         }
         catch (IOException e) {
             throw new UncheckedIOException("cannot read task log spill file", e);

@@ -109,7 +109,7 @@ public final class JsonSchema
                     path.append('.').append(name);
                 }
                 else {
-                    path.append("['").append(name.replace("'", "\\'")).append("']");
+                    path.append("['").append(name.replace("\\", "\\\\").replace("'", "\\'")).append("']");
                 }
             }
         }

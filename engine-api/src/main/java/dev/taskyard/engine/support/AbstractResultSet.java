@@ -46,6 +46,24 @@ public abstract class AbstractResultSet
         return termination;
     }
 
+    /** Unsupported unless overridden; after disposal, {@link IllegalStateException} like every other call. */
+    @Override
+    public InputStream extractFile(String path)
+            throws EngineException
+    {
+        checkNotDisposed();
+        return ResultSet.super.extractFile(path);
+    }
+
+    /** Unsupported unless overridden; after disposal, {@link IllegalStateException} like every other call. */
+    @Override
+    public void extractFolder(String path, FileHandler handler)
+            throws EngineException
+    {
+        checkNotDisposed();
+        ResultSet.super.extractFolder(path, handler);
+    }
+
     @Override
     public final void dispose()
             throws EngineException
@@ -85,9 +103,6 @@ public abstract class AbstractResultSet
         for (String file : files) {
             try (InputStream in = opener.open(file)) {
                 handler.handle(file, in);
-            }
-            catch (EngineException e) {
-                throw e;
             }
             catch (Exception e) {
                 if (e instanceof InterruptedException) {

@@ -40,6 +40,7 @@ public abstract class AbstractSandboxBuilder
     // guarded by lock
     private State state = State.OPEN;
     private boolean discardRequested;
+    private boolean startCalled;
     private final Map<String, String> environment = new LinkedHashMap<>();
     private final Map<String, Mount> volumes = new LinkedHashMap<>();
     private final Map<String, ProxyHandler> proxies = new LinkedHashMap<>();
@@ -132,11 +133,12 @@ public abstract class AbstractSandboxBuilder
     {
         Spec spec;
         synchronized (lock) {
+            if (startCalled) {
+                throw new IllegalStateException("startSandbox was already called on this builder");
+            }
+            startCalled = true;
             if (state == State.DISCARDED) {
                 throw new BuilderDiscardedException("the sandbox builder was discarded");
-            }
-            if (state != State.OPEN) {
-                throw new IllegalStateException("startSandbox was already called on this builder");
             }
             state = State.STARTING;
             spec = new Spec(environment, volumes, proxies);
