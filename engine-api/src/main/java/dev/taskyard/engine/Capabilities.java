@@ -27,7 +27,9 @@ public record Capabilities(int maxConcurrency, Set<Feature> features)
 
     public static Capabilities of(int maxConcurrency, Feature... features)
     {
-        return new Capabilities(maxConcurrency, Set.of(features));
+        EnumSet<Feature> set = EnumSet.noneOf(Feature.class);
+        set.addAll(java.util.Arrays.asList(features));
+        return new Capabilities(maxConcurrency, set);
     }
 
     public boolean supports(Feature feature)

@@ -351,19 +351,20 @@ public abstract class AbstractSandbox
     private void killAtDeadline()
     {
         try {
+            kill(KillCause.DEADLINE);
+        }
+        catch (EngineException ignored) {
+            return; // already resolved: nothing was killed
+        }
+        catch (RuntimeException e) {
+            LOG.warn("killing {} at its deadline failed", context, e);
+            return;
+        }
+        try {
             context.log().writeLine("[taskyard] the task passed its deadline and was killed");
         }
         catch (IllegalStateException ignored) {
             // log already closed
-        }
-        try {
-            kill(KillCause.DEADLINE);
-        }
-        catch (EngineException ignored) {
-            // already resolved
-        }
-        catch (RuntimeException e) {
-            LOG.warn("killing {} at its deadline failed", context, e);
         }
     }
 

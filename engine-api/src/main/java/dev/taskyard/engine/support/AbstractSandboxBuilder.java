@@ -72,7 +72,11 @@ public abstract class AbstractSandboxBuilder
     protected abstract Sandbox doStart(Spec spec)
             throws EngineException;
 
-    /** Releases the builder's own resources (not the sandbox's). Called at most once, never concurrently. */
+    /**
+     * Releases what the builder still owns: everything after a discard or a failed start; after a successful start
+     * only what {@link #doStart} did not transfer to the sandbox. Called exactly once in every path, never
+     * concurrently.
+     */
     protected abstract void release()
             throws EngineException;
 
@@ -154,7 +158,12 @@ public abstract class AbstractSandboxBuilder
                 discarded = discardRequested;
                 state = State.DISCARDED;
             }
-            release();
+            try {
+                release();
+            }
+            catch (EngineException | RuntimeException releaseFailure) {
+                e.addSuppressed(releaseFailure);
+            }
             if (discarded && !(e instanceof BuilderDiscardedException)) {
                 throw new BuilderDiscardedException("the sandbox builder was discarded during start", e);
             }
@@ -165,7 +174,13 @@ public abstract class AbstractSandboxBuilder
             discarded = discardRequested;
             state = discarded ? State.DISCARDED : State.STARTED;
         }
-        release();
+        try {
+            release();
+        }
+        catch (EngineException | RuntimeException releaseFailure) {
+            abortQuietly(sandbox);
+            throw releaseFailure;
+        }
         if (discarded) {
             abortQuietly(sandbox);
             throw new BuilderDiscardedException("the sandbox builder was discarded during start");

@@ -1,6 +1,5 @@
 package dev.taskyard.engine.testkit;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -98,10 +97,8 @@ public final class KitRun
             throws InterruptedException
     {
         long deadline = System.nanoTime() + timeout.toNanos();
-        byte[] wanted = needle.getBytes(StandardCharsets.UTF_8);
         while (System.nanoTime() < deadline) {
-            String content = log();
-            if (content.contains(needle) || content.getBytes(StandardCharsets.UTF_8).length >= wanted.length && content.contains(needle)) {
+            if (log().contains(needle)) {
                 return true;
             }
             Thread.sleep(2);
