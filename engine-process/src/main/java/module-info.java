@@ -3,7 +3,7 @@
  * {@link dev.taskyard.engine.EngineProvider} as {@code process}; only the provider package is exported.
  */
 module dev.taskyard.engine.process {
-    requires dev.taskyard.engine;
+    requires transitive dev.taskyard.engine; // the exported provider exposes the SPI types
 
     exports dev.taskyard.engine.process;
 

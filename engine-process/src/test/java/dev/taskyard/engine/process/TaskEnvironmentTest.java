@@ -203,6 +203,23 @@ class TaskEnvironmentTest
         }
     }
 
+    @Test
+    void workDirWithLockedFoldersAndLinksIsRemoved()
+            throws Exception
+    {
+        try (EngineFixture fixture = new EngineFixture()) {
+            Path outside = Files.createTempDirectory(fixture.folder(), "outside-");
+            Files.writeString(outside.resolve("keep.txt"), "must survive");
+            TaskContext context = fixture.newContext();
+            String script = "mkdir -p locked/inner .tmp/t && touch locked/inner/f .tmp/t/f && ln -s \"$1\" link-out"
+                    + " && chmod 000 locked/inner && chmod 500 locked && pwd -P";
+            fixture.builder(EngineFixture.command("sh", "-c", script, "sh", outside.toString()), context).startSandbox().waitForResult().dispose();
+            Path workDir = Path.of(context.log().contentAsString().strip());
+            assertThat(workDir).doesNotExist();
+            assertThat(outside.resolve("keep.txt")).as("links are removed, not followed").hasContent("must survive");
+        }
+    }
+
     private static Map<String, String> parseEnv(String log)
     {
         return Arrays.stream(log.split("\n"))

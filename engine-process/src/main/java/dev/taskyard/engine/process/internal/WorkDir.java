@@ -43,11 +43,15 @@ final class WorkDir
         this.resource = resource;
     }
 
-    /** Creates a new work dir (and its {@code .tmp}) under {@code root}, named after the task for debugging. */
+    /**
+     * Creates a new work dir (and its {@code .tmp}) under {@code root}, named after the task for debugging.
+     *
+     * @param root a real path (no symbolic links), so that the work dir's path is real as well
+     */
     static WorkDir create(Path root, String taskId, String runId, ResourceTracker tracker)
             throws IOException
     {
-        Path created = Files.createTempDirectory(root, safe(taskId) + "-" + safe(runId) + "-").toRealPath();
+        Path created = Files.createTempDirectory(root, safe(taskId) + "-" + safe(runId) + "-");
         try {
             Files.createDirectory(created.resolve(TMP));
         }
@@ -150,7 +154,14 @@ final class WorkDir
         if (gone.get()) {
             return;
         }
-        deleteTree(path);
+        try {
+            // the common case, a task that left nothing behind: two rmdir calls instead of a tree walk
+            Files.delete(tmp());
+            Files.delete(path);
+        }
+        catch (IOException notEmpty) {
+            deleteTree(path);
+        }
         if (gone.compareAndSet(false, true)) {
             resource.release();
         }
@@ -255,8 +266,8 @@ final class WorkDir
     {
         Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(requireNonNull(dir), java.nio.file.LinkOption.NOFOLLOW_LINKS);
         if (!permissions.containsAll(OWNER_ALL)) {
-            Set<PosixFilePermission> unlocked = EnumSet.copyOf(permissions);
-            unlocked.addAll(OWNER_ALL);
+            Set<PosixFilePermission> unlocked = EnumSet.copyOf(OWNER_ALL); // copyOf(permissions) fails for mode 000
+            unlocked.addAll(permissions);
             Files.setPosixFilePermissions(dir, unlocked);
         }
     }
