@@ -1,0 +1,521 @@
+package dev.taskyard.worker;
+
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.time.Instant;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.taskyard.engine.EngineException;
+import dev.taskyard.engine.FatalInternalErrorException;
+import dev.taskyard.engine.InternalErrorException;
+import dev.taskyard.engine.MalformedPayloadException;
+import dev.taskyard.engine.NonFatalInternalErrorException;
+import dev.taskyard.engine.ResultSet;
+import dev.taskyard.engine.Sandbox;
+import dev.taskyard.engine.SandboxAbortedException;
+import dev.taskyard.engine.SandboxBuilder;
+import dev.taskyard.engine.SandboxTerminatedException;
+import dev.taskyard.engine.TaskContext;
+import dev.taskyard.plugin.ExceptionReason;
+import dev.taskyard.plugin.HookExecutor;
+import dev.taskyard.plugin.PluginManager;
+import dev.taskyard.plugin.TaskPlugins;
+import dev.taskyard.plugin.TaskReporter;
+import dev.taskyard.plugin.internal.Incidents;
+import dev.taskyard.plugin.internal.StageErrors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One run of one task, as a state machine:
+ * <pre>
+ * prepare → build → start → started → waiting → stopped → finished → resolved
+ * </pre>
+ * <ul>
+ * <li><b>prepare</b> validates the whole payload, then creates the sandbox builder and the task plugins in one
+ *     stage (see {@link PluginManager#prepare}); <b>build</b> runs the plugins' {@code buildSandbox};
+ *     <b>start</b> starts the sandbox; <b>started</b> runs the plugins' {@code started}; <b>waiting</b> waits for
+ *     the result; <b>stopped</b> runs the plugins' {@code stopped} (the task succeeds iff all return true);
+ *     <b>finished</b> closes the log and runs the plugins' {@code finished}.</li>
+ * <li>An error resolves the run as an exception at once: malformed payload → {@code malformed-payload} (every message
+ *     goes to the task log), internal errors → {@code internal-error} (a fatal one also tells the worker to stop).
+ *     A task killed at its deadline resolves as {@code deadline-exceeded} after its {@code stopped} stage.</li>
+ * <li>{@link #abort(ExceptionReason)} may be called at any time from any thread: it resolves the run (unless it is
+ *     already resolved) and cancels the task context, which makes the engine abort the sandbox and the current stage
+ *     end. A {@code canceled} or {@code worker-shutdown} resolution is never overwritten.</li>
+ * </ul>
+ *
+ * <p>{@link #run()} and {@link #dispose()} are called once each, in that order, by one thread (the run's owner);
+ * {@link #abort}, {@link #stage()} and {@link #resolution()} are thread-safe.
+ *
+ * <p><b>Dispose order</b>: cancel the context and close the log → plugins' {@code exception(reason)} if the run is an
+ * exception → plugins' {@code dispose} → discard the builder if it was never started → abort the sandbox if it
+ * never returned a result (on {@link SandboxTerminatedException} fetch the result with {@code waitForResult}) →
+ * dispose the result set → dispose the context. Every step runs even when an earlier one fails.
+ */
+public final class TaskRun
+{
+    private static final Logger LOG = LoggerFactory.getLogger(TaskRun.class);
+    private static final Stage[] ORDER = {Stage.PREPARE, Stage.BUILD, Stage.START, Stage.STARTED, Stage.WAITING, Stage.STOPPED, Stage.FINISHED};
+
+    /** The stages, in order. */
+    public enum Stage
+    {
+        PREPARE, BUILD, START, STARTED, WAITING, STOPPED, FINISHED, RESOLVED;
+
+        public String id()
+        {
+            return name().toLowerCase();
+        }
+    }
+
+    /**
+     * What a run needs.
+     *
+     * @param plugins the worker's plugin manager (with the engine)
+     * @param context the run's context; the run owns it from now on and disposes it
+     * @param payload the whole task payload
+     * @param reporter where plugins publish progress and results
+     * @param scheduler for the deadline backstop; {@code null} for none
+     * @param deadlineGrace how long after the context's deadline an unresolved run is aborted with
+     *        {@code deadline-exceeded} (the engine kills the task at the deadline itself)
+     */
+    public record Options(PluginManager plugins, TaskContext context, JsonNode payload, TaskReporter reporter,
+                          ScheduledExecutorService scheduler, Duration deadlineGrace)
+    {
+        public Options
+        {
+            requireNonNull(plugins, "plugins is null");
+            requireNonNull(context, "context is null");
+            requireNonNull(payload, "payload is null");
+            requireNonNull(reporter, "reporter is null");
+            requireNonNull(deadlineGrace, "deadlineGrace is null");
+        }
+
+        public Options(PluginManager plugins, TaskContext context, JsonNode payload, TaskReporter reporter)
+        {
+            this(plugins, context, payload, reporter, null, Duration.ZERO);
+        }
+    }
+
+    private final PluginManager manager;
+    private final TaskContext context;
+    private final JsonNode payload;
+    private final TaskReporter reporter;
+    private final String engine;
+    private final Object lock = new Object();
+    private final ScheduledFuture<?> deadlineBackstop;
+
+    // guarded by lock
+    private Stage stage = Stage.PREPARE;
+    private TaskResolution resolution;
+    private SandboxBuilder builder;
+    private Sandbox sandbox;
+    private ResultSet resultSet;
+
+    // owner thread only
+    private TaskPlugins taskPlugins;
+    private boolean success;
+    private boolean ran;
+    private boolean disposed;
+    private volatile boolean fatal;
+    private volatile boolean nonFatal;
+
+    public TaskRun(Options options)
+    {
+        requireNonNull(options, "options is null");
+        this.manager = options.plugins();
+        this.context = options.context();
+        this.payload = options.payload();
+        this.reporter = options.reporter();
+        this.engine = manager.payloadSchema().components().get(0).name();
+        ScheduledFuture<?> backstop = null;
+        if (options.scheduler() != null && context.deadline().isPresent()) {
+            long delay = Duration.between(Instant.now(), context.deadline().get().plus(options.deadlineGrace())).toNanos();
+            backstop = options.scheduler().schedule(() -> abort(ExceptionReason.DEADLINE_EXCEEDED), Math.max(0, delay), TimeUnit.NANOSECONDS);
+        }
+        this.deadlineBackstop = backstop;
+    }
+
+    public TaskContext context()
+    {
+        return context;
+    }
+
+    /** The stage running now, or {@link Stage#RESOLVED}. */
+    public Stage stage()
+    {
+        synchronized (lock) {
+            return stage;
+        }
+    }
+
+    /** The resolution, once the run is resolved (by its stages or by an abort). */
+    public java.util.Optional<TaskResolution> resolution()
+    {
+        synchronized (lock) {
+            return java.util.Optional.ofNullable(resolution);
+        }
+    }
+
+    /** Whether a fatal internal error was seen: the worker must stop. */
+    public boolean sawFatalError()
+    {
+        return fatal;
+    }
+
+    /** Whether a non-fatal internal error was seen. */
+    public boolean sawNonFatalError()
+    {
+        return nonFatal;
+    }
+
+    /**
+     * Runs every stage until the run is resolved and returns the resolution. Called once, by the owner.
+     */
+    public TaskResolution run()
+    {
+        if (ran) {
+            throw new IllegalStateException("run() was already called for " + context);
+        }
+        ran = true;
+        MDC.put("taskId", context.taskId());
+        MDC.put("runId", context.runId());
+        try {
+            for (Stage next : ORDER) {
+                synchronized (lock) {
+                    if (resolution != null) {
+                        break;
+                    }
+                    stage = next;
+                }
+                try {
+                    if (!runStage(next)) {
+                        break;
+                    }
+                }
+                catch (EngineException e) {
+                    fail(next, e);
+                    break;
+                }
+                catch (RuntimeException | Error e) {
+                    String incident = Incidents.report(context, "unexpected error in the " + next.id() + " stage", e);
+                    fatal = true;
+                    resolve(ExceptionReason.INTERNAL_ERROR, "internal error (incident id " + incident + ")");
+                    break;
+                }
+            }
+            synchronized (lock) {
+                if (resolution == null) {
+                    resolution = success ? TaskResolution.completed() : TaskResolution.failed();
+                }
+                stage = Stage.RESOLVED;
+                return resolution;
+            }
+        }
+        finally {
+            MDC.remove("taskId");
+            MDC.remove("runId");
+        }
+    }
+
+    /**
+     * Resolves the run as an exception with {@code reason}, unless it is already resolved, and cancels its context so
+     * that the current stage ends. Thread-safe; returns at once.
+     *
+     * @return whether this call resolved the run
+     */
+    public boolean abort(ExceptionReason reason)
+    {
+        requireNonNull(reason, "reason is null");
+        synchronized (lock) {
+            if (resolution != null) {
+                return false;
+            }
+            resolution = TaskResolution.exception(reason);
+        }
+        Incidents.writeTaskLog(context, "[taskyard] the task run was aborted: " + reason.id());
+        LOG.info("task {} run {} aborted: {}", context.taskId(), context.runId(), reason.id());
+        context.cancel(reason.id());
+        return true;
+    }
+
+    private boolean runStage(Stage next)
+            throws EngineException
+    {
+        switch (next) {
+            case PREPARE -> {
+                PluginManager.Prepared prepared = manager.prepare(context, payload, reporter);
+                taskPlugins = prepared.plugins();
+                synchronized (lock) {
+                    builder = prepared.builder().orElse(null);
+                }
+                if (prepared.error().isPresent()) {
+                    throw prepared.error().get();
+                }
+            }
+            case BUILD -> taskPlugins.buildSandbox(currentBuilder());
+            case START -> {
+                SandboxBuilder starting = currentBuilder();
+                Sandbox started;
+                try {
+                    started = starting.startSandbox();
+                }
+                catch (Exception e) {
+                    synchronized (lock) {
+                        builder = null;
+                    }
+                    return engineError(next, e);
+                }
+                synchronized (lock) {
+                    builder = null;
+                    sandbox = started;
+                }
+            }
+            case STARTED -> taskPlugins.started(currentSandbox());
+            case WAITING -> {
+                ResultSet result;
+                try {
+                    result = currentSandbox().waitForResult();
+                }
+                catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    abort(ExceptionReason.WORKER_SHUTDOWN);
+                    return false;
+                }
+                catch (Exception e) {
+                    return engineError(next, e);
+                }
+                synchronized (lock) {
+                    sandbox = null;
+                    resultSet = result;
+                }
+            }
+            case STOPPED -> {
+                ResultSet result;
+                synchronized (lock) {
+                    result = resultSet;
+                }
+                success = taskPlugins.stopped(result);
+                if (result.termination().timedOut()) {
+                    resolve(ExceptionReason.DEADLINE_EXCEEDED, "the task passed its deadline");
+                    return false;
+                }
+            }
+            case FINISHED -> {
+                context.log().close();
+                taskPlugins.finished(success);
+            }
+            default -> throw new IllegalStateException("not a runnable stage: " + next);
+        }
+        return true;
+    }
+
+    private boolean engineError(Stage failed, Exception error)
+            throws EngineException
+    {
+        StageErrors.check(failed.id(), context, List.of(new HookExecutor.Outcome<>(engine, null, error)));
+        // only an echo of an abort gets here; make sure the run is resolved
+        resolve(ExceptionReason.INTERNAL_ERROR, "the " + failed.id() + " stage was interrupted");
+        return false;
+    }
+
+    private void fail(Stage failed, EngineException error)
+    {
+        if (error instanceof MalformedPayloadException malformed) {
+            for (String message : malformed.messages()) {
+                Incidents.writeTaskLog(context, "[taskyard] malformed payload: " + message);
+            }
+            resolve(ExceptionReason.MALFORMED_PAYLOAD, "malformed payload");
+        }
+        else if (error instanceof InternalErrorException internal) {
+            if (internal.isFatal()) {
+                fatal = true;
+            }
+            else {
+                nonFatal = true;
+            }
+            resolve(ExceptionReason.INTERNAL_ERROR, internal.getMessage());
+        }
+        else if (StageErrors.isAbortEcho(context, error)) {
+            resolve(ExceptionReason.INTERNAL_ERROR, "the " + failed.id() + " stage was interrupted");
+        }
+        else {
+            String incident = Incidents.report(context, "unexpected error in the " + failed.id() + " stage", error);
+            fatal = true;
+            resolve(ExceptionReason.INTERNAL_ERROR, "internal error (incident id " + incident + ")");
+        }
+    }
+
+    private void resolve(ExceptionReason reason, String why)
+    {
+        synchronized (lock) {
+            if (resolution != null) {
+                return;
+            }
+            resolution = TaskResolution.exception(reason);
+        }
+        Incidents.writeTaskLog(context, "[taskyard] task resolved as exception/" + reason.id() + ": " + why);
+    }
+
+    private SandboxBuilder currentBuilder()
+    {
+        synchronized (lock) {
+            return requireNonNull(builder, "no sandbox builder");
+        }
+    }
+
+    private Sandbox currentSandbox()
+    {
+        synchronized (lock) {
+            return requireNonNull(sandbox, "no sandbox");
+        }
+    }
+
+    /**
+     * Releases everything the run holds, in the documented order; every step runs even if an earlier one fails.
+     * Called once, by the owner, after {@link #run()}.
+     *
+     * @throws FatalInternalErrorException a step failed in a way that requires the worker to stop
+     * @throws NonFatalInternalErrorException a step failed with a non-fatal internal error
+     */
+    public void dispose()
+            throws InternalErrorException
+    {
+        if (disposed) {
+            return;
+        }
+        disposed = true;
+        MDC.put("taskId", context.taskId());
+        MDC.put("runId", context.runId());
+        Cleanup cleanup = new Cleanup();
+        try {
+            if (deadlineBackstop != null) {
+                deadlineBackstop.cancel(false);
+            }
+            TaskResolution resolved;
+            SandboxBuilder leftBuilder;
+            Sandbox leftSandbox;
+            ResultSet leftResult;
+            synchronized (lock) {
+                if (resolution == null) {
+                    resolution = TaskResolution.exception(ExceptionReason.INTERNAL_ERROR);
+                }
+                resolved = resolution;
+                stage = Stage.RESOLVED;
+                leftBuilder = builder;
+                leftSandbox = sandbox;
+                leftResult = resultSet;
+                builder = null;
+                sandbox = null;
+                resultSet = null;
+            }
+            cleanup.step("close the log", () -> {
+                context.cancel(resolved.reason().map(ExceptionReason::id).orElse("resolved"));
+                context.log().close();
+            });
+            if (taskPlugins != null) {
+                if (resolved.reason().isPresent()) {
+                    cleanup.step("exception hooks", () -> taskPlugins.exception(resolved.reason().get()));
+                }
+                cleanup.step("dispose hooks", taskPlugins::dispose);
+            }
+            if (leftBuilder != null) {
+                cleanup.step("discard the sandbox builder", leftBuilder::discard);
+            }
+            if (leftSandbox != null) {
+                ResultSet[] fetched = new ResultSet[1];
+                cleanup.step("abort the sandbox", () -> {
+                    try {
+                        leftSandbox.abort();
+                    }
+                    catch (SandboxTerminatedException e) {
+                        try {
+                            fetched[0] = leftSandbox.waitForResult();
+                        }
+                        catch (SandboxAbortedException violation) {
+                            LOG.warn("contract violation by {}: waitForResult reported sandbox-aborted after abort reported sandbox-terminated", engine, violation);
+                        }
+                    }
+                });
+                leftResult = leftResult == null ? fetched[0] : leftResult;
+            }
+            if (leftResult != null) {
+                cleanup.step("dispose the result set", leftResult::dispose);
+            }
+            cleanup.step("dispose the context", context::dispose);
+        }
+        finally {
+            MDC.remove("taskId");
+            MDC.remove("runId");
+        }
+        cleanup.rethrow();
+    }
+
+    /** Runs cleanup steps, collecting the most severe error. */
+    private final class Cleanup
+    {
+        private FatalInternalErrorException fatalError;
+        private NonFatalInternalErrorException nonFatalError;
+
+        @FunctionalInterface
+        interface Step
+        {
+            void run()
+                    throws Exception;
+        }
+
+        void step(String what, Step step)
+        {
+            try {
+                step.run();
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                record(new NonFatalInternalErrorException("interrupted during cleanup: " + what, e));
+            }
+            catch (FatalInternalErrorException e) {
+                record(e);
+            }
+            catch (NonFatalInternalErrorException e) {
+                record(e);
+            }
+            catch (MalformedPayloadException e) {
+                LOG.warn("malformed payload reported during cleanup ({}) of {}: {}", what, context, e.getMessage());
+            }
+            catch (Exception | Error e) {
+                String incident = Incidents.report(context, "cleanup step \"" + what + "\" failed", e);
+                record(new FatalInternalErrorException("cleanup step \"" + what + "\" failed (incident id " + incident + ")", e));
+            }
+        }
+
+        private void record(InternalErrorException error)
+        {
+            if (error instanceof FatalInternalErrorException f) {
+                fatal = true;
+                fatalError = fatalError == null ? f : fatalError;
+            }
+            else {
+                nonFatal = true;
+                nonFatalError = nonFatalError == null ? (NonFatalInternalErrorException) error : nonFatalError;
+            }
+        }
+
+        void rethrow()
+                throws InternalErrorException
+        {
+            if (fatalError != null) {
+                throw fatalError;
+            }
+            if (nonFatalError != null) {
+                throw nonFatalError;
+            }
+        }
+    }
+}
