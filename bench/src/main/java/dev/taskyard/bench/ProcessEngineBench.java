@@ -67,6 +67,11 @@ public final class ProcessEngineBench
         if (!tracker.isEmpty()) {
             throw new IllegalStateException("the process engine leaked " + tracker.live());
         }
+        try (var paths = Files.walk(temp)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
 
         double ratio = (double) median(engineNanos) / median(bareNanos);
         print("process engine life-cycle", engineNanos);
