@@ -1,0 +1,262 @@
+package dev.taskyard.engine.docker.internal;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import dev.taskyard.engine.Capabilities;
+import dev.taskyard.engine.Engine;
+import dev.taskyard.engine.EngineContext;
+import dev.taskyard.engine.EngineException;
+import dev.taskyard.engine.Feature;
+import dev.taskyard.engine.MalformedPayloadException;
+import dev.taskyard.engine.SandboxBuilder;
+import dev.taskyard.engine.SandboxOptions;
+import dev.taskyard.engine.TaskContext;
+import dev.taskyard.engine.Volume;
+import dev.taskyard.engine.docker.DockerEngineProvider;
+import dev.taskyard.engine.schema.JsonSchema;
+import dev.taskyard.engine.support.ConcurrencyLimiter;
+import org.slf4j.Logger;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The Docker engine (see {@link DockerEngineProvider} for what it offers). It holds one docker-java client, a worker
+ * pool for background steps (image preparation, exit reports), the reconciler's scheduler, and a register of the
+ * containers, volumes and sandbox slots it has live, so that {@link #dispose()} leaves nothing behind.
+ *
+ * <p>Thread-safe, except {@link #dispose()}, which is idempotent.
+ */
+public final class DockerEngine
+        implements Engine
+{
+    private static final JsonSchema PAYLOAD_SCHEMA = JsonSchema.fromResource(DockerEngineProvider.class, "payload.schema.json");
+    private static final JsonSchema VOLUME_SCHEMA = JsonSchema.emptyObject();
+    private static final AtomicInteger ENGINES = new AtomicInteger();
+
+    private final DockerConfig config;
+    private final EngineContext context;
+    private final WorkerLabels labels;
+    private final Capabilities capabilities;
+    private final ConcurrencyLimiter limiter;
+    private final DockerClient client;
+    private final ExecutorService executor;
+    private final ScheduledExecutorService scheduler;
+    private final Images images;
+    private final Set<ContainerHandle> containers = ConcurrentHashMap.newKeySet();
+    private final Set<DockerVolume> volumes = ConcurrentHashMap.newKeySet();
+    private final Set<Slot> slots = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean disposed = new AtomicBoolean();
+
+    private DockerEngine(DockerConfig config, EngineContext context)
+    {
+        this.config = requireNonNull(config, "config is null");
+        this.context = requireNonNull(context, "context is null");
+        this.labels = new WorkerLabels(context.worker());
+        this.capabilities = Capabilities.of(config.maxConcurrency(), Feature.ENVIRONMENT_VARIABLES, Feature.VOLUMES, Feature.SHELLS, Feature.ARTIFACTS);
+        this.limiter = new ConcurrencyLimiter(config.maxConcurrency());
+        this.client = newClient(config.socket());
+        int id = ENGINES.incrementAndGet();
+        this.executor = Executors.newCachedThreadPool(runnable -> daemon(runnable, "taskyard-docker-" + id + "-worker"));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> daemon(runnable, "taskyard-docker-" + id + "-reconciler"));
+        this.images = new Images(this);
+    }
+
+    /**
+     * Creates an engine and schedules the reconciler: a first pass at once, then one every reconcile interval. Does
+     * not contact the daemon on this thread.
+     */
+    public static DockerEngine start(DockerConfig config, EngineContext context)
+    {
+        DockerEngine engine = new DockerEngine(config, context);
+        Reconciler reconciler = new Reconciler(engine, config.gracePeriod());
+        engine.scheduler.scheduleWithFixedDelay(reconciler::pass, 0, config.reconcileInterval().toMillis(), TimeUnit.MILLISECONDS);
+        engine.logger().info("docker engine for worker {}/{} uses {} (network {}, grace period {} s)", context.worker().workerGroup(),
+                context.worker().workerId(), config.socket(), config.network(), config.gracePeriod().toSeconds());
+        return engine;
+    }
+
+    @Override
+    public JsonSchema payloadSchema()
+    {
+        return PAYLOAD_SCHEMA;
+    }
+
+    @Override
+    public Capabilities capabilities()
+    {
+        return capabilities;
+    }
+
+    /**
+     * Checks the payload against the configured maxima, takes a sandbox slot and starts making the image present in
+     * the background.
+     */
+    @Override
+    public SandboxBuilder newSandboxBuilder(SandboxOptions options)
+            throws EngineException
+    {
+        requireNonNull(options, "options is null");
+        checkNotDisposed();
+        TaskSpec spec = TaskSpec.parse(options.payload(), config);
+        TaskContext task = options.context();
+        ConcurrencyLimiter.Permit permit = limiter.acquire();
+        Slot[] holder = new Slot[1];
+        Slot slot = new Slot(permit, context.tracker().acquire("docker-sandbox", "task " + task.taskId() + " run " + task.runId()),
+                () -> slots.remove(holder[0]));
+        holder[0] = slot;
+        slots.add(slot);
+        return new DockerSandboxBuilder(this, spec, task, slot, images.require(spec.image(), task));
+    }
+
+    @Override
+    public JsonSchema volumeSchema()
+    {
+        return VOLUME_SCHEMA;
+    }
+
+    @Override
+    public Volume newVolume(JsonNode options)
+            throws EngineException
+    {
+        checkNotDisposed();
+        if (options == null || !options.isObject() || options.size() != 0) {
+            throw new MalformedPayloadException("Docker volumes take no options: pass {}");
+        }
+        return DockerVolume.create(this);
+    }
+
+    /** Removes every container and volume still live, stops the reconciler and closes the client. */
+    @Override
+    public void dispose()
+    {
+        if (!disposed.compareAndSet(false, true)) {
+            return;
+        }
+        // let a reconciler pass in flight finish rather than interrupt its daemon call
+        scheduler.shutdown();
+        images.close();
+        for (ContainerHandle container : List.copyOf(containers)) {
+            logger().warn("task {} run {}: container {} was still live at engine disposal; removing it", container.task().taskId(),
+                    container.task().runId(), container.name());
+            container.removeQuietly();
+        }
+        for (DockerVolume volume : List.copyOf(volumes)) {
+            logger().warn("volume {} was still live at engine disposal; removing it", volume.name());
+            volume.forceRemove();
+        }
+        List.copyOf(slots).forEach(Slot::release);
+        executor.shutdownNow();
+        try {
+            if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
+                scheduler.shutdownNow();
+            }
+            client.close();
+        }
+        catch (IOException e) {
+            logger().warn("closing the Docker client failed: {}", e.toString());
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---------------------------------------------------------------- for the engine's own objects
+
+    DockerClient client()
+    {
+        return client;
+    }
+
+    DockerConfig config()
+    {
+        return config;
+    }
+
+    EngineContext context()
+    {
+        return context;
+    }
+
+    Logger logger()
+    {
+        return context.logger();
+    }
+
+    WorkerLabels labels()
+    {
+        return labels;
+    }
+
+    ExecutorService executor()
+    {
+        return executor;
+    }
+
+    void register(ContainerHandle container)
+    {
+        containers.add(container);
+    }
+
+    void unregister(ContainerHandle container)
+    {
+        containers.remove(container);
+    }
+
+    void register(DockerVolume volume)
+    {
+        volumes.add(volume);
+    }
+
+    void unregister(DockerVolume volume)
+    {
+        volumes.remove(volume);
+    }
+
+    /** Whether the volume is a live volume of this engine. */
+    boolean owns(DockerVolume volume)
+    {
+        return volumes.contains(volume);
+    }
+
+    private void checkNotDisposed()
+    {
+        if (disposed.get()) {
+            throw new IllegalStateException("the engine was disposed");
+        }
+    }
+
+    private static DockerClient newClient(String socket)
+    {
+        DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
+                .withDockerHost(socket)
+                .withDockerTlsVerify(false)
+                .build();
+        ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost())
+                .connectionTimeout(Duration.ofSeconds(10))
+                .build();
+        return DockerClientImpl.getInstance(config, http);
+    }
+
+    private static Thread daemon(Runnable runnable, String name)
+    {
+        Thread thread = new Thread(runnable, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+}
