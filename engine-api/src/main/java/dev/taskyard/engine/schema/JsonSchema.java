@@ -54,7 +54,25 @@ public final class JsonSchema
         }
     }
 
-    /** Compiles a schema stored as a class-path resource next to {@code anchor}. */
+    /**
+     * Compiles a schema read from {@code in} (which is not closed). On the module path, engines read their own
+     * schema resources (e.g. with {@code getClass().getResourceAsStream}) and pass the stream here, since a module's
+     * resources are encapsulated from this one.
+     */
+    public static JsonSchema read(InputStream in)
+    {
+        try {
+            return new JsonSchema(MAPPER.readTree(requireNonNull(in, "in is null")));
+        }
+        catch (IOException e) {
+            throw new IllegalArgumentException("schema is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Compiles a schema stored as a class-path resource next to {@code anchor}. On the module path the resource must
+     * be in an open package; otherwise use {@link #read(InputStream)}.
+     */
     public static JsonSchema fromResource(Class<?> anchor, String name)
     {
         try (InputStream in = anchor.getResourceAsStream(name)) {

@@ -220,6 +220,17 @@ public abstract class EngineContractTest
     final void disposeEngine()
             throws Exception
     {
+        try {
+            disposeAndCheck();
+        }
+        finally {
+            deleteRecursively(workFolder);
+        }
+    }
+
+    private void disposeAndCheck()
+            throws Exception
+    {
         List<Throwable> failures = new ArrayList<>();
         for (KitRun run : runs) {
             try {
@@ -247,7 +258,6 @@ public abstract class EngineContractTest
             fail(ContractRule.NO_LEAK.violation("resources left after dispose: " + tracker.live()));
         }
         assertNoLeftovers();
-        deleteRecursively(workFolder);
     }
 
     // ---------------------------------------------------------------- helpers for the contract cases
