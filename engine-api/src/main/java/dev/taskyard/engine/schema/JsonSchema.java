@@ -55,23 +55,30 @@ public final class JsonSchema
     }
 
     /**
-     * Compiles a schema read from {@code in} (which is not closed). On the module path, engines read their own
-     * schema resources (e.g. with {@code getClass().getResourceAsStream}) and pass the stream here, since a module's
-     * resources are encapsulated from this one.
+     * Compiles a schema read from a resource stream and closes it. Engines pass their own resources, e.g.
+     * {@code JsonSchema.read(MyProvider.class.getResourceAsStream("config.schema.json"), "config.schema.json")}: that
+     * works on the module path too, where a module's resources are encapsulated from this one.
+     *
+     * @param in the stream, or {@code null} when the resource is missing
+     * @param name the resource name, for error messages
+     * @throws IllegalArgumentException the resource is missing or not valid JSON
      */
-    public static JsonSchema read(InputStream in)
+    public static JsonSchema read(InputStream in, String name)
     {
-        try {
-            return new JsonSchema(MAPPER.readTree(requireNonNull(in, "in is null")));
+        if (in == null) {
+            throw new IllegalArgumentException("schema resource not found: " + name);
+        }
+        try (in) {
+            return new JsonSchema(MAPPER.readTree(in));
         }
         catch (IOException e) {
-            throw new IllegalArgumentException("schema is not valid JSON: " + e.getMessage(), e);
+            throw new IllegalArgumentException("schema resource " + name + " is not valid JSON: " + e.getMessage(), e);
         }
     }
 
     /**
      * Compiles a schema stored as a class-path resource next to {@code anchor}. On the module path the resource must
-     * be in an open package; otherwise use {@link #read(InputStream)}.
+     * be in an open package; otherwise use {@link #read(InputStream, String)}.
      */
     public static JsonSchema fromResource(Class<?> anchor, String name)
     {

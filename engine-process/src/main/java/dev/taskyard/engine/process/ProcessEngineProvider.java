@@ -1,9 +1,5 @@
 package dev.taskyard.engine.process;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 
 import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineException;
@@ -56,8 +52,8 @@ public final class ProcessEngineProvider
     /** The engine's name. */
     public static final String NAME = "process";
 
-    private static final JsonSchema CONFIG_SCHEMA = JsonSchema.parse(resource("config.schema.json"));
-    private static final JsonSchema PAYLOAD_SCHEMA = JsonSchema.parse(resource("payload.schema.json"));
+    private static final JsonSchema CONFIG_SCHEMA = JsonSchema.read(ProcessEngineProvider.class.getResourceAsStream("config.schema.json"), "config.schema.json");
+    private static final JsonSchema PAYLOAD_SCHEMA = JsonSchema.read(ProcessEngineProvider.class.getResourceAsStream("payload.schema.json"), "payload.schema.json");
 
     @Override
     public String name()
@@ -83,19 +79,5 @@ public final class ProcessEngineProvider
     {
         requireNonNull(options, "options is null");
         return ProcessEngine.create(EngineConfig.from(options.config()), options.context(), PAYLOAD_SCHEMA);
-    }
-
-    // read here rather than with JsonSchema.fromResource: on the module path only this module may read its packages
-    private static String resource(String name)
-    {
-        try (InputStream in = ProcessEngineProvider.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("schema resource missing: " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException("cannot read schema resource " + name, e);
-        }
     }
 }

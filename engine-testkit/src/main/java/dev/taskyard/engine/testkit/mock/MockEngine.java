@@ -54,7 +54,7 @@ import static java.util.Objects.requireNonNull;
 public class MockEngine
         implements Engine
 {
-    private static final JsonSchema PAYLOAD_SCHEMA = JsonSchema.fromResource(MockEngine.class, "payload.schema.json");
+    private static final JsonSchema PAYLOAD_SCHEMA = JsonSchema.read(MockEngine.class.getResourceAsStream("payload.schema.json"), "payload.schema.json");
     private static final JsonSchema VOLUME_SCHEMA = JsonSchema.parse("{\"type\":\"object\",\"additionalProperties\":false}");
     private static final AtomicInteger ENGINES = new AtomicInteger();
 

@@ -65,29 +65,17 @@ public final class BrokenEngines
         @Override
         Engine wrap(Engine engine, EngineOptions options)
         {
-            return new Forwarding.ForwardingEngine(engine)
-            {
-                @Override
-                SandboxBuilder wrap(SandboxBuilder builder)
+            return Forwarding.decorateSandboxes(engine, sandbox -> {
+                return new Forwarding.ForwardingSandbox(sandbox)
                 {
-                    return new Forwarding.ForwardingSandboxBuilder(builder)
+                    @Override
+                    public ResultSet waitForResult()
+                            throws EngineException, InterruptedException
                     {
-                        @Override
-                        Sandbox wrap(Sandbox sandbox)
-                        {
-                            return new Forwarding.ForwardingSandbox(sandbox)
-                            {
-                                @Override
-                                public ResultSet waitForResult()
-                                        throws EngineException, InterruptedException
-                                {
-                                    return new Forwarding.ForwardingResultSet(delegate.waitForResult());
-                                }
-                            };
-                        }
-                    };
-                }
-            };
+                        return new Forwarding.ForwardingResultSet(delegate.waitForResult());
+                    }
+                };
+            });
         }
     }
 
@@ -104,51 +92,39 @@ public final class BrokenEngines
         @Override
         Engine wrap(Engine engine, EngineOptions options)
         {
-            return new Forwarding.ForwardingEngine(engine)
-            {
-                @Override
-                SandboxBuilder wrap(SandboxBuilder builder)
+            return Forwarding.decorateSandboxes(engine, sandbox -> {
+                AtomicBoolean claimedAborted = new AtomicBoolean();
+                return new Forwarding.ForwardingSandbox(sandbox)
                 {
-                    return new Forwarding.ForwardingSandboxBuilder(builder)
+                    @Override
+                    public void abort()
+                            throws EngineException
                     {
-                        @Override
-                        Sandbox wrap(Sandbox sandbox)
-                        {
-                            AtomicBoolean claimedAborted = new AtomicBoolean();
-                            return new Forwarding.ForwardingSandbox(sandbox)
-                            {
-                                @Override
-                                public void abort()
-                                        throws EngineException
-                                {
-                                    try {
-                                        delegate.abort();
-                                    }
-                                    catch (SandboxTerminatedException e) {
-                                        claimedAborted.set(true);
-                                        try {
-                                            delegate.waitForResult().dispose();
-                                        }
-                                        catch (InterruptedException interrupted) {
-                                            Thread.currentThread().interrupt();
-                                        }
-                                    }
-                                }
-
-                                @Override
-                                public ResultSet waitForResult()
-                                        throws EngineException, InterruptedException
-                                {
-                                    if (claimedAborted.get()) {
-                                        throw new SandboxAbortedException("aborted");
-                                    }
-                                    return delegate.waitForResult();
-                                }
-                            };
+                        try {
+                            delegate.abort();
                         }
-                    };
-                }
-            };
+                        catch (SandboxTerminatedException e) {
+                            claimedAborted.set(true);
+                            try {
+                                delegate.waitForResult().dispose();
+                            }
+                            catch (InterruptedException interrupted) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    }
+
+                    @Override
+                    public ResultSet waitForResult()
+                            throws EngineException, InterruptedException
+                    {
+                        if (claimedAborted.get()) {
+                            throw new SandboxAbortedException("aborted");
+                        }
+                        return delegate.waitForResult();
+                    }
+                };
+            });
         }
     }
 
@@ -246,48 +222,36 @@ public final class BrokenEngines
         @Override
         Engine wrap(Engine engine, EngineOptions options)
         {
-            return new Forwarding.ForwardingEngine(engine)
-            {
-                @Override
-                SandboxBuilder wrap(SandboxBuilder builder)
+            return Forwarding.decorateSandboxes(engine, sandbox -> {
+                return new Forwarding.ForwardingSandbox(sandbox)
                 {
-                    return new Forwarding.ForwardingSandboxBuilder(builder)
-                    {
-                        @Override
-                        Sandbox wrap(Sandbox sandbox)
-                        {
-                            return new Forwarding.ForwardingSandbox(sandbox)
-                            {
-                                private volatile ResultSet wrapped;
+                    private volatile ResultSet wrapped;
 
+                    @Override
+                    public synchronized ResultSet waitForResult()
+                            throws EngineException, InterruptedException
+                    {
+                        if (wrapped == null) {
+                            wrapped = new Forwarding.ForwardingResultSet(delegate.waitForResult())
+                            {
                                 @Override
-                                public synchronized ResultSet waitForResult()
-                                        throws EngineException, InterruptedException
+                                public void extractFolder(String path, FileHandler handler)
+                                        throws EngineException
                                 {
-                                    if (wrapped == null) {
-                                        wrapped = new Forwarding.ForwardingResultSet(delegate.waitForResult())
-                                        {
-                                            @Override
-                                            public void extractFolder(String path, FileHandler handler)
-                                                    throws EngineException
-                                            {
-                                                delegate.extractFolder(path, handler);
-                                                try {
-                                                    handler.handle("sub", new ByteArrayInputStream(new byte[0]));
-                                                }
-                                                catch (Exception e) {
-                                                    throw new dev.taskyard.engine.HandlerInterruptedException("handler failed", e);
-                                                }
-                                            }
-                                        };
+                                    delegate.extractFolder(path, handler);
+                                    try {
+                                        handler.handle("sub", new ByteArrayInputStream(new byte[0]));
                                     }
-                                    return wrapped;
+                                    catch (Exception e) {
+                                        throw new dev.taskyard.engine.HandlerInterruptedException("handler failed", e);
+                                    }
                                 }
                             };
                         }
-                    };
-                }
-            };
+                        return wrapped;
+                    }
+                };
+            });
         }
     }
 
@@ -331,42 +295,30 @@ public final class BrokenEngines
         @Override
         Engine wrap(Engine engine, EngineOptions options)
         {
-            return new Forwarding.ForwardingEngine(engine)
-            {
-                @Override
-                SandboxBuilder wrap(SandboxBuilder builder)
+            return Forwarding.decorateSandboxes(engine, sandbox -> {
+                AtomicBoolean killed = new AtomicBoolean();
+                return new Forwarding.ForwardingSandbox(sandbox)
                 {
-                    return new Forwarding.ForwardingSandboxBuilder(builder)
+                    @Override
+                    public void kill()
+                            throws EngineException
                     {
-                        @Override
-                        Sandbox wrap(Sandbox sandbox)
-                        {
-                            AtomicBoolean killed = new AtomicBoolean();
-                            return new Forwarding.ForwardingSandbox(sandbox)
-                            {
-                                @Override
-                                public void kill()
-                                        throws EngineException
-                                {
-                                    delegate.kill();
-                                    killed.set(true);
-                                }
+                        delegate.kill();
+                        killed.set(true);
+                    }
 
-                                @Override
-                                public ResultSet waitForResult()
-                                        throws EngineException, InterruptedException
-                                {
-                                    ResultSet result = delegate.waitForResult();
-                                    if (killed.get()) {
-                                        throw new NonFatalInternalErrorException("the task was killed");
-                                    }
-                                    return result;
-                                }
-                            };
+                    @Override
+                    public ResultSet waitForResult()
+                            throws EngineException, InterruptedException
+                    {
+                        ResultSet result = delegate.waitForResult();
+                        if (killed.get()) {
+                            throw new NonFatalInternalErrorException("the task was killed");
                         }
-                    };
-                }
-            };
+                        return result;
+                    }
+                };
+            });
         }
     }
 
@@ -383,34 +335,22 @@ public final class BrokenEngines
         @Override
         Engine wrap(Engine engine, EngineOptions options)
         {
-            return new Forwarding.ForwardingEngine(engine)
-            {
-                @Override
-                SandboxBuilder wrap(SandboxBuilder builder)
+            return Forwarding.decorateSandboxes(engine, sandbox -> {
+                return new Forwarding.ForwardingSandbox(sandbox)
                 {
-                    return new Forwarding.ForwardingSandboxBuilder(builder)
+                    @Override
+                    public void kill()
+                            throws EngineException
                     {
-                        @Override
-                        Sandbox wrap(Sandbox sandbox)
-                        {
-                            return new Forwarding.ForwardingSandbox(sandbox)
-                            {
-                                @Override
-                                public void kill()
-                                        throws EngineException
-                                {
-                                    try {
-                                        delegate.kill();
-                                    }
-                                    catch (SandboxTerminatedException ignored) {
-                                        // wrongly swallowed
-                                    }
-                                }
-                            };
+                        try {
+                            delegate.kill();
                         }
-                    };
-                }
-            };
+                        catch (SandboxTerminatedException ignored) {
+                            // wrongly swallowed
+                        }
+                    }
+                };
+            });
         }
     }
 }

@@ -25,6 +25,26 @@ final class Forwarding
 {
     private Forwarding() {}
 
+    /** An engine whose sandboxes are all passed through {@code decorator}. */
+    static Engine decorateSandboxes(Engine engine, java.util.function.UnaryOperator<Sandbox> decorator)
+    {
+        return new ForwardingEngine(engine)
+        {
+            @Override
+            SandboxBuilder wrap(SandboxBuilder builder)
+            {
+                return new ForwardingSandboxBuilder(builder)
+                {
+                    @Override
+                    Sandbox wrap(Sandbox sandbox)
+                    {
+                        return decorator.apply(sandbox);
+                    }
+                };
+            }
+        };
+    }
+
     static class ForwardingEngine
             implements Engine
     {
