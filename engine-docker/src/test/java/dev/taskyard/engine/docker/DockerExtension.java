@@ -1,5 +1,7 @@
 package dev.taskyard.engine.docker;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
@@ -15,6 +17,8 @@ import org.opentest4j.TestAbortedException;
 public final class DockerExtension
         implements ExecutionCondition, BeforeAllCallback
 {
+    private static final AtomicBoolean NOTICE_PRINTED = new AtomicBoolean();
+
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context)
     {
@@ -25,8 +29,13 @@ public final class DockerExtension
         if (TestDaemon.ci()) {
             return ConditionEvaluationResult.enabled("CI=true: Docker-backed tests run even though no daemon answers at " + status.socket());
         }
-        return ConditionEvaluationResult.disabled("skipped: no Docker daemon answers at " + status.socket() + " (" + status.reason()
-                + "); start dockerd, or set CI=true to make these tests fail instead of skipping");
+        String reason = "skipped: no Docker daemon answers at " + status.socket() + " (" + status.reason()
+                + "); start dockerd, or set CI=true to make these tests fail instead of skipping";
+        if (NOTICE_PRINTED.compareAndSet(false, true)) {
+            // on the console, not only in the reports: a skipped engine must not look like a passing one
+            System.err.println("[taskyard] Docker-backed tests " + reason);
+        }
+        return ConditionEvaluationResult.disabled(reason);
     }
 
     @Override

@@ -35,7 +35,7 @@ public final class TestDaemon
     public static final String TEST_WORKER_GROUP = "taskyard-test";
 
     private static final List<String> APPLETS = List.of("sh", "echo", "sleep", "cat", "ls", "mkdir", "printf", "test", "[", "env", "printenv",
-            "true", "false", "kill", "ps", "grep", "rm", "touch", "id", "head", "yes", "dd", "seq");
+            "true", "false", "kill", "ps", "grep", "rm", "touch", "id", "head", "yes", "dd", "seq", "ln");
     private static final List<Path> BUSYBOX = List.of(Path.of("/bin/busybox"), Path.of("/usr/bin/busybox"));
 
     private static Status status;

@@ -77,7 +77,8 @@ final class Reconciler
                 continue;
             }
             seen.add(name);
-            Optional<Instant> created = Optional.ofNullable(container.getCreated()).map(Instant::ofEpochSecond);
+            // the list gives whole seconds: round up, so an object never looks older than it is
+            Optional<Instant> created = Optional.ofNullable(container.getCreated()).map(seconds -> Instant.ofEpochSecond(seconds + 1));
             if (!isPastGrace(name, created, now)) {
                 continue;
             }
@@ -106,7 +107,8 @@ final class Reconciler
                 continue;
             }
             seen.add(name);
-            Optional<Instant> created = Optional.ofNullable(volume.getRawValues().get("CreatedAt")).map(String::valueOf).flatMap(Reconciler::parseTime);
+            Optional<Instant> created = Optional.ofNullable(volume.getRawValues().get("CreatedAt")).map(String::valueOf).flatMap(Reconciler::parseTime)
+                    .map(instant -> instant.plusSeconds(1));
             if (!isPastGrace(name, created, now)) {
                 continue;
             }
