@@ -26,7 +26,7 @@ import dev.taskyard.plugin.TaskPluginOptions;
  * {@code recorder: {"fail": hook, "error": malformed|nonfatal|fatal|runtime, "blockIn": hook}} says. Its
  * {@code stopped} returns the result set's success. Tests read {@link #calls()} and wait on {@link #started()}.
  */
-public final class RecordingPlugin
+public class RecordingPlugin
         implements PluginProvider, Plugin
 {
     private static final JsonSchema PAYLOAD = JsonSchema.parse("""

@@ -1,0 +1,33 @@
+package dev.taskyard.worker;
+
+import java.time.Instant;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A task as the queue hands it out.
+ *
+ * @param taskId unique, {@code [A-Za-z0-9_-]{1,64}}
+ * @param payload the whole task payload; the worker validates it
+ * @param deadline when the task must be finished, if ever
+ */
+public record TaskSpec(String taskId, JsonNode payload, Optional<Instant> deadline)
+{
+    public TaskSpec
+    {
+        requireNonNull(taskId, "taskId is null");
+        requireNonNull(payload, "payload is null");
+        requireNonNull(deadline, "deadline is null");
+        if (!taskId.matches("[A-Za-z0-9_-]{1,64}")) {
+            throw new IllegalArgumentException("invalid task id \"" + taskId + "\"");
+        }
+    }
+
+    public TaskSpec(String taskId, JsonNode payload)
+    {
+        this(taskId, payload, Optional.empty());
+    }
+}

@@ -1,0 +1,572 @@
+package dev.taskyard.worker;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskyard.engine.Engine;
+import dev.taskyard.engine.EngineContext;
+import dev.taskyard.engine.EngineException;
+import dev.taskyard.engine.EngineRegistry;
+import dev.taskyard.engine.FatalInternalErrorException;
+import dev.taskyard.engine.InternalErrorException;
+import dev.taskyard.engine.ResourceTracker;
+import dev.taskyard.engine.TaskContext;
+import dev.taskyard.engine.WorkerIdentity;
+import dev.taskyard.plugin.ArtifactStore;
+import dev.taskyard.plugin.ExceptionReason;
+import dev.taskyard.plugin.FolderArtifactStore;
+import dev.taskyard.plugin.HookExecutor;
+import dev.taskyard.plugin.PluginEnvironment;
+import dev.taskyard.plugin.PluginManager;
+import dev.taskyard.plugin.PluginRegistry;
+import dev.taskyard.plugin.TaskReporter;
+import dev.taskyard.plugin.WorkerControl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Claims tasks from a {@link TaskQueue} and runs each as a {@link TaskRun}, up to
+ * {@code min(worker.concurrency, engine max concurrency)} at once.
+ *
+ * <ul>
+ * <li>One claim-loop thread asks the queue for as many tasks as there are free slots; a fixed pool of task threads,
+ *     created once, runs them. Leases are renewed by one periodic sweep; a lost lease aborts the run as
+ *     {@code canceled}.</li>
+ * <li>For each task: run every stage, report the resolution (a {@code canceled} one is not reported: the queue
+ *     knows), then dispose the run. A fatal internal error stops the worker at once; a non-fatal one is told to the
+ *     plugins.</li>
+ * <li>{@link #stopGracefully()}: no new claims; running tasks may finish within the grace period, then they are
+ *     aborted with {@code worker-shutdown}. {@link #stopNow()}: they are aborted at once. Either way the worker then
+ *     disposes its plugins and engine, and {@link #awaitTermination} returns.</li>
+ * </ul>
+ * Thread-safe. Life-cycle: {@link #create} → {@link #start()} → stop → {@link #awaitTermination}.
+ */
+public final class Worker
+        implements WorkerControl
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+
+    private enum State { CREATED, RUNNING, STOPPING, STOPPING_NOW, TERMINATED }
+
+    private final WorkerConfig config;
+    private final WorkerIdentity identity;
+    private final TaskQueue queue;
+    private final Path tempFolder;
+    private final ResourceTracker tracker = new ResourceTracker();
+    private final Engine engine;
+    private final HookExecutor executor;
+    private final ScheduledExecutorService scheduler;
+    private final PluginManager plugins;
+    private final int concurrency;
+    private final Semaphore slots;
+    private final ExecutorService tasks;
+    private final Map<String, Running> running = new ConcurrentHashMap<>();
+    private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private final AtomicLong completed = new AtomicLong();
+    private final AtomicInteger active = new AtomicInteger();
+    private final Object idle = new Object();
+    private volatile Thread claimLoop;
+
+    /** A running task: its run and its current lease. */
+    private static final class Running
+    {
+        final TaskRun run;
+        volatile Lease lease;
+
+        Running(TaskRun run, Lease lease)
+        {
+            this.run = run;
+            this.lease = lease;
+        }
+    }
+
+    private Worker(WorkerConfig config, TaskQueue queue, Path tempFolder, Engine engine, HookExecutor executor, ScheduledExecutorService scheduler,
+                   PluginManager plugins)
+    {
+        this.config = config;
+        this.identity = config.identity();
+        this.queue = queue;
+        this.tempFolder = tempFolder;
+        this.engine = engine;
+        this.executor = executor;
+        this.scheduler = scheduler;
+        this.plugins = plugins;
+        int engineMax = engine.capabilities().maxConcurrency();
+        this.concurrency = engineMax == 0 ? config.concurrency() : Math.min(config.concurrency(), engineMax);
+        this.slots = new Semaphore(concurrency);
+        AtomicInteger threads = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                runnable -> thread(runnable, "taskyard-task-" + threads.incrementAndGet()));
+        pool.prestartAllCoreThreads();
+        this.tasks = pool;
+    }
+
+    /** Creates a worker with a folder-backed artifact store at {@link WorkerConfig#artifactsFolder()}. */
+    public static Worker create(WorkerConfig config, EngineRegistry engines, PluginRegistry pluginRegistry, TaskQueue queue)
+            throws EngineException
+    {
+        return create(config, engines, pluginRegistry, queue, new FolderArtifactStore(config.artifactsFolder()));
+    }
+
+    /**
+     * Creates the engine and the plugins and checks that their payload schemas merge.
+     *
+     * @throws EngineException the engine or a plugin could not be created, or two components claim one payload key;
+     *         everything created so far is disposed
+     */
+    public static Worker create(WorkerConfig config, EngineRegistry engines, PluginRegistry pluginRegistry, TaskQueue queue, ArtifactStore artifacts)
+            throws EngineException
+    {
+        requireNonNull(config, "config is null");
+        requireNonNull(queue, "queue is null");
+        requireNonNull(artifacts, "artifacts is null");
+        Path temp = config.tempFolder();
+        try {
+            Files.createDirectories(temp.resolve("engine"));
+            Files.createDirectories(temp.resolve("logs"));
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("cannot create the worker folder " + temp, e);
+        }
+        ResourceTracker tracker = new ResourceTracker();
+        Engine engine = engines.createEngine(config.engineName(), config.engineConfig(),
+                new EngineContext(temp.resolve("engine"), LoggerFactory.getLogger("dev.taskyard.engine." + config.engineName()), config.identity(), tracker));
+        HookExecutor executor = new HookExecutor(new HookExecutor.Settings(config.hookForkAfter(), config.hookTimeout()));
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, runnable -> thread(runnable, "taskyard-worker-timer"));
+        scheduler.setRemoveOnCancelPolicy(true);
+        WorkerControlHolder control = new WorkerControlHolder();
+        try {
+            PluginManager manager = PluginManager.create(new PluginManager.Options(pluginRegistry, config.pluginsConfig(), "$.plugins", config.engineName(),
+                    engine, new PluginEnvironment(config.identity(), temp, artifacts, control, scheduler), executor));
+            Worker worker = new Worker(config, queue, temp, engine, executor, scheduler, manager);
+            control.worker = worker;
+            return worker;
+        }
+        catch (EngineException | RuntimeException e) {
+            executor.close();
+            scheduler.shutdownNow();
+            engine.dispose();
+            throw e;
+        }
+    }
+
+    /** Hands plugin stop requests to the worker once it exists. */
+    private static final class WorkerControlHolder
+            implements WorkerControl
+    {
+        volatile Worker worker;
+
+        @Override
+        public void stopGracefully(String reason)
+        {
+            Worker target = worker;
+            if (target != null) {
+                target.stopGracefully(reason);
+            }
+        }
+
+        @Override
+        public void stopNow(String reason)
+        {
+            Worker target = worker;
+            if (target != null) {
+                target.stopNow(reason);
+            }
+        }
+    }
+
+    /** Tasks run at once: the configured concurrency, capped by the engine's maximum. */
+    public int concurrency()
+    {
+        return concurrency;
+    }
+
+    /** The merged payload schema of the engine and the enabled plugins. */
+    public ObjectNode payloadSchema()
+    {
+        return plugins.payloadSchema().document();
+    }
+
+    /** Tasks run to the end (reported and disposed) since the start. */
+    public long completedTasks()
+    {
+        return completed.get();
+    }
+
+    /** Starts claiming tasks. Called once. */
+    public void start()
+    {
+        if (!state.compareAndSet(State.CREATED, State.RUNNING)) {
+            throw new IllegalStateException("the worker was already started");
+        }
+        long sweep = Math.max(TimeUnit.MILLISECONDS.toNanos(10), config.leaseDuration().toNanos() / 3);
+        scheduler.scheduleWithFixedDelay(this::renewLeases, sweep, sweep, TimeUnit.NANOSECONDS);
+        Thread loop = thread(this::claimLoop, "taskyard-claim-loop");
+        claimLoop = loop;
+        loop.start();
+        LOG.info("worker {}/{} started: engine {}, concurrency {}, plugins {}", identity.workerGroup(), identity.workerId(),
+                config.engineName(), concurrency, plugins.enabled());
+    }
+
+    /** Stops claiming; running tasks may finish within the grace period, then are aborted. Idempotent. */
+    public void stopGracefully()
+    {
+        stopGracefully("requested");
+    }
+
+    @Override
+    public void stopGracefully(String reason)
+    {
+        if (state.compareAndSet(State.RUNNING, State.STOPPING) || state.compareAndSet(State.CREATED, State.STOPPING)) {
+            LOG.info("worker {} stopping gracefully: {}", identity.workerId(), reason);
+            wakeClaimLoop();
+        }
+    }
+
+    /** Aborts every running task with {@code worker-shutdown} and stops. Idempotent. */
+    public void stopNow()
+    {
+        stopNow("requested");
+    }
+
+    @Override
+    public void stopNow(String reason)
+    {
+        State previous = state.getAndUpdate(s -> s == State.TERMINATED ? s : State.STOPPING_NOW);
+        if (previous == State.STOPPING_NOW || previous == State.TERMINATED) {
+            return;
+        }
+        LOG.warn("worker {} stopping now: {}", identity.workerId(), reason);
+        abortAll(ExceptionReason.WORKER_SHUTDOWN);
+        wakeClaimLoop();
+        if (previous == State.CREATED) {
+            shutdown();
+        }
+    }
+
+    /** Waits until the worker has stopped and released everything; returns whether it has. */
+    public boolean awaitTermination(Duration timeout)
+            throws InterruptedException
+    {
+        return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void wakeClaimLoop()
+    {
+        Thread loop = claimLoop;
+        if (loop != null) {
+            loop.interrupt();
+        }
+    }
+
+    private void claimLoop()
+    {
+        Instant idleSince = Instant.now();
+        ClaimRequestFactory requests = new ClaimRequestFactory();
+        try {
+            while (state.get() == State.RUNNING) {
+                int free;
+                try {
+                    slots.acquire();
+                    free = 1 + slots.drainPermits();
+                }
+                catch (InterruptedException e) {
+                    continue;
+                }
+                List<Claim> claims;
+                try {
+                    claims = state.get() == State.RUNNING ? queue.claim(requests.of(free)) : List.of();
+                }
+                catch (InterruptedException e) {
+                    claims = List.of();
+                }
+                catch (QueueException | RuntimeException e) {
+                    LOG.warn("claiming tasks failed: {}", e.getMessage(), e);
+                    plugins.reportNonFatalError();
+                    claims = List.of();
+                    pause();
+                }
+                slots.release(free - claims.size());
+                for (Claim claim : claims) {
+                    active.incrementAndGet();
+                    tasks.execute(() -> process(claim));
+                }
+                if (!claims.isEmpty()) {
+                    idleSince = null;
+                }
+                else if (active.get() == 0) {
+                    idleSince = idleSince == null ? Instant.now() : idleSince;
+                    plugins.reportIdle(Duration.between(idleSince, Instant.now()));
+                }
+            }
+        }
+        finally {
+            Thread.interrupted();
+            drainAndShutdown();
+        }
+    }
+
+    private void pause()
+    {
+        try {
+            Thread.sleep(Math.max(10, config.pollInterval().toMillis()));
+        }
+        catch (InterruptedException e) {
+            // woken by a stop
+        }
+    }
+
+    /** Builds claim requests without re-reading the config. */
+    private final class ClaimRequestFactory
+    {
+        private final Duration wait = config.pollInterval();
+        private final Duration lease = config.leaseDuration();
+
+        ClaimRequest of(int max)
+        {
+            return new ClaimRequest(identity, max, wait, lease);
+        }
+    }
+
+    private void drainAndShutdown()
+    {
+        if (state.get() == State.STOPPING) {
+            long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
+            if (!awaitIdle(deadline)) {
+                LOG.warn("worker {}: {} tasks still running after the grace period; aborting them", identity.workerId(), active.get());
+                abortAll(ExceptionReason.WORKER_SHUTDOWN);
+            }
+        }
+        awaitIdle(Long.MAX_VALUE);
+        shutdown();
+    }
+
+    private boolean awaitIdle(long deadlineNanos)
+    {
+        synchronized (idle) {
+            while (active.get() > 0) {
+                long left = deadlineNanos == Long.MAX_VALUE ? TimeUnit.SECONDS.toNanos(1) : deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(idle, left);
+                }
+                catch (InterruptedException e) {
+                    // stopNow interrupts the loop; abortAll has run, keep waiting
+                }
+                if (state.get() == State.STOPPING_NOW && deadlineNanos != Long.MAX_VALUE) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private void abortAll(ExceptionReason reason)
+    {
+        for (Running task : running.values()) {
+            task.run.abort(reason);
+        }
+    }
+
+    private void shutdown()
+    {
+        if (state.getAndSet(State.TERMINATED) == State.TERMINATED) {
+            return;
+        }
+        try {
+            plugins.dispose();
+        }
+        catch (EngineException | RuntimeException e) {
+            LOG.error("disposing the plugins failed", e);
+        }
+        tasks.shutdown();
+        try {
+            engine.dispose();
+        }
+        catch (EngineException | RuntimeException e) {
+            LOG.error("disposing the engine failed", e);
+        }
+        executor.close();
+        scheduler.shutdownNow();
+        if (!tracker.isEmpty()) {
+            LOG.warn("the engine still holds {}", tracker.live());
+        }
+        LOG.info("worker {} stopped after {} tasks", identity.workerId(), completed.get());
+        terminated.countDown();
+    }
+
+    private void process(Claim claim)
+    {
+        Lease lease = claim.lease();
+        String key = lease.taskId() + "/" + lease.runId();
+        MDC.put("taskId", lease.taskId());
+        MDC.put("runId", lease.runId());
+        try {
+            TaskContext context = TaskContext.builder()
+                    .taskId(lease.taskId())
+                    .runId(lease.runId())
+                    .deadline(claim.task().deadline().orElse(null))
+                    .logSpillFolder(tempFolder.resolve("logs"))
+                    .logCap(config.logCap())
+                    .build();
+            Reporter reporter = new Reporter();
+            TaskRun run = new TaskRun(new TaskRun.Options(plugins, context, claim.task().payload(), reporter, scheduler, config.deadlineGrace()));
+            Running handle = new Running(run, lease);
+            reporter.handle = handle;
+            running.put(key, handle);
+            if (state.get() == State.STOPPING_NOW) {
+                run.abort(ExceptionReason.WORKER_SHUTDOWN);
+            }
+            LOG.debug("task {} run {} claimed (attempt {})", lease.taskId(), lease.runId(), lease.attempt());
+            TaskResolution resolution = run.run().withResult(reporter.result);
+            report(handle, resolution);
+            dispose(run);
+        }
+        catch (RuntimeException | Error e) {
+            LOG.error("processing task {} run {} failed unexpectedly", lease.taskId(), lease.runId(), e);
+            stopNow("unexpected error while processing a task");
+        }
+        finally {
+            running.remove(key);
+            completed.incrementAndGet();
+            slots.release();
+            if (active.decrementAndGet() == 0) {
+                synchronized (idle) {
+                    idle.notifyAll();
+                }
+            }
+            MDC.remove("taskId");
+            MDC.remove("runId");
+        }
+    }
+
+    private void report(Running handle, TaskResolution resolution)
+    {
+        Lease lease = handle.lease;
+        if (resolution.reason().equals(Optional.of(ExceptionReason.CANCELED))) {
+            LOG.info("task {} run {} canceled", lease.taskId(), lease.runId());
+            return;
+        }
+        try {
+            queue.resolve(lease, resolution);
+            LOG.info("task {} run {} resolved: {}", lease.taskId(), lease.runId(), resolution);
+        }
+        catch (LeaseLostException e) {
+            LOG.warn("task {} run {} resolved as {} but its lease is gone: {}", lease.taskId(), lease.runId(), resolution, e.getMessage());
+        }
+        catch (QueueException | RuntimeException e) {
+            LOG.error("reporting the resolution {} of task {} run {} failed", resolution, lease.taskId(), lease.runId(), e);
+            plugins.reportNonFatalError();
+        }
+    }
+
+    private void dispose(TaskRun run)
+    {
+        boolean fatal = run.sawFatalError();
+        boolean nonFatal = run.sawNonFatalError();
+        try {
+            run.dispose();
+        }
+        catch (FatalInternalErrorException e) {
+            fatal = true;
+        }
+        catch (InternalErrorException e) {
+            nonFatal = true;
+        }
+        fatal |= run.sawFatalError();
+        nonFatal |= run.sawNonFatalError();
+        if (fatal) {
+            stopNow("a fatal internal error in task " + run.context().taskId());
+        }
+        else if (nonFatal) {
+            plugins.reportNonFatalError();
+        }
+    }
+
+    private void renewLeases()
+    {
+        for (Running task : running.values()) {
+            Lease lease = task.lease;
+            try {
+                task.lease = queue.renew(lease);
+            }
+            catch (LeaseLostException e) {
+                LOG.info("task {} run {} lost its lease ({}); aborting it", lease.taskId(), lease.runId(), e.reason());
+                task.run.abort(ExceptionReason.CANCELED);
+            }
+            catch (QueueException | RuntimeException e) {
+                LOG.warn("renewing the lease of task {} run {} failed; retrying: {}", lease.taskId(), lease.runId(), e.getMessage());
+            }
+        }
+    }
+
+    /** Publishes a task's progress to the queue and keeps its result. Thread-safe. */
+    private final class Reporter
+            implements TaskReporter
+    {
+        volatile Running handle;
+        volatile JsonNode result;
+
+        @Override
+        public void progress(int percent)
+        {
+            Running current = handle;
+            if (current == null) {
+                return;
+            }
+            try {
+                queue.reportProgress(current.lease, percent);
+            }
+            catch (QueueException e) {
+                LOG.debug("reporting progress of {} failed: {}", current.lease.taskId(), e.getMessage());
+            }
+        }
+
+        @Override
+        public void result(JsonNode document)
+        {
+            result = document;
+        }
+    }
+
+    private static Thread thread(Runnable runnable, String name)
+    {
+        Thread thread = new Thread(runnable, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    /** For tests: the tasks running now. */
+    List<String> runningTasks()
+    {
+        return new ArrayList<>(running.keySet());
+    }
+}

@@ -1,0 +1,233 @@
+package dev.taskyard.worker;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskyard.engine.EngineRegistry;
+import dev.taskyard.engine.NamingConflictException;
+import dev.taskyard.plugin.ExceptionReason;
+import dev.taskyard.plugin.PluginRegistry;
+import dev.taskyard.worker.testing.FaultyEngineProvider;
+import dev.taskyard.worker.testing.RecordingPlugin;
+import dev.taskyard.worker.testing.WorkerTestCase;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Whole-worker tests: tasks in through an in-memory queue, resolutions, logs and artifacts out. */
+class WorkerTest
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static final String ALL_PLUGINS = """
+            worker: {concurrency: 2, pollInterval: 0.05}
+            engine: mock
+            plugins:
+              env: {extra: {POOL: blue}}
+              success: {}
+              maxruntime: {maxRunTime: 60}
+              artifacts: {}
+              logprefix: {}
+              watchdog: {}
+              result: {}
+              progress: {pollInterval: 0.01}
+            """;
+
+    private static String mock(String function, String argument)
+    {
+        return mock(function, argument, 0, "");
+    }
+
+    private static String mock(String function, String argument, int delay, String extra)
+    {
+        return "{\"delay\":" + delay + ",\"function\":\"" + function + "\",\"argument\":\"" + argument + "\"" + extra + "}";
+    }
+
+    @Test
+    void runsTasksWithEveryBuiltInPlugin()
+            throws Exception
+    {
+        WorkerTestCase.withConfig(ALL_PLUGINS)
+                .task("pass", mock("write-log", "hello")).resolves("completed").logContains("taskId: pass").logContains("hello").and()
+                .task("fail", mock("write-error-log", "broken")).resolves("failed").logContains("broken").and()
+                .task("env", mock("print-env-var", "POOL")).logContains("\nblue\n").and()
+                .task("env-override", mock("print-env-var", "POOL", 0, ",\"env\":{\"POOL\":\"red\"}")).logContains("\nred\n").and()
+                .task("files", mock("write-files", "/out/a.txt /out/b/c.txt", 0,
+                        ",\"artifacts\":[{\"type\":\"folder\",\"path\":\"/out\",\"name\":\"public/out\"}]"))
+                        .artifact("public/out/a.txt", "Hello World").artifact("public/out/b/c.txt", "Hello World").and()
+                .task("missing", mock("true", "", 0, ",\"artifacts\":[{\"type\":\"file\",\"path\":\"/nope\",\"name\":\"public/nope\"}]"))
+                        .resolves("failed").errorArtifact("public/nope").logContains("did not produce the file /nope").and()
+                .task("progress", mock("write-log", "::progress 45")).progress(45).and()
+                .task("slow", mock("write-log-sleep", "slow", 60000, ",\"maxRunTime\":0.05")).resolves("failed").logContains("maximum run time of 0.05 s").and()
+                .run();
+    }
+
+    @Test
+    void badPayloadsRunNothingAndNameThePathAndComponent()
+            throws Exception
+    {
+        WorkerTestCase.Result result = WorkerTestCase.withConfig(ALL_PLUGINS)
+                .task("unknown-key", mock("write-files", "/x", 0, ",\"surprise\":true,\"artifacts\":[{\"type\":\"file\",\"path\":\"/x\",\"name\":\"x\"}]"))
+                        .resolves("exception/malformed-payload").logContains("[taskyard] malformed payload: task payload: $.surprise: unknown key: no component claims it").and()
+                .task("wrong-type", mock("true", "", 0, ",\"maxRunTime\":\"long\""))
+                        .resolves("exception/malformed-payload").logContains("plugin \"maxruntime\": $.maxRunTime: string found, number expected").and()
+                .task("missing-field", "{\"delay\":0,\"function\":\"true\"}")
+                        .resolves("exception/malformed-payload").logContains("engine \"mock\": $: required property 'argument' not found").and()
+                .task("engine-refuses", mock("malformed-payload-initial", "no such image"))
+                        .resolves("exception/malformed-payload").logContains("engine \"mock\": no such image").and()
+                .run();
+        assertThat(result.artifacts().list("unknown-key", "0")).extracting(a -> a.name()).containsExactly("public/logs/task.log");
+    }
+
+    @Test
+    void concurrencyIsCappedByTheEngine()
+            throws Exception
+    {
+        WorkerTestCase.Result result = WorkerTestCase.withConfig("""
+                worker: {concurrency: 8, pollInterval: 0.05}
+                engine: mock
+                engines: {mock: {maxConcurrency: 1}}
+                plugins: {success: {}}
+                """)
+                .task("a", mock("true", "")).and()
+                .task("b", mock("true", "")).and()
+                .task("c", mock("false", "")).resolves("failed")
+                .run();
+        assertThat(result.worker().concurrency()).isEqualTo(1);
+        assertThat(result.worker().completedTasks()).isEqualTo(3);
+    }
+
+    @Test
+    void aFatalEngineErrorStopsTheWorker()
+            throws Exception
+    {
+        Fixture fixture = new Fixture("faulty-mock", "plugins: {success: {}}");
+        fixture.queue.submit(new TaskSpec("doomed", JSON.readTree(mock("true", "fatal-on-wait"))));
+        fixture.worker.start();
+        assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
+        assertThat(fixture.queue.resolution("doomed")).contains(TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
+    }
+
+    @Test
+    void aCancelledTaskIsAbortedAndNotReported()
+            throws Exception
+    {
+        RecordingPlugin recorder = new RecordingPlugin();
+        Fixture fixture = new Fixture("mock", "worker: {leaseDuration: 0.06}\nplugins: {recorder: {}}", recorder);
+        fixture.queue.submit(new TaskSpec("long", JSON.readTree(mock("write-log-sleep", "zzz", 120000, ""))));
+        fixture.worker.start();
+        assertThat(recorder.started().await(1, TimeUnit.MINUTES)).isTrue();
+        fixture.queue.cancel("long");
+        fixture.worker.stopGracefully();
+        assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
+        assertThat(fixture.queue.resolution("long")).contains(TaskResolution.exception(ExceptionReason.CANCELED));
+        assertThat(recorder.calls()).containsExactly("create", "build", "started", "exception:canceled", "dispose");
+    }
+
+    @Test
+    void aGracefulStopAbortsTasksAfterTheGracePeriod()
+            throws Exception
+    {
+        RecordingPlugin recorder = new RecordingPlugin();
+        Fixture fixture = new Fixture("mock", "worker: {shutdownGrace: 0.05}\nplugins: {recorder: {}}", recorder);
+        fixture.queue.submit(new TaskSpec("long", JSON.readTree(mock("write-log-sleep", "zzz", 120000, ""))));
+        fixture.worker.start();
+        assertThat(recorder.started().await(1, TimeUnit.MINUTES)).isTrue();
+        fixture.worker.stopGracefully();
+        assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
+        assertThat(fixture.queue.resolution("long")).contains(TaskResolution.exception(ExceptionReason.WORKER_SHUTDOWN));
+        assertThat(recorder.calls()).containsExactly("create", "build", "started", "exception:worker-shutdown", "dispose");
+    }
+
+    @Test
+    void aGracefulStopLetsRunningTasksFinish()
+            throws Exception
+    {
+        RecordingPlugin recorder = new RecordingPlugin();
+        Fixture fixture = new Fixture("mock", "worker: {shutdownGrace: 600, leaseDuration: 0.06}\nplugins: {recorder: {}}", recorder);
+        fixture.queue.submit(new TaskSpec("short", JSON.readTree(mock("true", "", 0, ",\"recorder\":{\"blockIn\":\"started\"}"))));
+        fixture.queue.submit(new TaskSpec("never", JSON.readTree(mock("true", ""))));
+        fixture.worker.start();
+        assertThat(recorder.blocked().await(1, TimeUnit.MINUTES)).isTrue();
+        fixture.worker.stopGracefully();
+        assertThat(fixture.worker.awaitTermination(Duration.ofMillis(50))).isFalse();
+        // the blocked hook waits for its context's cancellation: cancel the task to release it
+        fixture.queue.cancel("short");
+        assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
+        assertThat(fixture.queue.resolution("never")).isEmpty();
+        assertThat(fixture.queue.pendingCount()).isEqualTo(1);
+    }
+
+    @Test
+    void stopNowAbortsRunningTasksAtOnce()
+            throws Exception
+    {
+        RecordingPlugin recorder = new RecordingPlugin();
+        Fixture fixture = new Fixture("mock", "worker: {shutdownGrace: 600}\nplugins: {recorder: {}}", recorder);
+        fixture.queue.submit(new TaskSpec("long", JSON.readTree(mock("write-log-sleep", "zzz", 120000, ""))));
+        fixture.worker.start();
+        assertThat(recorder.started().await(1, TimeUnit.MINUTES)).isTrue();
+        fixture.worker.stopNow();
+        assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
+        assertThat(fixture.queue.resolution("long")).contains(TaskResolution.exception(ExceptionReason.WORKER_SHUTDOWN));
+    }
+
+    @Test
+    void twoPluginsClaimingOneKeyStopTheStartUpNamingBoth()
+            throws Exception
+    {
+        RecordingPlugin recorder = new RecordingPlugin();
+        RecordingPlugin impostor = new RecordingPlugin()
+        {
+            @Override
+            public String name()
+            {
+                return "impostor";
+            }
+        };
+        assertThatThrownBy(() -> new Fixture("mock", "plugins: {recorder: {}, impostor: {}}", recorder, impostor))
+                .isInstanceOf(NamingConflictException.class)
+                .hasMessage("payload key \"recorder\" is claimed by both plugin \"recorder\" and plugin \"impostor\"");
+    }
+
+    @Test
+    void outputsTheMergedPayloadSchema()
+            throws Exception
+    {
+        Path temp = Files.createTempDirectory("schema");
+        WorkerConfig config = WorkerConfig.parse("worker: {workerId: w1, tempFolder: " + temp + "}\nengine: mock\nplugins: {env: {}, maxruntime: {maxRunTime: 5}}",
+                EngineRegistry.load(), PluginRegistry.load());
+        var schema = WorkerSchemas.payload(config, EngineRegistry.load(), PluginRegistry.load());
+        assertThat(schema.path("properties").fieldNames()).toIterable().containsExactlyInAnyOrder("delay", "function", "argument", "env", "maxRunTime");
+        assertThat(schema.path("additionalProperties").asBoolean(true)).isFalse();
+        StringBuilder out = new StringBuilder();
+        WorkerSchemas.write(schema, out);
+        assertThat(out).contains("\"maxRunTime\"");
+    }
+
+    /** A worker on an in-memory queue with extra test plugins. */
+    private static final class Fixture
+    {
+        final InMemoryTaskQueue queue = new InMemoryTaskQueue();
+        final Worker worker;
+
+        Fixture(String engine, String extraYaml, dev.taskyard.plugin.PluginProvider... extra)
+                throws Exception
+        {
+            Path temp = Files.createTempDirectory("taskyard-worker");
+            String worker = extraYaml.contains("worker:") ? "" : "worker: {}\n";
+            String yaml = (worker + extraYaml).replace("worker: {", "worker: {workerId: w1, pollInterval: 0.02, tempFolder: \"" + temp + "\", ")
+                    .replace(", }", "}") + "\nengine: " + engine;
+            EngineRegistry engines = EngineRegistry.load().register(new FaultyEngineProvider());
+            PluginRegistry plugins = PluginRegistry.load();
+            for (dev.taskyard.plugin.PluginProvider provider : extra) {
+                plugins.register(provider);
+            }
+            this.worker = Worker.create(WorkerConfig.parse(yaml, engines, plugins), engines, plugins, queue);
+        }
+    }
+}
