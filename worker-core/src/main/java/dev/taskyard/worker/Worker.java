@@ -12,12 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,8 +50,8 @@ import static java.util.Objects.requireNonNull;
  * {@code min(worker.concurrency, engine max concurrency)} at once.
  *
  * <ul>
- * <li>One claim-loop thread asks the queue for as many tasks as there are free slots; a fixed pool of task threads,
- *     created once, runs them. Leases are renewed by one periodic sweep; a lost lease aborts the run as
+ * <li>A fixed set of task threads, created at start, each claims one task at a time and runs it itself, so that no
+ *     task crosses threads. Leases are renewed by one periodic sweep; a lost lease aborts the run as
  *     {@code canceled}.</li>
  * <li>For each task: run every stage, report the resolution (a {@code canceled} one is not reported: the queue
  *     knows), then dispose the run. A fatal internal error stops the worker at once; a non-fatal one is told to the
@@ -83,15 +79,15 @@ public final class Worker
     private final ScheduledExecutorService scheduler;
     private final PluginManager plugins;
     private final int concurrency;
-    private final Semaphore slots;
-    private final ExecutorService tasks;
+    private final List<TaskThread> threads = new ArrayList<>();
+    private final AtomicInteger alive = new AtomicInteger();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicLong completed = new AtomicLong();
     private final AtomicInteger active = new AtomicInteger();
-    private final Object idle = new Object();
-    private volatile Thread claimLoop;
+    private volatile java.util.concurrent.ScheduledFuture<?> graceTimer;
+    private volatile boolean graceOver;
 
     /** A running task: its run and its current lease. */
     private static final class Running
@@ -119,12 +115,6 @@ public final class Worker
         this.plugins = plugins;
         int engineMax = engine.capabilities().maxConcurrency();
         this.concurrency = engineMax == 0 ? config.concurrency() : Math.min(config.concurrency(), engineMax);
-        this.slots = new Semaphore(concurrency);
-        AtomicInteger threads = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(concurrency, concurrency, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                runnable -> thread(runnable, "taskyard-task-" + threads.incrementAndGet()));
-        pool.prestartAllCoreThreads();
-        this.tasks = pool;
     }
 
     /** Creates a worker with a folder-backed artifact store at {@link WorkerConfig#artifactsFolder()}. */
@@ -227,9 +217,13 @@ public final class Worker
         }
         long sweep = Math.max(TimeUnit.MILLISECONDS.toNanos(10), config.leaseDuration().toNanos() / 3);
         scheduler.scheduleWithFixedDelay(this::renewLeases, sweep, sweep, TimeUnit.NANOSECONDS);
-        Thread loop = thread(this::claimLoop, "taskyard-claim-loop");
-        claimLoop = loop;
-        loop.start();
+        alive.set(concurrency);
+        for (int i = 1; i <= concurrency; i++) {
+            TaskThread taskThread = new TaskThread();
+            taskThread.thread = thread(taskThread::loop, "taskyard-task-" + i);
+            threads.add(taskThread);
+        }
+        threads.forEach(t -> t.thread.start());
         LOG.info("worker {}/{} started: engine {}, concurrency {}, plugins {}", identity.workerGroup(), identity.workerId(),
                 config.engineName(), concurrency, plugins.enabled());
     }
@@ -243,9 +237,24 @@ public final class Worker
     @Override
     public void stopGracefully(String reason)
     {
-        if (state.compareAndSet(State.RUNNING, State.STOPPING) || state.compareAndSet(State.CREATED, State.STOPPING)) {
+        if (state.compareAndSet(State.CREATED, State.STOPPING)) {
+            shutdown();
+        }
+        else if (state.compareAndSet(State.RUNNING, State.STOPPING)) {
             LOG.info("worker {} stopping gracefully: {}", identity.workerId(), reason);
-            wakeClaimLoop();
+            try {
+                graceTimer = scheduler.schedule(() -> {
+                    graceOver = true;
+                    if (!running.isEmpty()) {
+                        LOG.warn("worker {}: {} tasks still running after the grace period; aborting them", identity.workerId(), running.size());
+                    }
+                    abortAll(ExceptionReason.WORKER_SHUTDOWN);
+                }, config.shutdownGrace().toNanos(), TimeUnit.NANOSECONDS);
+            }
+            catch (java.util.concurrent.RejectedExecutionException e) {
+                // already shut down
+            }
+            wakeClaimers();
         }
     }
 
@@ -264,7 +273,7 @@ public final class Worker
         }
         LOG.warn("worker {} stopping now: {}", identity.workerId(), reason);
         abortAll(ExceptionReason.WORKER_SHUTDOWN);
-        wakeClaimLoop();
+        wakeClaimers();
         if (previous == State.CREATED) {
             shutdown();
         }
@@ -277,115 +286,100 @@ public final class Worker
         return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    private void wakeClaimLoop()
+    private void wakeClaimers()
     {
-        Thread loop = claimLoop;
-        if (loop != null) {
-            loop.interrupt();
+        for (TaskThread taskThread : threads) {
+            taskThread.wake();
         }
     }
 
-    private void claimLoop()
+    /**
+     * One task thread: claims a task, runs it, repeats until the worker stops. A stop interrupts the thread only
+     * while it waits in {@code claim}: {@code claiming} is read and written under the thread's lock, and the thread
+     * clears any interrupt as it leaves {@code claim}, so an interrupt never reaches a running task.
+     */
+    private final class TaskThread
     {
-        Instant idleSince = Instant.now();
-        ClaimRequestFactory requests = new ClaimRequestFactory();
-        try {
-            while (state.get() == State.RUNNING) {
-                int free;
-                try {
-                    slots.acquire();
-                    free = 1 + slots.drainPermits();
-                }
-                catch (InterruptedException e) {
-                    continue;
-                }
-                List<Claim> claims;
-                try {
-                    claims = state.get() == State.RUNNING ? queue.claim(requests.of(free)) : List.of();
-                }
-                catch (InterruptedException e) {
-                    claims = List.of();
-                }
-                catch (QueueException | RuntimeException e) {
-                    LOG.warn("claiming tasks failed: {}", e.getMessage(), e);
-                    plugins.reportNonFatalError();
-                    claims = List.of();
-                    pause();
-                }
-                slots.release(free - claims.size());
-                for (Claim claim : claims) {
-                    active.incrementAndGet();
-                    tasks.execute(() -> process(claim));
-                }
-                if (!claims.isEmpty()) {
-                    idleSince = null;
-                }
-                else if (active.get() == 0) {
-                    idleSince = idleSince == null ? Instant.now() : idleSince;
-                    plugins.reportIdle(Duration.between(idleSince, Instant.now()));
-                }
-            }
-        }
-        finally {
-            Thread.interrupted();
-            drainAndShutdown();
-        }
-    }
+        Thread thread;
+        private boolean claiming;
 
-    private void pause()
-    {
-        try {
-            Thread.sleep(Math.max(10, config.pollInterval().toMillis()));
-        }
-        catch (InterruptedException e) {
-            // woken by a stop
-        }
-    }
-
-    /** Builds claim requests without re-reading the config. */
-    private final class ClaimRequestFactory
-    {
-        private final Duration wait = config.pollInterval();
-        private final Duration lease = config.leaseDuration();
-
-        ClaimRequest of(int max)
+        void wake()
         {
-            return new ClaimRequest(identity, max, wait, lease);
-        }
-    }
-
-    private void drainAndShutdown()
-    {
-        if (state.get() == State.STOPPING) {
-            long deadline = System.nanoTime() + config.shutdownGrace().toNanos();
-            if (!awaitIdle(deadline)) {
-                LOG.warn("worker {}: {} tasks still running after the grace period; aborting them", identity.workerId(), active.get());
-                abortAll(ExceptionReason.WORKER_SHUTDOWN);
+            synchronized (this) {
+                if (claiming) {
+                    thread.interrupt();
+                }
             }
         }
-        awaitIdle(Long.MAX_VALUE);
-        shutdown();
-    }
 
-    private boolean awaitIdle(long deadlineNanos)
-    {
-        synchronized (idle) {
-            while (active.get() > 0) {
-                long left = deadlineNanos == Long.MAX_VALUE ? TimeUnit.SECONDS.toNanos(1) : deadlineNanos - System.nanoTime();
-                if (left <= 0) {
-                    return false;
+        void loop()
+        {
+            ClaimRequest request = new ClaimRequest(identity, 1, config.pollInterval(), config.leaseDuration());
+            Instant idleSince = null;
+            try {
+                while (state.get() == State.RUNNING) {
+                    List<Claim> claims = claim(request);
+                    if (claims.isEmpty()) {
+                        if (active.get() == 0 && state.get() == State.RUNNING) {
+                            idleSince = idleSince == null ? Instant.now() : idleSince;
+                            plugins.reportIdle(Duration.between(idleSince, Instant.now()));
+                        }
+                        continue;
+                    }
+                    idleSince = null;
+                    for (Claim claim : claims) {
+                        process(claim);
+                    }
+                }
+            }
+            finally {
+                if (alive.decrementAndGet() == 0) {
+                    shutdown();
+                }
+            }
+        }
+
+        private List<Claim> claim(ClaimRequest request)
+        {
+            synchronized (this) {
+                if (state.get() != State.RUNNING) {
+                    return List.of();
+                }
+                claiming = true;
+            }
+            try {
+                return queue.claim(request);
+            }
+            catch (InterruptedException e) {
+                return List.of();
+            }
+            catch (QueueException | RuntimeException e) {
+                LOG.warn("claiming tasks failed: {}", e.getMessage(), e);
+                plugins.reportNonFatalError();
+                pause();
+                return List.of();
+            }
+            finally {
+                synchronized (this) {
+                    claiming = false;
+                    Thread.interrupted();
+                }
+            }
+        }
+
+        private void pause()
+        {
+            synchronized (this) {
+                if (state.get() != State.RUNNING) {
+                    return;
                 }
                 try {
-                    TimeUnit.NANOSECONDS.timedWait(idle, left);
+                    wait(Math.max(10, config.pollInterval().toMillis()));
                 }
                 catch (InterruptedException e) {
-                    // stopNow interrupts the loop; abortAll has run, keep waiting
-                }
-                if (state.get() == State.STOPPING_NOW && deadlineNanos != Long.MAX_VALUE) {
-                    return false;
+                    // woken by a stop
                 }
             }
-            return true;
         }
     }
 
@@ -407,7 +401,10 @@ public final class Worker
         catch (EngineException | RuntimeException e) {
             LOG.error("disposing the plugins failed", e);
         }
-        tasks.shutdown();
+        java.util.concurrent.ScheduledFuture<?> grace = graceTimer;
+        if (grace != null) {
+            grace.cancel(false);
+        }
         try {
             engine.dispose();
         }
@@ -426,6 +423,7 @@ public final class Worker
     private void process(Claim claim)
     {
         Lease lease = claim.lease();
+        active.incrementAndGet();
         String key = lease.taskId() + "/" + lease.runId();
         MDC.put("taskId", lease.taskId());
         MDC.put("runId", lease.runId());
@@ -442,7 +440,7 @@ public final class Worker
             Running handle = new Running(run, lease);
             reporter.handle = handle;
             running.put(key, handle);
-            if (state.get() == State.STOPPING_NOW) {
+            if (state.get() == State.STOPPING_NOW || graceOver) {
                 run.abort(ExceptionReason.WORKER_SHUTDOWN);
             }
             LOG.debug("task {} run {} claimed (attempt {})", lease.taskId(), lease.runId(), lease.attempt());
@@ -457,12 +455,7 @@ public final class Worker
         finally {
             running.remove(key);
             completed.incrementAndGet();
-            slots.release();
-            if (active.decrementAndGet() == 0) {
-                synchronized (idle) {
-                    idle.notifyAll();
-                }
-            }
+            active.decrementAndGet();
             MDC.remove("taskId");
             MDC.remove("runId");
         }
