@@ -556,10 +556,4 @@ public final class Worker
         thread.setDaemon(true);
         return thread;
     }
-
-    /** For tests: the tasks running now. */
-    List<String> runningTasks()
-    {
-        return new ArrayList<>(running.keySet());
-    }
 }

@@ -209,6 +209,67 @@ class WorkerTest
         assertThat(out).contains("\"maxRunTime\"");
     }
 
+    @Test
+    void theResolutionIsReportedBeforeTheCleanup()
+            throws Exception
+    {
+        java.util.concurrent.CountDownLatch reported = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean disposedAfterReport = new java.util.concurrent.atomic.AtomicBoolean();
+        dev.taskyard.plugin.PluginProvider slowCleanup = new dev.taskyard.plugin.PluginProvider()
+        {
+            @Override
+            public String name()
+            {
+                return "slow-cleanup";
+            }
+
+            @Override
+            public dev.taskyard.plugin.Plugin createPlugin(dev.taskyard.plugin.PluginOptions options)
+            {
+                return task -> new dev.taskyard.plugin.TaskPlugin()
+                {
+                    @Override
+                    public void dispose()
+                            throws dev.taskyard.engine.EngineException
+                    {
+                        try {
+                            disposedAfterReport.set(reported.await(1, TimeUnit.MINUTES));
+                        }
+                        catch (InterruptedException e) {
+                            throw new dev.taskyard.engine.NonFatalInternalErrorException("interrupted", e);
+                        }
+                    }
+                };
+            }
+        };
+        Fixture fixture = new Fixture("mock", "plugins: {slow-cleanup: {}, success: {}}", slowCleanup);
+        fixture.queue.submit(new TaskSpec("t", JSON.readTree(mock("true", ""))));
+        fixture.worker.start();
+        assertThat(fixture.queue.awaitResolution("t", Duration.ofMinutes(1))).contains(TaskResolution.completed());
+        reported.countDown();
+        fixture.worker.stopGracefully();
+        assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
+        assertThat(disposedAfterReport).isTrue();
+    }
+
+    @Test
+    void aBadPayloadRunsNoHookButTheLoggingOnes()
+            throws Exception
+    {
+        RecordingPlugin recorder = new RecordingPlugin();
+        Fixture fixture = new Fixture("mock", "plugins: {recorder: {}, success: {}}", recorder);
+        fixture.queue.submit(new TaskSpec("bad", JSON.readTree(mock("true", "", 0, ",\"recorder\":{\"fail\":\"nowhere\"}"))));
+        fixture.queue.submit(new TaskSpec("unknown", JSON.readTree(mock("true", "", 0, ",\"bogus\":1"))));
+        fixture.worker.start();
+        assertThat(fixture.queue.awaitAllResolved(Duration.ofMinutes(1))).isTrue();
+        fixture.worker.stopGracefully();
+        assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
+        assertThat(fixture.queue.resolution("bad")).contains(TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD));
+        assertThat(fixture.queue.resolution("unknown")).contains(TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD));
+        // "bad" violates the recorder's own schema: it gets no task plugin; "unknown" has a valid recorder part
+        assertThat(recorder.calls()).containsExactly("create", "exception:malformed-payload", "dispose");
+    }
+
     /** A worker on an in-memory queue with extra test plugins. */
     private static final class Fixture
     {
