@@ -25,8 +25,6 @@ import dev.taskyard.engine.SandboxOptions;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.schema.JsonSchema;
 import dev.taskyard.engine.schema.Violation;
-import dev.taskyard.plugin.internal.Incidents;
-import dev.taskyard.plugin.internal.StageErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

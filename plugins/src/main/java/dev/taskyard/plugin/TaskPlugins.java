@@ -10,7 +10,6 @@ import dev.taskyard.engine.Sandbox;
 import dev.taskyard.engine.SandboxBuilder;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.plugin.internal.HookMask;
-import dev.taskyard.plugin.internal.StageErrors;
 
 import static java.util.Objects.requireNonNull;
 

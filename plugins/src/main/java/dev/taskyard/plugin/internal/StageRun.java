@@ -3,7 +3,6 @@ package dev.taskyard.plugin.internal;
 import java.time.Duration;
 import java.util.AbstractList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -14,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.plugin.HookExecutor;
 import dev.taskyard.plugin.HookLivelockException;
+import dev.taskyard.plugin.Incidents;
 import org.slf4j.MDC;
 
 /**
@@ -43,7 +43,6 @@ public final class StageRun<T>
     private final CountDownLatch done;
     private final long createdNanos = System.nanoTime();
     private final Thread owner = Thread.currentThread();
-    private final Map<String, String> mdc;
 
     // guarded by this: the hook the owner thread is running, -1 if none
     private int inline = -1;
@@ -62,7 +61,6 @@ public final class StageRun<T>
         this.values = new Object[n];
         this.errors = new Throwable[n];
         this.done = new CountDownLatch(n);
-        this.mdc = context == null ? null : MDC.getCopyOfContextMap();
     }
 
     /** Runs the stage on the calling thread (the owner) and returns the outcomes in hook order. */
@@ -158,15 +156,17 @@ public final class StageRun<T>
 
     private void runForked(int index)
     {
-        if (mdc != null) {
-            MDC.setContextMap(mdc);
+        if (context != null) {
+            MDC.put("taskId", context.taskId());
+            MDC.put("runId", context.runId());
         }
         try {
             invoke(index);
         }
         finally {
-            if (mdc != null) {
-                MDC.clear();
+            if (context != null) {
+                MDC.remove("taskId");
+                MDC.remove("runId");
             }
         }
     }

@@ -1,4 +1,4 @@
-package dev.taskyard.plugin.internal;
+package dev.taskyard.plugin;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,13 +9,14 @@ import dev.taskyard.engine.FatalInternalErrorException;
 import dev.taskyard.engine.MalformedPayloadException;
 import dev.taskyard.engine.NonFatalInternalErrorException;
 import dev.taskyard.engine.TaskContext;
-import dev.taskyard.plugin.HookExecutor;
 
 /**
  * Turns the outcomes of a stage into one error, by priority: fatal internal error &gt; non-fatal internal error &gt;
  * malformed payload (the messages of every component merged, each prefixed with the component). An unexpected
  * exception is reported as an incident and becomes fatal. Errors that only reflect the task being aborted (its
  * context is cancelled) are ignored. When an internal error wins, the malformed messages go to the task log.
+ * Used by {@link TaskPlugins} for plugin hooks and by the worker for engine calls, so both map errors alike.
+ * Stateless and thread-safe.
  */
 public final class StageErrors
 {

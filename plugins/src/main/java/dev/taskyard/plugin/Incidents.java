@@ -1,4 +1,4 @@
-package dev.taskyard.plugin.internal;
+package dev.taskyard.plugin;
 
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -6,7 +6,11 @@ import dev.taskyard.engine.TaskContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Reports unexpected errors once, with an incident id in the worker log and (if open) the task log. */
+/**
+ * Reports unexpected errors once, with an incident id in the worker log (logger {@code dev.taskyard.incidents}, level
+ * ERROR, with the stack trace) and, when a task is concerned and its log is still open, a line naming the id in the
+ * task log. Task authors see the id, operators find the details by it. Thread-safe.
+ */
 public final class Incidents
 {
     private static final Logger LOG = LoggerFactory.getLogger("dev.taskyard.incidents");
