@@ -329,6 +329,56 @@ class PluginManagerTest
     }
 
     @Test
+    void aForkedHookPastTheLimitIsReportedAndTheStageStopsWaitingForIt()
+            throws Exception
+    {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch quickRan = new java.util.concurrent.CountDownLatch(1);
+        try (HookExecutor quick = new HookExecutor(new HookExecutor.Settings(Duration.ofMillis(1), Duration.ofMillis(30)))) {
+            PluginRegistry registry = PluginRegistry.empty()
+                    .register(simple("slow-first", null, o -> new TaskPlugin()
+                    {
+                        @Override
+                        public void started(StartedRequest request)
+                        {
+                            try {
+                                quickRan.await(1, TimeUnit.MINUTES);
+                            }
+                            catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    }))
+                    .register(simple("stuck", null, o -> new TaskPlugin()
+                    {
+                        @Override
+                        public void started(StartedRequest request)
+                        {
+                            quickRan.countDown();
+                            try {
+                                release.await(5, TimeUnit.MINUTES);
+                            }
+                            catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    }));
+            PluginManager manager = fixtures.manager(registry, "{\"slow-first\":{},\"stuck\":{}}", quick);
+            TaskContext context = fixtures.context();
+            PluginManager.Prepared prepared = manager.prepare(context, Fixtures.json(PAYLOAD + "}"), TaskReporter.discarding());
+            var sandbox = prepared.builder().orElseThrow().startSandbox();
+            assertThatThrownBy(() -> prepared.plugins().started(sandbox))
+                    .isInstanceOf(HookLivelockException.class)
+                    .hasMessageContaining("plugin \"stuck\" ran its started hook");
+            release.countDown();
+            sandbox.waitForResult().dispose();
+            prepared.plugins().dispose();
+            context.dispose();
+            manager.dispose();
+        }
+    }
+
+    @Test
     void taskPluginsRefuseConcurrentAndLateCalls()
             throws Exception
     {

@@ -270,6 +270,57 @@ class WorkerTest
         assertThat(recorder.calls()).containsExactly("create", "exception:malformed-payload", "dispose");
     }
 
+    @Test
+    void pluginsHearOfNonFatalErrorsAndIdleness()
+            throws Exception
+    {
+        java.util.concurrent.CountDownLatch nonFatal = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch idle = new java.util.concurrent.CountDownLatch(1);
+        dev.taskyard.plugin.PluginProvider listener = new dev.taskyard.plugin.PluginProvider()
+        {
+            @Override
+            public String name()
+            {
+                return "listener";
+            }
+
+            @Override
+            public dev.taskyard.plugin.Plugin createPlugin(dev.taskyard.plugin.PluginOptions options)
+            {
+                return new dev.taskyard.plugin.Plugin()
+                {
+                    @Override
+                    public dev.taskyard.plugin.TaskPlugin newTaskPlugin(dev.taskyard.plugin.TaskPluginOptions task)
+                    {
+                        return dev.taskyard.plugin.TaskPlugin.NONE;
+                    }
+
+                    @Override
+                    public void reportNonFatalError()
+                    {
+                        nonFatal.countDown();
+                    }
+
+                    @Override
+                    public void reportIdle(Duration idleFor)
+                    {
+                        if (nonFatal.getCount() == 0) {
+                            idle.countDown();
+                        }
+                    }
+                };
+            }
+        };
+        Fixture fixture = new Fixture("mock", "plugins: {listener: {}}", listener);
+        fixture.queue.submit(new TaskSpec("flaky", JSON.readTree(mock("nonfatal-internal-error", ""))));
+        fixture.worker.start();
+        assertThat(fixture.queue.awaitResolution("flaky", Duration.ofMinutes(1))).contains(TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
+        assertThat(nonFatal.await(1, TimeUnit.MINUTES)).isTrue();
+        assertThat(idle.await(1, TimeUnit.MINUTES)).isTrue();
+        fixture.worker.stopGracefully();
+        assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
+    }
+
     /** A worker on an in-memory queue with extra test plugins. */
     private static final class Fixture
     {
