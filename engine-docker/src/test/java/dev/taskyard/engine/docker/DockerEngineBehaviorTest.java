@@ -234,4 +234,63 @@ class DockerEngineBehaviorTest
             volume.dispose();
         }
     }
+    @Test
+    void userAndWorkdirComeFromThePayload()
+            throws Exception
+    {
+        ResultSet result = run(TestEngines.payload(TestDaemon.image(), "sh", "-c", "echo \"uid=$(id -u) cwd=$(pwd)\"").put("user", "nobody").put("workdir", "/tmp"));
+        assertThat(result.success()).isTrue();
+        assertThat(contexts.get(0).log().contentAsString()).contains("uid=65534 cwd=/tmp");
+        result.dispose();
+    }
+
+    @Test
+    void readOnlyRootFilesystemStillWritesToVolumes()
+            throws Exception
+    {
+        engine.dispose();
+        engine = TestEngines.create(TestEngines.config().put("readOnlyRootFilesystem", true), "behavior-test", tracker);
+        var volume = engine.newVolume(TestEngines.MAPPER.createObjectNode());
+        try {
+            ResultSet root = run(TestEngines.payload(TestDaemon.image(), "touch", "/tmp/x"));
+            assertThat(root.success()).as("a write to the read-only root").isFalse();
+            root.dispose();
+            SandboxBuilder builder = builder(TestEngines.payload(TestDaemon.image(), "touch", "/data/x"));
+            builder.attachVolume("/data", volume, false);
+            ResultSet mounted = builder.startSandbox().waitForResult();
+            assertThat(mounted.success()).as("a write to a volume").isTrue();
+            mounted.dispose();
+        }
+        finally {
+            volume.dispose();
+        }
+    }
+
+    @Test
+    void disposingTheEngineRemovesWhatIsStillLive()
+            throws Exception
+    {
+        Sandbox sandbox = builder(TestEngines.payload(TestDaemon.image(), "sleep", "30")).startSandbox();
+        engine.newVolume(TestEngines.MAPPER.createObjectNode());
+        assertThat(tracker.live()).hasSize(3);
+        engine.dispose();
+        assertThat(tracker.live()).isEmpty();
+        assertThat(TestDaemon.volumes(TestDaemon.TEST_WORKER_GROUP)).isEmpty();
+        Object outcome = org.assertj.core.api.Assertions.catchThrowable(() -> assertThat(sandbox.waitForResult().success()).isFalse());
+        assertThat(outcome).as("a sandbox whose container the disposal removed fails or reports a failed result").satisfiesAnyOf(
+                error -> assertThat(error).isNull(),
+                error -> assertThat(error).isInstanceOf(dev.taskyard.engine.NonFatalInternalErrorException.class));
+    }
+
+    @Test
+    void cancellationBeforeTheStartReleasesTheSlot()
+            throws Exception
+    {
+        TaskContext context = TaskContext.builder().build();
+        contexts.add(context);
+        SandboxBuilder builder = engine.newSandboxBuilder(TestEngines.options(engine, TestEngines.payload(TestDaemon.image(), "sleep", "30"), context));
+        context.cancel("test cancellation");
+        assertThatThrownBy(builder::startSandbox).isInstanceOf(dev.taskyard.engine.TaskCanceledException.class);
+        assertThat(tracker.live()).isEmpty();
+    }
 }

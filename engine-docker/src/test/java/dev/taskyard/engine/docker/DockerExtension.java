@@ -14,7 +14,7 @@ import org.opentest4j.TestAbortedException;
  * {@code CI=true}: they run, and {@link #beforeAll} fails them, so CI can never pass by skipping. The test image is
  * prepared once before the first such class.
  */
-public final class DockerExtension
+final class DockerExtension
         implements ExecutionCondition, BeforeAllCallback
 {
     private static final AtomicBoolean NOTICE_PRINTED = new AtomicBoolean();

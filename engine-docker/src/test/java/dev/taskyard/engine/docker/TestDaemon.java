@@ -29,10 +29,10 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * The Docker daemon the tests use, and the image they run: busybox-static plus applet links, imported through the
  * Engine API (never the CLI) once per JVM under a tag derived from its content. Thread-safe.
  */
-public final class TestDaemon
+final class TestDaemon
 {
     /** The worker group of every engine the tests create (the kit uses its own, {@code kit}). */
-    public static final String TEST_WORKER_GROUP = "taskyard-test";
+    static final String TEST_WORKER_GROUP = "taskyard-test";
 
     private static final List<String> APPLETS = List.of("sh", "echo", "sleep", "cat", "ls", "mkdir", "printf", "test", "[", "env", "printenv",
             "true", "false", "kill", "ps", "grep", "rm", "touch", "id", "head", "yes", "dd", "seq", "ln");
@@ -45,22 +45,22 @@ public final class TestDaemon
     private TestDaemon() {}
 
     /** Whether a daemon answers, and why not. */
-    public record Status(boolean reachable, String socket, String reason) {}
+    record Status(boolean reachable, String socket, String reason) {}
 
     /** The endpoint: {@code DOCKER_HOST} when it names a unix or tcp socket, else the default socket. */
-    public static String socket()
+    static String socket()
     {
         String host = System.getenv("DOCKER_HOST");
         return host != null && (host.startsWith("unix://") || host.startsWith("tcp://")) ? host : "unix:///var/run/docker.sock";
     }
 
     /** Whether Docker-backed tests must run (and fail without a daemon) instead of being skipped. */
-    public static boolean ci()
+    static boolean ci()
     {
         return "true".equals(System.getenv("CI"));
     }
 
-    public static synchronized Status status()
+    static synchronized Status status()
     {
         if (status == null) {
             try {
@@ -79,7 +79,7 @@ public final class TestDaemon
     }
 
     /** A client for fixtures (leftover objects, image import, leak checks). */
-    public static synchronized DockerClient client()
+    static synchronized DockerClient client()
     {
         if (client == null) {
             DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(socket()).withDockerTlsVerify(false).build();
@@ -90,13 +90,13 @@ public final class TestDaemon
     }
 
     /** The busybox path on this machine, if busybox-static is installed. */
-    public static Optional<Path> busybox()
+    static Optional<Path> busybox()
     {
         return BUSYBOX.stream().filter(Files::isRegularFile).findFirst();
     }
 
     /** The test image, imported if it is not present yet. */
-    public static synchronized String image()
+    static synchronized String image()
     {
         if (image == null) {
             Path busybox = busybox().orElseThrow(() -> new IllegalStateException("busybox-static is not installed: no " + BUSYBOX));
@@ -117,13 +117,13 @@ public final class TestDaemon
     }
 
     /** The labelled containers of a worker group, whoever owns them. */
-    public static List<Container> containers(String workerGroup)
+    static List<Container> containers(String workerGroup)
     {
         return client().listContainersCmd().withShowAll(true).withLabelFilter(Map.of(DockerLabels.WORKER_GROUP, workerGroup)).exec();
     }
 
     /** The labelled volumes of a worker group. */
-    public static List<InspectVolumeResponse> volumes(String workerGroup)
+    static List<InspectVolumeResponse> volumes(String workerGroup)
     {
         List<InspectVolumeResponse> volumes = client().listVolumesCmd().withFilter("label", List.of(DockerLabels.WORKER_GROUP + "=" + workerGroup)).exec().getVolumes();
         return volumes == null ? List.of() : volumes;

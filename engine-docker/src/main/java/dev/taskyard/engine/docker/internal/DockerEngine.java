@@ -44,7 +44,7 @@ import static java.util.Objects.requireNonNull;
 public final class DockerEngine
         implements Engine
 {
-    private static final JsonSchema PAYLOAD_SCHEMA = JsonSchema.fromResource(DockerEngineProvider.class, "payload.schema.json");
+    private static final JsonSchema PAYLOAD_SCHEMA = JsonSchema.read(DockerEngineProvider.class.getResourceAsStream("payload.schema.json"), "payload.schema.json");
     private static final JsonSchema VOLUME_SCHEMA = JsonSchema.emptyObject();
     private static final AtomicInteger ENGINES = new AtomicInteger();
 
@@ -115,12 +115,15 @@ public final class DockerEngine
         TaskSpec spec = TaskSpec.parse(options.payload(), config);
         TaskContext task = options.context();
         ConcurrencyLimiter.Permit permit = limiter.acquire();
-        Slot[] holder = new Slot[1];
-        Slot slot = new Slot(permit, context.tracker().acquire("docker-sandbox", "task " + task.taskId() + " run " + task.runId()),
-                () -> slots.remove(holder[0]));
-        holder[0] = slot;
+        Slot slot = new Slot(permit, context.tracker().acquire("docker-sandbox", "task " + task.taskId() + " run " + task.runId()), slots::remove);
         slots.add(slot);
-        return new DockerSandboxBuilder(this, spec, task, slot, images.require(spec.image(), task));
+        try {
+            return new DockerSandboxBuilder(this, spec, task, slot, images.require(spec.image(), task));
+        }
+        catch (RuntimeException e) {
+            slot.release();
+            throw e;
+        }
     }
 
     @Override
@@ -231,6 +234,11 @@ public final class DockerEngine
     boolean owns(DockerVolume volume)
     {
         return volumes.contains(volume);
+    }
+
+    boolean isDisposed()
+    {
+        return disposed.get();
     }
 
     private void checkNotDisposed()

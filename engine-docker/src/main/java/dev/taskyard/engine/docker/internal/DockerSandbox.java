@@ -8,6 +8,7 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.WaitResponse;
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.NonFatalInternalErrorException;
+import dev.taskyard.engine.SandboxTerminatedException;
 import dev.taskyard.engine.Shell;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.Termination;
@@ -86,6 +87,18 @@ final class DockerSandbox
     {
         requireNonNull(command, "command is null");
         checkRunning();
+        try {
+            return openShell(command, tty);
+        }
+        catch (SandboxTerminatedException e) {
+            checkRunning(); // an abort that raced the exec is reported as such
+            throw e;
+        }
+    }
+
+    private Shell openShell(List<String> command, boolean tty)
+            throws EngineException
+    {
         return DockerShell.open(engine, context, container, command, tty, new SessionRegistry()
         {
             @Override
@@ -130,11 +143,11 @@ final class DockerSandbox
             outOfMemory = Boolean.TRUE.equals(inspected.getState().getOOMKilled());
         }
         catch (RuntimeException e) {
-            if (isResolved() || DockerErrors.isNotFound(e)) {
-                return; // aborted meanwhile: the abort owns the container
+            // gone: aborted meanwhile (then terminated() below refuses) or removed by the engine's disposal
+            if (!DockerErrors.isNotFound(e)) {
+                engine.logger().warn("task {} run {}: inspecting container {} after its exit failed: {}", context.taskId(), context.runId(),
+                        container.shortId(), DockerErrors.reason(e));
             }
-            engine.logger().warn("task {} run {}: inspecting container {} after its exit failed: {}", context.taskId(), context.runId(), container.shortId(),
-                    DockerErrors.reason(e));
         }
         Termination termination = termination(statusCode, outOfMemory);
         boolean resolved = terminated(termination, effective -> new DockerResultSet(engine, effective, container, slot, context));

@@ -77,12 +77,17 @@ final class DockerSandboxBuilder
         LogPump pump = new LogPump(context.log());
         try {
             checkStillWanted();
-            engine.client().attachContainerCmd(container.id())
-                    .withStdOut(true)
-                    .withStdErr(true)
-                    .withFollowStream(true)
-                    .withLogs(true)
-                    .exec(pump);
+            try {
+                engine.client().attachContainerCmd(container.id())
+                        .withStdOut(true)
+                        .withStdErr(true)
+                        .withFollowStream(true)
+                        .withLogs(true)
+                        .exec(pump);
+            }
+            catch (RuntimeException e) {
+                throw DockerErrors.internal(engine.config().socket(), "attach to the container of task " + context.taskId(), e);
+            }
             awaitAttached(pump);
             checkStillWanted();
             try {
@@ -122,6 +127,9 @@ final class DockerSandboxBuilder
             }
             catch (TimeoutException e) {
                 checkStillWanted();
+                if (engine.isDisposed()) {
+                    throw new NonFatalInternalErrorException("the Docker engine was disposed while task " + context.taskId() + " waited for its image");
+                }
             }
             catch (ExecutionException e) {
                 if (e.getCause() instanceof EngineException engineError) {

@@ -1,6 +1,7 @@
 package dev.taskyard.engine.docker.internal;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 import dev.taskyard.engine.ResourceTracker;
 import dev.taskyard.engine.support.ConcurrencyLimiter;
@@ -16,10 +17,10 @@ final class Slot
 {
     private final ConcurrencyLimiter.Permit permit;
     private final ResourceTracker.Resource resource;
-    private final Runnable onRelease;
+    private final Consumer<Slot> onRelease;
     private final AtomicBoolean released = new AtomicBoolean();
 
-    Slot(ConcurrencyLimiter.Permit permit, ResourceTracker.Resource resource, Runnable onRelease)
+    Slot(ConcurrencyLimiter.Permit permit, ResourceTracker.Resource resource, Consumer<Slot> onRelease)
     {
         this.permit = requireNonNull(permit, "permit is null");
         this.resource = requireNonNull(resource, "resource is null");
@@ -31,7 +32,7 @@ final class Slot
         if (released.compareAndSet(false, true)) {
             resource.release();
             permit.release();
-            onRelease.run();
+            onRelease.accept(this);
         }
     }
 }
