@@ -1,0 +1,93 @@
+package dev.taskyard.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.taskyard.plugin.ArtifactStore;
+import dev.taskyard.worker.QueueException;
+import dev.taskyard.worker.TaskQueue;
+
+/**
+ * The durable store behind the embedded distribution: the worker claims from it as a {@link TaskQueue} and stores
+ * artifacts in it as an {@link ArtifactStore}; the REST API submits, reads, lists, cancels and deletes through it.
+ * Thread-safe. Every accepted task survives a crash of the process (SIGKILL) once {@link #submit} has returned.
+ *
+ * <p>Crash rules: a task whose lease expired while RUNNING is handed out again with the next attempt number, up to
+ * the configured number of attempts; then it is FAILED with reason {@code worker-crash}. A task is never reported
+ * COMPLETED twice: resolution is idempotent per lease and refused for stale leases.
+ */
+public interface TaskStore
+        extends TaskQueue, ArtifactStore, AutoCloseable
+{
+    /**
+     * Stores a new task as PENDING, or returns the earlier one for the same idempotency key and payload.
+     *
+     * @throws IdempotencyConflictException the key was used with another payload
+     * @throws QueueFullException the store holds its maximum of pending tasks
+     */
+    Submission submit(SubmitRequest request)
+            throws QueueException;
+
+    Optional<TaskRecord> get(String taskId)
+            throws QueueException;
+
+    /**
+     * Waits until the task's {@link TaskRecord#version()} differs from {@code knownVersion} or {@code timeout}
+     * passes, then returns the current record (empty if there is no such task). Used by long polls.
+     */
+    Optional<TaskRecord> awaitChange(String taskId, long knownVersion, Duration timeout)
+            throws QueueException, InterruptedException;
+
+    /**
+     * One page of tasks, newest first, optionally only those of one status.
+     *
+     * @param pageToken from an earlier page, or empty for the first
+     * @throws IllegalArgumentException the page token is not one this store made
+     */
+    TaskPage list(Optional<TaskStatus> status, int pageSize, Optional<String> pageToken)
+            throws QueueException;
+
+    /**
+     * Requests cancellation; idempotent. A PENDING task becomes CANCELED at once; a RUNNING task's lease is revoked
+     * (the worker's next renewal fails and it aborts the run), and the task becomes CANCELED; a terminal task is left
+     * as it is.
+     *
+     * @return the task after the request, empty if there is no such task
+     */
+    Optional<TaskRecord> cancel(String taskId, String reason)
+            throws QueueException;
+
+    /**
+     * Forgets a terminal task with its log and artifacts.
+     *
+     * @return false if there is no such task
+     * @throws IllegalStateException the task has not ended
+     */
+    boolean delete(String taskId)
+            throws QueueException;
+
+    /** Appends to the stored log of a task's run (the live log is written here as the task runs). */
+    void appendLog(String taskId, String runId, byte[] bytes, int offset, int length)
+            throws IOException;
+
+    /** Marks the log of a run complete: readers reach end-of-stream at its end. */
+    void closeLog(String taskId, String runId)
+            throws IOException;
+
+    /**
+     * Reads the log of the task's latest run from byte {@code offset}, following it while the run is live: the
+     * stream blocks for new bytes and ends when the log is closed.
+     */
+    InputStream openLog(String taskId, long offset)
+            throws IOException;
+
+    /** Number of tasks by status, for metrics. */
+    Map<TaskStatus, Long> countByStatus()
+            throws QueueException;
+
+    @Override
+    void close();
+}
