@@ -144,7 +144,7 @@ final class DockerSandbox
         }
         catch (RuntimeException e) {
             // gone: aborted meanwhile (then terminated() below refuses) or removed by the engine's disposal
-            if (!DockerErrors.isNotFound(e)) {
+            if (!DockerErrors.isNotFound(e) && !isResolved() && !engine.isDisposed()) {
                 engine.logger().warn("task {} run {}: inspecting container {} after its exit failed: {}", context.taskId(), context.runId(),
                         container.shortId(), DockerErrors.reason(e));
             }

@@ -67,7 +67,15 @@ final class Images
         if (isPresent(image)) {
             return;
         }
-        Pull pull = pulls.computeIfAbsent(image.reference(), reference -> start(image));
+        Pull pull = pulls.get(image.reference());
+        if (pull == null) {
+            Pull fresh = new Pull(image);
+            pull = pulls.putIfAbsent(image.reference(), fresh);
+            if (pull == null) {
+                pull = fresh;
+                start(fresh);
+            }
+        }
         pull.follow(task.log());
         try {
             pull.await();
@@ -98,17 +106,16 @@ final class Images
         }
     }
 
-    private Pull start(ImageReference image)
+    // outside the map's compute functions: a pull that fails at once removes itself from the map
+    private void start(Pull pull)
     {
-        Pull pull = new Pull(image);
-        engine.logger().info("pulling image {}", image);
+        engine.logger().info("pulling image {}", pull.image);
         try {
-            engine.client().pullImageCmd(image.repository()).withTag(image.pullTag()).exec(pull);
+            engine.client().pullImageCmd(pull.image.repository()).withTag(pull.image.pullTag()).exec(pull);
         }
         catch (RuntimeException e) {
             pull.onError(e);
         }
-        return pull;
     }
 
     /** One pull in progress and the task logs following it. */
