@@ -1,0 +1,1114 @@
+package dev.taskyard.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskyard.plugin.Artifact;
+import dev.taskyard.plugin.ArtifactStore;
+import dev.taskyard.plugin.ExceptionReason;
+import dev.taskyard.store.internal.ArtifactFiles;
+import dev.taskyard.store.internal.CanonicalJson;
+import dev.taskyard.store.internal.ChangeNotifier;
+import dev.taskyard.store.internal.Database;
+import dev.taskyard.store.internal.LogFiles;
+import dev.taskyard.store.internal.PageTokens;
+import dev.taskyard.store.internal.Schema;
+import dev.taskyard.store.internal.TaskIds;
+import dev.taskyard.worker.Claim;
+import dev.taskyard.worker.ClaimRequest;
+import dev.taskyard.worker.Lease;
+import dev.taskyard.worker.LeaseLostException;
+import dev.taskyard.worker.QueueException;
+import dev.taskyard.worker.TaskResolution;
+import dev.taskyard.worker.TaskSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A {@link TaskStore} in a data folder: {@code taskyard.db} (SQLite in WAL mode, {@code synchronous=FULL} by default,
+ * so a task is on disk when {@link #submit} returns), run logs under {@code logs/} and artifact contents under
+ * {@code artifacts/}, both indexed in the database.
+ *
+ * <p>Threading: thread-safe. Changes run as one transaction each on a single writer connection (one at a time in this
+ * process, {@code BEGIN IMMEDIATE} against other processes); reads use a small pool of reader connections. Claims
+ * and {@link #awaitChange} wait on an in-process condition that every committed change signals, and re-check every
+ * {@value #POLL_MILLIS} ms so that changes by other processes and lease expiries are seen too.
+ *
+ * <p>Lifecycle: {@link #open} creates the folder and the tables, purges expired terminal tasks and starts a daemon
+ * maintenance thread (retention purge, failing tasks whose last attempt's lease expired). {@link #close} stops it and
+ * closes the database; the caller owns the store and must close it.
+ *
+ * <p>Attempts: a task is handed out at most {@link Options#maxAttempts()} times. The lease of the n-th hand-out has
+ * attempt n-1 (run id {@code "n-1"}). A RUNNING task whose lease expired is handed out again; if it was already handed
+ * out {@code maxAttempts} times it becomes FAILED with reason {@code worker-crash} instead.
+ */
+public final class SqliteTaskStore
+        implements TaskStore
+{
+    /** The error reason of a task whose worker stopped renewing its last allowed attempt. */
+    public static final String WORKER_CRASH = "worker-crash";
+    /** The error reason of a task whose run failed. */
+    public static final String TASK_FAILED = "task-failed";
+
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteTaskStore.class);
+    private static final long POLL_MILLIS = 250;
+    private static final String COLUMNS = "id, payload, status, progress, created_at, started_at, completed_at, attempts, result, "
+            + "error_reason, error_title, error_detail, version";
+    private static final String TERMINAL = "('COMPLETED', 'FAILED', 'CANCELED')";
+
+    /**
+     * How a store is opened.
+     *
+     * @param dataFolder holds the database, logs and artifacts; created if missing
+     * @param maxAttempts how often a task is handed out at most (expired leases included)
+     * @param maxPendingTasks submit fails with {@link QueueFullException} when this many tasks are PENDING
+     * @param retention terminal tasks whose completion is older than this are deleted
+     * @param synchronousFull {@code synchronous=FULL} (durable on power loss) or NORMAL (the last commits may be lost
+     *        on power loss, never on a process crash)
+     * @param busyTimeout how long a transaction waits for another process holding the database
+     * @param maintenanceInterval how often the retention purge runs
+     * @param clock decides creation times, lease expiry and retention
+     */
+    public record Options(Path dataFolder, int maxAttempts, long maxPendingTasks, Duration retention, boolean synchronousFull,
+                          Duration busyTimeout, Duration maintenanceInterval, Clock clock)
+    {
+        public Options
+        {
+            requireNonNull(dataFolder, "dataFolder is null");
+            requireNonNull(retention, "retention is null");
+            requireNonNull(busyTimeout, "busyTimeout is null");
+            requireNonNull(maintenanceInterval, "maintenanceInterval is null");
+            requireNonNull(clock, "clock is null");
+            if (maxAttempts < 1) {
+                throw new IllegalArgumentException("maxAttempts must be at least 1");
+            }
+            if (maxPendingTasks < 1) {
+                throw new IllegalArgumentException("maxPendingTasks must be at least 1");
+            }
+            if (retention.isNegative() || maintenanceInterval.isNegative() || maintenanceInterval.isZero() || busyTimeout.isNegative()) {
+                throw new IllegalArgumentException("durations must be positive");
+            }
+        }
+
+        /** Defaults: 3 attempts, 100,000 pending tasks, 7 days of retention, synchronous FULL, 5 s busy timeout. */
+        public static Builder builder(Path dataFolder)
+        {
+            return new Builder(dataFolder);
+        }
+    }
+
+    /** Builds {@link Options}. Not thread-safe. */
+    public static final class Builder
+    {
+        private final Path dataFolder;
+        private int maxAttempts = 3;
+        private long maxPendingTasks = 100_000;
+        private Duration retention = Duration.ofDays(7);
+        private boolean synchronousFull = true;
+        private Duration busyTimeout = Duration.ofSeconds(5);
+        private Duration maintenanceInterval = Duration.ofMinutes(1);
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(Path dataFolder)
+        {
+            this.dataFolder = requireNonNull(dataFolder, "dataFolder is null");
+        }
+
+        public Builder maxAttempts(int maxAttempts)
+        {
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        public Builder maxPendingTasks(long maxPendingTasks)
+        {
+            this.maxPendingTasks = maxPendingTasks;
+            return this;
+        }
+
+        public Builder retention(Duration retention)
+        {
+            this.retention = retention;
+            return this;
+        }
+
+        public Builder synchronousFull(boolean synchronousFull)
+        {
+            this.synchronousFull = synchronousFull;
+            return this;
+        }
+
+        public Builder busyTimeout(Duration busyTimeout)
+        {
+            this.busyTimeout = busyTimeout;
+            return this;
+        }
+
+        public Builder maintenanceInterval(Duration maintenanceInterval)
+        {
+            this.maintenanceInterval = maintenanceInterval;
+            return this;
+        }
+
+        public Builder clock(Clock clock)
+        {
+            this.clock = clock;
+            return this;
+        }
+
+        public Options build()
+        {
+            return new Options(dataFolder, maxAttempts, maxPendingTasks, retention, synchronousFull, busyTimeout, maintenanceInterval, clock);
+        }
+
+        /** Builds the options and opens the store. */
+        public SqliteTaskStore open()
+                throws IOException
+        {
+            return SqliteTaskStore.open(build());
+        }
+    }
+
+    private final Options options;
+    private final Clock clock;
+    private final Database database;
+    private final LogFiles logs;
+    private final ArtifactFiles artifacts;
+    private final ChangeNotifier changes = new ChangeNotifier();
+    private final TaskIds ids = new TaskIds();
+    private final ObjectMapper json = new ObjectMapper();
+    private final ScheduledExecutorService maintenance;
+    private volatile boolean closed;
+
+    private SqliteTaskStore(Options options, Database database)
+    {
+        this.options = options;
+        this.clock = options.clock();
+        this.database = database;
+        Path folder = options.dataFolder().toAbsolutePath();
+        this.logs = new LogFiles(folder.resolve("logs"), database);
+        this.artifacts = new ArtifactFiles(folder.resolve("artifacts"), database, clock);
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "taskyard-store-maintenance");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * Opens the store in {@code options.dataFolder()}, creating it if needed, and purges expired terminal tasks.
+     *
+     * @throws IOException the folder or the database cannot be opened
+     */
+    public static SqliteTaskStore open(Options options)
+            throws IOException
+    {
+        requireNonNull(options, "options is null");
+        Path folder = options.dataFolder().toAbsolutePath();
+        Files.createDirectories(folder.resolve("logs"));
+        Files.createDirectories(folder.resolve("artifacts"));
+        Database database;
+        try {
+            database = Database.open(new Database.Settings(folder.resolve("taskyard.db"), options.synchronousFull(), options.busyTimeout(), 4));
+        }
+        catch (SQLException e) {
+            throw new IOException("cannot open the database in " + folder, e);
+        }
+        SqliteTaskStore store = new SqliteTaskStore(options, database);
+        try {
+            database.write(connection -> {
+                Schema.create(connection);
+                return null;
+            });
+            store.maintain();
+            store.removeOrphanFolders();
+        }
+        catch (SQLException | QueueException | RuntimeException e) {
+            store.close();
+            throw new IOException("cannot initialize the store in " + folder, e);
+        }
+        long interval = options.maintenanceInterval().toMillis();
+        store.maintenance.scheduleWithFixedDelay(store::maintainQuietly, interval, interval, TimeUnit.MILLISECONDS);
+        LOG.info("task store opened in {}", folder);
+        return store;
+    }
+
+    public Options options()
+    {
+        return options;
+    }
+
+    // ---------------------------------------------------------------- submit, read, list
+
+    @Override
+    public Submission submit(SubmitRequest request)
+            throws QueueException
+    {
+        requireNonNull(request, "request is null");
+        checkOpen();
+        String payload = write(request.payload());
+        Optional<String> hash = request.idempotencyKey().map(key -> CanonicalJson.sha256(request.payload()));
+        Submission submission = write("submit a task", connection -> {
+            if (request.idempotencyKey().isPresent()) {
+                Optional<Submission> earlier = earlierSubmission(connection, request.idempotencyKey().get(), hash.get());
+                if (earlier.isPresent()) {
+                    return earlier.get();
+                }
+            }
+            checkCapacity(connection);
+            long now = clock.millis();
+            String id = ids.next(now);
+            try (PreparedStatement insert = connection.prepareStatement("""
+                    INSERT INTO tasks (id, payload, status, created_at, attempts, progress, version, idempotency_key, payload_hash, deadline, cancel_requested)
+                    VALUES (?, ?, 'PENDING', ?, 0, 0, 1, ?, ?, ?, 0)""")) {
+                insert.setString(1, id);
+                insert.setString(2, payload);
+                insert.setLong(3, now);
+                insert.setString(4, request.idempotencyKey().orElse(null));
+                insert.setString(5, hash.orElse(null));
+                setMillis(insert, 6, request.deadline());
+                insert.executeUpdate();
+            }
+            TaskRecord task = new TaskRecord(id, TaskStatus.PENDING, request.payload().deepCopy(), 0, Instant.ofEpochMilli(now), Optional.empty(),
+                    Optional.empty(), 0, Optional.empty(), Optional.empty(), 1);
+            return new Submission(task, true);
+        });
+        if (submission.created()) {
+            LOG.debug("task {}: submitted", submission.task().taskId());
+            changes.signal();
+        }
+        return submission;
+    }
+
+    private Optional<Submission> earlierSubmission(Connection connection, String key, String hash)
+            throws SQLException, IdempotencyConflictException
+    {
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + ", payload_hash FROM tasks WHERE idempotency_key = ?")) {
+            select.setString(1, key);
+            try (ResultSet rows = select.executeQuery()) {
+                if (!rows.next()) {
+                    return Optional.empty();
+                }
+                if (!hash.equals(rows.getString("payload_hash"))) {
+                    throw new IdempotencyConflictException("the idempotency key was used for task " + rows.getString("id") + " with another payload");
+                }
+                return Optional.of(new Submission(record(rows), false));
+            }
+        }
+    }
+
+    private void checkCapacity(Connection connection)
+            throws SQLException, QueueFullException
+    {
+        try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(*) FROM tasks WHERE status = 'PENDING'")) {
+            try (ResultSet rows = count.executeQuery()) {
+                rows.next();
+                if (rows.getLong(1) >= options.maxPendingTasks()) {
+                    throw new QueueFullException("the store holds its maximum of " + options.maxPendingTasks() + " pending tasks");
+                }
+            }
+        }
+    }
+
+    @Override
+    public Optional<TaskRecord> get(String taskId)
+            throws QueueException
+    {
+        requireNonNull(taskId, "taskId is null");
+        checkOpen();
+        return read("read task " + taskId, connection -> find(connection, taskId));
+    }
+
+    private Optional<TaskRecord> find(Connection connection, String taskId)
+            throws SQLException
+    {
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + " FROM tasks WHERE id = ?")) {
+            select.setString(1, taskId);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? Optional.of(record(rows)) : Optional.empty();
+            }
+        }
+    }
+
+    @Override
+    public Optional<TaskRecord> awaitChange(String taskId, long knownVersion, Duration timeout)
+            throws QueueException, InterruptedException
+    {
+        requireNonNull(taskId, "taskId is null");
+        requireNonNull(timeout, "timeout is null");
+        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        while (true) {
+            long generation = changes.generation();
+            Optional<TaskRecord> task = get(taskId);
+            long remaining = deadline - System.nanoTime();
+            if (task.isEmpty() || task.get().version() != knownVersion || remaining <= 0) {
+                return task;
+            }
+            changes.await(generation, Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)));
+        }
+    }
+
+    @Override
+    public TaskPage list(Optional<TaskStatus> status, int pageSize, Optional<String> pageToken)
+            throws QueueException
+    {
+        requireNonNull(status, "status is null");
+        requireNonNull(pageToken, "pageToken is null");
+        if (pageSize < 1) {
+            throw new IllegalArgumentException("pageSize must be at least 1");
+        }
+        Optional<PageTokens.Cursor> cursor = pageToken.map(PageTokens::decode);
+        checkOpen();
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM tasks WHERE 1 = 1");
+        status.ifPresent(s -> sql.append(" AND status = ?"));
+        cursor.ifPresent(c -> sql.append(" AND (created_at < ? OR (created_at = ? AND id < ?))"));
+        sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
+        List<TaskRecord> tasks = read("list tasks", connection -> {
+            try (PreparedStatement select = connection.prepareStatement(sql.toString())) {
+                int index = 1;
+                if (status.isPresent()) {
+                    select.setString(index++, status.get().name());
+                }
+                if (cursor.isPresent()) {
+                    select.setLong(index++, cursor.get().createdAt());
+                    select.setLong(index++, cursor.get().createdAt());
+                    select.setString(index++, cursor.get().taskId());
+                }
+                select.setInt(index, pageSize + 1);
+                List<TaskRecord> found = new ArrayList<>();
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        found.add(record(rows));
+                    }
+                }
+                return found;
+            }
+        });
+        if (tasks.size() <= pageSize) {
+            return new TaskPage(tasks, Optional.empty());
+        }
+        TaskRecord last = tasks.get(pageSize - 1);
+        return new TaskPage(tasks.subList(0, pageSize),
+                Optional.of(PageTokens.encode(new PageTokens.Cursor(last.createdAt().toEpochMilli(), last.taskId()))));
+    }
+
+    @Override
+    public Map<TaskStatus, Long> countByStatus()
+            throws QueueException
+    {
+        checkOpen();
+        return read("count tasks", connection -> {
+            Map<TaskStatus, Long> counts = new EnumMap<>(TaskStatus.class);
+            for (TaskStatus status : TaskStatus.values()) {
+                counts.put(status, 0L);
+            }
+            try (PreparedStatement select = connection.prepareStatement("SELECT status, COUNT(*) FROM tasks GROUP BY status");
+                 ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    counts.put(TaskStatus.valueOf(rows.getString(1)), rows.getLong(2));
+                }
+            }
+            return counts;
+        });
+    }
+
+    // ---------------------------------------------------------------- queue
+
+    @Override
+    public List<Claim> claim(ClaimRequest request)
+            throws QueueException, InterruptedException
+    {
+        requireNonNull(request, "request is null");
+        long deadline = System.nanoTime() + request.maxWait().toNanos();
+        while (true) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException("claim interrupted");
+            }
+            checkOpen();
+            long generation = changes.generation();
+            List<Claim> claims = tryClaim(request);
+            if (!claims.isEmpty()) {
+                return claims;
+            }
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                return List.of();
+            }
+            changes.await(generation, Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)));
+        }
+    }
+
+    private List<Claim> tryClaim(ClaimRequest request)
+            throws QueueException
+    {
+        long now = clock.millis();
+        long expiry = now + request.leaseDuration().toMillis();
+        String tokenPrefix = UUID.randomUUID().toString().replace("-", "") + ".";
+        record Claimed(Claim claim, long createdAt) {}
+        Outcome<List<Claimed>> outcome = write("claim tasks", connection -> {
+            List<String> crashed = failCrashed(connection, now);
+            // One statement hands out the oldest claimable tasks. With PostgreSQL the subquery gets
+            // "FOR UPDATE SKIP LOCKED" so that concurrent claimers skip each other's rows; SQLite needs no row locks,
+            // the write transaction (BEGIN IMMEDIATE) serializes claimers.
+            List<Claimed> claimed = new ArrayList<>();
+            try (PreparedStatement update = connection.prepareStatement("""
+                    UPDATE tasks
+                    SET status = 'RUNNING', attempts = attempts + 1, lease_token = ? || id, lease_expires_at = ?, lease_worker = ?,
+                        lease_duration_ms = ?, started_at = ?, progress = 0, version = version + 1
+                    WHERE id IN (SELECT id FROM tasks
+                                 WHERE status = 'PENDING' OR (status = 'RUNNING' AND lease_expires_at <= ?)
+                                 ORDER BY created_at, id
+                                 LIMIT ?)
+                    RETURNING id, payload, deadline, attempts, lease_token, created_at""")) {
+                update.setString(1, tokenPrefix);
+                update.setLong(2, expiry);
+                update.setString(3, request.worker().workerGroup() + "/" + request.worker().workerId());
+                update.setLong(4, request.leaseDuration().toMillis());
+                update.setLong(5, now);
+                update.setLong(6, now);
+                update.setInt(7, request.max());
+                try (ResultSet rows = update.executeQuery()) {
+                    while (rows.next()) {
+                        String id = rows.getString("id");
+                        TaskSpec spec = new TaskSpec(id, parse(rows.getString("payload")), millis(rows, "deadline"));
+                        Lease lease = new Lease(id, rows.getInt("attempts") - 1, rows.getString("lease_token"), Instant.ofEpochMilli(expiry));
+                        claimed.add(new Claimed(new Claim(spec, lease), rows.getLong("created_at")));
+                    }
+                }
+            }
+            return new Outcome<>(claimed, !crashed.isEmpty());
+        });
+        if (outcome.terminal()) {
+            logs.wakeReaders();
+        }
+        List<Claimed> claimed = new ArrayList<>(outcome.value());
+        if (claimed.isEmpty()) {
+            if (outcome.terminal()) {
+                changes.signal();
+            }
+            return List.of();
+        }
+        claimed.sort(Comparator.comparingLong(Claimed::createdAt).thenComparing(c -> c.claim().task().taskId()));
+        for (Claimed c : claimed) {
+            LOG.debug("task {}: claimed as attempt {} by {}", c.claim().task().taskId(), c.claim().lease().attempt(), request.worker().workerId());
+        }
+        changes.signal();
+        logs.wakeReaders();
+        return claimed.stream().map(Claimed::claim).toList();
+    }
+
+    /** A value and whether some task became terminal on the way. */
+    private record Outcome<T>(T value, boolean terminal) {}
+
+    /** Fails the RUNNING tasks whose lease expired after their last allowed attempt; returns their ids. */
+    private List<String> failCrashed(Connection connection, long now)
+            throws SQLException
+    {
+        List<String> failed = new ArrayList<>();
+        try (PreparedStatement update = connection.prepareStatement("""
+                UPDATE tasks
+                SET status = 'FAILED', completed_at = ?, error_reason = ?, error_title = ?, error_detail = ?, version = version + 1
+                WHERE status = 'RUNNING' AND lease_expires_at <= ? AND attempts >= ?
+                RETURNING id, attempts""")) {
+            update.setLong(1, now);
+            update.setString(2, WORKER_CRASH);
+            update.setString(3, title(WORKER_CRASH));
+            update.setString(4, "the lease of the last allowed attempt (" + options.maxAttempts() + ") expired: the worker crashed or lost contact");
+            update.setLong(5, now);
+            update.setInt(6, options.maxAttempts());
+            try (ResultSet rows = update.executeQuery()) {
+                while (rows.next()) {
+                    failed.add(rows.getString(1));
+                    LOG.warn("task {}: the lease of attempt {} expired and no attempts are left; the task failed with {}",
+                            rows.getString(1), rows.getInt(2) - 1, WORKER_CRASH);
+                }
+            }
+        }
+        return failed;
+    }
+
+    /** The lease state of a task, for diagnosing a refused lease. */
+    private record LeaseRow(TaskStatus status, String leaseToken, String resolvedToken, boolean cancelRequested, long expiresAt, long durationMillis) {}
+
+    private Optional<LeaseRow> leaseRow(Connection connection, String taskId)
+            throws SQLException
+    {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT status, lease_token, resolved_token, cancel_requested, lease_expires_at, lease_duration_ms FROM tasks WHERE id = ?")) {
+            select.setString(1, taskId);
+            try (ResultSet rows = select.executeQuery()) {
+                if (!rows.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new LeaseRow(TaskStatus.valueOf(rows.getString(1)), rows.getString(2), rows.getString(3), rows.getInt(4) != 0,
+                        rows.getLong(5), rows.getLong(6)));
+            }
+        }
+    }
+
+    private static LeaseLostException lost(Optional<LeaseRow> row, Lease lease)
+    {
+        String task = "task " + lease.taskId();
+        if (row.isEmpty()) {
+            return new LeaseLostException(LeaseLostException.Reason.RESOLVED, task + " no longer exists");
+        }
+        LeaseRow state = row.get();
+        if (state.cancelRequested() || state.status() == TaskStatus.CANCELED) {
+            return new LeaseLostException(LeaseLostException.Reason.CANCELED, task + " was cancelled");
+        }
+        if (state.status().isTerminal()) {
+            return new LeaseLostException(LeaseLostException.Reason.RESOLVED, task + " is already resolved");
+        }
+        return new LeaseLostException(LeaseLostException.Reason.EXPIRED,
+                "the lease of " + task + " attempt " + lease.attempt() + " expired or is no longer the current one");
+    }
+
+    @Override
+    public Lease renew(Lease lease)
+            throws QueueException
+    {
+        requireNonNull(lease, "lease is null");
+        checkOpen();
+        return write("renew the lease of task " + lease.taskId(), connection -> {
+            long now = clock.millis();
+            Optional<LeaseRow> row = leaseRow(connection, lease.taskId());
+            if (row.isEmpty() || row.get().status() != TaskStatus.RUNNING || !lease.token().equals(row.get().leaseToken()) || row.get().expiresAt() <= now) {
+                throw lost(row, lease);
+            }
+            long expiry = now + row.get().durationMillis();
+            try (PreparedStatement update = connection.prepareStatement("UPDATE tasks SET lease_expires_at = ? WHERE id = ? AND lease_token = ?")) {
+                update.setLong(1, expiry);
+                update.setString(2, lease.taskId());
+                update.setString(3, lease.token());
+                update.executeUpdate();
+            }
+            return new Lease(lease.taskId(), lease.attempt(), lease.token(), Instant.ofEpochMilli(expiry));
+        });
+    }
+
+    @Override
+    public void reportProgress(Lease lease, int percent)
+            throws QueueException
+    {
+        requireNonNull(lease, "lease is null");
+        checkOpen();
+        int clamped = Math.max(0, Math.min(100, percent));
+        write("report the progress of task " + lease.taskId(), connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE tasks SET progress = ?, version = version + 1 WHERE id = ? AND lease_token = ? AND status = 'RUNNING'")) {
+                update.setInt(1, clamped);
+                update.setString(2, lease.taskId());
+                update.setString(3, lease.token());
+                if (update.executeUpdate() == 0) {
+                    throw lost(leaseRow(connection, lease.taskId()), lease);
+                }
+            }
+            return null;
+        });
+        changes.signal();
+    }
+
+    @Override
+    public void resolve(Lease lease, TaskResolution resolution)
+            throws QueueException
+    {
+        requireNonNull(lease, "lease is null");
+        requireNonNull(resolution, "resolution is null");
+        checkOpen();
+        TaskStatus status;
+        String reason;
+        if (resolution.status() == TaskResolution.Status.COMPLETED) {
+            status = TaskStatus.COMPLETED;
+            reason = null;
+        }
+        else if (resolution.status() == TaskResolution.Status.FAILED) {
+            status = TaskStatus.FAILED;
+            reason = TASK_FAILED;
+        }
+        else {
+            ExceptionReason exception = resolution.reason().orElseThrow();
+            status = exception == ExceptionReason.CANCELED ? TaskStatus.CANCELED : TaskStatus.FAILED;
+            reason = exception.id();
+        }
+        String result = resolution.result().map(this::write).orElse(null);
+        boolean changed = write("resolve task " + lease.taskId(), connection -> {
+            Optional<LeaseRow> row = leaseRow(connection, lease.taskId());
+            if (row.isPresent() && row.get().status().isTerminal() && lease.token().equals(row.get().resolvedToken())) {
+                return false; // the same lease resolved before: the answer was lost, nothing changes
+            }
+            if (row.isEmpty() || row.get().status() != TaskStatus.RUNNING || !lease.token().equals(row.get().leaseToken())) {
+                throw lost(row, lease);
+            }
+            // an expired lease that nobody claimed since is still the current one: its resolution is accepted
+            try (PreparedStatement update = connection.prepareStatement("""
+                    UPDATE tasks
+                    SET status = ?, completed_at = ?, result = ?, error_reason = ?, error_title = ?, error_detail = ?, resolved_token = ?,
+                        progress = CASE WHEN ? = 'COMPLETED' THEN 100 ELSE progress END, version = version + 1
+                    WHERE id = ? AND lease_token = ? AND status = 'RUNNING'""")) {
+                update.setString(1, status.name());
+                update.setLong(2, clock.millis());
+                update.setString(3, result);
+                update.setString(4, reason);
+                update.setString(5, reason == null ? null : title(reason));
+                update.setString(6, reason == null ? null : "attempt " + lease.attempt() + " ended with " + resolution);
+                update.setString(7, lease.token());
+                update.setString(8, status.name());
+                update.setString(9, lease.taskId());
+                update.setString(10, lease.token());
+                update.executeUpdate();
+            }
+            return true;
+        });
+        if (changed) {
+            LOG.info("task {}: attempt {} resolved as {}", lease.taskId(), lease.attempt(), resolution);
+            changes.signal();
+            logs.wakeReaders();
+        }
+    }
+
+    @Override
+    public Optional<TaskRecord> cancel(String taskId, String reason)
+            throws QueueException
+    {
+        requireNonNull(taskId, "taskId is null");
+        requireNonNull(reason, "reason is null");
+        checkOpen();
+        Outcome<Optional<TaskRecord>> outcome = write("cancel task " + taskId, connection -> {
+            Optional<TaskRecord> task = find(connection, taskId);
+            if (task.isEmpty() || task.get().status().isTerminal()) {
+                return new Outcome<>(task, false);
+            }
+            try (PreparedStatement update = connection.prepareStatement("""
+                    UPDATE tasks
+                    SET status = 'CANCELED', cancel_requested = 1, completed_at = ?, error_reason = ?, error_title = ?, error_detail = ?,
+                        version = version + 1
+                    WHERE id = ?""")) {
+                update.setLong(1, clock.millis());
+                update.setString(2, ExceptionReason.CANCELED.id());
+                update.setString(3, title(ExceptionReason.CANCELED.id()));
+                update.setString(4, reason);
+                update.setString(5, taskId);
+                update.executeUpdate();
+            }
+            return new Outcome<>(find(connection, taskId), true);
+        });
+        if (outcome.terminal()) {
+            LOG.info("task {}: cancelled ({})", taskId, reason);
+            changes.signal();
+            logs.wakeReaders();
+        }
+        return outcome.value();
+    }
+
+    // ---------------------------------------------------------------- delete and retention
+
+    @Override
+    public boolean delete(String taskId)
+            throws QueueException
+    {
+        requireNonNull(taskId, "taskId is null");
+        checkOpen();
+        boolean deleted = write("delete task " + taskId, connection -> {
+            Optional<TaskRecord> task = find(connection, taskId);
+            if (task.isEmpty()) {
+                return false;
+            }
+            if (!task.get().status().isTerminal()) {
+                throw new IllegalStateException("task " + taskId + " is " + task.get().status() + "; only ended tasks can be deleted");
+            }
+            deleteRows(connection, "= ?", statement -> statement.setString(1, taskId));
+            return true;
+        });
+        if (deleted) {
+            deleteFiles(taskId);
+            LOG.info("task {}: deleted", taskId);
+            changes.signal();
+        }
+        return deleted;
+    }
+
+    @FunctionalInterface
+    private interface Binder
+    {
+        void bind(PreparedStatement statement)
+                throws SQLException;
+    }
+
+    private static void deleteRows(Connection connection, String idCondition, Binder binder)
+            throws SQLException
+    {
+        for (String sql : List.of("DELETE FROM artifacts WHERE task_id " + idCondition, "DELETE FROM task_logs WHERE task_id " + idCondition,
+                "DELETE FROM tasks WHERE id " + idCondition)) {
+            try (PreparedStatement delete = connection.prepareStatement(sql)) {
+                binder.bind(delete);
+                delete.executeUpdate();
+            }
+        }
+    }
+
+    private void deleteFiles(String taskId)
+    {
+        logs.forget(taskId);
+        for (Path folder : List.of(logs.folder(taskId), artifacts.folder(taskId))) {
+            try {
+                deleteTree(folder);
+            }
+            catch (IOException | UncheckedIOException e) {
+                LOG.warn("task {}: cannot delete {}; it is removed on the next start", taskId, folder, e);
+            }
+        }
+    }
+
+    private static void deleteTree(Path folder)
+            throws IOException
+    {
+        if (!Files.exists(folder)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(folder)) {
+            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    /**
+     * Deletes the terminal tasks that completed longer than the retention period ago, with their logs and artifacts.
+     * Runs on open and periodically; callable at any time.
+     *
+     * @return how many tasks were deleted
+     */
+    public int purgeExpired()
+            throws QueueException
+    {
+        checkOpen();
+        long cutoff = clock.millis() - options.retention().toMillis();
+        String condition = "IN (SELECT id FROM tasks WHERE status IN " + TERMINAL + " AND completed_at < ?)";
+        List<String> purged = write("purge expired tasks", connection -> {
+            List<String> ids = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement("SELECT id FROM tasks WHERE status IN " + TERMINAL + " AND completed_at < ?")) {
+                select.setLong(1, cutoff);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        ids.add(rows.getString(1));
+                    }
+                }
+            }
+            if (!ids.isEmpty()) {
+                deleteRows(connection, condition, statement -> statement.setLong(1, cutoff));
+            }
+            return ids;
+        });
+        for (String taskId : purged) {
+            deleteFiles(taskId);
+            LOG.debug("task {}: purged after the retention period", taskId);
+        }
+        if (!purged.isEmpty()) {
+            LOG.info("purged {} tasks older than {}", purged.size(), options.retention());
+            changes.signal();
+        }
+        return purged.size();
+    }
+
+    /**
+     * Fails the RUNNING tasks whose last allowed attempt's lease expired (claims do this too) and purges expired
+     * tasks.
+     */
+    public void maintain()
+            throws QueueException
+    {
+        checkOpen();
+        List<String> crashed = write("fail crashed tasks", connection -> failCrashed(connection, clock.millis()));
+        if (!crashed.isEmpty()) {
+            changes.signal();
+            logs.wakeReaders();
+        }
+        purgeExpired();
+    }
+
+    private void maintainQuietly()
+    {
+        try {
+            if (!closed) {
+                maintain();
+            }
+        }
+        catch (QueueException | RuntimeException e) {
+            if (!closed) {
+                LOG.warn("store maintenance failed; retrying later", e);
+            }
+        }
+    }
+
+    /** Removes log and artifact folders of tasks that no longer exist (left by a crash during a delete). */
+    private void removeOrphanFolders()
+            throws IOException, QueueException
+    {
+        Set<String> folders = new HashSet<>();
+        for (Path root : List.of(logs.folder("x").getParent(), artifacts.folder("x").getParent())) {
+            try (Stream<Path> list = Files.list(root)) {
+                list.filter(Files::isDirectory).forEach(folder -> folders.add(folder.getFileName().toString()));
+            }
+        }
+        for (String taskId : folders) {
+            if (!ArtifactStore.ID.matcher(taskId).matches() || get(taskId).isEmpty()) {
+                LOG.info("removing files of deleted task {}", taskId);
+                deleteFiles(taskId);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- logs and artifacts
+
+    @Override
+    public void appendLog(String taskId, String runId, byte[] bytes, int offset, int length)
+            throws IOException
+    {
+        checkIds(taskId, runId);
+        logs.append(taskId, runId, bytes, offset, length);
+    }
+
+    @Override
+    public void closeLog(String taskId, String runId)
+            throws IOException
+    {
+        checkIds(taskId, runId);
+        logs.close(taskId, runId);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The latest run is the one of the task's current attempt (run {@code "0"} before the first claim). The stream
+     * ends when that log is closed, the task is terminal, or a later attempt started; it throws
+     * {@link java.io.InterruptedIOException} if the reader is interrupted while waiting.
+     *
+     * @throws NoSuchFileException there is no such task
+     */
+    @Override
+    public InputStream openLog(String taskId, long offset)
+            throws IOException
+    {
+        requireNonNull(taskId, "taskId is null");
+        Optional<TaskRecord> task;
+        try {
+            task = get(taskId);
+        }
+        catch (QueueException e) {
+            throw new IOException("cannot read task " + taskId, e);
+        }
+        if (task.isEmpty()) {
+            throw new NoSuchFileException("task " + taskId, null, "no such task");
+        }
+        return logs.open(taskId, Integer.toString(task.get().attempt()), offset);
+    }
+
+    @Override
+    public Artifact put(String taskId, String runId, String name, InputStream content)
+            throws IOException
+    {
+        checkOpenIo();
+        return artifacts.put(taskId, runId, name, content);
+    }
+
+    @Override
+    public Artifact putError(String taskId, String runId, String name, Artifact.ArtifactError error)
+            throws IOException
+    {
+        checkOpenIo();
+        return artifacts.putError(taskId, runId, name, error);
+    }
+
+    @Override
+    public List<Artifact> list(String taskId, String runId)
+            throws IOException
+    {
+        checkOpenIo();
+        return artifacts.list(taskId, runId);
+    }
+
+    @Override
+    public InputStream open(String taskId, String runId, String name)
+            throws IOException
+    {
+        checkOpenIo();
+        return artifacts.open(taskId, runId, name);
+    }
+
+    /** Stops maintenance, closes open logs (forced to disk) and the database. Idempotent. */
+    @Override
+    public void close()
+    {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        maintenance.shutdownNow();
+        try {
+            maintenance.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        logs.close();
+        changes.signal();
+        database.close();
+        LOG.info("task store in {} closed", options.dataFolder());
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private TaskRecord record(ResultSet rows)
+            throws SQLException
+    {
+        String reason = rows.getString("error_reason");
+        Optional<TaskError> error = reason == null ? Optional.empty()
+                : Optional.of(new TaskError(reason, nullToEmpty(rows.getString("error_title")), nullToEmpty(rows.getString("error_detail"))));
+        String result = rows.getString("result");
+        return new TaskRecord(
+                rows.getString("id"),
+                TaskStatus.valueOf(rows.getString("status")),
+                parse(rows.getString("payload")),
+                rows.getInt("progress"),
+                Instant.ofEpochMilli(rows.getLong("created_at")),
+                millis(rows, "started_at"),
+                millis(rows, "completed_at"),
+                Math.max(0, rows.getInt("attempts") - 1),
+                result == null ? Optional.empty() : Optional.of(parse(result)),
+                error,
+                rows.getLong("version"));
+    }
+
+    private static String nullToEmpty(String value)
+    {
+        return value == null ? "" : value;
+    }
+
+    private static Optional<Instant> millis(ResultSet rows, String column)
+            throws SQLException
+    {
+        long value = rows.getLong(column);
+        return rows.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(value));
+    }
+
+    private static void setMillis(PreparedStatement statement, int index, Optional<Instant> instant)
+            throws SQLException
+    {
+        if (instant.isPresent()) {
+            statement.setLong(index, instant.get().toEpochMilli());
+        }
+        else {
+            statement.setNull(index, Types.BIGINT);
+        }
+    }
+
+    private JsonNode parse(String text)
+            throws SQLException
+    {
+        try {
+            return json.readTree(text);
+        }
+        catch (JsonProcessingException e) {
+            throw new SQLException("a stored JSON document is corrupt", e);
+        }
+    }
+
+    private String write(JsonNode node)
+    {
+        try {
+            return json.writeValueAsString(node);
+        }
+        catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot serialize a JSON document", e);
+        }
+    }
+
+    static String title(String reason)
+    {
+        return switch (reason) {
+            case TASK_FAILED -> "The task failed";
+            case "malformed-payload" -> "The task payload is malformed";
+            case "internal-error" -> "The worker failed to run the task";
+            case "canceled" -> "The task was cancelled";
+            case "worker-shutdown" -> "The worker shut down before the task finished";
+            case "deadline-exceeded" -> "The task passed its deadline";
+            case WORKER_CRASH -> "The worker running the task stopped responding";
+            default -> "The task ended with " + reason;
+        };
+    }
+
+    private <T> T write(String what, Database.Work<T, QueueException> work)
+            throws QueueException
+    {
+        try {
+            return database.write(work);
+        }
+        catch (SQLException e) {
+            throw new QueueException("cannot " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private <T> T read(String what, Database.Work<T, QueueException> work)
+            throws QueueException
+    {
+        try {
+            return database.read(work);
+        }
+        catch (SQLException e) {
+            throw new QueueException("cannot " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void checkOpen()
+            throws QueueException
+    {
+        if (closed) {
+            throw new QueueException("the task store is closed");
+        }
+    }
+
+    private void checkOpenIo()
+            throws IOException
+    {
+        if (closed) {
+            throw new IOException("the task store is closed");
+        }
+    }
+
+    private static void checkIds(String taskId, String runId)
+    {
+        if (taskId == null || !ArtifactStore.ID.matcher(taskId).matches() || runId == null || !ArtifactStore.ID.matcher(runId).matches()) {
+            throw new IllegalArgumentException("invalid task or run id: " + taskId + "/" + runId);
+        }
+    }
+}

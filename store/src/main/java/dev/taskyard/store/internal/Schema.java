@@ -1,0 +1,92 @@
+package dev.taskyard.store.internal;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * The tables of a store. Plain types only (VARCHAR, TEXT, INTEGER, BIGINT; times are epoch milliseconds) so that the
+ * same DDL runs on PostgreSQL.
+ *
+ * <p>{@code tasks.attempts} counts how often the task was handed out; the lease of hand-out n has attempt n-1.
+ * {@code resolved_token} is the lease token the task was resolved with, which makes a repeated resolution a no-op.
+ */
+public final class Schema
+{
+    public static final int VERSION = 1;
+
+    private static final List<String> DDL = List.of(
+            """
+            CREATE TABLE IF NOT EXISTS tasks (
+                id VARCHAR(64) NOT NULL PRIMARY KEY,
+                payload TEXT NOT NULL,
+                status VARCHAR(16) NOT NULL,
+                created_at BIGINT NOT NULL,
+                started_at BIGINT,
+                completed_at BIGINT,
+                attempts INTEGER NOT NULL,
+                lease_token VARCHAR(128),
+                lease_expires_at BIGINT,
+                lease_worker VARCHAR(512),
+                lease_duration_ms BIGINT,
+                resolved_token VARCHAR(128),
+                progress INTEGER NOT NULL,
+                result TEXT,
+                error_reason VARCHAR(64),
+                error_title TEXT,
+                error_detail TEXT,
+                version BIGINT NOT NULL,
+                idempotency_key VARCHAR(512) UNIQUE,
+                payload_hash VARCHAR(64),
+                deadline BIGINT,
+                cancel_requested INTEGER NOT NULL
+            )""",
+            "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, created_at, id)",
+            "CREATE INDEX IF NOT EXISTS tasks_by_creation ON tasks (created_at, id)",
+            """
+            CREATE TABLE IF NOT EXISTS task_logs (
+                task_id VARCHAR(64) NOT NULL,
+                run_id VARCHAR(64) NOT NULL,
+                file VARCHAR(512) NOT NULL,
+                size BIGINT NOT NULL,
+                closed INTEGER NOT NULL,
+                PRIMARY KEY (task_id, run_id)
+            )""",
+            """
+            CREATE TABLE IF NOT EXISTS artifacts (
+                task_id VARCHAR(64) NOT NULL,
+                run_id VARCHAR(64) NOT NULL,
+                name VARCHAR(1024) NOT NULL,
+                file VARCHAR(512),
+                size BIGINT NOT NULL,
+                error_reason VARCHAR(128),
+                error_message TEXT,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (task_id, run_id, name)
+            )""",
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+
+    private Schema()
+    {
+    }
+
+    /** Creates the tables if needed; run inside a write transaction. */
+    public static void create(Connection connection)
+            throws SQLException
+    {
+        try (Statement statement = connection.createStatement()) {
+            for (String ddl : DDL) {
+                statement.execute(ddl);
+            }
+            try (var rows = statement.executeQuery("SELECT version FROM schema_version")) {
+                if (!rows.next()) {
+                    statement.execute("INSERT INTO schema_version (version) VALUES (" + VERSION + ")");
+                }
+                else if (rows.getInt(1) != VERSION) {
+                    throw new SQLException("unsupported schema version " + rows.getInt(1) + ", expected " + VERSION);
+                }
+            }
+        }
+    }
+}
