@@ -5,7 +5,9 @@ import java.util.OptionalInt;
 import static java.util.Objects.requireNonNull;
 
 /**
- * How a task's main process ended.
+ * How a task's main process ended. Some engines cannot tell an exit code {@code 128+n} from death by signal
+ * {@code n} (a shell reports both alike); they report a signal only when they know one was sent (a kill, the OOM
+ * killer) and the exit code otherwise.
  *
  * @param exitCode the exit code, absent when the process was ended by a signal
  * @param signal the terminating signal number, absent when it exited normally
