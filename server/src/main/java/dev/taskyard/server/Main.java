@@ -2,6 +2,7 @@ package dev.taskyard.server;
 
 import dev.taskyard.server.internal.EnginesCommand;
 import dev.taskyard.server.internal.RunCommand;
+import dev.taskyard.server.internal.ServeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Runs untrusted tasks in sandboxes.",
-        subcommands = {RunCommand.class, EnginesCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ServeCommand.class, EnginesCommand.class, CommandLine.HelpCommand.class})
 public final class Main
 {
     /** Exit code when taskyard itself fails (as opposed to the task). */

@@ -1,0 +1,194 @@
+package dev.taskyard.server.internal;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.taskyard.engine.EngineRegistry;
+import dev.taskyard.engine.InvalidConfigException;
+import dev.taskyard.engine.schema.JsonSchema;
+import dev.taskyard.plugin.PluginRegistry;
+import dev.taskyard.server.internal.http.ApiServer;
+import dev.taskyard.server.internal.store.FileTaskStore;
+import dev.taskyard.store.TaskStore;
+import dev.taskyard.worker.Worker;
+import dev.taskyard.worker.WorkerConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code taskyard serve}: the task store in the data folder, a worker claiming from it, and the HTTP API. Prints
+ * where it listens and where the token file is; stops gracefully on SIGTERM/SIGINT (no new requests or claims,
+ * running tasks get the worker's grace period, then the store is closed).
+ *
+ * <p>The config file is a worker config (sections {@code worker}, {@code engine}, {@code engines}, {@code plugins})
+ * plus an optional {@code server} section: {@code tokens} (list), {@code tokenFile}, {@code maxBodyBytes},
+ * {@code maxPending}, {@code maxAttempts}, {@code maxStreams}. Without a config: the process engine, the built-in
+ * plugins, concurrency 2.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, description = "Runs the task API server with a worker and a durable store.")
+public final class ServeCommand
+        implements Callable<Integer>
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Worker and server config (YAML or JSON).")
+    Path config;
+
+    @Option(names = "--data", paramLabel = "DIR", defaultValue = "taskyard-data", description = "Data folder (default: ./${DEFAULT-VALUE}).")
+    Path data;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Port to bind; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Override
+    public Integer call()
+            throws Exception
+    {
+        PrintWriter out = spec.commandLine().getOut();
+        Path dataFolder = data.toAbsolutePath();
+        Files.createDirectories(dataFolder);
+        ObjectNode document = config == null ? defaultConfig() : readConfig(config);
+        JsonNode server = document.has("server") ? document.remove("server") : NODES.objectNode();
+        prepareWorkerSection(document, dataFolder);
+        EngineRegistry engines = EngineRegistry.load();
+        TaskStore store = openStore(dataFolder, server);
+        PluginRegistry plugins = PluginRegistry.load().register(new StoreLogPluginProvider(store));
+        WorkerConfig workerConfig;
+        try {
+            workerConfig = WorkerConfig.of(document, engines, plugins);
+        }
+        catch (InvalidConfigException e) {
+            store.close();
+            throw new IllegalArgumentException("invalid config: " + e.getMessage(), e);
+        }
+        Worker worker = Worker.create(workerConfig, engines, plugins, store, store);
+        JsonSchema payloadSchema = JsonSchema.of(worker.payloadSchema());
+        List<String> configuredTokens = new ArrayList<>();
+        server.path("tokens").forEach(t -> configuredTokens.add(t.asText()));
+        Tokens tokens = Tokens.resolve(configuredTokens, server.hasNonNull("tokenFile") ? Path.of(server.get("tokenFile").asText()) : null, dataFolder);
+        ApiServer api = new ApiServer(new ApiServer.Settings(host, port, tokens.tokens(), server.path("maxBodyBytes").asInt(1024 * 1024),
+                server.path("maxStreams").asInt(64), Duration.ofMillis(100)), store, payloadSchema);
+        worker.start();
+        try {
+            api.start();
+        }
+        catch (Exception e) {
+            worker.stopNow("the HTTP server did not start");
+            worker.awaitTermination(Duration.ofSeconds(30));
+            store.close();
+            throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            LOG.info("stopping: no new requests or claims; running tasks get {}", workerConfig.shutdownGrace());
+            try {
+                api.stop();
+            }
+            catch (Exception e) {
+                LOG.warn("stopping the HTTP server failed: {}", e.toString());
+            }
+            worker.stopGracefully("the server is stopping");
+            try {
+                worker.awaitTermination(workerConfig.shutdownGrace().plusSeconds(10));
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            store.close();
+            stopped.countDown();
+        }, "taskyard-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        out.println("taskyard: listening on http://" + api.address().getHostString() + ":" + api.address().getPort());
+        out.println("taskyard: data in " + dataFolder);
+        if (tokens.file() != null) {
+            out.println("taskyard: bearer token " + (tokens.generated() ? "generated in " : "read from ") + tokens.file());
+        }
+        else {
+            out.println("taskyard: bearer tokens from the config");
+        }
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    private static TaskStore openStore(Path dataFolder, JsonNode server)
+            throws Exception
+    {
+        return FileTaskStore.open(dataFolder.resolve("store"), server.path("maxPending").asInt(10_000), server.path("maxAttempts").asInt(3));
+    }
+
+    private static ObjectNode readConfig(Path file)
+            throws Exception
+    {
+        JsonNode node = new YAMLMapper().readTree(Files.readString(file));
+        if (!(node instanceof ObjectNode object)) {
+            throw new IllegalArgumentException("invalid config " + file + ": must be a YAML or JSON object");
+        }
+        return object;
+    }
+
+    /** The config without a file: process engine, built-in plugins, concurrency 2. */
+    static ObjectNode defaultConfig()
+    {
+        ObjectNode document = NODES.objectNode();
+        document.putObject("worker").put("workerId", "serve").put("concurrency", 2);
+        document.put("engine", "process");
+        document.putObject("engines").putObject("process");
+        ObjectNode plugins = document.putObject("plugins");
+        plugins.putObject("env");
+        plugins.putObject("success");
+        plugins.putObject("artifacts");
+        plugins.putObject("result");
+        plugins.putObject("progress").put("pollInterval", 0.2);
+        plugins.putObject("tasklog");
+        return document;
+    }
+
+    private static void prepareWorkerSection(ObjectNode document, Path dataFolder)
+    {
+        JsonNode workerNode = document.path("worker");
+        if (workerNode.isObject()) {
+            ObjectNode worker = (ObjectNode) workerNode;
+            if (!worker.has("workerId")) {
+                worker.put("workerId", "serve");
+            }
+            if (!worker.has("tempFolder")) {
+                worker.put("tempFolder", dataFolder.resolve("worker").toString());
+            }
+            if (!worker.has("leaseDuration")) {
+                worker.put("leaseDuration", 15);
+            }
+            if (!worker.has("shutdownGrace")) {
+                worker.put("shutdownGrace", 10);
+            }
+        }
+        JsonNode plugins = document.path("plugins");
+        if (plugins.isObject() && !plugins.has(StoreLogPluginProvider.NAME)) {
+            ((ObjectNode) plugins).putObject(StoreLogPluginProvider.NAME);
+        }
+        else if (plugins.isMissingNode()) {
+            document.putObject("plugins").putObject(StoreLogPluginProvider.NAME);
+        }
+    }
+}

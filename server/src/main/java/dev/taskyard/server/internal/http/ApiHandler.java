@@ -1,0 +1,102 @@
+package dev.taskyard.server.internal.http;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The API's only Jetty handler: authenticates (every route but {@link #PUBLIC} needs a bearer token), routes, times
+ * each request into {@code http.server.requests}, and turns every error into a problem: unknown route 404, wrong
+ * method 405 with {@code Allow}, handler problems as thrown, anything unexpected 500 (logged with a stack trace).
+ * Handlers never block the calling server thread for long: waits and streams continue on other threads.
+ */
+public final class ApiHandler
+        extends Handler.Abstract
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
+    /** Routes answered without a token. */
+    public static final Set<String> PUBLIC = Set.of("/healthz");
+
+    private final Routes routes;
+    private final Authenticator authenticator;
+    private final MeterRegistry meters;
+
+    public ApiHandler(Routes routes, Authenticator authenticator, MeterRegistry meters)
+    {
+        this.routes = requireNonNull(routes, "routes is null");
+        this.authenticator = requireNonNull(authenticator, "authenticator is null");
+        this.meters = requireNonNull(meters, "meters is null");
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback)
+    {
+        long start = System.nanoTime();
+        String method = request.getMethod();
+        Optional<Routes.Match> match = routes.match(Request.getPathInContext(request));
+        String template = match.map(Routes.Match::template).orElse("unmatched");
+        Exchange exchange = new Exchange(request, response, new Callback()
+        {
+            @Override
+            public void succeeded()
+            {
+                record(method, template, response.getStatus(), start);
+                callback.succeeded();
+            }
+
+            @Override
+            public void failed(Throwable x)
+            {
+                record(method, template, response.getStatus(), start);
+                callback.failed(x);
+            }
+        });
+        try {
+            if (!PUBLIC.contains(exchange.path())) {
+                authenticator.check(request.getHeaders().get("Authorization"));
+            }
+            if (match.isEmpty()) {
+                throw ApiProblem.notFound("no resource at " + exchange.path());
+            }
+            Routes.Handler handler = match.get().methods().get(method);
+            if (handler == null) {
+                throw ApiProblem.of(405, "method-not-allowed", "Method Not Allowed", method + " is not allowed on " + match.get().template())
+                        .withHeader("Allow", match.get().allow());
+            }
+            handler.handle(exchange, match.get().parameters());
+        }
+        catch (ApiProblem problem) {
+            exchange.sendProblem(problem);
+        }
+        catch (Exception | Error e) {
+            LOG.error("{} {} failed", method, exchange.path(), e);
+            exchange.sendProblem(ApiProblem.of(500, "internal-error", "Internal Server Error", "the server failed; see its log"));
+        }
+        return true;
+    }
+
+    private void record(String method, String template, int status, long start)
+    {
+        Timer.builder("http.server.requests").description("HTTP requests by method, route and status")
+                .tags("method", method, "route", template, "status", Integer.toString(status))
+                .register(meters).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+
+    /** Headers of non-terminal answers. */
+    public static Map<String, String> retryAfter(int seconds)
+    {
+        return Map.of("Retry-After", Integer.toString(seconds));
+    }
+}

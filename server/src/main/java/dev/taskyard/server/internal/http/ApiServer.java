@@ -1,0 +1,153 @@
+package dev.taskyard.server.internal.http;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+
+import dev.taskyard.engine.schema.JsonSchema;
+import dev.taskyard.store.TaskStatus;
+import dev.taskyard.store.TaskStore;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The HTTP side of {@code taskyard serve}: a Jetty 12 server (core handler API, no servlets) bound to one address,
+ * answering the task API over a {@link TaskStore}. Life-cycle: {@link #start()} → {@link #stop()}.
+ */
+public final class ApiServer
+        implements AutoCloseable
+{
+    /** Settings of the API. */
+    public record Settings(String host, int port, List<String> tokens, int maxBodyBytes, int maxStreams, Duration longPollSweep)
+    {
+        public Settings
+        {
+            requireNonNull(host, "host is null");
+            tokens = List.copyOf(tokens);
+            requireNonNull(longPollSweep, "longPollSweep is null");
+        }
+    }
+
+    private final Server server;
+    private final ServerConnector connector;
+    private final ChangeWatcher watcher;
+    private final Streamer streamer;
+    private final Routes routes;
+    private final PrometheusMeterRegistry meters;
+
+    public ApiServer(Settings settings, TaskStore store, JsonSchema payloadSchema)
+    {
+        requireNonNull(store, "store is null");
+        meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        for (TaskStatus status : TaskStatus.values()) {
+            Gauge.builder("taskyard.tasks", store, s -> count(s, status)).description("tasks in the store by state").tag("state", status.name()).register(meters);
+        }
+        Gauge.builder("taskyard.queue.depth", store, s -> count(s, TaskStatus.PENDING)).description("tasks waiting to run").register(meters);
+        watcher = new ChangeWatcher(store, settings.longPollSweep());
+        Gauge.builder("taskyard.http.long.polls", watcher, ChangeWatcher::waiting).description("long polls waiting").register(meters);
+        streamer = new Streamer(settings.maxStreams());
+        routes = routes(store, payloadSchema, settings.maxBodyBytes(), watcher, streamer, meters);
+        QueuedThreadPool threads = new QueuedThreadPool(200, 8);
+        threads.setName("taskyard-http");
+        threads.setDaemon(true);
+        server = new Server(threads);
+        connector = new ServerConnector(server, 1, 1);
+        connector.setHost(settings.host());
+        connector.setPort(settings.port());
+        server.addConnector(connector);
+        server.setHandler(new ApiHandler(routes, new Authenticator(settings.tokens()), meters));
+        server.setErrorHandler(new ProblemErrorHandler());
+        server.setStopTimeout(5000);
+    }
+
+    /** The route table of the API; every route of the OpenAPI document is one of these. */
+    static Routes routes(TaskStore store, JsonSchema payloadSchema, int maxBodyBytes, ChangeWatcher watcher, Streamer streamer, PrometheusMeterRegistry meters)
+    {
+        TasksResource tasks = new TasksResource(store, payloadSchema, maxBodyBytes, meters);
+        TaskResource task = new TaskResource(store, watcher);
+        LogResource log = new LogResource(store, streamer);
+        ArtifactsResource artifacts = new ArtifactsResource(store, streamer);
+        MetaResource meta = new MetaResource(meters);
+        return new Routes()
+                .add("GET", "/healthz", meta::health)
+                .add("GET", "/metrics", meta::metrics)
+                .add("GET", "/v1/openapi.json", meta::openApi)
+                .add("POST", "/v1/tasks", tasks::submit)
+                .add("GET", "/v1/tasks", tasks::list)
+                .add("GET", "/v1/tasks/{task_id}", task::get)
+                .add("DELETE", "/v1/tasks/{task_id}", task::delete)
+                .add("POST", "/v1/tasks/{task_id}/cancel", task::cancel)
+                .add("GET", "/v1/tasks/{task_id}/log", log::get)
+                .add("GET", "/v1/tasks/{task_id}/artifacts", artifacts::list)
+                .add("GET", "/v1/tasks/{task_id}/artifacts/{name+}", artifacts::download);
+    }
+
+    private static double count(TaskStore store, TaskStatus status)
+    {
+        try {
+            return store.countByStatus().getOrDefault(status, 0L);
+        }
+        catch (Exception e) {
+            return Double.NaN;
+        }
+    }
+
+    public void start()
+            throws Exception
+    {
+        server.start();
+    }
+
+    /** Where the server listens (the real port when 0 was asked for). */
+    public InetSocketAddress address()
+    {
+        return new InetSocketAddress(connector.getHost(), connector.getLocalPort());
+    }
+
+    public Routes routes()
+    {
+        return routes;
+    }
+
+    /** Answers waiting long polls, stops accepting, and lets running requests finish within 5 s. */
+    public void stop()
+            throws Exception
+    {
+        watcher.close();
+        server.stop();
+        streamer.close();
+    }
+
+    @Override
+    public void close()
+            throws Exception
+    {
+        stop();
+    }
+
+    /** Jetty's own errors (bad URIs, bad headers, …) as problem+json too. */
+    private static final class ProblemErrorHandler
+            extends ErrorHandler
+    {
+        @Override
+        public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback)
+        {
+            Object status = request.getAttribute(ERROR_STATUS);
+            int code = status instanceof Integer i ? i : response.getStatus() >= 400 ? response.getStatus() : 500;
+            Object message = request.getAttribute(ERROR_MESSAGE);
+            String detail = message == null ? org.eclipse.jetty.http.HttpStatus.getMessage(code) : message.toString();
+            ApiProblem problem = ApiProblem.of(code, code == 400 ? "bad-request" : "http-" + code, org.eclipse.jetty.http.HttpStatus.getMessage(code), detail);
+            response.setStatus(code);
+            response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, Exchange.PROBLEM_JSON);
+            response.write(true, java.nio.ByteBuffer.wrap(Json.bytes(Json.problem(problem, null))), callback);
+            return true;
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.taskyard.server.internal.http;
+
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One request being answered: the Jetty request, response and callback, with helpers that write JSON and problems.
+ * Exactly one {@code send…} call (or a handler's own streaming) completes the callback.
+ */
+public final class Exchange
+{
+    public static final String JSON = "application/json";
+    public static final String PROBLEM_JSON = "application/problem+json";
+
+    private final Request request;
+    private final Response response;
+    private final Callback callback;
+    private final AtomicBoolean answered = new AtomicBoolean();
+
+    public Exchange(Request request, Response response, Callback callback)
+    {
+        this.request = requireNonNull(request, "request is null");
+        this.response = requireNonNull(response, "response is null");
+        this.callback = requireNonNull(callback, "callback is null");
+    }
+
+    public Request request()
+    {
+        return request;
+    }
+
+    public Response response()
+    {
+        return response;
+    }
+
+    public Callback callback()
+    {
+        return callback;
+    }
+
+    /** The path of the request. */
+    public String path()
+    {
+        return Request.getPathInContext(request);
+    }
+
+    public String header(String name)
+    {
+        return request.getHeaders().get(name);
+    }
+
+    /** Marks the exchange answered; false if it already was (the caller must then not write). */
+    public boolean claim()
+    {
+        return answered.compareAndSet(false, true);
+    }
+
+    public void sendJson(int status, JsonNode body, Map<String, String> headers)
+    {
+        send(status, JSON, Json.bytes(body), headers);
+    }
+
+    public void sendEmpty(int status, Map<String, String> headers)
+    {
+        if (!claim()) {
+            return;
+        }
+        response.setStatus(status);
+        headers.forEach((k, v) -> response.getHeaders().put(k, v));
+        response.write(true, null, callback);
+    }
+
+    public void sendProblem(ApiProblem problem)
+    {
+        send(problem.status(), PROBLEM_JSON, Json.bytes(Json.problem(problem, path())), problem.headers());
+    }
+
+    public void send(int status, String contentType, byte[] body, Map<String, String> headers)
+    {
+        if (!claim()) {
+            return;
+        }
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+        response.getHeaders().put("X-Content-Type-Options", "nosniff");
+        headers.forEach((k, v) -> response.getHeaders().put(k, v));
+        response.write(true, ByteBuffer.wrap(body), callback);
+    }
+}

@@ -1,0 +1,80 @@
+package dev.taskyard.server.internal.http;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The route table: path templates such as {@code /v1/tasks/{task_id}/artifacts/{name+}} ({@code +} matches slashes),
+ * each with a handler per method. Immutable once built; the OpenAPI document is checked against {@link #templates()}.
+ */
+public final class Routes
+{
+    /** Answers one route; completes the exchange itself, or throws an {@link ApiProblem}. */
+    @FunctionalInterface
+    public interface Handler
+    {
+        void handle(Exchange exchange, List<String> parameters)
+                throws Exception;
+    }
+
+    /** A matched route. */
+    public record Match(String template, Map<String, Handler> methods, List<String> parameters)
+    {
+        public String allow()
+        {
+            return String.join(", ", new TreeSet<>(methods.keySet()));
+        }
+    }
+
+    private record Route(String template, Pattern pattern, Map<String, Handler> methods) {}
+
+    private final List<Route> routes = new ArrayList<>();
+
+    /** Adds a handler for {@code method} on {@code template}. */
+    public Routes add(String method, String template, Handler handler)
+    {
+        requireNonNull(handler, "handler is null");
+        for (Route route : routes) {
+            if (route.template.equals(template)) {
+                route.methods.put(method, handler);
+                return this;
+            }
+        }
+        String regex = template.replaceAll("\\{[a-z_]+\\+}", "(.+)").replaceAll("\\{[a-z_]+}", "([^/]+)");
+        Map<String, Handler> methods = new LinkedHashMap<>();
+        methods.put(method, handler);
+        routes.add(new Route(template, Pattern.compile(regex), methods));
+        return this;
+    }
+
+    public Optional<Match> match(String path)
+    {
+        for (Route route : routes) {
+            Matcher matcher = route.pattern.matcher(path);
+            if (matcher.matches()) {
+                List<String> parameters = new ArrayList<>();
+                for (int i = 1; i <= matcher.groupCount(); i++) {
+                    parameters.add(matcher.group(i));
+                }
+                return Optional.of(new Match(route.template, route.methods, parameters));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Every template with its methods, for the OpenAPI check. */
+    public Map<String, List<String>> templates()
+    {
+        Map<String, List<String>> all = new LinkedHashMap<>();
+        routes.forEach(r -> all.put(r.template, List.copyOf(r.methods.keySet())));
+        return all;
+    }
+}

@@ -1,0 +1,190 @@
+package dev.taskyard.server.internal.http;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskyard.engine.schema.JsonSchema;
+import dev.taskyard.engine.schema.Violation;
+import dev.taskyard.store.IdempotencyConflictException;
+import dev.taskyard.store.QueueFullException;
+import dev.taskyard.store.Submission;
+import dev.taskyard.store.SubmitRequest;
+import dev.taskyard.store.TaskPage;
+import dev.taskyard.store.TaskStatus;
+import dev.taskyard.store.TaskStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * {@code /v1/tasks}: {@code POST} submits a task (the body is the task payload), {@code GET} lists tasks.
+ *
+ * <p>Submit: the body must be {@code application/json}, at most {@code maxBodyBytes}, one JSON object valid against
+ * the worker's merged payload schema; every violation is listed with its JSON path in a 400 problem and nothing is
+ * stored. Accepted: {@code 202}, {@code Location: /v1/tasks/{task_id}}, the status monitor. With an
+ * {@code Idempotency-Key}, the same key and body return the same task (202 again); another body is a 422 problem.
+ * A full queue is a 429 problem with {@code Retry-After}. The body is read asynchronously.
+ */
+public final class TasksResource
+{
+    private static final Logger LOG = LoggerFactory.getLogger(TasksResource.class);
+    private static final ObjectReader STRICT = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    public static final int MAX_PAGE_SIZE = 100;
+
+    private final TaskStore store;
+    private final JsonSchema payloadSchema;
+    private final int maxBodyBytes;
+    private final Counter submitted;
+
+    public TasksResource(TaskStore store, JsonSchema payloadSchema, int maxBodyBytes, MeterRegistry meters)
+    {
+        this.store = requireNonNull(store, "store is null");
+        this.payloadSchema = requireNonNull(payloadSchema, "payloadSchema is null");
+        this.maxBodyBytes = maxBodyBytes;
+        this.submitted = Counter.builder("taskyard.tasks.submitted").description("tasks accepted by the API").register(meters);
+    }
+
+    public void submit(Exchange exchange, List<String> parameters)
+    {
+        String contentType = exchange.header("Content-Type");
+        if (contentType == null || !contentType.toLowerCase().replace(" ", "").matches("application/json(;.*)?")) {
+            throw ApiProblem.of(415, "unsupported-media-type", "Unsupported Media Type", "the task payload must be sent as Content-Type: application/json")
+                    .withHeader("Accept-Post", "application/json");
+        }
+        long length = exchange.request().getLength();
+        if (length > maxBodyBytes) {
+            throw tooLarge();
+        }
+        Optional<String> key = Optional.ofNullable(exchange.header("Idempotency-Key"));
+        if (key.isPresent() && !key.get().matches("[\\x21-\\x7e]{1,255}")) {
+            throw ApiProblem.badRequest("invalid-idempotency-key", "the Idempotency-Key must be 1 to 255 visible ASCII characters");
+        }
+        Content.Source.asByteArrayAsync(exchange.request(), maxBodyBytes).whenComplete((body, failure) -> {
+            try {
+                if (failure != null) {
+                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                    if (cause instanceof IllegalArgumentException || String.valueOf(cause.getMessage()).contains("too large")) {
+                        throw tooLarge();
+                    }
+                    throw ApiProblem.badRequest("unreadable-body", "the request body could not be read: " + cause.getMessage());
+                }
+                accept(exchange, body, key);
+            }
+            catch (ApiProblem problem) {
+                exchange.sendProblem(problem);
+            }
+            catch (Exception | Error e) {
+                LOG.error("submitting a task failed", e);
+                exchange.sendProblem(ApiProblem.of(500, "internal-error", "Internal Server Error", "the server failed; see its log"));
+            }
+        });
+    }
+
+    private ApiProblem tooLarge()
+    {
+        return ApiProblem.of(413, "payload-too-large", "Content Too Large", "the task payload is larger than the limit of " + maxBodyBytes + " bytes");
+    }
+
+    private void accept(Exchange exchange, byte[] body, Optional<String> key)
+            throws Exception
+    {
+        JsonNode payload;
+        try {
+            payload = STRICT.readTree(new String(body, StandardCharsets.UTF_8));
+        }
+        catch (JsonProcessingException e) {
+            throw new ApiProblem(400, "malformed-json", "Bad Request", "the body is not valid JSON: " + e.getOriginalMessage(),
+                    List.of(new ApiProblem.FieldError("$", "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage())), Map.of());
+        }
+        if (payload == null || payload.isMissingNode() || !payload.isObject()) {
+            throw new ApiProblem(400, "invalid-payload", "Bad Request", "the task payload must be a JSON object",
+                    List.of(new ApiProblem.FieldError("$", "must be an object")), Map.of());
+        }
+        List<Violation> violations = payloadSchema.validate(payload);
+        if (!violations.isEmpty()) {
+            throw new ApiProblem(400, "invalid-payload", "Bad Request", violations.size() + " violation(s) of the payload schema; nothing was enqueued",
+                    violations.stream().map(v -> new ApiProblem.FieldError(v.path(), v.message())).toList(), Map.of());
+        }
+        Submission submission;
+        try {
+            submission = store.submit(new SubmitRequest(payload, key, Optional.empty()));
+        }
+        catch (IdempotencyConflictException e) {
+            throw ApiProblem.of(422, "idempotency-key-reused", "Unprocessable Content", e.getMessage());
+        }
+        catch (QueueFullException e) {
+            throw ApiProblem.of(429, "queue-full", "Too Many Requests", e.getMessage()).withHeader("Retry-After", "5");
+        }
+        if (submission.created()) {
+            submitted.increment();
+            LOG.info("task {} submitted", submission.task().taskId());
+        }
+        String location = "/v1/tasks/" + submission.task().taskId();
+        ObjectNode view = TaskViews.of(submission.task());
+        exchange.sendJson(202, view, Map.of("Location", location, "Retry-After", Integer.toString(TaskViews.RETRY_AFTER_SECONDS),
+                "ETag", TaskViews.etag(submission.task())));
+    }
+
+    public void list(Exchange exchange, List<String> parameters)
+            throws Exception
+    {
+        Fields query = Request.extractQueryParameters(exchange.request());
+        Optional<TaskStatus> status = Optional.empty();
+        String statusText = query.getValue("status");
+        if (statusText != null && !statusText.isEmpty()) {
+            try {
+                status = Optional.of(TaskStatus.valueOf(statusText.toUpperCase()));
+            }
+            catch (IllegalArgumentException e) {
+                throw invalidQuery("status", "must be one of PENDING, RUNNING, COMPLETED, FAILED, CANCELED");
+            }
+        }
+        int pageSize = 20;
+        String sizeText = query.getValue("page_size");
+        if (sizeText != null) {
+            try {
+                pageSize = Integer.parseInt(sizeText);
+            }
+            catch (NumberFormatException e) {
+                pageSize = -1;
+            }
+            if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+                throw invalidQuery("page_size", "must be an integer from 1 to " + MAX_PAGE_SIZE);
+            }
+        }
+        String token = query.getValue("page_token");
+        TaskPage page;
+        try {
+            page = store.list(status, pageSize, Optional.ofNullable(token).filter(t -> !t.isEmpty()));
+        }
+        catch (IllegalArgumentException e) {
+            throw invalidQuery("page_token", "is not a page token of this server");
+        }
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        ArrayNode tasks = body.putArray("tasks");
+        page.tasks().forEach(t -> tasks.add(TaskViews.of(t)));
+        body.put("next_page_token", page.nextPageToken().orElse(null));
+        exchange.sendJson(200, body, Map.of());
+    }
+
+    static ApiProblem invalidQuery(String parameter, String message)
+    {
+        return new ApiProblem(400, "invalid-query", "Bad Request", "query parameter " + parameter + " " + message,
+                List.of(new ApiProblem.FieldError("query." + parameter, message)), Map.of());
+    }
+}
