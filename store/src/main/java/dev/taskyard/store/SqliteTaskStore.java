@@ -690,7 +690,7 @@ public final class SqliteTaskStore
             return true;
         });
         if (changed) {
-            LOG.info("task {}: attempt {} resolved as {}", lease.taskId(), lease.attempt(), resolution);
+            LOG.debug("task {}: attempt {} resolved as {}", lease.taskId(), lease.attempt(), resolution);
             changes.signal();
             logs.wakeReaders();
         }

@@ -244,21 +244,18 @@ public final class LogFiles
         wakeReaders();
     }
 
-    /** Whether the run can still grow. */
+    /** Whether the run can still grow: its log is not closed, and it is the latest run of a task that has not ended. */
     private boolean live(String taskId, String runId)
             throws IOException
     {
-        Writer writer = writers.get(key(taskId, runId));
-        if (writer != null) {
-            return true;
-        }
+        boolean writing = writers.containsKey(key(taskId, runId));
         try {
             return database.read(connection -> {
                 try (PreparedStatement log = connection.prepareStatement("SELECT closed FROM task_logs WHERE task_id = ? AND run_id = ?")) {
                     log.setString(1, taskId);
                     log.setString(2, runId);
                     try (ResultSet rows = log.executeQuery()) {
-                        if (rows.next() && rows.getInt(1) != 0) {
+                        if (!writing && rows.next() && rows.getInt(1) != 0) {
                             return false;
                         }
                     }

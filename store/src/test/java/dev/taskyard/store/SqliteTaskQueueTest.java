@@ -1,0 +1,312 @@
+package dev.taskyard.store;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import dev.taskyard.plugin.ExceptionReason;
+import dev.taskyard.worker.Claim;
+import dev.taskyard.worker.ClaimRequest;
+import dev.taskyard.worker.Lease;
+import dev.taskyard.worker.LeaseLostException;
+import dev.taskyard.worker.TaskResolution;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static dev.taskyard.store.TestStores.WORKER;
+import static dev.taskyard.store.TestStores.claim;
+import static dev.taskyard.store.TestStores.json;
+import static dev.taskyard.store.TestStores.request;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The {@link dev.taskyard.worker.TaskQueue} side of the store, mirroring the in-memory queue's tests. */
+class SqliteTaskQueueTest
+{
+    private static final Logger LOG = LoggerFactory.getLogger(SqliteTaskQueueTest.class);
+
+    @TempDir
+    Path folder;
+
+    private final TestStores.ManualClock clock = new TestStores.ManualClock();
+    private SqliteTaskStore store;
+
+    private SqliteTaskStore store()
+            throws Exception
+    {
+        if (store == null) {
+            store = TestStores.open(folder, clock);
+        }
+        return store;
+    }
+
+    @AfterEach
+    void close()
+    {
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    private String submit(String payload)
+            throws Exception
+    {
+        return store().submit(request(payload)).task().taskId();
+    }
+
+    private static LeaseLostException.Reason reasonOf(Throwable e)
+    {
+        return ((LeaseLostException) e).reason();
+    }
+
+    @Test
+    void claimsRenewsAndResolvesIdempotently()
+            throws Exception
+    {
+        String a = submit("{\"n\":1}");
+        String b = submit("{\"n\":2}");
+        List<Claim> claims = store().claim(claim(5));
+        assertThat(claims).extracting(c -> c.task().taskId()).containsExactly(a, b);
+        assertThat(claims.get(0).task().payload()).isEqualTo(json("{\"n\":1}"));
+        Lease lease = claims.get(0).lease();
+        assertThat(lease.attempt()).isZero();
+        assertThat(lease.expiresAt()).isEqualTo(clock.instant().plusSeconds(10));
+        assertThat(store().get(a)).get().satisfies(task -> {
+            assertThat(task.status()).isEqualTo(TaskStatus.RUNNING);
+            assertThat(task.startedAt()).contains(clock.instant());
+        });
+        clock.advance(Duration.ofSeconds(5));
+        Lease renewed = store().renew(lease);
+        assertThat(renewed.token()).isEqualTo(lease.token());
+        assertThat(renewed.expiresAt()).isEqualTo(clock.instant().plusSeconds(10));
+        store().reportProgress(renewed, 40);
+        assertThat(store().get(a).orElseThrow().progressPercent()).isEqualTo(40);
+        store().resolve(renewed, TaskResolution.completed().withResult(json("{\"answer\":42}")));
+        long version = store().get(a).orElseThrow().version();
+        store().resolve(renewed, TaskResolution.completed());
+        TaskRecord done = store().get(a).orElseThrow();
+        assertThat(done.status()).isEqualTo(TaskStatus.COMPLETED);
+        assertThat(done.result()).contains(json("{\"answer\":42}"));
+        assertThat(done.error()).isEmpty();
+        assertThat(done.completedAt()).contains(clock.instant());
+        assertThat(done.version()).as("a repeated resolution changes nothing").isEqualTo(version);
+        assertThatThrownBy(() -> store().renew(renewed)).isInstanceOf(LeaseLostException.class)
+                .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(LeaseLostException.Reason.RESOLVED));
+        assertThatThrownBy(() -> store().resolve(new Lease(b, 0, "forged", claims.get(1).lease().expiresAt()), TaskResolution.completed()))
+                .isInstanceOf(LeaseLostException.class);
+        assertThat(store().claim(claim(5))).isEmpty();
+    }
+
+    @Test
+    void anExpiredLeaseHandsTheTaskOutAgainWithTheNextAttempt()
+            throws Exception
+    {
+        String a = submit("{}");
+        Lease first = store().claim(claim(1)).get(0).lease();
+        clock.advance(Duration.ofSeconds(11));
+        assertThatThrownBy(() -> store().renew(first)).isInstanceOf(LeaseLostException.class)
+                .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(LeaseLostException.Reason.EXPIRED));
+        Lease second = store().claim(claim(1)).get(0).lease();
+        assertThat(second.taskId()).isEqualTo(a);
+        assertThat(second.attempt()).isEqualTo(1);
+        assertThat(second.runId()).isEqualTo("1");
+        assertThat(second.token()).isNotEqualTo(first.token());
+        assertThatThrownBy(() -> store().resolve(first, TaskResolution.failed())).isInstanceOf(LeaseLostException.class)
+                .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(LeaseLostException.Reason.EXPIRED));
+        assertThatThrownBy(() -> store().reportProgress(first, 10)).isInstanceOf(LeaseLostException.class);
+        store().resolve(second, TaskResolution.completed());
+        assertThatThrownBy(() -> store().resolve(first, TaskResolution.completed())).isInstanceOf(LeaseLostException.class)
+                .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(LeaseLostException.Reason.RESOLVED));
+        TaskRecord task = store().get(a).orElseThrow();
+        assertThat(task.status()).isEqualTo(TaskStatus.COMPLETED);
+        assertThat(task.attempt()).isEqualTo(1);
+    }
+
+    @Test
+    void aTaskWhoseLastAttemptExpiredFailsWithWorkerCrash()
+            throws Exception
+    {
+        String a = submit("{}");
+        List<Lease> leases = new ArrayList<>();
+        for (int attempt = 0; attempt < 3; attempt++) {
+            List<Claim> claims = store().claim(claim(1));
+            assertThat(claims).hasSize(1);
+            assertThat(claims.get(0).lease().attempt()).isEqualTo(attempt);
+            leases.add(claims.get(0).lease());
+            clock.advance(Duration.ofSeconds(11));
+        }
+        assertThat(store().claim(claim(1))).isEmpty();
+        TaskRecord task = store().get(a).orElseThrow();
+        assertThat(task.status()).isEqualTo(TaskStatus.FAILED);
+        assertThat(task.error()).get().extracting(TaskError::reason).isEqualTo("worker-crash");
+        assertThat(task.attempt()).isEqualTo(2);
+        for (Lease lease : leases) {
+            assertThatThrownBy(() -> store().resolve(lease, TaskResolution.completed())).isInstanceOf(LeaseLostException.class);
+        }
+        assertThat(store().get(a).orElseThrow().status()).isEqualTo(TaskStatus.FAILED);
+    }
+
+    @Test
+    void maintenanceFailsCrashedTasksWithoutAClaim()
+            throws Exception
+    {
+        store = SqliteTaskStore.Options.builder(folder).clock(clock).maxAttempts(1).open();
+        String a = submit("{}");
+        store.claim(claim(1));
+        clock.advance(Duration.ofSeconds(11));
+        store.maintain();
+        assertThat(store.get(a).orElseThrow().error()).get().extracting(TaskError::reason).isEqualTo("worker-crash");
+    }
+
+    @Test
+    void resolutionsMapToStatusesAndErrors()
+            throws Exception
+    {
+        String failed = submit("{\"f\":1}");
+        String malformed = submit("{\"f\":2}");
+        String canceled = submit("{\"f\":3}");
+        String shutdown = submit("{\"f\":4}");
+        List<Claim> claims = store().claim(claim(4));
+        store().resolve(claims.get(0).lease(), TaskResolution.failed().withResult(json("[1]")));
+        store().resolve(claims.get(1).lease(), TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD));
+        store().resolve(claims.get(2).lease(), TaskResolution.exception(ExceptionReason.CANCELED));
+        store().resolve(claims.get(3).lease(), TaskResolution.exception(ExceptionReason.WORKER_SHUTDOWN));
+        assertThat(store().get(failed).orElseThrow()).satisfies(t -> {
+            assertThat(t.status()).isEqualTo(TaskStatus.FAILED);
+            assertThat(t.error().orElseThrow().reason()).isEqualTo("task-failed");
+            assertThat(t.result()).contains(json("[1]"));
+        });
+        assertThat(store().get(malformed).orElseThrow()).satisfies(t -> {
+            assertThat(t.status()).isEqualTo(TaskStatus.FAILED);
+            assertThat(t.error().orElseThrow().reason()).isEqualTo("malformed-payload");
+            assertThat(t.error().orElseThrow().title()).isNotBlank();
+        });
+        assertThat(store().get(canceled).orElseThrow().status()).isEqualTo(TaskStatus.CANCELED);
+        assertThat(store().get(shutdown).orElseThrow().error().orElseThrow().reason()).isEqualTo("worker-shutdown");
+        assertThat(store().countByStatus()).containsEntry(TaskStatus.FAILED, 3L).containsEntry(TaskStatus.CANCELED, 1L)
+                .containsEntry(TaskStatus.PENDING, 0L);
+    }
+
+    @Test
+    void cancellingResolvesPendingTasksAndRevokesRunningLeases()
+            throws Exception
+    {
+        String pending = submit("{}");
+        String running = submit("{}");
+        assertThat(store().cancel(pending, "not needed")).get().satisfies(t -> {
+            assertThat(t.status()).isEqualTo(TaskStatus.CANCELED);
+            assertThat(t.error().orElseThrow().reason()).isEqualTo("canceled");
+            assertThat(t.error().orElseThrow().detail()).isEqualTo("not needed");
+        });
+        Lease lease = store().claim(claim(5)).get(0).lease();
+        assertThat(lease.taskId()).isEqualTo(running);
+        long version = store().cancel(running, "stop").orElseThrow().version();
+        assertThat(store().get(running).orElseThrow().status()).isEqualTo(TaskStatus.CANCELED);
+        assertThatThrownBy(() -> store().renew(lease)).isInstanceOf(LeaseLostException.class)
+                .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(LeaseLostException.Reason.CANCELED));
+        assertThatThrownBy(() -> store().resolve(lease, TaskResolution.completed())).isInstanceOf(LeaseLostException.class)
+                .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(LeaseLostException.Reason.CANCELED));
+        assertThat(store().cancel(running, "again").orElseThrow().version()).as("cancel is idempotent").isEqualTo(version);
+        assertThat(store().cancel("nope", "x")).isEmpty();
+        assertThat(store().claim(claim(5))).isEmpty();
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(store().claim(claim(5))).as("a cancelled task is not handed out after its lease expires").isEmpty();
+    }
+
+    @Test
+    void aLongPollingClaimWakesOnSubmit()
+            throws Exception
+    {
+        store();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            CountDownLatch started = new CountDownLatch(1);
+            Future<List<Claim>> claims = pool.submit(() -> {
+                started.countDown();
+                return store.claim(new ClaimRequest(WORKER, 1, Duration.ofMinutes(5), Duration.ofSeconds(10)));
+            });
+            assertThat(started.await(1, TimeUnit.MINUTES)).isTrue();
+            String id = submit("{}");
+            assertThat(claims.get(1, TimeUnit.MINUTES)).extracting(c -> c.task().taskId()).containsExactly(id);
+        }
+        finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void concurrentClaimersNeverHandOutATaskTwice()
+            throws Exception
+    {
+        store = SqliteTaskStore.Options.builder(folder).open();
+        int tasks = 800;
+        long start = System.nanoTime();
+        for (int i = 0; i < tasks; i++) {
+            store.submit(request("{\"i\":" + i + "}"));
+        }
+        double submitSeconds = (System.nanoTime() - start) / 1e9;
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<List<String>>> claimers = new ArrayList<>();
+            for (int w = 0; w < 4; w++) {
+                claimers.add(pool.submit(() -> {
+                    go.await();
+                    List<String> mine = new ArrayList<>();
+                    while (true) {
+                        List<Claim> claims = store.claim(new ClaimRequest(WORKER, 1, Duration.ZERO, Duration.ofMinutes(10)));
+                        if (claims.isEmpty()) {
+                            return mine;
+                        }
+                        for (Claim claim : claims) {
+                            mine.add(claim.task().taskId() + "#" + claim.lease().attempt());
+                            store.resolve(claim.lease(), TaskResolution.completed());
+                        }
+                    }
+                }));
+            }
+            long claimStart = System.nanoTime();
+            go.countDown();
+            List<String> all = new ArrayList<>();
+            for (Future<List<String>> claimer : claimers) {
+                all.addAll(claimer.get(5, TimeUnit.MINUTES));
+            }
+            double claimSeconds = (System.nanoTime() - claimStart) / 1e9;
+            Set<String> unique = new HashSet<>(all);
+            assertThat(all).hasSize(tasks);
+            assertThat(unique).hasSize(tasks);
+            assertThat(all).allSatisfy(claim -> assertThat(claim).endsWith("#0"));
+            assertThat(store.countByStatus()).containsEntry(TaskStatus.COMPLETED, (long) tasks);
+            LOG.info("throughput (synchronous=FULL): {} submits/s (1 thread), {} claim+resolve/s (4 threads)",
+                    Math.round(tasks / submitSeconds), Math.round(tasks / claimSeconds));
+        }
+        finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void claimsHandOutAtMostMaxInSubmissionOrder()
+            throws Exception
+    {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(submit("{}"));
+        }
+        assertThat(store().claim(claim(3))).extracting(c -> c.task().taskId()).containsExactlyElementsOf(ids.subList(0, 3));
+        assertThat(store().claim(claim(3))).extracting(c -> c.task().taskId()).containsExactlyElementsOf(ids.subList(3, 5));
+        assertThat(Optional.of(store().countByStatus().get(TaskStatus.RUNNING))).contains(5L);
+    }
+}
