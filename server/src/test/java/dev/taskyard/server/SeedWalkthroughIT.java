@@ -125,7 +125,7 @@ class SeedWalkthroughIT
         JsonNode accepted = TaskyardServer.JSON.readTree(parts[1]);
         String taskId = accepted.path("task_id").asText();
         assertThat(location).isEqualTo("/v1/tasks/" + taskId);
-        assertThat(taskId).startsWith("task-");
+        assertThat(taskId).matches("[A-Za-z0-9_-]{1,64}");
         assertThat(accepted.path("status").asText()).isEqualTo("PENDING");
 
         // Step 2: poll while in progress (long polls, so that no fixed sleep is needed)
@@ -171,7 +171,7 @@ class SeedWalkthroughIT
         Run run = run(Map.of("ORCHESTRATOR_API_URL", server.baseUrl, "ADMIN_API_KEY", server.token), "python3", script.toString());
         assertThat(run.exitCode()).as(run.stderr()).isZero();
         assertThat(run.stdout())
-                .contains("Task accepted. Polling status at: " + server.baseUrl + "/v1/tasks/task-")
+                .containsPattern("Task accepted. Polling status at: " + java.util.regex.Pattern.quote(server.baseUrl) + "/v1/tasks/[A-Za-z0-9_-]+\n")
                 .contains("--- Task Finished ---")
                 .contains("'status': 'COMPLETED'")
                 .contains("'summary': 'analyzed https://example.com/large-report.pdf'");

@@ -18,7 +18,7 @@ import dev.taskyard.engine.InvalidConfigException;
 import dev.taskyard.engine.schema.JsonSchema;
 import dev.taskyard.plugin.PluginRegistry;
 import dev.taskyard.server.internal.http.ApiServer;
-import dev.taskyard.server.internal.store.FileTaskStore;
+import dev.taskyard.store.SqliteTaskStore;
 import dev.taskyard.store.TaskStore;
 import dev.taskyard.worker.Worker;
 import dev.taskyard.worker.WorkerConfig;
@@ -135,7 +135,10 @@ public final class ServeCommand
     private static TaskStore openStore(Path dataFolder, JsonNode server)
             throws Exception
     {
-        return FileTaskStore.open(dataFolder.resolve("store"), server.path("maxPending").asInt(10_000), server.path("maxAttempts").asInt(3));
+        return SqliteTaskStore.Options.builder(dataFolder.resolve("store"))
+                .maxAttempts(server.path("maxAttempts").asInt(3))
+                .maxPendingTasks(server.path("maxPending").asLong(10_000))
+                .open();
     }
 
     private static ObjectNode readConfig(Path file)
@@ -177,7 +180,7 @@ public final class ServeCommand
                 worker.put("tempFolder", dataFolder.resolve("worker").toString());
             }
             if (!worker.has("leaseDuration")) {
-                worker.put("leaseDuration", 15);
+                worker.put("leaseDuration", 10);
             }
             if (!worker.has("shutdownGrace")) {
                 worker.put("shutdownGrace", 10);

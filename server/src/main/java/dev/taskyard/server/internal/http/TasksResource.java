@@ -68,7 +68,13 @@ public final class TasksResource
         }
         long length = exchange.request().getLength();
         if (length > maxBodyBytes) {
-            throw tooLarge();
+            if (length > 16L * maxBodyBytes) {
+                throw tooLarge();
+            }
+            // read and drop a moderately oversized body first, so that the client (still sending) reads the answer
+            Content.Source.consumeAll(exchange.request(), org.eclipse.jetty.util.Callback.from(
+                    () -> exchange.sendProblem(tooLarge()), failure -> exchange.sendProblem(tooLarge())));
+            return;
         }
         Optional<String> key = Optional.ofNullable(exchange.header("Idempotency-Key"));
         if (key.isPresent() && !key.get().matches("[\\x21-\\x7e]{1,255}")) {
