@@ -82,6 +82,7 @@ public final class SqliteTaskStore
 
     private static final Logger LOG = LoggerFactory.getLogger(SqliteTaskStore.class);
     private static final long POLL_MILLIS = 250;
+    private static final int RECOUNT_EVERY = 1000;
     private static final String COLUMNS = "id, payload, status, progress, created_at, started_at, completed_at, attempts, result, "
             + "error_reason, error_title, error_detail, version";
     private static final String TERMINAL = "('COMPLETED', 'FAILED', 'CANCELED')";
@@ -209,6 +210,12 @@ public final class SqliteTaskStore
     private final ObjectMapper json = new ObjectMapper();
     private final ScheduledExecutorService maintenance;
     private volatile boolean closed;
+    /**
+     * An upper bound of the PENDING tasks (when this process is the only submitter), so that submits need not count
+     * them every time; -1 when unknown. Only read and written inside write transactions, i.e. under the writer lock.
+     */
+    private long pendingBound = -1;
+    private int submitsSinceCount;
 
     private SqliteTaskStore(Options options, Database database)
     {
@@ -299,6 +306,8 @@ public final class SqliteTaskStore
                 setMillis(insert, 6, request.deadline());
                 insert.executeUpdate();
             }
+            pendingBound++;
+            submitsSinceCount++;
             TaskRecord task = new TaskRecord(id, TaskStatus.PENDING, request.payload().deepCopy(), 0, Instant.ofEpochMilli(now), Optional.empty(),
                     Optional.empty(), 0, Optional.empty(), Optional.empty(), 1);
             return new Submission(task, true);
@@ -327,16 +336,24 @@ public final class SqliteTaskStore
         }
     }
 
+    /**
+     * Refuses a submit when the store is full. Counting the PENDING tasks costs O(pending), so the count is kept as an
+     * upper bound (claims only lower it) and taken exactly only when that bound reaches the maximum or every
+     * {@value #RECOUNT_EVERY} submits (which also catches submits by other processes).
+     */
     private void checkCapacity(Connection connection)
             throws SQLException, QueueFullException
     {
-        try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(*) FROM tasks WHERE status = 'PENDING'")) {
-            try (ResultSet rows = count.executeQuery()) {
+        if (pendingBound < 0 || pendingBound >= options.maxPendingTasks() || submitsSinceCount >= RECOUNT_EVERY) {
+            try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(*) FROM tasks WHERE status = 'PENDING'");
+                 ResultSet rows = count.executeQuery()) {
                 rows.next();
-                if (rows.getLong(1) >= options.maxPendingTasks()) {
-                    throw new QueueFullException("the store holds its maximum of " + options.maxPendingTasks() + " pending tasks");
-                }
+                pendingBound = rows.getLong(1);
+                submitsSinceCount = 0;
             }
+        }
+        if (pendingBound >= options.maxPendingTasks()) {
+            throw new QueueFullException("the store holds its maximum of " + options.maxPendingTasks() + " pending tasks");
         }
     }
 
@@ -477,16 +494,23 @@ public final class SqliteTaskStore
         record Claimed(Claim claim, long createdAt) {}
         Outcome<List<Claimed>> outcome = write("claim tasks", connection -> {
             List<String> crashed = failCrashed(connection, now);
-            // One statement hands out the oldest claimable tasks. With PostgreSQL the subquery gets
-            // "FOR UPDATE SKIP LOCKED" so that concurrent claimers skip each other's rows; SQLite needs no row locks,
-            // the write transaction (BEGIN IMMEDIATE) serializes claimers.
+            // One statement hands out the oldest claimable tasks: the first max PENDING tasks (index tasks_by_status)
+            // and the max longest-expired RUNNING ones (index tasks_by_lease), merged and cut to max, so a claim costs
+            // O(max) whatever the backlog. With PostgreSQL both inner selects get "FOR UPDATE SKIP LOCKED" so that
+            // concurrent claimers skip each other's rows; SQLite needs no row locks, the write transaction
+            // (BEGIN IMMEDIATE) serializes claimers.
             List<Claimed> claimed = new ArrayList<>();
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE tasks
                     SET status = 'RUNNING', attempts = attempts + 1, lease_token = ? || id, lease_expires_at = ?, lease_worker = ?,
                         lease_duration_ms = ?, started_at = ?, progress = 0, version = version + 1
-                    WHERE id IN (SELECT id FROM tasks
-                                 WHERE status = 'PENDING' OR (status = 'RUNNING' AND lease_expires_at <= ?)
+                    WHERE id IN (SELECT id FROM (SELECT id, created_at FROM (SELECT id, created_at FROM tasks
+                                                                             WHERE status = 'PENDING'
+                                                                             ORDER BY created_at, id LIMIT ?) AS pending
+                                                 UNION ALL
+                                                 SELECT id, created_at FROM (SELECT id, created_at FROM tasks
+                                                                             WHERE status = 'RUNNING' AND lease_expires_at <= ?
+                                                                             ORDER BY lease_expires_at LIMIT ?) AS expired) AS claimable
                                  ORDER BY created_at, id
                                  LIMIT ?)
                     RETURNING id, payload, deadline, attempts, lease_token, created_at""")) {
@@ -495,8 +519,10 @@ public final class SqliteTaskStore
                 update.setString(3, request.worker().workerGroup() + "/" + request.worker().workerId());
                 update.setLong(4, request.leaseDuration().toMillis());
                 update.setLong(5, now);
-                update.setLong(6, now);
-                update.setInt(7, request.max());
+                update.setInt(6, request.max());
+                update.setLong(7, now);
+                update.setInt(8, request.max());
+                update.setInt(9, request.max());
                 try (ResultSet rows = update.executeQuery()) {
                     while (rows.next()) {
                         String id = rows.getString("id");
