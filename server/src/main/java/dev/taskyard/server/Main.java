@@ -1,5 +1,6 @@
 package dev.taskyard.server;
 
+import dev.taskyard.server.internal.ClientCommands;
 import dev.taskyard.server.internal.EnginesCommand;
 import dev.taskyard.server.internal.RunCommand;
 import dev.taskyard.server.internal.ServeCommand;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Runs untrusted tasks in sandboxes.",
-        subcommands = {RunCommand.class, ServeCommand.class, EnginesCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ServeCommand.class, ClientCommands.Submit.class, ClientCommands.Status.class,
+                ClientCommands.Cancel.class, ClientCommands.Logs.class, ClientCommands.Schema.class, EnginesCommand.class, CommandLine.HelpCommand.class})
 public final class Main
 {
     /** Exit code when taskyard itself fails (as opposed to the task). */

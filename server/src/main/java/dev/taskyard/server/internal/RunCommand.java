@@ -201,7 +201,7 @@ public final class RunCommand
         }
     }
 
-    private static void deleteRecursively(Path folder)
+    static void deleteRecursively(Path folder)
     {
         try (Stream<Path> paths = Files.walk(folder)) {
             for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {

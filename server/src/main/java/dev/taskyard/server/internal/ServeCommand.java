@@ -70,7 +70,7 @@ public final class ServeCommand
         Files.createDirectories(dataFolder);
         ObjectNode document = config == null ? defaultConfig() : readConfig(config);
         JsonNode server = document.has("server") ? document.remove("server") : NODES.objectNode();
-        prepareWorkerSection(document, dataFolder);
+        prepareWorkerSection(document, dataFolder, true);
         EngineRegistry engines = EngineRegistry.load();
         TaskStore store = openStore(dataFolder, server);
         PluginRegistry plugins = PluginRegistry.load().register(new StoreLogPluginProvider(store));
@@ -141,7 +141,7 @@ public final class ServeCommand
                 .open();
     }
 
-    private static ObjectNode readConfig(Path file)
+    static ObjectNode readConfig(Path file)
             throws Exception
     {
         JsonNode node = new YAMLMapper().readTree(Files.readString(file));
@@ -168,7 +168,8 @@ public final class ServeCommand
         return document;
     }
 
-    private static void prepareWorkerSection(ObjectNode document, Path dataFolder)
+    /** Fills in the worker defaults of serve (folder in the data folder, lease, grace) and, if asked, the storelog plugin. */
+    static void prepareWorkerSection(ObjectNode document, Path dataFolder, boolean withStoreLog)
     {
         JsonNode workerNode = document.path("worker");
         if (workerNode.isObject()) {
@@ -187,6 +188,9 @@ public final class ServeCommand
             }
         }
         JsonNode plugins = document.path("plugins");
+        if (!withStoreLog) {
+            return;
+        }
         if (plugins.isObject() && !plugins.has(StoreLogPluginProvider.NAME)) {
             ((ObjectNode) plugins).putObject(StoreLogPluginProvider.NAME);
         }
