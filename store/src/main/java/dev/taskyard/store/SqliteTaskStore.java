@@ -83,6 +83,7 @@ public final class SqliteTaskStore
     private static final Logger LOG = LoggerFactory.getLogger(SqliteTaskStore.class);
     private static final long POLL_MILLIS = 250;
     private static final int RECOUNT_EVERY = 1000;
+    private static final int PURGE_BATCH = 500;
     private static final String COLUMNS = "id, payload, status, progress, created_at, started_at, completed_at, attempts, result, "
             + "error_reason, error_title, error_detail, version";
     private static final String TERMINAL = "('COMPLETED', 'FAILED', 'CANCELED')";
@@ -223,7 +224,7 @@ public final class SqliteTaskStore
         this.clock = options.clock();
         this.database = database;
         Path folder = options.dataFolder().toAbsolutePath();
-        this.logs = new LogFiles(folder.resolve("logs"), database);
+        this.logs = new LogFiles(folder.resolve("logs"), database, clock);
         this.artifacts = new ArtifactFiles(folder.resolve("artifacts"), database, clock);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "taskyard-store-maintenance");
@@ -839,31 +840,39 @@ public final class SqliteTaskStore
     {
         checkOpen();
         long cutoff = clock.millis() - options.retention().toMillis();
-        String condition = "IN (SELECT id FROM tasks WHERE status IN " + TERMINAL + " AND completed_at < ?)";
-        List<String> purged = write("purge expired tasks", connection -> {
-            List<String> ids = new ArrayList<>();
-            try (PreparedStatement select = connection.prepareStatement("SELECT id FROM tasks WHERE status IN " + TERMINAL + " AND completed_at < ?")) {
-                select.setLong(1, cutoff);
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        ids.add(rows.getString(1));
+        int total = 0;
+        while (true) {
+            // in batches, so that a large purge does not hold the write lock for long
+            List<String> purged = write("purge expired tasks", connection -> {
+                List<String> ids = new ArrayList<>();
+                try (PreparedStatement select = connection.prepareStatement(
+                        "SELECT id FROM tasks WHERE status IN " + TERMINAL + " AND completed_at < ? ORDER BY completed_at LIMIT " + PURGE_BATCH)) {
+                    select.setLong(1, cutoff);
+                    try (ResultSet rows = select.executeQuery()) {
+                        while (rows.next()) {
+                            ids.add(rows.getString(1));
+                        }
                     }
                 }
+                for (String id : ids) {
+                    deleteRows(connection, "= ?", statement -> statement.setString(1, id));
+                }
+                return ids;
+            });
+            for (String taskId : purged) {
+                deleteFiles(taskId);
+                LOG.debug("task {}: purged after the retention period", taskId);
             }
-            if (!ids.isEmpty()) {
-                deleteRows(connection, condition, statement -> statement.setLong(1, cutoff));
+            total += purged.size();
+            if (purged.size() < PURGE_BATCH) {
+                break;
             }
-            return ids;
-        });
-        for (String taskId : purged) {
-            deleteFiles(taskId);
-            LOG.debug("task {}: purged after the retention period", taskId);
         }
-        if (!purged.isEmpty()) {
-            LOG.info("purged {} tasks older than {}", purged.size(), options.retention());
+        if (total > 0) {
+            LOG.info("purged {} tasks older than {}", total, options.retention());
             changes.signal();
         }
-        return purged.size();
+        return total;
     }
 
     /**

@@ -75,6 +75,7 @@ public final class ArtifactFiles
                 size = content.transferTo(out);
                 channel.force(true);
             }
+            Durability.forceFolders(folder, folder.getParent());
             insert(taskId, runId, name, taskId + "/" + runId + "/" + fileName, size, null);
             published = true;
         }

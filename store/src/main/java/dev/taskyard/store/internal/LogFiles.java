@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -38,6 +39,7 @@ public final class LogFiles
 
     private final Path root;
     private final Database database;
+    private final Clock clock;
     private final Map<String, Writer> writers = new ConcurrentHashMap<>();
     private final Object monitor = new Object();
     private long generation;
@@ -55,10 +57,11 @@ public final class LogFiles
         }
     }
 
-    public LogFiles(Path root, Database database)
+    public LogFiles(Path root, Database database, Clock clock)
     {
         this.root = requireNonNull(root, "root is null");
         this.database = requireNonNull(database, "database is null");
+        this.clock = requireNonNull(clock, "clock is null");
     }
 
     /** The folder of the task's logs. */
@@ -118,6 +121,7 @@ public final class LogFiles
                     writer.closed = true;
                 }
             }
+            Durability.forceFolders(folder(taskId), root);
         }
         Path file = file(taskId, runId);
         size = Files.exists(file) ? Files.size(file) : 0;
@@ -260,7 +264,7 @@ public final class LogFiles
                         }
                     }
                 }
-                try (PreparedStatement task = connection.prepareStatement("SELECT status, attempts FROM tasks WHERE id = ?")) {
+                try (PreparedStatement task = connection.prepareStatement("SELECT status, attempts, lease_expires_at FROM tasks WHERE id = ?")) {
                     task.setString(1, taskId);
                     try (ResultSet rows = task.executeQuery()) {
                         if (!rows.next()) {
@@ -269,7 +273,9 @@ public final class LogFiles
                         String status = rows.getString(1);
                         int latestRun = Math.max(0, rows.getInt(2) - 1);
                         boolean terminal = !status.equals("PENDING") && !status.equals("RUNNING");
-                        return !terminal && Integer.toString(latestRun).equals(runId);
+                        // an expired lease cannot be renewed: that run is over even if nobody claimed the task since
+                        boolean expired = status.equals("RUNNING") && rows.getLong(3) <= clock.millis();
+                        return !terminal && !expired && Integer.toString(latestRun).equals(runId);
                     }
                 }
             });

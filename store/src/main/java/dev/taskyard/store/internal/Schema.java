@@ -45,6 +45,7 @@ public final class Schema
             "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, created_at, id)",
             "CREATE INDEX IF NOT EXISTS tasks_by_creation ON tasks (created_at, id)",
             "CREATE INDEX IF NOT EXISTS tasks_by_lease ON tasks (status, lease_expires_at)",
+            "CREATE INDEX IF NOT EXISTS tasks_by_completion ON tasks (status, completed_at)",
             """
             CREATE TABLE IF NOT EXISTS task_logs (
                 task_id VARCHAR(64) NOT NULL,
