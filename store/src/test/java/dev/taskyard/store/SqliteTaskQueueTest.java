@@ -309,4 +309,43 @@ class SqliteTaskQueueTest
         assertThat(store().claim(claim(3))).extracting(c -> c.task().taskId()).containsExactlyElementsOf(ids.subList(3, 5));
         assertThat(Optional.of(store().countByStatus().get(TaskStatus.RUNNING))).contains(5L);
     }
+
+    @Test
+    void twoStoresOnOneFolderNeverHandOutATaskTwice()
+            throws Exception
+    {
+        int tasks = 300;
+        try (SqliteTaskStore one = SqliteTaskStore.Options.builder(folder).synchronousFull(false).open();
+             SqliteTaskStore two = SqliteTaskStore.Options.builder(folder).synchronousFull(false).open()) {
+            for (int i = 0; i < tasks; i++) {
+                (i % 2 == 0 ? one : two).submit(request("{}"));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<List<String>>> claimers = new ArrayList<>();
+                for (int w = 0; w < 4; w++) {
+                    SqliteTaskStore store = w % 2 == 0 ? one : two;
+                    claimers.add(pool.submit(() -> {
+                        go.await();
+                        List<String> mine = new ArrayList<>();
+                        List<Claim> claims;
+                        while (!(claims = store.claim(new ClaimRequest(WORKER, 3, Duration.ZERO, Duration.ofMinutes(10)))).isEmpty()) {
+                            claims.forEach(c -> mine.add(c.task().taskId()));
+                        }
+                        return mine;
+                    }));
+                }
+                go.countDown();
+                List<String> all = new ArrayList<>();
+                for (Future<List<String>> claimer : claimers) {
+                    all.addAll(claimer.get(5, TimeUnit.MINUTES));
+                }
+                assertThat(all).hasSize(tasks).doesNotHaveDuplicates();
+            }
+            finally {
+                pool.shutdownNow();
+            }
+        }
+    }
 }

@@ -76,6 +76,42 @@ class WorkerIntegrationTest
         }
     }
 
+    @Test
+    void cancellingARunningTaskInTheStoreAbortsItsRun()
+            throws Exception
+    {
+        ObjectNode document = (ObjectNode) new YAMLMapper().readTree("""
+                worker: {workerId: w1, concurrency: 1, pollInterval: 0.05, leaseDuration: 1}
+                engine: mock
+                plugins: {success: {}}
+                """);
+        ((ObjectNode) document.get("worker")).put("tempFolder", folder.resolve("worker").toString());
+        EngineRegistry engines = EngineRegistry.load();
+        PluginRegistry plugins = PluginRegistry.load();
+        WorkerConfig config = WorkerConfig.of(document, engines, plugins);
+        try (SqliteTaskStore store = SqliteTaskStore.Options.builder(folder.resolve("store")).open()) {
+            TaskRecord task = store.submit(request("{\"delay\":120000,\"function\":\"write-log-sleep\",\"argument\":\"zzz\"}")).task();
+            Worker worker = Worker.create(config, engines, plugins, store, store);
+            worker.start();
+            try {
+                TaskRecord current = task;
+                long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+                while (current.status() == TaskStatus.PENDING && System.nanoTime() < deadline) {
+                    current = store.awaitChange(task.taskId(), current.version(), Duration.ofSeconds(10)).orElseThrow();
+                }
+                assertThat(current.status()).isEqualTo(TaskStatus.RUNNING);
+                store.cancel(task.taskId(), "changed my mind");
+            }
+            finally {
+                worker.stopGracefully();
+                assertThat(worker.awaitTermination(Duration.ofMinutes(1))).as("the aborted run let the worker stop").isTrue();
+            }
+            TaskRecord canceled = store.get(task.taskId()).orElseThrow();
+            assertThat(canceled.status()).isEqualTo(TaskStatus.CANCELED);
+            assertThat(canceled.error().orElseThrow().detail()).isEqualTo("changed my mind");
+        }
+    }
+
     private static TaskRecord awaitTerminal(SqliteTaskStore store, String id)
             throws Exception
     {
