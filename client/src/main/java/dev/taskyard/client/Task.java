@@ -1,0 +1,65 @@
+package dev.taskyard.client;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A task's status monitor as the server answered it: an immutable snapshot.
+ *
+ * @param progressPercent 0 to 100
+ * @param createdAt empty only when the server did not send it
+ * @param attempt the current or last attempt, 0 before the first
+ * @param result present when COMPLETED (and possibly when FAILED)
+ * @param error present when FAILED or CANCELED
+ * @param links the server's links by relation ({@code self}, {@code log}, {@code artifacts}, {@code cancel}); possibly empty
+ * @param etag the {@code ETag} of this state, when the answer carried one
+ * @param retryAfter the server's {@code Retry-After} hint for the next poll, when the answer carried one
+ */
+public record Task(
+        String taskId,
+        TaskStatus status,
+        int progressPercent,
+        Optional<Instant> createdAt,
+        Optional<Instant> startedAt,
+        Optional<Instant> completedAt,
+        int attempt,
+        Optional<JsonNode> result,
+        Optional<TaskError> error,
+        Map<String, String> links,
+        Optional<String> etag,
+        Optional<Duration> retryAfter)
+{
+    public Task
+    {
+        requireNonNull(taskId, "taskId is null");
+        requireNonNull(status, "status is null");
+        requireNonNull(createdAt, "createdAt is null");
+        requireNonNull(startedAt, "startedAt is null");
+        requireNonNull(completedAt, "completedAt is null");
+        requireNonNull(result, "result is null");
+        requireNonNull(error, "error is null");
+        links = Map.copyOf(requireNonNull(links, "links is null"));
+        requireNonNull(etag, "etag is null");
+        requireNonNull(retryAfter, "retryAfter is null");
+        result = result.map(JsonNode::deepCopy);
+    }
+
+    /** The result, as a defensive copy. */
+    @Override
+    public Optional<JsonNode> result()
+    {
+        return result.map(JsonNode::deepCopy);
+    }
+
+    /** Whether the task has ended. */
+    public boolean isTerminal()
+    {
+        return status.isTerminal();
+    }
+}

@@ -1,0 +1,178 @@
+package dev.taskyard.client;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import dev.taskyard.client.testing.FakeSleeper;
+import dev.taskyard.client.testing.MockResponse;
+import dev.taskyard.client.testing.MockServer;
+import dev.taskyard.client.testing.RecordedRequest;
+import dev.taskyard.client.testing.SocketPolicy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static dev.taskyard.client.Fixtures.ms;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/** Following a log resumes with {@code Range} after a drop: the assembled log has no byte lost or repeated. */
+class LogFollowTest
+{
+    private static final byte[] LOG = IntStream.range(0, 400).mapToObj(i -> "line " + i + " ünïcödé\n").collect(Collectors.joining())
+            .getBytes(StandardCharsets.UTF_8);
+    private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-");
+
+    private MockServer server;
+    private FakeSleeper sleeper;
+    private TaskyardClient client;
+    private final List<Long> offsets = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void start()
+            throws IOException
+    {
+        server = MockServer.start();
+        sleeper = new FakeSleeper();
+        client = Fixtures.client(server, sleeper).build();
+    }
+
+    @AfterEach
+    void stop()
+            throws IOException
+    {
+        server.close();
+    }
+
+    /** Serves the log from the requested offset; the first {@code drops} answers are cut after {@code cut} bytes. */
+    private MockServer.Dispatcher logServer(int drops, int cut, boolean honourRange)
+    {
+        AtomicInteger served = new AtomicInteger();
+        return request -> {
+            if (!request.path().equals("/v1/tasks/t1/log")) {
+                return MockResponse.problem(404, "not-found", "Not Found", request.path());
+            }
+            long offset = offset(request);
+            offsets.add(offset);
+            boolean partial = honourRange && offset > 0;
+            int from = partial ? (int) offset : 0;
+            byte[] rest = java.util.Arrays.copyOfRange(LOG, from, LOG.length);
+            MockResponse response = MockResponse.status(partial ? 206 : 200).header("Content-Type", "text/plain; charset=utf-8").body(rest);
+            if (partial) {
+                response = response.header("Content-Range", "bytes " + offset + "-*/*");
+            }
+            return served.getAndIncrement() < drops ? response.cutAt(cut) : response;
+        };
+    }
+
+    private static long offset(RecordedRequest request)
+    {
+        Optional<String> range = request.header("Range");
+        if (range.isEmpty()) {
+            return 0;
+        }
+        Matcher matcher = RANGE.matcher(range.get());
+        assertThat(matcher.matches()).as("Range %s", range.get()).isTrue();
+        return Long.parseLong(matcher.group(1));
+    }
+
+    @Test
+    void resumesWithRangeAfterDropsWithoutLosingOrRepeatingABytes()
+    {
+        server.setDispatcher(logServer(3, 1000, true));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        long written = client.followLog("t1", out);
+
+        assertThat(out.toByteArray()).isEqualTo(LOG);
+        assertThat(written).isEqualTo(LOG.length);
+        assertThat(offsets).hasSize(4);
+        assertThat(offsets.get(0)).isZero();
+        // each resumption starts where the previous answer's delivered bytes ended (the mock sends 1000 per cut answer)
+        assertThat(offsets).isSorted().doesNotHaveDuplicates();
+        assertThat(offsets.get(3)).isLessThanOrEqualTo(3000);
+        assertThat(offsets.get(1)).isPositive();
+    }
+
+    @Test
+    void aServerThatIgnoresTheRangeIsSkippedPast()
+    {
+        server.setDispatcher(logServer(2, 1500, false));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        client.followLog("t1", out);
+
+        assertThat(out.toByteArray()).isEqualTo(LOG);
+        assertThat(offsets).hasSize(3);
+    }
+
+    @Test
+    void followsFromAGivenOffset()
+    {
+        server.setDispatcher(logServer(1, 700, true));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        long written = client.followLog("t1", 100, out);
+
+        assertThat(out.toByteArray()).isEqualTo(java.util.Arrays.copyOfRange(LOG, 100, LOG.length));
+        assertThat(written).isEqualTo(LOG.length - 100);
+        assertThat(offsets.get(0)).isEqualTo(100);
+    }
+
+    @Test
+    void transientStatusesOnResumeAreRetriedByThePolicy()
+    {
+        MockServer.Dispatcher log = logServer(1, 1000, true);
+        AtomicInteger calls = new AtomicInteger();
+        server.setDispatcher(request -> calls.getAndIncrement() == 1 ? MockResponse.status(503).header("Retry-After", "1") : log.dispatch(request));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        client.followLog("t1", out);
+
+        assertThat(out.toByteArray()).isEqualTo(LOG);
+        assertThat(sleeper.sleeps()).containsExactly(ms(200), java.time.Duration.ofSeconds(1));
+    }
+
+    @Test
+    void givesUpAfterTheBudgetOfBreaksWithoutProgress()
+    {
+        server.setDispatcher(request -> MockResponse.status(200).body(LOG).cutAt(0));
+
+        TransportException e = catchThrowableOfType(() -> client.followLog("t1", new ByteArrayOutputStream()), TransportException.class);
+
+        assertThat(e).hasMessageContaining("broke at byte 0").hasMessageContaining("5 breaks");
+        assertThat(e.getSuppressed()).hasSize(4);
+        assertThat(server.requestCount()).isEqualTo(5);
+        assertThat(sleeper.sleeps()).containsExactly(ms(200), ms(400), ms(800), ms(1600));
+    }
+
+    @Test
+    void anUnknownTaskIsNotFound()
+    {
+        server.setDispatcher(logServer(0, 0, true));
+
+        assertThat(catchThrowableOfType(() -> client.followLog("t2", new ByteArrayOutputStream()), NotFoundException.class).status()).isEqualTo(404);
+    }
+
+    @Test
+    void aResetBeforeTheAnswerIsRetried()
+    {
+        MockServer.Dispatcher log = logServer(0, 0, true);
+        AtomicInteger calls = new AtomicInteger();
+        server.setDispatcher(request -> calls.getAndIncrement() < 2 ? MockResponse.fault(SocketPolicy.RESET_AFTER_REQUEST) : log.dispatch(request));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        client.followLog("t1", out);
+
+        assertThat(out.toByteArray()).isEqualTo(LOG);
+    }
+}
