@@ -490,7 +490,8 @@ public final class SqliteTaskStore
             throws QueueException
     {
         long now = clock.millis();
-        long expiry = now + request.leaseDuration().toMillis();
+        long leaseMillis = Math.max(1, request.leaseDuration().toMillis());
+        long expiry = now + leaseMillis;
         String tokenPrefix = UUID.randomUUID().toString().replace("-", "") + ".";
         record Claimed(Claim claim, long createdAt) {}
         Outcome<List<Claimed>> outcome = write("claim tasks", connection -> {
@@ -518,7 +519,7 @@ public final class SqliteTaskStore
                 update.setString(1, tokenPrefix);
                 update.setLong(2, expiry);
                 update.setString(3, request.worker().workerGroup() + "/" + request.worker().workerId());
-                update.setLong(4, request.leaseDuration().toMillis());
+                update.setLong(4, leaseMillis);
                 update.setLong(5, now);
                 update.setInt(6, request.max());
                 update.setLong(7, now);
