@@ -21,6 +21,7 @@ import dev.taskyard.worker.TaskResolution;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 import static dev.taskyard.store.TestStores.WORKER;
 import static dev.taskyard.store.TestStores.request;
@@ -84,6 +85,10 @@ class LeaseStressTest
                 pool.shutdownNow();
             }
             assertThat(duplicates).hasValue(0);
+            long retries = handedOut.stream().filter(claim -> !claim.endsWith("#0")).count();
+            assertThat(retries).as("abandoned runs were handed out again").isPositive();
+            LoggerFactory.getLogger(LeaseStressTest.class).info("{} hand-outs, {} of them retries, {} tasks completed, {} failed with worker-crash",
+                    handedOut.size(), retries, completions.size(), store.countByStatus().get(TaskStatus.FAILED));
             for (String id : ids) {
                 TaskRecord task = store.get(id).orElseThrow();
                 int completed = completions.getOrDefault(id, new AtomicInteger()).get();

@@ -203,4 +203,23 @@ class LogsAndArtifactsTest
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void aReaderFollowsALogWrittenThroughAnotherStoreOnTheSameFolder()
+            throws Exception
+    {
+        store.claim(claim(1));
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (SqliteTaskStore other = TestStores.open(folder, new TestStores.ManualClock());
+             InputStream in = other.openLog(taskId, 0)) {
+            Future<byte[]> all = pool.submit(in::readAllBytes);
+            append("0", "from the writer process\n");
+            assertThat(all).isNotDone();
+            store.closeLog(taskId, "0");
+            assertThat(new String(all.get(1, TimeUnit.MINUTES), StandardCharsets.UTF_8)).isEqualTo("from the writer process\n");
+        }
+        finally {
+            pool.shutdownNow();
+        }
+    }
 }

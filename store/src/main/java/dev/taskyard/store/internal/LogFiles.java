@@ -105,7 +105,11 @@ public final class LogFiles
         wakeReaders();
     }
 
-    /** Forces the run's log to disk and marks it complete; idempotent. */
+    /**
+     * Forces the run's log to disk and marks it complete; idempotent.
+     *
+     * @throws NoSuchFileException there is no such task
+     */
     public void close(String taskId, String runId)
             throws IOException
     {
@@ -132,6 +136,7 @@ public final class LogFiles
                     update.setString(2, taskId);
                     update.setString(3, runId);
                     if (update.executeUpdate() == 0) {
+                        requireTask(connection, taskId);
                         insert(connection, taskId, runId, size, true);
                     }
                 }
@@ -162,14 +167,7 @@ public final class LogFiles
             boolean wasClosed;
             try {
                 wasClosed = database.write(connection -> {
-                    try (PreparedStatement task = connection.prepareStatement("SELECT 1 FROM tasks WHERE id = ?")) {
-                        task.setString(1, taskId);
-                        try (ResultSet rows = task.executeQuery()) {
-                            if (!rows.next()) {
-                                throw new NoSuchFileException("task " + taskId);
-                            }
-                        }
-                    }
+                    requireTask(connection, taskId);
                     try (PreparedStatement log = connection.prepareStatement("SELECT closed FROM task_logs WHERE task_id = ? AND run_id = ?")) {
                         log.setString(1, taskId);
                         log.setString(2, runId);
@@ -194,6 +192,19 @@ public final class LogFiles
             Writer writer = new Writer(FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
             writers.put(key, writer);
             return writer;
+        }
+    }
+
+    private static void requireTask(java.sql.Connection connection, String taskId)
+            throws SQLException, NoSuchFileException
+    {
+        try (PreparedStatement task = connection.prepareStatement("SELECT 1 FROM tasks WHERE id = ?")) {
+            task.setString(1, taskId);
+            try (ResultSet rows = task.executeQuery()) {
+                if (!rows.next()) {
+                    throw new NoSuchFileException("task " + taskId, null, "no such task");
+                }
+            }
         }
     }
 
