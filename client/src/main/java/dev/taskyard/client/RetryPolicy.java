@@ -45,6 +45,11 @@ import static java.util.Objects.requireNonNull;
  * after earlier retried ones carries them as suppressed exceptions too.</li>
  * </ul>
  *
+ * <p>Below the policy, the JDK {@code HttpClient} itself sends a GET or HEAD once more, on a fresh connection, when a
+ * connection is refused or closes before the first byte of the answer; that happens within one attempt of this
+ * policy, so a read may reach the server up to twice per attempt (it never does so for a POST, unless the JVM runs
+ * with {@code -Djdk.httpclient.enableAllMethodRetry}, which {@link TaskyardClient} warns about).
+ *
  * <p>Immutable and thread-safe; one instance is shared by every call of a client (and may be shared by clients).
  */
 public final class RetryPolicy

@@ -81,6 +81,10 @@ public final class TaskyardClient
                 .connectTimeout(builder.connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
+        String allMethodRetry = System.getProperty("jdk.httpclient.enableAllMethodRetry");
+        if (allMethodRetry != null && !allMethodRetry.equalsIgnoreCase("false")) {
+            LOG.warn("jdk.httpclient.enableAllMethodRetry is set: the JDK HttpClient may send a POST twice on its own, below the retry policy");
+        }
         List<Interceptor> all = new ArrayList<>(builder.interceptors);
         all.add(retryPolicy);
         all.add(new HeadersInterceptor(builder.token, USER_AGENT));
@@ -242,6 +246,7 @@ public final class TaskyardClient
      *
      * @return the number of bytes written to {@code out}
      * @throws TransportException the stream kept breaking
+     * @throws RetriesExhaustedException a (re)opening of the stream failed every attempt of the retry policy
      * @throws UncheckedIOException writing to {@code out} failed
      */
     public long followLog(String taskId, long from, OutputStream out)

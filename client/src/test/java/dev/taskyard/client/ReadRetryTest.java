@@ -226,4 +226,45 @@ class ReadRetryTest
         assertThat(server.requestCount()).isEqualTo(3);
         assertThat(sleeper.sleeps()).containsExactly(ms(200), ms(400));
     }
+
+    @Test
+    void anInterruptedBackoffEndsTheCallAndKeepsTheInterrupt()
+    {
+        Sleeper interrupted = new Sleeper()
+        {
+            @Override
+            public long nanoTime()
+            {
+                return 0;
+            }
+
+            @Override
+            public java.time.Instant now()
+            {
+                return java.time.Instant.EPOCH;
+            }
+
+            @Override
+            public void sleep(Duration duration)
+                    throws InterruptedException
+            {
+                throw new InterruptedException("stop");
+            }
+        };
+        TaskyardClient impatient = Fixtures.client(server, sleeper)
+                .retryPolicy(RetryPolicy.builder().sleeper(interrupted).build()).build();
+        server.enqueue(MockResponse.status(503));
+        server.enqueue(taskResponse("t1", "RUNNING"));
+
+        try {
+            TransportException e = catchThrowableOfType(() -> impatient.get("t1"), TransportException.class);
+            assertThat(e.getCause()).isInstanceOf(java.io.InterruptedIOException.class);
+            assertThat(e.getCause().getSuppressed()).hasSize(1);
+            assertThat(Thread.currentThread().isInterrupted()).isTrue();
+            assertThat(server.requestCount()).isEqualTo(1);
+        }
+        finally {
+            Thread.interrupted();
+        }
+    }
 }

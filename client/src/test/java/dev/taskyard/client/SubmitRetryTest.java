@@ -150,6 +150,39 @@ class SubmitRetryTest
     }
 
     @Test
+    void concurrentSubmitsThroughOneClientMakeOneTaskEach()
+            throws Exception
+    {
+        // the answers to the first three attempts of every key are lost, each in another way
+        SocketPolicy[] policies = {SocketPolicy.DISCONNECT_AFTER_REQUEST, SocketPolicy.RESET_AFTER_REQUEST, SocketPolicy.DISCONNECT_DURING_RESPONSE_BODY};
+        Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
+        server.setDispatcher(request -> {
+            MockResponse accepted = tasks.dispatch(request);
+            int attempt = attempts.computeIfAbsent(request.header("Idempotency-Key").orElseThrow(), k -> new AtomicInteger()).getAndIncrement();
+            return attempt < policies.length ? accepted.policy(policies[attempt]) : accepted;
+        });
+        List<java.util.concurrent.Future<String>> futures = new ArrayList<>();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            for (int n = 0; n < 20; n++) {
+                int payload = n;
+                futures.add(pool.submit(() -> client.submit(payload(payload)).taskId()));
+            }
+            List<String> ids = new ArrayList<>();
+            for (var future : futures) {
+                ids.add(future.get(30, TimeUnit.SECONDS));
+            }
+            assertThat(ids).doesNotHaveDuplicates().hasSize(20);
+        }
+        finally {
+            pool.shutdownNow();
+        }
+        assertThat(tasks.created).hasValue(20);
+        assertThat(tasks.keysSeen).hasSize(80);
+        assertThat(attempts.values()).allSatisfy(count -> assertThat(count).hasValue(4));
+    }
+
+    @Test
     void aGivenKeyIsSentAndReusedAcrossSubmits()
     {
         Submission first = client.submit(SubmitRequest.of(payload(1)).withIdempotencyKey("order-42"));
