@@ -63,6 +63,20 @@ class BadInputIT
         return server.send(server.request("/v1/tasks").header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
+    /** A GET with a target the JDK client refuses to send (malformed escapes); returns the whole answer. */
+    private static String rawGet(String target)
+            throws Exception
+    {
+        URI base = URI.create(server.baseUrl);
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", base.getPort())) {
+            socket.setSoTimeout(30_000);
+            String request = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + server.token + "\r\nConnection: close\r\n\r\n";
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     @Test
     void badRequestsAreProblemsAndChangeNothing()
             throws Exception
@@ -81,6 +95,16 @@ class BadInputIT
         assertThat(paths).contains("$.command", "$.env.A").anyMatch(p -> p.contains("bogus") || p.equals("$"));
         assertThat(wrongTypes.path("errors").size()).isGreaterThanOrEqualTo(3);
         problem(postRaw("application/json", "{}"), 400);
+
+        assertThat(problem(postRaw("application/json", "[".repeat(5000) + "]".repeat(5000)), 400).path("type").asText()).endsWith("/malformed-json");
+        HttpResponse<String> badUtf8 = server.send(server.request("/v1/tasks").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {'{', '"', 'c', 'o', 'm', 'm', 'a', 'n', 'd', '"', ':', '[', '"', (byte) 0xff, (byte) 0xfe, '"', ']', '}'})).build());
+        assertThat(problem(badUtf8, 400).path("type").asText()).endsWith("/malformed-json");
+        assertThat(rawGet("/v1/tasks?page_token=%25%zz")).startsWith("HTTP/1.1 400 ").containsIgnoringCase("Content-Type: application/problem+json");
+        assertThat(rawGet("/v1/tasks/%zz")).startsWith("HTTP/1.1 400 ").containsIgnoringCase("Content-Type: application/problem+json");
+        HttpResponse<String> chunked = server.send(server.request("/v1/tasks").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(("{\"command\":[\"" + "x".repeat(1_200_000) + "\"]}").getBytes()))).build());
+        problem(chunked, 413);
 
         problem(postRaw("text/plain", "{\"command\":[\"true\"]}"), 415);
         problem(server.send(server.request("/v1/tasks").POST(HttpRequest.BodyPublishers.ofString("{\"command\":[\"true\"]}")).build()), 415);

@@ -80,7 +80,16 @@ public final class ApiHandler
         catch (ApiProblem problem) {
             exchange.sendProblem(problem);
         }
-        catch (Exception | Error e) {
+        catch (Exception e) {
+            if (e instanceof org.eclipse.jetty.http.HttpException http && http.getCode() >= 400 && http.getCode() < 500) {
+                // Jetty's own parse errors (e.g. an undecodable query string) are the client's
+                exchange.sendProblem(ApiProblem.of(http.getCode(), "bad-request", "Bad Request", String.valueOf(http.getReason())));
+                return true;
+            }
+            LOG.error("{} {} failed", method, exchange.path(), e);
+            exchange.sendProblem(ApiProblem.of(500, "internal-error", "Internal Server Error", "the server failed; see its log"));
+        }
+        catch (Error e) {
             LOG.error("{} {} failed", method, exchange.path(), e);
             exchange.sendProblem(ApiProblem.of(500, "internal-error", "Internal Server Error", "the server failed; see its log"));
         }

@@ -1,6 +1,5 @@
 package dev.taskyard.server.internal.http;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -84,7 +83,7 @@ public final class TasksResource
             try {
                 if (failure != null) {
                     Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-                    if (cause instanceof IllegalArgumentException || String.valueOf(cause.getMessage()).contains("too large")) {
+                    if (cause instanceof IllegalArgumentException || String.valueOf(cause.getMessage()).matches("(?i).*(too large|max size).*")) {
                         throw tooLarge();
                     }
                     throw ApiProblem.badRequest("unreadable-body", "the request body could not be read: " + cause.getMessage());
@@ -103,7 +102,8 @@ public final class TasksResource
 
     private ApiProblem tooLarge()
     {
-        return ApiProblem.of(413, "payload-too-large", "Content Too Large", "the task payload is larger than the limit of " + maxBodyBytes + " bytes");
+        return ApiProblem.of(413, "payload-too-large", "Content Too Large", "the task payload is larger than the limit of " + maxBodyBytes + " bytes")
+                .withHeader("Connection", "close");
     }
 
     private void accept(Exchange exchange, byte[] body, Optional<String> key)
@@ -111,11 +111,16 @@ public final class TasksResource
     {
         JsonNode payload;
         try {
-            payload = STRICT.readTree(new String(body, StandardCharsets.UTF_8));
+            payload = STRICT.readTree(body);
         }
         catch (JsonProcessingException e) {
-            throw new ApiProblem(400, "malformed-json", "Bad Request", "the body is not valid JSON: " + e.getOriginalMessage(),
-                    List.of(new ApiProblem.FieldError("$", "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage())), Map.of());
+            String where = e.getLocation() == null ? "" : "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": ";
+            throw new ApiProblem(400, "malformed-json", "Bad Request", "the body is not valid JSON (UTF-8): " + e.getOriginalMessage(),
+                    List.of(new ApiProblem.FieldError("$", where + e.getOriginalMessage())), Map.of());
+        }
+        catch (java.io.IOException | RuntimeException e) {
+            throw new ApiProblem(400, "malformed-json", "Bad Request", "the body is not valid JSON (UTF-8)",
+                    List.of(new ApiProblem.FieldError("$", String.valueOf(e.getMessage()))), Map.of());
         }
         if (payload == null || payload.isMissingNode() || !payload.isObject()) {
             throw new ApiProblem(400, "invalid-payload", "Bad Request", "the task payload must be a JSON object",
