@@ -267,4 +267,18 @@ class ReadRetryTest
             Thread.interrupted();
         }
     }
+
+    @Test
+    void aRequestTimeoutIsNotRetried()
+    {
+        TaskyardClient hasty = Fixtures.client(server, sleeper).requestTimeout(ms(300)).build();
+        server.enqueue(MockResponse.fault(SocketPolicy.NO_RESPONSE));
+        server.enqueue(taskResponse("t1", "RUNNING"));
+
+        TransportException e = catchThrowableOfType(() -> hasty.get("t1"), TransportException.class);
+
+        assertThat(e.getCause()).isInstanceOf(java.net.http.HttpTimeoutException.class);
+        assertThat(sleeper.sleeps()).isEmpty();
+        assertThat(server.requestCount()).isEqualTo(1);
+    }
 }

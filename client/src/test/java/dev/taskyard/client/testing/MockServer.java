@@ -189,6 +189,12 @@ public final class MockServer
                 socket.setSoLinger(true, 0);
                 return;
             }
+            case NO_RESPONSE -> {
+                while (in.read() >= 0) {
+                    // wait for the client to close
+                }
+                return;
+            }
             default -> write(socket.getOutputStream(), response);
         }
     }

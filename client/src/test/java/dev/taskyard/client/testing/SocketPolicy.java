@@ -16,5 +16,10 @@ public enum SocketPolicy
     /** Send the status, headers and part of the body (see {@link MockResponse#cutAt}), then close. */
     DISCONNECT_DURING_RESPONSE_BODY,
     /** Read the request, then reset the connection (SO_LINGER 0): the client sees a connection reset. */
-    RESET_AFTER_REQUEST
+    RESET_AFTER_REQUEST,
+    /**
+     * Read the request and never answer, until the client gives up and closes (for timeout tests). The server serves
+     * nothing else meanwhile, so script it last.
+     */
+    NO_RESPONSE
 }
