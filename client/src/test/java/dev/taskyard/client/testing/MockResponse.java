@@ -7,8 +7,14 @@ import java.util.Map;
 
 import static java.util.Objects.requireNonNull;
 
-/** A scripted answer of the {@link MockServer}; immutable, built with withers. */
-public record MockResponse(int status, List<Map.Entry<String, String>> headers, byte[] body, SocketPolicy policy, int cutAt)
+/**
+ * A scripted answer of the {@link MockServer}; immutable, built with withers.
+ *
+ * @param cutAt for {@link SocketPolicy#DISCONNECT_DURING_RESPONSE_BODY}: how many body bytes are sent (-1: half)
+ * @param beforeCut for {@link SocketPolicy#DISCONNECT_DURING_RESPONSE_BODY}: runs after the partial body was flushed and
+ *        before the connection is closed, e.g. to wait until the client took those bytes in; null: a short pause
+ */
+public record MockResponse(int status, List<Map.Entry<String, String>> headers, byte[] body, SocketPolicy policy, int cutAt, Runnable beforeCut)
 {
     public MockResponse
     {
@@ -19,7 +25,7 @@ public record MockResponse(int status, List<Map.Entry<String, String>> headers, 
 
     public static MockResponse status(int status)
     {
-        return new MockResponse(status, List.of(), new byte[0], SocketPolicy.NORMAL, -1);
+        return new MockResponse(status, List.of(), new byte[0], SocketPolicy.NORMAL, -1, null);
     }
 
     /** A JSON answer. */
@@ -46,7 +52,7 @@ public record MockResponse(int status, List<Map.Entry<String, String>> headers, 
     {
         List<Map.Entry<String, String>> more = new ArrayList<>(headers);
         more.add(Map.entry(name, value));
-        return new MockResponse(status, more, body, policy, cutAt);
+        return new MockResponse(status, more, body, policy, cutAt, beforeCut);
     }
 
     public MockResponse body(String text)
@@ -56,18 +62,24 @@ public record MockResponse(int status, List<Map.Entry<String, String>> headers, 
 
     public MockResponse body(byte[] bytes)
     {
-        return new MockResponse(status, headers, bytes, policy, cutAt);
+        return new MockResponse(status, headers, bytes, policy, cutAt, beforeCut);
     }
 
     public MockResponse policy(SocketPolicy policy)
     {
-        return new MockResponse(status, headers, body, policy, cutAt);
+        return new MockResponse(status, headers, body, policy, cutAt, beforeCut);
     }
 
     /** Sends only the first {@code bytes} of the body, then closes ({@link SocketPolicy#DISCONNECT_DURING_RESPONSE_BODY}). */
     public MockResponse cutAt(int bytes)
     {
-        return new MockResponse(status, headers, body, SocketPolicy.DISCONNECT_DURING_RESPONSE_BODY, bytes);
+        return new MockResponse(status, headers, body, SocketPolicy.DISCONNECT_DURING_RESPONSE_BODY, bytes, beforeCut);
+    }
+
+    /** Sends the first {@code bytes} of the body, runs {@code beforeCut}, then closes. */
+    public MockResponse cutAt(int bytes, Runnable beforeCut)
+    {
+        return new MockResponse(status, headers, body, SocketPolicy.DISCONNECT_DURING_RESPONSE_BODY, bytes, beforeCut);
     }
 
     @Override

@@ -215,7 +215,12 @@ public final class MockServer
             out.write(body, 0, cut);
             out.flush();
             // let the client take in the bytes sent before it learns that the rest will never come
-            Thread.sleep(CUT_PAUSE_MILLIS);
+            if (response.beforeCut() != null) {
+                response.beforeCut().run();
+            }
+            else {
+                Thread.sleep(CUT_PAUSE_MILLIS);
+            }
             return;
         }
         if (response.status() != 304 && response.status() != 204) {
