@@ -61,6 +61,29 @@ public final class Streamer
 
     private void run(Exchange exchange, int status, String contentType, Map<String, String> headers, Opener opener)
     {
+        // a failed request (client gone, server stopping) interrupts a read that waits for a silent task's log
+        Thread streaming = Thread.currentThread();
+        java.util.concurrent.atomic.AtomicBoolean active = new java.util.concurrent.atomic.AtomicBoolean(true);
+        exchange.request().addFailureListener(failure -> {
+            synchronized (active) {
+                if (active.get()) {
+                    streaming.interrupt();
+                }
+            }
+        });
+        try {
+            copy(exchange, status, contentType, headers, opener);
+        }
+        finally {
+            synchronized (active) {
+                active.set(false);
+                Thread.interrupted();
+            }
+        }
+    }
+
+    private void copy(Exchange exchange, int status, String contentType, Map<String, String> headers, Opener opener)
+    {
         InputStream in;
         try {
             in = opener.open();
