@@ -47,7 +47,7 @@ final class TaskyardServer
         this.process = process;
         this.baseUrl = baseUrl;
         this.tokenFile = tokenFile;
-        this.token = Files.readString(tokenFile).trim();
+        this.token = Files.readAllLines(tokenFile).stream().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).findFirst().orElseThrow();
     }
 
     /** Starts {@code taskyard serve --data DATA --port 0 [extra…]} and waits until it listens. */

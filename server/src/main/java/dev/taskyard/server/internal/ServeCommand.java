@@ -66,6 +66,9 @@ public final class ServeCommand
             throws Exception
     {
         PrintWriter out = spec.commandLine().getOut();
+        if (port < 0 || port > 65535) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '--port': " + port + " is not a port (0 to 65535)");
+        }
         Path dataFolder = data.toAbsolutePath();
         Files.createDirectories(dataFolder);
         ObjectNode document = config == null ? defaultConfig() : readConfig(config);
