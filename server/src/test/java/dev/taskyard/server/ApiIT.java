@@ -115,6 +115,11 @@ class ApiIT
         HttpResponse<String> resumed = server.send(server.request("/v1/tasks/" + id + "/log").header("Range", "bytes=" + offset + "-").GET().build());
         assertThat(resumed.statusCode()).isEqualTo(206);
         assertThat(resumed.body()).isEqualTo(log.body().substring(offset));
+        int length = log.body().length();
+        assertThat(resumed.headers().firstValue("Content-Range")).hasValue("bytes " + offset + "-" + (length - 1) + "/" + length);
+        HttpResponse<String> past = server.send(server.request("/v1/tasks/" + id + "/log").header("Range", "bytes=" + length + "-").GET().build());
+        assertThat(past.statusCode()).isEqualTo(416);
+        assertThat(past.headers().firstValue("Content-Range")).hasValue("bytes */" + length);
 
         JsonNode artifacts = TaskyardServer.JSON.readTree(server.get("/v1/tasks/" + id + "/artifacts").body());
         assertThat(artifacts.findValuesAsText("name")).contains("public/out.txt", "public/logs/task.log");

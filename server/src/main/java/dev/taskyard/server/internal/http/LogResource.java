@@ -11,12 +11,16 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * {@code GET /v1/tasks/{task_id}/log}: the log of the task's latest run as {@code text/plain}, followed live until the
- * run ends. {@code Range: bytes=N-} resumes from byte N with 206 (the length of a live log is unknown, so the
- * {@code Content-Range} is {@code bytes N-* /*}); other range forms are ignored (200, whole log), as RFC 9110 allows.
+ * run ends. {@code Range: bytes=N-} resumes from byte N with 206: for an ended task with its exact
+ * {@code Content-Range: bytes N-L/T} (416 with {@code bytes * /T} when N is past the end); for a live log, whose
+ * length is not known yet, streamed with {@code Content-Range: bytes N-* /*}. Other range forms are ignored (200,
+ * whole log), as RFC 9110 allows.
  */
 public final class LogResource
 {
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d{1,18})-");
+    /** The most of an ended log's remainder answered with an exact Content-Range (read into memory). */
+    static final int MAX_EXACT_RANGE = 16 * 1024 * 1024;
 
     private final TaskStore store;
     private final Streamer streamer;
@@ -31,7 +35,7 @@ public final class LogResource
             throws Exception
     {
         String taskId = parameters.get(0);
-        TaskResource.find(store, taskId);
+        dev.taskyard.store.TaskRecord task = TaskResource.find(store, taskId);
         long offset = 0;
         String range = exchange.header("Range");
         if (range != null) {
@@ -41,9 +45,50 @@ public final class LogResource
             }
         }
         long from = offset;
+        if (offset > 0 && task.status().isTerminal()) {
+            streamer.run(exchange, () -> exactRange(exchange, taskId, from));
+            return;
+        }
         Map<String, String> headers = offset > 0
                 ? Map.of("Content-Range", "bytes " + offset + "-*/*", "Accept-Ranges", "bytes", "Cache-Control", "no-cache")
                 : Map.of("Accept-Ranges", "bytes", "Cache-Control", "no-cache");
         streamer.stream(exchange, offset > 0 ? 206 : 200, "text/plain; charset=utf-8", headers, () -> store.openLog(taskId, from));
+    }
+
+    private void exactRange(Exchange exchange, String taskId, long from)
+            throws Exception
+    {
+        byte[] rest;
+        try (java.io.InputStream in = store.openLog(taskId, 0)) {
+            long skipped = in.skip(from);
+            while (skipped < from) {
+                long more = in.skip(from - skipped);
+                if (more <= 0) {
+                    if (in.read() < 0) {
+                        break;
+                    }
+                    more = 1;
+                }
+                skipped += more;
+            }
+            if (skipped < from) {
+                exchange.sendProblem(ApiProblem.of(416, "range-not-satisfiable", "Range Not Satisfiable", "the log has " + skipped + " bytes")
+                        .withHeader("Content-Range", "bytes */" + skipped));
+                return;
+            }
+            rest = in.readNBytes(MAX_EXACT_RANGE + 1);
+        }
+        if (rest.length > MAX_EXACT_RANGE) {
+            streamer.stream(exchange, 206, "text/plain; charset=utf-8", Map.of("Content-Range", "bytes " + from + "-*/*", "Accept-Ranges", "bytes"),
+                    () -> store.openLog(taskId, from));
+            return;
+        }
+        if (rest.length == 0) {
+            exchange.sendProblem(ApiProblem.of(416, "range-not-satisfiable", "Range Not Satisfiable", "the log has " + from + " bytes")
+                    .withHeader("Content-Range", "bytes */" + from));
+            return;
+        }
+        long last = from + rest.length - 1;
+        exchange.send(206, "text/plain; charset=utf-8", rest, Map.of("Content-Range", "bytes " + from + "-" + last + "/" + (last + 1), "Accept-Ranges", "bytes"));
     }
 }

@@ -59,6 +59,41 @@ public final class Streamer
         }
     }
 
+    /** Answers from a blocking computation (e.g. reading a finished log) run on the streaming pool. */
+    @FunctionalInterface
+    public interface Answer
+    {
+        void answer()
+                throws Exception;
+    }
+
+    /**
+     * Runs {@code answer} on the streaming pool; an {@link ApiProblem} it throws is sent.
+     *
+     * @throws ApiProblem 503 when every streaming thread is busy
+     */
+    public void run(Exchange exchange, Answer answer)
+    {
+        try {
+            pool.execute(() -> {
+                try {
+                    answer.answer();
+                }
+                catch (ApiProblem problem) {
+                    exchange.sendProblem(problem);
+                }
+                catch (Exception e) {
+                    LOG.warn("answering {} failed: {}", exchange.path(), e.toString());
+                    exchange.sendProblem(ApiProblem.notFound("nothing to read at " + exchange.path()));
+                }
+            });
+        }
+        catch (RejectedExecutionException e) {
+            throw ApiProblem.of(503, "too-many-streams", "Service Unavailable", "too many logs and artifacts are being streamed; retry later")
+                    .withHeader("Retry-After", "5");
+        }
+    }
+
     private void run(Exchange exchange, int status, String contentType, Map<String, String> headers, Opener opener)
     {
         // a failed request (client gone, server stopping) interrupts a read that waits for a silent task's log
