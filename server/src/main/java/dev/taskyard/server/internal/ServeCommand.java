@@ -85,7 +85,7 @@ public final class ServeCommand
             store.close();
             throw new IllegalArgumentException("invalid config: " + e.getMessage(), e);
         }
-        Worker worker = Worker.create(workerConfig, engines, plugins, store, store);
+        Worker worker = Worker.create(workerConfig, engines, plugins, new RequeueOnShutdownQueue(store), store);
         JsonSchema payloadSchema = JsonSchema.of(worker.payloadSchema());
         List<String> configuredTokens = new ArrayList<>();
         server.path("tokens").forEach(t -> configuredTokens.add(t.asText()));
