@@ -207,13 +207,17 @@ final class TaskyardServer
         return process.exitValue();
     }
 
+    /** Stops the server gracefully (SIGTERM, so that the worker stops its tasks' processes), SIGKILL after 30 s. */
     @Override
     public void close()
             throws InterruptedException
     {
         if (process.isAlive()) {
-            process.destroyForcibly();
-            process.waitFor(30, TimeUnit.SECONDS);
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(30, TimeUnit.SECONDS);
+            }
         }
     }
 }
