@@ -276,6 +276,15 @@ public abstract class AbstractSandbox
             sessions.clear();
         }
         toAbort.forEach(AbstractSandbox::abortQuietly);
+        if (cause == KillCause.DEADLINE) {
+            // written before the kill, so the line precedes the task's end in the log
+            try {
+                context.log().writeLine("[taskyard] the task passed its deadline and was killed");
+            }
+            catch (IllegalStateException ignored) {
+                // log already closed
+            }
+        }
         killTask();
     }
 
@@ -354,17 +363,10 @@ public abstract class AbstractSandbox
             kill(KillCause.DEADLINE);
         }
         catch (EngineException ignored) {
-            return; // already resolved: nothing was killed
+            // already resolved: nothing was killed, nothing is logged
         }
         catch (RuntimeException e) {
             LOG.warn("killing {} at its deadline failed", context, e);
-            return;
-        }
-        try {
-            context.log().writeLine("[taskyard] the task passed its deadline and was killed");
-        }
-        catch (IllegalStateException ignored) {
-            // log already closed
         }
     }
 
