@@ -23,7 +23,9 @@ class CliIT
     {
         Path jar = Path.of(System.getProperty("taskyard.jar", "target/taskyard.jar"));
         assertThat(jar).exists();
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString()));
+        Path tmp = Files.createTempDirectory("cli-it-tmp");
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-Djava.io.tmpdir=" + tmp, "-jar", jar.toString()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).start();
         process.getOutputStream().close();
@@ -33,7 +35,13 @@ class CliIT
             process.destroyForcibly();
             throw new AssertionError("taskyard " + String.join(" ", args) + " did not end within 120 s");
         }
-        return new Outcome(process.exitValue(), stdout.get(10, TimeUnit.SECONDS), stderr.get(10, TimeUnit.SECONDS));
+        Outcome outcome = new Outcome(process.exitValue(), stdout.get(10, TimeUnit.SECONDS), stderr.get(10, TimeUnit.SECONDS));
+        try (var left = Files.list(tmp)) {
+            assertThat(left.map(p -> p.getFileName().toString()).toList())
+                    .as("temp folders left by taskyard " + String.join(" ", args)).isEmpty();
+        }
+        Files.delete(tmp);
+        return outcome;
     }
 
     private static CompletableFuture<String> read(java.io.InputStream in)

@@ -81,6 +81,17 @@ public final class RunCommand
         PrintWriter err = spec.commandLine().getErr();
         ObjectNode taskPayload = taskPayload();
         Path temp = Files.createTempDirectory("taskyard-run-");
+        try {
+            return run(taskPayload, temp, err);
+        }
+        finally {
+            deleteRecursively(temp);
+        }
+    }
+
+    private int run(ObjectNode taskPayload, Path temp, PrintWriter err)
+            throws Exception
+    {
         ResourceTracker tracker = new ResourceTracker();
         EngineContext engineContext = new EngineContext(temp, LoggerFactory.getLogger("taskyard.engine." + engineName),
                 new WorkerIdentity("local", "cli-" + ProcessHandle.current().pid()), tracker);
@@ -102,7 +113,6 @@ public final class RunCommand
         }
         finally {
             engine.dispose();
-            deleteRecursively(temp);
         }
     }
 
