@@ -1,0 +1,475 @@
+package dev.taskyard.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The task API over HTTP against the real server: {@code java -jar server/target/taskyard.jar serve --port 0} as a
+ * separate process on 127.0.0.1 with a temporary data folder and config. Measures (1) submit → COMPLETED throughput
+ * of trivial mock-engine tasks through the durable queue, with p50/p99 submit latency (goal ≥ 2,000 tasks/s);
+ * (2) the same with the process engine ({@code ["true"]}); (3) status GETs per second over many keep-alive
+ * connections (JDK {@code HttpClient}, HTTP/1.1, async) while 2,000 long polls are held (goal ≥ 30,000/s), against a
+ * baseline measured in the same run with the same client setup: {@code GET /healthz}. Prints figures, never asserts.
+ * Arguments: [mock tasks] [process tasks] [connections] [long polls] [seconds per load phase].
+ */
+public final class HttpApiBench
+{
+    private static final int SUBMIT_GOAL = 2_000;
+    private static final int STATUS_GOAL = 30_000;
+    private static final int SUBMIT_THREADS = 4;
+    private static final String MOCK_PAYLOAD = "{\"delay\":0,\"function\":\"true\",\"argument\":\"\"}";
+    private static final String HELD_PAYLOAD = "{\"delay\":120000,\"function\":\"true\",\"argument\":\"\"}";
+    private static final String PROCESS_PAYLOAD = "{\"command\":[\"true\"]}";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HttpApiBench() {}
+
+    public static void main(String[] args)
+            throws Exception
+    {
+        int mockTasks = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+        int processTasks = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
+        int connections = args.length > 2 ? Integer.parseInt(args[2]) : 1_000;
+        int longPolls = args.length > 3 ? Integer.parseInt(args[3]) : 2_000;
+        int seconds = args.length > 4 ? Integer.parseInt(args[4]) : 5;
+        Path jar = locateJar();
+        Path temp = Files.createTempDirectory("taskyard-bench-http");
+        try {
+            System.out.println("server: " + jar + ", " + Runtime.getRuntime().availableProcessors() + " cores, client and server on the same host");
+            try (Server server = Server.start(jar, temp.resolve("mock"), "worker: {concurrency: 8, pollInterval: 0.05, shutdownGrace: 1}\n"
+                    + "engine: mock\nengines: {mock: {}}\nplugins: {}\nserver: {maxPending: 1000000}\n")) {
+                List<String> ids = submitThroughput(server, "mock engine", MOCK_PAYLOAD, mockTasks, true);
+                statusLoad(server, ids, connections, longPolls, seconds);
+            }
+            try (Server server = Server.start(jar, temp.resolve("process"), "worker: {concurrency: 8, pollInterval: 0.05, shutdownGrace: 1}\n"
+                    + "engine: process\nengines: {process: {}}\nplugins: {}\nserver: {maxPending: 1000000}\n")) {
+                submitThroughput(server, "process engine", PROCESS_PAYLOAD, processTasks, false);
+            }
+        }
+        finally {
+            deleteTree(temp);
+        }
+    }
+
+    private static Path locateJar()
+    {
+        for (Path candidate : List.of(Path.of("server/target/taskyard.jar"), Path.of("../server/target/taskyard.jar"))) {
+            if (Files.isRegularFile(candidate)) {
+                return candidate.toAbsolutePath().normalize();
+            }
+        }
+        throw new IllegalStateException("server/target/taskyard.jar not found from " + Path.of("").toAbsolutePath()
+                + ": build it first (bench/run does: mvn -B -o -DskipTests -pl server,bench -am install) and run from the repository root");
+    }
+
+    /** Submits {@code count} tasks from a few threads, then waits until the store says they all COMPLETED. */
+    private static List<String> submitThroughput(Server server, String label, String payload, int count, boolean withGoal)
+            throws Exception
+    {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+        // warm-up: a tenth of the tasks (at most 1,000), not timed
+        runSubmits(server, client, payload, Math.min(1_000, Math.max(1, count / 10)), new long[0]);
+        waitForCompleted(server, 0, Duration.ofSeconds(60));
+        double before = server.tasksIn("COMPLETED");
+        double failedBefore = server.tasksIn("FAILED");
+        long[] latencies = new long[count];
+        long start = System.nanoTime();
+        List<String> ids = runSubmits(server, client, payload, count, latencies);
+        double submitSeconds = (System.nanoTime() - start) / 1e9;
+        double completed = waitForCompleted(server, before + count, Duration.ofSeconds(Math.max(60, count / 20)));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double done = completed - before;
+        double failed = server.tasksIn("FAILED") - failedBefore;
+        Arrays.sort(latencies);
+        double rate = done / seconds;
+        System.out.printf("%s, durable queue: %,d tasks by %d client threads: %,.0f tasks/s submit→COMPLETED (%,.0f completed in %.2f s; "
+                        + "submitting alone %,.0f/s)  submit latency p50 %.2f ms, p99 %.2f ms%s%s%n",
+                label, count, SUBMIT_THREADS, rate, done, seconds, count / submitSeconds, pct(latencies, 50), pct(latencies, 99),
+                failed > 0 ? String.format("  FAILED: %,.0f", failed) : "",
+                withGoal ? String.format("  goal ≥ %,d tasks/s: %s", SUBMIT_GOAL, rate >= SUBMIT_GOAL && done >= count ? "met" : "NOT met") : "");
+        return ids;
+    }
+
+    private static List<String> runSubmits(Server server, HttpClient client, String payload, int count, long[] latencies)
+            throws Exception
+    {
+        HttpRequest request = server.request("/v1/tasks").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(payload)).build();
+        AtomicInteger next = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(SUBMIT_THREADS);
+        try {
+            List<Future<List<String>>> futures = new ArrayList<>();
+            for (int t = 0; t < SUBMIT_THREADS; t++) {
+                futures.add(pool.submit(() -> {
+                    List<String> ids = new ArrayList<>();
+                    for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                        long sent = System.nanoTime();
+                        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+                        if (i < latencies.length) {
+                            latencies[i] = System.nanoTime() - sent;
+                        }
+                        if (response.statusCode() != 202) {
+                            throw new IllegalStateException("submit answered " + response.statusCode() + ": " + response.body());
+                        }
+                        ids.add(JSON.readTree(response.body()).path("task_id").asText());
+                    }
+                    return ids;
+                }));
+            }
+            List<String> ids = new ArrayList<>();
+            for (Future<List<String>> future : futures) {
+                ids.addAll(future.get(10, TimeUnit.MINUTES));
+            }
+            return ids;
+        }
+        finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Polls the store's task gauge until COMPLETED + FAILED reach {@code target} (0: until nothing is PENDING or RUNNING). */
+    private static double waitForCompleted(Server server, double target, Duration timeout)
+            throws Exception
+    {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String metrics = server.metrics();
+            double completed = gauge(metrics, "COMPLETED");
+            boolean reached = target > 0
+                    ? completed + gauge(metrics, "FAILED") >= target
+                    : gauge(metrics, "PENDING") + gauge(metrics, "RUNNING") == 0;
+            if (reached || System.nanoTime() > end) {
+                if (!reached) {
+                    System.out.println("  (timed out after " + timeout.toSeconds() + " s waiting for the tasks to end)");
+                }
+                return completed;
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Status GETs (and the /healthz baseline) over many keep-alive connections while long polls are held. */
+    private static void statusLoad(Server server, List<String> ids, int connections, int longPolls, int seconds)
+            throws Exception
+    {
+        HttpRequest heldSubmit = server.request("/v1/tasks").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(HELD_PAYLOAD)).build();
+        HttpClient holdClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(30)).build();
+        HttpResponse<String> submitted = holdClient.send(heldSubmit, HttpResponse.BodyHandlers.ofString());
+        String heldId = JSON.readTree(submitted.body()).path("task_id").asText();
+        int socketsBefore = sockets();
+        HttpRequest poll = server.request("/v1/tasks/" + heldId + "?wait=60").timeout(Duration.ofSeconds(90)).GET().build();
+        AtomicInteger answered = new AtomicInteger();
+        AtomicInteger pollErrors = new AtomicInteger();
+        List<CompletableFuture<HttpResponse<Void>>> polls = new ArrayList<>();
+        long holdStart = System.nanoTime();
+        for (int i = 0; i < longPolls; i++) {
+            polls.add(holdClient.sendAsync(poll, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
+                answered.incrementAndGet();
+                if (error != null) {
+                    pollErrors.incrementAndGet();
+                }
+            }));
+        }
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        double held = 0;
+        while (System.nanoTime() < end) {
+            held = gaugeNamed(server.metrics(), "taskyard_http_long_polls");
+            if (held >= longPolls) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        System.out.printf("long polls: %,.0f of %,d held by the server after %.1f s (GET /v1/tasks/{id}?wait=60 on a RUNNING task; %,d client sockets)%n",
+                held, longPolls, (System.nanoTime() - holdStart) / 1e9, sockets() - socketsBefore);
+
+        List<HttpRequest> statusRequests = new ArrayList<>();
+        for (String id : ids.subList(0, Math.min(ids.size(), 1_000))) {
+            statusRequests.add(server.request("/v1/tasks/" + id).GET().build());
+        }
+        List<HttpRequest> healthRequests = List.of(server.request("/healthz").GET().build());
+        Load status = closedLoop("status GET /v1/tasks/{id}", statusRequests, connections, seconds);
+        Load health = closedLoop("baseline GET /healthz", healthRequests, connections, seconds);
+        int stillHeld = longPolls - answered.get();
+        System.out.printf("status/healthz ratio: %.2f  goal ≥ %,d status GETs/s while %,d long polls are held: %s%n",
+                status.rate / health.rate, STATUS_GOAL, stillHeld, status.rate >= STATUS_GOAL ? "met" : "NOT met");
+
+        long cancelled = System.nanoTime();
+        HttpResponse<String> cancel = holdClient.send(server.request("/v1/tasks/" + heldId + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        try {
+            CompletableFuture.allOf(polls.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+        }
+        catch (Exception e) {
+            // counted below
+        }
+        System.out.printf("cancel (%d) → %,d of %,d long polls answered in %.0f ms (%d errors)%n", cancel.statusCode(), answered.get(), longPolls,
+                (System.nanoTime() - cancelled) / 1e6, pollErrors.get());
+    }
+
+    private record Load(double rate, long[] latencies) {}
+
+    /**
+     * {@code connections} request chains on a fresh client (each sends its next request when the previous answered, so
+     * the client keeps about that many keep-alive connections); a warm-up of {@code seconds}, then {@code seconds}
+     * measured.
+     */
+    private static Load closedLoop(String label, List<HttpRequest> requests, int connections, int seconds)
+            throws Exception
+    {
+        int socketsBefore = sockets();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(30)).build();
+        long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        long measureEnd = warmEnd + TimeUnit.SECONDS.toNanos(seconds);
+        long[] latencies = new long[4_000_000];
+        AtomicInteger recorded = new AtomicInteger();
+        AtomicLong errors = new AtomicLong();
+        AtomicLong notOk = new AtomicLong();
+        CountDownLatch finished = new CountDownLatch(connections);
+        for (int c = 0; c < connections; c++) {
+            fire(client, requests, c, measureEnd, warmEnd, latencies, recorded, errors, notOk, finished);
+        }
+        Thread.sleep(TimeUnit.NANOSECONDS.toMillis(warmEnd - System.nanoTime()) + seconds * 500L);
+        int open = sockets() - socketsBefore;
+        if (!finished.await(seconds + 60L, TimeUnit.SECONDS)) {
+            System.out.println("  (some requests did not answer within 60 s after the measurement)");
+        }
+        int count = Math.min(recorded.get(), latencies.length);
+        long[] sorted = Arrays.copyOf(latencies, count);
+        Arrays.sort(sorted);
+        double rate = count / (double) seconds;
+        System.out.printf("%s: %,.0f req/s  p50 %.2f ms, p99 %.2f ms  (%d chains, %,d client sockets open, %,d errors, %,d non-200)%n",
+                label, rate, pct(sorted, 50), pct(sorted, 99), connections, open, errors.get(), notOk.get());
+        return new Load(rate, sorted);
+    }
+
+    private static void fire(HttpClient client, List<HttpRequest> requests, int index, long measureEnd, long warmEnd, long[] latencies,
+                             AtomicInteger recorded, AtomicLong errors, AtomicLong notOk, CountDownLatch finished)
+    {
+        long sent = System.nanoTime();
+        if (sent >= measureEnd) {
+            finished.countDown();
+            return;
+        }
+        HttpRequest request = requests.get(index % requests.size());
+        client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, error) -> {
+            long now = System.nanoTime();
+            if (error != null) {
+                errors.incrementAndGet();
+            }
+            else if (response.statusCode() != 200) {
+                notOk.incrementAndGet();
+            }
+            if (sent >= warmEnd && now < measureEnd) {
+                int slot = recorded.getAndIncrement();
+                if (slot < latencies.length) {
+                    latencies[slot] = now - sent;
+                }
+            }
+            fire(client, requests, index + 1, measureEnd, warmEnd, latencies, recorded, errors, notOk, finished);
+        });
+    }
+
+    private static double pct(long[] sortedNanos, int percentile)
+    {
+        if (sortedNanos.length == 0) {
+            return Double.NaN;
+        }
+        int index = (int) Math.min(sortedNanos.length - 1, Math.ceil(sortedNanos.length * percentile / 100.0) - 1);
+        return sortedNanos[Math.max(0, index)] / 1e6;
+    }
+
+    /** Sockets this process has open (Linux {@code /proc/self/fd}); -1 elsewhere. */
+    private static int sockets()
+    {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return (int) fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().startsWith("socket:");
+                }
+                catch (IOException e) {
+                    return false;
+                }
+            }).count();
+        }
+        catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static double gauge(String metrics, String state)
+    {
+        return gaugeNamed(metrics, "taskyard_tasks{state=\"" + state + "\"}");
+    }
+
+    private static double gaugeNamed(String metrics, String name)
+    {
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(name.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
+
+    private static void deleteTree(Path root)
+            throws IOException
+    {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    /** {@code taskyard serve} as a separate process on a free loopback port; stopped with SIGTERM. */
+    private static final class Server
+            implements AutoCloseable
+    {
+        private static final Pattern LISTENING = Pattern.compile("taskyard: listening on (http://127\\.0\\.0\\.1:\\d+)");
+        private static final Pattern TOKEN = Pattern.compile("taskyard: bearer token (?:generated in|read from) (.+)");
+
+        private final Process process;
+        private final String baseUrl;
+        private final String token;
+        private final StringBuffer stderr;
+        private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+
+        private Server(Process process, String baseUrl, String token, StringBuffer stderr)
+        {
+            this.process = process;
+            this.baseUrl = baseUrl;
+            this.token = token;
+            this.stderr = stderr;
+        }
+
+        static Server start(Path jar, Path folder, String config)
+                throws Exception
+        {
+            Files.createDirectories(folder);
+            Path configFile = folder.resolve("config.yaml");
+            Files.writeString(configFile, config);
+            List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString(),
+                    "serve", "--data", folder.resolve("data").toString(), "--config", configFile.toString(), "--host", "127.0.0.1", "--port", "0");
+            Process process = new ProcessBuilder(command).start();
+            process.getOutputStream().close();
+            StringBuffer err = new StringBuffer();
+            Thread errors = new Thread(() -> drain(process, err), "taskyard-stderr");
+            errors.setDaemon(true);
+            errors.start();
+            LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+            Thread reader = new Thread(() -> {
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        lines.add(line);
+                    }
+                }
+                catch (IOException e) {
+                    // the process ended
+                }
+            }, "taskyard-stdout");
+            reader.setDaemon(true);
+            reader.start();
+            String url = null;
+            Path tokenFile = null;
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while ((url == null || tokenFile == null) && System.nanoTime() < end && process.isAlive()) {
+                String line = lines.poll(200, TimeUnit.MILLISECONDS);
+                if (line == null) {
+                    continue;
+                }
+                Matcher listening = LISTENING.matcher(line);
+                if (listening.matches()) {
+                    url = listening.group(1);
+                }
+                Matcher tokenLine = TOKEN.matcher(line);
+                if (tokenLine.matches()) {
+                    tokenFile = Path.of(tokenLine.group(1));
+                }
+            }
+            if (url == null || tokenFile == null) {
+                process.destroyForcibly();
+                throw new IllegalStateException("taskyard serve did not start within 60 s: " + err);
+            }
+            String token = Files.readAllLines(tokenFile).stream().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                    .findFirst().orElseThrow(() -> new IllegalStateException("no token in the token file"));
+            return new Server(process, url, token, err);
+        }
+
+        private static void drain(Process process, StringBuffer err)
+        {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (err.length() < 100_000) {
+                        err.append(line).append('\n');
+                    }
+                }
+            }
+            catch (IOException e) {
+                // the process ended
+            }
+        }
+
+        HttpRequest.Builder request(String path)
+        {
+            return HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token);
+        }
+
+        String metrics()
+                throws Exception
+        {
+            return client.send(request("/metrics").GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+        }
+
+        double tasksIn(String state)
+                throws Exception
+        {
+            return gauge(metrics(), state);
+        }
+
+        /** SIGTERM by pid (graceful stop), then SIGKILL if it has not ended within 30 s. */
+        @Override
+        public void close()
+                throws Exception
+        {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                System.out.println("  (the server did not stop within 30 s of SIGTERM; killing it)");
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+}
