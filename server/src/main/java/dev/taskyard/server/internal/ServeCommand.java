@@ -17,6 +17,7 @@ import dev.taskyard.engine.EngineRegistry;
 import dev.taskyard.engine.InvalidConfigException;
 import dev.taskyard.engine.schema.JsonSchema;
 import dev.taskyard.plugin.PluginRegistry;
+import dev.taskyard.server.internal.http.Actions;
 import dev.taskyard.server.internal.http.ApiServer;
 import dev.taskyard.store.SqliteTaskStore;
 import dev.taskyard.store.TaskStore;
@@ -36,8 +37,9 @@ import picocli.CommandLine.Spec;
  *
  * <p>The config file is a worker config (sections {@code worker}, {@code engine}, {@code engines}, {@code plugins})
  * plus an optional {@code server} section: {@code tokens} (list), {@code tokenFile}, {@code maxBodyBytes},
- * {@code maxPending}, {@code maxAttempts}, {@code maxStreams}. Without a config: the process engine, the built-in
- * plugins, concurrency 2.
+ * {@code maxPending}, {@code maxAttempts}, {@code maxStreams}; and an optional {@code actions} section, the named
+ * actions of {@code POST /v1/actions/{action}} (see {@link Actions#parse}), checked before anything starts. Without a
+ * config: the process engine, the built-in plugins, concurrency 2.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Runs the task API server with a worker and a durable store.")
 public final class ServeCommand
@@ -73,6 +75,13 @@ public final class ServeCommand
         Files.createDirectories(dataFolder);
         ObjectNode document = config == null ? defaultConfig() : readConfig(config);
         JsonNode server = document.has("server") ? document.remove("server") : NODES.objectNode();
+        Actions actions;
+        try {
+            actions = Actions.parse(document.remove("actions"));
+        }
+        catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid config: " + e.getMessage(), e);
+        }
         prepareWorkerSection(document, dataFolder, true);
         EngineRegistry engines = EngineRegistry.load();
         TaskStore store = openStore(dataFolder, server);
@@ -91,7 +100,7 @@ public final class ServeCommand
         server.path("tokens").forEach(t -> configuredTokens.add(t.asText()));
         Tokens tokens = Tokens.resolve(configuredTokens, server.hasNonNull("tokenFile") ? Path.of(server.get("tokenFile").asText()) : null, dataFolder);
         ApiServer api = new ApiServer(new ApiServer.Settings(host, port, tokens.tokens(), server.path("maxBodyBytes").asInt(1024 * 1024),
-                server.path("maxStreams").asInt(64), Duration.ofMillis(100)), store, payloadSchema);
+                server.path("maxStreams").asInt(64), Duration.ofMillis(100)), store, payloadSchema, actions);
         worker.start();
         try {
             api.start();

@@ -42,8 +42,16 @@ public final class ApiServer
     private final Routes routes;
     private final PrometheusMeterRegistry meters;
 
+    /** A server without named actions. */
     public ApiServer(Settings settings, TaskStore store, JsonSchema payloadSchema)
     {
+        this(settings, store, payloadSchema, Actions.none());
+    }
+
+    /** A server that also answers {@code /v1/actions} for {@code actions}. */
+    public ApiServer(Settings settings, TaskStore store, JsonSchema payloadSchema, Actions actions)
+    {
+        requireNonNull(actions, "actions is null");
         requireNonNull(store, "store is null");
         meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         for (TaskStatus status : TaskStatus.values()) {
@@ -53,7 +61,7 @@ public final class ApiServer
         watcher = new ChangeWatcher(store, settings.longPollSweep());
         Gauge.builder("taskyard.http.long.polls", watcher, ChangeWatcher::waiting).description("long polls waiting").register(meters);
         streamer = new Streamer(settings.maxStreams());
-        routes = routes(store, payloadSchema, settings.maxBodyBytes(), watcher, streamer, meters);
+        routes = routes(store, payloadSchema, actions, settings.maxBodyBytes(), watcher, streamer, meters);
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("taskyard-http");
         threads.setDaemon(true);
@@ -68,9 +76,11 @@ public final class ApiServer
     }
 
     /** The route table of the API; every route of the OpenAPI document is one of these. */
-    static Routes routes(TaskStore store, JsonSchema payloadSchema, int maxBodyBytes, ChangeWatcher watcher, Streamer streamer, PrometheusMeterRegistry meters)
+    static Routes routes(TaskStore store, JsonSchema payloadSchema, Actions actions, int maxBodyBytes, ChangeWatcher watcher, Streamer streamer,
+            PrometheusMeterRegistry meters)
     {
         TasksResource tasks = new TasksResource(store, payloadSchema, maxBodyBytes, meters);
+        ActionsResource named = new ActionsResource(actions, tasks);
         TaskResource task = new TaskResource(store, watcher);
         LogResource log = new LogResource(store, streamer);
         ArtifactsResource artifacts = new ArtifactsResource(store, streamer);
@@ -86,7 +96,9 @@ public final class ApiServer
                 .add("POST", "/v1/tasks/{task_id}/cancel", task::cancel)
                 .add("GET", "/v1/tasks/{task_id}/log", log::get)
                 .add("GET", "/v1/tasks/{task_id}/artifacts", artifacts::list)
-                .add("GET", "/v1/tasks/{task_id}/artifacts/{name+}", artifacts::download);
+                .add("GET", "/v1/tasks/{task_id}/artifacts/{name+}", artifacts::download)
+                .add("GET", "/v1/actions", named::list)
+                .add("POST", "/v1/actions/{action}", named::run);
     }
 
     private static double count(TaskStore store, TaskStatus status)

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.taskyard.engine.schema.JsonSchema;
 import dev.taskyard.engine.schema.Violation;
@@ -58,8 +59,37 @@ public final class TasksResource
         this.submitted = Counter.builder("taskyard.tasks.submitted").description("tasks accepted by the API").register(meters);
     }
 
+    /**
+     * Turns the parsed request body into the task payload to validate and store; throws an {@link ApiProblem} for a
+     * body it refuses (nothing is stored then).
+     */
+    @FunctionalInterface
+    interface PayloadBuilder
+    {
+        ObjectNode build(JsonNode body);
+    }
+
     public void submit(Exchange exchange, List<String> parameters)
     {
+        submitWith(exchange, TasksResource::payloadObject);
+    }
+
+    private static ObjectNode payloadObject(JsonNode payload)
+    {
+        if (payload == null || payload.isMissingNode() || !payload.isObject()) {
+            throw new ApiProblem(400, "invalid-payload", "Bad Request", "the task payload must be a JSON object",
+                    List.of(new ApiProblem.FieldError("$", "must be an object")), Map.of());
+        }
+        return (ObjectNode) payload;
+    }
+
+    /**
+     * Submits the payload that {@code builder} makes of the body, with every check and answer of {@code POST /v1/tasks}
+     * (media type, size, JSON, payload schema, Idempotency-Key, queue limit, 202 + Location).
+     */
+    void submitWith(Exchange exchange, PayloadBuilder builder)
+    {
+        requireNonNull(builder, "builder is null");
         String contentType = exchange.header("Content-Type");
         if (contentType == null || !contentType.toLowerCase().replace(" ", "").matches("application/json(;.*)?")) {
             throw ApiProblem.of(415, "unsupported-media-type", "Unsupported Media Type", "the task payload must be sent as Content-Type: application/json")
@@ -88,7 +118,7 @@ public final class TasksResource
                     }
                     throw ApiProblem.badRequest("unreadable-body", "the request body could not be read: " + cause.getMessage());
                 }
-                accept(exchange, body, key);
+                accept(exchange, body, key, builder);
             }
             catch (ApiProblem problem) {
                 exchange.sendProblem(problem);
@@ -106,12 +136,12 @@ public final class TasksResource
                 .withHeader("Connection", "close");
     }
 
-    private void accept(Exchange exchange, byte[] body, Optional<String> key)
+    private void accept(Exchange exchange, byte[] body, Optional<String> key, PayloadBuilder builder)
             throws Exception
     {
-        JsonNode payload;
+        JsonNode parsed;
         try {
-            payload = STRICT.readTree(body);
+            parsed = STRICT.readTree(body);
         }
         catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? "" : "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": ";
@@ -122,10 +152,7 @@ public final class TasksResource
             throw new ApiProblem(400, "malformed-json", "Bad Request", "the body is not valid JSON (UTF-8)",
                     List.of(new ApiProblem.FieldError("$", String.valueOf(e.getMessage()))), Map.of());
         }
-        if (payload == null || payload.isMissingNode() || !payload.isObject()) {
-            throw new ApiProblem(400, "invalid-payload", "Bad Request", "the task payload must be a JSON object",
-                    List.of(new ApiProblem.FieldError("$", "must be an object")), Map.of());
-        }
+        ObjectNode payload = builder.build(parsed == null ? MissingNode.getInstance() : parsed);
         List<Violation> violations = payloadSchema.validate(payload);
         if (!violations.isEmpty()) {
             throw new ApiProblem(400, "invalid-payload", "Bad Request", violations.size() + " violation(s) of the payload schema; nothing was enqueued",
