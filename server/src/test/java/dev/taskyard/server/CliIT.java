@@ -115,6 +115,7 @@ class CliIT
         Outcome outcome = taskyard("engines");
         assertThat(outcome.exitCode()).isZero();
         assertThat(outcome.stdout()).containsPattern("engine process +0\\.1\\.0-SNAPSHOT");
+        assertThat(outcome.stdout()).containsPattern("plugin env +0\\.1\\.0-SNAPSHOT").containsPattern("plugin success ");
     }
 
     @Test
