@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -207,6 +208,7 @@ public final class SqliteTaskStore
     private final LogFiles logs;
     private final ArtifactFiles artifacts;
     private final ChangeNotifier changes = new ChangeNotifier();
+    private final List<TaskChangeListener> listeners = new CopyOnWriteArrayList<>();
     private final TaskIds ids = new TaskIds();
     private final ObjectMapper json = new ObjectMapper();
     private final ScheduledExecutorService maintenance;
@@ -316,6 +318,7 @@ public final class SqliteTaskStore
         if (submission.created()) {
             LOG.debug("task {}: submitted", submission.task().taskId());
             changes.signal();
+            changed(submission.task().taskId());
         }
         return submission;
     }
@@ -460,6 +463,39 @@ public final class SqliteTaskStore
         });
     }
 
+    /** {@inheritDoc} Every change through this object is reported, on the thread that made it, after its commit. */
+    @Override
+    public boolean addChangeListener(TaskChangeListener listener)
+    {
+        listeners.add(requireNonNull(listener, "listener is null"));
+        return true;
+    }
+
+    @Override
+    public void removeChangeListener(TaskChangeListener listener)
+    {
+        listeners.remove(listener);
+    }
+
+    private void changed(String taskId)
+    {
+        for (TaskChangeListener listener : listeners) {
+            try {
+                listener.changed(taskId);
+            }
+            catch (RuntimeException e) {
+                LOG.warn("task {}: a change listener failed", taskId, e);
+            }
+        }
+    }
+
+    private void changed(List<String> taskIds)
+    {
+        if (!listeners.isEmpty()) {
+            taskIds.forEach(this::changed);
+        }
+    }
+
     // ---------------------------------------------------------------- queue
 
     @Override
@@ -494,7 +530,8 @@ public final class SqliteTaskStore
         long expiry = now + leaseMillis;
         String tokenPrefix = UUID.randomUUID().toString().replace("-", "") + ".";
         record Claimed(Claim claim, long createdAt) {}
-        Outcome<List<Claimed>> outcome = write("claim tasks", connection -> {
+        record ClaimedAndCrashed(List<Claimed> claimed, List<String> crashed) {}
+        Outcome<ClaimedAndCrashed> outcome = write("claim tasks", connection -> {
             List<String> crashed = failCrashed(connection, now);
             // One statement hands out the oldest claimable tasks: the first max PENDING tasks (index tasks_by_status)
             // and the max longest-expired RUNNING ones (index tasks_by_lease), merged and cut to max, so a claim costs
@@ -534,12 +571,13 @@ public final class SqliteTaskStore
                     }
                 }
             }
-            return new Outcome<>(claimed, !crashed.isEmpty());
+            return new Outcome<>(new ClaimedAndCrashed(claimed, crashed), !crashed.isEmpty());
         });
         if (outcome.terminal()) {
             logs.wakeReaders();
         }
-        List<Claimed> claimed = new ArrayList<>(outcome.value());
+        List<Claimed> claimed = new ArrayList<>(outcome.value().claimed());
+        changed(outcome.value().crashed());
         if (claimed.isEmpty()) {
             if (outcome.terminal()) {
                 changes.signal();
@@ -549,6 +587,7 @@ public final class SqliteTaskStore
         claimed.sort(Comparator.comparingLong(Claimed::createdAt).thenComparing(c -> c.claim().task().taskId()));
         for (Claimed c : claimed) {
             LOG.debug("task {}: claimed as attempt {} by {}", c.claim().task().taskId(), c.claim().lease().attempt(), request.worker().workerId());
+            changed(c.claim().task().taskId());
         }
         changes.signal();
         logs.wakeReaders();
@@ -664,6 +703,7 @@ public final class SqliteTaskStore
             return null;
         });
         changes.signal();
+        changed(lease.taskId());
     }
 
     @Override
@@ -720,8 +760,64 @@ public final class SqliteTaskStore
         if (changed) {
             LOG.debug("task {}: attempt {} resolved as {}", lease.taskId(), lease.attempt(), resolution);
             changes.signal();
+            changed(lease.taskId());
             logs.wakeReaders();
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The task's {@code attempts} count goes back by one and its lease, start time and progress are cleared, in one
+     * transaction with the removal of the run's log and artifact rows; their files are deleted after the commit.
+     */
+    @Override
+    public boolean release(Lease lease)
+            throws QueueException
+    {
+        requireNonNull(lease, "lease is null");
+        checkOpen();
+        String runId = lease.runId();
+        boolean released = write("hand back the lease of task " + lease.taskId(), connection -> {
+            try (PreparedStatement update = connection.prepareStatement("""
+                    UPDATE tasks
+                    SET status = 'PENDING', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL, lease_worker = NULL,
+                        lease_duration_ms = NULL, started_at = NULL, progress = 0, version = version + 1
+                    WHERE id = ? AND lease_token = ? AND status = 'RUNNING' AND cancel_requested = 0 AND attempts > 0""")) {
+                update.setString(1, lease.taskId());
+                update.setString(2, lease.token());
+                if (update.executeUpdate() == 0) {
+                    return false;
+                }
+            }
+            for (String sql : List.of("DELETE FROM task_logs WHERE task_id = ? AND run_id = ?", "DELETE FROM artifacts WHERE task_id = ? AND run_id = ?")) {
+                try (PreparedStatement delete = connection.prepareStatement(sql)) {
+                    delete.setString(1, lease.taskId());
+                    delete.setString(2, runId);
+                    delete.executeUpdate();
+                }
+            }
+            pendingBound++;
+            return true;
+        });
+        if (!released) {
+            LOG.debug("task {}: lease of attempt {} not handed back: it is no longer the current one", lease.taskId(), lease.attempt());
+            return false;
+        }
+        logs.forgetRun(lease.taskId(), runId);
+        for (Path discarded : List.of(logs.folder(lease.taskId()).resolve(runId + ".log"), artifacts.folder(lease.taskId()).resolve(runId))) {
+            try {
+                deleteTree(discarded);
+            }
+            catch (IOException | UncheckedIOException e) {
+                LOG.warn("task {}: cannot delete {} of a handed-back run", lease.taskId(), discarded, e);
+            }
+        }
+        LOG.info("task {}: attempt {} handed back unfinished; the task is pending again", lease.taskId(), lease.attempt());
+        changes.signal();
+        logs.wakeReaders();
+        changed(lease.taskId());
+        return true;
     }
 
     @Override
@@ -753,6 +849,7 @@ public final class SqliteTaskStore
         if (outcome.terminal()) {
             LOG.info("task {}: cancelled ({})", taskId, reason);
             changes.signal();
+            changed(taskId);
             logs.wakeReaders();
         }
         return outcome.value();
@@ -781,6 +878,7 @@ public final class SqliteTaskStore
             deleteFiles(taskId);
             LOG.info("task {}: deleted", taskId);
             changes.signal();
+            changed(taskId);
         }
         return deleted;
     }
@@ -864,6 +962,7 @@ public final class SqliteTaskStore
                 deleteFiles(taskId);
                 LOG.debug("task {}: purged after the retention period", taskId);
             }
+            changed(purged);
             total += purged.size();
             if (purged.size() < PURGE_BATCH) {
                 break;
@@ -888,6 +987,7 @@ public final class SqliteTaskStore
         if (!crashed.isEmpty()) {
             changes.signal();
             logs.wakeReaders();
+            changed(crashed);
         }
         purgeExpired();
     }

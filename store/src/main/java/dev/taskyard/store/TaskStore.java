@@ -42,6 +42,22 @@ public interface TaskStore
             throws QueueException, InterruptedException;
 
     /**
+     * Registers {@code listener} for every change of a task made through this store object (see
+     * {@link TaskChangeListener}); changes made by other processes sharing the data are not reported.
+     *
+     * @return false if this store does not report changes: callers must poll ({@link #awaitChange} still works)
+     */
+    default boolean addChangeListener(TaskChangeListener listener)
+    {
+        return false;
+    }
+
+    /** Unregisters a listener added with {@link #addChangeListener}; no-op if it is not registered. */
+    default void removeChangeListener(TaskChangeListener listener)
+    {
+    }
+
+    /**
      * One page of tasks, newest first, optionally only those of one status.
      *
      * @param pageToken from an earlier page, or empty for the first
@@ -59,6 +75,20 @@ public interface TaskStore
      */
     Optional<TaskRecord> cancel(String taskId, String reason)
             throws QueueException;
+
+    /**
+     * Hands a lease back unfinished, for a worker that stops: the RUNNING task becomes PENDING again as if this
+     * attempt had never been handed out (its attempt number is reused; the run's log and artifacts are discarded), so
+     * that stopping does not use up one of its attempts.
+     *
+     * @return false if the lease is no longer the task's current one (expired and handed out again, cancelled,
+     *         resolved), or if this store cannot hand leases back; the task is then left as it is
+     */
+    default boolean release(dev.taskyard.worker.Lease lease)
+            throws QueueException
+    {
+        return false;
+    }
 
     /**
      * Forgets a terminal task with its log and artifacts.

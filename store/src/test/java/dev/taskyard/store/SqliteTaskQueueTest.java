@@ -348,4 +348,78 @@ class SqliteTaskQueueTest
             }
         }
     }
+
+    @Test
+    void aHandedBackLeaseRequeuesTheTaskWithoutUsingAnAttempt()
+            throws Exception
+    {
+        String id = submit("{\"n\":1}");
+        Claim first = store().claim(claim(1)).get(0);
+        byte[] line = "partial\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        store().appendLog(id, first.lease().runId(), line, 0, line.length);
+        store().closeLog(id, first.lease().runId());
+        store().put(id, first.lease().runId(), "out.txt", new java.io.ByteArrayInputStream(line));
+        store().reportProgress(first.lease(), 40);
+
+        assertThat(store().release(first.lease())).isTrue();
+        TaskRecord pending = store().get(id).orElseThrow();
+        assertThat(pending.status()).isEqualTo(TaskStatus.PENDING);
+        assertThat(pending.attempt()).isZero();
+        assertThat(pending.progressPercent()).isZero();
+        assertThat(pending.startedAt()).isEmpty();
+        assertThat(store().release(first.lease())).as("released twice").isFalse();
+        assertThatThrownBy(() -> store().resolve(first.lease(), TaskResolution.completed())).isInstanceOf(LeaseLostException.class);
+
+        Claim again = store().claim(claim(1)).get(0);
+        assertThat(again.lease().attempt()).isZero();
+        assertThat(again.lease().token()).isNotEqualTo(first.lease().token());
+        assertThat(store().list(id, again.lease().runId())).as("artifacts of the handed-back run").isEmpty();
+        byte[] fresh = "fresh\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        store().appendLog(id, again.lease().runId(), fresh, 0, fresh.length);
+        store().closeLog(id, again.lease().runId());
+        store().resolve(again.lease(), TaskResolution.completed());
+        try (java.io.InputStream in = store().openLog(id, 0)) {
+            assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("fresh\n");
+        }
+        assertThat(store().get(id).orElseThrow().status()).isEqualTo(TaskStatus.COMPLETED);
+        assertThat(store().release(again.lease())).as("resolved").isFalse();
+    }
+
+    @Test
+    void aCancelledOrExpiredLeaseIsNotHandedBack()
+            throws Exception
+    {
+        String cancelled = submit("{\"n\":1}");
+        Claim claim = store().claim(claim(1)).get(0);
+        store().cancel(cancelled, "test");
+        assertThat(store().release(claim.lease())).isFalse();
+        assertThat(store().get(cancelled).orElseThrow().status()).isEqualTo(TaskStatus.CANCELED);
+
+        String expired = submit("{\"n\":2}");
+        Claim old = store().claim(claim(1)).get(0);
+        clock.advance(Duration.ofMinutes(1));
+        Claim current = store().claim(claim(1)).get(0);
+        assertThat(current.task().taskId()).isEqualTo(expired);
+        assertThat(store().release(old.lease())).isFalse();
+        assertThat(store().get(expired).orElseThrow().attempt()).isEqualTo(1);
+    }
+
+    @Test
+    void changeListenersHearEveryChangeOfATask()
+            throws Exception
+    {
+        List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TaskChangeListener listener = heard::add;
+        assertThat(store().addChangeListener(listener)).isTrue();
+        String id = submit("{\"n\":1}");
+        Claim claim = store().claim(claim(1)).get(0);
+        store().reportProgress(claim.lease(), 50);
+        store().renew(claim.lease());
+        store().resolve(claim.lease(), TaskResolution.completed());
+        store().delete(id);
+        assertThat(heard).containsExactly(id, id, id, id, id);
+        store().removeChangeListener(listener);
+        submit("{\"n\":2}");
+        assertThat(heard).hasSize(5);
+    }
 }

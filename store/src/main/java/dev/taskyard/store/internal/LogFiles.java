@@ -243,6 +243,18 @@ public final class LogFiles
         return new Follower(taskId, runId, offset);
     }
 
+    /** Closes the run's log if this process has it open for appending (its file is about to be deleted). */
+    public void forgetRun(String taskId, String runId)
+    {
+        Writer writer = writers.remove(key(taskId, runId));
+        if (writer != null) {
+            synchronized (writer) {
+                closeQuietly(writer);
+            }
+        }
+        wakeReaders();
+    }
+
     /** Closes the writers of a task's logs (before its files are deleted). */
     public void forget(String taskId)
     {
