@@ -31,7 +31,7 @@ import static java.util.Objects.requireNonNull;
  * <ul>
  * <li>Only replayable requests are ever sent twice: reads (GET, HEAD, OPTIONS); a POST that carries an
  * {@code Idempotency-Key} (a submit: the server creates at most one task per key); and requests the client declares
- * idempotent (cancel). Any other request goes through exactly once, whatever happens.</li>
+ * idempotent (cancel, delete). Any other request goes through exactly once, whatever happens.</li>
  * <li>A replayable request is retried on the statuses 425, 429, 502, 503 and 504 and on transport failures
  * (connection refused or reset, a response cut short, a connect timeout), at most {@code maxAttempts} attempts in all
  * (5 by default). Not retried: other statuses, request timeouts, interruption, TLS trust failures, protocol errors,

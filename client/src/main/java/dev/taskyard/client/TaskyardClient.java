@@ -242,7 +242,8 @@ public final class TaskyardClient
      * ({@code GET /v1/tasks/{id}/log}). When the stream breaks, it resumes with {@code Range: bytes=N-} from the
      * first byte not yet written, so no byte is lost or repeated (a server that ignores the range is skipped past).
      * It gives up after {@link RetryPolicy#maxAttempts()} consecutive breaks without progress, pausing with the
-     * policy's backoff between them. {@code out} is not closed.
+     * policy's backoff between them. Starting at (or resuming at) the end of a finished log copies nothing: the
+     * server's 416 for that range ends the call normally. {@code out} is not closed.
      *
      * @return the number of bytes written to {@code out}
      * @throws TransportException the stream kept breaking
@@ -264,7 +265,18 @@ public final class TaskyardClient
                     position > 0 ? Map.of("Range", "bytes=" + position + "-") : Map.of(), Optional.empty(), false, true, requestTimeout);
             long skip = 0;
             long before = position;
-            try (ApiResponse response = execute(request)) {
+            ApiResponse opened;
+            try {
+                opened = execute(request);
+            }
+            catch (ProblemException e) {
+                if (e.status() == 416 && position > 0) {
+                    // the range starts at the end of a finished log: nothing more to copy
+                    return position - from;
+                }
+                throw e;
+            }
+            try (ApiResponse response = opened) {
                 if (position > 0 && response.status() == 206) {
                     long start = response.header("Content-Range").map(CONTENT_RANGE::matcher).filter(Matcher::matches)
                             .map(m -> Long.parseLong(m.group(1))).orElse(position);
@@ -326,6 +338,19 @@ public final class TaskyardClient
         return task(execute(request));
     }
 
+    /**
+     * Forgets a finished task and its log and artifacts ({@code DELETE /v1/tasks/{id}}). Deleting is idempotent, so
+     * it is retried; a retry whose first attempt did delete the task answers 404.
+     *
+     * @throws NotFoundException no such task (or it was just deleted)
+     * @throws ProblemException the task has not finished (409)
+     */
+    public void delete(String taskId)
+    {
+        ApiRequest request = new ApiRequest("DELETE", uri(taskPath(taskId)), Map.of(), Optional.empty(), true, false, requestTimeout);
+        execute(request).close();
+    }
+
     /** One page of the task list ({@code GET /v1/tasks}). */
     public TaskPage list(TaskQuery query)
     {
@@ -340,6 +365,22 @@ public final class TaskyardClient
         }
         catch (IOException e) {
             throw new TaskyardException("unreadable task list: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The JSON Schema (draft 2020-12) the server validates task payloads against ({@code GET /v1/schemas/payload}):
+     * the merged schema of its engine and enabled plugins. Retried like any read.
+     *
+     * @throws NotFoundException the server is older than this endpoint
+     */
+    public JsonNode payloadSchema()
+    {
+        try (ApiResponse response = execute(ApiRequest.get(uri("/v1/schemas/payload"), requestTimeout))) {
+            return Json.read(response.bytes());
+        }
+        catch (IOException e) {
+            throw new TaskyardException("unreadable payload schema: " + e.getMessage(), e);
         }
     }
 

@@ -123,6 +123,26 @@ class LogFollowTest
     }
 
     @Test
+    void fromTheEndOfAFinishedLogCopiesNothing()
+    {
+        server.setDispatcher(request -> MockResponse.problem(416, "about:blank", "Range Not Satisfiable", "the log has 12 bytes")
+                .header("Content-Range", "bytes */12"));
+
+        long written = client.followLog("t1", 12, out);
+
+        assertThat(written).isZero();
+        assertThat(out.size()).isZero();
+    }
+
+    @Test
+    void aRangeRefusedFromTheStartIsAnError()
+    {
+        server.setDispatcher(request -> MockResponse.problem(416, "about:blank", "Range Not Satisfiable", "no"));
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.followLog("t1", 0, out)).isInstanceOf(ProblemException.class);
+    }
+
+    @Test
     void followsFromAGivenOffset()
     {
         server.setDispatcher(logServer(1, 700, true));

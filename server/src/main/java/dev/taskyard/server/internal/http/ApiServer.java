@@ -89,6 +89,7 @@ public final class ApiServer
                 .add("GET", "/healthz", meta::health)
                 .add("GET", "/metrics", meta::metrics)
                 .add("GET", "/v1/openapi.json", meta::openApi)
+                .add("GET", "/v1/schemas/payload", tasks::payloadSchema)
                 .add("POST", "/v1/tasks", tasks::submit)
                 .add("GET", "/v1/tasks", tasks::list)
                 .add("GET", "/v1/tasks/{task_id}", task::get)

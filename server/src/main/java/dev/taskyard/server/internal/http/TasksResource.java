@@ -50,6 +50,7 @@ public final class TasksResource
     private final JsonSchema payloadSchema;
     private final int maxBodyBytes;
     private final Counter submitted;
+    private final byte[] schemaBytes;
 
     public TasksResource(TaskStore store, JsonSchema payloadSchema, int maxBodyBytes, MeterRegistry meters)
     {
@@ -57,6 +58,7 @@ public final class TasksResource
         this.payloadSchema = requireNonNull(payloadSchema, "payloadSchema is null");
         this.maxBodyBytes = maxBodyBytes;
         this.submitted = Counter.builder("taskyard.tasks.submitted").description("tasks accepted by the API").register(meters);
+        this.schemaBytes = Json.bytes(payloadSchema.document());
     }
 
     /**
@@ -176,6 +178,12 @@ public final class TasksResource
         ObjectNode view = TaskViews.of(submission.task());
         exchange.sendJson(202, view, Map.of("Location", location, "Retry-After", Integer.toString(TaskViews.RETRY_AFTER_SECONDS),
                 "ETag", TaskViews.etag(submission.task())));
+    }
+
+    /** {@code GET /v1/schemas/payload}: the merged payload schema submissions are validated against. */
+    public void payloadSchema(Exchange exchange, List<String> parameters)
+    {
+        exchange.send(200, "application/schema+json", schemaBytes, Map.of("Cache-Control", "no-cache"));
     }
 
     public void list(Exchange exchange, List<String> parameters)

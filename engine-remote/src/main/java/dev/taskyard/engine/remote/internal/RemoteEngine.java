@@ -1,0 +1,208 @@
+package dev.taskyard.engine.remote.internal;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskyard.client.ProblemException;
+import dev.taskyard.client.TaskyardClient;
+import dev.taskyard.client.TaskyardException;
+import dev.taskyard.engine.Capabilities;
+import dev.taskyard.engine.Engine;
+import dev.taskyard.engine.EngineContext;
+import dev.taskyard.engine.EngineException;
+import dev.taskyard.engine.Feature;
+import dev.taskyard.engine.MalformedPayloadException;
+import dev.taskyard.engine.NonFatalInternalErrorException;
+import dev.taskyard.engine.ResourceTracker;
+import dev.taskyard.engine.SandboxBuilder;
+import dev.taskyard.engine.SandboxOptions;
+import dev.taskyard.engine.schema.JsonSchema;
+import dev.taskyard.engine.schema.Violation;
+import dev.taskyard.engine.support.ConcurrencyLimiter;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The remote engine: one client shared by every sandbox, the remote payload schema read at creation, a concurrency
+ * limit, and a small pool for cancels issued by {@code kill}. Thread-safe.
+ */
+public final class RemoteEngine
+        implements Engine
+{
+    private final RemoteSettings settings;
+    private final JsonSchema payloadSchema;
+    private final JsonSchema remoteSchema;
+    private final Capabilities capabilities;
+    private final EngineContext context;
+    private final TaskyardClient client;
+    private final Persistence persistence;
+    private final ConcurrencyLimiter limiter;
+    private final ExecutorService background;
+    private final AtomicBoolean disposed = new AtomicBoolean();
+
+    private RemoteEngine(RemoteSettings settings, JsonSchema payloadSchema, JsonSchema remoteSchema, EngineContext context, TaskyardClient client)
+    {
+        this.settings = settings;
+        this.payloadSchema = payloadSchema;
+        this.remoteSchema = remoteSchema;
+        this.context = context;
+        this.client = client;
+        this.persistence = new Persistence(settings);
+        this.limiter = new ConcurrencyLimiter(settings.maxConcurrency());
+        EnumSet<Feature> features = EnumSet.noneOf(Feature.class);
+        JsonNode properties = remoteSchema.document().path("properties");
+        if (properties.has("env")) {
+            features.add(Feature.ENVIRONMENT_VARIABLES);
+        }
+        if (properties.has("artifacts")) {
+            features.add(Feature.ARTIFACTS);
+        }
+        this.capabilities = new Capabilities(settings.maxConcurrency(), features);
+        AtomicInteger threads = new AtomicInteger();
+        this.background = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "taskyard-remote-cancel-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Connects to the remote and reads its payload schema. */
+    public static RemoteEngine create(RemoteSettings settings, JsonSchema payloadSchema, EngineContext context)
+            throws EngineException
+    {
+        requireNonNull(settings, "settings is null");
+        TaskyardClient client = settings.newClient();
+        JsonNode schema;
+        try {
+            // the remote must answer within one timeout window: a worker should not start against a dead remote
+            schema = new Persistence(settings).call("reading the payload schema of " + settings.baseUrl(), () -> false, client::payloadSchema);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NonFatalInternalErrorException("interrupted while reading the remote payload schema", e);
+        }
+        catch (Persistence.StoppedException e) {
+            throw new IllegalStateException(e);
+        }
+        catch (TaskyardException e) {
+            throw new NonFatalInternalErrorException("the remote taskyard server " + settings.baseUrl() + " refused to give its payload schema: " + e.getMessage(), e);
+        }
+        JsonSchema remote;
+        try {
+            remote = JsonSchema.of(schema);
+        }
+        catch (RuntimeException e) {
+            throw new NonFatalInternalErrorException("the remote taskyard server " + settings.baseUrl() + " sent an unusable payload schema: " + e.getMessage(), e);
+        }
+        context.logger().info("remote engine connected to {}", settings.baseUrl());
+        return new RemoteEngine(settings, payloadSchema, remote, requireNonNull(context, "context is null"), client);
+    }
+
+    @Override
+    public JsonSchema payloadSchema()
+    {
+        return payloadSchema;
+    }
+
+    @Override
+    public Capabilities capabilities()
+    {
+        return capabilities;
+    }
+
+    /**
+     * Validates the remote payload against the remote's schema, then takes a concurrency permit.
+     *
+     * @throws MalformedPayloadException the remote's schema refuses {@code $.remote}; one message per violation
+     */
+    @Override
+    public SandboxBuilder newSandboxBuilder(SandboxOptions options)
+            throws EngineException
+    {
+        requireNonNull(options, "options is null");
+        checkNotDisposed();
+        JsonNode remote = options.payload().get("remote");
+        if (!(remote instanceof ObjectNode remotePayload)) {
+            throw new MalformedPayloadException("$.remote: the remote task payload must be an object");
+        }
+        List<Violation> violations = remoteSchema.validate(remotePayload);
+        if (!violations.isEmpty()) {
+            List<String> messages = new ArrayList<>();
+            for (Violation violation : violations) {
+                messages.add("$.remote" + violation.path().substring(1) + ": " + violation.message() + " (remote server's schema)");
+            }
+            throw new MalformedPayloadException(messages);
+        }
+        ConcurrencyLimiter.Permit permit = limiter.acquire();
+        ResourceTracker.Resource resource = context.tracker().acquire("remote-task", "remote task run " + options.context());
+        return new RemoteSandboxBuilder(this, options.context(), remotePayload.deepCopy(), () -> {
+            permit.release();
+            resource.release();
+        });
+    }
+
+    RemoteSettings settings()
+    {
+        return settings;
+    }
+
+    TaskyardClient client()
+    {
+        return client;
+    }
+
+    Persistence persistence()
+    {
+        return persistence;
+    }
+
+    EngineContext context()
+    {
+        return context;
+    }
+
+    /** Runs a cancel in the background (for {@code kill}, which must not block). */
+    void inBackground(Runnable task)
+    {
+        if (!background.isShutdown()) {
+            background.execute(task);
+        }
+    }
+
+    /** Maps a refusal of the remote server that is not transient. */
+    static NonFatalInternalErrorException refused(String what, TaskyardException e)
+    {
+        String detail = e instanceof ProblemException problem ? problem.status() + " " + problem.title() + ": " + problem.detail() : e.getMessage();
+        return new NonFatalInternalErrorException("the remote taskyard server refused " + what + ": " + detail, e);
+    }
+
+    private void checkNotDisposed()
+    {
+        if (disposed.get()) {
+            throw new IllegalStateException("the engine was disposed");
+        }
+    }
+
+    /** Stops the cancel pool, waiting briefly for cancels in flight. Idempotent. */
+    @Override
+    public void dispose()
+    {
+        if (disposed.compareAndSet(false, true)) {
+            background.shutdown();
+            try {
+                background.awaitTermination(settings.abortTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

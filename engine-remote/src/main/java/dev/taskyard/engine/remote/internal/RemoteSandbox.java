@@ -1,0 +1,270 @@
+package dev.taskyard.engine.remote.internal;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.taskyard.client.NotFoundException;
+import dev.taskyard.client.Task;
+import dev.taskyard.client.TaskError;
+import dev.taskyard.client.TaskyardException;
+import dev.taskyard.client.WaitTimeoutException;
+import dev.taskyard.engine.EngineException;
+import dev.taskyard.engine.NonFatalInternalErrorException;
+import dev.taskyard.engine.TaskContext;
+import dev.taskyard.engine.Termination;
+import dev.taskyard.engine.support.AbstractSandbox;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A submitted remote task. One watcher thread copies the remote log into the task log (resuming with {@code Range}
+ * after a break, counting every byte written so none is repeated) until the remote task ends, then resolves the
+ * sandbox with its final state. {@code kill} cancels the remote task in the background; {@code abort} cancels it and
+ * waits for its terminal state. Thread-safe.
+ */
+final class RemoteSandbox
+        extends AbstractSandbox
+{
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteSandbox.class);
+    private static final String TASK_FAILED = "task-failed";
+    private static final String DEADLINE_EXCEEDED = "deadline-exceeded";
+
+    private final RemoteEngine engine;
+    private final String remoteTaskId;
+    private final Runnable releasePermit;
+    private final AtomicBoolean released = new AtomicBoolean();
+    private final AtomicLong logPosition = new AtomicLong();
+    private final Thread watcher;
+    private volatile boolean stopping;
+
+    RemoteSandbox(RemoteEngine engine, TaskContext context, String remoteTaskId, Runnable releasePermit)
+    {
+        super(context);
+        this.engine = requireNonNull(engine, "engine is null");
+        this.remoteTaskId = requireNonNull(remoteTaskId, "remoteTaskId is null");
+        this.releasePermit = requireNonNull(releasePermit, "releasePermit is null");
+        this.watcher = new Thread(this::watch, "taskyard-remote-" + remoteTaskId);
+        this.watcher.setDaemon(true);
+    }
+
+    void start()
+    {
+        LOG.info("task run {} runs as remote task {} on {}", context, remoteTaskId, engine.settings().baseUrl());
+        watcher.start();
+        watchContext();
+    }
+
+    String remoteTaskId()
+    {
+        return remoteTaskId;
+    }
+
+    // ---------------------------------------------------------------- the watcher
+
+    private void watch()
+    {
+        try {
+            resolve(follow());
+        }
+        catch (Persistence.StoppedException | InterruptedException e) {
+            // abort took over
+        }
+        catch (NonFatalInternalErrorException e) {
+            fail(e);
+        }
+        catch (NotFoundException e) {
+            fail(new NonFatalInternalErrorException("remote task " + remoteTaskId + " vanished from " + engine.settings().baseUrl() + " before it ended", e));
+        }
+        catch (TaskyardException e) {
+            fail(RemoteEngine.refused("to report remote task " + remoteTaskId, e));
+        }
+        catch (RuntimeException e) {
+            if (!stopping) {
+                fail(new NonFatalInternalErrorException("following remote task " + remoteTaskId + " failed: " + e, e));
+            }
+        }
+    }
+
+    /** Copies the log until the remote task is terminal; returns its final state. */
+    private Task follow()
+            throws NonFatalInternalErrorException, InterruptedException, Persistence.StoppedException
+    {
+        OutputStream log = new LogCopy();
+        Persistence persistence = engine.persistence();
+        while (true) {
+            persistence.call("following the log of remote task " + remoteTaskId, () -> stopping,
+                    () -> engine.client().followLog(remoteTaskId, logPosition.get(), log));
+            Task task = persistence.call("reading remote task " + remoteTaskId, () -> stopping, () -> engine.client().get(remoteTaskId));
+            if (task.isTerminal()) {
+                // anything written between the end of the stream and the final state
+                persistence.call("reading the end of the log of remote task " + remoteTaskId, () -> stopping,
+                        () -> engine.client().followLog(remoteTaskId, logPosition.get(), log));
+                return task;
+            }
+            // the stream ended early (the remote restarted, say): wait for a change, then resume the log
+            try {
+                persistence.call("waiting for remote task " + remoteTaskId, () -> stopping,
+                        () -> engine.client().waitFor(remoteTaskId, engine.settings().poll().longPollWait().plusSeconds(1)));
+            }
+            catch (WaitTimeoutException ignored) {
+                // still running; follow the log again
+            }
+        }
+    }
+
+    private void resolve(Task task)
+    {
+        Termination termination;
+        switch (task.status()) {
+            case COMPLETED -> termination = Termination.exited(0);
+            case CANCELED -> termination = new Termination(OptionalInt.empty(), OptionalInt.empty(), true, false, false);
+            case FAILED -> {
+                String reason = task.error().map(TaskError::reason).orElse(TASK_FAILED);
+                if (reason.equals(TASK_FAILED)) {
+                    termination = Termination.exited(1);
+                }
+                else if (reason.equals(DEADLINE_EXCEEDED)) {
+                    termination = new Termination(OptionalInt.empty(), OptionalInt.empty(), true, true, false);
+                }
+                else {
+                    String problem = task.error().map(error -> error.title() + (error.detail().isEmpty() ? "" : ": " + error.detail())).orElse("");
+                    fail(new NonFatalInternalErrorException("remote task " + remoteTaskId + " ended with " + reason + ": " + problem));
+                    return;
+                }
+            }
+            default -> throw new IllegalStateException("not a terminal state: " + task.status());
+        }
+        boolean mine = terminated(termination, effective -> new RemoteResultSet(engine, context, task, effective, this::releaseOnce));
+        LOG.info("remote task {} of {} ended {}{}", remoteTaskId, context, task.status(), mine ? "" : " (already aborted)");
+    }
+
+    private void fail(NonFatalInternalErrorException error)
+    {
+        if (stopping) {
+            return;
+        }
+        LOG.warn("task run {} lost remote task {}: {}", context, remoteTaskId, error.getMessage());
+        releaseOnce();
+        failed(error);
+    }
+
+    private void releaseOnce()
+    {
+        if (released.compareAndSet(false, true)) {
+            releasePermit.run();
+        }
+    }
+
+    // ---------------------------------------------------------------- kill and abort
+
+    @Override
+    protected void killTask()
+    {
+        engine.inBackground(() -> {
+            try {
+                cancelRemote();
+            }
+            catch (EngineException | InterruptedException e) {
+                LOG.warn("cancelling remote task {} of {} for a kill failed: {}", remoteTaskId, context, e.getMessage());
+            }
+        });
+    }
+
+    @Override
+    protected void abortTask()
+            throws EngineException
+    {
+        stopping = true;
+        watcher.interrupt();
+        try {
+            cancelRemote();
+            Duration timeout = engine.settings().abortTimeout();
+            try {
+                engine.persistence().call("waiting for cancelled remote task " + remoteTaskId, () -> false,
+                        () -> engine.client().waitFor(remoteTaskId, timeout));
+            }
+            catch (WaitTimeoutException e) {
+                throw new NonFatalInternalErrorException("remote task " + remoteTaskId + " did not end within " + timeout.toSeconds() + " s of its cancellation", e);
+            }
+            catch (NotFoundException e) {
+                // gone: nothing left to wait for
+            }
+            catch (TaskyardException e) {
+                throw RemoteEngine.refused("to report cancelled remote task " + remoteTaskId, e);
+            }
+            catch (Persistence.StoppedException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NonFatalInternalErrorException("interrupted while aborting remote task " + remoteTaskId, e);
+        }
+        finally {
+            joinWatcher();
+            releaseOnce();
+        }
+    }
+
+    private void cancelRemote()
+            throws EngineException, InterruptedException
+    {
+        try {
+            engine.persistence().call("cancelling remote task " + remoteTaskId, () -> false, () -> engine.client().cancel(remoteTaskId));
+        }
+        catch (NotFoundException e) {
+            // already deleted remotely: nothing runs
+        }
+        catch (TaskyardException e) {
+            throw RemoteEngine.refused("to cancel remote task " + remoteTaskId, e);
+        }
+        catch (Persistence.StoppedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void joinWatcher()
+    {
+        try {
+            watcher.join(TimeUnit.SECONDS.toMillis(30));
+            if (watcher.isAlive()) {
+                LOG.warn("the watcher of remote task {} did not stop within 30 s of its abort", remoteTaskId);
+            }
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Writes into the task log and counts what was written, so a resumed stream starts at the first byte not copied. */
+    private final class LogCopy
+            extends OutputStream
+    {
+        @Override
+        public void write(int b)
+                throws IOException
+        {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len)
+                throws IOException
+        {
+            try {
+                context.log().write(b, off, len);
+            }
+            catch (IllegalStateException e) {
+                throw new IOException("the task log is closed", e);
+            }
+            logPosition.addAndGet(len);
+        }
+    }
+}
