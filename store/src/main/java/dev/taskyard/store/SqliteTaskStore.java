@@ -530,7 +530,7 @@ public final class SqliteTaskStore
         long expiry = now + leaseMillis;
         String tokenPrefix = UUID.randomUUID().toString().replace("-", "") + ".";
         record Claimed(Claim claim, long createdAt) {}
-        record ClaimedAndCrashed(List<Claimed> claimed, List<String> crashed) {}
+        record ClaimedAndCrashed(List<Claimed> claimed, List<String> crashed, List<Lease> reset) {}
         Outcome<ClaimedAndCrashed> outcome = write("claim tasks", connection -> {
             List<String> crashed = failCrashed(connection, now);
             // One statement hands out the oldest claimable tasks: the first max PENDING tasks (index tasks_by_status)
@@ -571,13 +571,22 @@ public final class SqliteTaskStore
                     }
                 }
             }
-            return new Outcome<>(new ClaimedAndCrashed(claimed, crashed), !crashed.isEmpty());
+            // a run id is handed out again only after release(): what the handed-back run left (a log closed late by
+            // its worker, artifacts) is discarded, so that the new run starts empty
+            List<Lease> reset = new ArrayList<>();
+            for (Claimed c : claimed) {
+                if (discardRun(connection, c.claim().lease())) {
+                    reset.add(c.claim().lease());
+                }
+            }
+            return new Outcome<>(new ClaimedAndCrashed(claimed, crashed, reset), !crashed.isEmpty());
         });
         if (outcome.terminal()) {
             logs.wakeReaders();
         }
         List<Claimed> claimed = new ArrayList<>(outcome.value().claimed());
         changed(outcome.value().crashed());
+        outcome.value().reset().forEach(this::deleteRunFiles);
         if (claimed.isEmpty()) {
             if (outcome.terminal()) {
                 changes.signal();
@@ -777,7 +786,6 @@ public final class SqliteTaskStore
     {
         requireNonNull(lease, "lease is null");
         checkOpen();
-        String runId = lease.runId();
         boolean released = write("hand back the lease of task " + lease.taskId(), connection -> {
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE tasks
@@ -790,13 +798,7 @@ public final class SqliteTaskStore
                     return false;
                 }
             }
-            for (String sql : List.of("DELETE FROM task_logs WHERE task_id = ? AND run_id = ?", "DELETE FROM artifacts WHERE task_id = ? AND run_id = ?")) {
-                try (PreparedStatement delete = connection.prepareStatement(sql)) {
-                    delete.setString(1, lease.taskId());
-                    delete.setString(2, runId);
-                    delete.executeUpdate();
-                }
-            }
+            discardRun(connection, lease);
             pendingBound++;
             return true;
         });
@@ -804,8 +806,34 @@ public final class SqliteTaskStore
             LOG.debug("task {}: lease of attempt {} not handed back: it is no longer the current one", lease.taskId(), lease.attempt());
             return false;
         }
-        logs.forgetRun(lease.taskId(), runId);
-        for (Path discarded : List.of(logs.folder(lease.taskId()).resolve(runId + ".log"), artifacts.folder(lease.taskId()).resolve(runId))) {
+        deleteRunFiles(lease);
+        LOG.info("task {}: attempt {} handed back unfinished; the task is pending again", lease.taskId(), lease.attempt());
+        changes.signal();
+        logs.wakeReaders();
+        changed(lease.taskId());
+        return true;
+    }
+
+    /** Deletes the log and artifact rows of the lease's run; true if there were any. */
+    private static boolean discardRun(Connection connection, Lease lease)
+            throws SQLException
+    {
+        int deleted = 0;
+        for (String sql : List.of("DELETE FROM task_logs WHERE task_id = ? AND run_id = ?", "DELETE FROM artifacts WHERE task_id = ? AND run_id = ?")) {
+            try (PreparedStatement delete = connection.prepareStatement(sql)) {
+                delete.setString(1, lease.taskId());
+                delete.setString(2, lease.runId());
+                deleted += delete.executeUpdate();
+            }
+        }
+        return deleted > 0;
+    }
+
+    /** Deletes the log and artifact files of a discarded run (after the commit that discarded its rows). */
+    private void deleteRunFiles(Lease lease)
+    {
+        logs.forgetRun(lease.taskId(), lease.runId());
+        for (Path discarded : List.of(logs.folder(lease.taskId()).resolve(lease.runId() + ".log"), artifacts.folder(lease.taskId()).resolve(lease.runId()))) {
             try {
                 deleteTree(discarded);
             }
@@ -813,11 +841,6 @@ public final class SqliteTaskStore
                 LOG.warn("task {}: cannot delete {} of a handed-back run", lease.taskId(), discarded, e);
             }
         }
-        LOG.info("task {}: attempt {} handed back unfinished; the task is pending again", lease.taskId(), lease.attempt());
-        changes.signal();
-        logs.wakeReaders();
-        changed(lease.taskId());
-        return true;
     }
 
     @Override

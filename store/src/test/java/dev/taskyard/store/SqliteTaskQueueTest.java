@@ -368,6 +368,8 @@ class SqliteTaskQueueTest
         assertThat(pending.progressPercent()).isZero();
         assertThat(pending.startedAt()).isEmpty();
         assertThat(store().release(first.lease())).as("released twice").isFalse();
+        // the stopping worker closes the run's log after handing it back, as the server's worker does
+        store().closeLog(id, first.lease().runId());
         assertThatThrownBy(() -> store().resolve(first.lease(), TaskResolution.completed())).isInstanceOf(LeaseLostException.class);
 
         Claim again = store().claim(claim(1)).get(0);
