@@ -1,0 +1,370 @@
+package dev.taskyard.engine.remote;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskyard.client.testing.MockResponse;
+import dev.taskyard.client.testing.MockServer;
+import dev.taskyard.client.testing.RecordedRequest;
+import dev.taskyard.client.testing.SocketPolicy;
+import dev.taskyard.engine.Engine;
+import dev.taskyard.engine.EngineContext;
+import dev.taskyard.engine.EngineException;
+import dev.taskyard.engine.EngineOptions;
+import dev.taskyard.engine.EngineProvider;
+import dev.taskyard.engine.Feature;
+import dev.taskyard.engine.FeatureNotSupportedException;
+import dev.taskyard.engine.InvalidConfigException;
+import dev.taskyard.engine.MalformedPayloadException;
+import dev.taskyard.engine.NonFatalInternalErrorException;
+import dev.taskyard.engine.ResourceTracker;
+import dev.taskyard.engine.ResultSet;
+import dev.taskyard.engine.Sandbox;
+import dev.taskyard.engine.SandboxBuilder;
+import dev.taskyard.engine.SandboxOptions;
+import dev.taskyard.engine.TaskContext;
+import dev.taskyard.engine.WorkerIdentity;
+import dev.taskyard.engine.remote.internal.RemoteSettings;
+import dev.taskyard.engine.schema.Violation;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The remote engine against a scripted server: schema and capability discovery, refusals mapped onto the engine's
+ * error vocabulary, resolution mapping, and persistence through faults beyond the client's own retry budget.
+ */
+class RemoteEngineTest
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TOKEN = "very-secret-token-123";
+    private static final String FULL_SCHEMA = """
+            {"type": "object", "required": ["command"], "additionalProperties": false,
+             "properties": {"command": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                            "env": {"type": "object"}, "artifacts": {"type": "array"}}}
+            """;
+
+    @TempDir
+    Path temp;
+
+    private MockServer server;
+    private volatile String schema = FULL_SCHEMA;
+    /** The final state the fake remote reports for every task, as (status, error reason or null). */
+    private volatile String finalStatus = "COMPLETED";
+    private volatile String finalReason;
+    /** Scripted faults for submits: each POST /v1/tasks takes the next policy (NORMAL when none are left). */
+    private final List<SocketPolicy> submitFaults = new CopyOnWriteArrayList<>();
+    private volatile Function<RecordedRequest, MockResponse> submitAnswer;
+    private final Map<String, AtomicInteger> tasksByKey = new ConcurrentHashMap<>();
+    private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+    private final ResourceTracker tracker = new ResourceTracker();
+
+    @BeforeEach
+    void start()
+            throws IOException
+    {
+        server = MockServer.start();
+        server.setDispatcher(this::dispatch);
+    }
+
+    @AfterEach
+    void stop()
+            throws IOException
+    {
+        server.close();
+    }
+
+    private MockResponse dispatch(RecordedRequest request)
+    {
+        requests.add(request);
+        String path = request.path();
+        if (!request.header("Authorization").equals(java.util.Optional.of("Bearer " + TOKEN))) {
+            return MockResponse.problem(401, "about:blank", "Unauthorized", "bad token");
+        }
+        if (path.equals("/v1/schemas/payload")) {
+            return MockResponse.json(200, schema);
+        }
+        if (request.method().equals("POST") && path.equals("/v1/tasks")) {
+            if (submitAnswer != null) {
+                return submitAnswer.apply(request);
+            }
+            String key = request.header("Idempotency-Key").orElse("none");
+            tasksByKey.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+            MockResponse answer = MockResponse.json(202, task("t-" + Math.abs(key.hashCode()), "PENDING", null));
+            SocketPolicy fault = submitFaults.isEmpty() ? SocketPolicy.NORMAL : submitFaults.remove(0);
+            return answer.policy(fault);
+        }
+        if (path.endsWith("/log")) {
+            return MockResponse.status(200).header("Content-Type", "text/plain").body("hello from the remote\n");
+        }
+        if (path.endsWith("/cancel")) {
+            return MockResponse.json(202, task(taskId(path), "CANCELED", "canceled"));
+        }
+        if (request.method().equals("GET") && path.startsWith("/v1/tasks/")) {
+            return MockResponse.json(200, task(taskId(path), finalStatus, finalReason));
+        }
+        return MockResponse.problem(404, "about:blank", "Not Found", path);
+    }
+
+    private static String taskId(String path)
+    {
+        return path.split("/")[3];
+    }
+
+    private static String task(String id, String status, String reason)
+    {
+        ObjectNode node = JSON.createObjectNode().put("task_id", id).put("status", status).put("progress_percent", 0)
+                .put("created_at", "2026-01-01T00:00:00Z").put("attempt", 1);
+        if (status.equals("COMPLETED")) {
+            node.putObject("result").put("answer", 42);
+        }
+        if (reason != null) {
+            node.putObject("error").put("type", "https://taskyard.dev/problems/" + reason).put("title", "remote says " + reason)
+                    .put("detail", "details of " + reason).put("reason", reason);
+        }
+        node.putObject("links").put("self", "/v1/tasks/" + id);
+        return node.toString();
+    }
+
+    private ObjectNode config()
+    {
+        ObjectNode config = JSON.createObjectNode().put("baseUrl", server.url().toString()).put("token", TOKEN).put("maxConcurrency", 4)
+                .put("unreachableTimeoutSeconds", 30);
+        config.putObject("retry").put("maxAttempts", 2).put("initialBackoffMillis", 1).put("maxBackoffMillis", 5);
+        config.putObject("poll").put("minIntervalMillis", 1).put("maxIntervalMillis", 10).put("longPollSeconds", 0);
+        return config;
+    }
+
+    private Engine engine(ObjectNode config)
+            throws EngineException
+    {
+        EngineProvider provider = new RemoteEngineProvider();
+        assertThat(provider.configSchema().validate(config)).isEmpty();
+        return provider.createEngine(new EngineOptions(config,
+                new EngineContext(temp, LoggerFactory.getLogger("test"), new WorkerIdentity("g", "w"), tracker)));
+    }
+
+    private static SandboxOptions options(String remotePayload)
+            throws IOException
+    {
+        ObjectNode payload = JSON.createObjectNode();
+        payload.set("remote", JSON.readTree(remotePayload));
+        return new SandboxOptions(payload, TaskContext.builder().taskId("task-1").runId("0").build());
+    }
+
+    @Test
+    void configSchemaRequiresExactlyOneTokenSourceAndTheSettingsHideTheToken()
+            throws Exception
+    {
+        EngineProvider provider = new RemoteEngineProvider();
+        ObjectNode both = config().put("tokenFile", "/nowhere");
+        assertThat(provider.configSchema().validate(both)).isNotEmpty();
+        ObjectNode neither = config();
+        neither.remove("token");
+        assertThat(provider.configSchema().validate(neither)).isNotEmpty();
+        ObjectNode wrongUrl = config().put("baseUrl", "ftp://example");
+        assertThat(provider.configSchema().validate(wrongUrl)).extracting(Violation::path).contains("$.baseUrl");
+        assertThat(provider.configSchema().document().path("properties").path("token").path("writeOnly").asBoolean()).isTrue();
+
+        RemoteSettings settings = RemoteSettings.from(config());
+        assertThat(settings.toString()).doesNotContain(TOKEN).contains("<secret>");
+    }
+
+    @Test
+    void tokenFileIsReadAndAnUnreadableOneIsAConfigErrorWithItsPath()
+            throws Exception
+    {
+        Path file = temp.resolve("token");
+        Files.writeString(file, "# the remote's token\n\n" + TOKEN + "\n");
+        ObjectNode config = config();
+        config.remove("token");
+        config.put("tokenFile", file.toString());
+        Engine engine = engine(config);
+        engine.dispose();
+
+        config.put("tokenFile", temp.resolve("missing").toString());
+        assertThatThrownBy(() -> engine(config)).isInstanceOf(InvalidConfigException.class).hasMessageContaining("$.tokenFile");
+    }
+
+    @Test
+    void aWrongTokenOrADeadRemoteFailsCreationWithoutShowingTheToken()
+            throws Exception
+    {
+        ObjectNode wrong = config().put("token", "not-the-token");
+        assertThatThrownBy(() -> engine(wrong)).isInstanceOf(NonFatalInternalErrorException.class).hasMessageContaining("401")
+                .hasMessageNotContaining("not-the-token");
+
+        int port = server.url().getPort();
+        server.close();
+        ObjectNode dead = config().put("baseUrl", "http://127.0.0.1:" + port).put("unreachableTimeoutSeconds", 0.2);
+        assertThatThrownBy(() -> engine(dead)).isInstanceOf(NonFatalInternalErrorException.class)
+                .hasMessageContaining("127.0.0.1:" + port).hasMessageContaining("unreachable").hasMessageNotContaining(TOKEN);
+    }
+
+    @Test
+    void capabilitiesFollowTheRemoteSchema()
+            throws Exception
+    {
+        Engine full = engine(config());
+        assertThat(full.capabilities().features()).containsExactlyInAnyOrder(Feature.ENVIRONMENT_VARIABLES, Feature.ARTIFACTS);
+        assertThat(full.capabilities().maxConcurrency()).isEqualTo(4);
+        full.dispose();
+
+        schema = "{\"type\": \"object\", \"properties\": {\"command\": {\"type\": \"array\"}}}";
+        Engine bare = engine(config());
+        assertThat(bare.capabilities().features()).isEmpty();
+        SandboxBuilder builder = bare.newSandboxBuilder(options("{\"command\": [\"true\"]}"));
+        assertThatThrownBy(() -> builder.setEnvironmentVariable("A", "b")).isInstanceOf(FeatureNotSupportedException.class);
+        builder.discard();
+        bare.dispose();
+        assertThat(tracker.isEmpty()).isTrue();
+    }
+
+    @Test
+    void theRemoteSchemaRefusesAPayloadWithEveryViolationUnderRemote()
+            throws Exception
+    {
+        Engine engine = engine(config());
+        assertThatThrownBy(() -> engine.newSandboxBuilder(options("{\"command\": \"echo\", \"extra\": 1}")))
+                .isInstanceOfSatisfying(MalformedPayloadException.class, e -> assertThat(e.messages())
+                        .anyMatch(m -> m.startsWith("$.remote.command"))
+                        .anyMatch(m -> m.contains("extra")));
+        assertThat(requests).noneMatch(r -> r.method().equals("POST"));
+        assertThat(tracker.isEmpty()).isTrue();
+        engine.dispose();
+    }
+
+    @Test
+    void aSubmitTheRemoteRefusesIsMalformedPayloadWithTheRemotesPaths()
+            throws Exception
+    {
+        submitAnswer = request -> MockResponse.json(400, """
+                {"type": "https://taskyard.dev/problems/invalid-payload", "title": "Invalid payload", "status": 400,
+                 "detail": "1 violation", "errors": [{"path": "$.command[0]", "message": "must not be empty"}]}
+                """).header("Content-Type", "application/problem+json");
+        Engine engine = engine(config());
+        SandboxBuilder builder = engine.newSandboxBuilder(options("{\"command\": [\"\"]}"));
+        assertThatThrownBy(builder::startSandbox).isInstanceOfSatisfying(MalformedPayloadException.class,
+                e -> assertThat(e.messages()).containsExactly("$.remote.command[0]: must not be empty (remote server)"));
+        assertThat(tracker.isEmpty()).isTrue();
+        engine.dispose();
+    }
+
+    @Test
+    void environmentVariablesAreMergedIntoTheRemoteEnvAndAConflictIsRefused()
+            throws Exception
+    {
+        Engine engine = engine(config());
+        SandboxBuilder builder = engine.newSandboxBuilder(options("{\"command\": [\"true\"], \"env\": {\"FROM_PAYLOAD\": \"1\"}}"));
+        builder.setEnvironmentVariable("FROM_BUILDER", "2");
+        assertThatThrownBy(() -> builder.setEnvironmentVariable("FROM_PAYLOAD", "3")).isInstanceOf(dev.taskyard.engine.NamingConflictException.class);
+        Sandbox sandbox = builder.startSandbox();
+        sandbox.waitForResult().dispose();
+        JsonNode submitted = JSON.readTree(requests.stream().filter(r -> r.method().equals("POST")).findFirst().orElseThrow().bodyText());
+        assertThat(submitted.path("env")).isEqualTo(JSON.readTree("{\"FROM_PAYLOAD\": \"1\", \"FROM_BUILDER\": \"2\"}"));
+        engine.dispose();
+    }
+
+    @Test
+    void lostSubmitAnswersBeyondTheClientsBudgetAreRepeatedWithTheSameKeyAndMakeOneTask()
+            throws Exception
+    {
+        // the client tries twice per call; four lost answers in a row spend two of its budgets
+        submitFaults.addAll(List.of(SocketPolicy.DISCONNECT_AFTER_REQUEST, SocketPolicy.RESET_AFTER_REQUEST,
+                SocketPolicy.DISCONNECT_AFTER_REQUEST, SocketPolicy.DISCONNECT_AFTER_REQUEST));
+        Engine engine = engine(config());
+        Sandbox sandbox = engine.newSandboxBuilder(options("{\"command\": [\"true\"]}")).startSandbox();
+        ResultSet result = sandbox.waitForResult();
+        assertThat(result.success()).isTrue();
+        List<String> keys = requests.stream().filter(r -> r.method().equals("POST")).map(r -> r.header("Idempotency-Key").orElseThrow()).toList();
+        assertThat(keys).hasSize(5).containsOnly("taskyard-remote:task-1:0");
+        assertThat(tasksByKey).containsOnlyKeys("taskyard-remote:task-1:0");
+        result.dispose();
+        engine.dispose();
+        assertThat(tracker.isEmpty()).isTrue();
+    }
+
+    @Test
+    void completedCarriesTheRemoteResultAndTheLogIsCopied()
+            throws Exception
+    {
+        Engine engine = engine(config());
+        TaskContext context = TaskContext.builder().taskId("task-1").runId("0").build();
+        ObjectNode payload = JSON.createObjectNode();
+        payload.putObject("remote").putArray("command").add("true");
+        ResultSet result = engine.newSandboxBuilder(new SandboxOptions(payload, context)).startSandbox().waitForResult();
+        assertThat(result.success()).isTrue();
+        assertThat(result.termination().exitCode()).hasValue(0);
+        assertThat(((RemoteResult) result).remoteResultDocument()).hasValueSatisfying(doc -> assertThat(doc.path("answer").asInt()).isEqualTo(42));
+        context.log().close();
+        assertThat(context.log().contentAsString()).isEqualTo("hello from the remote\n");
+        result.dispose();
+        engine.dispose();
+    }
+
+    @Test
+    void remoteFailuresMapOntoTerminationsOrInternalErrors()
+            throws Exception
+    {
+        Engine engine = engine(config());
+
+        finalStatus = "FAILED";
+        finalReason = "task-failed";
+        ResultSet failed = engine.newSandboxBuilder(options("{\"command\": [\"false\"]}")).startSandbox().waitForResult();
+        assertThat(failed.success()).isFalse();
+        assertThat(failed.termination().exitCode()).hasValue(1);
+        assertThat(failed.termination().killed()).isFalse();
+        failed.dispose();
+
+        finalReason = "deadline-exceeded";
+        ResultSet late = engine.newSandboxBuilder(options("{\"command\": [\"sleep\", \"9\"]}")).startSandbox().waitForResult();
+        assertThat(late.success()).isFalse();
+        assertThat(late.termination().timedOut()).isTrue();
+        assertThat(late.termination().killed()).isTrue();
+        late.dispose();
+
+        finalStatus = "CANCELED";
+        finalReason = "canceled";
+        ResultSet canceled = engine.newSandboxBuilder(options("{\"command\": [\"sleep\", \"9\"]}")).startSandbox().waitForResult();
+        assertThat(canceled.termination().killed()).isTrue();
+        canceled.dispose();
+
+        finalStatus = "FAILED";
+        finalReason = "internal-error";
+        Sandbox broken = engine.newSandboxBuilder(options("{\"command\": [\"true\"]}")).startSandbox();
+        assertThatThrownBy(broken::waitForResult).isInstanceOf(NonFatalInternalErrorException.class)
+                .hasMessageContaining("internal-error").hasMessageContaining("details of internal-error");
+
+        engine.dispose();
+        assertThat(tracker.isEmpty()).as("live: %s", tracker.live()).isTrue();
+    }
+
+    @Test
+    void theConcurrencyLimitHoldsUntilResultSetsAreDisposed()
+            throws Exception
+    {
+        Engine engine = engine(config().put("maxConcurrency", 1));
+        ResultSet first = engine.newSandboxBuilder(options("{\"command\": [\"true\"]}")).startSandbox().waitForResult();
+        assertThatThrownBy(() -> engine.newSandboxBuilder(options("{\"command\": [\"true\"]}")))
+                .isInstanceOf(dev.taskyard.engine.MaxConcurrencyExceededException.class);
+        first.dispose();
+        engine.newSandboxBuilder(options("{\"command\": [\"true\"]}")).discard();
+        engine.dispose();
+        assertThat(tracker.isEmpty()).isTrue();
+    }
+}
