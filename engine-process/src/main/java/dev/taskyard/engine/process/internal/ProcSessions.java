@@ -108,6 +108,49 @@ public final class ProcSessions
     }
 
     /**
+     * The start time of a live process in clock ticks since boot ({@code /proc/<pid>/stat} field 22), which with
+     * the pid identifies a process across pid reuse; {@code -1} if it is gone, a zombie, or unreadable.
+     */
+    public static long startTime(long pid)
+    {
+        byte[] buffer = BUFFER.get();
+        int length;
+        try (FileInputStream in = new FileInputStream("/proc/" + pid + "/stat")) {
+            length = in.read(buffer);
+        }
+        catch (IOException e) {
+            return -1;
+        }
+        return parseStartTime(buffer, length);
+    }
+
+    /** Parses field 22 (starttime) out of a {@code stat} line; -1 for a zombie or a malformed line. */
+    static long parseStartTime(byte[] stat, int length)
+    {
+        int close = length - 1;
+        while (close >= 0 && stat[close] != ')') {
+            close--;
+        }
+        int i = close + 2; // at field 3 (state)
+        if (close < 0 || i >= length || stat[i] == 'Z' || stat[i] == 'X' || stat[i] == 'x') {
+            return -1;
+        }
+        for (int field = 3; field < 22; field++) {
+            while (i < length && stat[i] != ' ') {
+                i++;
+            }
+            i++;
+        }
+        long start = 0;
+        int digits = 0;
+        while (i < length && stat[i] >= '0' && stat[i] <= '9') {
+            start = start * 10 + (stat[i++] - '0');
+            digits++;
+        }
+        return digits == 0 ? -1 : start;
+    }
+
+    /**
      * Parses the session id out of a {@code stat} line: {@code pid (comm) state ppid pgrp session ...}. The command
      * name may contain spaces and parentheses, so parsing starts after the last {@code )}.
      */

@@ -37,6 +37,10 @@ import static java.util.Objects.requireNonNull;
  * The process engine: runs every task as a host process in its own session ({@code setsid}) and its own fresh work
  * dir, with a clean environment. Not a security boundary: tasks run as the worker's user.
  *
+ * <p>Crash recovery: every work dir and every session started in it is recorded in a state file under the root
+ * folder ({@link Leftovers}); an engine starting on a root cleans up what an engine in a JVM that has since died left
+ * there (kills its sessions' processes, deletes its work dirs).
+ *
  * <p>Thread-safe, except {@link #dispose()}, which the host calls once everything the engine made is disposed
  * (it still kills and deletes whatever was leaked, and logs it). The engine owns a cached pool of daemon threads
  * (one output pump and one waiter per running process), shut down by {@code dispose}.
@@ -59,10 +63,12 @@ public final class ProcessEngine
     private final dev.taskyard.engine.ResourceTracker.Resource rootResource;
     private final Set<SessionProcess> liveProcesses = ConcurrentHashMap.newKeySet();
     private final Set<WorkDir> liveWorkDirs = ConcurrentHashMap.newKeySet();
+    private final Leftovers leftovers;
     private final AtomicBoolean disposed = new AtomicBoolean();
 
-    private ProcessEngine(EngineConfig config, EngineContext context, JsonSchema payloadSchema, Path root, boolean defaultRoot)
+    private ProcessEngine(EngineConfig config, EngineContext context, JsonSchema payloadSchema, Path root, boolean defaultRoot, Leftovers leftovers)
     {
+        this.leftovers = leftovers;
         this.config = config;
         this.context = context;
         this.logger = context.logger();
@@ -107,7 +113,18 @@ public final class ProcessEngine
         catch (IOException e) {
             throw new FatalInternalErrorException("cannot create the process engine's root folder " + root + ": " + e, e);
         }
-        ProcessEngine engine = new ProcessEngine(config, context, payloadSchema, root, defaultRoot);
+        Leftovers leftovers;
+        try {
+            leftovers = new Leftovers(root, context.logger());
+        }
+        catch (IOException e) {
+            throw new FatalInternalErrorException("cannot create the process engine's state folder in " + root + ": " + e, e);
+        }
+        int cleaned = leftovers.cleanUp(root);
+        if (cleaned > 0) {
+            context.logger().warn("process engine: cleaned up {} work dirs (and their processes) left by an engine that crashed", cleaned);
+        }
+        ProcessEngine engine = new ProcessEngine(config, context, payloadSchema, root, defaultRoot, leftovers);
         engine.logger.info("process engine started: root folder {}, maxConcurrency {}, keepWorkDirs {}", root, config.maxConcurrency(), config.keepWorkDirs());
         return engine;
     }
@@ -207,6 +224,13 @@ public final class ProcessEngine
         try {
             WorkDir workDir = WorkDir.create(root, task.taskId(), task.runId(), context.tracker());
             liveWorkDirs.add(workDir);
+            try {
+                leftovers.recordWorkDir(workDir);
+            }
+            catch (IOException e) {
+                discardQuietly(workDir);
+                throw e;
+            }
             return workDir;
         }
         catch (IOException e) {
@@ -222,12 +246,14 @@ public final class ProcessEngine
         if (config.keepWorkDirs()) {
             workDir.keep();
             liveWorkDirs.remove(workDir);
+            leftovers.forget(workDir);
             logger.info("{}: work dir kept at {}", label(task), workDir);
             return;
         }
         try {
             workDir.delete();
             liveWorkDirs.remove(workDir);
+            leftovers.forget(workDir);
         }
         catch (IOException e) {
             logger.warn("{}: cannot delete the work dir {}", label(task), workDir, e);
@@ -275,6 +301,13 @@ public final class ProcessEngine
     {
         SessionProcess process = SessionProcess.start(command, directory, environment, log, pool, context.tracker(), kind, label, logger,
                 liveProcesses::remove);
+        // recorded so that the next engine on this root kills the session if this JVM dies without disposing
+        for (WorkDir workDir : liveWorkDirs) {
+            if (directory.startsWith(workDir.path())) {
+                leftovers.recordSession(workDir, process.sessionId());
+                break;
+            }
+        }
         // added after the start: a process that is already gone must not stay listed
         liveProcesses.add(process);
         if (process.ended().isDone()) {
@@ -298,6 +331,7 @@ public final class ProcessEngine
                 workDir.delete();
             }
             liveWorkDirs.remove(workDir);
+            leftovers.forget(workDir);
             return true;
         }
         catch (IOException e) {
