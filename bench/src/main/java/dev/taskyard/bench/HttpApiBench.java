@@ -3,6 +3,7 @@ package dev.taskyard.bench;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,14 +17,12 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -35,8 +34,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * separate process on 127.0.0.1 with a temporary data folder and config. Measures (1) submit → COMPLETED throughput
  * of trivial mock-engine tasks through the durable queue, with p50/p99 submit latency (goal ≥ 2,000 tasks/s);
  * (2) the same with the process engine ({@code ["true"]}); (3) status GETs per second over many keep-alive
- * connections (JDK {@code HttpClient}, HTTP/1.1, async) while 2,000 long polls are held (goal ≥ 30,000/s), against a
- * baseline measured in the same run with the same client setup: {@code GET /healthz}. Prints figures, never asserts.
+ * connections while 2,000 long polls are held (goal ≥ 30,000/s), against a baseline measured in the same run with the
+ * same client setup: {@code GET /healthz}. The status load comes from {@link RawHttpLoad} (raw NIO sockets on one
+ * thread), since the JDK {@code HttpClient} itself topped out near 3,000 requests/s on this machine; the long polls
+ * are held by a JDK {@code HttpClient}. Prints figures, never asserts.
  * Arguments: [mock tasks] [process tasks] [connections] [long polls] [seconds per load phase].
  */
 public final class HttpApiBench
@@ -210,13 +211,15 @@ public final class HttpApiBench
         System.out.printf("long polls: %,.0f of %,d held by the server after %.1f s (GET /v1/tasks/{id}?wait=60 on a RUNNING task; %,d client sockets)%n",
                 held, longPolls, (System.nanoTime() - holdStart) / 1e9, sockets() - socketsBefore);
 
-        List<HttpRequest> statusRequests = new ArrayList<>();
+        URI base = URI.create(server.baseUrl);
+        InetSocketAddress address = new InetSocketAddress(base.getHost(), base.getPort());
+        List<byte[]> statusRequests = new ArrayList<>();
         for (String id : ids.subList(0, Math.min(ids.size(), 1_000))) {
-            statusRequests.add(server.request("/v1/tasks/" + id).GET().build());
+            statusRequests.add(RawHttpLoad.get(base.getHost(), base.getPort(), "/v1/tasks/" + id, server.token));
         }
-        List<HttpRequest> healthRequests = List.of(server.request("/healthz").GET().build());
-        Load status = closedLoop("status GET /v1/tasks/{id}", statusRequests, connections, seconds);
-        Load health = closedLoop("baseline GET /healthz", healthRequests, connections, seconds);
+        List<byte[]> healthRequests = List.of(RawHttpLoad.get(base.getHost(), base.getPort(), "/healthz", null));
+        Load status = closedLoop("status GET /v1/tasks/{id}", address, statusRequests, connections, seconds);
+        Load health = closedLoop("baseline GET /healthz", address, healthRequests, connections, seconds);
         int stillHeld = longPolls - answered.get();
         System.out.printf("status/healthz ratio: %.2f  goal ≥ %,d status GETs/s while %,d long polls are held: %s%n",
                 status.rate / health.rate, STATUS_GOAL, stillHeld, status.rate >= STATUS_GOAL ? "met" : "NOT met");
@@ -237,64 +240,16 @@ public final class HttpApiBench
     private record Load(double rate, long[] latencies) {}
 
     /**
-     * {@code connections} request chains on a fresh client (each sends its next request when the previous answered, so
-     * the client keeps about that many keep-alive connections); a warm-up of {@code seconds}, then {@code seconds}
-     * measured.
+     * {@code connections} keep-alive connections of a {@link RawHttpLoad} (raw NIO sockets on one client thread, one
+     * request in flight each), a warm-up of {@code seconds}, then {@code seconds} measured.
      */
-    private static Load closedLoop(String label, List<HttpRequest> requests, int connections, int seconds)
+    private static Load closedLoop(String label, InetSocketAddress address, List<byte[]> requests, int connections, int seconds)
             throws Exception
     {
-        int socketsBefore = sockets();
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(30)).build();
-        long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        long measureEnd = warmEnd + TimeUnit.SECONDS.toNanos(seconds);
-        long[] latencies = new long[4_000_000];
-        AtomicInteger recorded = new AtomicInteger();
-        AtomicLong errors = new AtomicLong();
-        AtomicLong notOk = new AtomicLong();
-        CountDownLatch finished = new CountDownLatch(connections);
-        for (int c = 0; c < connections; c++) {
-            fire(client, requests, c, measureEnd, warmEnd, latencies, recorded, errors, notOk, finished);
-        }
-        Thread.sleep(TimeUnit.NANOSECONDS.toMillis(warmEnd - System.nanoTime()) + seconds * 500L);
-        int open = sockets() - socketsBefore;
-        if (!finished.await(seconds + 60L, TimeUnit.SECONDS)) {
-            System.out.println("  (some requests did not answer within 60 s after the measurement)");
-        }
-        int count = Math.min(recorded.get(), latencies.length);
-        long[] sorted = Arrays.copyOf(latencies, count);
-        Arrays.sort(sorted);
-        double rate = count / (double) seconds;
-        System.out.printf("%s: %,.0f req/s  p50 %.2f ms, p99 %.2f ms  (%d chains, %,d client sockets open, %,d errors, %,d non-200)%n",
-                label, rate, pct(sorted, 50), pct(sorted, 99), connections, open, errors.get(), notOk.get());
-        return new Load(rate, sorted);
-    }
-
-    private static void fire(HttpClient client, List<HttpRequest> requests, int index, long measureEnd, long warmEnd, long[] latencies,
-                             AtomicInteger recorded, AtomicLong errors, AtomicLong notOk, CountDownLatch finished)
-    {
-        long sent = System.nanoTime();
-        if (sent >= measureEnd) {
-            finished.countDown();
-            return;
-        }
-        HttpRequest request = requests.get(index % requests.size());
-        client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, error) -> {
-            long now = System.nanoTime();
-            if (error != null) {
-                errors.incrementAndGet();
-            }
-            else if (response.statusCode() != 200) {
-                notOk.incrementAndGet();
-            }
-            if (sent >= warmEnd && now < measureEnd) {
-                int slot = recorded.getAndIncrement();
-                if (slot < latencies.length) {
-                    latencies[slot] = now - sent;
-                }
-            }
-            fire(client, requests, index + 1, measureEnd, warmEnd, latencies, recorded, errors, notOk, finished);
-        });
+        RawHttpLoad.Result result = new RawHttpLoad(address, requests).run(connections, seconds);
+        System.out.printf("%s: %,.0f req/s  p50 %.2f ms, p99 %.2f ms  (%d keep-alive connections, %,d connected, raw NIO client on 1 thread, %,d errors, %,d non-200)%n",
+                label, result.rate(), pct(result.latencies(), 50), pct(result.latencies(), 99), connections, result.connected(), result.errors(), result.notOk());
+        return new Load(result.rate(), result.latencies());
     }
 
     private static double pct(long[] sortedNanos, int percentile)
@@ -360,8 +315,8 @@ public final class HttpApiBench
         private static final Pattern TOKEN = Pattern.compile("taskyard: bearer token (?:generated in|read from) (.+)");
 
         private final Process process;
-        private final String baseUrl;
-        private final String token;
+        final String baseUrl;
+        final String token;
         private final StringBuffer stderr;
         private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
 
