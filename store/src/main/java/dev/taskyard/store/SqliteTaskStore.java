@@ -60,10 +60,12 @@ import static java.util.Objects.requireNonNull;
  * so a task is on disk when {@link #submit} returns), run logs under {@code logs/} and artifact contents under
  * {@code artifacts/}, both indexed in the database.
  *
- * <p>Threading: thread-safe. Changes run as one transaction each on a single writer connection (one at a time in this
- * process, {@code BEGIN IMMEDIATE} against other processes); reads use a small pool of reader connections. Claims
- * and {@link #awaitChange} wait on an in-process condition that every committed change signals, and re-check every
- * {@value #POLL_MILLIS} ms so that changes by other processes and lease expiries are seen too.
+ * <p>Threading: thread-safe. Changes run on a single writer thread and connection, concurrent ones committed together
+ * (group commit, see {@link Database}; {@code BEGIN IMMEDIATE} against other processes), each returning once it is
+ * durable; reads use a small pool of reader connections. Waiting
+ * claims are woken in-process when a task becomes claimable (one claimer per submitted or released task),
+ * {@link #awaitChange} by every committed change; both re-check every {@value #POLL_MILLIS} ms so that changes by
+ * other processes and lease expiries are seen too.
  *
  * <p>Lifecycle: {@link #open} creates the folder and the tables, purges expired terminal tasks and starts a daemon
  * maintenance thread (retention purge, failing tasks whose last attempt's lease expired). {@link #close} stops it and
@@ -207,7 +209,10 @@ public final class SqliteTaskStore
     private final Database database;
     private final LogFiles logs;
     private final ArtifactFiles artifacts;
+    /** Every committed change: wakes {@link #awaitChange}. */
     private final ChangeNotifier changes = new ChangeNotifier();
+    /** A task became claimable (submit, release): wakes one waiting claimer per task, not every claimer per change. */
+    private final ChangeNotifier claimable = new ChangeNotifier();
     private final List<TaskChangeListener> listeners = new CopyOnWriteArrayList<>();
     private final TaskIds ids = new TaskIds();
     private final ObjectMapper json = new ObjectMapper();
@@ -318,6 +323,7 @@ public final class SqliteTaskStore
         if (submission.created()) {
             LOG.debug("task {}: submitted", submission.task().taskId());
             changes.signal();
+            claimable.signalOne();
             changed(submission.task().taskId());
         }
         return submission;
@@ -509,7 +515,7 @@ public final class SqliteTaskStore
                 throw new InterruptedException("claim interrupted");
             }
             checkOpen();
-            long generation = changes.generation();
+            long generation = claimable.generation();
             List<Claim> claims = tryClaim(request);
             if (!claims.isEmpty()) {
                 return claims;
@@ -518,7 +524,7 @@ public final class SqliteTaskStore
             if (remaining <= 0) {
                 return List.of();
             }
-            changes.await(generation, Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)));
+            claimable.await(generation, Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)));
         }
     }
 
@@ -809,6 +815,7 @@ public final class SqliteTaskStore
         deleteRunFiles(lease);
         LOG.info("task {}: attempt {} handed back unfinished; the task is pending again", lease.taskId(), lease.attempt());
         changes.signal();
+        claimable.signalOne();
         logs.wakeReaders();
         changed(lease.taskId());
         return true;
@@ -1141,6 +1148,7 @@ public final class SqliteTaskStore
         }
         logs.close();
         changes.signal();
+        claimable.signal();
         database.close();
         LOG.info("task store in {} closed", options.dataFolder());
     }

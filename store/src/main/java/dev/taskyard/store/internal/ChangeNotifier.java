@@ -41,6 +41,22 @@ public final class ChangeNotifier
     }
 
     /**
+     * Records a change that one waiter can take care of (e.g. one new task for claimers) and wakes one waiter; the
+     * others wake at their next timeout or signal, and any waiter that had not started waiting yet does not wait.
+     */
+    public void signalOne()
+    {
+        lock.lock();
+        try {
+            generation++;
+            changed.signal();
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Waits up to {@code nanos} unless the generation already differs from {@code seen}.
      *
      * @throws InterruptedException the waiting thread was interrupted
