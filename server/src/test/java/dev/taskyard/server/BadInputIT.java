@@ -125,7 +125,7 @@ class BadInputIT
 
         HttpResponse<String> put = server.send(server.request("/v1/tasks").PUT(HttpRequest.BodyPublishers.ofString("{}")).build());
         problem(put, 405);
-        assertThat(put.headers().firstValue("Allow")).hasValue("GET, POST");
+        assertThat(put.headers().firstValue("Allow")).hasValue("GET, HEAD, POST");
         HttpResponse<String> getCancel = server.get("/v1/tasks/" + existing + "/cancel");
         problem(getCancel, 405);
         assertThat(getCancel.headers().firstValue("Allow")).hasValue("POST");

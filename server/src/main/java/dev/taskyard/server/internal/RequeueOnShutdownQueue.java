@@ -17,8 +17,9 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * The worker's view of the store, with one change: a run aborted because the server stops ({@code worker-shutdown})
- * is not resolved, so that its lease expires and the task is handed out again (next attempt) after a restart,
- * instead of ending FAILED. ({@link TaskStore} has no call to release a lease early; see the server's notes.)
+ * is not resolved but {@linkplain TaskStore#release handed back}, so that the task is PENDING again with the same
+ * attempt number and runs after a restart, instead of ending FAILED. If the store cannot hand the lease back, the
+ * lease is left to expire and the task runs again with the next attempt.
  */
 final class RequeueOnShutdownQueue
         implements TaskQueue
@@ -58,7 +59,12 @@ final class RequeueOnShutdownQueue
             throws QueueException
     {
         if (resolution.reason().equals(java.util.Optional.of(ExceptionReason.WORKER_SHUTDOWN))) {
-            LOG.info("task {} run {} was stopped with the server; it runs again after a restart once its lease expires", lease.taskId(), lease.runId());
+            if (store.release(lease)) {
+                LOG.info("task {} run {} was stopped with the server and handed back; it runs again after a restart", lease.taskId(), lease.runId());
+            }
+            else {
+                LOG.info("task {} run {} was stopped with the server; it runs again after a restart once its lease expires", lease.taskId(), lease.runId());
+            }
             return;
         }
         store.resolve(lease, resolution);

@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code taskyard serve}: the task store in the data folder, a worker claiming from it, and the HTTP API. Prints
  * where it listens and where the token file is; stops gracefully on SIGTERM/SIGINT (no new requests or claims,
- * running tasks get the worker's grace period, then the store is closed).
+ * running tasks get the worker's grace period, those still running are handed back to the store as PENDING, then the
+ * store is closed) and then exits 0.
  *
  * <p>The config file is a worker config (sections {@code worker}, {@code engine}, {@code engines}, {@code plugins})
  * plus an optional {@code server} section: {@code tokens} (list), {@code tokenFile}, {@code maxBodyBytes},
@@ -111,8 +112,8 @@ public final class ServeCommand
             store.close();
             throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        GracefulStop stop = new GracefulStop(() -> {
             LOG.info("stopping: no new requests or claims; running tasks get {}", workerConfig.shutdownGrace());
             try {
                 api.stop();
@@ -128,9 +129,11 @@ public final class ServeCommand
                 Thread.currentThread().interrupt();
             }
             store.close();
-            stopped.countDown();
-        }, "taskyard-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        });
+        // SIGTERM/SIGINT stop the server from this thread, which then returns 0; the hook covers other ways out
+        Runtime.getRuntime().addShutdownHook(new Thread(stop::run, "taskyard-shutdown"));
+        trap("TERM", stopRequested);
+        trap("INT", stopRequested);
         out.println("taskyard: listening on http://" + api.address().getHostString() + ":" + api.address().getPort());
         out.println("taskyard: data in " + dataFolder);
         if (tokens.file() != null) {
@@ -140,8 +143,49 @@ public final class ServeCommand
             out.println("taskyard: bearer tokens from the config");
         }
         out.flush();
-        stopped.await();
+        stopRequested.await();
+        stop.run();
+        LOG.info("stopped");
         return 0;
+    }
+
+    /** The stop sequence, run once: by the thread of {@code serve} after a signal, or by the shutdown hook. */
+    private static final class GracefulStop
+    {
+        private final Runnable steps;
+        private boolean done;
+
+        GracefulStop(Runnable steps)
+        {
+            this.steps = steps;
+        }
+
+        /** Runs the steps unless they ran already; a second caller waits until the first one has finished them. */
+        synchronized void run()
+        {
+            if (!done) {
+                done = true;
+                steps.run();
+            }
+        }
+    }
+
+    /**
+     * Makes signal {@code name} count down {@code stopRequested} instead of exiting the JVM (which would exit with
+     * 128 + the signal number); where signals cannot be handled, the shutdown hook stops the server as before.
+     */
+    @SuppressWarnings("sunapi")
+    private static void trap(String name, CountDownLatch stopRequested)
+    {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                LOG.info("SIG{} received", name);
+                stopRequested.countDown();
+            });
+        }
+        catch (IllegalArgumentException | UnsupportedOperationException e) {
+            LOG.debug("cannot handle SIG{}: {}", name, e.toString());
+        }
     }
 
     private static TaskStore openStore(Path dataFolder, JsonNode server)

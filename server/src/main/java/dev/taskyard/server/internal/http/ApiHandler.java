@@ -20,6 +20,7 @@ import static java.util.Objects.requireNonNull;
  * The API's only Jetty handler: authenticates (every route but {@link #PUBLIC} needs a bearer token), routes, times
  * each request into {@code http.server.requests}, and turns every error into a problem: unknown route 404, wrong
  * method 405 with {@code Allow}, handler problems as thrown, anything unexpected 500 (logged with a stack trace).
+ * {@code HEAD} is answered on every {@code GET} route by the GET handler, without a body.
  * Handlers never block the calling server thread for long: waits and streams continue on other threads.
  */
 public final class ApiHandler
@@ -70,7 +71,9 @@ public final class ApiHandler
             if (match.isEmpty()) {
                 throw ApiProblem.notFound("no resource at " + exchange.path());
             }
-            Routes.Handler handler = match.get().methods().get(method);
+            Map<String, Routes.Handler> methods = match.get().methods();
+            // HEAD is GET without the body: same status and headers (Jetty writes no content for a HEAD request)
+            Routes.Handler handler = methods.get(method.equals("HEAD") ? "GET" : method);
             if (handler == null) {
                 throw ApiProblem.of(405, "method-not-allowed", "Method Not Allowed", method + " is not allowed on " + match.get().template())
                         .withHeader("Allow", match.get().allow());

@@ -28,9 +28,14 @@ public final class Routes
     /** A matched route. */
     public record Match(String template, Map<String, Handler> methods, List<String> parameters)
     {
+        /** The methods of the route for an {@code Allow} header: its own, and HEAD wherever there is GET. */
         public String allow()
         {
-            return String.join(", ", new TreeSet<>(methods.keySet()));
+            TreeSet<String> allowed = new TreeSet<>(methods.keySet());
+            if (allowed.contains("GET")) {
+                allowed.add("HEAD");
+            }
+            return String.join(", ", allowed);
         }
     }
 

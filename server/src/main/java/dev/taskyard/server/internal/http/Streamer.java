@@ -141,6 +141,11 @@ public final class Streamer
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         response.getHeaders().put("X-Content-Type-Options", "nosniff");
         headers.forEach((k, v) -> response.getHeaders().put(k, v));
+        if (exchange.request().getMethod().equals("HEAD")) {
+            closeQuietly(in); // the headers only: a followed log would otherwise hold the answer until the run ends
+            response.write(true, null, exchange.callback());
+            return;
+        }
         byte[] buffer = new byte[32 * 1024];
         try (in) {
             int n;

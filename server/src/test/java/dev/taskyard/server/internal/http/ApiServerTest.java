@@ -170,6 +170,88 @@ class ApiServerTest
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aLongPollIsWokenByTheStoreWithoutWaitingForTheSweep()
+            throws Exception
+    {
+        // a sweep far longer than the test's timeout: only the store's change listener can answer the poll in time
+        try (ApiServer slow = new ApiServer(new ApiServer.Settings("127.0.0.1", 0, List.of("secret"), 1024, 4, Duration.ofHours(1)), store, SCHEMA)) {
+            slow.start();
+            String slowBase = "http://127.0.0.1:" + slow.address().getPort();
+            String id = Json.MAPPER.readTree(submit("{\"command\":[\"true\"]}").body()).path("task_id").asText();
+            CompletableFuture<HttpResponse<String>> poll = client.sendAsync(
+                    HttpRequest.newBuilder(URI.create(slowBase + "/v1/tasks/" + id + "?wait=60")).header("Authorization", "Bearer secret").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            while (!poll.isDone() && waiting(slowBase) < 1) {
+                Thread.sleep(10);
+            }
+            store.cancel(id, "test");
+            HttpResponse<String> changed = poll.get();
+            assertThat(changed.statusCode()).isEqualTo(200);
+            assertThat(Json.MAPPER.readTree(changed.body()).path("status").asText()).isEqualTo("CANCELED");
+        }
+    }
+
+    private double waiting(String serverBase)
+            throws Exception
+    {
+        String metrics = client.send(HttpRequest.newBuilder(URI.create(serverBase + "/metrics")).header("Authorization", "Bearer secret").build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return metrics.lines().filter(line -> line.startsWith("taskyard_http_long_polls ")).mapToDouble(line -> Double.parseDouble(line.split(" ")[1]))
+                .findFirst().orElse(0);
+    }
+
+    @Test
+    void cachedStatusMonitorsFollowEveryChange()
+            throws Exception
+    {
+        String id = Json.MAPPER.readTree(submit("{\"command\":[\"true\"]}").body()).path("task_id").asText();
+        HttpResponse<String> pending = client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> again = client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(again.body()).isEqualTo(pending.body());
+        assertThat(again.headers().firstValue("ETag")).isEqualTo(pending.headers().firstValue("ETag"));
+        store.cancel(id, "test");
+        HttpResponse<String> canceled = client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(Json.MAPPER.readTree(canceled.body()).path("status").asText()).isEqualTo("CANCELED");
+        assertThat(canceled.headers().firstValue("ETag")).isNotEqualTo(pending.headers().firstValue("ETag"));
+        store.delete(id);
+        assertThat(client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void headAnswersLikeGetWithoutABody()
+            throws Exception
+    {
+        String id = Json.MAPPER.readTree(submit("{\"command\":[\"true\"]}").body()).path("task_id").asText();
+        HttpResponse<String> get = client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> head = client.send(request("/v1/tasks/" + id).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        for (String header : List.of("ETag", "Retry-After", "Content-Type", "Content-Length")) {
+            assertThat(head.headers().firstValue(header)).as(header).isEqualTo(get.headers().firstValue(header)).isPresent();
+        }
+        HttpResponse<String> health = client.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+        // the log of a task that has not run yet is followed by GET; HEAD answers with the headers at once
+        HttpResponse<String> log = client.send(request("/v1/tasks/" + id + "/log").method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(log.statusCode()).isEqualTo(200);
+        assertThat(log.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
+        HttpResponse<String> unknown = client.send(request("/v1/tasks/01M89BC8EB7CPR4HDHFA7RM1K1").method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        HttpResponse<String> postOnly = client.send(request("/v1/tasks/" + id + "/cancel").method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(postOnly.statusCode()).isEqualTo(405);
+        assertThat(postOnly.headers().firstValue("Allow")).hasValue("POST");
+        HttpResponse<String> put = client.send(request("/v1/tasks/" + id).PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).isEqualTo(405);
+        assertThat(put.headers().firstValue("Allow")).hasValue("DELETE, GET, HEAD");
+    }
+
+    @Test
     void authenticatorComparesEveryToken()
     {
         Authenticator authenticator = new Authenticator(List.of("one", "two"));
