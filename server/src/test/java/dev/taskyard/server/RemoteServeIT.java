@@ -1,0 +1,56 @@
+package dev.taskyard.server;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Two real servers chained: a front {@code taskyard serve} whose engine is {@code remote}, pointing at a back one that
+ * runs the process engine. A task submitted to the front runs on the back; its log and status come back through the
+ * front, and a payload the back's schema refuses fails the front task as malformed.
+ */
+class RemoteServeIT
+{
+    @TempDir
+    Path temp;
+
+    @Test
+    void aFrontServerRunsItsTasksOnABackServer()
+            throws Exception
+    {
+        Path backConfig = temp.resolve("back.json");
+        Files.writeString(backConfig, """
+                {"worker": {"concurrency": 2, "leaseDuration": 2}, "engine": "process", "plugins": {"env": {}, "success": {}, "tasklog": {}}}
+                """);
+        try (TaskyardServer back = TaskyardServer.start(temp.resolve("back-data"), "--config", backConfig.toString())) {
+            Path frontConfig = temp.resolve("front.json");
+            Files.writeString(frontConfig, "{\"worker\": {\"concurrency\": 2}, \"engine\": \"remote\", \"engines\": {\"remote\": {\"baseUrl\": \""
+                    + back.baseUrl + "\", \"tokenFile\": \"" + back.tokenFile + "\"}}, \"plugins\": {\"env\": {}, \"success\": {}, \"tasklog\": {}}}");
+            try (TaskyardServer front = TaskyardServer.start(temp.resolve("front-data"), "--config", frontConfig.toString())) {
+                String ok = front.submit("{\"remote\": {\"command\": [\"sh\", \"-c\", \"echo \\\"hello from $GREETING\\\"\"]}, \"env\": {\"GREETING\": \"the front\"}}");
+                JsonNode done = front.awaitTerminal(ok, Duration.ofSeconds(60));
+                assertThat(done.path("status").asText()).as("%s\n%s", done, front.stderr).isEqualTo("COMPLETED");
+                assertThat(front.get("/v1/tasks/" + ok + "/log").body()).contains("hello from the front");
+                assertThat(back.listAll()).singleElement().asString().endsWith("=COMPLETED");
+
+                String failing = front.submit("{\"remote\": {\"command\": [\"sh\", \"-c\", \"exit 3\"]}}");
+                assertThat(front.awaitTerminal(failing, Duration.ofSeconds(60)).path("error").path("reason").asText()).isEqualTo("task-failed");
+
+                String malformed = front.submit("{\"remote\": {\"command\": \"not-an-array\"}}");
+                JsonNode refused = front.awaitTerminal(malformed, Duration.ofSeconds(60));
+                assertThat(refused.path("error").path("reason").asText()).isEqualTo("malformed-payload");
+                assertThat(front.get("/v1/tasks/" + malformed + "/log").body()).as("the malformed-payload messages go to the task log").contains("$.remote.command");
+                assertThat(back.listAll()).hasSize(2);
+
+                // the token of the back server appears nowhere in the front's output
+                assertThat(front.stderr.toString()).doesNotContain(back.token);
+            }
+        }
+    }
+}
