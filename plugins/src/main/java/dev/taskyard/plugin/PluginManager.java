@@ -186,7 +186,7 @@ public final class PluginManager
             names.add(name);
             creations.add(new HookExecutor.Hook<>(component(name), () -> requireNonNull(provider.createPlugin(pluginOptions), "createPlugin returned null")));
         }
-        List<HookExecutor.Outcome<Plugin>> outcomes = options.executor().runConcurrently("create", null, creations);
+        List<HookExecutor.Outcome<Plugin>> outcomes = options.executor().run("create", null, creations);
         List<Plugin> plugins = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         List<Throwable> causes = new ArrayList<>();
@@ -331,7 +331,7 @@ public final class PluginManager
                 return null;
             }));
         }
-        StageErrors.check("dispose", null, executor.runConcurrently("dispose", null, hooks));
+        StageErrors.check("dispose", null, executor.run("dispose", null, hooks));
     }
 
     @FunctionalInterface

@@ -296,7 +296,7 @@ class PluginManagerTest
     void aHookPastTheLimitIsReportedAsALivelock()
             throws Exception
     {
-        try (HookExecutor quick = new HookExecutor(new HookExecutor.Settings(Duration.ofMillis(1), Duration.ofMillis(30)))) {
+        try (HookExecutor quick = new HookExecutor(new HookExecutor.Settings(Duration.ofMillis(30)))) {
             PluginRegistry registry = PluginRegistry.empty()
                     .register(simple("stuck", null, o -> new TaskPlugin()
                     {
@@ -334,7 +334,7 @@ class PluginManagerTest
     {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch quickRan = new java.util.concurrent.CountDownLatch(1);
-        try (HookExecutor quick = new HookExecutor(new HookExecutor.Settings(Duration.ofMillis(1), Duration.ofMillis(30)))) {
+        try (HookExecutor quick = new HookExecutor(new HookExecutor.Settings(Duration.ofMillis(30)))) {
             PluginRegistry registry = PluginRegistry.empty()
                     .register(simple("slow-first", null, o -> new TaskPlugin()
                     {

@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -56,6 +57,11 @@ import static java.util.Objects.requireNonNull;
  * <li>For each task: run every stage, report the resolution (a {@code canceled} one is not reported: the queue
  *     knows), then dispose the run. A fatal internal error stops the worker at once; a non-fatal one is told to the
  *     plugins.</li>
+ * <li>Plugin hooks run on the task thread and on the plugin manager's hook pool (see {@link HookExecutor}). A hook
+ *     running past {@code hookTimeout} is a livelock: a fatal internal error. A hook that does not return even after
+ *     its interrupt is a stuck thread, which Java cannot reclaim: it is reported with an incident id and counted
+ *     ({@link #stuckThreads()}); when it is a task thread, its task is resolved as {@code internal-error} without it
+ *     and the worker stops without waiting for it.</li>
  * <li>{@link #stopGracefully()}: no new claims; running tasks may finish within the grace period, then they are
  *     aborted with {@code worker-shutdown}. {@link #stopNow()}: they are aborted at once. Either way the worker then
  *     disposes its plugins and engine, and {@link #awaitTermination} returns.</li>
@@ -89,15 +95,25 @@ public final class Worker
     private volatile java.util.concurrent.ScheduledFuture<?> graceTimer;
     private volatile boolean graceOver;
 
-    /** A running task: its run and its current lease. */
+    /** A running task: its run, its current lease and the task thread that runs it. */
     private static final class Running
     {
+        final String key;
         final TaskRun run;
+        final TaskThread owner;
+        final Reporter reporter;
         volatile Lease lease;
+        /** Set by whoever reports the resolution first: the task thread, or the rescue of a stuck task thread. */
+        final AtomicBoolean reported = new AtomicBoolean();
+        /** Set by whoever releases the task's slot first (same two). */
+        final AtomicBoolean released = new AtomicBoolean();
 
-        Running(TaskRun run, Lease lease)
+        Running(String key, TaskRun run, TaskThread owner, Reporter reporter, Lease lease)
         {
+            this.key = key;
             this.run = run;
+            this.owner = owner;
+            this.reporter = reporter;
             this.lease = lease;
         }
     }
@@ -147,7 +163,8 @@ public final class Worker
         ResourceTracker tracker = new ResourceTracker();
         Engine engine = engines.createEngine(config.engineName(), config.engineConfig(),
                 new EngineContext(temp.resolve("engine"), LoggerFactory.getLogger("dev.taskyard.engine." + config.engineName()), config.identity(), tracker));
-        HookExecutor executor = new HookExecutor(new HookExecutor.Settings(config.hookForkAfter(), config.hookTimeout()));
+        StuckHookHolder stuck = new StuckHookHolder();
+        HookExecutor executor = new HookExecutor(new HookExecutor.Settings(config.hookTimeout()), stuck);
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, runnable -> thread(runnable, "taskyard-worker-timer"));
         scheduler.setRemoveOnCancelPolicy(true);
         WorkerControlHolder control = new WorkerControlHolder();
@@ -156,6 +173,7 @@ public final class Worker
                     engine, new PluginEnvironment(config.identity(), temp, artifacts, control, scheduler), executor));
             Worker worker = new Worker(config, queue, temp, engine, executor, scheduler, manager);
             control.worker = worker;
+            stuck.worker = worker;
             return worker;
         }
         catch (EngineException | RuntimeException e) {
@@ -191,6 +209,22 @@ public final class Worker
         }
     }
 
+    /** Hands stuck hooks to the worker once it exists. */
+    private static final class StuckHookHolder
+            implements HookExecutor.StuckListener
+    {
+        volatile Worker worker;
+
+        @Override
+        public void stuck(HookExecutor.StuckHook hook)
+        {
+            Worker target = worker;
+            if (target != null) {
+                target.stuck(hook);
+            }
+        }
+    }
+
     /** Tasks run at once: the configured concurrency, capped by the engine's maximum. */
     public int concurrency()
     {
@@ -207,6 +241,22 @@ public final class Worker
     public long completedTasks()
     {
         return completed.get();
+    }
+
+    /**
+     * Threads stuck in a plugin hook now: hooks that ran past {@code hookTimeout}, were interrupted and still had not
+     * returned one more {@code hookTimeout} later. Java cannot reclaim such a thread; each is reported in the worker
+     * log with an incident id. Operators should restart a worker that reports any.
+     */
+    public int stuckThreads()
+    {
+        return executor.stuckThreads();
+    }
+
+    /** Plugin hooks reported as livelocked (run past {@code hookTimeout}) since the start. */
+    public long livelockedHooks()
+    {
+        return executor.livelocks();
     }
 
     /** Starts claiming tasks. Called once. */
@@ -302,6 +352,8 @@ public final class Worker
     {
         Thread thread;
         private boolean claiming;
+        /** Set once the thread no longer counts as alive: it ended, or it was abandoned while stuck in a hook. */
+        final AtomicBoolean gone = new AtomicBoolean();
 
         void wake()
         {
@@ -328,14 +380,20 @@ public final class Worker
                     }
                     idleSince = null;
                     for (Claim claim : claims) {
-                        process(claim);
+                        process(claim, this);
                     }
                 }
             }
             finally {
-                if (alive.decrementAndGet() == 0) {
-                    shutdown();
-                }
+                leave();
+            }
+        }
+
+        /** Stops counting this thread as alive (once); the last one shuts the worker down. */
+        void leave()
+        {
+            if (gone.compareAndSet(false, true) && alive.decrementAndGet() == 0) {
+                shutdown();
             }
         }
 
@@ -416,13 +474,18 @@ public final class Worker
         if (!tracker.isEmpty()) {
             LOG.warn("the engine still holds {}", tracker.live());
         }
+        int stuckThreads = executor.stuckThreads();
+        if (stuckThreads > 0) {
+            LOG.error("worker {} stopped with {} threads stuck in plugin hooks; they cannot be reclaimed and are left behind", identity.workerId(), stuckThreads);
+        }
         LOG.info("worker {} stopped after {} tasks", identity.workerId(), completed.get());
         terminated.countDown();
     }
 
-    private void process(Claim claim)
+    private void process(Claim claim, TaskThread owner)
     {
         Lease lease = claim.lease();
+        Running handle = null;
         active.incrementAndGet();
         String key = lease.taskId() + "/" + lease.runId();
         MDC.put("taskId", lease.taskId());
@@ -437,7 +500,7 @@ public final class Worker
                     .build();
             Reporter reporter = new Reporter();
             TaskRun run = new TaskRun(new TaskRun.Options(plugins, context, claim.task().payload(), reporter, scheduler, config.deadlineGrace()));
-            Running handle = new Running(run, lease);
+            handle = new Running(key, run, owner, reporter, lease);
             reporter.handle = handle;
             running.put(key, handle);
             if (state.get() == State.STOPPING_NOW || graceOver) {
@@ -445,7 +508,9 @@ public final class Worker
             }
             LOG.debug("task {} run {} claimed (attempt {})", lease.taskId(), lease.runId(), lease.attempt());
             TaskResolution resolution = run.run().withResult(reporter.result);
-            report(handle, resolution);
+            if (handle.reported.compareAndSet(false, true)) {
+                report(handle, resolution);
+            }
             dispose(run);
         }
         catch (RuntimeException | Error e) {
@@ -453,12 +518,70 @@ public final class Worker
             stopNow("unexpected error while processing a task");
         }
         finally {
-            running.remove(key);
+            if (handle == null || handle.released.compareAndSet(false, true)) {
+                running.remove(key);
+                active.decrementAndGet();
+            }
             completed.incrementAndGet();
-            active.decrementAndGet();
             MDC.remove("taskId");
             MDC.remove("runId");
         }
+    }
+
+    /**
+     * A hook thread is stuck (see {@link HookExecutor}): called on the hook monitor thread, hands the rescue to the
+     * worker's timer thread.
+     */
+    private void stuck(HookExecutor.StuckHook hook)
+    {
+        try {
+            scheduler.execute(() -> rescue(hook));
+        }
+        catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.error("worker {} is stopped; the stuck thread {} is left as it is", identity.workerId(), hook.thread().getName());
+        }
+    }
+
+    /**
+     * Deals with a stuck hook thread. A pool thread needs nothing more (its stage stopped waiting for it when the
+     * livelock was reported). A stuck task thread cannot finish its task: its run is resolved as
+     * {@code internal-error} here (unless it is resolved already), the resolution is reported unless the task thread
+     * reported it, the task's context is cancelled (so the engine aborts the sandbox), the thread is abandoned (no
+     * longer counted, so the worker can terminate without it) and the worker stops, as after any fatal error. The
+     * abandoned run is never disposed: the stuck thread owns it.
+     */
+    private void rescue(HookExecutor.StuckHook hook)
+    {
+        TaskThread owner = null;
+        for (TaskThread taskThread : threads) {
+            if (taskThread.thread == hook.thread()) {
+                owner = taskThread;
+            }
+        }
+        if (owner == null || !hook.callerThread()) {
+            LOG.error("a thread is stuck in {}'s {} hook (incident id {}); it cannot be reclaimed", hook.component(), hook.stage(), hook.incidentId());
+            return;
+        }
+        for (Running handle : running.values()) {
+            if (handle.owner != owner) {
+                continue;
+            }
+            Lease lease = handle.lease;
+            handle.run.abort(ExceptionReason.INTERNAL_ERROR);
+            if (handle.reported.compareAndSet(false, true)) {
+                TaskResolution resolution = handle.run.resolution().orElse(TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
+                report(handle, resolution.withResult(handle.reporter.result));
+            }
+            if (handle.released.compareAndSet(false, true)) {
+                running.remove(handle.key);
+                active.decrementAndGet();
+            }
+            LOG.error("task {} run {}: its task thread {} is stuck in {}'s {} hook (incident id {}); the run is resolved without it and never disposed",
+                    lease.taskId(), lease.runId(), hook.thread().getName(), hook.component(), hook.stage(), hook.incidentId());
+        }
+        LOG.error("worker {}: task thread {} is stuck and abandoned; stopping", identity.workerId(), hook.thread().getName());
+        stopNow("a task thread is stuck in " + hook.component() + "'s " + hook.stage() + " hook (incident id " + hook.incidentId() + ")");
+        owner.leave();
     }
 
     private void report(Running handle, TaskResolution resolution)

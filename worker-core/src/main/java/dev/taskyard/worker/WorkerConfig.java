@@ -229,11 +229,6 @@ public final class WorkerConfig
         return seconds("hookTimeout", 1800);
     }
 
-    public Duration hookForkAfter()
-    {
-        return seconds("hookForkAfter", 0.002);
-    }
-
     public Duration deadlineGrace()
     {
         return seconds("deadlineGrace", 60);

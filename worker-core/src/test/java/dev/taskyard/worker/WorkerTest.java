@@ -321,6 +321,66 @@ class WorkerTest
         assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
     }
 
+    @Test
+    void aTaskThreadStuckInAHookIsAbandonedAndItsTaskStillResolves()
+            throws Exception
+    {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<dev.taskyard.engine.TaskContext> context = new java.util.concurrent.atomic.AtomicReference<>();
+        dev.taskyard.plugin.PluginProvider stubborn = new dev.taskyard.plugin.PluginProvider()
+        {
+            @Override
+            public String name()
+            {
+                return "stubborn";
+            }
+
+            @Override
+            public dev.taskyard.plugin.Plugin createPlugin(dev.taskyard.plugin.PluginOptions options)
+            {
+                return task -> {
+                    context.set(task.context());
+                    return new dev.taskyard.plugin.TaskPlugin()
+                    {
+                        // the only started hook: it runs on the task thread, and ignores the interrupt of its livelock
+                        @Override
+                        public void started(dev.taskyard.plugin.StartedRequest request)
+                        {
+                            while (true) {
+                                try {
+                                    if (release.await(1, TimeUnit.MINUTES)) {
+                                        return;
+                                    }
+                                }
+                                catch (InterruptedException ignored) {
+                                    // ignored on purpose
+                                }
+                            }
+                        }
+                    };
+                };
+            }
+        };
+        try {
+            Fixture fixture = new Fixture("mock", "worker: {hookTimeout: 0.05, shutdownGrace: 600}\nplugins: {stubborn: {}}", stubborn);
+            fixture.queue.submit(new TaskSpec("stuck", JSON.readTree(mock("write-log-sleep", "zzz", 120000, ""))));
+            fixture.worker.start();
+            assertThat(fixture.queue.awaitResolution("stuck", Duration.ofMinutes(1))).contains(TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
+            // a livelock is fatal: the worker stops, without waiting for the stuck thread
+            assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
+            assertThat(fixture.worker.stuckThreads()).isEqualTo(1);
+            assertThat(fixture.worker.livelockedHooks()).isEqualTo(1);
+            assertThat(context.get().isCancelled()).isTrue();
+            assertThat(context.get().log().contentAsString())
+                    .containsPattern("livelock detected: plugin \"stubborn\" ran its started hook for longer than PT0.05S; incident id [0-9a-f]{16}")
+                    .contains("stuck thread: plugin \"stubborn\" has not returned from its started hook")
+                    .contains("[taskyard] the task run was aborted: internal-error");
+        }
+        finally {
+            release.countDown();
+        }
+    }
+
     /** A worker on an in-memory queue with extra test plugins. */
     private static final class Fixture
     {

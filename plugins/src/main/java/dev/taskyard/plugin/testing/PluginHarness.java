@@ -95,7 +95,7 @@ public final class PluginHarness
             }
         };
         FolderArtifactStore store = new FolderArtifactStore(temp.resolve("artifacts"));
-        HookExecutor executor = new HookExecutor(new HookExecutor.Settings(Duration.ofMillis(2), Duration.ofMinutes(5)));
+        HookExecutor executor = new HookExecutor(new HookExecutor.Settings(Duration.ofMinutes(5)));
         PluginManager manager = null;
         try {
             PluginRegistry plugins = testCase.plugins().orElseGet(PluginRegistry::load);
