@@ -22,21 +22,28 @@ import static java.util.Objects.requireNonNull;
  * <p>{@code GET} answers 200 with an {@code ETag} (the record version), and {@code Retry-After} while the task has not
  * ended; {@code If-None-Match} with the current ETag gives 304. {@code ?wait=S} (0 to {@link #MAX_WAIT_SECONDS})
  * long-polls: the answer comes when the task's state changes (from the {@code If-None-Match} version if given, else
- * from the current one) or after S seconds, from the {@link ChangeWatcher}; no server thread waits.
+ * from the current one) or after S seconds, from the {@link ChangeWatcher}; no server thread waits. Status monitors
+ * of unchanged tasks are answered from {@link StatusViews}.
  */
 public final class TaskResource
 {
     private static final Logger LOG = LoggerFactory.getLogger(TaskResource.class);
     public static final int MAX_WAIT_SECONDS = 60;
 
+    /** How many tasks' status monitors are kept serialized. */
+    static final int CACHED_VIEWS = 10_000;
+
     private final TaskStore store;
     private final ChangeWatcher watcher;
+    private final StatusViews views;
 
     public TaskResource(TaskStore store, ChangeWatcher watcher)
     {
         this.store = requireNonNull(store, "store is null");
         this.watcher = requireNonNull(watcher, "watcher is null");
+        this.views = new StatusViews(store, CACHED_VIEWS);
     }
+
 
     /** The task, or the 404 problem. Ids that no task can have are unknown too. */
     static TaskRecord find(TaskStore store, String taskId)
@@ -65,9 +72,13 @@ public final class TaskResource
                 throw TasksResource.invalidQuery("wait", "must be a whole number of seconds from 0 to " + MAX_WAIT_SECONDS);
             }
         }
-        TaskRecord task = find(store, taskId);
+        if (!ArtifactStore.ID.matcher(taskId).matches()) {
+            throw ApiProblem.notFound("no task " + taskId);
+        }
+        StatusViews.View view = views.get(taskId).orElseThrow(() -> ApiProblem.notFound("no task " + taskId));
+        TaskRecord task = view.task();
         String ifNoneMatch = exchange.header("If-None-Match");
-        boolean matches = ifNoneMatch != null && etagMatches(ifNoneMatch, TaskViews.etag(task));
+        boolean matches = ifNoneMatch != null && etagMatches(ifNoneMatch, view.etag());
         if (wait > 0 && (matches || (ifNoneMatch == null && !task.status().isTerminal()))) {
             boolean conditional = ifNoneMatch != null;
             String known = TaskViews.etag(task);
@@ -77,7 +88,7 @@ public final class TaskResource
                         exchange.sendProblem(ApiProblem.notFound("no task " + taskId));
                         return;
                     }
-                    answer(exchange, current.get(), conditional && TaskViews.etag(current.get()).equals(known));
+                    answer(exchange, StatusViews.of(current.get()), conditional && TaskViews.etag(current.get()).equals(known));
                 }
                 catch (RuntimeException e) {
                     LOG.error("answering a long poll of task {} failed", taskId, e);
@@ -86,7 +97,7 @@ public final class TaskResource
             });
             return;
         }
-        answer(exchange, task, matches);
+        answer(exchange, view, matches);
     }
 
     private static boolean etagMatches(String header, String etag)
@@ -100,10 +111,11 @@ public final class TaskResource
         return false;
     }
 
-    private static void answer(Exchange exchange, TaskRecord task, boolean notModified)
+    private static void answer(Exchange exchange, StatusViews.View view, boolean notModified)
     {
+        TaskRecord task = view.task();
         Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("ETag", TaskViews.etag(task));
+        headers.put("ETag", view.etag());
         headers.put("Cache-Control", "no-cache");
         if (!task.status().isTerminal()) {
             headers.put("Retry-After", Integer.toString(TaskViews.RETRY_AFTER_SECONDS));
@@ -112,7 +124,7 @@ public final class TaskResource
             exchange.sendEmpty(304, headers);
         }
         else {
-            exchange.sendJson(200, TaskViews.of(task), headers);
+            exchange.send(200, Exchange.JSON, view.json(), headers);
         }
     }
 
