@@ -345,6 +345,112 @@ class BuiltinPluginsTest
             }
         }
 
+        /**
+         * The check runs by hand (the scheduler only records it) after sleeping well past the timeout, so only the
+         * pause decides whether it fires.
+         */
+        @Test
+        void pausesWhileAnyTaskRunsAndResumesWhenTheLastOneEnds()
+                throws Exception
+        {
+            ManualScheduler scheduler = new ManualScheduler();
+            List<String> reasons = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try {
+                WorkerControl control = new WorkerControl()
+                {
+                    @Override
+                    public void stopGracefully(String reason)
+                    {
+                        reasons.add("gracefully: " + reason);
+                    }
+
+                    @Override
+                    public void stopNow(String reason)
+                    {
+                        reasons.add(reason);
+                    }
+                };
+                PluginEnvironment environment = new PluginEnvironment(new WorkerIdentity("g", "w"), Files.createTempDirectory("watchdog"),
+                        new FolderArtifactStore(Files.createTempDirectory("artifacts")), control, scheduler);
+                Plugin plugin = new WatchdogPluginProvider().createPlugin(new PluginOptions("watchdog", new ObjectMapper().readTree("{\"timeout\":0.02}"),
+                        new MockEngineProvider().createEngine(new Progress().options()), environment));
+                TaskContext first = TaskContext.builder().taskId("first").logSpillFolder(Files.createTempDirectory("log")).build();
+                TaskContext second = TaskContext.builder().taskId("second").logSpillFolder(Files.createTempDirectory("log")).build();
+                TaskPlugin one = plugin.newTaskPlugin(new TaskPluginOptions(first, new ObjectMapper().createObjectNode(), TaskReporter.discarding()));
+                TaskPlugin two = plugin.newTaskPlugin(new TaskPluginOptions(second, new ObjectMapper().createObjectNode(), TaskReporter.discarding()));
+                one.started(new StartedRequest(new NoSandbox(), first));
+                two.started(new StartedRequest(new NoSandbox(), second));
+
+                // two tasks run: paused, however long the silence
+                scheduler.checkAfter(100);
+                scheduler.checkAfter(100);
+                assertThat(reasons).isEmpty();
+
+                // one ended (as an exception), the other still runs: still paused
+                one.exception(new dev.taskyard.plugin.ExceptionRequest(ExceptionReason.CANCELED, first));
+                one.dispose();
+                scheduler.checkAfter(100);
+                assertThat(reasons).isEmpty();
+
+                // the last one ended: the timer runs again and expires
+                two.dispose();
+                scheduler.checkAfter(100);
+                assertThat(reasons).singleElement().asString().startsWith("watchdog: no activity for 0.02 s");
+
+                // it fires once
+                scheduler.checkAfter(100);
+                assertThat(reasons).hasSize(1);
+                plugin.dispose();
+                first.dispose();
+                second.dispose();
+            }
+            finally {
+                scheduler.shutdownNow();
+            }
+        }
+
+        @Test
+        void aTaskThatStartsAgainPausesTheTimerAgain()
+                throws Exception
+        {
+            ManualScheduler scheduler = new ManualScheduler();
+            List<String> reasons = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try {
+                WorkerControl control = new WorkerControl()
+                {
+                    @Override
+                    public void stopGracefully(String reason) {}
+
+                    @Override
+                    public void stopNow(String reason)
+                    {
+                        reasons.add(reason);
+                    }
+                };
+                PluginEnvironment environment = new PluginEnvironment(new WorkerIdentity("g", "w"), Files.createTempDirectory("watchdog"),
+                        new FolderArtifactStore(Files.createTempDirectory("artifacts")), control, scheduler);
+                Plugin plugin = new WatchdogPluginProvider().createPlugin(new PluginOptions("watchdog", new ObjectMapper().readTree("{\"timeout\":0.02}"),
+                        new MockEngineProvider().createEngine(new Progress().options()), environment));
+                for (int i = 0; i < 3; i++) {
+                    TaskContext context = TaskContext.builder().taskId("t" + i).logSpillFolder(Files.createTempDirectory("log")).build();
+                    TaskPlugin task = plugin.newTaskPlugin(new TaskPluginOptions(context, new ObjectMapper().createObjectNode(), TaskReporter.discarding()));
+                    task.started(new StartedRequest(new NoSandbox(), context));
+                    scheduler.checkAfter(100);
+                    // a task plugin disposed twice (exception, then dispose) releases the pause once
+                    task.exception(new dev.taskyard.plugin.ExceptionRequest(ExceptionReason.INTERNAL_ERROR, context));
+                    task.dispose();
+                    context.dispose();
+                }
+                assertThat(reasons).isEmpty();
+                scheduler.checkAfter(100);
+                assertThat(reasons).singleElement().asString().startsWith("watchdog: no activity for 0.02 s");
+                plugin.dispose();
+            }
+            finally {
+                scheduler.shutdownNow();
+            }
+        }
+
         @Test
         void runsQuietlyInATaskLifeCycle()
                 throws Exception
@@ -374,6 +480,33 @@ class BuiltinPluginsTest
             PluginRun run = PluginHarness.run(PluginTestCase.of("tasklog").withPayload("{\"delay\":0,\"function\":\"nope\",\"argument\":\"\"}"));
             assertThat(run.exception()).contains(ExceptionReason.MALFORMED_PAYLOAD);
             assertThat(run.artifactText("public/logs/task.log")).contains("[taskyard] malformed payload: engine \"mock\": $.function");
+        }
+    }
+
+    /** Records the periodic check the watchdog schedules instead of running it; tests run it by hand. */
+    private static final class ManualScheduler
+            extends java.util.concurrent.ScheduledThreadPoolExecutor
+    {
+        private volatile Runnable periodic;
+
+        ManualScheduler()
+        {
+            super(1);
+        }
+
+        @Override
+        public java.util.concurrent.ScheduledFuture<?> scheduleWithFixedDelay(Runnable command, long initialDelay, long delay, TimeUnit unit)
+        {
+            periodic = command;
+            return super.schedule(() -> {}, 1, TimeUnit.DAYS);
+        }
+
+        /** Sleeps at least {@code millis} (several watchdog timeouts), then runs the check once. */
+        void checkAfter(long millis)
+                throws InterruptedException
+        {
+            Thread.sleep(millis);
+            periodic.run();
         }
     }
 
