@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -15,6 +16,7 @@ import static java.util.Objects.requireNonNull;
  * @param progressPercent 0 to 100
  * @param createdAt empty only when the server did not send it
  * @param attempt the current or last attempt, 0 before the first
+ * @param exitCode the exit code of the task's main process, when it ended with one and the server reports it
  * @param result present when COMPLETED (and possibly when FAILED)
  * @param error present when FAILED or CANCELED
  * @param links the server's links by relation ({@code self}, {@code log}, {@code artifacts}, {@code cancel}); possibly empty
@@ -29,6 +31,7 @@ public record Task(
         Optional<Instant> startedAt,
         Optional<Instant> completedAt,
         int attempt,
+        OptionalInt exitCode,
         Optional<JsonNode> result,
         Optional<TaskError> error,
         Map<String, String> links,
@@ -42,6 +45,7 @@ public record Task(
         requireNonNull(createdAt, "createdAt is null");
         requireNonNull(startedAt, "startedAt is null");
         requireNonNull(completedAt, "completedAt is null");
+        requireNonNull(exitCode, "exitCode is null");
         requireNonNull(result, "result is null");
         requireNonNull(error, "error is null");
         links = Map.copyOf(requireNonNull(links, "links is null"));

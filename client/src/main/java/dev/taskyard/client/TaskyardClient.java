@@ -203,7 +203,7 @@ public final class TaskyardClient
             response.close();
             Optional<Duration> retryAfter = RetryAfter.parse(response.header("Retry-After"), sleeper.now());
             return new Task(known.taskId(), known.status(), known.progressPercent(), known.createdAt(), known.startedAt(),
-                    known.completedAt(), known.attempt(), known.result(), known.error(), known.links(), known.etag(), retryAfter);
+                    known.completedAt(), known.attempt(), known.exitCode(), known.result(), known.error(), known.links(), known.etag(), retryAfter);
         }
         return task(response);
     }

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -72,6 +73,7 @@ public final class Json
         JsonNode result = node.get("result");
         return new Task(taskId, status, node.path("progress_percent").asInt(0), instant(node, "created_at"),
                 instant(node, "started_at"), instant(node, "completed_at"), node.path("attempt").asInt(0),
+                node.path("exit_code").isInt() ? OptionalInt.of(node.get("exit_code").asInt()) : OptionalInt.empty(),
                 result == null || result.isNull() ? Optional.empty() : Optional.of(result), error, links, etag, retryAfter);
     }
 

@@ -39,8 +39,9 @@ import static java.util.Objects.requireNonNull;
  *
  * <h2>Mapping</h2>
  * {@code startSandbox} submits (idempotency key {@code taskyard-remote:<task id>:<run id>}); the remote log is copied
- * into the task log live and completely before the sandbox resolves. A remote {@code COMPLETED} is exit code 0;
- * {@code FAILED} because the task failed is a failure with exit code 1 (the API does not report exit codes);
+ * into the task log live and completely before the sandbox resolves. A remote {@code COMPLETED} is success, with the
+ * exit code the remote reports ({@code exit_code}, 0 when it reports none); {@code FAILED} because the task failed is
+ * a failure with the reported exit code (1 when none);
  * {@code FAILED} with {@code deadline-exceeded} is a killed, timed-out termination; {@code CANCELED} is a killed
  * termination; any other remote failure ({@code internal-error}, {@code malformed-payload}, {@code worker-shutdown},
  * {@code worker-crash}) resolves the sandbox with a non-fatal internal error carrying the remote's problem.

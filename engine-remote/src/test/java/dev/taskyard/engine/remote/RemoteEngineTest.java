@@ -133,6 +133,9 @@ class RemoteEngineTest
         if (status.equals("COMPLETED")) {
             node.putObject("result").put("answer", 42);
         }
+        if ("task-failed".equals(reason)) {
+            node.put("exit_code", 3);
+        }
         if (reason != null) {
             node.putObject("error").put("type", "https://taskyard.dev/problems/" + reason).put("title", "remote says " + reason)
                     .put("detail", "details of " + reason).put("reason", reason);
@@ -327,7 +330,7 @@ class RemoteEngineTest
         finalReason = "task-failed";
         ResultSet failed = engine.newSandboxBuilder(options("{\"command\": [\"false\"]}")).startSandbox().waitForResult();
         assertThat(failed.success()).isFalse();
-        assertThat(failed.termination().exitCode()).hasValue(1);
+        assertThat(failed.termination().exitCode()).as("the exit code the remote reports").hasValue(3);
         assertThat(failed.termination().killed()).isFalse();
         failed.dispose();
 

@@ -55,6 +55,17 @@ final class RemoteResultSet
         this.releasePermit = requireNonNull(releasePermit, "releasePermit is null");
     }
 
+    /**
+     * The remote's verdict: COMPLETED (and not killed here) is success, whatever exit code the remote reports (a
+     * remote server without the {@code success} plugin completes tasks that exit non-zero).
+     */
+    @Override
+    public boolean success()
+    {
+        Termination termination = termination();
+        return task.status() == dev.taskyard.client.TaskStatus.COMPLETED && !termination.killed() && !termination.timedOut();
+    }
+
     @Override
     public Task remoteTask()
     {

@@ -123,12 +123,13 @@ final class RemoteSandbox
     {
         Termination termination;
         switch (task.status()) {
-            case COMPLETED -> termination = Termination.exited(0);
+            case COMPLETED -> termination = Termination.exited(task.exitCode().orElse(0));
             case CANCELED -> termination = new Termination(OptionalInt.empty(), OptionalInt.empty(), true, false, false);
             case FAILED -> {
                 String reason = task.error().map(TaskError::reason).orElse(TASK_FAILED);
                 if (reason.equals(TASK_FAILED)) {
-                    termination = Termination.exited(1);
+                    // a server that does not report exit codes: any failure is 1
+                    termination = Termination.exited(task.exitCode().orElse(1));
                 }
                 else if (reason.equals(DEADLINE_EXCEEDED)) {
                     termination = new Termination(OptionalInt.empty(), OptionalInt.empty(), true, true, false);
