@@ -39,13 +39,18 @@ class RemoteServeIT
                 assertThat(front.get("/v1/tasks/" + ok + "/log").body()).contains("hello from the front");
                 assertThat(back.listAll()).singleElement().asString().endsWith("=COMPLETED");
 
+                assertThat(done.path("exit_code").asInt(-1)).isZero();
                 String failing = front.submit("{\"remote\": {\"command\": [\"sh\", \"-c\", \"exit 3\"]}}");
-                assertThat(front.awaitTerminal(failing, Duration.ofSeconds(60)).path("error").path("reason").asText()).isEqualTo("task-failed");
+                JsonNode failed = front.awaitTerminal(failing, Duration.ofSeconds(60));
+                assertThat(failed.path("error").path("reason").asText()).isEqualTo("task-failed");
+                assertThat(failed.path("exit_code").asInt(-1)).as("the back's exit code, reported through the remote engine").isEqualTo(3);
+                assertThat(failed.path("error").path("detail").asText()).contains("exit code 3");
 
                 String malformed = front.submit("{\"remote\": {\"command\": \"not-an-array\"}}");
                 JsonNode refused = front.awaitTerminal(malformed, Duration.ofSeconds(60));
                 assertThat(refused.path("error").path("reason").asText()).isEqualTo("malformed-payload");
                 assertThat(front.get("/v1/tasks/" + malformed + "/log").body()).as("the malformed-payload messages go to the task log").contains("$.remote.command");
+                assertThat(refused.path("error").path("detail").asText()).as("and into the error's detail").contains("$.remote.command");
                 assertThat(back.listAll()).hasSize(2);
 
                 // the token of the back server appears nowhere in the front's output

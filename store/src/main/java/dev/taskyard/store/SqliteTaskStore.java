@@ -88,7 +88,7 @@ public final class SqliteTaskStore
     private static final int RECOUNT_EVERY = 1000;
     private static final int PURGE_BATCH = 500;
     private static final String COLUMNS = "id, payload, status, progress, created_at, started_at, completed_at, attempts, result, "
-            + "error_reason, error_title, error_detail, version";
+            + "error_reason, error_title, error_detail, version, exit_code";
     private static final String TERMINAL = "('COMPLETED', 'FAILED', 'CANCELED')";
 
     /**
@@ -317,7 +317,7 @@ public final class SqliteTaskStore
             pendingBound++;
             submitsSinceCount++;
             TaskRecord task = new TaskRecord(id, TaskStatus.PENDING, request.payload().deepCopy(), 0, Instant.ofEpochMilli(now), Optional.empty(),
-                    Optional.empty(), 0, Optional.empty(), Optional.empty(), 1);
+                    Optional.empty(), 0, java.util.OptionalInt.empty(), Optional.empty(), Optional.empty(), 1);
             return new Submission(task, true);
         });
         if (submission.created()) {
@@ -756,18 +756,24 @@ public final class SqliteTaskStore
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE tasks
                     SET status = ?, completed_at = ?, result = ?, error_reason = ?, error_title = ?, error_detail = ?, resolved_token = ?,
-                        progress = CASE WHEN ? = 'COMPLETED' THEN 100 ELSE progress END, version = version + 1
+                        progress = CASE WHEN ? = 'COMPLETED' THEN 100 ELSE progress END, version = version + 1, exit_code = ?
                     WHERE id = ? AND lease_token = ? AND status = 'RUNNING'""")) {
                 update.setString(1, status.name());
                 update.setLong(2, clock.millis());
                 update.setString(3, result);
                 update.setString(4, reason);
                 update.setString(5, reason == null ? null : title(reason));
-                update.setString(6, reason == null ? null : "attempt " + lease.attempt() + " ended with " + resolution);
+                update.setString(6, reason == null ? null : detail(lease, resolution));
                 update.setString(7, lease.token());
                 update.setString(8, status.name());
-                update.setString(9, lease.taskId());
-                update.setString(10, lease.token());
+                if (resolution.exitCode().isPresent()) {
+                    update.setInt(9, resolution.exitCode().getAsInt());
+                }
+                else {
+                    update.setNull(9, Types.INTEGER);
+                }
+                update.setString(10, lease.taskId());
+                update.setString(11, lease.token());
                 update.executeUpdate();
             }
             return true;
@@ -1155,6 +1161,15 @@ public final class SqliteTaskStore
 
     // ---------------------------------------------------------------- helpers
 
+    /** The error detail of a resolution: its message, else what ended it, with the exit code when there is one. */
+    private static String detail(Lease lease, TaskResolution resolution)
+    {
+        String exit = resolution.exitCode().isPresent() ? " (exit code " + resolution.exitCode().getAsInt() + ")" : "";
+        return resolution.message()
+                .map(message -> "attempt " + lease.attempt() + ": " + message + exit)
+                .orElse("attempt " + lease.attempt() + " ended with " + resolution + exit);
+    }
+
     private TaskRecord record(ResultSet rows)
             throws SQLException
     {
@@ -1171,9 +1186,17 @@ public final class SqliteTaskStore
                 millis(rows, "started_at"),
                 millis(rows, "completed_at"),
                 Math.max(0, rows.getInt("attempts") - 1),
+                exitCode(rows),
                 result == null ? Optional.empty() : Optional.of(parse(result)),
                 error,
                 rows.getLong("version"));
+    }
+
+    private static java.util.OptionalInt exitCode(ResultSet rows)
+            throws SQLException
+    {
+        int value = rows.getInt("exit_code");
+        return rows.wasNull() ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(value);
     }
 
     private static String nullToEmpty(String value)

@@ -171,6 +171,25 @@ class SqliteTaskQueueTest
     }
 
     @Test
+    void aVersionOneDatabaseIsMigratedAndKeepsItsTasks()
+            throws Exception
+    {
+        String kept = submit("{\"f\":1}");
+        store.close();
+        store = null;
+        // turn the database back into schema version 1: no exit_code column
+        try (java.sql.Connection connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + folder.resolve("taskyard.db").toAbsolutePath());
+                java.sql.Statement statement = connection.createStatement()) {
+            statement.execute("ALTER TABLE tasks DROP COLUMN exit_code");
+            statement.execute("UPDATE schema_version SET version = 1");
+        }
+        assertThat(store().get(kept).orElseThrow().status()).isEqualTo(TaskStatus.PENDING);
+        Claim claim = store().claim(claim(1)).get(0);
+        store().resolve(claim.lease(), TaskResolution.completed().withExitCode(java.util.OptionalInt.of(0)));
+        assertThat(store().get(kept).orElseThrow().exitCode()).hasValue(0);
+    }
+
+    @Test
     void resolutionsMapToStatusesAndErrors()
             throws Exception
     {
@@ -179,19 +198,23 @@ class SqliteTaskQueueTest
         String canceled = submit("{\"f\":3}");
         String shutdown = submit("{\"f\":4}");
         List<Claim> claims = store().claim(claim(4));
-        store().resolve(claims.get(0).lease(), TaskResolution.failed().withResult(json("[1]")));
-        store().resolve(claims.get(1).lease(), TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD));
+        store().resolve(claims.get(0).lease(), TaskResolution.failed().withResult(json("[1]")).withExitCode(java.util.OptionalInt.of(3)));
+        store().resolve(claims.get(1).lease(), TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD).withMessage("malformed payload: $.command: required"));
         store().resolve(claims.get(2).lease(), TaskResolution.exception(ExceptionReason.CANCELED));
         store().resolve(claims.get(3).lease(), TaskResolution.exception(ExceptionReason.WORKER_SHUTDOWN));
         assertThat(store().get(failed).orElseThrow()).satisfies(t -> {
             assertThat(t.status()).isEqualTo(TaskStatus.FAILED);
             assertThat(t.error().orElseThrow().reason()).isEqualTo("task-failed");
             assertThat(t.result()).contains(json("[1]"));
+            assertThat(t.exitCode()).hasValue(3);
+            assertThat(t.error().orElseThrow().detail()).contains("exit code 3");
         });
         assertThat(store().get(malformed).orElseThrow()).satisfies(t -> {
             assertThat(t.status()).isEqualTo(TaskStatus.FAILED);
             assertThat(t.error().orElseThrow().reason()).isEqualTo("malformed-payload");
             assertThat(t.error().orElseThrow().title()).isNotBlank();
+            assertThat(t.error().orElseThrow().detail()).contains("$.command: required");
+            assertThat(t.exitCode()).isEmpty();
         });
         assertThat(store().get(canceled).orElseThrow().status()).isEqualTo(TaskStatus.CANCELED);
         assertThat(store().get(shutdown).orElseThrow().error().orElseThrow().reason()).isEqualTo("worker-shutdown");

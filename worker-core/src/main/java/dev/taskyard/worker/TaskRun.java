@@ -122,6 +122,8 @@ public final class TaskRun
     // owner thread only
     private TaskPlugins taskPlugins;
     private boolean success;
+    // guarded by lock: the exit code of the task's main process, once its result set is known
+    private java.util.OptionalInt exitCode = java.util.OptionalInt.empty();
     private boolean ran;
     private boolean disposed;
     private volatile boolean fatal;
@@ -215,6 +217,9 @@ public final class TaskRun
                 if (resolution == null) {
                     resolution = success ? TaskResolution.completed() : TaskResolution.failed();
                 }
+                if (resolution.exitCode().isEmpty()) {
+                    resolution = resolution.withExitCode(exitCode);
+                }
                 stage = Stage.RESOLVED;
                 return resolution;
             }
@@ -295,6 +300,7 @@ public final class TaskRun
                 synchronized (lock) {
                     sandbox = null;
                     resultSet = result;
+                    exitCode = result.termination().exitCode();
                 }
             }
             case STOPPED -> {
@@ -332,7 +338,7 @@ public final class TaskRun
             for (String message : malformed.messages()) {
                 Incidents.writeTaskLog(context, "[taskyard] malformed payload: " + message);
             }
-            resolve(ExceptionReason.MALFORMED_PAYLOAD, "malformed payload");
+            resolve(ExceptionReason.MALFORMED_PAYLOAD, "malformed payload: " + String.join("; ", malformed.messages()));
         }
         else if (error instanceof InternalErrorException internal) {
             if (internal.isFatal()) {
@@ -359,7 +365,7 @@ public final class TaskRun
             if (resolution != null) {
                 return;
             }
-            resolution = TaskResolution.exception(reason);
+            resolution = TaskResolution.exception(reason).withMessage(why);
         }
         Incidents.writeTaskLog(context, "[taskyard] task resolved as exception/" + reason.id() + ": " + why);
     }

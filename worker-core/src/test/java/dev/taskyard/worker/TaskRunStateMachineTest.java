@@ -74,7 +74,8 @@ class TaskRunStateMachineTest
     void success()
     {
         Outcome outcome = execute(mock("write-log", "hello"));
-        assertThat(outcome.resolution()).isEqualTo(TaskResolution.completed());
+        assertResolved(outcome.resolution(), TaskResolution.completed());
+        assertThat(outcome.resolution().exitCode()).hasValue(0);
         assertThat(outcome.calls()).containsExactly("create", "build", "started", "stopped", "finished", "dispose");
         assertThat(outcome.log()).contains("hello");
         assertThat(outcome.fatal()).isFalse();
@@ -85,7 +86,8 @@ class TaskRunStateMachineTest
     void failure()
     {
         Outcome outcome = execute(mock("write-error-log", "broken"));
-        assertThat(outcome.resolution()).isEqualTo(TaskResolution.failed());
+        assertResolved(outcome.resolution(), TaskResolution.failed());
+        assertThat(outcome.resolution().exitCode()).as("the task's exit code travels with the resolution").hasValue(1);
         assertThat(outcome.calls()).containsExactly("create", "build", "started", "stopped", "finished", "dispose");
         assertThat(outcome.log()).contains("broken");
     }
@@ -94,16 +96,18 @@ class TaskRunStateMachineTest
     void malformedPayloadFromTheEngineAtStart()
     {
         Outcome outcome = execute(mock("malformed-payload-initial", "no such image"));
-        assertThat(outcome.resolution()).isEqualTo(TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD));
+        assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD));
         assertThat(outcome.calls()).containsExactly("create", "exception:malformed-payload", "dispose");
         assertThat(outcome.log()).contains("[taskyard] malformed payload: engine \"mock\": no such image");
+        assertThat(outcome.resolution().message()).as("the messages travel with the resolution").hasValueSatisfying(m -> assertThat(m).contains("no such image"));
+        assertThat(outcome.resolution().exitCode()).isEmpty();
     }
 
     @Test
     void malformedPayloadBySchemaStillCreatesTaskPlugins()
     {
         Outcome outcome = execute("{\"delay\":\"soon\",\"function\":\"true\",\"argument\":\"\",\"surprise\":1}");
-        assertThat(outcome.resolution()).isEqualTo(TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD));
+        assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD));
         assertThat(outcome.calls()).containsExactly("create", "exception:malformed-payload", "dispose");
         assertThat(outcome.log())
                 .contains("engine \"mock\": $.delay")
@@ -114,7 +118,7 @@ class TaskRunStateMachineTest
     void malformedPayloadFromTheEngineWhenStarting()
     {
         Outcome outcome = execute(mock("true", "malformed-on-start"));
-        assertThat(outcome.resolution()).isEqualTo(TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD));
+        assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD));
         assertThat(outcome.calls()).containsExactly("create", "build", "exception:malformed-payload", "dispose");
         assertThat(outcome.log()).contains("injected: the image does not exist");
     }
@@ -123,7 +127,7 @@ class TaskRunStateMachineTest
     void malformedPayloadAfterStart()
     {
         Outcome outcome = execute(mock("write-log-sleep", "running", ",\"recorder\":{\"fail\":\"started\"}").replace("\"delay\":0", "\"delay\":60000"));
-        assertThat(outcome.resolution()).isEqualTo(TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD));
+        assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD));
         assertThat(outcome.calls()).containsExactly("create", "build", "started", "exception:malformed-payload", "dispose");
         assertThat(outcome.log()).contains("[taskyard] malformed payload: plugin \"recorder\": injected malformed payload in started");
     }
@@ -132,7 +136,7 @@ class TaskRunStateMachineTest
     void nonFatalEngineError()
     {
         Outcome outcome = execute(mock("nonfatal-internal-error", ""));
-        assertThat(outcome.resolution()).isEqualTo(TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
+        assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
         assertThat(outcome.calls()).containsExactly("create", "build", "started", "exception:internal-error", "dispose");
         assertThat(outcome.nonFatal()).isTrue();
         assertThat(outcome.fatal()).isFalse();
@@ -142,7 +146,7 @@ class TaskRunStateMachineTest
     void fatalEngineErrorWhileWaiting()
     {
         Outcome outcome = execute(mock("true", "fatal-on-wait"));
-        assertThat(outcome.resolution()).isEqualTo(TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
+        assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
         assertThat(outcome.calls()).containsExactly("create", "build", "started", "exception:internal-error", "dispose");
         assertThat(outcome.fatal()).isTrue();
     }
@@ -151,7 +155,7 @@ class TaskRunStateMachineTest
     void fatalEngineErrorWhilePreparing()
     {
         Outcome outcome = execute(mock("true", "fatal-on-build"));
-        assertThat(outcome.resolution()).isEqualTo(TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
+        assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
         assertThat(outcome.calls()).containsExactly("create", "exception:internal-error", "dispose");
         assertThat(outcome.fatal()).isTrue();
     }
@@ -160,7 +164,7 @@ class TaskRunStateMachineTest
     void fatalPluginError()
     {
         Outcome outcome = execute(mock("true", "", ",\"recorder\":{\"fail\":\"build\",\"error\":\"fatal\"}"));
-        assertThat(outcome.resolution()).isEqualTo(TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
+        assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
         assertThat(outcome.calls()).containsExactly("create", "build", "exception:internal-error", "dispose");
         assertThat(outcome.fatal()).isTrue();
     }
@@ -169,7 +173,7 @@ class TaskRunStateMachineTest
     void nonFatalPluginError()
     {
         Outcome outcome = execute(mock("true", "", ",\"recorder\":{\"fail\":\"stopped\",\"error\":\"nonfatal\"}"));
-        assertThat(outcome.resolution()).isEqualTo(TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
+        assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
         assertThat(outcome.calls()).containsExactly("create", "build", "started", "stopped", "exception:internal-error", "dispose");
         assertThat(outcome.nonFatal()).isTrue();
         assertThat(outcome.fatal()).isFalse();
@@ -179,7 +183,7 @@ class TaskRunStateMachineTest
     void pluginErrorWhileCreatingTaskPlugins()
     {
         Outcome outcome = execute(mock("true", "", ",\"recorder\":{\"fail\":\"create\",\"error\":\"nonfatal\"}"));
-        assertThat(outcome.resolution()).isEqualTo(TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
+        assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
         assertThat(outcome.calls()).containsExactly("create");
         assertThat(outcome.nonFatal()).isTrue();
     }
@@ -188,7 +192,7 @@ class TaskRunStateMachineTest
     void unexpectedPluginExceptionIsAnIncident()
     {
         Outcome outcome = execute(mock("true", "", ",\"recorder\":{\"fail\":\"finished\",\"error\":\"runtime\"}"));
-        assertThat(outcome.resolution()).isEqualTo(TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
+        assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
         assertThat(outcome.calls()).containsExactly("create", "build", "started", "stopped", "finished", "exception:internal-error", "dispose");
         assertThat(outcome.fatal()).isTrue();
     }
@@ -222,7 +226,7 @@ class TaskRunStateMachineTest
         assertThat(recorder.started().await(1, TimeUnit.MINUTES)).isTrue();
         assertThat(run.abort(reason)).isTrue();
         Outcome result = outcome.get(1, TimeUnit.MINUTES);
-        assertThat(result.resolution()).isEqualTo(TaskResolution.exception(reason));
+        assertResolved(result.resolution(), TaskResolution.exception(reason));
         assertThat(result.calls()).containsExactly("create", "build", "started", "exception:" + reason.id(), "dispose");
         assertThat(result.fatal()).isFalse();
         assertThat(result.nonFatal()).isFalse();
@@ -238,7 +242,7 @@ class TaskRunStateMachineTest
         assertThat(recorder.blocked().await(1, TimeUnit.MINUTES)).isTrue();
         run.abort(ExceptionReason.CANCELED);
         Outcome result = outcome.get(1, TimeUnit.MINUTES);
-        assertThat(result.resolution()).isEqualTo(TaskResolution.exception(ExceptionReason.CANCELED));
+        assertResolved(result.resolution(), TaskResolution.exception(ExceptionReason.CANCELED));
         assertThat(result.calls()).containsExactly("create", "build", "exception:canceled", "dispose");
         assertThat(run.abort(ExceptionReason.WORKER_SHUTDOWN)).isFalse();
         assertThat(run.resolution()).contains(TaskResolution.exception(ExceptionReason.CANCELED));
@@ -250,7 +254,7 @@ class TaskRunStateMachineTest
         TaskRun run = rig.newRun("task-1", mock("true", ""));
         run.abort(ExceptionReason.WORKER_SHUTDOWN);
         Outcome outcome = execute(run);
-        assertThat(outcome.resolution()).isEqualTo(TaskResolution.exception(ExceptionReason.WORKER_SHUTDOWN));
+        assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.WORKER_SHUTDOWN));
         assertThat(outcome.calls()).isEmpty();
     }
 
@@ -281,8 +285,15 @@ class TaskRunStateMachineTest
                 TestRig.json(mock("write-log-sleep", "running").replace("\"delay\":0", "\"delay\":60000")),
                 dev.taskyard.plugin.TaskReporter.discarding()));
         Outcome outcome = execute(run);
-        assertThat(outcome.resolution()).isEqualTo(TaskResolution.exception(ExceptionReason.DEADLINE_EXCEEDED));
+        assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.DEADLINE_EXCEEDED));
         assertThat(outcome.calls()).containsExactly("create", "build", "started", "stopped", "exception:deadline-exceeded", "dispose");
         assertThat(outcome.log()).contains("passed its deadline");
+    }
+
+    /** Status and reason as expected; exit code and message are checked where a case is about them. */
+    private static void assertResolved(TaskResolution actual, TaskResolution expected)
+    {
+        assertThat(actual.status()).as("status of %s", actual).isEqualTo(expected.status());
+        assertThat(actual.reason()).as("reason of %s", actual).isEqualTo(expected.reason());
     }
 }

@@ -11,10 +11,11 @@ import java.util.List;
  *
  * <p>{@code tasks.attempts} counts how often the task was handed out; the lease of hand-out n has attempt n-1.
  * {@code resolved_token} is the lease token the task was resolved with, which makes a repeated resolution a no-op.
+ * {@code exit_code} (version 2) is the exit code of the resolved run's main process, when it ended with one.
  */
 public final class Schema
 {
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     private static final List<String> DDL = List.of(
             """
@@ -40,7 +41,8 @@ public final class Schema
                 idempotency_key VARCHAR(512) UNIQUE,
                 payload_hash VARCHAR(64),
                 deadline BIGINT,
-                cancel_requested INTEGER NOT NULL
+                cancel_requested INTEGER NOT NULL,
+                exit_code INTEGER
             )""",
             "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, created_at, id)",
             "CREATE INDEX IF NOT EXISTS tasks_by_creation ON tasks (created_at, id)",
@@ -84,6 +86,12 @@ public final class Schema
             try (var rows = statement.executeQuery("SELECT version FROM schema_version")) {
                 if (!rows.next()) {
                     statement.execute("INSERT INTO schema_version (version) VALUES (" + VERSION + ")");
+                }
+                else if (rows.getInt(1) == 1) {
+                    // version 2 added the exit code of the task's main process
+                    rows.close();
+                    statement.execute("ALTER TABLE tasks ADD COLUMN exit_code INTEGER");
+                    statement.execute("UPDATE schema_version SET version = " + VERSION);
                 }
                 else if (rows.getInt(1) != VERSION) {
                     throw new SQLException("unsupported schema version " + rows.getInt(1) + ", expected " + VERSION);

@@ -21,6 +21,9 @@ public final class TaskViews
         node.put("started_at", task.startedAt().map(Object::toString).orElse(null));
         node.put("completed_at", task.completedAt().map(Object::toString).orElse(null));
         node.put("attempt", task.attempt());
+        if (task.exitCode().isPresent()) {
+            node.put("exit_code", task.exitCode().getAsInt());
+        }
         task.result().ifPresent(result -> node.set("result", result));
         task.error().ifPresent(error -> {
             ObjectNode problem = node.putObject("error");
