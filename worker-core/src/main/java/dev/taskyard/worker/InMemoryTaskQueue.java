@@ -16,14 +16,17 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.taskyard.plugin.ExceptionReason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import static java.util.Objects.requireNonNull;
 
 /**
  * A {@link TaskQueue} in memory, for tests, benchmarks and single-process use. Tasks are handed out in submission
  * order; a lease that expires puts its task back at the front of the queue with the next attempt number.
- * {@link #cancel(String)} resolves a pending task at once as {@code exception/canceled} and makes the next renewal of
- * a running one fail. Thread-safe (one lock); claims wait on a condition, not by polling.
+ * {@link #cancel(String)} resolves a pending task at once as {@code exception/canceled}; for a running one it tells
+ * the {@linkplain #onCancel listeners} of its current lease (on the cancelling thread, after the lock is released)
+ * and makes the next renewal fail. Thread-safe (one lock); claims wait on a condition, not by polling.
  */
 public final class InMemoryTaskQueue
         implements TaskQueue
@@ -41,12 +44,29 @@ public final class InMemoryTaskQueue
         TaskResolution resolution;
         final Map<Integer, TaskResolution> runs = new HashMap<>();
         final List<Integer> progress = new ArrayList<>();
+        final List<CancelListener> listeners = new ArrayList<>();
 
         Entry(TaskSpec task)
         {
             this.task = task;
         }
     }
+
+    /** One {@link #onCancel} registration; {@code fired} and the list it is in are guarded by the queue's lock. */
+    private static final class CancelListener
+    {
+        final String token;
+        final Runnable listener;
+        boolean fired;
+
+        CancelListener(String token, Runnable listener)
+        {
+            this.token = token;
+            this.listener = listener;
+        }
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(InMemoryTaskQueue.class);
 
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
@@ -94,6 +114,7 @@ public final class InMemoryTaskQueue
     /** Cancels a task: a pending one is resolved as {@code exception/canceled}, a running one loses its lease. */
     public void cancel(String taskId)
     {
+        List<CancelListener> toTell = new ArrayList<>();
         lock.lock();
         try {
             Entry entry = require(taskId);
@@ -104,11 +125,66 @@ public final class InMemoryTaskQueue
             if (entry.state == State.PENDING) {
                 pending.remove(entry);
             }
+            else {
+                for (CancelListener registered : entry.listeners) {
+                    if (!registered.fired && registered.token.equals(entry.lease.token())) {
+                        registered.fired = true;
+                        toTell.add(registered);
+                    }
+                }
+            }
+            entry.listeners.clear();
             resolveLocked(entry, TaskResolution.exception(ExceptionReason.CANCELED));
         }
         finally {
             lock.unlock();
         }
+        for (CancelListener registered : toTell) {
+            try {
+                registered.listener.run();
+            }
+            catch (RuntimeException e) {
+                LOG.error("a cancel listener of task {} failed", taskId, e);
+            }
+        }
+    }
+
+    /**
+     * Tells {@code listener} when the task is cancelled while {@code lease} is current (see {@link TaskQueue#onCancel}).
+     * A lease that is no longer current (expired, or the task resolved) registers nothing; a cancelled task runs the
+     * listener at once.
+     */
+    @Override
+    public Subscription onCancel(Lease lease, Runnable listener)
+    {
+        requireNonNull(lease, "lease is null");
+        requireNonNull(listener, "listener is null");
+        CancelListener registered = new CancelListener(lease.token(), listener);
+        lock.lock();
+        try {
+            Entry entry = require(lease.taskId());
+            if (!entry.canceled) {
+                if (entry.state != State.RUNNING || !entry.lease.token().equals(lease.token())) {
+                    return Subscription.NONE;
+                }
+                entry.listeners.add(registered);
+                return () -> {
+                    lock.lock();
+                    try {
+                        registered.fired = true;
+                        entry.listeners.remove(registered);
+                    }
+                    finally {
+                        lock.unlock();
+                    }
+                };
+            }
+        }
+        finally {
+            lock.unlock();
+        }
+        listener.run();
+        return Subscription.NONE;
     }
 
     @Override

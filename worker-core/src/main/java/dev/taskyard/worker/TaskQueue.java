@@ -16,6 +16,8 @@ import java.util.List;
  *     ({@code UPDATE … WHERE id = ? AND lease_token = ?}); otherwise it throws {@link LeaseLostException}.</li>
  * <li>{@link #resolve} is idempotent per lease: repeating it with the same lease (after a lost answer) succeeds
  *     without changing anything; a stale lease throws {@link LeaseLostException}.</li>
+ * <li>{@link #onCancel} (optional) pushes a cancellation to the worker holding the lease, so that the run is aborted
+ *     at once rather than at its next renewal.</li>
  * </ul>
  */
 public interface TaskQueue
@@ -37,6 +39,40 @@ public interface TaskQueue
      */
     Lease renew(Lease lease)
             throws QueueException;
+
+    /**
+     * Asks to be told when the task of {@code lease} is cancelled while {@code lease} is its current lease, so that the
+     * worker aborts the run at once. Optional: the default registers nothing, and a cancellation then reaches the run
+     * at its next {@link #renew} (within a third of the lease).
+     *
+     * <p>Contract for implementations: {@code listener} runs at most once, on any thread (typically the one that
+     * cancels), and must not be called while holding a lock the worker could need (the worker's listener only aborts
+     * the run, without blocking). After {@link Subscription#close()} it is not called any more, except once when a
+     * cancellation races with the close; the worker tolerates that (aborting a run that is over does nothing).
+     * If the task is already cancelled when this is called, the listener runs at once, on the calling thread. A
+     * listener that throws is the worker's bug: log it and carry on. A queue whose cancellations happen in another
+     * process (PostgreSQL, another server) may implement this with {@code LISTEN/NOTIFY} or by polling; the worker's
+     * renewals stay the backstop either way.
+     *
+     * @return ends the registration; the worker closes it when the run is over
+     * @throws QueueException the registration failed; the worker falls back to its renewals
+     */
+    default Subscription onCancel(Lease lease, Runnable listener)
+            throws QueueException
+    {
+        return Subscription.NONE;
+    }
+
+    /** A registration made with {@link #onCancel}; closing it is idempotent and never fails. */
+    interface Subscription
+            extends AutoCloseable
+    {
+        /** The registration that registered nothing. */
+        Subscription NONE = () -> {};
+
+        @Override
+        void close();
+    }
 
     /** Publishes a running task's progress in percent; best effort. */
     default void reportProgress(Lease lease, int percent)

@@ -53,7 +53,7 @@ import static java.util.Objects.requireNonNull;
  * <ul>
  * <li>A fixed set of task threads, created at start, each claims one task at a time and runs it itself, so that no
  *     task crosses threads. Leases are renewed by one periodic sweep; a lost lease aborts the run as
- *     {@code canceled}.</li>
+ *     {@code canceled}. A queue that pushes cancellations ({@link TaskQueue#onCancel}) aborts the run at once.</li>
  * <li>For each task: run every stage, report the resolution (a {@code canceled} one is not reported: the queue
  *     knows), then dispose the run. A fatal internal error stops the worker at once; a non-fatal one is told to the
  *     plugins.</li>
@@ -507,9 +507,11 @@ public final class Worker
                 run.abort(ExceptionReason.WORKER_SHUTDOWN);
             }
             LOG.debug("task {} run {} claimed (attempt {})", lease.taskId(), lease.runId(), lease.attempt());
-            TaskResolution resolution = run.run().withResult(reporter.result);
-            if (handle.reported.compareAndSet(false, true)) {
-                report(handle, resolution);
+            try (TaskQueue.Subscription cancellation = watchCancellation(lease, run)) {
+                TaskResolution resolution = run.run().withResult(reporter.result);
+                if (handle.reported.compareAndSet(false, true)) {
+                    report(handle, resolution);
+                }
             }
             dispose(run);
         }
@@ -525,6 +527,22 @@ public final class Worker
             completed.incrementAndGet();
             MDC.remove("taskId");
             MDC.remove("runId");
+        }
+    }
+
+    /** Asks the queue to push a cancellation of the task to its run (see {@link TaskQueue#onCancel}). */
+    private TaskQueue.Subscription watchCancellation(Lease lease, TaskRun run)
+    {
+        try {
+            return queue.onCancel(lease, () -> {
+                if (run.abort(ExceptionReason.CANCELED)) {
+                    LOG.info("task {} run {} was cancelled; aborting it", lease.taskId(), lease.runId());
+                }
+            });
+        }
+        catch (QueueException | RuntimeException e) {
+            LOG.warn("cannot watch task {} run {} for cancellation; its lease renewals will notice: {}", lease.taskId(), lease.runId(), e.getMessage());
+            return TaskQueue.Subscription.NONE;
         }
     }
 

@@ -165,4 +165,50 @@ class InMemoryTaskQueueTest
             pool.shutdown();
         }
     }
+
+    @Test
+    void aCancelIsPushedOnceToTheListenersOfTheCurrentLease()
+            throws Exception
+    {
+        ManualClock clock = new ManualClock();
+        InMemoryTaskQueue queue = new InMemoryTaskQueue(clock);
+        queue.submit(task("a"));
+        Lease first = queue.claim(request(1)).get(0).lease();
+        List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TaskQueue.Subscription stale = queue.onCancel(first, () -> told.add("first"));
+        // the first lease expires and the task is handed out again: only the new lease's listener hears of the cancel
+        clock.advance(Duration.ofSeconds(11));
+        Lease second = queue.claim(request(1)).get(0).lease();
+        assertThat(second.attempt()).isEqualTo(1);
+        assertThat(queue.onCancel(first, () -> told.add("first again"))).isSameAs(TaskQueue.Subscription.NONE);
+        TaskQueue.Subscription current = queue.onCancel(second, () -> told.add("second"));
+        TaskQueue.Subscription closed = queue.onCancel(second, () -> told.add("closed"));
+        closed.close();
+        closed.close();
+        queue.cancel("a");
+        queue.cancel("a");
+        assertThat(told).containsExactly("second");
+        // registering after the cancel runs the listener at once
+        queue.onCancel(second, () -> told.add("late"));
+        assertThat(told).containsExactly("second", "late");
+        current.close();
+        stale.close();
+        assertThat(queue.resolution("a")).contains(TaskResolution.exception(ExceptionReason.CANCELED));
+    }
+
+    @Test
+    void aFailingCancelListenerDoesNotKeepTheOthersFromHearing()
+            throws Exception
+    {
+        InMemoryTaskQueue queue = new InMemoryTaskQueue();
+        queue.submit(task("a"));
+        Lease lease = queue.claim(request(1)).get(0).lease();
+        List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        queue.onCancel(lease, () -> {
+            throw new IllegalStateException("a broken listener");
+        });
+        queue.onCancel(lease, () -> told.add("second"));
+        queue.cancel("a");
+        assertThat(told).containsExactly("second");
+    }
 }

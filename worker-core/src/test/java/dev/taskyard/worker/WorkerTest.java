@@ -3,6 +3,7 @@ package dev.taskyard.worker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -109,7 +110,7 @@ class WorkerTest
         fixture.queue.submit(new TaskSpec("doomed", JSON.readTree(mock("true", "fatal-on-wait"))));
         fixture.worker.start();
         assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
-        assertThat(fixture.queue.resolution("doomed")).contains(TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
+        assertThat(fixture.queue.resolution("doomed")).map(TaskResolution::toString).contains("exception/internal-error");
     }
 
     @Test
@@ -124,7 +125,7 @@ class WorkerTest
         fixture.queue.cancel("long");
         fixture.worker.stopGracefully();
         assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
-        assertThat(fixture.queue.resolution("long")).contains(TaskResolution.exception(ExceptionReason.CANCELED));
+        assertThat(fixture.queue.resolution("long")).map(TaskResolution::toString).contains("exception/canceled");
         assertThat(recorder.calls()).containsExactly("create", "build", "started", "exception:canceled", "dispose");
     }
 
@@ -139,7 +140,7 @@ class WorkerTest
         assertThat(recorder.started().await(1, TimeUnit.MINUTES)).isTrue();
         fixture.worker.stopGracefully();
         assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
-        assertThat(fixture.queue.resolution("long")).contains(TaskResolution.exception(ExceptionReason.WORKER_SHUTDOWN));
+        assertThat(fixture.queue.resolution("long")).map(TaskResolution::toString).contains("exception/worker-shutdown");
         assertThat(recorder.calls()).containsExactly("create", "build", "started", "exception:worker-shutdown", "dispose");
     }
 
@@ -173,7 +174,7 @@ class WorkerTest
         assertThat(recorder.started().await(1, TimeUnit.MINUTES)).isTrue();
         fixture.worker.stopNow();
         assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
-        assertThat(fixture.queue.resolution("long")).contains(TaskResolution.exception(ExceptionReason.WORKER_SHUTDOWN));
+        assertThat(fixture.queue.resolution("long")).map(TaskResolution::toString).contains("exception/worker-shutdown");
     }
 
     @Test
@@ -245,7 +246,7 @@ class WorkerTest
         Fixture fixture = new Fixture("mock", "plugins: {slow-cleanup: {}, success: {}}", slowCleanup);
         fixture.queue.submit(new TaskSpec("t", JSON.readTree(mock("true", ""))));
         fixture.worker.start();
-        assertThat(fixture.queue.awaitResolution("t", Duration.ofMinutes(1))).contains(TaskResolution.completed());
+        assertThat(fixture.queue.awaitResolution("t", Duration.ofMinutes(1))).map(TaskResolution::toString).contains("completed");
         reported.countDown();
         fixture.worker.stopGracefully();
         assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
@@ -264,8 +265,8 @@ class WorkerTest
         assertThat(fixture.queue.awaitAllResolved(Duration.ofMinutes(1))).isTrue();
         fixture.worker.stopGracefully();
         assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
-        assertThat(fixture.queue.resolution("bad")).contains(TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD));
-        assertThat(fixture.queue.resolution("unknown")).contains(TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD));
+        assertThat(fixture.queue.resolution("bad")).map(TaskResolution::toString).contains("exception/malformed-payload");
+        assertThat(fixture.queue.resolution("unknown")).map(TaskResolution::toString).contains("exception/malformed-payload");
         // "bad" violates the recorder's own schema: it gets no task plugin; "unknown" has a valid recorder part
         assertThat(recorder.calls()).containsExactly("create", "exception:malformed-payload", "dispose");
     }
@@ -314,7 +315,7 @@ class WorkerTest
         Fixture fixture = new Fixture("mock", "plugins: {listener: {}}", listener);
         fixture.queue.submit(new TaskSpec("flaky", JSON.readTree(mock("nonfatal-internal-error", ""))));
         fixture.worker.start();
-        assertThat(fixture.queue.awaitResolution("flaky", Duration.ofMinutes(1))).contains(TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
+        assertThat(fixture.queue.awaitResolution("flaky", Duration.ofMinutes(1))).map(TaskResolution::toString).contains("exception/internal-error");
         assertThat(nonFatal.await(1, TimeUnit.MINUTES)).isTrue();
         assertThat(idle.await(1, TimeUnit.MINUTES)).isTrue();
         fixture.worker.stopGracefully();
@@ -365,7 +366,7 @@ class WorkerTest
             Fixture fixture = new Fixture("mock", "worker: {hookTimeout: 0.05, shutdownGrace: 600}\nplugins: {stubborn: {}}", stubborn);
             fixture.queue.submit(new TaskSpec("stuck", JSON.readTree(mock("write-log-sleep", "zzz", 120000, ""))));
             fixture.worker.start();
-            assertThat(fixture.queue.awaitResolution("stuck", Duration.ofMinutes(1))).contains(TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
+            assertThat(fixture.queue.awaitResolution("stuck", Duration.ofMinutes(1))).map(TaskResolution::toString).contains("exception/internal-error");
             // a livelock is fatal: the worker stops, without waiting for the stuck thread
             assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
             assertThat(fixture.worker.stuckThreads()).isEqualTo(1);
@@ -381,15 +382,165 @@ class WorkerTest
         }
     }
 
+    @Test
+    void aCancelReachesARunningTaskWithoutWaitingForTheNextRenewal()
+            throws Exception
+    {
+        RecordingPlugin recorder = new RecordingPlugin();
+        // renewals every 200 s and a grace of 600 s: only the pushed cancel can end the run within the test
+        Fixture fixture = new Fixture("mock", "worker: {leaseDuration: 600, shutdownGrace: 600}\nplugins: {recorder: {}}", recorder);
+        fixture.queue.submit(new TaskSpec("long", JSON.readTree(mock("write-log-sleep", "zzz", 300000, ""))));
+        fixture.worker.start();
+        assertThat(recorder.started().await(1, TimeUnit.MINUTES)).isTrue();
+        fixture.queue.cancel("long");
+        fixture.worker.stopGracefully();
+        assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
+        assertThat(fixture.queue.resolution("long")).map(TaskResolution::toString).contains("exception/canceled");
+        assertThat(recorder.calls()).containsExactly("create", "build", "started", "exception:canceled", "dispose");
+    }
+
+    /**
+     * Worker A's renewals fail, so its lease lapses while its run is held; worker B claims the task again (attempt
+     * 1) and resolves it; A's late resolution is refused because its lease token is stale.
+     */
+    @Test
+    void aTaskWhoseLeaseLapsedRunsAgainElsewhereAndResolvesOnce()
+            throws Exception
+    {
+        InMemoryTaskQueue queue = new InMemoryTaskQueue();
+        java.util.concurrent.CountDownLatch firstRunHeld = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch releaseFirstRun = new java.util.concurrent.CountDownLatch(1);
+        List<String> runs = new java.util.concurrent.CopyOnWriteArrayList<>();
+        dev.taskyard.plugin.PluginProvider holder = new dev.taskyard.plugin.PluginProvider()
+        {
+            @Override
+            public String name()
+            {
+                return "holder";
+            }
+
+            @Override
+            public dev.taskyard.plugin.Plugin createPlugin(dev.taskyard.plugin.PluginOptions options)
+            {
+                return task -> new dev.taskyard.plugin.TaskPlugin()
+                {
+                    // attempt 0 is held in stopped until released, and fails; later attempts succeed at once
+                    @Override
+                    public boolean stopped(dev.taskyard.plugin.StoppedRequest request)
+                    {
+                        String runId = request.context().runId();
+                        runs.add(request.context().taskId() + "/" + runId);
+                        if (!runId.equals("0")) {
+                            return true;
+                        }
+                        firstRunHeld.countDown();
+                        try {
+                            releaseFirstRun.await(1, TimeUnit.MINUTES);
+                        }
+                        catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return false;
+                    }
+                };
+            }
+        };
+        List<String> refusedA = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> resolvedB = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Fixture a = new Fixture(queue, q -> new RecordingQueue(q, true, refusedA, new java.util.ArrayList<>()), "mock",
+                "worker: {leaseDuration: 0.05}\nplugins: {holder: {}, success: {}}", holder);
+        Fixture b = new Fixture(queue, q -> new RecordingQueue(q, false, new java.util.ArrayList<>(), resolvedB), "mock",
+                "worker: {leaseDuration: 0.05}\nplugins: {holder: {}, success: {}}", holder);
+        queue.submit(new TaskSpec("t", JSON.readTree(mock("true", ""))));
+        try {
+            a.worker.start();
+            assertThat(firstRunHeld.await(1, TimeUnit.MINUTES)).isTrue();
+            b.worker.start();
+            assertThat(queue.awaitResolution("t", Duration.ofMinutes(1))).map(TaskResolution::toString).contains("completed");
+            assertThat(queue.attempts("t")).isEqualTo(2);
+        }
+        finally {
+            releaseFirstRun.countDown();
+        }
+        a.worker.stopGracefully();
+        b.worker.stopGracefully();
+        assertThat(a.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
+        assertThat(b.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
+        assertThat(runs).containsExactlyInAnyOrder("t/0", "t/1");
+        assertThat(resolvedB).containsExactly("t attempt 1: completed");
+        assertThat(refusedA).singleElement().asString().startsWith("t attempt 0: failed refused: ");
+        assertThat(queue.resolution("t")).map(TaskResolution::toString).contains("completed");
+        assertThat(queue.attempts("t")).isEqualTo(2);
+    }
+
+    /** Forwards to a queue, records resolutions and refusals, and optionally fails every renewal. */
+    private static final class RecordingQueue
+            implements TaskQueue
+    {
+        private final InMemoryTaskQueue queue;
+        private final boolean failRenewals;
+        private final List<String> refused;
+        private final List<String> resolved;
+
+        RecordingQueue(InMemoryTaskQueue queue, boolean failRenewals, List<String> refused, List<String> resolved)
+        {
+            this.queue = queue;
+            this.failRenewals = failRenewals;
+            this.refused = refused;
+            this.resolved = resolved;
+        }
+
+        @Override
+        public List<Claim> claim(ClaimRequest request)
+                throws QueueException, InterruptedException
+        {
+            return queue.claim(request);
+        }
+
+        @Override
+        public Lease renew(Lease lease)
+                throws QueueException
+        {
+            if (failRenewals) {
+                throw new QueueException("the queue cannot be reached");
+            }
+            return queue.renew(lease);
+        }
+
+        @Override
+        public void resolve(Lease lease, TaskResolution resolution)
+                throws QueueException
+        {
+            String what = lease.taskId() + " attempt " + lease.attempt() + ": " + resolution.status().name().toLowerCase();
+            try {
+                queue.resolve(lease, resolution);
+                resolved.add(what);
+            }
+            catch (LeaseLostException e) {
+                refused.add(what + " refused: " + e.getMessage());
+                throw e;
+            }
+        }
+    }
+
     /** A worker on an in-memory queue with extra test plugins. */
     private static final class Fixture
     {
-        final InMemoryTaskQueue queue = new InMemoryTaskQueue();
+        final InMemoryTaskQueue queue;
         final Worker worker;
 
         Fixture(String engine, String extraYaml, dev.taskyard.plugin.PluginProvider... extra)
                 throws Exception
         {
+            this(new InMemoryTaskQueue(), queue -> queue, engine, extraYaml, extra);
+        }
+
+        /** A worker that talks to {@code queue} through the wrapper {@code through} makes of it. */
+        Fixture(InMemoryTaskQueue queue, java.util.function.Function<InMemoryTaskQueue, TaskQueue> through, String engine, String extraYaml,
+                dev.taskyard.plugin.PluginProvider... extra)
+                throws Exception
+        {
+            this.queue = queue;
             Path temp = Files.createTempDirectory("taskyard-worker");
             String worker = extraYaml.contains("worker:") ? "" : "worker: {}\n";
             String yaml = (worker + extraYaml).replace("worker: {", "worker: {workerId: w1, pollInterval: 0.02, tempFolder: \"" + temp + "\", ")
@@ -399,7 +550,7 @@ class WorkerTest
             for (dev.taskyard.plugin.PluginProvider provider : extra) {
                 plugins.register(provider);
             }
-            this.worker = Worker.create(WorkerConfig.parse(yaml, engines, plugins), engines, plugins, queue);
+            this.worker = Worker.create(WorkerConfig.parse(yaml, engines, plugins), engines, plugins, through.apply(queue));
         }
     }
 }
