@@ -85,6 +85,9 @@ class ClientCliIT
         Outcome failed = taskyard(true, "submit", "--wait", "--", "false");
         assertThat(failed.exitCode()).isEqualTo(1);
         assertThat(failed.stdout()).contains("\"FAILED\"");
+        Outcome exited = taskyard(true, "submit", "--wait", "--", "sh", "-c", "exit 7");
+        assertThat(exited.exitCode()).as("the task's own exit code").isEqualTo(7);
+        assertThat(exited.stdout()).contains("\"exit_code\" : 7");
     }
 
     @Test

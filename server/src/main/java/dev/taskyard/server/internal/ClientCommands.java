@@ -26,8 +26,9 @@ import picocli.CommandLine.Spec;
 /**
  * The client commands of the CLI: {@code submit}, {@code status}, {@code cancel}, {@code logs} talk to a
  * {@code taskyard serve}; {@code schema} prints a schema locally. Exit codes: 0 on success; with {@code --wait} or
- * {@code --follow}, {@code submit} exits 0 when the task COMPLETED and 1 when it FAILED or was CANCELED; 125 with one
- * line on standard error when the request fails.
+ * {@code --follow}, {@code submit} exits 0 when the task COMPLETED; when it FAILED, with the task's own exit code if it
+ * has a non-zero one (as {@code taskyard run} does), else 1; 1 when it was CANCELED; 125 with one line on standard
+ * error when the request fails.
  */
 public final class ClientCommands
 {
@@ -77,7 +78,7 @@ public final class ClientCommands
         @Mixin
         ApiClient client;
 
-        @Option(names = "--wait", description = "Wait until the task ends; print its final status; exit 1 unless it COMPLETED.")
+        @Option(names = "--wait", description = "Wait until the task ends; print its final status; exit with the task's exit code if it FAILED with one, 1 if it did not complete otherwise.")
         boolean waitForEnd;
 
         @Option(names = "--follow", description = "Stream the task's log to standard output until it ends (implies --wait).")
@@ -139,7 +140,18 @@ public final class ClientCommands
             else {
                 print(out, end);
             }
-            return end.path("status").asText().equals("COMPLETED") ? 0 : TASK_DID_NOT_COMPLETE;
+            return exitCodeOf(end);
+        }
+
+        /** 0 for COMPLETED; the task's non-zero exit code for FAILED, when it has one; else 1. */
+        static int exitCodeOf(JsonNode task)
+        {
+            String status = task.path("status").asText();
+            if (status.equals("COMPLETED")) {
+                return 0;
+            }
+            int exitCode = task.path("exit_code").asInt(0);
+            return status.equals("FAILED") && exitCode > 0 && exitCode < 256 ? exitCode : TASK_DID_NOT_COMPLETE;
         }
     }
 
