@@ -1,0 +1,13 @@
+/**
+ * The taskyard worker ({@code dev.taskyard.worker}): config, the task-run state machine, the task queue SPI and the
+ * claim loop. {@code dev.taskyard.worker.internal} is not API and not exported. The worker package is opened to the
+ * engine API only, which reads the worker config's JSON Schema from it.
+ */
+module dev.taskyard.worker {
+    requires transitive dev.taskyard.plugin; // the worker's API exposes plugin and engine types
+    requires com.fasterxml.jackson.dataformat.yaml;
+
+    exports dev.taskyard.worker;
+
+    opens dev.taskyard.worker to dev.taskyard.engine;
+}
