@@ -1,18 +1,14 @@
 package dev.taskyard.server;
 
-import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.taskyard.engine.remote.RemoteEngineProvider;
-import dev.taskyard.engine.testkit.ArtifactLayout;
+import dev.taskyard.engine.testkit.CommandEngineContractTest;
 import dev.taskyard.engine.testkit.EngineBehavior;
-import dev.taskyard.engine.testkit.EngineContractTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -23,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * jar, started once for the class on a loopback port, running the process engine).
  */
 class RemoteEngineContractIT
-        extends EngineContractTest
+        extends CommandEngineContractTest
 {
     /** The remote server: enough concurrency for the kit's concurrent cases, short leases so cancels land fast. */
     static final String REMOTE_CONFIG = """
@@ -31,7 +27,6 @@ class RemoteEngineContractIT
              "engine": "process", "engines": {"process": {}},
              "plugins": {"env": {}, "success": {}, "artifacts": {}, "result": {}, "tasklog": {}}}
             """;
-    private static final String TEXT = "kit-artifact-text";
 
     private static Path folder;
     private static TaskyardServer remote;
@@ -100,39 +95,24 @@ class RemoteEngineContractIT
     }
 
     @Override
-    protected String targetPayload(String target)
+    protected String commandPayload(List<String> argv)
     {
-        return command("echo", target);
+        return payload(argv).toString();
+    }
+
+    /** The remote keeps only the files its payload declares: the folder, under the same name. */
+    @Override
+    protected String writeFilesPayload(List<String> argv)
+    {
+        ObjectNode payload = payload(argv);
+        ((ObjectNode) payload.get("remote")).putArray("artifacts").addObject().put("type", "folder").put("path", artifactFolder()).put("name", artifactFolder());
+        return payload.toString();
     }
 
     @Override
-    protected String failingTargetPayload(String target)
+    protected String invalidArtifactPath()
     {
-        return command("sh", "-c", "echo \"$1\"; exit 3", "sh", target);
-    }
-
-    @Override
-    protected String silentPayload()
-    {
-        return command("true");
-    }
-
-    @Override
-    protected String sleepPayload(Duration duration)
-    {
-        return command("sleep", seconds(duration));
-    }
-
-    @Override
-    protected String targetThenSleepPayload(String target, Duration duration)
-    {
-        return command("sh", "-c", "echo \"$1\"; exec sleep \"$2\"", "sh", target, seconds(duration));
-    }
-
-    @Override
-    protected String lastLineWithoutNewlinePayload(String text)
-    {
-        return command("printf", "%s", text);
+        return "../outside.txt";
     }
 
     /** Valid for the remote engine's own schema, refused by the remote server's: a command that is not an array. */
@@ -144,31 +124,6 @@ class RemoteEngineContractIT
         return payload.toString();
     }
 
-    @Override
-    protected String printEnvironmentVariablePayload(String name)
-    {
-        return command("printenv", name);
-    }
-
-    @Override
-    protected String writeFilesPayload()
-    {
-        ObjectNode payload = payload("sh", "-c", String.join(" && ",
-                "mkdir -p folder/sub/deeper",
-                "printf '%s\\n' \"$1\" > folder/hello.txt",
-                "printf '%s\\n' \"$1\" > folder/sub/a.txt",
-                "printf '%s\\n' \"$1\" > folder/sub/deeper/b.txt"), "sh", TEXT);
-        ((ObjectNode) payload.get("remote")).putArray("artifacts").addObject().put("type", "folder").put("path", "folder").put("name", "folder");
-        return payload.toString();
-    }
-
-    @Override
-    protected ArtifactLayout artifactLayout()
-    {
-        return new ArtifactLayout(TEXT, "folder/hello.txt", "folder/missing.txt", "no-such-folder", "folder",
-                Set.of("hello.txt", "sub/a.txt", "sub/deeper/b.txt"), "../outside.txt");
-    }
-
     /** No remote task may still be pending or running once the engine is disposed. */
     @Override
     protected void assertNoLeftovers()
@@ -178,23 +133,11 @@ class RemoteEngineContractIT
         assertThat(live).as("remote tasks still pending or running").isEmpty();
     }
 
-    private static String command(String... argv)
-    {
-        return payload(argv).toString();
-    }
-
-    private static ObjectNode payload(String... argv)
+    private static ObjectNode payload(List<String> argv)
     {
         ObjectNode payload = TaskyardServer.JSON.createObjectNode();
         ArrayNode command = payload.putObject("remote").putArray("command");
-        for (String argument : argv) {
-            command.add(argument);
-        }
+        argv.forEach(command::add);
         return payload;
-    }
-
-    private static String seconds(Duration duration)
-    {
-        return BigDecimal.valueOf(duration.toMillis(), 3).toPlainString();
     }
 }

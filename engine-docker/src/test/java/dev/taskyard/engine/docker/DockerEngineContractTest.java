@@ -1,26 +1,23 @@
 package dev.taskyard.engine.docker;
 
-import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.taskyard.engine.testkit.ArtifactLayout;
+import dev.taskyard.engine.testkit.CommandEngineContractTest;
 import dev.taskyard.engine.testkit.EngineBehavior;
-import dev.taskyard.engine.testkit.EngineContractTest;
 import dev.taskyard.engine.testkit.ShellScript;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The Docker engine against the whole contract kit, with busybox {@code sh} payloads. Proxies and displays are not
+ * The Docker engine against the whole contract kit, with busybox {@code sh} payloads (the kit's command payloads). Proxies and displays are not
  * supported, so the kit verifies that they fail with feature-not-supported.
  */
 @RequiresDocker
 class DockerEngineContractTest
-        extends EngineContractTest
+        extends CommandEngineContractTest
 {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -52,39 +49,21 @@ class DockerEngineContractTest
     }
 
     @Override
-    protected String targetPayload(String target)
+    protected String commandPayload(List<String> argv)
     {
-        return payload("sh", "-c", "printf '%s\\n' \"$1\"", "sh", target);
+        return payloadNode(argv.toArray(String[]::new)).toString();
     }
 
     @Override
-    protected String failingTargetPayload(String target)
+    protected String artifactFolder()
     {
-        return payload("sh", "-c", "printf '%s\\n' \"$1\"; exit 1", "sh", target);
+        return "/folder";
     }
 
     @Override
-    protected String silentPayload()
+    protected String invalidArtifactPath()
     {
-        return payload("true");
-    }
-
-    @Override
-    protected String sleepPayload(Duration duration)
-    {
-        return payload("sleep", seconds(duration));
-    }
-
-    @Override
-    protected String targetThenSleepPayload(String target, Duration duration)
-    {
-        return payload("sh", "-c", "printf '%s\\n' \"$1\"; exec sleep \"$2\"", "sh", target, seconds(duration));
-    }
-
-    @Override
-    protected String lastLineWithoutNewlinePayload(String text)
-    {
-        return payload("printf", "%s", text);
+        return "relative/path.txt";
     }
 
     @Override
@@ -94,26 +73,6 @@ class DockerEngineContractTest
         ObjectNode payload = payloadNode("true");
         payload.put("memoryMiB", 8192);
         return payload.toString();
-    }
-
-    @Override
-    protected String printEnvironmentVariablePayload(String name)
-    {
-        return payload("sh", "-c", "printf '%s\\n' \"$" + name + "\"");
-    }
-
-    @Override
-    protected String writeFilesPayload()
-    {
-        return payload("sh", "-c", "mkdir -p /folder /nested/sub/deeper && for f in /folder/hello.txt /nested/a.txt /nested/sub/b.txt "
-                + "/nested/sub/deeper/c.txt; do echo 'Hello World' > \"$f\"; done");
-    }
-
-    @Override
-    protected ArtifactLayout artifactLayout()
-    {
-        return new ArtifactLayout("Hello World", "/folder/hello.txt", "/folder/missing.txt", "/missing", "/nested",
-                Set.of("a.txt", "sub/b.txt", "sub/deeper/c.txt"), "relative/path.txt");
     }
 
     @Override
@@ -163,10 +122,5 @@ class DockerEngineContractTest
         ArrayNode argv = payload.putArray("command");
         List.of(command).forEach(argv::add);
         return payload;
-    }
-
-    private static String seconds(Duration duration)
-    {
-        return String.format(java.util.Locale.ROOT, "%.3f", duration.toMillis() / 1000.0);
     }
 }

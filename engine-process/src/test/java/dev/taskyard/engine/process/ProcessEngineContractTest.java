@@ -1,15 +1,11 @@
 package dev.taskyard.engine.process;
 
-import java.math.BigDecimal;
-import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.taskyard.engine.testkit.ArtifactLayout;
+import dev.taskyard.engine.testkit.CommandEngineContractTest;
 import dev.taskyard.engine.testkit.EngineBehavior;
-import dev.taskyard.engine.testkit.EngineContractTest;
 import dev.taskyard.engine.testkit.ShellScript;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -17,9 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The engine contract kit against the process engine, with real commands. */
 class ProcessEngineContractTest
-        extends EngineContractTest
+        extends CommandEngineContractTest
 {
-    private static final String TEXT = "kit-artifact-text";
     private static final String KIT_FOLDER = "taskyard-kit-";
 
     @BeforeAll
@@ -51,39 +46,18 @@ class ProcessEngineContractTest
     }
 
     @Override
-    protected String targetPayload(String target)
+    protected String commandPayload(List<String> argv)
     {
-        return command("echo", target);
+        ObjectNode payload = EngineFixture.MAPPER.createObjectNode();
+        ArrayNode command = payload.putArray("command");
+        argv.forEach(command::add);
+        return payload.toString();
     }
 
     @Override
-    protected String failingTargetPayload(String target)
+    protected String invalidArtifactPath()
     {
-        return command("sh", "-c", "echo \"$1\"; exit 3", "sh", target);
-    }
-
-    @Override
-    protected String silentPayload()
-    {
-        return command("true");
-    }
-
-    @Override
-    protected String sleepPayload(Duration duration)
-    {
-        return command("sleep", seconds(duration));
-    }
-
-    @Override
-    protected String targetThenSleepPayload(String target, Duration duration)
-    {
-        return command("sh", "-c", "echo \"$1\"; exec sleep \"$2\"", "sh", target, seconds(duration));
-    }
-
-    @Override
-    protected String lastLineWithoutNewlinePayload(String text)
-    {
-        return command("printf", "%s", text);
+        return "../outside.txt";
     }
 
     @Override
@@ -92,29 +66,6 @@ class ProcessEngineContractTest
         ObjectNode payload = EngineFixture.command("true");
         payload.put("workingFolder", "../outside-the-work-dir");
         return payload.toString();
-    }
-
-    @Override
-    protected String printEnvironmentVariablePayload(String name)
-    {
-        return command("printenv", name);
-    }
-
-    @Override
-    protected String writeFilesPayload()
-    {
-        return command("sh", "-c", String.join(" && ",
-                "mkdir -p folder/sub/deeper",
-                "printf '%s\\n' \"$1\" > folder/hello.txt",
-                "printf '%s\\n' \"$1\" > folder/sub/a.txt",
-                "printf '%s\\n' \"$1\" > folder/sub/deeper/b.txt"), "sh", TEXT);
-    }
-
-    @Override
-    protected ArtifactLayout artifactLayout()
-    {
-        return new ArtifactLayout(TEXT, "folder/hello.txt", "folder/missing.txt", "no-such-folder", "folder",
-                Set.of("hello.txt", "sub/a.txt", "sub/deeper/b.txt"), "../outside.txt");
     }
 
     @Override
@@ -134,20 +85,5 @@ class ProcessEngineContractTest
                 .filter(info -> info.cwd().map(cwd -> cwd.toString().contains("/" + KIT_FOLDER)).orElse(false) || info.commandLine().contains(KIT_FOLDER))
                 .toList();
         assertThat(leftovers).as("processes working in or naming the kit's folders").isEmpty();
-    }
-
-    private static String command(String... argv)
-    {
-        ObjectNode payload = EngineFixture.MAPPER.createObjectNode();
-        ArrayNode command = payload.putArray("command");
-        for (String argument : argv) {
-            command.add(argument);
-        }
-        return payload.toString();
-    }
-
-    private static String seconds(Duration duration)
-    {
-        return BigDecimal.valueOf(duration.toMillis(), 3).toPlainString();
     }
 }

@@ -367,7 +367,8 @@ public abstract class EngineContractTest
         }
     }
 
-    private static IllegalStateException notProvided(String method, EngineBehavior behavior)
+    /** The error for a payload method an engine test did not provide although it declares the behaviour. */
+    protected static IllegalStateException notProvided(String method, EngineBehavior behavior)
     {
         return new IllegalStateException(method + "() is not provided: override it, or declare " + behavior + " unsupported");
     }
