@@ -17,9 +17,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,16 +32,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * of trivial mock-engine tasks through the durable queue, with p50/p99 submit latency (goal ≥ 2,000 tasks/s);
  * (2) the same with the process engine ({@code ["true"]}); (3) status GETs per second over many keep-alive
  * connections while 2,000 long polls are held (goal ≥ 30,000/s), against a baseline measured in the same run with the
- * same client setup: {@code GET /healthz}. The status load comes from {@link RawHttpLoad} (raw NIO sockets on one
- * thread), since the JDK {@code HttpClient} itself topped out near 3,000 requests/s on this machine; the long polls
- * are held by a JDK {@code HttpClient}. Prints figures, never asserts.
- * Arguments: [mock tasks] [process tasks] [connections] [long polls] [seconds per load phase].
+ * same client setup: {@code GET /healthz}. Submits and status GETs come from {@link RawHttpLoad} (raw keep-alive NIO
+ * sockets on one thread), since the JDK {@code HttpClient} itself topped out near 3,000 requests/s on this machine and
+ * took about a third of its two cores from the server while submitting; the long polls are held by a JDK
+ * {@code HttpClient}. Prints figures, never asserts.
+ * Arguments: [mock tasks] [process tasks] [connections] [long polls] [seconds per load phase] [submitting connections
+ * of the mock-engine runs, comma-separated: default 4,32 (each submit returns only once durable, so a client's
+ * concurrency bounds what group commit can batch)] [worker concurrency of the mock-engine server, default 32: each task
+ * waits for three commits in turn (claim, log close, resolution), so the worker's slots bound the end-to-end rate]; a
+ * process-tasks count of 0 skips the process-engine run. {@code BENCH_SERVER_JAVA_OPTS} adds JVM options to the server.
  */
 public final class HttpApiBench
 {
     private static final int SUBMIT_GOAL = 2_000;
     private static final int STATUS_GOAL = 30_000;
-    private static final int SUBMIT_THREADS = 4;
+    private static final int PROCESS_SUBMIT_CONNECTIONS = 4;
     private static final String MOCK_PAYLOAD = "{\"delay\":0,\"function\":\"true\",\"argument\":\"\"}";
     private static final String HELD_PAYLOAD = "{\"delay\":120000,\"function\":\"true\",\"argument\":\"\"}";
     private static final String PROCESS_PAYLOAD = "{\"command\":[\"true\"]}";
@@ -60,18 +62,30 @@ public final class HttpApiBench
         int connections = args.length > 2 ? Integer.parseInt(args[2]) : 1_000;
         int longPolls = args.length > 3 ? Integer.parseInt(args[3]) : 2_000;
         int seconds = args.length > 4 ? Integer.parseInt(args[4]) : 5;
+        List<Integer> mockConnections = Arrays.stream((args.length > 5 ? args[5] : "4,32").split(",")).map(Integer::valueOf).toList();
+        int mockConcurrency = args.length > 6 ? Integer.parseInt(args[6]) : 32;
         Path jar = locateJar();
         Path temp = Files.createTempDirectory("taskyard-bench-http");
         try {
             System.out.println("server: " + jar + ", " + Runtime.getRuntime().availableProcessors() + " cores, client and server on the same host");
-            try (Server server = Server.start(jar, temp.resolve("mock"), "worker: {concurrency: 8, pollInterval: 0.05, shutdownGrace: 1}\n"
+            System.out.println("mock engine: worker concurrency " + mockConcurrency);
+            try (Server server = Server.start(jar, temp.resolve("mock"), "worker: {concurrency: " + mockConcurrency + ", pollInterval: 0.05, shutdownGrace: 1}\n"
                     + "engine: mock\nengines: {mock: {}}\nplugins: {}\nserver: {maxPending: 1000000}\n")) {
-                List<String> ids = submitThroughput(server, "mock engine", MOCK_PAYLOAD, mockTasks, true);
+                List<String> ids = new ArrayList<>();
+                for (int submitters : mockConnections) {
+                    List<String> submitted = submitThroughput(server, "mock engine", MOCK_PAYLOAD, mockTasks, submitters, true);
+                    if (ids.isEmpty()) {
+                        ids = submitted;
+                    }
+                }
                 statusLoad(server, ids, connections, longPolls, seconds);
+            }
+            if (processTasks == 0) {
+                return;
             }
             try (Server server = Server.start(jar, temp.resolve("process"), "worker: {concurrency: 8, pollInterval: 0.05, shutdownGrace: 1}\n"
                     + "engine: process\nengines: {process: {}}\nplugins: {}\nserver: {maxPending: 1000000}\n")) {
-                submitThroughput(server, "process engine", PROCESS_PAYLOAD, processTasks, false);
+                submitThroughput(server, "process engine", PROCESS_PAYLOAD, processTasks, PROCESS_SUBMIT_CONNECTIONS, false);
             }
         }
         finally {
@@ -90,69 +104,58 @@ public final class HttpApiBench
                 + ": build it first (bench/run does: mvn -B -o -DskipTests -pl server,bench -am install) and run from the repository root");
     }
 
-    /** Submits {@code count} tasks from a few threads, then waits until the store says they all COMPLETED. */
-    private static List<String> submitThroughput(Server server, String label, String payload, int count, boolean withGoal)
+    /**
+     * Submits {@code count} tasks over {@code connections} keep-alive connections (a {@link RawHttpLoad}, one submit in
+     * flight on each), then waits until the store says they all COMPLETED.
+     */
+    private static List<String> submitThroughput(Server server, String label, String payload, int count, int connections, boolean withGoal)
             throws Exception
     {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
         // warm-up: a tenth of the tasks (at most 1,000), not timed
-        runSubmits(server, client, payload, Math.min(1_000, Math.max(1, count / 10)), new long[0]);
+        runSubmits(server, payload, Math.min(1_000, Math.max(1, count / 10)), connections);
         waitForCompleted(server, 0, Duration.ofSeconds(60));
         double before = server.tasksIn("COMPLETED");
         double failedBefore = server.tasksIn("FAILED");
-        long[] latencies = new long[count];
         long start = System.nanoTime();
-        List<String> ids = runSubmits(server, client, payload, count, latencies);
+        Submits submits = runSubmits(server, payload, count, connections);
         double submitSeconds = (System.nanoTime() - start) / 1e9;
         double completed = waitForCompleted(server, before + count, Duration.ofSeconds(Math.max(60, count / 20)));
         double seconds = (System.nanoTime() - start) / 1e9;
         double done = completed - before;
         double failed = server.tasksIn("FAILED") - failedBefore;
-        Arrays.sort(latencies);
+        long[] latencies = submits.latencies();
         double rate = done / seconds;
-        System.out.printf("%s, durable queue: %,d tasks by %d client threads: %,.0f tasks/s submit→COMPLETED (%,.0f completed in %.2f s; "
+        System.out.printf("%s, durable queue: %,d tasks over %d connections: %,.0f tasks/s submit→COMPLETED (%,.0f completed in %.2f s; "
                         + "submitting alone %,.0f/s)  submit latency p50 %.2f ms, p99 %.2f ms%s%s%n",
-                label, count, SUBMIT_THREADS, rate, done, seconds, count / submitSeconds, pct(latencies, 50), pct(latencies, 99),
+                label, count, connections, rate, done, seconds, count / submitSeconds, pct(latencies, 50), pct(latencies, 99),
                 failed > 0 ? String.format("  FAILED: %,.0f", failed) : "",
                 withGoal ? String.format("  goal ≥ %,d tasks/s: %s", SUBMIT_GOAL, rate >= SUBMIT_GOAL && done >= count ? "met" : "NOT met") : "");
-        return ids;
+        return submits.ids();
     }
 
-    private static List<String> runSubmits(Server server, HttpClient client, String payload, int count, long[] latencies)
+    private record Submits(List<String> ids, long[] latencies) {}
+
+    private static Submits runSubmits(Server server, String payload, int count, int connections)
             throws Exception
     {
-        HttpRequest request = server.request("/v1/tasks").header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(payload)).build();
-        AtomicInteger next = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(SUBMIT_THREADS);
-        try {
-            List<Future<List<String>>> futures = new ArrayList<>();
-            for (int t = 0; t < SUBMIT_THREADS; t++) {
-                futures.add(pool.submit(() -> {
-                    List<String> ids = new ArrayList<>();
-                    for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-                        long sent = System.nanoTime();
-                        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-                        if (i < latencies.length) {
-                            latencies[i] = System.nanoTime() - sent;
-                        }
-                        if (response.statusCode() != 202) {
-                            throw new IllegalStateException("submit answered " + response.statusCode() + ": " + response.body());
-                        }
-                        ids.add(JSON.readTree(response.body()).path("task_id").asText());
-                    }
-                    return ids;
-                }));
+        URI base = URI.create(server.baseUrl);
+        RawHttpLoad load = new RawHttpLoad(new InetSocketAddress(base.getHost(), base.getPort()),
+                List.of(RawHttpLoad.postJson(base.getHost(), base.getPort(), "/v1/tasks", server.token, payload)));
+        List<String> ids = new ArrayList<>(count);
+        List<String> refused = new ArrayList<>();
+        RawHttpLoad.CountResult result = load.runCount(connections, count, (status, body) -> {
+            int at = body.indexOf("\"task_id\":\"");
+            if (status != 202 || at < 0) {
+                refused.add(status + ": " + body);
+                return;
             }
-            List<String> ids = new ArrayList<>();
-            for (Future<List<String>> future : futures) {
-                ids.addAll(future.get(10, TimeUnit.MINUTES));
-            }
-            return ids;
+            int from = at + "\"task_id\":\"".length();
+            ids.add(body.substring(from, body.indexOf('"', from)));
+        });
+        if (!refused.isEmpty() || result.errors() > 0) {
+            throw new IllegalStateException(refused.size() + " submits refused, " + result.errors() + " failed: " + refused.stream().limit(3).toList());
         }
-        finally {
-            pool.shutdownNow();
-        }
+        return new Submits(ids, result.latencies());
     }
 
     /** Polls the store's task gauge until COMPLETED + FAILED reach {@code target} (0: until nothing is PENDING or RUNNING). */
@@ -334,8 +337,15 @@ public final class HttpApiBench
             Files.createDirectories(folder);
             Path configFile = folder.resolve("config.yaml");
             Files.writeString(configFile, config);
-            List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString(),
-                    "serve", "--data", folder.resolve("data").toString(), "--config", configFile.toString(), "--host", "127.0.0.1", "--port", "0");
+            List<String> command = new ArrayList<>();
+            command.add(ProcessHandle.current().info().command().orElse("java"));
+            // e.g. BENCH_SERVER_JAVA_OPTS=-XX:StartFlightRecording=filename=server.jfr to profile the server
+            String serverOptions = System.getenv("BENCH_SERVER_JAVA_OPTS");
+            if (serverOptions != null && !serverOptions.isBlank()) {
+                command.addAll(List.of(serverOptions.trim().split("\\s+")));
+            }
+            command.addAll(List.of("-jar", jar.toString(),
+                    "serve", "--data", folder.resolve("data").toString(), "--config", configFile.toString(), "--host", "127.0.0.1", "--port", "0"));
             Process process = new ProcessBuilder(command).start();
             process.getOutputStream().close();
             StringBuffer err = new StringBuffer();

@@ -47,6 +47,116 @@ final class RawHttpLoad
         }
     }
 
+    /** A complete {@code POST} of a JSON body to {@code path} with a bearer token. */
+    static byte[] postJson(String host, int port, String path, String token, String json)
+    {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nAuthorization: Bearer " + token
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
+        byte[] head8 = head.getBytes(StandardCharsets.US_ASCII);
+        byte[] request = Arrays.copyOf(head8, head8.length + body.length);
+        System.arraycopy(body, 0, request, head8.length, body.length);
+        return request;
+    }
+
+    /** Receives each complete answer of {@link #runCount}, on the selector thread. */
+    @FunctionalInterface
+    interface AnswerSink
+    {
+        void answer(int status, String body);
+    }
+
+    /** What a counted run measured: latencies in nanoseconds (sorted), errors, and the wall time of the run. */
+    record CountResult(long[] latencies, long errors, double seconds)
+    {
+    }
+
+    /**
+     * Sends {@code count} requests in all (the request list round robin) over {@code connections} keep-alive
+     * connections, one in flight on each, and returns when every one was answered (or its connection failed). Each
+     * answer's status and body go to {@code sink}.
+     */
+    CountResult runCount(int connections, int count, AnswerSink sink)
+            throws IOException
+    {
+        long[] latencies = new long[count];
+        int recorded = 0;
+        long errors = 0;
+        int sent = 0;
+        int open = 0;
+        long start = System.nanoTime();
+        try (Selector selector = Selector.open()) {
+            List<SocketChannel> channels = new ArrayList<>();
+            try {
+                for (int c = 0; c < Math.min(connections, count); c++) {
+                    SocketChannel channel = SocketChannel.open();
+                    channels.add(channel);
+                    channel.configureBlocking(false);
+                    channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+                    channel.connect(address);
+                    channel.register(selector, SelectionKey.OP_CONNECT, new Connection(channel, c));
+                    open++;
+                }
+                while (recorded + errors < count && open > 0) {
+                    selector.select(100);
+                    Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
+                    while (keys.hasNext()) {
+                        SelectionKey key = keys.next();
+                        keys.remove();
+                        Connection connection = (Connection) key.attachment();
+                        try {
+                            if (key.isConnectable()) {
+                                connection.channel.finishConnect();
+                                connection.next = sent++;
+                                connection.send(key);
+                            }
+                            else if (key.isWritable()) {
+                                connection.channel.write(connection.out);
+                                if (!connection.out.hasRemaining()) {
+                                    key.interestOps(SelectionKey.OP_READ);
+                                }
+                            }
+                            else if (key.isReadable()) {
+                                if (connection.channel.read(connection.in) < 0) {
+                                    throw new IOException("the server closed the connection");
+                                }
+                                Answer answer = answer(connection.in);
+                                if (answer == null) {
+                                    continue;
+                                }
+                                latencies[recorded++] = System.nanoTime() - connection.sentAt;
+                                sink.answer(answer.status(), answer.body());
+                                if (sent < count) {
+                                    connection.next = sent++;
+                                    connection.send(key);
+                                }
+                                else {
+                                    key.cancel();
+                                    connection.channel.close();
+                                    open--;
+                                }
+                            }
+                        }
+                        catch (IOException | RuntimeException e) {
+                            errors++;
+                            key.cancel();
+                            connection.channel.close();
+                            open--;
+                        }
+                    }
+                }
+            }
+            finally {
+                for (SocketChannel channel : channels) {
+                    channel.close();
+                }
+            }
+        }
+        long[] sorted = Arrays.copyOf(latencies, recorded);
+        Arrays.sort(sorted);
+        return new CountResult(sorted, errors, (System.nanoTime() - start) / 1e9);
+    }
+
     /** A GET request head for {@code path} with a bearer token (or none when {@code token} is null). */
     static byte[] get(String host, int port, String path, String token)
     {
@@ -154,6 +264,25 @@ final class RawHttpLoad
         long[] sorted = Arrays.copyOf(latencies, recorded);
         Arrays.sort(sorted);
         return new Result(recorded / (double) seconds, sorted, errors, notOk, connected);
+    }
+
+    private record Answer(int status, String body)
+    {
+    }
+
+    /** Like {@link #complete}, with the answer's body; null if more bytes are needed. */
+    private static Answer answer(ByteBuffer in)
+            throws IOException
+    {
+        byte[] copy = Arrays.copyOf(in.array(), in.position());
+        int status = complete(in);
+        if (status == 0) {
+            return null;
+        }
+        String head = new String(copy, StandardCharsets.ISO_8859_1);
+        int bodyStart = head.indexOf("\r\n\r\n") + 4;
+        int consumed = copy.length - in.position();
+        return new Answer(status, new String(copy, bodyStart, consumed - bodyStart, StandardCharsets.UTF_8));
     }
 
     /**
