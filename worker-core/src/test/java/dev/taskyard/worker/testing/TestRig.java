@@ -17,6 +17,7 @@ import dev.taskyard.engine.EngineRegistry;
 import dev.taskyard.engine.ResourceTracker;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.WorkerIdentity;
+import dev.taskyard.engine.testkit.forwarding.FaultyEngine;
 import dev.taskyard.plugin.FolderArtifactStore;
 import dev.taskyard.plugin.HookExecutor;
 import dev.taskyard.plugin.PluginEnvironment;

@@ -15,6 +15,7 @@ import java.util.Optional;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.taskyard.engine.EngineRegistry;
+import dev.taskyard.engine.testkit.forwarding.FaultyEngineProvider;
 import dev.taskyard.plugin.Artifact;
 import dev.taskyard.plugin.FolderArtifactStore;
 import dev.taskyard.plugin.PluginRegistry;

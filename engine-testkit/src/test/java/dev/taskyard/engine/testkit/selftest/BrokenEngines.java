@@ -21,6 +21,10 @@ import dev.taskyard.engine.SandboxTerminatedException;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.schema.JsonSchema;
 import dev.taskyard.engine.testkit.mock.MockEngine;
+import dev.taskyard.engine.testkit.forwarding.ForwardingEngine;
+import dev.taskyard.engine.testkit.forwarding.ForwardingResultSet;
+import dev.taskyard.engine.testkit.forwarding.ForwardingSandbox;
+import dev.taskyard.engine.testkit.forwarding.ForwardingSandboxBuilder;
 import dev.taskyard.engine.testkit.mock.MockEngineProvider;
 
 /**
@@ -65,14 +69,14 @@ public final class BrokenEngines
         @Override
         Engine wrap(Engine engine, EngineOptions options)
         {
-            return Forwarding.decorateSandboxes(engine, sandbox -> {
-                return new Forwarding.ForwardingSandbox(sandbox)
+            return ForwardingEngine.decoratingSandboxes(engine, sandbox -> {
+                return new ForwardingSandbox(sandbox)
                 {
                     @Override
                     public ResultSet waitForResult()
                             throws EngineException, InterruptedException
                     {
-                        return new Forwarding.ForwardingResultSet(delegate.waitForResult());
+                        return new ForwardingResultSet(delegate.waitForResult());
                     }
                 };
             });
@@ -92,9 +96,9 @@ public final class BrokenEngines
         @Override
         Engine wrap(Engine engine, EngineOptions options)
         {
-            return Forwarding.decorateSandboxes(engine, sandbox -> {
+            return ForwardingEngine.decoratingSandboxes(engine, sandbox -> {
                 AtomicBoolean claimedAborted = new AtomicBoolean();
-                return new Forwarding.ForwardingSandbox(sandbox)
+                return new ForwardingSandbox(sandbox)
                 {
                     @Override
                     public void abort()
@@ -141,13 +145,13 @@ public final class BrokenEngines
         @Override
         Engine wrap(Engine engine, EngineOptions options)
         {
-            return new Forwarding.ForwardingEngine(engine)
+            return new ForwardingEngine(engine)
             {
                 @Override
-                SandboxBuilder wrap(SandboxBuilder builder)
+                protected SandboxBuilder wrap(SandboxBuilder builder)
                 {
                     Map<String, String> declared = new HashMap<>();
-                    return new Forwarding.ForwardingSandboxBuilder(builder)
+                    return new ForwardingSandboxBuilder(builder)
                     {
                         @Override
                         public void setEnvironmentVariable(String name, String value)
@@ -222,8 +226,8 @@ public final class BrokenEngines
         @Override
         Engine wrap(Engine engine, EngineOptions options)
         {
-            return Forwarding.decorateSandboxes(engine, sandbox -> {
-                return new Forwarding.ForwardingSandbox(sandbox)
+            return ForwardingEngine.decoratingSandboxes(engine, sandbox -> {
+                return new ForwardingSandbox(sandbox)
                 {
                     private volatile ResultSet wrapped;
 
@@ -232,7 +236,7 @@ public final class BrokenEngines
                             throws EngineException, InterruptedException
                     {
                         if (wrapped == null) {
-                            wrapped = new Forwarding.ForwardingResultSet(delegate.waitForResult())
+                            wrapped = new ForwardingResultSet(delegate.waitForResult())
                             {
                                 @Override
                                 public void extractFolder(String path, FileHandler handler)
@@ -268,7 +272,7 @@ public final class BrokenEngines
         @Override
         Engine wrap(Engine engine, EngineOptions options)
         {
-            return new Forwarding.ForwardingEngine(engine)
+            return new ForwardingEngine(engine)
             {
                 @Override
                 public SandboxBuilder newSandboxBuilder(SandboxOptions sandboxOptions)
@@ -295,9 +299,9 @@ public final class BrokenEngines
         @Override
         Engine wrap(Engine engine, EngineOptions options)
         {
-            return Forwarding.decorateSandboxes(engine, sandbox -> {
+            return ForwardingEngine.decoratingSandboxes(engine, sandbox -> {
                 AtomicBoolean killed = new AtomicBoolean();
-                return new Forwarding.ForwardingSandbox(sandbox)
+                return new ForwardingSandbox(sandbox)
                 {
                     @Override
                     public void kill()
@@ -335,8 +339,8 @@ public final class BrokenEngines
         @Override
         Engine wrap(Engine engine, EngineOptions options)
         {
-            return Forwarding.decorateSandboxes(engine, sandbox -> {
-                return new Forwarding.ForwardingSandbox(sandbox)
+            return ForwardingEngine.decoratingSandboxes(engine, sandbox -> {
+                return new ForwardingSandbox(sandbox)
                 {
                     @Override
                     public void kill()

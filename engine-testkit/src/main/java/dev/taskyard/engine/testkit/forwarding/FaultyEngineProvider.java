@@ -1,4 +1,4 @@
-package dev.taskyard.worker.testing;
+package dev.taskyard.engine.testkit.forwarding;
 
 import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineException;
@@ -7,7 +7,10 @@ import dev.taskyard.engine.EngineProvider;
 import dev.taskyard.engine.schema.JsonSchema;
 import dev.taskyard.engine.testkit.mock.MockEngineProvider;
 
-/** {@code faulty-mock}: the mock engine wrapped in {@link FaultyEngine}. */
+/**
+ * {@code faulty-mock}: the mock engine wrapped in {@link FaultyEngine}. Not registered with
+ * {@link java.util.ServiceLoader}; register it, e.g. {@code EngineRegistry.load().register(new FaultyEngineProvider())}.
+ */
 public final class FaultyEngineProvider
         implements EngineProvider
 {
