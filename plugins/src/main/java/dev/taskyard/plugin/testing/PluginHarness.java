@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * validated and split; then prepare → build → start → started → wait → stopped → finished, or the exception hook
  * when a stage fails; then everything is disposed, and the engine must hold nothing afterwards.
  *
- * <p>Artifacts go to a {@link FolderArtifactStore} in a fresh temporary folder; progress, results and requests to
- * stop the worker are recorded. Engines are found by name with {@link EngineRegistry}, so the mock needs only to be
+ * <p>Artifacts go to a {@link FolderArtifactStore} in a fresh temporary folder, which the returned {@link PluginRun}
+ * owns: close it to delete the folder (the harness deletes it itself when the run fails to complete); progress,
+ * results and requests to stop the worker are recorded. Engines are found by name with {@link EngineRegistry}, so the mock needs only to be
  * on the class path ({@code taskyard-engine-testkit}, test scope). Thread-safe: each call is independent.
  */
 public final class PluginHarness
@@ -69,6 +70,21 @@ public final class PluginHarness
         catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        PluginRun run = null;
+        try {
+            run = runIn(temp, testCase);
+            return run;
+        }
+        finally {
+            if (run == null) {
+                deleteTree(temp);
+            }
+        }
+    }
+
+    private static PluginRun runIn(Path temp, PluginTestCase testCase)
+            throws EngineException, InterruptedException
+    {
         WorkerIdentity identity = new WorkerIdentity("plugin-harness", "worker-1");
         ResourceTracker tracker = new ResourceTracker();
         EngineRegistry engines = testCase.engines().orElseGet(EngineRegistry::load);
@@ -117,6 +133,22 @@ public final class PluginHarness
         }
     }
 
+    /** Deletes a folder and everything in it; a folder that is already gone is fine. */
+    static void deleteTree(Path folder)
+    {
+        if (!Files.exists(folder)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(folder)) {
+            for (Path path : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(path);
+            }
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + folder, e);
+        }
+    }
+
     private static JsonNode json(String text)
     {
         try {
@@ -141,8 +173,11 @@ public final class PluginHarness
         private Optional<Boolean> engineSuccess = Optional.empty();
         private Optional<Boolean> pluginSuccess = Optional.empty();
 
+        private final Path temp;
+
         Run(PluginManager manager, PluginTestCase testCase, Path temp, FolderArtifactStore store, List<String> stops)
         {
+            this.temp = temp;
             this.manager = manager;
             this.testCase = testCase;
             this.store = store;
@@ -239,7 +274,7 @@ public final class PluginHarness
             try {
                 return new PluginRun(exception, Optional.ofNullable(error).map(Throwable::getMessage), engineSuccess, pluginSuccess, List.copyOf(hooks), log,
                         store.list(testCase.taskId(), testCase.runId()), List.copyOf(progress), Optional.ofNullable(result), List.copyOf(stops), store,
-                        testCase.taskId(), testCase.runId());
+                        testCase.taskId(), testCase.runId(), temp);
             }
             catch (IOException e) {
                 throw new UncheckedIOException(e);

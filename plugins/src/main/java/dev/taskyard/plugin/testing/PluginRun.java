@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -25,11 +26,28 @@ import dev.taskyard.plugin.ExceptionReason;
  * @param progress every progress value published, in order
  * @param result the result document published, if any
  * @param stopRequests every request to stop the worker, e.g. {@code now: watchdog: …}
+ * @param store where the run's artifacts are
+ * @param folder the harness's temporary folder (engine files, spilled log, artifact store); owned by this run and
+ *        deleted by {@link #close()}
+ *
+ * <p>Close it when done (try-with-resources): artifacts cannot be read afterwards. Closing is idempotent.
  */
 public record PluginRun(Optional<ExceptionReason> exception, Optional<String> error, Optional<Boolean> engineSuccess, Optional<Boolean> pluginSuccess,
                         List<String> hooks, String log, List<Artifact> artifacts, List<Integer> progress, Optional<JsonNode> result,
-                        List<String> stopRequests, ArtifactStore store, String taskId, String runId)
+                        List<String> stopRequests, ArtifactStore store, String taskId, String runId, Path folder)
+        implements AutoCloseable
 {
+    /**
+     * Deletes the run's temporary folder with its artifacts.
+     *
+     * @throws UncheckedIOException the folder could not be deleted
+     */
+    @Override
+    public void close()
+    {
+        PluginHarness.deleteTree(folder);
+    }
+
     /** The content of a stored artifact, as UTF-8 text. */
     public String artifactText(String name)
     {

@@ -26,6 +26,7 @@ import dev.taskyard.plugin.testing.PluginHarness;
 import dev.taskyard.plugin.testing.PluginRun;
 import dev.taskyard.plugin.testing.PluginTestCase;
 import dev.taskyard.engine.testkit.mock.MockEngineProvider;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -34,6 +35,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Every built-in plugin, run alone on the mock engine with {@link PluginHarness}. */
 class BuiltinPluginsTest
 {
+    private final List<PluginRun> runs = new java.util.ArrayList<>();
+
+    /** Runs the case with {@link PluginHarness}; the run is closed after the test, which must delete its folder. */
+    private PluginRun harness(PluginTestCase testCase)
+            throws Exception
+    {
+        PluginRun run = PluginHarness.run(testCase);
+        runs.add(run);
+        return run;
+    }
+
+    @AfterEach
+    void closeRuns()
+    {
+        for (PluginRun run : runs) {
+            assertThat(run.folder()).isDirectory();
+            run.close();
+            run.close();
+            assertThat(run.folder()).doesNotExist();
+        }
+    }
+
     private static String mock(String function, String argument)
     {
         return mock(function, argument, 0, "");
@@ -51,10 +74,10 @@ class BuiltinPluginsTest
         void setsTheTaskAndRunIds()
                 throws Exception
         {
-            PluginRun run = PluginHarness.run(PluginTestCase.of("env").withIds("task-7", "3").withPayload(mock("print-env-var", "TASK_ID")));
+            PluginRun run = harness(PluginTestCase.of("env").withIds("task-7", "3").withPayload(mock("print-env-var", "TASK_ID")));
             assertThat(run.exception()).isEmpty();
             assertThat(run.log()).isEqualTo("task-7\n");
-            assertThat(PluginHarness.run(PluginTestCase.of("env").withIds("task-7", "3").withPayload(mock("print-env-var", "RUN_ID"))).log()).isEqualTo("3\n");
+            assertThat(harness(PluginTestCase.of("env").withIds("task-7", "3").withPayload(mock("print-env-var", "RUN_ID"))).log()).isEqualTo("3\n");
         }
 
         @Test
@@ -62,15 +85,15 @@ class BuiltinPluginsTest
                 throws Exception
         {
             PluginTestCase base = PluginTestCase.of("env").withConfig("{\"extra\":{\"POOL\":\"blue\",\"REGION\":\"north\"}}");
-            assertThat(PluginHarness.run(base.withPayload(mock("print-env-var", "REGION"))).log()).isEqualTo("north\n");
-            assertThat(PluginHarness.run(base.withPayload(mock("print-env-var", "POOL", 0, ",\"env\":{\"POOL\":\"red\"}"))).log()).isEqualTo("red\n");
+            assertThat(harness(base.withPayload(mock("print-env-var", "REGION"))).log()).isEqualTo("north\n");
+            assertThat(harness(base.withPayload(mock("print-env-var", "POOL", 0, ",\"env\":{\"POOL\":\"red\"}"))).log()).isEqualTo("red\n");
         }
 
         @Test
         void anInvalidVariableNameIsAMalformedPayloadNamingPathAndPlugin()
                 throws Exception
         {
-            PluginRun run = PluginHarness.run(PluginTestCase.of("env").withPayload(mock("true", "", 0, ",\"env\":{\"1BAD\":\"x\"}")));
+            PluginRun run = harness(PluginTestCase.of("env").withPayload(mock("true", "", 0, ",\"env\":{\"1BAD\":\"x\"}")));
             assertThat(run.exception()).contains(ExceptionReason.MALFORMED_PAYLOAD);
             assertThat(run.hooks()).containsExactly("exception:malformed-payload", "dispose");
             assertThat(run.log()).contains("plugin \"env\": $.env");
@@ -84,8 +107,8 @@ class BuiltinPluginsTest
         void theExitCodeDecides()
                 throws Exception
         {
-            assertThat(PluginHarness.run(PluginTestCase.of("success").withPayload(mock("true", ""))).pluginSuccess()).contains(true);
-            assertThat(PluginHarness.run(PluginTestCase.of("success").withPayload(mock("false", ""))).pluginSuccess()).contains(false);
+            assertThat(harness(PluginTestCase.of("success").withPayload(mock("true", ""))).pluginSuccess()).contains(true);
+            assertThat(harness(PluginTestCase.of("success").withPayload(mock("false", ""))).pluginSuccess()).contains(false);
         }
     }
 
@@ -96,7 +119,7 @@ class BuiltinPluginsTest
         void killsTheTaskAtTheLimit()
                 throws Exception
         {
-            PluginRun run = PluginHarness.run(PluginTestCase.of("maxruntime").withConfig("{\"maxRunTime\":0.05}")
+            PluginRun run = harness(PluginTestCase.of("maxruntime").withConfig("{\"maxRunTime\":0.05}")
                     .withPayload(mock("write-log-sleep", "working", 120000, "")));
             assertThat(run.exception()).isEmpty();
             assertThat(run.pluginSuccess()).contains(false);
@@ -108,7 +131,7 @@ class BuiltinPluginsTest
         void aQuickTaskIsNotKilled()
                 throws Exception
         {
-            PluginRun run = PluginHarness.run(PluginTestCase.of("maxruntime").withConfig("{\"maxRunTime\":600}").withPayload(mock("true", "", 0, ",\"maxRunTime\":60")));
+            PluginRun run = harness(PluginTestCase.of("maxruntime").withConfig("{\"maxRunTime\":600}").withPayload(mock("true", "", 0, ",\"maxRunTime\":60")));
             assertThat(run.pluginSuccess()).contains(true);
             assertThat(run.log()).doesNotContain("maxruntime");
         }
@@ -117,7 +140,7 @@ class BuiltinPluginsTest
         void aPayloadValueAboveTheConfiguredMaximumIsMalformed()
                 throws Exception
         {
-            PluginRun run = PluginHarness.run(PluginTestCase.of("maxruntime").withConfig("{\"maxRunTime\":60}").withPayload(mock("true", "", 0, ",\"maxRunTime\":61")));
+            PluginRun run = harness(PluginTestCase.of("maxruntime").withConfig("{\"maxRunTime\":60}").withPayload(mock("true", "", 0, ",\"maxRunTime\":61")));
             assertThat(run.exception()).contains(ExceptionReason.MALFORMED_PAYLOAD);
             assertThat(run.log()).contains("plugin \"maxruntime\": $.maxRunTime: 61 s is above this worker's maximum of 60 s");
         }
@@ -126,10 +149,10 @@ class BuiltinPluginsTest
         void perTaskLimitRequireAndForbid()
                 throws Exception
         {
-            PluginRun required = PluginHarness.run(PluginTestCase.of("maxruntime").withConfig("{\"maxRunTime\":60,\"perTaskLimit\":\"require\"}").withPayload(mock("true", "")));
+            PluginRun required = harness(PluginTestCase.of("maxruntime").withConfig("{\"maxRunTime\":60,\"perTaskLimit\":\"require\"}").withPayload(mock("true", "")));
             assertThat(required.exception()).contains(ExceptionReason.MALFORMED_PAYLOAD);
             assertThat(required.log()).contains("plugin \"maxruntime\": $: required property 'maxRunTime'");
-            PluginRun forbidden = PluginHarness.run(PluginTestCase.of("maxruntime").withConfig("{\"maxRunTime\":60,\"perTaskLimit\":\"forbid\"}")
+            PluginRun forbidden = harness(PluginTestCase.of("maxruntime").withConfig("{\"maxRunTime\":60,\"perTaskLimit\":\"forbid\"}")
                     .withPayload(mock("true", "", 0, ",\"maxRunTime\":5")));
             assertThat(forbidden.exception()).contains(ExceptionReason.MALFORMED_PAYLOAD);
             assertThat(forbidden.log()).contains("$.maxRunTime: unknown key");
@@ -143,7 +166,7 @@ class BuiltinPluginsTest
         void extractsDeclaredFilesAndFolders()
                 throws Exception
         {
-            PluginRun run = PluginHarness.run(PluginTestCase.of("artifacts").withPayload(mock("write-files", "/out/a.txt /out/sub/b.txt /single.txt", 0,
+            PluginRun run = harness(PluginTestCase.of("artifacts").withPayload(mock("write-files", "/out/a.txt /out/sub/b.txt /single.txt", 0,
                     ",\"artifacts\":[{\"type\":\"file\",\"path\":\"/single.txt\",\"name\":\"public/single.txt\"},"
                             + "{\"type\":\"folder\",\"path\":\"/out\",\"name\":\"public/out\"}]")));
             assertThat(run.pluginSuccess()).contains(true);
@@ -155,7 +178,7 @@ class BuiltinPluginsTest
         void aMissingFileFailsTheTaskWithAnErrorArtifact()
                 throws Exception
         {
-            PluginRun run = PluginHarness.run(PluginTestCase.of("artifacts").withPayload(mock("true", "", 0,
+            PluginRun run = harness(PluginTestCase.of("artifacts").withPayload(mock("true", "", 0,
                     ",\"artifacts\":[{\"type\":\"file\",\"path\":\"/missing.txt\",\"name\":\"public/missing.txt\"}]")));
             assertThat(run.exception()).isEmpty();
             assertThat(run.pluginSuccess()).contains(false);
@@ -170,7 +193,7 @@ class BuiltinPluginsTest
         void aBadPathIsAMalformedPayload()
                 throws Exception
         {
-            PluginRun run = PluginHarness.run(PluginTestCase.of("artifacts").withPayload(mock("true", "", 0,
+            PluginRun run = harness(PluginTestCase.of("artifacts").withPayload(mock("true", "", 0,
                     ",\"artifacts\":[{\"type\":\"file\",\"path\":\"../etc/passwd\",\"name\":\"x\"}]")));
             assertThat(run.exception()).contains(ExceptionReason.MALFORMED_PAYLOAD);
             assertThat(run.log()).contains("plugin \"artifacts\": $.artifacts[0].path: invalid artifact path");
@@ -180,7 +203,7 @@ class BuiltinPluginsTest
         void aBadNameIsAMalformedPayload()
                 throws Exception
         {
-            PluginRun run = PluginHarness.run(PluginTestCase.of("artifacts").withPayload(mock("true", "", 0,
+            PluginRun run = harness(PluginTestCase.of("artifacts").withPayload(mock("true", "", 0,
                     ",\"artifacts\":[{\"type\":\"file\",\"path\":\"/a\",\"name\":\"../escape\"}]")));
             assertThat(run.exception()).contains(ExceptionReason.MALFORMED_PAYLOAD);
             assertThat(run.log()).contains("plugin \"artifacts\": $.artifacts[0].name");
@@ -195,7 +218,7 @@ class BuiltinPluginsTest
         void writesSortedKeyValueLinesFirst()
                 throws Exception
         {
-            PluginRun run = PluginHarness.run(PluginTestCase.of("logprefix").withConfig("{\"pool\":\"blue\"}").withPayload(mock("write-log", "hello")));
+            PluginRun run = harness(PluginTestCase.of("logprefix").withConfig("{\"pool\":\"blue\"}").withPayload(mock("write-log", "hello")));
             assertThat(run.log()).isEqualTo("pool: blue\nrunId: 0\ntaskId: task-1\ntasksSinceStartup: 0\nworkerGroup: plugin-harness\nworkerId: worker-1\nhello\n");
         }
     }
@@ -214,7 +237,7 @@ class BuiltinPluginsTest
         void readsTheResultFile()
                 throws Exception
         {
-            PluginRun run = PluginHarness.run(json("/json/{\\\"answer\\\":42}", "{}"));
+            PluginRun run = harness(json("/json/{\\\"answer\\\":42}", "{}"));
             assertThat(run.pluginSuccess()).contains(true);
             assertThat(run.result()).get().hasToString("{\"answer\":42}");
         }
@@ -223,7 +246,7 @@ class BuiltinPluginsTest
         void aFileOverTheCapFailsTheTask()
                 throws Exception
         {
-            PluginRun run = PluginHarness.run(json("/json/[1,2,3,4,5,6,7,8,9]", "{\"maxBytes\":8}"));
+            PluginRun run = harness(json("/json/[1,2,3,4,5,6,7,8,9]", "{\"maxBytes\":8}"));
             assertThat(run.pluginSuccess()).contains(false);
             assertThat(run.result()).isEmpty();
             assertThat(run.log()).contains("is larger than the limit of 8 bytes");
@@ -233,10 +256,10 @@ class BuiltinPluginsTest
         void aMissingOrInvalidFileFailsTheTask()
                 throws Exception
         {
-            PluginRun missing = PluginHarness.run(json("/nothing.json", "{}"));
+            PluginRun missing = harness(json("/nothing.json", "{}"));
             assertThat(missing.pluginSuccess()).contains(false);
             assertThat(missing.log()).contains("did not write its result file /nothing.json");
-            PluginRun invalid = PluginHarness.run(json("/out/result.txt", "{}"));
+            PluginRun invalid = harness(json("/out/result.txt", "{}"));
             assertThat(invalid.pluginSuccess()).contains(false);
             assertThat(invalid.log()).contains("is not valid JSON");
         }
@@ -245,7 +268,7 @@ class BuiltinPluginsTest
         void aBadPathIsAMalformedPayload()
                 throws Exception
         {
-            PluginRun run = PluginHarness.run(json("relative.json", "{}"));
+            PluginRun run = harness(json("relative.json", "{}"));
             assertThat(run.exception()).contains(ExceptionReason.MALFORMED_PAYLOAD);
             assertThat(run.log()).contains("$.result.path");
         }
@@ -258,10 +281,10 @@ class BuiltinPluginsTest
         void publishesProgressLines()
                 throws Exception
         {
-            PluginRun run = PluginHarness.run(PluginTestCase.of("progress").withPayload(mock("write-log", "::progress 45")));
+            PluginRun run = harness(PluginTestCase.of("progress").withPayload(mock("write-log", "::progress 45")));
             assertThat(run.progress()).containsExactly(45);
-            assertThat(PluginHarness.run(PluginTestCase.of("progress").withPayload(mock("write-log", "::progress 250"))).progress()).containsExactly(100);
-            assertThat(PluginHarness.run(PluginTestCase.of("progress").withPayload(mock("write-log", "progress 45"))).progress()).isEmpty();
+            assertThat(harness(PluginTestCase.of("progress").withPayload(mock("write-log", "::progress 250"))).progress()).containsExactly(100);
+            assertThat(harness(PluginTestCase.of("progress").withPayload(mock("write-log", "progress 45"))).progress()).isEmpty();
         }
 
         @Test
@@ -455,7 +478,7 @@ class BuiltinPluginsTest
         void runsQuietlyInATaskLifeCycle()
                 throws Exception
         {
-            PluginRun run = PluginHarness.run(PluginTestCase.of("watchdog").withPayload(mock("true", "")));
+            PluginRun run = harness(PluginTestCase.of("watchdog").withPayload(mock("true", "")));
             assertThat(run.exception()).isEmpty();
             assertThat(run.pluginSuccess()).contains(true);
             assertThat(run.hooks()).containsExactly("build", "started", "stopped", "finished", "dispose");
@@ -469,7 +492,7 @@ class BuiltinPluginsTest
         void storesTheLogAsAnArtifact()
                 throws Exception
         {
-            PluginRun run = PluginHarness.run(PluginTestCase.of("tasklog").withPayload(mock("write-log", "hello")));
+            PluginRun run = harness(PluginTestCase.of("tasklog").withPayload(mock("write-log", "hello")));
             assertThat(run.artifactText("public/logs/task.log")).isEqualTo("hello\n");
         }
 
@@ -477,7 +500,7 @@ class BuiltinPluginsTest
         void storesTheLogExplainingAMalformedPayload()
                 throws Exception
         {
-            PluginRun run = PluginHarness.run(PluginTestCase.of("tasklog").withPayload("{\"delay\":0,\"function\":\"nope\",\"argument\":\"\"}"));
+            PluginRun run = harness(PluginTestCase.of("tasklog").withPayload("{\"delay\":0,\"function\":\"nope\",\"argument\":\"\"}"));
             assertThat(run.exception()).contains(ExceptionReason.MALFORMED_PAYLOAD);
             assertThat(run.artifactText("public/logs/task.log")).contains("[taskyard] malformed payload: engine \"mock\": $.function");
         }
