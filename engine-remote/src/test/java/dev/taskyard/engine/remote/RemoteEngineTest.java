@@ -70,6 +70,8 @@ class RemoteEngineTest
     /** Scripted faults for submits: each POST /v1/tasks takes the next policy (NORMAL when none are left). */
     private final List<SocketPolicy> submitFaults = new CopyOnWriteArrayList<>();
     private volatile Function<RecordedRequest, MockResponse> submitAnswer;
+    /** Answers first when set (null: fall through to the default script). */
+    private volatile Function<RecordedRequest, MockResponse> override;
     private final Map<String, AtomicInteger> tasksByKey = new ConcurrentHashMap<>();
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
     private final ResourceTracker tracker = new ResourceTracker();
@@ -93,6 +95,12 @@ class RemoteEngineTest
     {
         requests.add(request);
         String path = request.path();
+        if (override != null && !path.equals("/v1/schemas/payload")) {
+            MockResponse answer = override.apply(request);
+            if (answer != null) {
+                return answer;
+            }
+        }
         if (!request.header("Authorization").equals(java.util.Optional.of("Bearer " + TOKEN))) {
             return MockResponse.problem(401, "about:blank", "Unauthorized", "bad token");
         }
@@ -128,8 +136,13 @@ class RemoteEngineTest
 
     private static String task(String id, String status, String reason)
     {
+        return task(id, status, reason, 1);
+    }
+
+    private static String task(String id, String status, String reason, int attempt)
+    {
         ObjectNode node = JSON.createObjectNode().put("task_id", id).put("status", status).put("progress_percent", 0)
-                .put("created_at", "2026-01-01T00:00:00Z").put("attempt", 1);
+                .put("created_at", "2026-01-01T00:00:00Z").put("attempt", attempt);
         if (status.equals("COMPLETED")) {
             node.putObject("result").put("answer", 42);
         }
@@ -316,6 +329,46 @@ class RemoteEngineTest
         assertThat(((RemoteResult) result).remoteResultDocument()).hasValueSatisfying(doc -> assertThat(doc.path("answer").asInt()).isEqualTo(42));
         context.log().close();
         assertThat(context.log().contentAsString()).isEqualTo("hello from the remote\n");
+        result.dispose();
+        engine.dispose();
+    }
+
+    @Test
+    void aRemoteTaskRunAgainHasItsNewLogCopiedFromTheStart()
+            throws Exception
+    {
+        AtomicInteger logs = new AtomicInteger();
+        AtomicInteger gets = new AtomicInteger();
+        override = request -> {
+            String path = request.path();
+            if (request.method().equals("POST") && path.equals("/v1/tasks")) {
+                return MockResponse.json(202, task("again", "PENDING", null, 0));
+            }
+            if (path.endsWith("/log")) {
+                return switch (logs.incrementAndGet()) {
+                    case 1 -> MockResponse.status(200).header("Content-Type", "text/plain").body("first run, cut short\n");
+                    case 2 -> {
+                        assertThat(request.header("Range")).as("the new run's log is read from its start").isEmpty();
+                        yield MockResponse.status(200).header("Content-Type", "text/plain").body("second run\n");
+                    }
+                    default -> MockResponse.problem(416, "about:blank", "Range Not Satisfiable", "the log has 11 bytes");
+                };
+            }
+            if (request.method().equals("GET") && path.equals("/v1/tasks/again")) {
+                return gets.incrementAndGet() == 1 ? MockResponse.json(200, task("again", "RUNNING", null, 1))
+                        : MockResponse.json(200, task("again", "COMPLETED", null, 1));
+            }
+            return null;
+        };
+        Engine engine = engine(config());
+        TaskContext context = TaskContext.builder().taskId("task-1").runId("0").build();
+        ObjectNode payload = JSON.createObjectNode();
+        payload.putObject("remote").putArray("command").add("true");
+        ResultSet result = engine.newSandboxBuilder(new SandboxOptions(payload, context)).startSandbox().waitForResult();
+        assertThat(result.success()).isTrue();
+        context.log().close();
+        assertThat(context.log().contentAsString()).isEqualTo(
+                "first run, cut short\n[taskyard] remote task again runs again (attempt 1); its log starts again below\nsecond run\n");
         result.dispose();
         engine.dispose();
     }

@@ -26,7 +26,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * A submitted remote task. One watcher thread copies the remote log into the task log (resuming with {@code Range}
  * after a break, counting every byte written so none is repeated) until the remote task ends, then resolves the
- * sandbox with its final state. {@code kill} cancels the remote task in the background; {@code abort} cancels it and
+ * sandbox with its final state. When the remote runs the task again (a new attempt after its worker crashed), a line
+ * says so and the new run's log is copied from its start. {@code kill} cancels the remote task in the background; {@code abort} cancels it and
  * waits for its terminal state. Thread-safe.
  */
 final class RemoteSandbox
@@ -38,17 +39,20 @@ final class RemoteSandbox
 
     private final RemoteEngine engine;
     private final String remoteTaskId;
+    private final int attempt;
     private final Runnable releasePermit;
     private final AtomicBoolean released = new AtomicBoolean();
     private final AtomicLong logPosition = new AtomicLong();
     private final Thread watcher;
     private volatile boolean stopping;
 
-    RemoteSandbox(RemoteEngine engine, TaskContext context, String remoteTaskId, Runnable releasePermit)
+    /** @param attempt the remote task's attempt when it was submitted */
+    RemoteSandbox(RemoteEngine engine, TaskContext context, String remoteTaskId, int attempt, Runnable releasePermit)
     {
         super(context);
         this.engine = requireNonNull(engine, "engine is null");
         this.remoteTaskId = requireNonNull(remoteTaskId, "remoteTaskId is null");
+        this.attempt = attempt;
         this.releasePermit = requireNonNull(releasePermit, "releasePermit is null");
         this.watcher = new Thread(this::watch, "taskyard-remote-" + remoteTaskId);
         this.watcher.setDaemon(true);
@@ -98,10 +102,21 @@ final class RemoteSandbox
     {
         OutputStream log = new LogCopy();
         Persistence persistence = engine.persistence();
+        int copying = attempt;
         while (true) {
             persistence.call("following the log of remote task " + remoteTaskId, () -> stopping,
                     () -> engine.client().followLog(remoteTaskId, logPosition.get(), log));
             Task task = persistence.call("reading remote task " + remoteTaskId, () -> stopping, () -> engine.client().get(remoteTaskId));
+            if (task.attempt() != copying) {
+                // the remote ran the task again (its worker crashed or stopped): the new run's log starts at byte 0
+                copying = task.attempt();
+                logPosition.set(0);
+                LOG.info("remote task {} of {} runs again (attempt {}); copying its log from the start", remoteTaskId, context, copying);
+                writeLine("[taskyard] remote task " + remoteTaskId + " runs again (attempt " + copying + "); its log starts again below");
+                if (!task.isTerminal()) {
+                    continue;
+                }
+            }
             if (task.isTerminal()) {
                 // anything written between the end of the stream and the final state
                 persistence.call("reading the end of the log of remote task " + remoteTaskId, () -> stopping,
@@ -116,6 +131,16 @@ final class RemoteSandbox
             catch (WaitTimeoutException ignored) {
                 // still running; follow the log again
             }
+        }
+    }
+
+    private void writeLine(String line)
+    {
+        try {
+            context.log().writeLine(line);
+        }
+        catch (IllegalStateException e) {
+            // the log is closed: the run is being disposed
         }
     }
 

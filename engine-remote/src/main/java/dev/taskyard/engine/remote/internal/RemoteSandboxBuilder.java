@@ -76,7 +76,7 @@ final class RemoteSandboxBuilder
         }
         String key = idempotencyKey(context);
         Submission submission = submit(payload, key);
-        RemoteSandbox sandbox = new RemoteSandbox(engine, context, submission.taskId(), releasePermit);
+        RemoteSandbox sandbox = new RemoteSandbox(engine, context, submission.taskId(), submission.task().attempt(), releasePermit);
         transferred = true;
         sandbox.start();
         return sandbox;
