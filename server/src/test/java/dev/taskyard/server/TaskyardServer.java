@@ -54,9 +54,16 @@ final class TaskyardServer
     static TaskyardServer start(Path data, String... extra)
             throws Exception
     {
+        return startOnPort(data, 0, extra);
+    }
+
+    /** Starts {@code taskyard serve --data DATA --port PORT [extra…]} (to restart a server where it was) and waits until it listens. */
+    static TaskyardServer startOnPort(Path data, int port, String... extra)
+            throws Exception
+    {
         Path jar = Path.of(System.getProperty("taskyard.jar", "target/taskyard.jar"));
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString(),
-                "serve", "--data", data.toString(), "--host", "127.0.0.1", "--port", "0"));
+                "serve", "--data", data.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port)));
         command.addAll(List.of(extra));
         Process process = new ProcessBuilder(command).start();
         process.getOutputStream().close();
