@@ -15,9 +15,10 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * The task plugins of one task run, driven as one: each method runs that hook of every plugin that implements it,
- * as if in parallel (see {@link HookExecutor}), waits for all, and throws the stage's error by priority: fatal
- * internal error &gt; non-fatal internal error &gt; malformed payload (messages of all plugins merged). Plugins that do not
- * override a hook are skipped without a call.
+ * in parallel (see {@link HookExecutor}: a hook's start does not wait for another hook to return, or for at most
+ * about a millisecond behind a hook trusted to be quick), waits for all (a hook reported as a livelock is not waited
+ * for), and throws the stage's error by priority: fatal internal error &gt; non-fatal internal error &gt; malformed
+ * payload (messages of all plugins merged). Plugins that do not override a hook are skipped without a call.
  *
  * <p>Not thread-safe: the owner (the task run) calls one method at a time, in the order of {@link TaskPlugin}; a
  * concurrent call or a call after {@link #dispose()} throws {@link IllegalStateException}.
