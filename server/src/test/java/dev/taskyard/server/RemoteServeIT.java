@@ -58,4 +58,35 @@ class RemoteServeIT
             }
         }
     }
+    @Test
+    void aRunHandedBackAtAGracefulStopGetsAFreshRemoteTask()
+            throws Exception
+    {
+        Path backConfig = temp.resolve("back.json");
+        Files.writeString(backConfig, """
+                {"worker": {"concurrency": 2, "leaseDuration": 2}, "engine": "process", "plugins": {"success": {}, "tasklog": {}}}
+                """);
+        try (TaskyardServer back = TaskyardServer.start(temp.resolve("back-data"), "--config", backConfig.toString())) {
+            Path frontConfig = temp.resolve("front.json");
+            Files.writeString(frontConfig, "{\"worker\": {\"concurrency\": 1, \"shutdownGrace\": 0.2}, \"engine\": \"remote\", \"engines\": {\"remote\": {\"baseUrl\": \""
+                    + back.baseUrl + "\", \"tokenFile\": \"" + back.tokenFile + "\"}}, \"plugins\": {\"success\": {}, \"tasklog\": {}}}");
+            Path frontData = temp.resolve("front-data");
+            String id;
+            try (TaskyardServer front = TaskyardServer.start(frontData, "--config", frontConfig.toString())) {
+                id = front.submit("{\"remote\": {\"command\": [\"sh\", \"-c\", \"echo begin; sleep 3; echo end\"]}}");
+                long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+                while (!front.task(id).path("status").asText().equals("RUNNING") && System.nanoTime() < end) {
+                    Thread.sleep(50);
+                }
+                assertThat(front.stop()).as("graceful stop").isZero();
+            }
+            try (TaskyardServer front = TaskyardServer.start(frontData, "--config", frontConfig.toString())) {
+                JsonNode done = front.awaitTerminal(id, Duration.ofSeconds(60));
+                assertThat(done.path("status").asText()).as("%s\n%s", done, front.stderr).isEqualTo("COMPLETED");
+                assertThat(front.get("/v1/tasks/" + id + "/log").body()).contains("begin").contains("end");
+            }
+            assertThat(back.listAll()).as("the cancelled remote task of the stopped run, and a fresh one").hasSize(2)
+                    .anyMatch(t -> t.endsWith("=CANCELED")).anyMatch(t -> t.endsWith("=COMPLETED"));
+        }
+    }
 }

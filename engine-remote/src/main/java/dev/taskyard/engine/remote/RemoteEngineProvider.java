@@ -38,7 +38,8 @@ import static java.util.Objects.requireNonNull;
  * under {@code $.remote}.
  *
  * <h2>Mapping</h2>
- * {@code startSandbox} submits (idempotency key {@code taskyard-remote:<task id>:<run id>}); the remote log is copied
+ * {@code startSandbox} submits (one idempotency key {@code taskyard-remote:<task id>:<run id>:<random>} for all its
+ * repetitions, so a start creates at most one remote task); the remote log is copied
  * into the task log live and completely before the sandbox resolves. A remote {@code COMPLETED} is success, with the
  * exit code the remote reports ({@code exit_code}, 0 when it reports none); {@code FAILED} because the task failed is
  * a failure with the reported exit code (1 when none);

@@ -308,11 +308,26 @@ class RemoteEngineTest
         ResultSet result = sandbox.waitForResult();
         assertThat(result.success()).isTrue();
         List<String> keys = requests.stream().filter(r -> r.method().equals("POST")).map(r -> r.header("Idempotency-Key").orElseThrow()).toList();
-        assertThat(keys).hasSize(5).containsOnly("taskyard-remote:task-1:0");
-        assertThat(tasksByKey).containsOnlyKeys("taskyard-remote:task-1:0");
+        assertThat(keys).hasSize(5).allMatch(key -> key.startsWith("taskyard-remote:task-1:0:")).containsOnly(keys.get(0));
+        assertThat(tasksByKey).containsOnlyKeys(keys.get(0));
         result.dispose();
         engine.dispose();
         assertThat(tracker.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aSecondStartOfTheSameRunIsANewRemoteTask()
+            throws Exception
+    {
+        // a run handed back at a graceful stop is started again with the same task and run id; the first start's
+        // remote task was cancelled by the stop and must not be found again
+        Engine engine = engine(config());
+        for (int i = 0; i < 2; i++) {
+            engine.newSandboxBuilder(options("{\"command\": [\"true\"]}")).startSandbox().waitForResult().dispose();
+        }
+        List<String> keys = requests.stream().filter(r -> r.method().equals("POST")).map(r -> r.header("Idempotency-Key").orElseThrow()).toList();
+        assertThat(keys).hasSize(2).doesNotHaveDuplicates().allMatch(key -> key.startsWith("taskyard-remote:task-1:0:"));
+        engine.dispose();
     }
 
     @Test

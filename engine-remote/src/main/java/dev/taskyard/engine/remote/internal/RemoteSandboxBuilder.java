@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.taskyard.client.IdempotencyConflictException;
@@ -127,22 +128,22 @@ final class RemoteSandboxBuilder
     }
 
     /**
-     * {@code taskyard-remote:<task id>:<run id>}, hashed when long: the same run submitted again (after a crash of
-     * this worker, say) finds the remote task it already created.
+     * {@code taskyard-remote:<task id>:<run id>:<random>}, the task part hashed when long. One key per start: every
+     * repetition of this start's submit carries it, so the remote creates at most one task for it; a later start of
+     * the same run (a run handed back at a graceful stop and claimed again) must not find the task the stop cancelled.
      */
     static String idempotencyKey(TaskContext context)
     {
-        String key = "taskyard-remote:" + context.taskId() + ":" + context.runId();
-        if (key.length() <= 200 && key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-            return key;
+        String run = context.taskId() + ":" + context.runId();
+        if (run.length() > 160 || !run.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            try {
+                run = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(run.getBytes(StandardCharsets.UTF_8)));
+            }
+            catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
         }
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-            return "taskyard-remote:sha256:" + HexFormat.of().formatHex(digest);
-        }
-        catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return "taskyard-remote:" + run + ":" + UUID.randomUUID();
     }
 
     @Override
