@@ -219,6 +219,21 @@ class ApiServerTest
     }
 
     @Test
+    void aPostRefusedBeforeItsBodyWasReadClosesTheConnectionAndSaysSo()
+            throws Exception
+    {
+        HttpResponse<String> unknown = client.send(request("/v1/nothing-here").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.headers().firstValue("Connection")).hasValue("close");
+        HttpResponse<String> get = client.send(request("/v1/nothing-here").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(get.statusCode()).isEqualTo(404);
+        assertThat(get.headers().firstValue("Connection")).as("a GET without a body keeps its connection").isEmpty();
+        // the next POST must not be sent on the closed connection
+        assertThat(submit("{\"command\":[\"true\"]}").statusCode()).isEqualTo(202);
+    }
+
+    @Test
     void headAnswersLikeGetWithoutABody()
             throws Exception
     {
