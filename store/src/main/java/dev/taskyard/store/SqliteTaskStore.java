@@ -214,6 +214,8 @@ public final class SqliteTaskStore
     /** A task became claimable (submit, release): wakes one waiting claimer per task, not every claimer per change. */
     private final ChangeNotifier claimable = new ChangeNotifier();
     private final List<TaskChangeListener> listeners = new CopyOnWriteArrayList<>();
+    /** Cancel subscriptions by task id (see {@link #onCancel}). */
+    private final java.util.concurrent.ConcurrentMap<String, List<CancelWatch>> cancelWatches = new java.util.concurrent.ConcurrentHashMap<>();
     private final TaskIds ids = new TaskIds();
     private final ObjectMapper json = new ObjectMapper();
     private final ScheduledExecutorService maintenance;
@@ -467,6 +469,81 @@ public final class SqliteTaskStore
             }
             return counts;
         });
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Cancellations through this object reach the listener on the cancelling thread, after the commit; those made
+     * by another process sharing the data folder reach the worker at its next renewal only.
+     */
+    @Override
+    public Subscription onCancel(Lease lease, Runnable listener)
+            throws QueueException
+    {
+        requireNonNull(lease, "lease is null");
+        requireNonNull(listener, "listener is null");
+        checkOpen();
+        CancelWatch watch = new CancelWatch(lease.taskId(), listener);
+        cancelWatches.computeIfAbsent(lease.taskId(), id -> new CopyOnWriteArrayList<>()).add(watch);
+        // a cancellation committed before the registration: tell at once (the watch fires at most once)
+        Optional<TaskRecord> task = get(lease.taskId());
+        if (task.isEmpty() || task.get().status() == TaskStatus.CANCELED) {
+            watch.fire();
+        }
+        return watch;
+    }
+
+    private void fireCancelWatches(String taskId)
+    {
+        List<CancelWatch> watches = cancelWatches.remove(taskId);
+        if (watches != null) {
+            watches.forEach(CancelWatch::fire);
+        }
+    }
+
+    /** One {@link #onCancel} registration; fires at most once, closing it is idempotent. */
+    private final class CancelWatch
+            implements Subscription
+    {
+        private final String taskId;
+        private final Runnable listener;
+        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+
+        CancelWatch(String taskId, Runnable listener)
+        {
+            this.taskId = taskId;
+            this.listener = listener;
+        }
+
+        void fire()
+        {
+            if (done.compareAndSet(false, true)) {
+                remove();
+                try {
+                    listener.run();
+                }
+                catch (RuntimeException e) {
+                    LOG.warn("task {}: a cancel listener failed", taskId, e);
+                }
+            }
+        }
+
+        @Override
+        public void close()
+        {
+            if (done.compareAndSet(false, true)) {
+                remove();
+            }
+        }
+
+        private void remove()
+        {
+            cancelWatches.computeIfPresent(taskId, (id, watches) -> {
+                watches.remove(this);
+                return watches.isEmpty() ? null : watches;
+            });
+        }
     }
 
     /** {@inheritDoc} Every change through this object is reported, on the thread that made it, after its commit. */
@@ -887,6 +964,7 @@ public final class SqliteTaskStore
             changes.signal();
             changed(taskId);
             logs.wakeReaders();
+            fireCancelWatches(taskId);
         }
         return outcome.value();
     }

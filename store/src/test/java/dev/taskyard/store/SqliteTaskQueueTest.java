@@ -190,6 +190,32 @@ class SqliteTaskQueueTest
     }
 
     @Test
+    void aCancelReachesTheLeaseHoldersListenerAtOnce()
+            throws Exception
+    {
+        String watched = submit("{\"f\":1}");
+        String closed = submit("{\"f\":2}");
+        List<Claim> claims = store().claim(claim(2));
+        java.util.concurrent.atomic.AtomicInteger heard = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger heardAfterClose = new java.util.concurrent.atomic.AtomicInteger();
+        Claim first = claims.stream().filter(c -> c.lease().taskId().equals(watched)).findFirst().orElseThrow();
+        Claim second = claims.stream().filter(c -> c.lease().taskId().equals(closed)).findFirst().orElseThrow();
+        var subscription = store().onCancel(first.lease(), heard::incrementAndGet);
+        store().onCancel(second.lease(), heardAfterClose::incrementAndGet).close();
+
+        store().cancel(watched, "stop it");
+        store().cancel(watched, "again");
+        store().cancel(closed, "stop it");
+        assertThat(heard).as("told once, on the cancelling thread").hasValue(1);
+        assertThat(heardAfterClose).as("a closed subscription is not told").hasValue(0);
+        subscription.close();
+
+        java.util.concurrent.atomic.AtomicInteger late = new java.util.concurrent.atomic.AtomicInteger();
+        store().onCancel(first.lease(), late::incrementAndGet);
+        assertThat(late).as("registered after the cancel: told at once").hasValue(1);
+    }
+
+    @Test
     void resolutionsMapToStatusesAndErrors()
             throws Exception
     {

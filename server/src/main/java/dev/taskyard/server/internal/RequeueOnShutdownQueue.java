@@ -48,6 +48,13 @@ final class RequeueOnShutdownQueue
     }
 
     @Override
+    public Subscription onCancel(Lease lease, Runnable listener)
+            throws QueueException
+    {
+        return store.onCancel(lease, listener);
+    }
+
+    @Override
     public void reportProgress(Lease lease, int percent)
             throws QueueException
     {
