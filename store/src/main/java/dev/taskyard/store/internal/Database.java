@@ -1,21 +1,27 @@
 package dev.taskyard.store.internal;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.sqlite.SQLiteConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 import static java.util.Objects.requireNonNull;
@@ -85,6 +91,8 @@ public final class Database
     private static final Unit STOP = new Unit(connection -> null);
 
     private final Connection writer;
+    /** The writer with cached prepared statements; used by the writer thread only. */
+    private final Connection cachingWriter;
     private final BlockingQueue<Connection> readers;
     private final List<Connection> all = new ArrayList<>();
     private final LinkedBlockingQueue<Unit> pending = new LinkedBlockingQueue<>();
@@ -96,6 +104,7 @@ public final class Database
     private Database(Connection writer, List<Connection> readers, String name)
     {
         this.writer = writer;
+        this.cachingWriter = caching(writer);
         this.readers = new ArrayBlockingQueue<>(readers.size(), false, readers);
         all.add(writer);
         all.addAll(readers);
@@ -113,6 +122,7 @@ public final class Database
         config.setSynchronous(settings.synchronousFull() ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
         config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, settings.busyTimeout().toMillis()));
         config.enforceForeignKeys(false);
+        config.setGetGeneratedKeys(false); // nothing reads generated keys; fetching them costs a query per insert
         SQLiteDataSource source = new SQLiteDataSource(config);
         source.setUrl("jdbc:sqlite:" + settings.file().toAbsolutePath());
         List<Connection> opened = new ArrayList<>();
@@ -155,7 +165,7 @@ public final class Database
     {
         requireNonNull(work, "work is null");
         if (Thread.currentThread() == writerThread) {
-            return work.run(writer); // nested in a unit of the current batch: part of its transaction
+            return work.run(units()); // nested in a unit of the current batch: part of its transaction
         }
         if (closed) {
             throw new SQLException("the database is closed");
@@ -192,6 +202,52 @@ public final class Database
             throw error;
         }
         throw (E) failure; // the only checked exceptions a Work throws are SQLException and E
+    }
+
+    /**
+     * The writer connection as units see it: {@code prepareStatement(sql)} hands out the statement prepared for that
+     * SQL earlier (compiling SQL cost more than running most units), whose {@code close()} only clears its parameters.
+     * Only the writer thread uses it, so one cached statement per SQL is never in use twice; result sets must be
+     * closed (they are, with try-with-resources) so that each statement is reset before the commit.
+     */
+    private Connection units()
+    {
+        return cachingWriter;
+    }
+
+    private static Connection caching(Connection connection)
+    {
+        Map<String, PreparedStatement> statements = new HashMap<>();
+        ClassLoader loader = Database.class.getClassLoader();
+        return (Connection) Proxy.newProxyInstance(loader, new Class<?>[] {Connection.class}, (proxy, method, arguments) -> {
+            if (method.getName().equals("prepareStatement") && arguments != null && arguments.length == 1 && arguments[0] instanceof String sql) {
+                PreparedStatement cached = statements.get(sql);
+                if (cached == null || cached.isClosed()) {
+                    cached = connection.prepareStatement(sql);
+                    statements.put(sql, cached);
+                }
+                PreparedStatement statement = cached;
+                return Proxy.newProxyInstance(loader, new Class<?>[] {PreparedStatement.class}, (inner, call, values) -> {
+                    if (call.getName().equals("close") && call.getParameterCount() == 0) {
+                        statement.clearParameters();
+                        return null;
+                    }
+                    return invoke(call, statement, values);
+                });
+            }
+            return invoke(method, connection, arguments);
+        });
+    }
+
+    private static Object invoke(Method method, Object target, Object[] arguments)
+            throws Throwable
+    {
+        try {
+            return method.invoke(target, arguments);
+        }
+        catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 
     /** Committed batches and units so far (for tests and diagnostics). */
@@ -240,24 +296,24 @@ public final class Database
 
     private void runBatch(List<Unit> batch)
     {
-        try (Statement statement = writer.createStatement()) {
-            statement.execute("BEGIN IMMEDIATE");
+        try {
+            units().prepareStatement("BEGIN IMMEDIATE").execute();
             boolean committed = false;
             try {
                 for (Unit unit : batch) {
-                    statement.execute("SAVEPOINT unit");
+                    units().prepareStatement("SAVEPOINT unit").execute();
                     try {
-                        unit.result = unit.work.run(writer);
-                        statement.execute("RELEASE unit");
+                        unit.result = unit.work.run(units());
+                        units().prepareStatement("RELEASE unit").execute();
                     }
                     catch (Exception | Error e) {
                         unit.failure = e;
                         // undoes this unit only; if even that fails, the transaction is broken and the batch fails
-                        statement.execute("ROLLBACK TO unit");
-                        statement.execute("RELEASE unit");
+                        units().prepareStatement("ROLLBACK TO unit").execute();
+                        units().prepareStatement("RELEASE unit").execute();
                     }
                 }
-                statement.execute("COMMIT");
+                units().prepareStatement("COMMIT").execute();
                 committed = true;
             }
             finally {
