@@ -39,6 +39,8 @@ import static java.util.Objects.requireNonNull;
  * returns only after the {@code COMMIT} of its batch returned (with {@code synchronous=FULL}, after the WAL fsync).
  * Another process using the same file waits for the write lock up to the busy timeout ({@code BEGIN IMMEDIATE}).
  *
+ * <p>The connection units get caches prepared statements by SQL (see {@code units()}).
+ *
  * <p>Units must not block on anything but the database (they run one after another on the writer thread) and must
  * tolerate that their Java side effects stay when the batch's commit fails. A unit that calls {@link #write} itself
  * runs the nested work inline in its own transaction. Thread-safe.
@@ -207,7 +209,8 @@ public final class Database
     /**
      * The writer connection as units see it: {@code prepareStatement(sql)} hands out the statement prepared for that
      * SQL earlier (compiling SQL cost more than running most units), whose {@code close()} only clears its parameters.
-     * Only the writer thread uses it, so one cached statement per SQL is never in use twice; result sets must be
+     * Only the writer thread uses it, so one cached statement per SQL is never in use by two units; within a unit, the
+     * same SQL must not be prepared again while a result set of it is open (no unit does), and result sets must be
      * closed (they are, with try-with-resources) so that each statement is reset before the commit.
      */
     private Connection units()
