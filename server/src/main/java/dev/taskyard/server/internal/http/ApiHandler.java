@@ -83,9 +83,7 @@ public final class ApiHandler
             handler.handle(exchange, match.get().parameters());
         }
         catch (ApiProblem problem) {
-            // refused before its body was read: Jetty closes such a connection after the answer, so say so, lest the
-            // client send its next request on it (the JDK client then fails with "header parser received no bytes")
-            exchange.sendProblem(hasBody(request) ? problem.withHeader("Connection", "close") : problem);
+            exchange.sendProblem(problem);
         }
         catch (Exception e) {
             if (e instanceof org.eclipse.jetty.http.HttpException http && http.getCode() >= 400 && http.getCode() < 500) {
@@ -101,11 +99,6 @@ public final class ApiHandler
             exchange.sendProblem(ApiProblem.of(500, "internal-error", "Internal Server Error", "the server failed; see its log"));
         }
         return true;
-    }
-
-    private static boolean hasBody(Request request)
-    {
-        return request.getHeaders().contains(org.eclipse.jetty.http.HttpHeader.TRANSFER_ENCODING) || request.getLength() > 0;
     }
 
     private void record(String method, String template, int status, long start)

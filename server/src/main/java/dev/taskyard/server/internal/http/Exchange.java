@@ -80,9 +80,16 @@ public final class Exchange
         response.write(true, null, callback);
     }
 
+    /**
+     * Sends a problem. If the request's body has not all been read (refused before reading it, or cut short), what has
+     * arrived is dropped and the answer says {@code Connection: close}: Jetty closes such a connection after the
+     * answer, and a client that does not know would send its next request on it (the JDK client then fails with
+     * "header parser received no bytes"). Call only when no read of the body is pending.
+     */
     public void sendProblem(ApiProblem problem)
     {
-        send(problem.status(), PROBLEM_JSON, Json.bytes(Json.problem(problem, path())), problem.headers());
+        ApiProblem answer = request.consumeAvailable() ? problem : problem.withHeader("Connection", "close");
+        send(answer.status(), PROBLEM_JSON, Json.bytes(Json.problem(answer, path())), answer.headers());
     }
 
     public void send(int status, String contentType, byte[] body, Map<String, String> headers)

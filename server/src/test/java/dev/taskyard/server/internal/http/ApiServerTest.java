@@ -219,18 +219,20 @@ class ApiServerTest
     }
 
     @Test
-    void aPostRefusedBeforeItsBodyWasReadClosesTheConnectionAndSaysSo()
+    void aPostRefusedBeforeItsBodyWasReadLeavesNoConnectionTheClientWouldReuseInVain()
             throws Exception
     {
-        HttpResponse<String> unknown = client.send(request("/v1/nothing-here").header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(unknown.statusCode()).isEqualTo(404);
-        assertThat(unknown.headers().firstValue("Connection")).hasValue("close");
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> unknown = client.send(request("/v1/nothing-here").header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"n\":" + i + "}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(unknown.statusCode()).isEqualTo(404);
+            // kept alive only if the body was dropped; else the answer says close. DELETE is not resent by the client
+            HttpResponse<String> next = client.send(request("/v1/tasks/01M89BC8EB7CPR4HDHFA7RM1K1").DELETE().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(next.statusCode()).isEqualTo(404);
+        }
         HttpResponse<String> get = client.send(request("/v1/nothing-here").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(get.statusCode()).isEqualTo(404);
         assertThat(get.headers().firstValue("Connection")).as("a GET without a body keeps its connection").isEmpty();
-        // the next POST must not be sent on the closed connection
-        assertThat(submit("{\"command\":[\"true\"]}").statusCode()).isEqualTo(202);
     }
 
     @Test
