@@ -1,14 +1,11 @@
 package dev.taskyard.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,11 +14,8 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -64,12 +58,12 @@ public final class HttpApiBench
         int seconds = args.length > 4 ? Integer.parseInt(args[4]) : 5;
         List<Integer> mockConnections = Arrays.stream((args.length > 5 ? args[5] : "4,32").split(",")).map(Integer::valueOf).toList();
         int mockConcurrency = args.length > 6 ? Integer.parseInt(args[6]) : 32;
-        Path jar = locateJar();
+        Path jar = ServerProcess.locateJar();
         Path temp = Files.createTempDirectory("taskyard-bench-http");
         try {
             System.out.println("server: " + jar + ", " + Runtime.getRuntime().availableProcessors() + " cores, client and server on the same host");
             System.out.println("mock engine: worker concurrency " + mockConcurrency);
-            try (Server server = Server.start(jar, temp.resolve("mock"), "worker: {concurrency: " + mockConcurrency + ", pollInterval: 0.05, shutdownGrace: 1}\n"
+            try (ServerProcess server = ServerProcess.start(jar, temp.resolve("mock"), "worker: {concurrency: " + mockConcurrency + ", pollInterval: 0.05, shutdownGrace: 1}\n"
                     + "engine: mock\nengines: {mock: {}}\nplugins: {}\nserver: {maxPending: 1000000}\n")) {
                 List<String> ids = new ArrayList<>();
                 for (int submitters : mockConnections) {
@@ -83,7 +77,7 @@ public final class HttpApiBench
             if (processTasks == 0) {
                 return;
             }
-            try (Server server = Server.start(jar, temp.resolve("process"), "worker: {concurrency: 8, pollInterval: 0.05, shutdownGrace: 1}\n"
+            try (ServerProcess server = ServerProcess.start(jar, temp.resolve("process"), "worker: {concurrency: 8, pollInterval: 0.05, shutdownGrace: 1}\n"
                     + "engine: process\nengines: {process: {}}\nplugins: {}\nserver: {maxPending: 1000000}\n")) {
                 submitThroughput(server, "process engine", PROCESS_PAYLOAD, processTasks, PROCESS_SUBMIT_CONNECTIONS, false);
             }
@@ -93,22 +87,11 @@ public final class HttpApiBench
         }
     }
 
-    private static Path locateJar()
-    {
-        for (Path candidate : List.of(Path.of("server/target/taskyard.jar"), Path.of("../server/target/taskyard.jar"))) {
-            if (Files.isRegularFile(candidate)) {
-                return candidate.toAbsolutePath().normalize();
-            }
-        }
-        throw new IllegalStateException("server/target/taskyard.jar not found from " + Path.of("").toAbsolutePath()
-                + ": build it first (bench/run does: mvn -B -o -DskipTests -pl server,bench -am install) and run from the repository root");
-    }
-
     /**
      * Submits {@code count} tasks over {@code connections} keep-alive connections (a {@link RawHttpLoad}, one submit in
      * flight on each), then waits until the store says they all COMPLETED.
      */
-    private static List<String> submitThroughput(Server server, String label, String payload, int count, int connections, boolean withGoal)
+    private static List<String> submitThroughput(ServerProcess server, String label, String payload, int count, int connections, boolean withGoal)
             throws Exception
     {
         // warm-up: a tenth of the tasks (at most 1,000), not timed
@@ -135,12 +118,12 @@ public final class HttpApiBench
 
     private record Submits(List<String> ids, long[] latencies) {}
 
-    private static Submits runSubmits(Server server, String payload, int count, int connections)
+    private static Submits runSubmits(ServerProcess server, String payload, int count, int connections)
             throws Exception
     {
-        URI base = URI.create(server.baseUrl);
+        URI base = URI.create(server.baseUrl());
         RawHttpLoad load = new RawHttpLoad(new InetSocketAddress(base.getHost(), base.getPort()),
-                List.of(RawHttpLoad.postJson(base.getHost(), base.getPort(), "/v1/tasks", server.token, payload)));
+                List.of(RawHttpLoad.postJson(base.getHost(), base.getPort(), "/v1/tasks", server.token(), payload)));
         List<String> ids = new ArrayList<>(count);
         List<String> refused = new ArrayList<>();
         RawHttpLoad.CountResult result = load.runCount(connections, count, (status, body) -> {
@@ -159,16 +142,16 @@ public final class HttpApiBench
     }
 
     /** Polls the store's task gauge until COMPLETED + FAILED reach {@code target} (0: until nothing is PENDING or RUNNING). */
-    private static double waitForCompleted(Server server, double target, Duration timeout)
+    private static double waitForCompleted(ServerProcess server, double target, Duration timeout)
             throws Exception
     {
         long end = System.nanoTime() + timeout.toNanos();
         while (true) {
             String metrics = server.metrics();
-            double completed = gauge(metrics, "COMPLETED");
+            double completed = ServerProcess.gauge(metrics, "taskyard_tasks{state=\"COMPLETED\"}");
             boolean reached = target > 0
-                    ? completed + gauge(metrics, "FAILED") >= target
-                    : gauge(metrics, "PENDING") + gauge(metrics, "RUNNING") == 0;
+                    ? completed + ServerProcess.gauge(metrics, "taskyard_tasks{state=\"FAILED\"}") >= target
+                    : ServerProcess.gauge(metrics, "taskyard_tasks{state=\"PENDING\"}") + ServerProcess.gauge(metrics, "taskyard_tasks{state=\"RUNNING\"}") == 0;
             if (reached || System.nanoTime() > end) {
                 if (!reached) {
                     System.out.println("  (timed out after " + timeout.toSeconds() + " s waiting for the tasks to end)");
@@ -180,7 +163,7 @@ public final class HttpApiBench
     }
 
     /** Status GETs (and the /healthz baseline) over many keep-alive connections while long polls are held. */
-    private static void statusLoad(Server server, List<String> ids, int connections, int longPolls, int seconds)
+    private static void statusLoad(ServerProcess server, List<String> ids, int connections, int longPolls, int seconds)
             throws Exception
     {
         HttpRequest heldSubmit = server.request("/v1/tasks").header("Content-Type", "application/json")
@@ -205,7 +188,7 @@ public final class HttpApiBench
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         double held = 0;
         while (System.nanoTime() < end) {
-            held = gaugeNamed(server.metrics(), "taskyard_http_long_polls");
+            held = ServerProcess.gauge(server.metrics(), "taskyard_http_long_polls");
             if (held >= longPolls) {
                 break;
             }
@@ -214,11 +197,11 @@ public final class HttpApiBench
         System.out.printf("long polls: %,.0f of %,d held by the server after %.1f s (GET /v1/tasks/{id}?wait=60 on a RUNNING task; %,d client sockets)%n",
                 held, longPolls, (System.nanoTime() - holdStart) / 1e9, sockets() - socketsBefore);
 
-        URI base = URI.create(server.baseUrl);
+        URI base = URI.create(server.baseUrl());
         InetSocketAddress address = new InetSocketAddress(base.getHost(), base.getPort());
         List<byte[]> statusRequests = new ArrayList<>();
         for (String id : ids.subList(0, Math.min(ids.size(), 1_000))) {
-            statusRequests.add(RawHttpLoad.get(base.getHost(), base.getPort(), "/v1/tasks/" + id, server.token));
+            statusRequests.add(RawHttpLoad.get(base.getHost(), base.getPort(), "/v1/tasks/" + id, server.token()));
         }
         List<byte[]> healthRequests = List.of(RawHttpLoad.get(base.getHost(), base.getPort(), "/healthz", null));
         Load status = closedLoop("status GET /v1/tasks/{id}", address, statusRequests, connections, seconds);
@@ -282,21 +265,6 @@ public final class HttpApiBench
         }
     }
 
-    private static double gauge(String metrics, String state)
-    {
-        return gaugeNamed(metrics, "taskyard_tasks{state=\"" + state + "\"}");
-    }
-
-    private static double gaugeNamed(String metrics, String name)
-    {
-        for (String line : metrics.split("\n")) {
-            if (line.startsWith(name + " ")) {
-                return Double.parseDouble(line.substring(name.length() + 1).trim());
-            }
-        }
-        return 0;
-    }
-
     private static void deleteTree(Path root)
             throws IOException
     {
@@ -306,134 +274,6 @@ public final class HttpApiBench
         try (Stream<Path> paths = Files.walk(root)) {
             for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(path);
-            }
-        }
-    }
-
-    /** {@code taskyard serve} as a separate process on a free loopback port; stopped with SIGTERM. */
-    private static final class Server
-            implements AutoCloseable
-    {
-        private static final Pattern LISTENING = Pattern.compile("taskyard: listening on (http://127\\.0\\.0\\.1:\\d+)");
-        private static final Pattern TOKEN = Pattern.compile("taskyard: bearer token (?:generated in|read from) (.+)");
-
-        private final Process process;
-        final String baseUrl;
-        final String token;
-        private final StringBuffer stderr;
-        private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
-
-        private Server(Process process, String baseUrl, String token, StringBuffer stderr)
-        {
-            this.process = process;
-            this.baseUrl = baseUrl;
-            this.token = token;
-            this.stderr = stderr;
-        }
-
-        static Server start(Path jar, Path folder, String config)
-                throws Exception
-        {
-            Files.createDirectories(folder);
-            Path configFile = folder.resolve("config.yaml");
-            Files.writeString(configFile, config);
-            List<String> command = new ArrayList<>();
-            command.add(ProcessHandle.current().info().command().orElse("java"));
-            // e.g. BENCH_SERVER_JAVA_OPTS=-XX:StartFlightRecording=filename=server.jfr to profile the server
-            String serverOptions = System.getenv("BENCH_SERVER_JAVA_OPTS");
-            if (serverOptions != null && !serverOptions.isBlank()) {
-                command.addAll(List.of(serverOptions.trim().split("\\s+")));
-            }
-            command.addAll(List.of("-jar", jar.toString(),
-                    "serve", "--data", folder.resolve("data").toString(), "--config", configFile.toString(), "--host", "127.0.0.1", "--port", "0"));
-            Process process = new ProcessBuilder(command).start();
-            process.getOutputStream().close();
-            StringBuffer err = new StringBuffer();
-            Thread errors = new Thread(() -> drain(process, err), "taskyard-stderr");
-            errors.setDaemon(true);
-            errors.start();
-            LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = in.readLine()) != null) {
-                        lines.add(line);
-                    }
-                }
-                catch (IOException e) {
-                    // the process ended
-                }
-            }, "taskyard-stdout");
-            reader.setDaemon(true);
-            reader.start();
-            String url = null;
-            Path tokenFile = null;
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while ((url == null || tokenFile == null) && System.nanoTime() < end && process.isAlive()) {
-                String line = lines.poll(200, TimeUnit.MILLISECONDS);
-                if (line == null) {
-                    continue;
-                }
-                Matcher listening = LISTENING.matcher(line);
-                if (listening.matches()) {
-                    url = listening.group(1);
-                }
-                Matcher tokenLine = TOKEN.matcher(line);
-                if (tokenLine.matches()) {
-                    tokenFile = Path.of(tokenLine.group(1));
-                }
-            }
-            if (url == null || tokenFile == null) {
-                process.destroyForcibly();
-                throw new IllegalStateException("taskyard serve did not start within 60 s: " + err);
-            }
-            String token = Files.readAllLines(tokenFile).stream().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#"))
-                    .findFirst().orElseThrow(() -> new IllegalStateException("no token in the token file"));
-            return new Server(process, url, token, err);
-        }
-
-        private static void drain(Process process, StringBuffer err)
-        {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    if (err.length() < 100_000) {
-                        err.append(line).append('\n');
-                    }
-                }
-            }
-            catch (IOException e) {
-                // the process ended
-            }
-        }
-
-        HttpRequest.Builder request(String path)
-        {
-            return HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token);
-        }
-
-        String metrics()
-                throws Exception
-        {
-            return client.send(request("/metrics").GET().build(), HttpResponse.BodyHandlers.ofString()).body();
-        }
-
-        double tasksIn(String state)
-                throws Exception
-        {
-            return gauge(metrics(), state);
-        }
-
-        /** SIGTERM by pid (graceful stop), then SIGKILL if it has not ended within 30 s. */
-        @Override
-        public void close()
-                throws Exception
-        {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                System.out.println("  (the server did not stop within 30 s of SIGTERM; killing it)");
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
             }
         }
     }

@@ -3,9 +3,15 @@ package dev.taskyard.bench;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +33,7 @@ final class ServerProcess
     private final String baseUrl;
     private final String token;
     private final StringBuffer stderr;
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
 
     private ServerProcess(Process process, String baseUrl, String token, StringBuffer stderr)
     {
@@ -55,8 +62,15 @@ final class ServerProcess
         Files.createDirectories(folder);
         Path configFile = folder.resolve("config.yaml");
         Files.writeString(configFile, config);
-        List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString(),
-                "serve", "--data", folder.resolve("data").toString(), "--config", configFile.toString(), "--host", "127.0.0.1", "--port", "0");
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        // e.g. BENCH_SERVER_JAVA_OPTS=-XX:StartFlightRecording=filename=server.jfr to profile the server
+        String serverOptions = System.getenv("BENCH_SERVER_JAVA_OPTS");
+        if (serverOptions != null && !serverOptions.isBlank()) {
+            command.addAll(List.of(serverOptions.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-jar", jar.toString(),
+                "serve", "--data", folder.resolve("data").toString(), "--config", configFile.toString(), "--host", "127.0.0.1", "--port", "0"));
         Process process = new ProcessBuilder(command).start();
         process.getOutputStream().close();
         StringBuffer err = new StringBuffer();
@@ -109,6 +123,37 @@ final class ServerProcess
         return token;
     }
 
+    /** A request to {@code path} with the bearer token and a 30 s timeout. */
+    HttpRequest.Builder request(String path)
+    {
+        return HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token);
+    }
+
+    /** The Prometheus text of {@code /metrics}. */
+    String metrics()
+            throws Exception
+    {
+        return client.send(request("/metrics").GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** The value of the gauge {@code name} in {@code metrics}, 0 when absent. */
+    static double gauge(String metrics, String name)
+    {
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(name.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
+
+    /** How many tasks the store holds in {@code state}, from {@code /metrics}. */
+    double tasksIn(String state)
+            throws Exception
+    {
+        return gauge(metrics(), "taskyard_tasks{state=\"" + state + "\"}");
+    }
+
     /** What the server wrote to its standard error (at most 100,000 characters). */
     String stderr()
     {
@@ -143,6 +188,7 @@ final class ServerProcess
     {
         process.destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            System.out.println("  (the server did not stop within 30 s of SIGTERM; killing it)");
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);
         }
