@@ -79,6 +79,8 @@ public final class RemoteEngine
             throws EngineException
     {
         requireNonNull(settings, "settings is null");
+        requireNonNull(payloadSchema, "payloadSchema is null");
+        requireNonNull(context, "context is null");
         TaskyardClient client = settings.newClient();
         JsonNode schema;
         try {
@@ -103,7 +105,7 @@ public final class RemoteEngine
             throw new NonFatalInternalErrorException("the remote taskyard server " + settings.baseUrl() + " sent an unusable payload schema: " + e.getMessage(), e);
         }
         context.logger().info("remote engine connected to {}", settings.baseUrl());
-        return new RemoteEngine(settings, payloadSchema, remote, requireNonNull(context, "context is null"), client);
+        return new RemoteEngine(settings, payloadSchema, remote, context, client);
     }
 
     @Override

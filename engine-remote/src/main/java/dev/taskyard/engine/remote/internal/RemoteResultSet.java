@@ -4,6 +4,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,8 +14,11 @@ import java.util.regex.Pattern;
 import dev.taskyard.client.Artifact;
 import dev.taskyard.client.NotFoundException;
 import dev.taskyard.client.Task;
+import dev.taskyard.client.TaskStatus;
 import dev.taskyard.client.TaskyardException;
 import dev.taskyard.engine.EngineException;
+import dev.taskyard.engine.Feature;
+import dev.taskyard.engine.FeatureNotSupportedException;
 import dev.taskyard.engine.FileHandler;
 import dev.taskyard.engine.MalformedPayloadException;
 import dev.taskyard.engine.NonFatalInternalErrorException;
@@ -63,7 +67,7 @@ final class RemoteResultSet
     public boolean success()
     {
         Termination termination = termination();
-        return task.status() == dev.taskyard.client.TaskStatus.COMPLETED && !termination.killed() && !termination.timedOut();
+        return task.status() == TaskStatus.COMPLETED && !termination.killed() && !termination.timedOut();
     }
 
     @Override
@@ -109,8 +113,8 @@ final class RemoteResultSet
     private void checkArtifacts()
             throws EngineException
     {
-        if (!engine.capabilities().supports(dev.taskyard.engine.Feature.ARTIFACTS)) {
-            throw new dev.taskyard.engine.FeatureNotSupportedException("the remote server's payload has no artifacts: it runs no artifacts plugin");
+        if (!engine.capabilities().supports(Feature.ARTIFACTS)) {
+            throw new FeatureNotSupportedException("the remote server's payload has no artifacts: it runs no artifacts plugin");
         }
     }
 
@@ -160,7 +164,7 @@ final class RemoteResultSet
                     return engine.client().downloadArtifact(task.taskId(), name, out);
                 }
                 catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new UncheckedIOException(e);
                 }
             });
             InputStream in = new FilterInputStream(Files.newInputStream(file))
@@ -186,7 +190,7 @@ final class RemoteResultSet
         catch (TaskyardException e) {
             throw RemoteEngine.refused("to download artifact " + name + " of remote task " + task.taskId(), e);
         }
-        catch (IOException | java.io.UncheckedIOException e) {
+        catch (IOException | UncheckedIOException e) {
             throw new NonFatalInternalErrorException("cannot store artifact " + name + " locally: " + e.getMessage(), e);
         }
         catch (Persistence.StoppedException e) {

@@ -65,11 +65,6 @@ final class RemoteSandbox
         watchContext();
     }
 
-    String remoteTaskId()
-    {
-        return remoteTaskId;
-    }
-
     // ---------------------------------------------------------------- the watcher
 
     private void watch()
