@@ -123,6 +123,9 @@ class RemoteEngineTest
         if (path.endsWith("/cancel")) {
             return MockResponse.json(202, task(taskId(path), "CANCELED", "canceled"));
         }
+        if (request.method().equals("DELETE")) {
+            return MockResponse.status(204);
+        }
         if (request.method().equals("GET") && path.startsWith("/v1/tasks/")) {
             return MockResponse.json(200, task(taskId(path), finalStatus, finalReason));
         }
@@ -421,6 +424,45 @@ class RemoteEngineTest
         assertThatThrownBy(broken::waitForResult).isInstanceOf(NonFatalInternalErrorException.class)
                 .hasMessageContaining("internal-error").hasMessageContaining("details of internal-error");
 
+        engine.dispose();
+        assertThat(tracker.isEmpty()).as("live: %s", tracker.live()).isTrue();
+    }
+
+    @Test
+    void finishedRemoteTasksAreDeletedOnDisposeOnlyWhenConfigured()
+            throws Exception
+    {
+        Engine keeping = engine(config());
+        keeping.newSandboxBuilder(options("{\"command\": [\"true\"]}")).startSandbox().waitForResult().dispose();
+        keeping.dispose();
+        assertThat(requests).noneMatch(r -> r.method().equals("DELETE"));
+
+        Engine deleting = engine(config().put("deleteFinishedTasks", true));
+        ResultSet result = deleting.newSandboxBuilder(options("{\"command\": [\"true\"]}")).startSandbox().waitForResult();
+        String remoteId = ((RemoteResult) result).remoteTask().taskId();
+        assertThat(requests).noneMatch(r -> r.method().equals("DELETE"));
+        result.dispose();
+        assertThat(requests).filteredOn(r -> r.method().equals("DELETE")).extracting(RecordedRequest::path).containsExactly("/v1/tasks/" + remoteId);
+        deleting.dispose();
+        assertThat(tracker.isEmpty()).isTrue();
+    }
+
+    @Test
+    void anAbortWhoseRemoteTaskNeverEndsFailsAfterTheAbortTimeoutAndReleasesEverything()
+            throws Exception
+    {
+        override = request -> {
+            String path = request.path();
+            if (path.endsWith("/cancel") || (request.method().equals("GET") && path.matches("/v1/tasks/[^/]+"))) {
+                return MockResponse.json(path.endsWith("/cancel") ? 202 : 200, task(path.split("/")[3], "RUNNING", null));
+            }
+            return null;
+        };
+        Engine engine = engine(config().put("abortTimeoutSeconds", 0.3));
+        Sandbox sandbox = engine.newSandboxBuilder(options("{\"command\": [\"sleep\", \"600\"]}")).startSandbox();
+        assertThatThrownBy(sandbox::abort).isInstanceOf(NonFatalInternalErrorException.class).hasMessageContaining("did not end within");
+        assertThatThrownBy(sandbox::waitForResult).isInstanceOf(dev.taskyard.engine.SandboxAbortedException.class);
+        assertThat(requests).anyMatch(r -> r.method().equals("POST") && r.path().endsWith("/cancel"));
         engine.dispose();
         assertThat(tracker.isEmpty()).as("live: %s", tracker.live()).isTrue();
     }
