@@ -60,8 +60,8 @@ public final class RemoteEngineProvider
     /** The engine's name. */
     public static final String NAME = "remote";
 
-    private static final JsonSchema CONFIG_SCHEMA = JsonSchema.read(RemoteEngineProvider.class.getResourceAsStream("config.schema.json"), "config.schema.json");
-    private static final JsonSchema PAYLOAD_SCHEMA = JsonSchema.read(RemoteEngineProvider.class.getResourceAsStream("payload.schema.json"), "payload.schema.json");
+    private static final JsonSchema CONFIG_SCHEMA = JsonSchema.fromResource(RemoteEngineProvider.class, "config.schema.json");
+    private static final JsonSchema PAYLOAD_SCHEMA = JsonSchema.fromResource(RemoteEngineProvider.class, "payload.schema.json");
 
     @Override
     public String name()

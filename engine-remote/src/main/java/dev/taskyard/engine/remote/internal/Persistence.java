@@ -87,6 +87,18 @@ final class Persistence
         }
     }
 
+    /** {@link #call(String, BooleanSupplier, Call)} for a caller that never gives up before the timeout. */
+    <T> T call(String what, Call<T> call)
+            throws NonFatalInternalErrorException, InterruptedException
+    {
+        try {
+            return call(what, () -> false, call);
+        }
+        catch (StoppedException e) {
+            throw new AssertionError("a call that is never stopped was stopped", e);
+        }
+    }
+
     /** Failures that say nothing about the request itself: the network, a busy or broken gateway or server. */
     static boolean isTransient(TaskyardException e)
     {

@@ -85,14 +85,11 @@ public final class RemoteEngine
         JsonNode schema;
         try {
             // the remote must answer within one timeout window: a worker should not start against a dead remote
-            schema = new Persistence(settings).call("reading the payload schema of " + settings.baseUrl(), () -> false, client::payloadSchema);
+            schema = new Persistence(settings).call("reading the payload schema of " + settings.baseUrl(), client::payloadSchema);
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new NonFatalInternalErrorException("interrupted while reading the remote payload schema", e);
-        }
-        catch (Persistence.StoppedException e) {
-            throw new IllegalStateException(e);
         }
         catch (TaskyardException e) {
             throw new NonFatalInternalErrorException("the remote taskyard server " + settings.baseUrl() + " refused to give its payload schema: " + e.getMessage(), e);

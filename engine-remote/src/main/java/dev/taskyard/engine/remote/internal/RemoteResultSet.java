@@ -130,16 +130,13 @@ final class RemoteResultSet
             throws EngineException
     {
         try {
-            return engine.persistence().call("listing the artifacts of remote task " + task.taskId(), () -> false, () -> engine.client().artifacts(task.taskId()));
+            return engine.persistence().call("listing the artifacts of remote task " + task.taskId(), () -> engine.client().artifacts(task.taskId()));
         }
         catch (NotFoundException e) {
             throw new ResourceNotFoundException("remote task " + task.taskId() + " is gone", e);
         }
         catch (TaskyardException e) {
             throw RemoteEngine.refused("to list the artifacts of remote task " + task.taskId(), e);
-        }
-        catch (Persistence.StoppedException e) {
-            throw new IllegalStateException(e);
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -159,7 +156,7 @@ final class RemoteResultSet
         }
         boolean handedOut = false;
         try {
-            engine.persistence().call("downloading artifact " + name + " of remote task " + task.taskId(), () -> false, () -> {
+            engine.persistence().call("downloading artifact " + name + " of remote task " + task.taskId(), () -> {
                 try (OutputStream out = Files.newOutputStream(file)) {
                     return engine.client().downloadArtifact(task.taskId(), name, out);
                 }
@@ -193,9 +190,6 @@ final class RemoteResultSet
         catch (IOException | UncheckedIOException e) {
             throw new NonFatalInternalErrorException("cannot store artifact " + name + " locally: " + e.getMessage(), e);
         }
-        catch (Persistence.StoppedException e) {
-            throw new IllegalStateException(e);
-        }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new NonFatalInternalErrorException("interrupted while downloading artifact " + name, e);
@@ -218,7 +212,7 @@ final class RemoteResultSet
         try {
             if (engine.settings().deleteFinishedTasks()) {
                 try {
-                    engine.persistence().call("deleting finished remote task " + task.taskId(), () -> false, () -> {
+                    engine.persistence().call("deleting finished remote task " + task.taskId(), () -> {
                         engine.client().delete(task.taskId());
                         return null;
                     });
@@ -226,7 +220,7 @@ final class RemoteResultSet
                 catch (NotFoundException e) {
                     // already gone
                 }
-                catch (TaskyardException | EngineException | Persistence.StoppedException e) {
+                catch (TaskyardException | EngineException e) {
                     LOG.warn("deleting finished remote task {} of {} failed: {}", task.taskId(), context, e.getMessage());
                 }
                 catch (InterruptedException e) {

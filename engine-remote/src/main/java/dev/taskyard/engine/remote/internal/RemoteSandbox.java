@@ -208,7 +208,7 @@ final class RemoteSandbox
             cancelRemote();
             Duration timeout = engine.settings().abortTimeout();
             try {
-                engine.persistence().call("waiting for cancelled remote task " + remoteTaskId, () -> false,
+                engine.persistence().call("waiting for cancelled remote task " + remoteTaskId,
                         () -> engine.client().waitFor(remoteTaskId, timeout));
             }
             catch (WaitTimeoutException e) {
@@ -219,9 +219,6 @@ final class RemoteSandbox
             }
             catch (TaskyardException e) {
                 throw RemoteEngine.refused("to report cancelled remote task " + remoteTaskId, e);
-            }
-            catch (Persistence.StoppedException e) {
-                throw new IllegalStateException(e);
             }
         }
         catch (InterruptedException e) {
@@ -238,16 +235,13 @@ final class RemoteSandbox
             throws EngineException, InterruptedException
     {
         try {
-            engine.persistence().call("cancelling remote task " + remoteTaskId, () -> false, () -> engine.client().cancel(remoteTaskId));
+            engine.persistence().call("cancelling remote task " + remoteTaskId, () -> engine.client().cancel(remoteTaskId));
         }
         catch (NotFoundException e) {
             // already deleted remotely: nothing runs
         }
         catch (TaskyardException e) {
             throw RemoteEngine.refused("to cancel remote task " + remoteTaskId, e);
-        }
-        catch (Persistence.StoppedException e) {
-            throw new IllegalStateException(e);
         }
     }
 
