@@ -1,4 +1,4 @@
-package dev.taskyard.engine.testkit.mock;
+package dev.taskyard.engine.mock;
 
 import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineOptions;

@@ -1,4 +1,4 @@
-package dev.taskyard.engine.testkit.mock;
+package dev.taskyard.engine.mock;
 
 import java.io.IOException;
 import java.io.InputStream;
