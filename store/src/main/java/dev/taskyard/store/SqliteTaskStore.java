@@ -39,6 +39,7 @@ import dev.taskyard.store.internal.ArtifactFiles;
 import dev.taskyard.store.internal.CanonicalJson;
 import dev.taskyard.store.internal.ChangeNotifier;
 import dev.taskyard.store.internal.Database;
+import dev.taskyard.store.internal.ErrorTitles;
 import dev.taskyard.store.internal.LogFiles;
 import dev.taskyard.store.internal.PageTokens;
 import dev.taskyard.store.internal.Schema;
@@ -79,9 +80,9 @@ public final class SqliteTaskStore
         implements TaskStore
 {
     /** The error reason of a task whose worker stopped renewing its last allowed attempt. */
-    public static final String WORKER_CRASH = "worker-crash";
+    public static final String WORKER_CRASH = ErrorTitles.WORKER_CRASH;
     /** The error reason of a task whose run failed. */
-    public static final String TASK_FAILED = "task-failed";
+    public static final String TASK_FAILED = ErrorTitles.TASK_FAILED;
 
     private static final Logger LOG = LoggerFactory.getLogger(SqliteTaskStore.class);
     private static final long POLL_MILLIS = 250;
@@ -1323,16 +1324,7 @@ public final class SqliteTaskStore
 
     static String title(String reason)
     {
-        return switch (reason) {
-            case TASK_FAILED -> "The task failed";
-            case "malformed-payload" -> "The task payload is malformed";
-            case "internal-error" -> "The worker failed to run the task";
-            case "canceled" -> "The task was cancelled";
-            case "worker-shutdown" -> "The worker shut down before the task finished";
-            case "deadline-exceeded" -> "The task passed its deadline";
-            case WORKER_CRASH -> "The worker running the task stopped responding";
-            default -> "The task ended with " + reason;
-        };
+        return ErrorTitles.title(reason);
     }
 
     private <T> T write(String what, Database.Work<T, QueueException> work)
