@@ -14,7 +14,7 @@ final class Pipe
 
     Pipe(Path spillFolder)
     {
-        this.buffer = new TaskLog(spillFolder, 64 * 1024, Long.MAX_VALUE);
+        this.buffer = TaskLog.create(spillFolder, 64 * 1024, Long.MAX_VALUE);
     }
 
     OutputStream writer()
@@ -32,12 +32,10 @@ final class Pipe
             public void write(byte[] b, int off, int len)
                     throws IOException
             {
-                try {
-                    buffer.write(b, off, len);
+                if (buffer.isClosed()) {
+                    throw new IOException("pipe is closed");
                 }
-                catch (IllegalStateException e) {
-                    throw new IOException("pipe is closed", e);
-                }
+                buffer.write(b, off, len);
             }
 
             @Override

@@ -1,4 +1,4 @@
-package dev.taskyard.plugin;
+package dev.taskyard.plugin.internal;
 
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -40,14 +40,9 @@ public final class Incidents
         return id;
     }
 
-    /** Writes a line to the task log unless it is closed. */
+    /** Writes a line to the task log; dropped if it is closed (the worker log has the report). */
     public static void writeTaskLog(TaskContext context, String line)
     {
-        try {
-            context.log().writeLine(line);
-        }
-        catch (IllegalStateException closed) {
-            // the log is closed: the worker log has the report
-        }
+        context.log().writeLine(line);
     }
 }

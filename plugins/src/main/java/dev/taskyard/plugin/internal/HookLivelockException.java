@@ -1,4 +1,4 @@
-package dev.taskyard.plugin;
+package dev.taskyard.plugin.internal;
 
 import dev.taskyard.engine.FatalInternalErrorException;
 

@@ -1,4 +1,4 @@
-package dev.taskyard.plugin;
+package dev.taskyard.plugin.internal;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +9,13 @@ import dev.taskyard.engine.ResultSet;
 import dev.taskyard.engine.Sandbox;
 import dev.taskyard.engine.SandboxBuilder;
 import dev.taskyard.engine.TaskContext;
-import dev.taskyard.plugin.internal.HookMask;
+import dev.taskyard.plugin.BuildSandboxRequest;
+import dev.taskyard.plugin.ExceptionReason;
+import dev.taskyard.plugin.ExceptionRequest;
+import dev.taskyard.plugin.FinishedRequest;
+import dev.taskyard.plugin.StartedRequest;
+import dev.taskyard.plugin.StoppedRequest;
+import dev.taskyard.plugin.TaskPlugin;
 
 import static java.util.Objects.requireNonNull;
 

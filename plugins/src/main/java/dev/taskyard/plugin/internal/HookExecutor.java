@@ -1,4 +1,4 @@
-package dev.taskyard.plugin;
+package dev.taskyard.plugin.internal;
 
 import java.time.Duration;
 import java.util.List;
@@ -15,8 +15,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.taskyard.engine.TaskContext;
-import dev.taskyard.plugin.internal.HookSite;
-import dev.taskyard.plugin.internal.StageRun;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

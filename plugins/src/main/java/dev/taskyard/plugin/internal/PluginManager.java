@@ -1,4 +1,4 @@
-package dev.taskyard.plugin;
+package dev.taskyard.plugin.internal;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +25,15 @@ import dev.taskyard.engine.SandboxOptions;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.schema.JsonSchema;
 import dev.taskyard.engine.schema.Violation;
+import dev.taskyard.plugin.Plugin;
+import dev.taskyard.plugin.PluginEnvironment;
+import dev.taskyard.plugin.PluginOptions;
+import dev.taskyard.plugin.PluginProvider;
+import dev.taskyard.plugin.TaskPayloadSchema;
+import dev.taskyard.plugin.TaskPlugin;
+import dev.taskyard.plugin.TaskPluginOptions;
+import dev.taskyard.plugin.TaskReporter;
+import dev.taskyard.plugin.host.PluginRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
