@@ -18,21 +18,13 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.taskyard.plugin.Artifact;
@@ -43,16 +35,18 @@ import dev.taskyard.store.QueueFullException;
 import dev.taskyard.store.SubmitRequest;
 import dev.taskyard.store.Submission;
 import dev.taskyard.store.TaskChangeListener;
-import dev.taskyard.store.TaskError;
 import dev.taskyard.store.TaskPage;
 import dev.taskyard.store.TaskRecord;
 import dev.taskyard.store.TaskStatus;
 import dev.taskyard.store.TaskStore;
 import dev.taskyard.store.internal.CanonicalJson;
+import dev.taskyard.store.internal.CancelWatches;
+import dev.taskyard.store.internal.ChangeListeners;
 import dev.taskyard.store.internal.ChangeNotifier;
 import dev.taskyard.store.internal.ErrorTitles;
 import dev.taskyard.store.internal.PageTokens;
 import dev.taskyard.store.internal.TaskIds;
+import dev.taskyard.store.internal.TaskRows;
 import dev.taskyard.store.postgres.internal.ArtifactRows;
 import dev.taskyard.store.postgres.internal.LogRows;
 import dev.taskyard.store.postgres.internal.Notifications;
@@ -108,8 +102,7 @@ public final class PostgresTaskStore
     private static final int PURGE_BATCH = 500;
     private static final long PENDING_RECOUNT_MILLIS = 1000;
     private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,47}");
-    private static final String COLUMNS = "id, payload, status, progress, created_at, started_at, completed_at, attempts, result, "
-            + "error_reason, error_title, error_detail, version, exit_code";
+    private static final String COLUMNS = TaskRows.COLUMNS;
     private static final String TERMINAL = "('COMPLETED', 'FAILED', 'CANCELED')";
     private static final char SUBMITTED = 's';
     private static final char CANCELED = 'c';
@@ -276,10 +269,9 @@ public final class PostgresTaskStore
     private final ChangeNotifier changes = new ChangeNotifier();
     private final ChangeNotifier claimable = new ChangeNotifier();
     private final ChangeNotifier logWakeups = new ChangeNotifier();
-    private final List<TaskChangeListener> listeners = new CopyOnWriteArrayList<>();
-    private final ConcurrentMap<String, List<CancelWatch>> cancelWatches = new ConcurrentHashMap<>();
+    private final ChangeListeners listeners = new ChangeListeners();
+    private final CancelWatches cancelWatches = new CancelWatches();
     private final TaskIds ids = new TaskIds();
-    private final ObjectMapper json = new ObjectMapper();
     private final ScheduledExecutorService maintenance;
     private Notifications notifications;
     private volatile boolean closed;
@@ -406,7 +398,7 @@ public final class PostgresTaskStore
             claimable.signal();
             changes.signal();
             logWakeups.signal();
-            for (String taskId : List.copyOf(cancelWatches.keySet())) {
+            for (String taskId : cancelWatches.taskIds()) {
                 try {
                     Optional<TaskRecord> task = get(taskId);
                     if (task.isEmpty() || task.get().status() == TaskStatus.CANCELED) {
@@ -417,14 +409,7 @@ public final class PostgresTaskStore
                     LOG.debug("task {}: cannot re-check for a cancel: {}", taskId, e.getMessage());
                 }
             }
-            for (TaskChangeListener listener : listeners) {
-                try {
-                    listener.resynced();
-                }
-                catch (RuntimeException e) {
-                    LOG.warn("a change listener failed", e);
-                }
-            }
+            listeners.resynced();
         }
     }
 
@@ -436,7 +421,7 @@ public final class PostgresTaskStore
     {
         requireNonNull(request, "request is null");
         checkOpen();
-        String payload = write(request.payload());
+        String payload = TaskRows.write(request.payload());
         Optional<String> key = request.idempotencyKey();
         Optional<String> hash = key.map(k -> CanonicalJson.sha256(request.payload()));
         if (key.isPresent()) {
@@ -460,7 +445,7 @@ public final class PostgresTaskStore
                 insert.setLong(3, now);
                 insert.setString(4, key.orElse(null));
                 insert.setString(5, hash.orElse(null));
-                setMillis(insert, 6, request.deadline());
+                TaskRows.setMillis(insert, 6, request.deadline());
                 if (insert.executeUpdate() == 0) {
                     // the same key committed meanwhile (by this or another node)
                     return earlierSubmission(connection, key.orElseThrow(), hash.orElseThrow())
@@ -495,7 +480,7 @@ public final class PostgresTaskStore
                 if (!hash.equals(rows.getString("payload_hash"))) {
                     throw new IdempotencyConflictException("the idempotency key was used for task " + rows.getString("id") + " with another payload");
                 }
-                return Optional.of(new Submission(record(rows), false));
+                return Optional.of(new Submission(TaskRows.record(rows), false));
             }
         }
     }
@@ -547,7 +532,7 @@ public final class PostgresTaskStore
         try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + " FROM tasks WHERE id = ?")) {
             select.setString(1, taskId);
             try (ResultSet rows = select.executeQuery()) {
-                return rows.next() ? Optional.of(record(rows)) : Optional.empty();
+                return rows.next() ? Optional.of(TaskRows.record(rows)) : Optional.empty();
             }
         }
     }
@@ -599,7 +584,7 @@ public final class PostgresTaskStore
                 List<TaskRecord> found = new ArrayList<>();
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
-                        found.add(record(rows));
+                        found.add(TaskRows.record(rows));
                     }
                 }
                 return found;
@@ -649,8 +634,7 @@ public final class PostgresTaskStore
         requireNonNull(lease, "lease is null");
         requireNonNull(listener, "listener is null");
         checkOpen();
-        CancelWatch watch = new CancelWatch(lease.taskId(), listener);
-        cancelWatches.computeIfAbsent(lease.taskId(), id -> new CopyOnWriteArrayList<>()).add(watch);
+        CancelWatches.Watch watch = cancelWatches.register(lease.taskId(), listener);
         Optional<TaskRecord> task = get(lease.taskId());
         if (task.isEmpty() || task.get().status() == TaskStatus.CANCELED) {
             watch.fire();
@@ -660,54 +644,7 @@ public final class PostgresTaskStore
 
     private void fireCancelWatches(String taskId)
     {
-        List<CancelWatch> watches = cancelWatches.remove(taskId);
-        if (watches != null) {
-            watches.forEach(CancelWatch::fire);
-        }
-    }
-
-    /** One {@link #onCancel} registration; fires at most once, closing it is idempotent. */
-    private final class CancelWatch
-            implements Subscription
-    {
-        private final String taskId;
-        private final Runnable listener;
-        private final AtomicBoolean done = new AtomicBoolean();
-
-        CancelWatch(String taskId, Runnable listener)
-        {
-            this.taskId = taskId;
-            this.listener = listener;
-        }
-
-        void fire()
-        {
-            if (done.compareAndSet(false, true)) {
-                remove();
-                try {
-                    listener.run();
-                }
-                catch (RuntimeException e) {
-                    LOG.warn("task {}: a cancel listener failed", taskId, e);
-                }
-            }
-        }
-
-        @Override
-        public void close()
-        {
-            if (done.compareAndSet(false, true)) {
-                remove();
-            }
-        }
-
-        private void remove()
-        {
-            cancelWatches.computeIfPresent(taskId, (id, watches) -> {
-                watches.remove(this);
-                return watches.isEmpty() ? null : watches;
-            });
-        }
+        cancelWatches.fire(taskId);
     }
 
     /**
@@ -717,7 +654,7 @@ public final class PostgresTaskStore
     @Override
     public boolean addChangeListener(TaskChangeListener listener)
     {
-        listeners.add(requireNonNull(listener, "listener is null"));
+        listeners.add(listener);
         return true;
     }
 
@@ -729,14 +666,7 @@ public final class PostgresTaskStore
 
     private void changed(String taskId)
     {
-        for (TaskChangeListener listener : listeners) {
-            try {
-                listener.changed(taskId);
-            }
-            catch (RuntimeException e) {
-                LOG.warn("task {}: a change listener failed", taskId, e);
-            }
-        }
+        listeners.changed(taskId);
     }
 
     /** Tells local listeners and waiters, and the other nodes, that a task changed. */
@@ -813,7 +743,7 @@ public final class PostgresTaskStore
                 try (ResultSet rows = update.executeQuery()) {
                     while (rows.next()) {
                         String id = rows.getString("id");
-                        TaskSpec spec = new TaskSpec(id, parse(rows.getString("payload")), millis(rows, "deadline"));
+                        TaskSpec spec = new TaskSpec(id, TaskRows.parse(rows.getString("payload")), TaskRows.millis(rows, "deadline"));
                         Lease lease = new Lease(id, rows.getInt("attempts") - 1, rows.getString("lease_token"), Instant.ofEpochMilli(expiry));
                         claimed.add(new Claimed(new Claim(spec, lease), rows.getLong("created_at")));
                     }
@@ -993,7 +923,7 @@ public final class PostgresTaskStore
             status = exception == ExceptionReason.CANCELED ? TaskStatus.CANCELED : TaskStatus.FAILED;
             reason = exception.id();
         }
-        String result = resolution.result().map(this::write).orElse(null);
+        String result = resolution.result().map(TaskRows::write).orElse(null);
         // idempotent per lease: a retry after a lost answer finds the task resolved with this token and changes nothing
         boolean changed = call("resolve task " + lease.taskId(), true, connection -> {
             // an expired lease that nobody claimed since is still the current one: its resolution is accepted
@@ -1007,7 +937,7 @@ public final class PostgresTaskStore
                 update.setString(3, result);
                 update.setString(4, reason);
                 update.setString(5, reason == null ? null : ErrorTitles.title(reason));
-                update.setString(6, reason == null ? null : detail(lease, resolution));
+                update.setString(6, reason == null ? null : TaskRows.detail(lease, resolution));
                 update.setString(7, lease.token());
                 update.setString(8, status.name());
                 if (resolution.exitCode().isPresent()) {
@@ -1305,82 +1235,6 @@ public final class PostgresTaskStore
     }
 
     // ---------------------------------------------------------------- helpers
-
-    private static String detail(Lease lease, TaskResolution resolution)
-    {
-        String exit = resolution.exitCode().isPresent() ? " (exit code " + resolution.exitCode().getAsInt() + ")" : "";
-        return resolution.message()
-                .map(message -> "attempt " + lease.attempt() + ": " + message + exit)
-                .orElse("attempt " + lease.attempt() + " ended with " + resolution + exit);
-    }
-
-    private TaskRecord record(ResultSet rows)
-            throws SQLException
-    {
-        String reason = rows.getString("error_reason");
-        Optional<TaskError> error = reason == null ? Optional.empty()
-                : Optional.of(new TaskError(reason, nullToEmpty(rows.getString("error_title")), nullToEmpty(rows.getString("error_detail"))));
-        String result = rows.getString("result");
-        int exitCode = rows.getInt("exit_code");
-        OptionalInt exit = rows.wasNull() ? OptionalInt.empty() : OptionalInt.of(exitCode);
-        return new TaskRecord(
-                rows.getString("id"),
-                TaskStatus.valueOf(rows.getString("status")),
-                parse(rows.getString("payload")),
-                rows.getInt("progress"),
-                Instant.ofEpochMilli(rows.getLong("created_at")),
-                millis(rows, "started_at"),
-                millis(rows, "completed_at"),
-                Math.max(0, rows.getInt("attempts") - 1),
-                exit,
-                result == null ? Optional.empty() : Optional.of(parse(result)),
-                error,
-                rows.getLong("version"));
-    }
-
-    private static String nullToEmpty(String value)
-    {
-        return value == null ? "" : value;
-    }
-
-    private static Optional<Instant> millis(ResultSet rows, String column)
-            throws SQLException
-    {
-        long value = rows.getLong(column);
-        return rows.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(value));
-    }
-
-    private static void setMillis(PreparedStatement statement, int index, Optional<Instant> instant)
-            throws SQLException
-    {
-        if (instant.isPresent()) {
-            statement.setLong(index, instant.get().toEpochMilli());
-        }
-        else {
-            statement.setNull(index, Types.BIGINT);
-        }
-    }
-
-    private JsonNode parse(String text)
-            throws SQLException
-    {
-        try {
-            return json.readTree(text);
-        }
-        catch (JsonProcessingException e) {
-            throw new SQLException("a stored JSON document is corrupt", e);
-        }
-    }
-
-    private String write(JsonNode node)
-    {
-        try {
-            return json.writeValueAsString(node);
-        }
-        catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("cannot serialize a JSON document", e);
-        }
-    }
 
     private <T> T read(String what, Retrying.Work<T> work)
             throws QueueException
