@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.taskyard.engine.TaskEndReason;
 import dev.taskyard.plugin.Artifact;
 import dev.taskyard.plugin.ArtifactStore;
 import dev.taskyard.plugin.ExceptionReason;
@@ -38,7 +39,6 @@ import dev.taskyard.store.internal.CancelWatches;
 import dev.taskyard.store.internal.ChangeListeners;
 import dev.taskyard.store.internal.ChangeNotifier;
 import dev.taskyard.store.internal.Database;
-import dev.taskyard.store.internal.ErrorTitles;
 import dev.taskyard.store.internal.LogFiles;
 import dev.taskyard.store.internal.PageTokens;
 import dev.taskyard.store.internal.Schema;
@@ -80,9 +80,9 @@ public final class SqliteTaskStore
         implements TaskStore
 {
     /** The error reason of a task whose worker stopped renewing its last allowed attempt. */
-    public static final String WORKER_CRASH = ErrorTitles.WORKER_CRASH;
+    public static final String WORKER_CRASH = TaskEndReason.WORKER_CRASH.id();
     /** The error reason of a task whose run failed. */
-    public static final String TASK_FAILED = ErrorTitles.TASK_FAILED;
+    public static final String TASK_FAILED = TaskEndReason.TASK_FAILED.id();
 
     private static final Logger LOG = LoggerFactory.getLogger(SqliteTaskStore.class);
     private static final long POLL_MILLIS = 250;
@@ -1219,7 +1219,7 @@ public final class SqliteTaskStore
 
     static String title(String reason)
     {
-        return ErrorTitles.title(reason);
+        return TaskRows.title(reason);
     }
 
     private <T> T write(String what, Database.Work<T, QueueException> work)

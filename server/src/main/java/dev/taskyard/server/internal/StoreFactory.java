@@ -57,15 +57,15 @@ final class StoreFactory
      * @throws IOException the store cannot be opened (for PostgreSQL: the database is unreachable, the message says
      *         where and why)
      */
-    static TaskStore open(JsonNode section, JsonNode server, Path dataFolder)
+    static TaskStore open(JsonNode section, ServerSettings server, Path dataFolder)
             throws InvalidConfigException, IOException
     {
         requireNonNull(server, "server is null");
         requireNonNull(dataFolder, "dataFolder is null");
         JsonNode store = section == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : section;
         validate(store);
-        int maxAttempts = server.path("maxAttempts").asInt(3);
-        long maxPending = server.path("maxPending").asLong(10_000);
+        int maxAttempts = server.maxAttempts();
+        long maxPending = server.maxPending();
         Duration retention = Duration.ofMillis(Math.round(store.path("retentionHours").asDouble(24 * 7) * 3_600_000));
         if (!store.path("type").asText("sqlite").equals("postgresql")) {
             return SqliteTaskStore.Options.builder(dataFolder.resolve("store"))

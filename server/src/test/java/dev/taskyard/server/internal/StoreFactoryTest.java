@@ -33,12 +33,12 @@ class StoreFactoryTest
     void withoutAStoreSectionServeUsesSqliteInTheDataFolder()
             throws Exception
     {
-        try (TaskStore store = StoreFactory.open(null, json("{\"maxAttempts\":5}"), folder)) {
+        try (TaskStore store = StoreFactory.open(null, ServerSettings.of(json("{\"maxAttempts\":5}")), folder)) {
             assertThat(store).isInstanceOf(SqliteTaskStore.class);
             assertThat(((SqliteTaskStore) store).options().maxAttempts()).isEqualTo(5);
         }
         assertThat(folder.resolve("store/taskyard.db")).exists();
-        try (TaskStore store = StoreFactory.open(json("{\"type\":\"sqlite\",\"retentionHours\":1}"), json("{}"), folder)) {
+        try (TaskStore store = StoreFactory.open(json("{\"type\":\"sqlite\",\"retentionHours\":1}"), ServerSettings.of(null), folder)) {
             assertThat(((SqliteTaskStore) store).options().retention()).hasHours(1);
         }
     }
@@ -67,12 +67,12 @@ class StoreFactoryTest
         }
         String url = "jdbc:postgresql://127.0.0.1:" + port + "/taskyard";
         JsonNode missingFile = json("{\"type\":\"postgresql\",\"url\":\"" + url + "\",\"user\":\"ty\",\"passwordFile\":\"" + folder.resolve("nope") + "\"}");
-        assertThatThrownBy(() -> StoreFactory.open(missingFile, json("{}"), folder))
+        assertThatThrownBy(() -> StoreFactory.open(missingFile, ServerSettings.of(null), folder))
                 .isInstanceOf(InvalidConfigException.class).hasMessageContaining("$.store.passwordFile");
         Path password = Files.writeString(folder.resolve("password"), "s3cret\n");
         JsonNode unreachable = json("{\"type\":\"postgresql\",\"url\":\"" + url + "\",\"user\":\"ty\",\"passwordFile\":\"" + password
                 + "\",\"connectTimeoutSeconds\":1}");
-        assertThatThrownBy(() -> StoreFactory.open(unreachable, json("{}"), folder))
+        assertThatThrownBy(() -> StoreFactory.open(unreachable, ServerSettings.of(null), folder))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("cannot connect to PostgreSQL at " + url + " as ty")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cret"));

@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.taskyard.engine.TaskEndReason;
 import dev.taskyard.plugin.Artifact;
 import dev.taskyard.plugin.ArtifactStore;
 import dev.taskyard.plugin.ExceptionReason;
@@ -43,7 +44,6 @@ import dev.taskyard.store.internal.CanonicalJson;
 import dev.taskyard.store.internal.CancelWatches;
 import dev.taskyard.store.internal.ChangeListeners;
 import dev.taskyard.store.internal.ChangeNotifier;
-import dev.taskyard.store.internal.ErrorTitles;
 import dev.taskyard.store.internal.PageTokens;
 import dev.taskyard.store.internal.TaskIds;
 import dev.taskyard.store.internal.TaskRows;
@@ -783,8 +783,8 @@ public final class PostgresTaskStore
                              LIMIT 100 FOR UPDATE SKIP LOCKED)
                 RETURNING id, attempts""")) {
             update.setLong(1, now);
-            update.setString(2, ErrorTitles.WORKER_CRASH);
-            update.setString(3, ErrorTitles.title(ErrorTitles.WORKER_CRASH));
+            update.setString(2, TaskEndReason.WORKER_CRASH.id());
+            update.setString(3, TaskRows.title(TaskEndReason.WORKER_CRASH.id()));
             update.setString(4, "the lease of the last allowed attempt (" + options.maxAttempts() + ") expired: the worker crashed or lost contact");
             update.setLong(5, now);
             update.setInt(6, options.maxAttempts());
@@ -792,7 +792,7 @@ public final class PostgresTaskStore
                 while (rows.next()) {
                     failed.add(rows.getString(1));
                     LOG.warn("task {}: the lease of attempt {} expired and no attempts are left; the task failed with {}",
-                            rows.getString(1), rows.getInt(2) - 1, ErrorTitles.WORKER_CRASH);
+                            rows.getString(1), rows.getInt(2) - 1, TaskEndReason.WORKER_CRASH.id());
                 }
             }
         }
@@ -916,7 +916,7 @@ public final class PostgresTaskStore
         }
         else if (resolution.status() == TaskResolution.Status.FAILED) {
             status = TaskStatus.FAILED;
-            reason = ErrorTitles.TASK_FAILED;
+            reason = TaskEndReason.TASK_FAILED.id();
         }
         else {
             ExceptionReason exception = resolution.reason().orElseThrow();
@@ -936,7 +936,7 @@ public final class PostgresTaskStore
                 update.setLong(2, clock.millis());
                 update.setString(3, result);
                 update.setString(4, reason);
-                update.setString(5, reason == null ? null : ErrorTitles.title(reason));
+                update.setString(5, reason == null ? null : TaskRows.title(reason));
                 update.setString(6, reason == null ? null : TaskRows.detail(lease, resolution));
                 update.setString(7, lease.token());
                 update.setString(8, status.name());
@@ -1018,7 +1018,7 @@ public final class PostgresTaskStore
                     WHERE id = ? AND status IN ('PENDING', 'RUNNING')""")) {
                 update.setLong(1, clock.millis());
                 update.setString(2, ExceptionReason.CANCELED.id());
-                update.setString(3, ErrorTitles.title(ExceptionReason.CANCELED.id()));
+                update.setString(3, TaskRows.title(ExceptionReason.CANCELED.id()));
                 update.setString(4, reason);
                 update.setString(5, taskId);
                 boolean cancelled = update.executeUpdate() == 1;

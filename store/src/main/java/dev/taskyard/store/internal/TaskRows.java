@@ -11,6 +11,7 @@ import java.util.OptionalInt;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskyard.engine.TaskEndReason;
 import dev.taskyard.store.TaskError;
 import dev.taskyard.store.TaskRecord;
 import dev.taskyard.store.TaskStatus;
@@ -65,6 +66,12 @@ public final class TaskRows
         return resolution.message()
                 .map(message -> "attempt " + lease.attempt() + ": " + message + exit)
                 .orElse("attempt " + lease.attempt() + " ended with " + resolution + exit);
+    }
+
+    /** The title of an error reason ({@link TaskEndReason}'s, or a generic one for a reason it does not know). */
+    public static String title(String reason)
+    {
+        return TaskEndReason.fromId(reason).map(TaskEndReason::title).orElse("The task ended with " + reason);
     }
 
     private static String nullToEmpty(String value)
