@@ -1,0 +1,254 @@
+package dev.taskyard.bench;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskyard.engine.WorkerIdentity;
+import dev.taskyard.store.SqliteTaskStore;
+import dev.taskyard.store.SubmitRequest;
+import dev.taskyard.store.TaskStore;
+import dev.taskyard.store.postgres.PostgresTaskStore;
+import dev.taskyard.worker.Claim;
+import dev.taskyard.worker.ClaimRequest;
+import dev.taskyard.worker.TaskResolution;
+
+/**
+ * The PostgreSQL store against the SQLite store, in the same run. (1) In process: submits/s and claim+resolve/s with
+ * 4 threads (claims of up to 16), SQLite as the baseline (goal for PostgreSQL ≥ 5,000 claim+resolve/s). (2) Over HTTP
+ * with the real server (the jar) and the mock engine: submit→COMPLETED throughput on 1 node with SQLite (the
+ * baseline), 1 node with PostgreSQL and 3 nodes with PostgreSQL (the submits spread over the nodes), printed as ratios
+ * (goal ≥ 2,000 tasks/s on 1 node with PostgreSQL). The database comes from {@code TASKYARD_BENCH_PG_URL},
+ * {@code _USER}, {@code _PASSWORD} or else {@code TASKYARD_TEST_PG_*} (see {@code .ci/start-postgres}); each part
+ * uses a schema of its own, dropped afterwards. Arguments: [in-process tasks, default 20,000] [HTTP tasks, default
+ * 10,000] [submitting connections per node, default 16]. Prints figures, never asserts.
+ */
+public final class PostgresStoreBench
+{
+    private static final int CLAIM_GOAL = 5_000;
+    private static final int HTTP_GOAL = 2_000;
+    private static final String PAYLOAD = "{\"delay\":0,\"function\":\"true\",\"argument\":\"\"}";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private PostgresStoreBench() {}
+
+    public static void main(String[] args)
+            throws Exception
+    {
+        int inProcessTasks = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
+        int httpTasks = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
+        int connections = args.length > 2 ? Integer.parseInt(args[2]) : 16;
+        String url = env("URL", null);
+        if (url == null) {
+            System.out.println("PostgresStoreBench skipped: set TASKYARD_BENCH_PG_URL/_USER/_PASSWORD or TASKYARD_TEST_PG_* "
+                    + "(eval \"$(bash .ci/start-postgres)\")");
+            return;
+        }
+        String user = env("USER", "postgres");
+        String password = env("PASSWORD", "");
+        Path temp = Files.createTempDirectory("taskyard-bench-pg");
+        try {
+            System.out.println("PostgreSQL at " + url + ", " + Runtime.getRuntime().availableProcessors() + " cores, everything on one host");
+            double sqliteClaims;
+            try (TaskStore sqlite = SqliteTaskStore.Options.builder(temp.resolve("sqlite")).maxPendingTasks(10_000_000).open()) {
+                sqliteClaims = inProcess("SQLite", sqlite, inProcessTasks);
+            }
+            String schema = "bench_" + ProcessHandle.current().pid();
+            double pgClaims;
+            try (TaskStore pg = PostgresTaskStore.Options.builder(url, user, password).schema(schema).maxPendingTasks(10_000_000).open()) {
+                pgClaims = inProcess("PostgreSQL", pg, inProcessTasks);
+            }
+            finally {
+                drop(url, user, password, schema);
+            }
+            System.out.printf("in process, claim+resolve: PostgreSQL/SQLite = %.2f  goal ≥ %,d/s: %s%n", pgClaims / sqliteClaims, CLAIM_GOAL,
+                    pgClaims >= CLAIM_GOAL ? "met" : "NOT met");
+
+            Path jar = ServerProcess.locateJar();
+            Path passwordFile = Files.writeString(temp.resolve("pg-password"), password + "\n");
+            String common = "worker: {concurrency: 32, pollInterval: 0.05, shutdownGrace: 1}\nengine: mock\nengines: {mock: {}}\nplugins: {}\n"
+                    + "server: {maxPending: 10000000}\n";
+            double sqliteHttp = http("1 node, SQLite", jar, temp.resolve("http-sqlite"), List.of(common), httpTasks, connections);
+            String schema1 = "bench_http1_" + ProcessHandle.current().pid();
+            String schema3 = "bench_http3_" + ProcessHandle.current().pid();
+            double pg1;
+            double pg3;
+            try {
+                String store1 = "store: {type: postgresql, url: \"" + url + "\", user: \"" + user + "\", passwordFile: \"" + passwordFile + "\", schema: " + schema1 + "}\n";
+                pg1 = http("1 node, PostgreSQL", jar, temp.resolve("http-pg1"), List.of(common + store1), httpTasks, connections);
+                String store3 = "store: {type: postgresql, url: \"" + url + "\", user: \"" + user + "\", passwordFile: \"" + passwordFile + "\", schema: " + schema3 + "}\n";
+                pg3 = http("3 nodes, PostgreSQL", jar, temp.resolve("http-pg3"), List.of(common + store3, common + store3, common + store3), httpTasks,
+                        connections);
+            }
+            finally {
+                drop(url, user, password, schema1);
+                drop(url, user, password, schema3);
+            }
+            System.out.printf("over HTTP, submit→COMPLETED: 1 node PostgreSQL / 1 node SQLite = %.2f, 3 nodes PostgreSQL / 1 node SQLite = %.2f, "
+                    + "3 nodes / 1 node PostgreSQL = %.2f  goal ≥ %,d tasks/s on 1 node with PostgreSQL: %s%n",
+                    pg1 / sqliteHttp, pg3 / sqliteHttp, pg3 / pg1, HTTP_GOAL, pg1 >= HTTP_GOAL ? "met" : "NOT met");
+        }
+        finally {
+            try (var walk = Files.walk(temp)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static String env(String suffix, String fallback)
+    {
+        String value = System.getenv("TASKYARD_BENCH_PG_" + suffix);
+        if (value == null || value.isBlank()) {
+            value = System.getenv("TASKYARD_TEST_PG_" + suffix);
+        }
+        return value == null || value.isBlank() ? fallback : value;
+    }
+
+    private static void drop(String url, String user, String password, String schema)
+            throws Exception
+    {
+        try (Connection connection = DriverManager.getConnection(url, user, password); Statement statement = connection.createStatement()) {
+            statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        }
+    }
+
+    /** Submits {@code count} tasks from 4 threads, then claims and resolves them from 4 threads; returns claim+resolve/s. */
+    private static double inProcess(String label, TaskStore store, int count)
+            throws Exception
+    {
+        JsonNode payload = JSON.readTree(PAYLOAD);
+        int threads = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            AtomicInteger next = new AtomicInteger();
+            long start = System.nanoTime();
+            List<Future<?>> work = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                work.add(pool.submit(() -> {
+                    while (next.getAndIncrement() < count) {
+                        store.submit(new SubmitRequest(payload, Optional.empty(), Optional.empty()));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : work) {
+                f.get();
+            }
+            double submitRate = count / ((System.nanoTime() - start) / 1e9);
+            AtomicInteger resolved = new AtomicInteger();
+            work.clear();
+            start = System.nanoTime();
+            for (int t = 0; t < threads; t++) {
+                WorkerIdentity worker = new WorkerIdentity("bench", "w" + t);
+                work.add(pool.submit(() -> {
+                    while (true) {
+                        List<Claim> claims = store.claim(new ClaimRequest(worker, 16, Duration.ZERO, Duration.ofMinutes(5)));
+                        if (claims.isEmpty()) {
+                            return null;
+                        }
+                        for (Claim claim : claims) {
+                            store.resolve(claim.lease(), TaskResolution.completed());
+                            resolved.incrementAndGet();
+                        }
+                    }
+                }));
+            }
+            for (Future<?> f : work) {
+                f.get();
+            }
+            double claimRate = resolved.get() / ((System.nanoTime() - start) / 1e9);
+            System.out.printf("in process, %s: %,d submits from %d threads: %,.0f/s; claim (up to 16) + resolve from %d threads: %,.0f tasks/s%n",
+                    label, count, threads, submitRate, threads, claimRate);
+            return claimRate;
+        }
+        finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Starts one server per config, submits {@code count} tasks spread over them and waits until all COMPLETED. */
+    private static double http(String label, Path jar, Path folder, List<String> configs, int count, int connections)
+            throws Exception
+    {
+        List<ServerProcess> nodes = new ArrayList<>();
+        try {
+            for (int i = 0; i < configs.size(); i++) {
+                nodes.add(ServerProcess.start(jar, folder.resolve("node-" + i), configs.get(i)));
+            }
+            submitAndWait(nodes, Math.max(nodes.size(), count / 10), connections); // warm-up
+            long start = System.nanoTime();
+            double done = submitAndWait(nodes, count, connections);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double rate = done / seconds;
+            System.out.printf("over HTTP, %s: %,d tasks (mock engine, %d submitting connections per node): %,.0f tasks/s submit→COMPLETED (%.2f s)%n",
+                    label, count, connections, rate, seconds);
+            return rate;
+        }
+        finally {
+            for (ServerProcess node : nodes) {
+                node.close();
+            }
+        }
+    }
+
+    /** Submits {@code count} tasks spread over the nodes (in parallel) and waits until the store counts them COMPLETED. */
+    private static double submitAndWait(List<ServerProcess> nodes, int count, int connections)
+            throws Exception
+    {
+        double before = ServerProcess.gauge(nodes.get(0).metrics(), "taskyard_tasks{state=\"COMPLETED\"}");
+        ExecutorService pool = Executors.newFixedThreadPool(nodes.size());
+        try {
+            List<Future<?>> work = new ArrayList<>();
+            for (int i = 0; i < nodes.size(); i++) {
+                ServerProcess node = nodes.get(i);
+                int share = count / nodes.size() + (i < count % nodes.size() ? 1 : 0);
+                work.add(pool.submit(() -> {
+                    URI base = URI.create(node.baseUrl());
+                    RawHttpLoad load = new RawHttpLoad(new InetSocketAddress(base.getHost(), base.getPort()),
+                            List.of(RawHttpLoad.postJson(base.getHost(), base.getPort(), "/v1/tasks", node.token(), PAYLOAD)));
+                    AtomicInteger refused = new AtomicInteger();
+                    RawHttpLoad.CountResult result = load.runCount(connections, share, (status, body) -> {
+                        if (status != 202) {
+                            refused.incrementAndGet();
+                        }
+                    });
+                    if (refused.get() > 0 || result.errors() > 0) {
+                        throw new IllegalStateException(refused.get() + " submits refused, " + result.errors() + " failed");
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : work) {
+                f.get();
+            }
+        }
+        finally {
+            pool.shutdownNow();
+        }
+        long end = System.nanoTime() + Duration.ofSeconds(Math.max(60, count / 20)).toNanos();
+        while (true) {
+            double completed = ServerProcess.gauge(nodes.get(0).metrics(), "taskyard_tasks{state=\"COMPLETED\"}");
+            if (completed - before >= count || System.nanoTime() > end) {
+                if (completed - before < count) {
+                    System.out.println("  (timed out waiting for the tasks to complete)");
+                }
+                return completed - before;
+            }
+            Thread.sleep(20);
+        }
+    }
+}
