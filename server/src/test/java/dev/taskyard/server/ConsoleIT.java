@@ -24,6 +24,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -132,10 +133,20 @@ class ConsoleIT
         return waiting().until(ExpectedConditions.visibilityOfElementLocated(by));
     }
 
+    /** The visible text of the first element found, "" if there is none; the pages redraw, so a stale element is looked up again. */
     private static String text(By by)
     {
-        List<WebElement> found = driver.findElements(by);
-        return found.isEmpty() ? "" : found.get(0).getText();
+        for (int i = 0; ; i++) {
+            try {
+                List<WebElement> found = driver.findElements(by);
+                return found.isEmpty() ? "" : found.get(0).getText();
+            }
+            catch (StaleElementReferenceException e) {
+                if (i == 10) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static void screenshot(String name)
@@ -218,12 +229,16 @@ class ConsoleIT
         String logWhileRunning = "";
         long end = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < end) {
-            String status = text(By.id("task-status"));
+            // one script reads the state, the bar and the log together, as the page shows them at that moment
+            List<?> seen = (List<?>) ((JavascriptExecutor) driver).executeScript("return [document.getElementById('task-status').innerText, "
+                    + "document.querySelector('.summary [role=progressbar]').getAttribute('aria-valuenow'), document.getElementById('log').innerText]");
+            String status = (String) seen.get(0);
             states.add(status);
             if (status.equals("RUNNING")) {
-                progressWhileRunning.add(Integer.parseInt(driver.findElement(By.cssSelector(".summary [role=progressbar]")).getAttribute("aria-valuenow")));
-                String log = text(By.id("log"));
-                logWhileRunning = log.length() > logWhileRunning.length() ? log : logWhileRunning;
+                progressWhileRunning.add(Integer.parseInt((String) seen.get(1)));
+                String log = (String) seen.get(2);
+                // the first log the page showed while the task ran (the state may lag behind the log at the end)
+                logWhileRunning = logWhileRunning.isEmpty() ? log : logWhileRunning;
             }
             if (status.equals("COMPLETED")) {
                 break;

@@ -47,10 +47,12 @@ export function validatorFor(schema) {
       if (wrapper) {
         continue;
       }
-      const key = `${path} ${error.error}`;
+      // a property refused by "additionalProperties": false fails the schema `false`: say it plainly
+      const message = error.error === 'False boolean schema.' ? 'is not allowed here' : error.error;
+      const key = `${path} ${message}`;
       if (!seen.has(key)) {
         seen.add(key);
-        violations.push({path, message: error.error});
+        violations.push({path, message});
       }
     }
     return violations;
