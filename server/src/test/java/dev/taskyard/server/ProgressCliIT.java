@@ -1,13 +1,9 @@
 package dev.taskyard.server;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -59,20 +55,21 @@ class ProgressCliIT
         return command;
     }
 
+    /** Runs the command with its output in files (no terminal), and no input. */
     private static Outcome run(List<String> command)
             throws Exception
     {
-        ProcessBuilder builder = new ProcessBuilder(command);
+        Path out = Files.createTempFile(temp, "stdout", ".txt");
+        Path err = Files.createTempFile(temp, "stderr", ".txt");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         builder.environment().put("COLUMNS", "100");
         Process process = builder.start();
-        process.getOutputStream().close();
-        CompletableFuture<String> out = read(process.getInputStream());
-        CompletableFuture<String> err = read(process.getErrorStream());
         if (!process.waitFor(120, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new AssertionError(command + " did not end within 120 s");
         }
-        return new Outcome(process.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
+        return new Outcome(process.exitValue(), Files.readString(out), Files.readString(err));
     }
 
     /** Runs the CLI with its standard input and output on a pseudo-terminal (stderr and stdout both end up in stdout). */
@@ -87,18 +84,6 @@ class ProgressCliIT
         }
         String line = command(args).stream().map(a -> "'" + a.replace("'", "'\\''") + "'").collect(Collectors.joining(" "));
         return run(List.of(SCRIPT.toString(), "-qefc", line, "/dev/null"));
-    }
-
-    private static CompletableFuture<String> read(InputStream in)
-    {
-        return CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
-            catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
     }
 
     @Test
