@@ -108,7 +108,10 @@ class ConsoleIT
         logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-        return new ChromeDriver(service, options);
+        ChromeDriver chrome = new ChromeDriver(service, options);
+        // headless Chromium saves downloads only where it is told to (through chromedriver, no DevTools connection)
+        chrome.executeCdpCommand("Browser.setDownloadBehavior", Map.of("behavior", "allow", "downloadPath", downloads.toString()));
+        return chrome;
     }
 
     @AfterAll

@@ -101,7 +101,7 @@ class ProgressCliIT
 
         Outcome piped = run(command("submit", "--follow", "--", "sh", "-c", TASK));
         assertThat(piped.exitCode()).as(piped.stderr()).isZero();
-        assertThat(piped.stdout()).isEqualTo("one\ntwo\n");
+        assertThat(piped.stdout()).as("the bare log").isEqualTo("one\n::progress 50\ntwo\n::progress 100\n");
         assertThat(piped.stderr()).doesNotContain("\r", "\u001b").containsPattern("taskyard: task \\S+ RUNNING 50%")
                 .containsPattern("taskyard: task \\S+ COMPLETED 100%");
     }
