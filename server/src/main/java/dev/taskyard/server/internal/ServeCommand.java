@@ -17,7 +17,6 @@ import dev.taskyard.engine.schema.JsonSchema;
 import dev.taskyard.plugin.host.PluginRegistry;
 import dev.taskyard.server.internal.http.Actions;
 import dev.taskyard.server.internal.http.ApiServer;
-import dev.taskyard.store.SqliteTaskStore;
 import dev.taskyard.store.TaskStore;
 import dev.taskyard.worker.Worker;
 import dev.taskyard.worker.WorkerConfig;
@@ -36,7 +35,8 @@ import picocli.CommandLine.Spec;
  *
  * <p>The config file is a worker config (sections {@code worker}, {@code engine}, {@code engines}, {@code plugins})
  * plus an optional {@code server} section: {@code tokens} (list), {@code tokenFile}, {@code maxBodyBytes},
- * {@code maxPending}, {@code maxAttempts}, {@code maxStreams}; and an optional {@code actions} section, the named
+ * {@code maxPending}, {@code maxAttempts}, {@code maxStreams}; an optional {@code store} section (SQLite in the data
+ * folder by default, or PostgreSQL shared by several servers: see {@link StoreFactory}); and an optional {@code actions} section, the named
  * actions of {@code POST /v1/actions/{action}} (see {@link Actions#parse}), checked before anything starts. Without a
  * config: the process engine, the built-in plugins, concurrency 2.
  */
@@ -74,8 +74,10 @@ public final class ServeCommand
         Files.createDirectories(dataFolder);
         ObjectNode document = config == null ? defaultConfig() : readConfig(config);
         ServerSettings server;
+        JsonNode storeSection = document.remove("store");
         try {
             server = ServerSettings.of(document.remove("server"));
+            StoreFactory.validate(storeSection);
         }
         catch (InvalidConfigException e) {
             throw new IllegalArgumentException("invalid config: " + e.getMessage(), e);
@@ -89,7 +91,13 @@ public final class ServeCommand
         }
         prepareWorkerSection(document, dataFolder, true);
         EngineRegistry engines = EngineRegistry.load();
-        TaskStore store = openStore(dataFolder, server);
+        TaskStore store;
+        try {
+            store = StoreFactory.open(storeSection, server, dataFolder);
+        }
+        catch (InvalidConfigException e) {
+            throw new IllegalArgumentException("invalid config: " + e.getMessage(), e);
+        }
         PluginRegistry plugins = PluginRegistry.load().register(new StoreLogPluginProvider(store));
         WorkerConfig workerConfig;
         try {
@@ -189,15 +197,6 @@ public final class ServeCommand
         catch (IllegalArgumentException | UnsupportedOperationException e) {
             LOG.debug("cannot handle SIG{}: {}", name, e.toString());
         }
-    }
-
-    private static TaskStore openStore(Path dataFolder, ServerSettings server)
-            throws Exception
-    {
-        return SqliteTaskStore.Options.builder(dataFolder.resolve("store"))
-                .maxAttempts(server.maxAttempts())
-                .maxPendingTasks(server.maxPending())
-                .open();
     }
 
     static ObjectNode readConfig(Path file)
