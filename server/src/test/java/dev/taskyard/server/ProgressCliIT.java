@@ -116,7 +116,7 @@ class ProgressCliIT
         assertThat(piped.stdout()).doesNotContain("\r", "\u001b").contains("task " + id + " RUNNING 50%");
         assertThat(piped.stdout().lines().reduce((a, b) -> b).orElseThrow()).startsWith("task " + id + " COMPLETED 100%");
 
-        String failing = server.submit("{\"command\":[\"sh\",\"-c\",\"echo ::progress 30; sleep 1; exit 4\"]}");
+        String failing = server.submit("{\"command\":[\"sh\",\"-c\",\"echo ::progress 30; sleep 5; exit 4\"]}");
         Outcome terminal = inTerminal("status", "--watch", failing);
         assertThat(terminal.exitCode()).as("the task's exit code, as submit --wait").isEqualTo(4);
         assertThat(terminal.stdout()).contains("\u001b[K").containsPattern("\r(RUNNING|PENDING) +\\[").contains("FAILED    [");
