@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -14,6 +15,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.taskyard.engine.EngineRegistry;
 import dev.taskyard.plugin.host.PluginRegistry;
+import dev.taskyard.server.internal.progress.ProgressDisplay;
+import dev.taskyard.server.internal.progress.TaskWatch;
 import dev.taskyard.worker.WorkerConfig;
 import dev.taskyard.worker.WorkerSchemas;
 import picocli.CommandLine.Command;
@@ -46,13 +49,42 @@ public final class ClientCommands
     private static void copyLog(ApiClient client, String taskId)
             throws Exception
     {
+        copyLog(client, taskId, null);
+    }
+
+    /** Copies the task's log to standard output, or into the progress display (which writes it above its bar). */
+    private static void copyLog(ApiClient client, String taskId, ProgressDisplay display)
+            throws Exception
+    {
         try (InputStream in = client.stream(client.request("/v1/tasks/" + taskId + "/log").GET().build())) {
             byte[] buffer = new byte[8192];
             int n;
             while ((n = in.read(buffer)) >= 0) {
-                System.out.write(buffer, 0, n);
-                System.out.flush();
+                if (display != null) {
+                    display.log(buffer, 0, n);
+                }
+                else {
+                    System.out.write(buffer, 0, n);
+                    System.out.flush();
+                }
             }
+        }
+    }
+
+    /** The status monitor, long-polled up to {@code waitSeconds} for a change. */
+    private static JsonNode poll(ApiClient client, String taskId, int waitSeconds)
+    {
+        return client.json(client.request("/v1/tasks/" + taskId + (waitSeconds > 0 ? "?wait=" + waitSeconds : "")).GET().build());
+    }
+
+    /** How {@code --progress} shows a task: a bar on a terminal, plain lines otherwise (or as asked). */
+    enum ProgressOption
+    {
+        auto, bar, plain;
+
+        ProgressDisplay.Mode mode()
+        {
+            return this == bar ? ProgressDisplay.Mode.BAR : this == plain ? ProgressDisplay.Mode.PLAIN : ProgressDisplay.Mode.detect();
         }
     }
 
@@ -89,6 +121,10 @@ public final class ClientCommands
 
         @Option(names = "--idempotency-key", description = "Resubmitting with the same key and payload returns the same task.")
         String idempotencyKey;
+
+        @Option(names = "--progress", paramLabel = "HOW", defaultValue = "auto",
+                description = "With --follow: auto (a progress bar with the state below the log when standard output is a terminal, else plain state lines on standard error), bar or plain.")
+        ProgressOption progress;
 
         @Parameters(paramLabel = "CMD", description = "The command and its arguments (use -- before it).")
         List<String> command = new ArrayList<>();
@@ -129,18 +165,25 @@ public final class ClientCommands
             }
             err.println("taskyard: task " + taskId + " submitted");
             err.flush();
-            if (follow) {
-                copyLog(client, taskId);
-            }
-            JsonNode end = awaitEnd(client, taskId);
-            if (follow) {
-                err.println("taskyard: task " + taskId + " " + end.path("status").asText());
-                err.flush();
-            }
-            else {
+            if (!follow) {
+                JsonNode end = awaitEnd(client, taskId);
                 print(out, end);
+                return exitCodeOf(end);
             }
-            return exitCodeOf(end);
+            ProgressDisplay.Mode mode = progress.mode();
+            ProgressDisplay display = mode == ProgressDisplay.Mode.BAR
+                    ? new ProgressDisplay(out, mode, ProgressDisplay.terminalWidth(), Instant::now, "")
+                    : new ProgressDisplay(err, mode, ProgressDisplay.terminalWidth(), Instant::now, "taskyard: ");
+            Thread watch = TaskWatch.inBackground(wait -> poll(client, taskId, wait), display, 30);
+            try {
+                copyLog(client, taskId, mode == ProgressDisplay.Mode.BAR ? display : null);
+                JsonNode end = awaitEnd(client, taskId);
+                display.finish(end);
+                return exitCodeOf(end);
+            }
+            finally {
+                watch.interrupt();
+            }
         }
 
         /** 0 for COMPLETED; the task's non-zero exit code for FAILED, when it has one; else 1. */
@@ -155,8 +198,8 @@ public final class ClientCommands
         }
     }
 
-    /** {@code taskyard status ID}. */
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "Prints a task's status as JSON.")
+    /** {@code taskyard status [--watch] ID}. */
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Prints a task's status as JSON, or watches it until it ends.")
     public static final class Status
             implements Callable<Integer>
     {
@@ -169,6 +212,12 @@ public final class ClientCommands
         @Option(names = "--wait", paramLabel = "S", description = "Long-poll up to S seconds for a change first.")
         Integer waitSeconds;
 
+        @Option(names = "--watch", description = "Show the state and progress until the task ends (a progress bar on a terminal, a plain line per change otherwise); exit like submit --wait.")
+        boolean watch;
+
+        @Option(names = "--progress", paramLabel = "HOW", defaultValue = "auto", description = "With --watch: auto, bar or plain.")
+        ProgressOption progress;
+
         @Parameters(paramLabel = "ID", description = "The task id.")
         String taskId;
 
@@ -176,6 +225,12 @@ public final class ClientCommands
         public Integer call()
                 throws Exception
         {
+            if (watch) {
+                ProgressDisplay display = new ProgressDisplay(spec.commandLine().getOut(), progress.mode(), ProgressDisplay.terminalWidth(), Instant::now, "");
+                JsonNode end = TaskWatch.untilEnd(wait -> poll(client, taskId, wait), display, 30);
+                display.finish(end);
+                return Submit.exitCodeOf(end);
+            }
             String query = waitSeconds == null ? "" : "?wait=" + waitSeconds;
             print(spec.commandLine().getOut(), client.json(client.request("/v1/tasks/" + taskId + query).GET().build()));
             return 0;

@@ -145,6 +145,7 @@ public final class ServeCommand
         trap("TERM", stopRequested);
         trap("INT", stopRequested);
         out.println("taskyard: listening on http://" + api.address().getHostString() + ":" + api.address().getPort());
+        out.println("taskyard: web console at http://" + api.address().getHostString() + ":" + api.address().getPort() + "/ui/");
         out.println("taskyard: data in " + dataFolder);
         if (tokens.file() != null) {
             out.println("taskyard: bearer token " + (tokens.generated() ? "generated in " : "read from ") + tokens.file());

@@ -1,10 +1,12 @@
 package dev.taskyard.server.internal.http;
 
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
 import dev.taskyard.engine.schema.JsonSchema;
+import dev.taskyard.server.internal.console.ConsoleHandler;
 import dev.taskyard.store.TaskStatus;
 import dev.taskyard.store.TaskStore;
 import io.micrometer.core.instrument.Gauge;
@@ -41,6 +43,7 @@ public final class ApiServer
     private final Streamer streamer;
     private final Routes routes;
     private final PrometheusMeterRegistry meters;
+    private final StatsResource stats;
 
     /** A server without named actions. */
     public ApiServer(Settings settings, TaskStore store, JsonSchema payloadSchema)
@@ -61,7 +64,9 @@ public final class ApiServer
         watcher = new ChangeWatcher(store, settings.longPollSweep());
         Gauge.builder("taskyard.http.long.polls", watcher, ChangeWatcher::waiting).description("long polls waiting").register(meters);
         streamer = new Streamer(settings.maxStreams());
-        routes = routes(store, payloadSchema, actions, settings.maxBodyBytes(), watcher, streamer, meters);
+        stats = new StatsResource(store, () -> (long) meters.counter(TasksResource.SUBMITTED).count(), StatsResource.INTERVAL, StatsResource.KEEP,
+                Clock.systemUTC());
+        routes = routes(store, payloadSchema, actions, settings.maxBodyBytes(), watcher, streamer, meters, stats);
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("taskyard-http");
         threads.setDaemon(true);
@@ -70,14 +75,15 @@ public final class ApiServer
         connector.setHost(settings.host());
         connector.setPort(settings.port());
         server.addConnector(connector);
-        server.setHandler(new ApiHandler(routes, new Authenticator(settings.tokens()), meters));
+        // the web console's static files at /ui/, in front of the API (which it uses like any other client)
+        server.setHandler(new ConsoleHandler(new ApiHandler(routes, new Authenticator(settings.tokens()), meters)));
         server.setErrorHandler(new ProblemErrorHandler());
         server.setStopTimeout(5000);
     }
 
     /** The route table of the API; every route of the OpenAPI document is one of these. */
     static Routes routes(TaskStore store, JsonSchema payloadSchema, Actions actions, int maxBodyBytes, ChangeWatcher watcher, Streamer streamer,
-            PrometheusMeterRegistry meters)
+            PrometheusMeterRegistry meters, StatsResource stats)
     {
         TasksResource tasks = new TasksResource(store, payloadSchema, maxBodyBytes, meters);
         ActionsResource named = new ActionsResource(actions, tasks);
@@ -95,9 +101,11 @@ public final class ApiServer
                 .add("GET", "/v1/tasks/{task_id}", task::get)
                 .add("DELETE", "/v1/tasks/{task_id}", task::delete)
                 .add("POST", "/v1/tasks/{task_id}/cancel", task::cancel)
+                .add("GET", "/v1/tasks/{task_id}/payload", new PayloadResource(store)::get)
                 .add("GET", "/v1/tasks/{task_id}/log", log::get)
                 .add("GET", "/v1/tasks/{task_id}/artifacts", artifacts::list)
                 .add("GET", "/v1/tasks/{task_id}/artifacts/{name+}", artifacts::download)
+                .add("GET", "/v1/stats", stats::get)
                 .add("GET", "/v1/actions", named::list)
                 .add("POST", "/v1/actions/{action}", named::run);
     }
@@ -115,6 +123,7 @@ public final class ApiServer
     public void start()
             throws Exception
     {
+        stats.start();
         server.start();
     }
 
@@ -136,6 +145,7 @@ public final class ApiServer
         watcher.close();
         server.stop();
         streamer.close();
+        stats.close();
     }
 
     @Override

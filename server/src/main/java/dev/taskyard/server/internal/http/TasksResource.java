@@ -45,6 +45,8 @@ public final class TasksResource
     private static final Logger LOG = LoggerFactory.getLogger(TasksResource.class);
     private static final ObjectReader STRICT = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     public static final int MAX_PAGE_SIZE = 100;
+    /** The counter of accepted tasks. */
+    public static final String SUBMITTED = "taskyard.tasks.submitted";
 
     private final TaskStore store;
     private final JsonSchema payloadSchema;
@@ -57,7 +59,7 @@ public final class TasksResource
         this.store = requireNonNull(store, "store is null");
         this.payloadSchema = requireNonNull(payloadSchema, "payloadSchema is null");
         this.maxBodyBytes = maxBodyBytes;
-        this.submitted = Counter.builder("taskyard.tasks.submitted").description("tasks accepted by the API").register(meters);
+        this.submitted = Counter.builder(SUBMITTED).description("tasks accepted by the API").register(meters);
         this.schemaBytes = Json.bytes(payloadSchema.document());
     }
 
