@@ -8,7 +8,6 @@
  */
 module dev.taskyard.plugin {
     requires transitive dev.taskyard.engine; // the SPI exposes engine types, Jackson and SLF4J
-    requires com.google.common;
 
     exports dev.taskyard.plugin;
     exports dev.taskyard.plugin.host;

@@ -14,7 +14,6 @@ import java.util.concurrent.ScheduledExecutorService;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.common.io.MoreFiles;
 import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineContext;
 import dev.taskyard.engine.EngineException;
@@ -140,8 +139,10 @@ public final class PluginHarness
         if (!Files.exists(folder)) {
             return;
         }
-        try {
-            MoreFiles.deleteRecursively(folder);
+        try (java.util.stream.Stream<Path> paths = Files.walk(folder)) {
+            for (Path path : (Iterable<Path>) paths.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(path);
+            }
         }
         catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + folder, e);
