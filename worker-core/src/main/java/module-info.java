@@ -1,7 +1,8 @@
 /**
  * The taskyard worker ({@code dev.taskyard.worker}): config, the task-run state machine, the task queue SPI and the
- * claim loop. {@code dev.taskyard.worker.internal} is not API and not exported. The worker package is opened to the
- * engine API only, which reads the worker config's JSON Schema from it.
+ * claim loop. It runs plugin hooks through the plugins' {@code dev.taskyard.plugin.internal}, which that module
+ * exports to this one only. The worker package is opened to the engine API only, which reads the worker config's
+ * JSON Schema from it.
  */
 module dev.taskyard.worker {
     requires transitive dev.taskyard.plugin; // the worker's API exposes plugin and engine types

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.common.io.MoreFiles;
 import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineContext;
 import dev.taskyard.engine.EngineRegistry;
@@ -97,11 +98,7 @@ public final class DockerEngineBench
         if (!tracker.isEmpty()) {
             throw new IllegalStateException("the docker engine leaked " + tracker.live());
         }
-        try (var paths = Files.walk(temp)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
+        MoreFiles.deleteRecursively(temp);
     }
 
     /** One full life-cycle, timed from newSandboxBuilder to the end of dispose; the task context is made outside. */

@@ -6,6 +6,7 @@ import java.util.Arrays;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.common.io.MoreFiles;
 import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineContext;
 import dev.taskyard.engine.EngineRegistry;
@@ -65,11 +66,7 @@ public final class ProcessEngineBench
         if (!tracker.isEmpty()) {
             throw new IllegalStateException("the process engine leaked " + tracker.live());
         }
-        try (var paths = Files.walk(temp)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
+        MoreFiles.deleteRecursively(temp);
 
         double ratio = (double) median(engineNanos) / median(bareNanos);
         print("process engine life-cycle", engineNanos);

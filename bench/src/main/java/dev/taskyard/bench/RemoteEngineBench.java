@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.common.io.MoreFiles;
 import dev.taskyard.client.PollSettings;
 import dev.taskyard.client.Task;
 import dev.taskyard.client.TaskStatus;
@@ -70,9 +71,7 @@ public final class RemoteEngineBench
             }
         }
         finally {
-            try (var paths = Files.walk(temp)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            MoreFiles.deleteRecursively(temp);
         }
     }
 

@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.common.io.MoreFiles;
 import dev.taskyard.engine.TaskEndReason;
 import dev.taskyard.plugin.Artifact;
 import dev.taskyard.plugin.ArtifactStore;
@@ -979,11 +980,7 @@ public final class SqliteTaskStore
         if (!Files.exists(folder)) {
             return;
         }
-        try (Stream<Path> walk = Files.walk(folder)) {
-            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
+        MoreFiles.deleteRecursively(folder);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.taskyard.engine.support;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.taskyard.engine.Capabilities;
@@ -146,6 +147,17 @@ public abstract class AbstractEngine<P>
         if (disposed.get()) {
             throw new IllegalStateException("the engine was disposed");
         }
+    }
+
+    /** A factory of daemon threads named {@code name}, e.g. {@code taskyard-docker-1-worker}, for the engine's pools. */
+    protected static ThreadFactory daemonThreads(String name)
+    {
+        requireNonNull(name, "name is null");
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
     }
 
     /** Sandbox slots currently held. */

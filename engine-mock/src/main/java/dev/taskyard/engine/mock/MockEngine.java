@@ -61,10 +61,10 @@ public class MockEngine
     {
         super(context, "mock-sandbox", PAYLOAD_SCHEMA, Capabilities.of(maxConcurrency, Feature.values()));
         int id = ENGINES.incrementAndGet();
-        ScheduledThreadPoolExecutor scheduled = new ScheduledThreadPoolExecutor(1, runnable -> daemon(runnable, "taskyard-mock-" + id + "-timer"));
+        ScheduledThreadPoolExecutor scheduled = new ScheduledThreadPoolExecutor(1, daemonThreads("taskyard-mock-" + id + "-timer"));
         scheduled.setRemoveOnCancelPolicy(true);
         this.timer = scheduled;
-        this.workers = Executors.newCachedThreadPool(runnable -> daemon(runnable, "taskyard-mock-" + id + "-worker"));
+        this.workers = Executors.newCachedThreadPool(daemonThreads("taskyard-mock-" + id + "-worker"));
     }
 
     @Override
@@ -127,13 +127,6 @@ public class MockEngine
     Path spillFolder()
     {
         return context().tempFolder();
-    }
-
-    private static Thread daemon(Runnable runnable, String name)
-    {
-        Thread thread = new Thread(runnable, name);
-        thread.setDaemon(true);
-        return thread;
     }
 
     /** A parsed mock payload. */

@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.common.io.MoreFiles;
 import dev.taskyard.engine.Display;
 import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineContext;
@@ -379,11 +380,7 @@ public abstract class EngineContractTest
         if (folder == null || !Files.exists(folder)) {
             return;
         }
-        try (var paths = Files.walk(folder)) {
-            for (Path path : paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
+        MoreFiles.deleteRecursively(folder);
     }
 
     /** The author's payloads, as seen by the contract cases. */

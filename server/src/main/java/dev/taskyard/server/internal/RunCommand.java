@@ -8,17 +8,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.common.io.MoreFiles;
 import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineContext;
 import dev.taskyard.engine.EngineException;
@@ -213,10 +212,8 @@ public final class RunCommand
 
     static void deleteRecursively(Path folder)
     {
-        try (Stream<Path> paths = Files.walk(folder)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
+        try {
+            MoreFiles.deleteRecursively(folder);
         }
         catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + folder, e);

@@ -63,8 +63,8 @@ public final class DockerEngine
         this.labels = new WorkerLabels(context.worker());
         this.client = newClient(config.socket());
         int id = ENGINES.incrementAndGet();
-        this.executor = Executors.newCachedThreadPool(runnable -> daemon(runnable, "taskyard-docker-" + id + "-worker"));
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> daemon(runnable, "taskyard-docker-" + id + "-reconciler"));
+        this.executor = Executors.newCachedThreadPool(daemonThreads("taskyard-docker-" + id + "-worker"));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("taskyard-docker-" + id + "-reconciler"));
         this.images = new Images(this);
     }
 
@@ -212,12 +212,5 @@ public final class DockerEngine
                 .connectionTimeout(Duration.ofSeconds(10))
                 .build();
         return DockerClientImpl.getInstance(config, http);
-    }
-
-    private static Thread daemon(Runnable runnable, String name)
-    {
-        Thread thread = new Thread(runnable, name);
-        thread.setDaemon(true);
-        return thread;
     }
 }
