@@ -501,6 +501,11 @@ public abstract class EngineContractTest
             return test.lastLineWithoutNewlinePayload(text);
         }
 
+        public String config()
+        {
+            return test.engineConfig();
+        }
+
         public String engineName()
         {
             return test.engineName();

@@ -112,7 +112,7 @@ public interface ConcurrencyContract
         for (int i = 0; i < threads; i++) {
             trackers.add(new ResourceTracker());
         }
-        List<Object> outcomes = KitAssertions.atOnce("createEngine", threads, i -> () -> newEngine(payloads().configWithMaxConcurrency(0), trackers.get(i)));
+        List<Object> outcomes = KitAssertions.atOnce("createEngine", threads, i -> () -> newEngine(payloads().config(), trackers.get(i)));
         List<Engine> engines = new ArrayList<>();
         for (Object outcome : outcomes) {
             check(outcome instanceof Engine, ContractRule.PROVIDER_REENTRANT, "createEngine called concurrently gave " + outcome);

@@ -59,7 +59,7 @@ public interface DisposalContract
             throws Exception
     {
         ResourceTracker otherTracker = new ResourceTracker();
-        Engine other = newEngine(payloads().configWithMaxConcurrency(0), otherTracker);
+        Engine other = newEngine(payloads().config(), otherTracker);
         KitRun run = newRun(other, payloads().silent(), newContext(b -> {}));
         within("a run on a second engine", run::run);
         run.dispose();
