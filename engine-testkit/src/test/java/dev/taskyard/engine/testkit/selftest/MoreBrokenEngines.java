@@ -34,7 +34,7 @@ import dev.taskyard.engine.testkit.forwarding.ForwardingEngine;
 import dev.taskyard.engine.testkit.forwarding.ForwardingResultSet;
 import dev.taskyard.engine.testkit.forwarding.ForwardingSandbox;
 import dev.taskyard.engine.testkit.forwarding.ForwardingSandboxBuilder;
-import dev.taskyard.engine.testkit.mock.MockEngineProvider;
+import dev.taskyard.engine.mock.MockEngineProvider;
 import dev.taskyard.engine.testkit.selftest.BrokenEngines.BrokenProvider;
 
 /**
