@@ -67,7 +67,26 @@ class KitSelfTest
             new Broken("broken-shared-engine", ContractRule.PROVIDER_REENTRANT, "providerCreatesIndependentEnginesConcurrently"),
             new Broken("broken-late-declarations", ContractRule.BUILDER_AFTER_END, "endedBuilderRefusesDeclarations"),
             new Broken("broken-racy-result-set", ContractRule.RESULT_SET_THREAD_SAFETY, "resultSetExtractsFromManyThreads"),
-            new Broken("broken-racy-resolution", ContractRule.SANDBOX_THREAD_SAFETY, "resolutionRaceFromManyThreads"));
+            new Broken("broken-racy-resolution", ContractRule.SANDBOX_THREAD_SAFETY, "resolutionRaceFromManyThreads"),
+            new Broken("broken-wait-after-abort", ContractRule.WAIT_AFTER_ABORT, "abortBeforeCompletion"),
+            new Broken("broken-second-abort", ContractRule.CONSISTENT_RESOLUTION, "abortBeforeCompletion"),
+            new Broken("broken-shell-after-termination", ContractRule.SHELL_AFTER_TERMINATION, "newShellAfterTermination"),
+            new Broken("broken-kill-keeps-shells", ContractRule.KILL_ABORTS_SHELLS, "sandboxKillAbortsShells"),
+            new Broken("broken-shell-exit", ContractRule.SHELLS, "shellBadCommand"),
+            new Broken("broken-display-size", ContractRule.DISPLAYS, "listDisplays"),
+            new Broken("broken-start-twice", ContractRule.BUILDER_SINGLE_USE, "startTwice"),
+            new Broken("broken-naming-conflict", ContractRule.NAMING_CONFLICT, "environmentVariableNameConflict"),
+            new Broken("broken-invalid-name", ContractRule.INVALID_NAME, "refusesInvalidEnvironmentVariableNames"),
+            new Broken("broken-environment", ContractRule.ENVIRONMENT, "printEnvironmentVariable"),
+            new Broken("broken-always-success", ContractRule.SUCCESS_REPORTING, "successAndExitReporting"),
+            new Broken("broken-empty-artifacts", ContractRule.ARTIFACTS, "extractTextFile"),
+            new Broken("broken-missing-file", ContractRule.RESOURCE_NOT_FOUND, "extractMissingFile"),
+            new Broken("broken-handler-interrupt", ContractRule.HANDLER_INTERRUPT, "extractFolderHandlerInterrupt"),
+            new Broken("broken-feature-declaration", ContractRule.FEATURE_DECLARATION, "capabilitiesMatchDeclaredBehaviors"),
+            new Broken("broken-malformed-payload", ContractRule.MALFORMED_PAYLOAD, "malformedPayloadFromNewSandboxBuilder"),
+            new Broken("broken-shared-log", ContractRule.LOG_ISOLATION, "concurrentSandboxesKeepLogsApart"),
+            new Broken("broken-read-only-mount", ContractRule.VOLUMES, "readOnlyVolumeIsEnforced"),
+            new Broken("broken-proxy-prefix", ContractRule.PROXIES, "pingProxy"));
 
     static Stream<Broken> brokenEngines()
     {
@@ -103,17 +122,17 @@ class KitSelfTest
         }
     }
 
-    /** Rules whose violation no engine can commit on its own, or that the registry enforces before the kit runs. */
-    static final Set<ContractRule> WITHOUT_BROKEN_ENGINE = EnumSet.noneOf(ContractRule.class);
+    /** Rules the kit checks without a broken engine in the self-test yet (see the README's coverage table). */
+    static final Set<ContractRule> WITHOUT_BROKEN_ENGINE = EnumSet.of(ContractRule.KILL_CLOSES_DISPLAYS, ContractRule.LIVE_LOG,
+            ContractRule.CANCELLATION, ContractRule.NO_HANG);
 
     @Test
-    void everyNewRuleHasABrokenEngine()
+    void everyRuleHasABrokenEngine()
     {
         Set<ContractRule> covered = BROKEN.stream().map(Broken::rule).collect(Collectors.toCollection(() -> EnumSet.noneOf(ContractRule.class)));
-        List<ContractRule> required = Arrays.stream(ContractRule.values())
-                .filter(rule -> rule.ordinal() >= ContractRule.ABORT_RELEASES.ordinal() && rule.ordinal() < ContractRule.NO_LEAK.ordinal())
-                .toList();
+        List<ContractRule> required = Arrays.stream(ContractRule.values()).filter(rule -> !WITHOUT_BROKEN_ENGINE.contains(rule)).toList();
         assertThat(covered).as("rules with a broken engine in the self-test").containsAll(required);
+        assertThat(covered).as("rules listed as without a broken engine").doesNotContainAnyElementsOf(WITHOUT_BROKEN_ENGINE);
     }
 
     private static String fullMessage(Throwable throwable)
