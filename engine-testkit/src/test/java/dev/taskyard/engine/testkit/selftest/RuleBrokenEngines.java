@@ -600,20 +600,22 @@ public final class RuleBrokenEngines
         public Engine createEngine(EngineOptions options)
         {
             AtomicReference<TaskContext> last = new AtomicReference<>();
-            return new MockEngine(options.context(), options.config().path("maxConcurrency").asInt(0))
+            Engine mock = new MockEngine(options.context(), options.config().path("maxConcurrency").asInt(0))
+            {
+                @Override
+                protected void writeLog(TaskContext task, String text)
+                {
+                    super.writeLog(last.get(), text);
+                }
+            };
+            return new ForwardingEngine(mock)
             {
                 @Override
                 public SandboxBuilder newSandboxBuilder(SandboxOptions sandboxOptions)
                         throws EngineException
                 {
                     last.set(sandboxOptions.context());
-                    return super.newSandboxBuilder(sandboxOptions);
-                }
-
-                @Override
-                protected void writeLog(TaskContext task, String text)
-                {
-                    super.writeLog(last.get(), text);
+                    return delegate.newSandboxBuilder(sandboxOptions);
                 }
             };
         }
