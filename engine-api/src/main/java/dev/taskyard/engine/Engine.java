@@ -10,6 +10,22 @@ import dev.taskyard.engine.schema.JsonSchema;
  * <p>Life-cycle of one task: {@link #newSandboxBuilder} → {@link SandboxBuilder#startSandbox()} (or
  * {@link SandboxBuilder#discard()}) → {@link Sandbox#waitForResult()} (or {@link Sandbox#abort()}) →
  * {@link ResultSet#dispose()}. Each step transfers or releases everything the previous object held.
+ *
+ * <p>The rules (the contract kit names each by the id in brackets):
+ * <ol>
+ * <li>[payload-schema] {@link #payloadSchema()} describes an object ({@code "type": "object"}).</li>
+ * <li>[feature-declaration] {@link #capabilities()} returns the same value on every call; every optional feature
+ *     it does not list throws {@link FeatureNotSupportedException}.</li>
+ * <li>[max-concurrency] At most {@link Capabilities#maxConcurrency()} builders, sandboxes and undisposed result
+ *     sets are live at once, also when many threads call {@link #newSandboxBuilder} at the same instant; beyond it
+ *     {@code newSandboxBuilder} throws {@link MaxConcurrencyExceededException}.</li>
+ * <li>[malformed-payload] A payload valid by schema that the engine cannot use makes {@link #newSandboxBuilder}
+ *     throw {@link MalformedPayloadException}, holding nothing afterwards.</li>
+ * <li>[dispose-idempotent], [no-leak] {@link #dispose()} is idempotent; afterwards the engine's
+ *     {@link ResourceTracker} is empty and nothing of the engine survives.</li>
+ * <li>[engine-after-dispose] After {@link #dispose()}, {@link #newSandboxBuilder} and {@link #newVolume} throw
+ *     {@link IllegalStateException}.</li>
+ * </ol>
  */
 public interface Engine
 {

@@ -8,7 +8,16 @@ import dev.taskyard.engine.schema.JsonSchema;
  * {@code provides dev.taskyard.engine.EngineProvider with …} clause for the module path. {@link EngineRegistry}
  * does the discovery.
  *
- * <p>Implementations must be stateless and thread-safe, with a public no-argument constructor.
+ * <p>Implementations must be stateless and thread-safe, with a public no-argument constructor. The rules (the
+ * contract kit names each by the id in brackets):
+ * <ol>
+ * <li>The name matches {@code [a-z][a-z0-9-]*} ({@link EngineRegistry#register} refuses others).</li>
+ * <li>[config-schema] {@link #configSchema()} refuses every config the engine cannot use, each problem reported
+ *     as a {@link dev.taskyard.engine.schema.Violation} with the JSON path of the offending value; unknown keys and
+ *     non-objects are refused too.</li>
+ * <li>[provider-reentrant] {@link #createEngine} may be called many times, also from several threads at once;
+ *     every call returns a new, independent engine (disposing one leaves the others working).</li>
+ * </ol>
  */
 public interface EngineProvider
 {

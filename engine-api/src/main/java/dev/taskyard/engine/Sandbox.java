@@ -7,24 +7,34 @@ import java.util.List;
  *
  * <h2>Resolution</h2>
  * A sandbox is resolved exactly once, by the first of these to happen: the task terminates on its own (or after
- * {@link #kill()}), or {@link #abort()} succeeds. The rules:
+ * {@link #kill()}), or {@link #abort()} succeeds. The rules (the contract kit names each by the id in brackets):
  * <ol>
- * <li>Once either {@code waitForResult} or {@code abort} has returned, every later call of either gives the
- *     consistent outcome.</li>
- * <li>Every {@code waitForResult} call returns the same {@link ResultSet} instance (or throws the same kind of
- *     error).</li>
- * <li>{@code abort} after natural completion throws {@link SandboxTerminatedException} and releases nothing, and
- *     {@code waitForResult} still returns the result.</li>
- * <li>{@code waitForResult} after a successful {@code abort} throws {@link SandboxAbortedException}; so does a
- *     {@code waitForResult} that was blocked when {@code abort} succeeded. Repeated {@code abort} calls after a
- *     successful one return normally.</li>
- * <li>{@code kill} makes {@code waitForResult} return a ResultSet whose {@link ResultSet#success()} is
- *     {@code false} and whose termination says {@linkplain Termination#killed() killed}: not an error.</li>
- * <li>{@code kill} or {@code newShell} after termination throw {@link SandboxTerminatedException}; after an
- *     abort, {@link SandboxAbortedException}.</li>
- * <li>Killing or resolving a sandbox aborts its shells and closes its displays.</li>
+ * <li>[consistent-resolution] Once either {@code waitForResult} or {@code abort} has returned, every later call of
+ *     either gives the consistent outcome.</li>
+ * <li>[same-result-set] Every {@code waitForResult} call returns the same {@link ResultSet} instance (or throws the
+ *     same kind of error).</li>
+ * <li>[abort-after-completion] {@code abort} after natural completion throws {@link SandboxTerminatedException}
+ *     and releases nothing, and {@code waitForResult} still returns the result.</li>
+ * <li>[wait-after-abort] {@code waitForResult} after a successful {@code abort} throws
+ *     {@link SandboxAbortedException}; so does a {@code waitForResult} that was blocked when {@code abort}
+ *     succeeded. Repeated {@code abort} calls after a successful one return normally.</li>
+ * <li>[kill-yields-failed-result] {@code kill} makes {@code waitForResult} return a ResultSet whose
+ *     {@link ResultSet#success()} is {@code false} and whose termination says {@linkplain Termination#killed()
+ *     killed}: not an error. A {@code kill} that returns normally guarantees that.</li>
+ * <li>[kill-after-termination], [shell-after-termination] {@code kill} or {@code newShell} after the task
+ *     terminated throw {@link SandboxTerminatedException}, whether or not anyone called {@code waitForResult} yet
+ *     (termination is a fact of the task, not of its observation); after an abort, {@link SandboxAbortedException}.</li>
+ * <li>[kill-aborts-shells], [kill-closes-displays] Killing or resolving a sandbox aborts its shells and closes its
+ *     displays.</li>
+ * <li>[abort-releases] {@code abort} returns only once everything the sandbox held is released: when it returns,
+ *     the engine's {@link ResourceTracker} no longer lists anything of this task (concurrent aborts included: each
+ *     returns only after the release).</li>
+ * <li>[sandbox-thread-safety] Calls of {@code waitForResult}, {@code abort} and {@code kill} started at the same
+ *     instant from many threads resolve the sandbox once: every call's outcome obeys rules 1 to 8 for that one
+ *     resolution.</li>
+ * <li>[cancellation] Cancelling the task context aborts the sandbox; passing its deadline kills the task (the
+ *     result says {@linkplain Termination#timedOut() timed out}).</li>
  * </ol>
- * Cancelling the task context aborts the sandbox.
  *
  * <p>Ownership: until resolution the sandbox owns the task's resources; {@code waitForResult} transfers them to
  * the ResultSet, which the caller must dispose; {@code abort} releases them.

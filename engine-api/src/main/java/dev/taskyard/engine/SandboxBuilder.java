@@ -3,9 +3,25 @@ package dev.taskyard.engine;
 /**
  * Prepares one sandbox. Plugins customise it concurrently, so <b>every method is thread-safe</b>.
  *
- * <p>Exactly one of {@link #startSandbox()} and {@link #discard()} ends the builder: starting transfers everything
- * it holds to the sandbox, discarding releases it. Either way nothing is left behind, also when the task context is
- * cancelled meanwhile.
+ * <p>The rules (the contract kit names each by the id in brackets):
+ * <ol>
+ * <li>[builder-thread-safety] Every method may be called from many threads at once; of concurrent declarations
+ *     of one name exactly one succeeds, the others throw {@link NamingConflictException}.</li>
+ * <li>[builder-single-use] Exactly one of {@link #startSandbox()} and {@link #discard()} ends the builder:
+ *     starting transfers everything it holds to the sandbox, discarding releases it. A second
+ *     {@code startSandbox} throws {@link IllegalStateException}, {@code startSandbox} after {@code discard}
+ *     throws {@link BuilderDiscardedException}, {@code discard} is idempotent, and a {@code discard} during
+ *     {@code startSandbox} makes it return a sandbox (that the caller aborts) or throw
+ *     {@link BuilderDiscardedException}, leaking nothing either way.</li>
+ * <li>[builder-after-end] Once the builder ended, declarations ({@code setEnvironmentVariable},
+ *     {@code attachVolume}, {@code attachProxy}) throw: {@link BuilderDiscardedException} after a discard,
+ *     {@link IllegalStateException} after a start. They never change a started sandbox silently.</li>
+ * <li>[naming-conflict], [invalid-name] Declaring a name twice throws {@link NamingConflictException}; an invalid
+ *     name throws {@link MalformedPayloadException}.</li>
+ * <li>[environment], [volumes], [proxies] What was declared reaches the task.</li>
+ * <li>[cancellation] If the task context is cancelled before or during {@code startSandbox}, it returns a sandbox
+ *     (which then aborts itself) or throws {@link TaskCanceledException}; nothing leaks either way.</li>
+ * </ol>
  */
 public interface SandboxBuilder
 {

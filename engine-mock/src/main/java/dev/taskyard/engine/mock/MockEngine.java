@@ -26,7 +26,7 @@ import dev.taskyard.engine.support.AbstractEngine;
  * The scripted reference engine. A payload {@code {"delay": ms, "function": name, "argument": text}} waits
  * {@code delay} milliseconds, then performs the function:
  * <ul>
- * <li>{@code true} / {@code false}: exit 0 / 1;</li>
+ * <li>{@code true} / {@code false}: exit 0 / 1; {@code exit}: exit with the code the argument gives (0 to 255);</li>
  * <li>{@code write-log} / {@code write-error-log}: print the argument and a newline, exit 0 / 1;
  *     {@code write-log-no-newline}: print the argument alone, exit 0; {@code write-log-sleep}: print the argument at
  *     once, then wait, exit 0;</li>
@@ -74,6 +74,9 @@ public class MockEngine
         MockTask task = MockTask.parse(options.payload());
         if (task.function().equals("malformed-payload-initial")) {
             throw new MalformedPayloadException(task.argument().isEmpty() ? "the mock was asked to refuse its payload" : task.argument());
+        }
+        if (task.function().equals("exit") && !isExitCode(task.argument())) {
+            throw new MalformedPayloadException("exit takes an exit code from 0 to 255, not \"" + task.argument() + "\"");
         }
         return task;
     }
@@ -127,6 +130,11 @@ public class MockEngine
     Path spillFolder()
     {
         return context().tempFolder();
+    }
+
+    private static boolean isExitCode(String text)
+    {
+        return text.matches("0|[1-9][0-9]{0,2}") && Integer.parseInt(text) <= 255;
     }
 
     /** A parsed mock payload. */

@@ -63,8 +63,8 @@ final class MockResultSet
     private static void validate(String path)
             throws MalformedPayloadException
     {
-        if (path == null || !path.startsWith("/") || path.contains("/../") || path.endsWith("/..") || path.contains("//")) {
-            throw new MalformedPayloadException("invalid artifact path \"" + path + "\": mock paths are absolute, without '..' or empty segments");
+        if (path == null || !path.startsWith("/") || path.contains("/../") || path.endsWith("/..") || path.contains("//") || path.indexOf('\0') >= 0) {
+            throw new MalformedPayloadException("invalid artifact path \"" + path + "\": mock paths are absolute, without '..', empty segments or NUL");
         }
     }
 }

@@ -155,6 +155,8 @@ final class MockSandbox
         switch (task.function()) {
             case "false":
                 return 1;
+            case "exit":
+                return Integer.parseInt(argument.trim());
             case "write-log":
                 write(argument + "\n");
                 return 0;

@@ -3,6 +3,7 @@ package dev.taskyard.engine.testkit;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -85,6 +86,21 @@ public abstract class CommandEngineContractTest
     protected String targetThenSleepPayload(String target, Duration duration)
     {
         return command("sh", "-c", "printf '%s\\n' \"$1\"; exec sleep \"$2\"", "sh", target, seconds(duration));
+    }
+
+    @Override
+    protected String exitPayload(int code)
+    {
+        return command("sh", "-c", "exit " + code);
+    }
+
+    @Override
+    protected Optional<String> symbolicLinksPayload(String file, String folder)
+    {
+        return Optional.of(writeFilesPayload(List.of("sh", "-c", String.join(" && ",
+                "mkdir -p \"$1\"",
+                "ln -s \"$2\" \"$1/" + LINK_TO_FILE + "\"",
+                "ln -s \"$3\" \"$1/" + LINK_TO_FOLDER + "\""), "sh", artifactFolder(), file, folder)));
     }
 
     @Override

@@ -36,6 +36,18 @@ public enum ContractRule
     CANCELLATION("cancellation", "cancelling the task context releases the task's resources"),
     MAX_CONCURRENCY("max-concurrency", "newSandboxBuilder beyond maxConcurrency reports max-concurrency-exceeded"),
     FEATURE_DECLARATION("feature-declaration", "a behaviour declared unsupported fails with feature-not-supported, and capabilities match the declaration"),
+    ABORT_RELEASES("abort-releases", "abort returns only once everything the sandbox held is released"),
+    SANDBOX_THREAD_SAFETY("sandbox-thread-safety", "waitForResult, abort and kill started at one instant from many threads resolve the sandbox once"),
+    BUILDER_AFTER_END("builder-after-end", "declarations on a started or discarded builder are refused"),
+    RESULT_SET_THREAD_SAFETY("result-set-thread-safety", "concurrent extractions each get exactly the content of the file they named"),
+    EXIT_CODE("exit-code", "the termination reports the exact exit code of the task, never collapsed to 0/1"),
+    ARTIFACT_PATH_ESCAPE("artifact-path-escape", "empty, NUL and climbing paths are malformed, and no path yields content from outside the sandbox"),
+    RESULT_SET_AFTER_DISPOSE("result-set-after-dispose", "every ResultSet call but dispose throws IllegalStateException after dispose"),
+    DISPOSE_IDEMPOTENT("dispose-idempotent", "a second dispose of an engine or result set returns normally"),
+    ENGINE_AFTER_DISPOSE("engine-after-dispose", "a disposed engine refuses newSandboxBuilder and newVolume with IllegalStateException"),
+    PAYLOAD_SCHEMA("payload-schema", "the payload schema describes an object"),
+    CONFIG_SCHEMA("config-schema", "the config schema refuses invalid configs, unknown keys and non-objects, each with a JSON path"),
+    PROVIDER_REENTRANT("provider-reentrant", "createEngine, also called concurrently, returns independent engines"),
     NO_LEAK("no-leak", "after dispose nothing is left: the resource tracker is empty and no process survives"),
     NO_HANG("no-hang", "no call of the contract hangs, whatever the engine's errors");
 

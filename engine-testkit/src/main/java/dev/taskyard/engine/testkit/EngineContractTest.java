@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -28,8 +29,12 @@ import dev.taskyard.engine.testkit.contract.BuilderContract;
 import dev.taskyard.engine.testkit.contract.CancellationContract;
 import dev.taskyard.engine.testkit.contract.DisplayContract;
 import dev.taskyard.engine.testkit.contract.EnvironmentContract;
+import dev.taskyard.engine.testkit.contract.KitAssertions;
 import dev.taskyard.engine.testkit.contract.LoggingContract;
 import dev.taskyard.engine.testkit.contract.ProxyContract;
+import dev.taskyard.engine.testkit.contract.ConcurrencyContract;
+import dev.taskyard.engine.testkit.contract.DisposalContract;
+import dev.taskyard.engine.testkit.contract.ProbeContract;
 import dev.taskyard.engine.testkit.contract.ResolutionContract;
 import dev.taskyard.engine.testkit.contract.ResolutionPropertyContract;
 import dev.taskyard.engine.testkit.contract.ShellContract;
@@ -66,8 +71,15 @@ import static org.junit.jupiter.api.Assertions.fail;
 @Timeout(120)
 public abstract class EngineContractTest
         implements LoggingContract, EnvironmentContract, ArtifactContract, VolumeContract, ProxyContract, ShellContract,
-        DisplayContract, ResolutionContract, BuilderContract, CancellationContract, ResolutionPropertyContract
+        DisplayContract, ResolutionContract, BuilderContract, CancellationContract, ResolutionPropertyContract, DisposalContract,
+        ProbeContract, ConcurrencyContract
 {
+    /** The name of the link to a file outside the sandbox that {@link #symbolicLinksPayload} makes. */
+    public static final String LINK_TO_FILE = "kit-link-to-file";
+
+    /** The name of the link to a folder outside the sandbox that {@link #symbolicLinksPayload} makes. */
+    public static final String LINK_TO_FOLDER = "kit-link-to-folder";
+
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final List<KitRun> runs = new CopyOnWriteArrayList<>();
@@ -116,6 +128,50 @@ public abstract class EngineContractTest
 
     /** A payload the schema accepts but {@code newSandboxBuilder} must refuse with malformed-payload. */
     protected abstract String malformedPayload();
+
+    /** A payload that exits with {@code code} (one of {@link #exitCodes()}) and prints nothing. */
+    protected String exitPayload(int code)
+    {
+        throw new IllegalStateException("exitPayload() is not provided: override it (every engine reports exit codes)");
+    }
+
+    /** The exit codes the kit tries with {@link #exitPayload(int)}; all of these by default. */
+    protected List<Integer> exitCodes()
+    {
+        return List.of(0, 1, 2, 3, 42, 127, 128, 255);
+    }
+
+    /**
+     * A config the provider's schema must refuse, and the JSON path of a violation it must report. Defaults to
+     * {@link #engineConfigWithMaxConcurrency} with the limit as a string: {@code $.maxConcurrency}.
+     */
+    protected InvalidConfig invalidEngineConfig()
+    {
+        try {
+            ObjectNode config = (ObjectNode) MAPPER.readTree(engineConfigWithMaxConcurrency(1));
+            config.put("maxConcurrency", "one");
+            return new InvalidConfig(config.toString(), "$.maxConcurrency");
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A config the schema must refuse and where: {@code path} is a JSONPath such as {@code $.maxConcurrency}. */
+    public record InvalidConfig(String config, String path) {}
+
+    /**
+     * A payload that creates, in {@code artifactLayout().nestedFolder()}, a symbolic link {@link #LINK_TO_FILE} to
+     * the host file {@code file} and a link {@link #LINK_TO_FOLDER} to the host folder {@code folder}, and exits
+     * successfully; empty if the engine's tasks cannot make symbolic links (the in-memory mock).
+     */
+    protected Optional<String> symbolicLinksPayload(String file, String folder)
+    {
+        if (hasBehavior(EngineBehavior.SUPPORTS_ARTIFACTS)) {
+            throw notProvided("symbolicLinksPayload", EngineBehavior.SUPPORTS_ARTIFACTS);
+        }
+        return Optional.empty();
+    }
 
     /** A payload that prints the value of the environment variable {@code name} and exits successfully. */
     protected String printEnvironmentVariablePayload(String name)
@@ -248,7 +304,20 @@ public abstract class EngineContractTest
         extraEngines.clear();
         if (engine != null) {
             engine.dispose();
-            engine.dispose();
+            Object refused = KitAssertions.within("newSandboxBuilder on a disposed engine", () -> {
+                try {
+                    return new KitRun(engine, payloadNode(engine, silentPayload()), newContext(b -> {}));
+                }
+                catch (EngineException | RuntimeException e) {
+                    return e;
+                }
+            });
+            if (refused instanceof KitRun run) {
+                run.dispose();
+            }
+            if (!(refused instanceof IllegalStateException)) {
+                fail(ContractRule.ENGINE_AFTER_DISPOSE.violation("newSandboxBuilder on the disposed engine gave " + refused));
+            }
         }
         if (!failures.isEmpty()) {
             AssertionError error = new AssertionError("cleaning up a run failed: " + failures.get(0), failures.get(0));
@@ -267,6 +336,12 @@ public abstract class EngineContractTest
     public final Engine engine()
     {
         return engine;
+    }
+
+    /** The kit's work folder of the current case: outside every sandbox. */
+    public final Path workFolder()
+    {
+        return workFolder;
     }
 
     /** The resource tracker of {@link #engine()}. */
@@ -421,6 +496,36 @@ public abstract class EngineContractTest
         public String lastLineWithoutNewline(String text)
         {
             return test.lastLineWithoutNewlinePayload(text);
+        }
+
+        public String config()
+        {
+            return test.engineConfig();
+        }
+
+        public String engineName()
+        {
+            return test.engineName();
+        }
+
+        public String exit(int code)
+        {
+            return test.exitPayload(code);
+        }
+
+        public List<Integer> exitCodes()
+        {
+            return test.exitCodes();
+        }
+
+        public InvalidConfig invalidConfig()
+        {
+            return test.invalidEngineConfig();
+        }
+
+        public Optional<String> symlinks(String file, String folder)
+        {
+            return test.symbolicLinksPayload(file, folder);
         }
 
         public String malformed()

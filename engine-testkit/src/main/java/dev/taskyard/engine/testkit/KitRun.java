@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskyard.engine.BuilderDiscardedException;
 import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.ResultSet;
@@ -14,6 +15,10 @@ import dev.taskyard.engine.SandboxOptions;
 import dev.taskyard.engine.SandboxTerminatedException;
 import dev.taskyard.engine.TaskContext;
 
+import dev.taskyard.engine.testkit.contract.DisposalContract;
+import dev.taskyard.engine.testkit.contract.KitAssertions;
+
+import static dev.taskyard.engine.testkit.contract.KitAssertions.check;
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -106,9 +111,13 @@ public final class KitRun
         return log().contains(needle);
     }
 
-    /** Applies the cleanup contract; idempotent. */
+    /**
+     * Applies the cleanup contract, then checks that every object of the run refuses use as the contract says: the
+     * builder refuses a start, the sandbox refuses kill (sandbox-aborted after an abort, sandbox-terminated after
+     * termination), the result set refuses every call but dispose. Idempotent.
+     */
     public void dispose()
-            throws EngineException, InterruptedException
+            throws Exception
     {
         if (disposed) {
             return;
@@ -116,14 +125,17 @@ public final class KitRun
         disposed = true;
         try {
             Sandbox current = sandbox.get();
+            Class<? extends EngineException> killError = null;
             if (current == null) {
                 builder.discard();
             }
             else {
                 try {
                     current.abort();
+                    killError = SandboxAbortedException.class;
                 }
                 catch (SandboxTerminatedException terminated) {
+                    killError = SandboxTerminatedException.class;
                     try {
                         resultSet.compareAndSet(null, current.waitForResult());
                     }
@@ -136,10 +148,35 @@ public final class KitRun
             ResultSet result = resultSet.get();
             if (result != null) {
                 result.dispose();
+                DisposalContract.checkRefusesUse(result);
+            }
+            Object start = outcome(builder::startSandbox);
+            check(start instanceof IllegalStateException || start instanceof BuilderDiscardedException, ContractRule.BUILDER_SINGLE_USE,
+                    "startSandbox on an ended builder gave " + start);
+            if (killError != null) {
+                Object kill = outcome(() -> {
+                    current.kill();
+                    return KitAssertions.RETURNED;
+                });
+                check(killError.isInstance(kill), ContractRule.CONSISTENT_RESOLUTION,
+                        "kill on a " + (killError == SandboxAbortedException.class ? "aborted" : "terminated") + " sandbox gave " + kill + "; expected " + killError.getSimpleName());
             }
         }
         finally {
             context.dispose();
         }
+    }
+
+    private static Object outcome(KitAssertions.Call<?> call)
+            throws Exception
+    {
+        return KitAssertions.within("a call on an ended object", () -> {
+            try {
+                return call.call();
+            }
+            catch (EngineException | RuntimeException e) {
+                return e;
+            }
+        });
     }
 }

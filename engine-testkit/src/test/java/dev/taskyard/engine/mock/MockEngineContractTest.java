@@ -2,6 +2,7 @@ package dev.taskyard.engine.mock;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import dev.taskyard.engine.Display;
@@ -61,6 +62,12 @@ public class MockEngineContractTest
     }
 
     @Override
+    protected String exitPayload(int code)
+    {
+        return payload(0, "exit", Integer.toString(code));
+    }
+
+    @Override
     protected String lastLineWithoutNewlinePayload(String text)
     {
         return payload(0, "write-log-no-newline", text);
@@ -89,6 +96,13 @@ public class MockEngineContractTest
     {
         return new ArtifactLayout("Hello World", "/folder/hello.txt", "/folder/missing.txt", "/missing", "/nested",
                 Set.of("a.txt", "sub/b.txt", "sub/deeper/c.txt"), "relative/path.txt");
+    }
+
+    /** The mock's files live in memory: its tasks cannot make symbolic links. */
+    @Override
+    protected Optional<String> symbolicLinksPayload(String file, String folder)
+    {
+        return Optional.empty();
     }
 
     @Override

@@ -1,15 +1,21 @@
 package dev.taskyard.engine.docker.internal;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 import dev.taskyard.engine.MalformedPayloadException;
 
 /**
  * The artifact path rules of the Docker engine. Paths name files inside the container: absolute, {@code /}-separated,
- * without empty, {@code .} or {@code ..} segments and without a trailing slash, e.g. {@code /work/out/report.txt}.
+ * without empty, {@code .} or {@code ..} segments and without a trailing slash, e.g. {@code /work/out/report.txt};
+ * at most {@value #MAX_PATH_BYTES} bytes (UTF-8), each segment at most {@value #MAX_SEGMENT_BYTES} (Linux's
+ * {@code PATH_MAX} and {@code NAME_MAX}: the daemon could not look up a longer one).
  */
 final class ArtifactPaths
 {
+    static final int MAX_PATH_BYTES = 4095;
+    static final int MAX_SEGMENT_BYTES = 255;
+
     private ArtifactPaths() {}
 
     /**
@@ -35,9 +41,15 @@ final class ArtifactPaths
         if (path.equals("/")) {
             throw invalid(path, "the root of the container cannot be extracted");
         }
+        if (path.getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+            throw invalid(path, "it is longer than " + MAX_PATH_BYTES + " bytes");
+        }
         for (String segment : path.substring(1).split("/", -1)) {
             if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
                 throw invalid(path, "it must not contain empty, . or .. segments");
+            }
+            if (segment.getBytes(StandardCharsets.UTF_8).length > MAX_SEGMENT_BYTES) {
+                throw invalid(path, "a segment is longer than " + MAX_SEGMENT_BYTES + " bytes");
             }
         }
         return path;
@@ -79,6 +91,7 @@ final class ArtifactPaths
 
     private static MalformedPayloadException invalid(String path, String rule)
     {
-        return new MalformedPayloadException("invalid artifact path \"" + path + "\": " + rule);
+        String shown = path.length() > 200 ? path.substring(0, 200) + "… (" + path.length() + " characters)" : path;
+        return new MalformedPayloadException("invalid artifact path \"" + shown + "\": " + rule);
     }
 }

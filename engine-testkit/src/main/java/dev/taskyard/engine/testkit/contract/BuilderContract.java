@@ -67,9 +67,7 @@ public interface BuilderContract
                 }
             });
             go.countDown();
-            if (i % 2 == 1) {
-                Thread.sleep(i);
-            }
+            KitAssertions.jitter(i);
             expectSuccess(ContractRule.BUILDER_SINGLE_USE, "discard during startSandbox", () -> run.builder().discard());
             Object outcome = within("startSandbox racing discard", () -> start.get(30, TimeUnit.SECONDS));
             if (outcome instanceof Sandbox sandbox) {

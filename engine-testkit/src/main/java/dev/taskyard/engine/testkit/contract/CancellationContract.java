@@ -28,9 +28,10 @@ public interface CancellationContract
     {
         List<String> before = tracker().live();
         TaskContext context = newContext(b -> {});
-        KitRun run = newRun(engine(), payloads().sleep(Duration.ofSeconds(60)), context);
+        KitRun run = newRun(engine(), payloads().targetThenSleep("kit-cancel-running", Duration.ofSeconds(60)), context);
         Sandbox sandbox = run.start();
-        Thread.sleep(20);
+        // a real synchronisation point: the task is running once its output is in the log
+        check(run.awaitLog("kit-cancel-running", KitAssertions.CALL_TIMEOUT), ContractRule.LIVE_LOG, "the task's output did not reach the live log");
         within("cancel", () -> {
             context.cancel("kit cancellation");
             return null;
@@ -92,9 +93,7 @@ public interface CancellationContract
                 }
             });
             go.countDown();
-            if (i % 2 == 0) {
-                Thread.sleep(i);
-            }
+            KitAssertions.jitter(i);
             context.cancel("kit cancellation");
             Object outcome = within("startSandbox racing cancellation", () -> start.get(30, TimeUnit.SECONDS));
             if (outcome instanceof Sandbox sandbox) {

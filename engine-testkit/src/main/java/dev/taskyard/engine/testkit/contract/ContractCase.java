@@ -1,5 +1,6 @@
 package dev.taskyard.engine.testkit.contract;
 
+import java.nio.file.Path;
 import java.util.function.Consumer;
 
 import dev.taskyard.engine.Engine;
@@ -34,4 +35,7 @@ public interface ContractCase
 
     Engine newEngine(String config, ResourceTracker tracker)
             throws EngineException;
+
+    /** The kit's work folder of the current case: outside every sandbox. */
+    Path workFolder();
 }

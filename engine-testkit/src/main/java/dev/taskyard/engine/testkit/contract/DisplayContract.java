@@ -111,7 +111,6 @@ public interface DisplayContract
                     return true;
                 }
             });
-            Thread.sleep(100);
             check(!ended.isDone(), ContractRule.DISPLAYS, "the display connection closed on its own");
             expectSuccess(ContractRule.KILL_YIELDS_FAILED_RESULT, "kill of a sandbox with an open display", sandbox::kill);
             try {

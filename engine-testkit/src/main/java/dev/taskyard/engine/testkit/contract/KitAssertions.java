@@ -1,12 +1,14 @@
 package dev.taskyard.engine.testkit.contract;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
 
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.ResourceTracker;
@@ -152,6 +154,105 @@ public final class KitAssertions
         }
         List<String> live = tracker.live();
         check(live.equals(baseline), ContractRule.NO_LEAK, "after " + after + " the engine still holds " + live + " (before the run: " + baseline + ")");
+    }
+
+    /**
+     * Starts {@code calls.size()} calls on as many threads, released at one instant by a barrier, and returns each
+     * call's outcome in order: its result ({@code null} as {@link #RETURNED}) or the exception it threw. Fails with
+     * {@link ContractRule#NO_HANG} if a call does not return within {@link #CALL_TIMEOUT}.
+     */
+    public static List<Object> atOnce(String what, int threads, IntFunction<Call<?>> calls)
+            throws InterruptedException
+    {
+        CyclicBarrier barrier = new CyclicBarrier(threads);
+        List<FutureTask<Object>> tasks = new ArrayList<>();
+        List<Thread> started = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            Call<?> call = calls.apply(i);
+            FutureTask<Object> task = new FutureTask<>(() -> {
+                barrier.await();
+                try {
+                    Object result = call.call();
+                    return result == null ? RETURNED : result;
+                }
+                catch (Exception e) {
+                    return e;
+                }
+            });
+            Thread thread = new Thread(task, "taskyard-kit-at-once-" + i);
+            thread.setDaemon(true);
+            thread.start();
+            tasks.add(task);
+            started.add(thread);
+        }
+        long deadline = System.nanoTime() + CALL_TIMEOUT.toNanos();
+        List<Object> outcomes = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            try {
+                outcomes.add(tasks.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            }
+            catch (TimeoutException e) {
+                started.forEach(Thread::interrupt);
+                throw violation(ContractRule.NO_HANG, what + " (call " + i + " of " + threads + " started at one instant) did not return within "
+                        + CALL_TIMEOUT.toSeconds() + " s");
+            }
+            catch (ExecutionException e) {
+                throw new AssertionError("the kit's barrier failed: " + e.getCause(), e.getCause());
+            }
+        }
+        return outcomes;
+    }
+
+    /**
+     * Spins for a round-dependent number of iterations (none in even rounds), to vary where a race between two
+     * threads lands: not a synchronisation, the verdict holds for every interleaving.
+     */
+    public static void jitter(int round)
+    {
+        long spins = round % 2 == 0 ? 0 : (long) round * 20_000;
+        for (long i = 0; i < spins; i++) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /** What {@link #atOnce} reports for a call that returned normally without a value. */
+    public static final Object RETURNED = new Object()
+    {
+        @Override
+        public String toString()
+        {
+            return "returned";
+        }
+    };
+
+    /**
+     * Starts {@code call} on a new thread and returns once that thread is parked inside it (state {@code WAITING} or
+     * {@code TIMED_WAITING}): a real synchronisation point instead of a sleep. If the thread never parks (an engine
+     * may poll), it returns once the call has been running for {@code 2 s} or has ended; the case then still checks
+     * the outcome.
+     */
+    public static <T> FutureTask<T> startParked(String name, Call<T> call)
+            throws InterruptedException
+    {
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        FutureTask<T> task = new FutureTask<>(() -> {
+            entered.countDown();
+            return call.call();
+        });
+        Thread thread = new Thread(task, "taskyard-kit-" + name);
+        thread.setDaemon(true);
+        thread.start();
+        entered.await();
+        long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        while (!task.isDone() && System.nanoTime() < deadline) {
+            Thread.State state = thread.getState();
+            if (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) {
+                return task;
+            }
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+        return task;
     }
 
     /** Whether {@code e} is (or is caused by) an engine error of the given class. */

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 
 import dev.taskyard.engine.MalformedPayloadException;
@@ -31,7 +32,8 @@ public interface ResolutionContract
     {
         KitRun run = newRun(payloads().sleep(Duration.ofSeconds(60)));
         Sandbox sandbox = run.start();
-        CompletableFuture<Throwable> blockedWait = CompletableFuture.supplyAsync(() -> {
+        // a real synchronisation point: the waiter is parked inside waitForResult before abort runs
+        FutureTask<Throwable> blockedWait = KitAssertions.startParked("blocked-wait", () -> {
             try {
                 sandbox.waitForResult();
                 return null;
@@ -40,7 +42,6 @@ public interface ResolutionContract
                 return t;
             }
         });
-        Thread.sleep(20);
         expectSuccess(ContractRule.WAIT_AFTER_ABORT, "abort of a running sandbox", sandbox::abort);
         expectError(ContractRule.WAIT_AFTER_ABORT, SandboxAbortedException.class, "waitForResult after abort", sandbox::waitForResult);
         Throwable blocked = blockedWait.get(30, TimeUnit.SECONDS);
@@ -135,6 +136,123 @@ public interface ResolutionContract
         }
         check(!result.success() && result.termination().killed(), ContractRule.KILL_YIELDS_FAILED_RESULT, "the result after kill is " + result.termination());
         expectError(ContractRule.ABORT_AFTER_COMPLETION, SandboxTerminatedException.class, "abort after a killed task terminated", sandbox::abort);
+    }
+
+    /**
+     * Kill after the task terminated while nobody waited for it: termination is a fact of the task, so kill must
+     * report sandbox-terminated; and a kill that returned normally must yield a killed result. The kit cannot see
+     * termination without waiting, so it lets the task run several times as long as an observed run took; the
+     * verdict never depends on that timing, only how often the unobserved state is reached does.
+     */
+    @Test
+    default void killAfterUnobservedTermination()
+            throws Exception
+    {
+        KitRun probe = newRun(payloads().silent());
+        long started = System.nanoTime();
+        probe.start();
+        within("waitForResult", probe::waitForResult);
+        long observedNanos = System.nanoTime() - started;
+        int terminatedSeen = 0;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            KitRun run = newRun(payloads().silent());
+            Sandbox sandbox = run.start();
+            java.util.concurrent.locks.LockSupport.parkNanos(Math.max(observedNanos * (4 + 2 * attempt), 50_000_000L));
+            Object killed = within("kill of a task that terminated unobserved", () -> {
+                try {
+                    sandbox.kill();
+                    return KitAssertions.RETURNED;
+                }
+                catch (SandboxTerminatedException e) {
+                    return e;
+                }
+            });
+            ResultSet result = within("waitForResult", run::waitForResult);
+            if (killed == KitAssertions.RETURNED) {
+                check(!result.success() && result.termination().killed(), ContractRule.KILL_AFTER_TERMINATION,
+                        "kill returned normally (so the task was still running) but the result is " + result.termination()
+                                + ": a kill after unobserved termination must report sandbox-terminated");
+            }
+            else {
+                terminatedSeen++;
+                check(result.success() && !result.termination().killed(), ContractRule.KILL_AFTER_TERMINATION,
+                        "kill reported sandbox-terminated but the result is " + result.termination());
+            }
+        }
+        check(terminatedSeen > 0, ContractRule.KILL_AFTER_TERMINATION,
+                "in 3 attempts, kill never reported sandbox-terminated although the silent task had " + "run many times longer than an observed run");
+    }
+
+    /**
+     * Many threads call waitForResult, abort and kill at one instant, against running and just-finishing tasks,
+     * for many rounds: every round must resolve once (rules 1 to 8 of {@link Sandbox}).
+     */
+    @Test
+    default void resolutionRaceFromManyThreads()
+            throws Exception
+    {
+        int threads = 6;
+        for (int round = 0; round < 24; round++) {
+            List<String> before = tracker().live();
+            KitRun run = newRun(round % 3 == 0 ? payloads().silent() : payloads().sleep(Duration.ofSeconds(60)));
+            Sandbox sandbox = run.start();
+            int shape = round % 4;
+            List<Object> outcomes = KitAssertions.atOnce("waitForResult/abort/kill", threads, i -> {
+                int kind = shape == 0 ? i % 3 : shape == 1 ? (i % 2 == 0 ? 1 : 0) : shape == 2 ? (i % 2 == 0 ? 2 : 0) : (i == 0 ? 2 : i % 3);
+                return switch (kind) {
+                    case 0 -> sandbox::waitForResult;
+                    case 1 -> () -> {
+                        sandbox.abort();
+                        return null;
+                    };
+                    default -> () -> {
+                        sandbox.kill();
+                        return null;
+                    };
+                };
+            });
+            List<String> afterCalls = tracker().live();
+            Object last = within("the final waitForResult", () -> {
+                try {
+                    return sandbox.waitForResult();
+                }
+                catch (SandboxAbortedException e) {
+                    return e;
+                }
+            });
+            boolean aborted = last instanceof SandboxAbortedException;
+            boolean abortReturned = false;
+            for (int i = 0; i < threads; i++) {
+                int kind = shape == 0 ? i % 3 : shape == 1 ? (i % 2 == 0 ? 1 : 0) : shape == 2 ? (i % 2 == 0 ? 2 : 0) : (i == 0 ? 2 : i % 3);
+                Object outcome = outcomes.get(i);
+                String where = "round " + round + ", call " + i + " (" + (kind == 0 ? "waitForResult" : kind == 1 ? "abort" : "kill") + ") gave " + outcome;
+                if (kind == 0) {
+                    check(aborted ? outcome instanceof SandboxAbortedException : outcome == last, ContractRule.SANDBOX_THREAD_SAFETY,
+                            (aborted ? "the sandbox was aborted but " : "the final waitForResult returned " + last + " but ") + where);
+                }
+                else if (kind == 1) {
+                    abortReturned |= outcome == KitAssertions.RETURNED;
+                    check(aborted ? outcome == KitAssertions.RETURNED : outcome instanceof SandboxTerminatedException, ContractRule.SANDBOX_THREAD_SAFETY,
+                            (aborted ? "the sandbox was aborted but " : "the task completed but ") + where);
+                }
+                else {
+                    check(outcome == KitAssertions.RETURNED || outcome instanceof SandboxTerminatedException || outcome instanceof SandboxAbortedException,
+                            ContractRule.SANDBOX_THREAD_SAFETY, where);
+                    if (outcome == KitAssertions.RETURNED && !aborted) {
+                        ResultSet result = (ResultSet) last;
+                        check(!result.success() && result.termination().killed(), ContractRule.SANDBOX_THREAD_SAFETY,
+                                "a kill returned normally but the result is " + result.termination() + ": " + where);
+                    }
+                }
+            }
+            check(aborted == abortReturned, ContractRule.SANDBOX_THREAD_SAFETY, "round " + round + ": aborted=" + aborted + " but an abort returned=" + abortReturned);
+            if (aborted) {
+                check(afterCalls.equals(before), ContractRule.ABORT_RELEASES,
+                        "round " + round + ": every abort had returned, yet the engine still holds " + afterCalls + " (before the run: " + before + ")");
+            }
+            run.dispose();
+            KitAssertions.checkReleased(tracker(), before, "round " + round);
+        }
     }
 
     @Test

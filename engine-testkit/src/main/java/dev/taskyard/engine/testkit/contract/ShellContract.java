@@ -108,7 +108,6 @@ public interface ShellContract
         CompletableFuture<String> stdout = drain(shell.stdout());
         CompletableFuture<String> stderr = drain(shell.stderr());
         write(shell, payloads().shellScript().sleepCommand());
-        Thread.sleep(5);
         expectSuccess(ContractRule.SHELLS, "abort of a busy shell", shell::abort);
         expectError(ContractRule.SHELLS, ShellAbortedException.class, "waitFor after abort", shell::waitFor);
         stdout.get(30, TimeUnit.SECONDS);
@@ -127,7 +126,6 @@ public interface ShellContract
         CompletableFuture<String> stdout = drain(shell.stdout());
         CompletableFuture<String> stderr = drain(shell.stderr());
         write(shell, payloads().shellScript().sleepCommand());
-        Thread.sleep(5);
         expectSuccess(ContractRule.KILL_YIELDS_FAILED_RESULT, "kill of a sandbox with a shell", sandbox::kill);
         expectError(ContractRule.KILL_ABORTS_SHELLS, ShellAbortedException.class, "shell waitFor after the sandbox was killed", shell::waitFor);
         try {

@@ -1,57 +1,138 @@
 package dev.taskyard.engine.testkit.selftest;
 
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import dev.taskyard.engine.testkit.ContractRule;
 import dev.taskyard.engine.mock.MockEngineContractTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.platform.testkit.engine.EngineTestKit;
+import org.junit.platform.engine.DiscoverySelector;
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Events;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectMethod;
 
 /**
- * The kit tests itself: it runs the whole contract kit against each deliberately broken engine through the JUnit
- * Platform test kit and checks that the kit fails, with a message naming the rule broken.
+ * The kit tests itself: it runs the kit's cases against each deliberately broken engine through the JUnit Platform
+ * test kit and checks that they fail with a message naming the rule broken. Each broken engine runs the cases meant
+ * to catch it (the whole kit against every broken engine would take minutes); {@code MockEngineContractTest} proves
+ * the same cases pass on the unbroken mock.
  */
 class KitSelfTest
 {
-    static Stream<Arguments> brokenEngines()
+    /** One broken engine: its registered name, the rule it breaks, and the kit cases that must catch it. */
+    record Broken(String engine, ContractRule rule, List<String> cases)
     {
-        return Stream.of(
-                Arguments.of(NewResultSetPerWaitContractTest.class, ContractRule.SAME_RESULT_SET),
-                Arguments.of(AbortAfterCompletionContractTest.class, ContractRule.ABORT_AFTER_COMPLETION),
-                Arguments.of(UnsynchronisedBuilderContractTest.class, ContractRule.BUILDER_THREAD_SAFETY),
-                Arguments.of(LostLastLineContractTest.class, ContractRule.LOG_CAPTURE),
-                Arguments.of(FolderWithDirectoriesContractTest.class, ContractRule.FOLDER_WITHOUT_DIRECTORIES),
-                Arguments.of(LeakContractTest.class, ContractRule.NO_LEAK),
-                Arguments.of(KillErrorContractTest.class, ContractRule.KILL_YIELDS_FAILED_RESULT),
-                Arguments.of(KillAfterTerminationContractTest.class, ContractRule.KILL_AFTER_TERMINATION));
+        Broken(String engine, ContractRule rule, String... cases)
+        {
+            this(engine, rule, List.of(cases));
+        }
+
+        @Override
+        public String toString()
+        {
+            return engine + " fails " + cases + " with [" + rule.id() + "]";
+        }
     }
 
-    @ParameterizedTest(name = "{0} fails with {1}")
-    @MethodSource("brokenEngines")
-    void kitFailsBrokenEngineNamingTheRule(Class<?> contractTest, ContractRule rule)
+    static final List<Broken> BROKEN = List.of(
+            new Broken("broken-new-result-set", ContractRule.SAME_RESULT_SET, "sameResultSetFromRepeatedAndConcurrentWaits"),
+            new Broken("broken-abort-after-completion", ContractRule.ABORT_AFTER_COMPLETION, "abortAfterCompletion"),
+            new Broken("broken-unsynchronised-builder", ContractRule.BUILDER_THREAD_SAFETY, "builderHammeredFromEightThreads"),
+            new Broken("broken-lost-last-line", ContractRule.LOG_CAPTURE, "lastLineWithoutNewlineIsCaptured"),
+            new Broken("broken-folder-directories", ContractRule.FOLDER_WITHOUT_DIRECTORIES, "extractNestedFolder"),
+            new Broken("broken-leak", ContractRule.NO_LEAK, "logTarget"),
+            new Broken("broken-kill-error", ContractRule.KILL_YIELDS_FAILED_RESULT, "killTwiceThenWait"),
+            new Broken("broken-kill-after-termination", ContractRule.KILL_AFTER_TERMINATION, "killAfterTermination"),
+            new Broken("broken-path-escape", ContractRule.ARTIFACT_PATH_ESCAPE, "artifactPathsCannotEscape"),
+            new Broken("broken-usable-after-dispose", ContractRule.RESULT_SET_AFTER_DISPOSE, "resultSetRefusesUseAfterDispose"),
+            new Broken("broken-result-set-second-dispose", ContractRule.DISPOSE_IDEMPOTENT, "resultSetRefusesUseAfterDispose"),
+            new Broken("broken-engine-second-dispose", ContractRule.DISPOSE_IDEMPOTENT, "engineDisposeIsIdempotentAndFinal"),
+            new Broken("broken-engine-usable-after-dispose", ContractRule.ENGINE_AFTER_DISPOSE, "engineDisposeIsIdempotentAndFinal"),
+            new Broken("broken-racy-limit", ContractRule.MAX_CONCURRENCY, "maxConcurrencyHoldsForBuildersStartedAtOnce"),
+            new Broken("broken-lazy-termination", ContractRule.KILL_AFTER_TERMINATION, "killAfterUnobservedTermination"),
+            new Broken("broken-async-abort", ContractRule.ABORT_RELEASES, "abortReleasesBeforeReturning"),
+            new Broken("broken-collapsed-exit-code", ContractRule.EXIT_CODE, "exitCodesAreReportedExactly"),
+            new Broken("broken-lenient-config", ContractRule.CONFIG_SCHEMA, "configSchemaRefusesInvalidConfigs"),
+            new Broken("broken-payload-schema", ContractRule.PAYLOAD_SCHEMA, "payloadSchemaDescribesAnObject"),
+            new Broken("broken-shared-engine", ContractRule.PROVIDER_REENTRANT, "providerCreatesIndependentEnginesConcurrently"),
+            new Broken("broken-late-declarations", ContractRule.BUILDER_AFTER_END, "endedBuilderRefusesDeclarations"),
+            new Broken("broken-racy-result-set", ContractRule.RESULT_SET_THREAD_SAFETY, "resultSetExtractsFromManyThreads"),
+            new Broken("broken-racy-resolution", ContractRule.SANDBOX_THREAD_SAFETY, "resolutionRaceFromManyThreads"),
+            new Broken("broken-wait-after-abort", ContractRule.WAIT_AFTER_ABORT, "abortBeforeCompletion"),
+            new Broken("broken-second-abort", ContractRule.CONSISTENT_RESOLUTION, "abortBeforeCompletion"),
+            new Broken("broken-shell-after-termination", ContractRule.SHELL_AFTER_TERMINATION, "newShellAfterTermination"),
+            new Broken("broken-kill-keeps-shells", ContractRule.KILL_ABORTS_SHELLS, "sandboxKillAbortsShells"),
+            new Broken("broken-shell-exit", ContractRule.SHELLS, "shellBadCommand"),
+            new Broken("broken-display-size", ContractRule.DISPLAYS, "listDisplays"),
+            new Broken("broken-start-twice", ContractRule.BUILDER_SINGLE_USE, "startTwice"),
+            new Broken("broken-naming-conflict", ContractRule.NAMING_CONFLICT, "environmentVariableNameConflict"),
+            new Broken("broken-invalid-name", ContractRule.INVALID_NAME, "refusesInvalidEnvironmentVariableNames"),
+            new Broken("broken-environment", ContractRule.ENVIRONMENT, "printEnvironmentVariable"),
+            new Broken("broken-always-success", ContractRule.SUCCESS_REPORTING, "successAndExitReporting"),
+            new Broken("broken-empty-artifacts", ContractRule.ARTIFACTS, "extractTextFile"),
+            new Broken("broken-missing-file", ContractRule.RESOURCE_NOT_FOUND, "extractMissingFile"),
+            new Broken("broken-handler-interrupt", ContractRule.HANDLER_INTERRUPT, "extractFolderHandlerInterrupt"),
+            new Broken("broken-feature-declaration", ContractRule.FEATURE_DECLARATION, "capabilitiesMatchDeclaredBehaviors"),
+            new Broken("broken-malformed-payload", ContractRule.MALFORMED_PAYLOAD, "malformedPayloadFromNewSandboxBuilder"),
+            new Broken("broken-shared-log", ContractRule.LOG_ISOLATION, "concurrentSandboxesKeepLogsApart"),
+            new Broken("broken-read-only-mount", ContractRule.VOLUMES, "readOnlyVolumeIsEnforced"),
+            new Broken("broken-proxy-prefix", ContractRule.PROXIES, "pingProxy"));
+
+    static Stream<Broken> brokenEngines()
     {
-        Events tests = EngineTestKit.engine("junit-jupiter")
-                .selectors(selectClass(contractTest))
-                .configurationParameter("junit.jupiter.execution.timeout.mode", "enabled")
-                .execute()
-                .testEvents();
-        List<String> messages = tests.failed().stream()
-                .map(event -> event.getPayload(TestExecutionResult.class))
-                .flatMap(java.util.Optional::stream)
-                .flatMap(result -> result.getThrowable().stream())
-                .map(KitSelfTest::fullMessage)
-                .toList();
-        assertThat(tests.started().count()).as("kit cases run").isGreaterThan(40);
-        assertThat(messages).as("failures of the kit against " + contractTest.getSimpleName()).isNotEmpty();
-        assertThat(messages).as("a failure names [" + rule.id() + "]").anyMatch(message -> message.contains("[" + rule.id() + "]"));
+        return BROKEN.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("brokenEngines")
+    void kitFailsBrokenEngineNamingTheRule(Broken broken)
+    {
+        BrokenEngineContractTest.engine = broken.engine();
+        try {
+            DiscoverySelector[] selectors = broken.cases().stream()
+                    .map(method -> selectMethod(BrokenEngineContractTest.class, method))
+                    .toArray(DiscoverySelector[]::new);
+            Events tests = EngineTestKit.engine("junit-jupiter")
+                    .selectors(selectors)
+                    .configurationParameter("junit.jupiter.execution.timeout.mode", "enabled")
+                    .execute()
+                    .testEvents();
+            List<String> messages = tests.failed().stream()
+                    .map(event -> event.getPayload(TestExecutionResult.class))
+                    .flatMap(Optional::stream)
+                    .flatMap(result -> result.getThrowable().stream())
+                    .map(KitSelfTest::fullMessage)
+                    .toList();
+            assertThat(tests.started().count()).as("kit cases run").isEqualTo(broken.cases().size());
+            assertThat(messages).as("failures of the kit against " + broken.engine()).isNotEmpty();
+            assertThat(messages).as("a failure names [" + broken.rule().id() + "]").anyMatch(message -> message.contains("[" + broken.rule().id() + "]"));
+        }
+        finally {
+            BrokenEngineContractTest.engine = null;
+        }
+    }
+
+    /** Rules the kit checks without a broken engine in the self-test yet (see the README's coverage table). */
+    static final Set<ContractRule> WITHOUT_BROKEN_ENGINE = EnumSet.of(ContractRule.KILL_CLOSES_DISPLAYS, ContractRule.LIVE_LOG,
+            ContractRule.CANCELLATION, ContractRule.NO_HANG);
+
+    @Test
+    void everyRuleHasABrokenEngine()
+    {
+        Set<ContractRule> covered = BROKEN.stream().map(Broken::rule).collect(Collectors.toCollection(() -> EnumSet.noneOf(ContractRule.class)));
+        List<ContractRule> required = Arrays.stream(ContractRule.values()).filter(rule -> !WITHOUT_BROKEN_ENGINE.contains(rule)).toList();
+        assertThat(covered).as("rules with a broken engine in the self-test").containsAll(required);
+        assertThat(covered).as("rules listed as without a broken engine").doesNotContainAnyElementsOf(WITHOUT_BROKEN_ENGINE);
     }
 
     private static String fullMessage(Throwable throwable)
@@ -59,79 +140,23 @@ class KitSelfTest
         StringBuilder out = new StringBuilder();
         for (Throwable t = throwable; t != null; t = t.getCause()) {
             out.append(t.getMessage()).append('\n');
+            for (Throwable suppressed : t.getSuppressed()) {
+                out.append(suppressed.getMessage()).append('\n');
+            }
         }
         return out.toString();
     }
 
-    static class NewResultSetPerWaitContractTest extends MockEngineContractTest
+    /** The mock's kit test, pointed at the broken engine the self-test is running. */
+    static class BrokenEngineContractTest
+            extends MockEngineContractTest
     {
-        @Override
-        protected String engineName()
-        {
-            return "broken-new-result-set";
-        }
-    }
+        static volatile String engine;
 
-    static class AbortAfterCompletionContractTest extends MockEngineContractTest
-    {
         @Override
         protected String engineName()
         {
-            return "broken-abort-after-completion";
-        }
-    }
-
-    static class UnsynchronisedBuilderContractTest extends MockEngineContractTest
-    {
-        @Override
-        protected String engineName()
-        {
-            return "broken-unsynchronised-builder";
-        }
-    }
-
-    static class LostLastLineContractTest extends MockEngineContractTest
-    {
-        @Override
-        protected String engineName()
-        {
-            return "broken-lost-last-line";
-        }
-    }
-
-    static class FolderWithDirectoriesContractTest extends MockEngineContractTest
-    {
-        @Override
-        protected String engineName()
-        {
-            return "broken-folder-directories";
-        }
-    }
-
-    static class LeakContractTest extends MockEngineContractTest
-    {
-        @Override
-        protected String engineName()
-        {
-            return "broken-leak";
-        }
-    }
-
-    static class KillErrorContractTest extends MockEngineContractTest
-    {
-        @Override
-        protected String engineName()
-        {
-            return "broken-kill-error";
-        }
-    }
-
-    static class KillAfterTerminationContractTest extends MockEngineContractTest
-    {
-        @Override
-        protected String engineName()
-        {
-            return "broken-kill-after-termination";
+            return engine == null ? "mock" : engine;
         }
     }
 }
