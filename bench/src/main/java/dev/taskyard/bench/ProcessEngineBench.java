@@ -14,7 +14,6 @@ import dev.taskyard.engine.ResultSet;
 import dev.taskyard.engine.SandboxOptions;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.WorkerIdentity;
-import dev.taskyard.engine.process.internal.ProcSessions;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -25,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * never fails on timings.
  *
  * <p>For attribution it also prints, as information only, a bare {@code /usr/bin/setsid -w -- /bin/true} (the
- * engine's extra exec) and the cost of one {@code /proc} session scan (run at every task end).
+ * engine's extra exec).
  *
  * <p>Arguments: {@code [samples per series, default 400] [warm-up samples, default 100]}.
  */
@@ -62,7 +61,6 @@ public final class ProcessEngineBench
             bareNanos[i] = bare("/bin/true");
             setsidNanos[i] = bare("/usr/bin/setsid", "-w", "--", "/bin/true");
         }
-        long[] scanNanos = scans(samples);
         engine.dispose();
         if (!tracker.isEmpty()) {
             throw new IllegalStateException("the process engine leaked " + tracker.live());
@@ -77,7 +75,6 @@ public final class ProcessEngineBench
         print("process engine life-cycle", engineNanos);
         print("bare ProcessBuilder /bin/true", bareNanos);
         print("(info) bare setsid -w -- /bin/true", setsidNanos);
-        print("(info) one /proc session scan, " + processCount() + " processes", scanNanos);
         System.out.printf("ratio engine/bare (medians): %.2f×  goal ≤ %.1f×: %s%n", ratio, GOAL, ratio <= GOAL ? "met" : "NOT met");
     }
 
@@ -112,26 +109,6 @@ public final class ProcessEngineBench
             throw new IllegalStateException(String.join(" ", command) + " exited with " + exit);
         }
         return elapsed;
-    }
-
-    private static long[] scans(int samples)
-    {
-        for (int i = 0; i < 100; i++) {
-            ProcSessions.members(Long.MAX_VALUE - 1);
-        }
-        long[] nanos = new long[samples];
-        for (int i = 0; i < samples; i++) {
-            long start = System.nanoTime();
-            ProcSessions.members(Long.MAX_VALUE - 1);
-            nanos[i] = System.nanoTime() - start;
-        }
-        return nanos;
-    }
-
-    private static long processCount()
-    {
-        String[] names = new java.io.File("/proc").list((dir, name) -> name.chars().allMatch(Character::isDigit));
-        return names == null ? 0 : names.length;
     }
 
     private static long median(long[] nanos)

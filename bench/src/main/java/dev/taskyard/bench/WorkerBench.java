@@ -21,7 +21,7 @@ import dev.taskyard.engine.ResultSet;
 import dev.taskyard.engine.SandboxOptions;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.WorkerIdentity;
-import dev.taskyard.plugin.PluginRegistry;
+import dev.taskyard.plugin.host.PluginRegistry;
 import dev.taskyard.worker.InMemoryTaskQueue;
 import dev.taskyard.worker.TaskResolution;
 import dev.taskyard.worker.TaskSpec;

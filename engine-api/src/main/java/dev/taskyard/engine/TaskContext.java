@@ -6,9 +6,9 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +40,7 @@ public final class TaskContext
         this.taskId = builder.taskId;
         this.runId = builder.runId;
         this.deadline = Optional.ofNullable(builder.deadline);
-        this.log = new TaskLog(builder.spillFolder, builder.memoryLimit, builder.logCap);
+        this.log = TaskLog.create(builder.spillFolder, builder.memoryLimit, builder.logCap);
     }
 
     /** A builder for a context with a random task id, run id {@code 0}, no deadline and an uncapped log. */

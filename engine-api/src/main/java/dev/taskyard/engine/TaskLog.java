@@ -1,98 +1,63 @@
 package dev.taskyard.engine;
 
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
-import java.io.RandomAccessFile;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Objects;
 
-import static java.util.Objects.requireNonNull;
+import dev.taskyard.engine.internal.BufferedTaskLog;
 
 /**
  * The live log of one task: append-only bytes that any number of readers may follow from any offset while they
- * are written. Thread-safe.
+ * are written. Implementations are thread-safe; engines and plugins get theirs from {@link TaskContext#log()}.
  *
  * <ul>
- * <li>Bounded in memory: beyond {@code memoryLimit} bytes the content moves to a file in the spill folder.</li>
- * <li>Capped: bytes written beyond {@code cap} are dropped and counted; {@link #close()} then appends a visible
- *     notice naming the number of bytes dropped.</li>
+ * <li>Bounded in memory: beyond a memory limit the content moves to a file in a spill folder.</li>
+ * <li>Capped: bytes written beyond the cap are dropped and counted ({@link #droppedBytes()}); {@link #close()} then
+ *     appends a visible notice naming the number of bytes dropped.</li>
+ * <li>Writing after {@link #close()} never fails: the bytes are dropped and counted ({@link #droppedAfterClose()}),
+ *     so an engine's output pump or a plugin that races the end of the task needs no error handling for it.</li>
  * <li>Readers from {@link #newReader(long)} block until more bytes arrive and see end-of-stream only after
  *     {@link #close()}.</li>
  * </ul>
  * The owner (the worker) closes the log when the task ends and {@linkplain #dispose() disposes} it when nobody
  * needs it any more.
  */
-public final class TaskLog
+public interface TaskLog
 {
     /** Bytes kept in memory before spilling to a file, unless configured otherwise. */
-    public static final int DEFAULT_MEMORY_LIMIT = 256 * 1024;
-
-    private final Path spillFolder;
-    private final int memoryLimit;
-    private final long cap;
-
-    // guarded by this; java.io rather than a FileChannel, which an interrupt of any reader or writer would close for all
-    private byte[] memory = new byte[256];
-    private RandomAccessFile file;
-    private Path filePath;
-    private long size;
-    private long dropped;
-    private boolean closed;
-    private boolean disposed;
+    int DEFAULT_MEMORY_LIMIT = 256 * 1024;
 
     /**
+     * A new open log.
+     *
      * @param spillFolder where the spill file goes once the log outgrows {@code memoryLimit}
-     * @param memoryLimit at most this many bytes are held in memory
-     * @param cap bytes beyond this many are dropped; {@link Long#MAX_VALUE} for no cap
+     * @param memoryLimit at most this many bytes are held in memory; positive
+     * @param cap bytes beyond this many are dropped; {@link Long#MAX_VALUE} for no cap; non-negative
      */
-    public TaskLog(Path spillFolder, int memoryLimit, long cap)
+    static TaskLog create(Path spillFolder, int memoryLimit, long cap)
     {
-        this.spillFolder = requireNonNull(spillFolder, "spillFolder is null");
-        if (memoryLimit < 1 || cap < 0) {
-            throw new IllegalArgumentException("memoryLimit must be positive and cap non-negative");
-        }
-        this.memoryLimit = memoryLimit;
-        this.cap = cap;
+        return new BufferedTaskLog(spillFolder, memoryLimit, cap);
     }
 
-    /** Appends bytes. Throws {@link IllegalStateException} after {@link #close()}. */
-    public void write(byte[] bytes, int offset, int length)
-    {
-        requireNonNull(bytes, "bytes is null");
-        Objects.checkFromIndexSize(offset, length, bytes.length);
-        synchronized (this) {
-            if (closed) {
-                throw new IllegalStateException("task log is closed");
-            }
-            long room = cap - size;
-            int kept = (int) Math.min(length, Math.max(0, room));
-            dropped += length - kept;
-            append(bytes, offset, kept);
-            notifyAll();
-        }
-    }
+    /** Appends bytes; after {@link #close()} they are dropped and counted in {@link #droppedAfterClose()}. */
+    void write(byte[] bytes, int offset, int length);
 
     /** Appends the UTF-8 bytes of {@code text}. */
-    public void write(String text)
+    default void write(String text)
     {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         write(bytes, 0, bytes.length);
     }
 
     /** Appends {@code line} and a newline. */
-    public void writeLine(String line)
+    default void writeLine(String line)
     {
         write(line + "\n");
     }
 
-    /** A stream that appends to this log; closing it does not close the log. */
-    public OutputStream outputStream()
+    /** A stream that appends to this log; closing it does not close the log. Writes never fail (see {@link #write}). */
+    default OutputStream outputStream()
     {
         return new OutputStream()
         {
@@ -111,241 +76,38 @@ public final class TaskLog
     }
 
     /** A reader from the first byte. */
-    public InputStream newReader()
+    default InputStream newReader()
     {
         return newReader(0);
     }
 
     /** A reader that starts at byte {@code offset}, blocks for new bytes and ends after {@link #close()}. */
-    public InputStream newReader(long offset)
-    {
-        if (offset < 0) {
-            throw new IllegalArgumentException("offset is negative");
-        }
-        return new Reader(offset);
-    }
+    InputStream newReader(long offset);
 
     /** Bytes stored so far (dropped bytes excluded, truncation notice included). */
-    public synchronized long size()
-    {
-        return size;
-    }
+    long size();
 
     /** Bytes dropped because of the cap. */
-    public synchronized long droppedBytes()
-    {
-        return dropped;
-    }
+    long droppedBytes();
 
-    public synchronized boolean isClosed()
-    {
-        return closed;
-    }
+    /** Bytes written after {@link #close()}, which were dropped. */
+    long droppedAfterClose();
+
+    boolean isClosed();
 
     /** Whether the content has moved to a file. */
-    public synchronized boolean isSpilled()
-    {
-        return file != null;
-    }
+    boolean isSpilled();
 
     /** The whole content written so far, decoded as UTF-8. */
-    public String contentAsString()
-    {
-        long end = size();
-        byte[] out = new byte[Math.toIntExact(end)];
-        int done = 0;
-        while (done < out.length) {
-            int n = readAt(done, out, done, out.length - done);
-            if (n <= 0) {
-                break;
-            }
-            done += n;
-        }
-        return new String(out, 0, done, StandardCharsets.UTF_8);
-    }
+    String contentAsString();
 
     /**
-     * Ends the log: later writes fail, readers reach end-of-stream. If bytes were dropped, a line
-     * {@code [taskyard] log truncated: N bytes dropped beyond the cap of C bytes} is appended first. Idempotent.
+     * Ends the log: later writes are dropped and counted, readers reach end-of-stream. If bytes were dropped because
+     * of the cap, a line {@code [taskyard] log truncated: N bytes dropped beyond the cap of C bytes} is appended
+     * first. Idempotent.
      */
-    public synchronized void close()
-    {
-        if (closed) {
-            return;
-        }
-        if (dropped > 0) {
-            byte[] notice = ("\n[taskyard] log truncated: " + dropped + " bytes dropped beyond the cap of " + cap + " bytes\n")
-                    .getBytes(StandardCharsets.UTF_8);
-            append(notice, 0, notice.length);
-        }
-        closed = true;
-        notifyAll();
-    }
+    void close();
 
     /** Closes the log and deletes its spill file; open readers fail afterwards. Idempotent. */
-    public void dispose()
-    {
-        RandomAccessFile toClose;
-        Path toDelete;
-        synchronized (this) {
-            close();
-            disposed = true;
-            memory = new byte[0];
-            toClose = file;
-            toDelete = filePath;
-            file = null;
-            notifyAll();
-        }
-        try {
-            if (toClose != null) {
-                toClose.close();
-                Files.deleteIfExists(toDelete);
-            }
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException("cannot delete task log spill file " + toDelete, e);
-        }
-    }
-
-    // called with the monitor held
-    private void append(byte[] bytes, int offset, int length)
-    {
-        if (length == 0) {
-            return;
-        }
-        if (file == null && size + length > memoryLimit) {
-            spill();
-        }
-        if (file != null) {
-            try {
-                file.seek(size);
-                file.write(bytes, offset, length);
-            }
-            catch (IOException e) {
-                throw new UncheckedIOException("cannot write task log spill file " + filePath, e);
-            }
-        }
-        else {
-            if (size + length > memory.length) {
-                memory = Arrays.copyOf(memory, (int) Math.min(memoryLimit, Math.max(memory.length * 2L, size + length)));
-            }
-            System.arraycopy(bytes, offset, memory, (int) size, length);
-        }
-        size += length;
-    }
-
-    private void spill()
-    {
-        try {
-            Files.createDirectories(spillFolder);
-            filePath = Files.createTempFile(spillFolder, "task-log-", ".log");
-            file = new RandomAccessFile(filePath.toFile(), "rw");
-            file.write(memory, 0, (int) size);
-            memory = null;
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException("cannot spill task log to " + spillFolder, e);
-        }
-    }
-
-    /** Reads up to {@code length} bytes at {@code position} without blocking; -1 at the current end. */
-    private synchronized int readAt(long position, byte[] target, int offset, int length)
-    {
-        if (disposed) {
-            throw new IllegalStateException("task log is disposed");
-        }
-        if (position >= size) {
-            return -1;
-        }
-        int n = (int) Math.min(length, size - position);
-        if (file == null) {
-            System.arraycopy(memory, (int) position, target, offset, n);
-            return n;
-        }
-        try {
-            file.seek(position);
-            return file.read(target, offset, n);
-        }
-        catch (IOException e) {
-            throw new UncheckedIOException("cannot read task log spill file", e);
-        }
-    }
-
-    private synchronized boolean awaitMore(long position)
-            throws InterruptedException
-    {
-        while (position >= size && !closed && !disposed) {
-            wait();
-        }
-        return position < size;
-    }
-
-    private final class Reader
-            extends InputStream
-    {
-        private long position;
-        private volatile boolean readerClosed;
-
-        Reader(long position)
-        {
-            this.position = position;
-        }
-
-        @Override
-        public int read()
-                throws IOException
-        {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public synchronized int read(byte[] b, int off, int len)
-                throws IOException
-        {
-            if (len == 0) {
-                return 0;
-            }
-            while (true) {
-                if (readerClosed) {
-                    throw new IOException("reader is closed");
-                }
-                int n;
-                try {
-                    n = readAt(position, b, off, len);
-                }
-                catch (IllegalStateException | UncheckedIOException e) {
-                    throw new IOException(e.getMessage(), e);
-                }
-                if (n > 0) {
-                    position += n;
-                    return n;
-                }
-                try {
-                    if (!awaitMore(position)) {
-                        return -1;
-                    }
-                }
-                catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted while following the task log");
-                }
-            }
-        }
-
-        @Override
-        public int available()
-        {
-            synchronized (TaskLog.this) {
-                return (int) Math.min(Integer.MAX_VALUE, Math.max(0, size - position));
-            }
-        }
-
-        @Override
-        public void close()
-        {
-            readerClosed = true;
-        }
-    }
+    void dispose();
 }

@@ -60,7 +60,7 @@ class TaskLogTest
     void concurrentReadersSeeExactlyTheBytesWrittenInOrder(int memoryLimit)
             throws Exception
     {
-        TaskLog log = new TaskLog(spillFolder, memoryLimit, NO_CAP);
+        TaskLog log = TaskLog.create(spillFolder, memoryLimit, NO_CAP);
         StringBuilder expected = new StringBuilder();
         List<Callable<ReaderOutcome>> tasks = new ArrayList<>();
         int[] bufferSizes = {1, 7, 512, 64 * 1024};
@@ -113,7 +113,7 @@ class TaskLogTest
     void readerBlockedInReadWakesUpAtClose()
             throws Exception
     {
-        TaskLog log = new TaskLog(spillFolder, 1024, NO_CAP);
+        TaskLog log = TaskLog.create(spillFolder, 1024, NO_CAP);
         log.write("abc");
         CompletableFuture<ReaderOutcome> outcome = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
@@ -139,7 +139,7 @@ class TaskLogTest
     void readerBlockedInReadWakesUpForNewBytes()
             throws Exception
     {
-        TaskLog log = new TaskLog(spillFolder, 1024, NO_CAP);
+        TaskLog log = TaskLog.create(spillFolder, 1024, NO_CAP);
         CompletableFuture<Integer> firstByte = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
             try (InputStream in = log.newReader()) {
@@ -163,7 +163,7 @@ class TaskLogTest
     void newReaderAtAnOffsetResumesMidStream()
             throws Exception
     {
-        TaskLog log = new TaskLog(spillFolder, 1024, NO_CAP);
+        TaskLog log = TaskLog.create(spillFolder, 1024, NO_CAP);
         log.write("hello world");
         InputStream middle = log.newReader(6);
         InputStream atEnd = log.newReader(11);
@@ -185,7 +185,7 @@ class TaskLogTest
     void newReaderAtAnOffsetResumesInASpilledLog()
             throws Exception
     {
-        TaskLog log = new TaskLog(spillFolder, 16, NO_CAP);
+        TaskLog log = TaskLog.create(spillFolder, 16, NO_CAP);
         String content = "0123456789".repeat(10);
         log.write(content);
         log.close();
@@ -199,7 +199,7 @@ class TaskLogTest
     @Test
     void newReaderRefusesANegativeOffset()
     {
-        TaskLog log = new TaskLog(spillFolder, 1024, NO_CAP);
+        TaskLog log = TaskLog.create(spillFolder, 1024, NO_CAP);
 
         assertThatThrownBy(() -> log.newReader(-1)).isInstanceOf(IllegalArgumentException.class);
     }
@@ -208,7 +208,7 @@ class TaskLogTest
     void readerSingleByteReadsAndZeroLengthReads()
             throws Exception
     {
-        TaskLog log = new TaskLog(spillFolder, 1024, NO_CAP);
+        TaskLog log = TaskLog.create(spillFolder, 1024, NO_CAP);
         log.write(new byte[] {(byte) 0xff, 0x01}, 0, 2);
         log.close();
         InputStream in = log.newReader();
@@ -223,7 +223,7 @@ class TaskLogTest
     void closedReaderFails()
             throws Exception
     {
-        TaskLog log = new TaskLog(spillFolder, 1024, NO_CAP);
+        TaskLog log = TaskLog.create(spillFolder, 1024, NO_CAP);
         log.write("abc");
         InputStream in = log.newReader();
         in.close();
@@ -237,7 +237,7 @@ class TaskLogTest
     void readerInterruptedWhileBlockedGetsInterruptedIOException()
             throws Exception
     {
-        TaskLog log = new TaskLog(spillFolder, 1024, NO_CAP);
+        TaskLog log = TaskLog.create(spillFolder, 1024, NO_CAP);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicReference<Boolean> stillInterrupted = new AtomicReference<>();
         Thread reader = new Thread(() -> {
@@ -264,7 +264,7 @@ class TaskLogTest
     void readerOfAnInterruptedThreadGetsInterruptedIOExceptionOnceItWouldBlock()
             throws Exception
     {
-        TaskLog log = new TaskLog(spillFolder, 1024, NO_CAP);
+        TaskLog log = TaskLog.create(spillFolder, 1024, NO_CAP);
         log.write("abc");
         ByteArrayOutputStream seen = new ByteArrayOutputStream();
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -292,7 +292,7 @@ class TaskLogTest
     void interruptedReaderOfASpilledLogLeavesTheLogIntact()
             throws Exception
     {
-        TaskLog log = new TaskLog(spillFolder, 16, NO_CAP);
+        TaskLog log = TaskLog.create(spillFolder, 16, NO_CAP);
         String first = "0123456789".repeat(10);
         log.write(first);
         assertThat(log.isSpilled()).isTrue();
@@ -329,7 +329,7 @@ class TaskLogTest
     void writerOnAnInterruptedThreadLeavesASpilledLogIntact()
             throws Exception
     {
-        TaskLog log = new TaskLog(spillFolder, 16, NO_CAP);
+        TaskLog log = TaskLog.create(spillFolder, 16, NO_CAP);
         log.write("0123456789".repeat(2));
         assertThat(log.isSpilled()).isTrue();
 
@@ -352,7 +352,7 @@ class TaskLogTest
     void outgrowingTheMemoryLimitSpillsToAFileThatDisposeDeletes()
             throws Exception
     {
-        TaskLog log = new TaskLog(spillFolder, 1024, NO_CAP);
+        TaskLog log = TaskLog.create(spillFolder, 1024, NO_CAP);
         byte[] chunk = new byte[1024];
         for (int i = 0; i < chunk.length; i++) {
             chunk[i] = (byte) ('a' + i % 26);
@@ -391,7 +391,7 @@ class TaskLogTest
             throws Exception
     {
         Path folder = spillFolder.resolve("not/yet/there");
-        TaskLog log = new TaskLog(folder, 8, NO_CAP);
+        TaskLog log = TaskLog.create(folder, 8, NO_CAP);
 
         log.write("more than eight bytes");
 
@@ -409,7 +409,7 @@ class TaskLogTest
     void disposeWithoutSpillAndReadersAfterDispose()
             throws Exception
     {
-        TaskLog log = new TaskLog(spillFolder, 1024, NO_CAP);
+        TaskLog log = TaskLog.create(spillFolder, 1024, NO_CAP);
         log.write("abc");
         InputStream reader = log.newReader();
 
@@ -417,7 +417,8 @@ class TaskLogTest
 
         assertThat(log.isClosed()).isTrue();
         assertThatThrownBy(reader::read).isInstanceOf(IOException.class).hasMessageContaining("disposed");
-        assertThatThrownBy(() -> log.write("x")).isInstanceOf(IllegalStateException.class);
+        log.write("x");
+        assertThat(log.droppedAfterClose()).as("a write after dispose is dropped and counted").isEqualTo(1);
         assertThat(spillFiles()).isEmpty();
     }
 
@@ -426,7 +427,7 @@ class TaskLogTest
     @Test
     void bytesBeyondTheCapAreDroppedAndCountedInANotice()
     {
-        TaskLog log = new TaskLog(spillFolder, 1024, 100);
+        TaskLog log = TaskLog.create(spillFolder, 1024, 100);
         String kept = "k".repeat(100);
         log.write("k".repeat(60));
         log.write("k".repeat(40) + "d".repeat(20));
@@ -453,7 +454,7 @@ class TaskLogTest
     void readersSeeTheNoticeBeforeEndOfStream()
             throws Exception
     {
-        TaskLog log = new TaskLog(spillFolder, 1024, 3);
+        TaskLog log = TaskLog.create(spillFolder, 1024, 3);
         InputStream in = log.newReader();
         log.write("abcdef");
         log.close();
@@ -465,7 +466,7 @@ class TaskLogTest
     @Test
     void zeroCapDropsEverything()
     {
-        TaskLog log = new TaskLog(spillFolder, 1024, 0);
+        TaskLog log = TaskLog.create(spillFolder, 1024, 0);
         log.write("abc");
 
         assertThat(log.size()).isZero();
@@ -475,7 +476,7 @@ class TaskLogTest
     @Test
     void noNoticeWithoutDroppedBytes()
     {
-        TaskLog log = new TaskLog(spillFolder, 1024, 3);
+        TaskLog log = TaskLog.create(spillFolder, 1024, 3);
         log.write("abc");
         log.close();
 
@@ -486,31 +487,36 @@ class TaskLogTest
     // --- closing and arguments
 
     @Test
-    void writeAfterCloseThrowsIllegalStateException()
+    void writesAfterCloseAreDroppedAndCounted()
+            throws Exception
     {
-        TaskLog log = new TaskLog(spillFolder, 1024, NO_CAP);
+        TaskLog log = TaskLog.create(spillFolder, 1024, NO_CAP);
         log.write("abc");
         log.close();
 
-        assertThatThrownBy(() -> log.write("x")).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> log.writeLine("x")).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> log.write(new byte[1], 0, 1)).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> log.outputStream().write(1)).isInstanceOf(IllegalStateException.class);
+        log.write("x");
+        log.writeLine("yz");
+        log.write(new byte[4], 0, 4);
+        log.outputStream().write(1);
+
+        assertThat(log.droppedAfterClose()).isEqualTo(1 + 3 + 4 + 1);
+        assertThat(log.droppedBytes()).as("the cap's count is separate").isZero();
         assertThat(log.contentAsString()).isEqualTo("abc");
+        assertThat(log.size()).isEqualTo(3);
     }
 
     @Test
     void constructorRefusesBadLimits()
     {
-        assertThatThrownBy(() -> new TaskLog(spillFolder, 0, NO_CAP)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new TaskLog(spillFolder, 1024, -1)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new TaskLog(null, 1024, NO_CAP)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> TaskLog.create(spillFolder, 0, NO_CAP)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> TaskLog.create(spillFolder, 1024, -1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> TaskLog.create(null, 1024, NO_CAP)).isInstanceOf(NullPointerException.class);
     }
 
     @Test
     void writeChecksItsBoundsWithoutSideEffects()
     {
-        TaskLog log = new TaskLog(spillFolder, 1024, 100);
+        TaskLog log = TaskLog.create(spillFolder, 1024, 100);
         byte[] bytes = new byte[10];
 
         assertThatThrownBy(() -> log.write(bytes, -1, 2)).isInstanceOf(IndexOutOfBoundsException.class);
@@ -529,7 +535,7 @@ class TaskLogTest
     @Test
     void contentIsDecodedAsUtf8()
     {
-        TaskLog log = new TaskLog(spillFolder, 4, NO_CAP);
+        TaskLog log = TaskLog.create(spillFolder, 4, NO_CAP);
         log.write("grüße ✓");
 
         assertThat(log.contentAsString()).isEqualTo("grüße ✓");
@@ -540,7 +546,7 @@ class TaskLogTest
     void manyReadersFromManyOffsetsOfALiveLog()
             throws Exception
     {
-        TaskLog log = new TaskLog(spillFolder, 256, NO_CAP);
+        TaskLog log = TaskLog.create(spillFolder, 256, NO_CAP);
         List<CompletableFuture<String>> readers = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         for (int offset = 0; offset < 2_000; offset += 250) {

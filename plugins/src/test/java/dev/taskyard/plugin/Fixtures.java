@@ -17,6 +17,9 @@ import dev.taskyard.engine.ResourceTracker;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.WorkerIdentity;
 import dev.taskyard.engine.schema.JsonSchema;
+import dev.taskyard.plugin.host.PluginRegistry;
+import dev.taskyard.plugin.internal.HookExecutor;
+import dev.taskyard.plugin.internal.PluginManager;
 import org.slf4j.LoggerFactory;
 
 /** Shared test fixtures: a mock engine, an environment, small plugins. */

@@ -11,7 +11,7 @@ import java.util.Optional;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.taskyard.engine.EngineRegistry;
-import dev.taskyard.plugin.PluginRegistry;
+import dev.taskyard.plugin.host.PluginRegistry;
 import dev.taskyard.worker.Worker;
 import dev.taskyard.worker.WorkerConfig;
 import org.junit.jupiter.api.Test;

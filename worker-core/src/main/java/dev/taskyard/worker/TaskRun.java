@@ -1,11 +1,11 @@
 package dev.taskyard.worker;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.time.Duration;
-import java.time.Instant;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.taskyard.engine.EngineException;
@@ -20,12 +20,12 @@ import dev.taskyard.engine.SandboxBuilder;
 import dev.taskyard.engine.SandboxTerminatedException;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.plugin.ExceptionReason;
-import dev.taskyard.plugin.HookExecutor;
-import dev.taskyard.plugin.PluginManager;
-import dev.taskyard.plugin.TaskPlugins;
 import dev.taskyard.plugin.TaskReporter;
-import dev.taskyard.plugin.Incidents;
-import dev.taskyard.plugin.StageErrors;
+import dev.taskyard.plugin.internal.HookExecutor;
+import dev.taskyard.plugin.internal.Incidents;
+import dev.taskyard.plugin.internal.PluginManager;
+import dev.taskyard.plugin.internal.StageErrors;
+import dev.taskyard.plugin.internal.TaskPlugins;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;

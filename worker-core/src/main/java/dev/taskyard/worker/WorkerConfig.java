@@ -20,8 +20,8 @@ import dev.taskyard.engine.InvalidConfigException;
 import dev.taskyard.engine.WorkerIdentity;
 import dev.taskyard.engine.schema.JsonSchema;
 import dev.taskyard.engine.schema.Violation;
-import dev.taskyard.plugin.PluginManager;
-import dev.taskyard.plugin.PluginRegistry;
+import dev.taskyard.plugin.host.PluginRegistry;
+import dev.taskyard.plugin.internal.PluginManager;
 
 import static java.util.Objects.requireNonNull;
 

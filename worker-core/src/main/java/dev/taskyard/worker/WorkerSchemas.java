@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.EngineRegistry;
-import dev.taskyard.plugin.PluginRegistry;
+import dev.taskyard.plugin.host.PluginRegistry;
 
 /**
  * The schemas operators need: of the worker config (every engine and plugin the registries know), and of the task

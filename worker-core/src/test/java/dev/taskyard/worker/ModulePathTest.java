@@ -35,7 +35,7 @@ class ModulePathTest
 
             import com.fasterxml.jackson.databind.ObjectMapper;
             import dev.taskyard.engine.EngineRegistry;
-            import dev.taskyard.plugin.PluginRegistry;
+            import dev.taskyard.plugin.host.PluginRegistry;
             import dev.taskyard.worker.WorkerConfig;
 
             public class Main

@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.taskyard.engine.InternalErrorException;
 import dev.taskyard.plugin.ExceptionReason;
-import dev.taskyard.plugin.PluginRegistry;
+import dev.taskyard.plugin.host.PluginRegistry;
 import dev.taskyard.worker.testing.RecordingPlugin;
 import dev.taskyard.worker.testing.TestRig;
 import org.junit.jupiter.api.AfterEach;

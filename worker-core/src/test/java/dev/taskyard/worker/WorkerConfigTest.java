@@ -3,7 +3,7 @@ package dev.taskyard.worker;
 import dev.taskyard.engine.EngineRegistry;
 import dev.taskyard.engine.InvalidConfigException;
 import dev.taskyard.engine.schema.Violation;
-import dev.taskyard.plugin.PluginRegistry;
+import dev.taskyard.plugin.host.PluginRegistry;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -11,7 +11,7 @@ import dev.taskyard.engine.EngineRegistry;
 import dev.taskyard.engine.NamingConflictException;
 import dev.taskyard.engine.testkit.forwarding.FaultyEngineProvider;
 import dev.taskyard.plugin.ExceptionReason;
-import dev.taskyard.plugin.PluginRegistry;
+import dev.taskyard.plugin.host.PluginRegistry;
 import dev.taskyard.worker.testing.RecordingPlugin;
 import dev.taskyard.worker.testing.WorkerTestCase;
 import org.junit.jupiter.api.Test;

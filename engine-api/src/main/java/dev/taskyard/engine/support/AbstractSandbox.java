@@ -278,12 +278,7 @@ public abstract class AbstractSandbox
         toAbort.forEach(AbstractSandbox::abortQuietly);
         if (cause == KillCause.DEADLINE) {
             // written before the kill, so the line precedes the task's end in the log
-            try {
-                context.log().writeLine("[taskyard] the task passed its deadline and was killed");
-            }
-            catch (IllegalStateException ignored) {
-                // log already closed
-            }
+            context.log().writeLine("[taskyard] the task passed its deadline and was killed");
         }
         killTask();
     }

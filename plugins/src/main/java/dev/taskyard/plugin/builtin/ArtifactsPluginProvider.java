@@ -26,7 +26,7 @@ import dev.taskyard.plugin.PluginProvider;
 import dev.taskyard.plugin.StoppedRequest;
 import dev.taskyard.plugin.TaskPlugin;
 import dev.taskyard.plugin.TaskPluginOptions;
-import dev.taskyard.plugin.Incidents;
+import dev.taskyard.plugin.internal.Incidents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -18,7 +18,7 @@ import dev.taskyard.plugin.StoppedRequest;
 import dev.taskyard.plugin.TaskPlugin;
 import dev.taskyard.plugin.TaskPluginOptions;
 import dev.taskyard.plugin.TaskReporter;
-import dev.taskyard.plugin.Incidents;
+import dev.taskyard.plugin.internal.Incidents;
 
 /**
  * {@code result}: after the task ran, reads the JSON file its payload names ({@code result: {path}}) from the result

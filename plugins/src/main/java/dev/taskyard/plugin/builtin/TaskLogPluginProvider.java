@@ -15,7 +15,7 @@ import dev.taskyard.plugin.PluginOptions;
 import dev.taskyard.plugin.PluginProvider;
 import dev.taskyard.plugin.TaskPlugin;
 import dev.taskyard.plugin.TaskPluginOptions;
-import dev.taskyard.plugin.Incidents;
+import dev.taskyard.plugin.internal.Incidents;
 
 /**
  * {@code tasklog}: stores the closed task log as an artifact ({@code public/logs/task.log} unless configured) when

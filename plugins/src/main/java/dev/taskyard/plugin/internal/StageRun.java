@@ -12,9 +12,6 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 import dev.taskyard.engine.TaskContext;
-import dev.taskyard.plugin.HookExecutor;
-import dev.taskyard.plugin.HookLivelockException;
-import dev.taskyard.plugin.Incidents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;

@@ -28,13 +28,13 @@ import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.WorkerIdentity;
 import dev.taskyard.plugin.ExceptionReason;
 import dev.taskyard.plugin.FolderArtifactStore;
-import dev.taskyard.plugin.HookExecutor;
 import dev.taskyard.plugin.PluginEnvironment;
-import dev.taskyard.plugin.PluginManager;
-import dev.taskyard.plugin.PluginRegistry;
-import dev.taskyard.plugin.TaskPlugins;
 import dev.taskyard.plugin.TaskReporter;
 import dev.taskyard.plugin.WorkerControl;
+import dev.taskyard.plugin.host.PluginRegistry;
+import dev.taskyard.plugin.internal.HookExecutor;
+import dev.taskyard.plugin.internal.PluginManager;
+import dev.taskyard.plugin.internal.TaskPlugins;
 import org.slf4j.LoggerFactory;
 
 /**

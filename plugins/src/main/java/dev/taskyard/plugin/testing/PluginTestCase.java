@@ -3,7 +3,7 @@ package dev.taskyard.plugin.testing;
 import java.util.Optional;
 
 import dev.taskyard.engine.EngineRegistry;
-import dev.taskyard.plugin.PluginRegistry;
+import dev.taskyard.plugin.host.PluginRegistry;
 
 import static java.util.Objects.requireNonNull;
 

@@ -25,7 +25,7 @@ import dev.taskyard.plugin.WorkerControl;
 import dev.taskyard.plugin.testing.PluginHarness;
 import dev.taskyard.plugin.testing.PluginRun;
 import dev.taskyard.plugin.testing.PluginTestCase;
-import dev.taskyard.engine.testkit.mock.MockEngineProvider;
+import dev.taskyard.engine.mock.MockEngineProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;

@@ -14,7 +14,7 @@ import dev.taskyard.engine.schema.JsonSchema;
 import dev.taskyard.engine.testkit.forwarding.ForwardingEngine;
 import dev.taskyard.engine.testkit.forwarding.ForwardingResultSet;
 import dev.taskyard.engine.testkit.forwarding.ForwardingSandbox;
-import dev.taskyard.engine.testkit.mock.MockEngineProvider;
+import dev.taskyard.engine.mock.MockEngineProvider;
 
 /**
  * {@code json-mock}: the mock engine, except that {@code extractFile("/json/TEXT")} returns {@code TEXT}, so that

@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.taskyard.engine.EngineRegistry;
-import dev.taskyard.plugin.PluginRegistry;
+import dev.taskyard.plugin.host.PluginRegistry;
 import dev.taskyard.worker.WorkerConfig;
 import dev.taskyard.worker.WorkerSchemas;
 import picocli.CommandLine.Command;

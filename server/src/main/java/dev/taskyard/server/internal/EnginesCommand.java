@@ -5,7 +5,7 @@ import java.util.concurrent.Callable;
 
 import dev.taskyard.engine.EngineRegistry;
 import dev.taskyard.plugin.PluginProvider;
-import dev.taskyard.plugin.PluginRegistry;
+import dev.taskyard.plugin.host.PluginRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;

@@ -16,7 +16,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.taskyard.engine.EngineRegistry;
 import dev.taskyard.engine.InvalidConfigException;
 import dev.taskyard.engine.schema.JsonSchema;
-import dev.taskyard.plugin.PluginRegistry;
+import dev.taskyard.plugin.host.PluginRegistry;
 import dev.taskyard.server.internal.http.Actions;
 import dev.taskyard.server.internal.http.ApiServer;
 import dev.taskyard.store.SqliteTaskStore;

@@ -19,12 +19,12 @@ import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.WorkerIdentity;
 import dev.taskyard.engine.testkit.forwarding.FaultyEngine;
 import dev.taskyard.plugin.FolderArtifactStore;
-import dev.taskyard.plugin.HookExecutor;
 import dev.taskyard.plugin.PluginEnvironment;
-import dev.taskyard.plugin.PluginManager;
-import dev.taskyard.plugin.PluginRegistry;
 import dev.taskyard.plugin.TaskReporter;
 import dev.taskyard.plugin.WorkerControl;
+import dev.taskyard.plugin.host.PluginRegistry;
+import dev.taskyard.plugin.internal.HookExecutor;
+import dev.taskyard.plugin.internal.PluginManager;
 import dev.taskyard.worker.TaskRun;
 import org.slf4j.LoggerFactory;
 

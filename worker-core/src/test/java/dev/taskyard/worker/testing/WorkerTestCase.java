@@ -18,7 +18,7 @@ import dev.taskyard.engine.EngineRegistry;
 import dev.taskyard.engine.testkit.forwarding.FaultyEngineProvider;
 import dev.taskyard.plugin.Artifact;
 import dev.taskyard.plugin.FolderArtifactStore;
-import dev.taskyard.plugin.PluginRegistry;
+import dev.taskyard.plugin.host.PluginRegistry;
 import dev.taskyard.worker.InMemoryTaskQueue;
 import dev.taskyard.worker.TaskResolution;
 import dev.taskyard.worker.TaskSpec;

@@ -136,7 +136,7 @@ final class Images
         void follow(TaskLog log)
         {
             followers.add(log);
-            write(log, "[taskyard] image " + image + " is not present; pulling it");
+            log.writeLine("[taskyard] image " + image + " is not present; pulling it");
         }
 
         void unfollow(TaskLog log)
@@ -161,7 +161,7 @@ final class Images
             // one line per change of a layer's status, not one per progress tick
             if (!Objects.equals(layerStatus.put(layer, status), status)) {
                 String line = "[taskyard] pull " + image + ": " + (layer.isEmpty() ? "" : layer + ": ") + status;
-                followers.forEach(log -> write(log, line));
+                followers.forEach(log -> log.writeLine(line));
             }
         }
 
@@ -198,16 +198,6 @@ final class Images
             }
             if (failure != null) {
                 throw new MalformedPayloadException("cannot pull image " + image + ": " + failure);
-            }
-        }
-
-        private void write(TaskLog log, String line)
-        {
-            try {
-                log.writeLine(line);
-            }
-            catch (IllegalStateException closed) {
-                // the task's log is closed: it no longer waits
             }
         }
     }

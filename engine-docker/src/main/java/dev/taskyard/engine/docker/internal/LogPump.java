@@ -29,11 +29,6 @@ final class LogPump
         if (payload == null || payload.length == 0) {
             return;
         }
-        try {
-            log.write(payload, 0, payload.length);
-        }
-        catch (IllegalStateException closed) {
-            // the worker closed the log: the task is over for it
-        }
+        log.write(payload, 0, payload.length); // dropped once the worker closed the log
     }
 }

@@ -35,17 +35,11 @@ final class LogPump
     public void run()
     {
         byte[] buffer = new byte[8192];
-        boolean logOpen = true;
         try (output) {
             int n;
             while ((n = output.read(buffer)) >= 0) {
-                if (logOpen && n > 0) {
-                    try {
-                        log.write(buffer, 0, n);
-                    }
-                    catch (IllegalStateException closed) {
-                        logOpen = false;
-                    }
+                if (n > 0) {
+                    log.write(buffer, 0, n); // dropped once the worker closed the log; the pipe is still drained
                 }
             }
         }

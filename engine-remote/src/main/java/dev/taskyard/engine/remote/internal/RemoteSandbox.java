@@ -107,7 +107,7 @@ final class RemoteSandbox
                 copying = task.attempt();
                 logPosition.set(0);
                 LOG.info("remote task {} of {} runs again (attempt {}); copying its log from the start", remoteTaskId, context, copying);
-                writeLine("[taskyard] remote task " + remoteTaskId + " runs again (attempt " + copying + "); its log starts again below");
+                context.log().writeLine("[taskyard] remote task " + remoteTaskId + " runs again (attempt " + copying + "); its log starts again below");
                 if (!task.isTerminal()) {
                     continue;
                 }
@@ -126,16 +126,6 @@ final class RemoteSandbox
             catch (WaitTimeoutException ignored) {
                 // still running; follow the log again
             }
-        }
-    }
-
-    private void writeLine(String line)
-    {
-        try {
-            context.log().writeLine(line);
-        }
-        catch (IllegalStateException e) {
-            // the log is closed: the run is being disposed
         }
     }
 
@@ -273,12 +263,10 @@ final class RemoteSandbox
         public void write(byte[] b, int off, int len)
                 throws IOException
         {
-            try {
-                context.log().write(b, off, len);
+            if (context.log().isClosed()) {
+                throw new IOException("the task log is closed");
             }
-            catch (IllegalStateException e) {
-                throw new IOException("the task log is closed", e);
-            }
+            context.log().write(b, off, len);
             logPosition.addAndGet(len);
         }
     }

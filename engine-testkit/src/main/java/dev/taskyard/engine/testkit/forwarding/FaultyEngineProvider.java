@@ -5,7 +5,7 @@ import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.EngineOptions;
 import dev.taskyard.engine.EngineProvider;
 import dev.taskyard.engine.schema.JsonSchema;
-import dev.taskyard.engine.testkit.mock.MockEngineProvider;
+import dev.taskyard.engine.mock.MockEngineProvider;
 
 /**
  * {@code faulty-mock}: the mock engine wrapped in {@link FaultyEngine}. Not registered with

@@ -20,12 +20,12 @@ import dev.taskyard.engine.SandboxOptions;
 import dev.taskyard.engine.SandboxTerminatedException;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.schema.JsonSchema;
-import dev.taskyard.engine.testkit.mock.MockEngine;
+import dev.taskyard.engine.mock.MockEngine;
 import dev.taskyard.engine.testkit.forwarding.ForwardingEngine;
 import dev.taskyard.engine.testkit.forwarding.ForwardingResultSet;
 import dev.taskyard.engine.testkit.forwarding.ForwardingSandbox;
 import dev.taskyard.engine.testkit.forwarding.ForwardingSandboxBuilder;
-import dev.taskyard.engine.testkit.mock.MockEngineProvider;
+import dev.taskyard.engine.mock.MockEngineProvider;
 
 /**
  * The mock engine, each time with one deliberate contract violation, registered under {@code broken-*} names. The

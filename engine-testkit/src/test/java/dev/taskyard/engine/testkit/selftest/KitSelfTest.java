@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import dev.taskyard.engine.testkit.ContractRule;
-import dev.taskyard.engine.testkit.mock.MockEngineContractTest;
+import dev.taskyard.engine.mock.MockEngineContractTest;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -1,0 +1,180 @@
+package dev.taskyard.engine.mock;
+
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskyard.engine.Capabilities;
+import dev.taskyard.engine.Engine;
+import dev.taskyard.engine.EngineContext;
+import dev.taskyard.engine.EngineException;
+import dev.taskyard.engine.Feature;
+import dev.taskyard.engine.MalformedPayloadException;
+import dev.taskyard.engine.ResourceTracker;
+import dev.taskyard.engine.SandboxBuilder;
+import dev.taskyard.engine.SandboxOptions;
+import dev.taskyard.engine.TaskContext;
+import dev.taskyard.engine.Volume;
+import dev.taskyard.engine.schema.JsonSchema;
+import dev.taskyard.engine.support.ConcurrencyLimiter;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The scripted reference engine. A payload {@code {"delay": ms, "function": name, "argument": text}} waits
+ * {@code delay} milliseconds, then performs the function:
+ * <ul>
+ * <li>{@code true} / {@code false}: exit 0 / 1;</li>
+ * <li>{@code write-log} / {@code write-error-log}: print the argument and a newline, exit 0 / 1;
+ *     {@code write-log-no-newline}: print the argument alone, exit 0; {@code write-log-sleep}: print the argument at
+ *     once, then wait, exit 0;</li>
+ * <li>{@code print-env-var}: print the value of the variable the argument names;</li>
+ * <li>{@code write-files}: the argument lists absolute paths (space-separated), each written with "Hello World";</li>
+ * <li>{@code write-volume} / {@code read-volume}: the argument is {@code /mount/file:data}; read succeeds only if
+ *     the file holds the data; a write through a read-only mount fails;</li>
+ * <li>{@code ping-proxy}: print "Pinging", send {@code GET /v1/ping} to the proxy the argument names, print the
+ *     body, exit 0 on 200;</li>
+ * <li>{@code malformed-payload-initial}: {@code newSandboxBuilder} refuses the payload with the argument as message;
+ *     {@code nonfatal-internal-error}: the sandbox fails with a non-fatal internal error;
+ *     {@code slow-start}: {@code startSandbox} takes {@code delay} ms, then the task exits 0.</li>
+ * </ul>
+ * Killed tasks end with signal 9. Shells understand the lines {@code print-hello}, {@code print-error},
+ * {@code exit-false} and {@code sleep}; each sandbox has one display, {@code primary}, 640x480, speaking RFB 3.8.
+ * Artifact paths are absolute ({@code /folder/file}). Every method is thread-safe.
+ *
+ * <p>Designed for extension in tests: {@link #writeLog(TaskContext, String)} is the one place task output is
+ * written.
+ */
+public class MockEngine
+        implements Engine
+{
+    private static final JsonSchema PAYLOAD_SCHEMA = JsonSchema.read(MockEngine.class.getResourceAsStream("payload.schema.json"), "payload.schema.json");
+    private static final JsonSchema VOLUME_SCHEMA = JsonSchema.parse("{\"type\":\"object\",\"additionalProperties\":false}");
+    private static final AtomicInteger ENGINES = new AtomicInteger();
+
+    private final EngineContext context;
+    private final Capabilities capabilities;
+    private final ConcurrencyLimiter limiter;
+    private final ScheduledExecutorService timer;
+    private final ExecutorService workers;
+    private final AtomicBoolean disposed = new AtomicBoolean();
+
+    public MockEngine(EngineContext context, int maxConcurrency)
+    {
+        this.context = requireNonNull(context, "context is null");
+        this.capabilities = Capabilities.of(maxConcurrency, Feature.values());
+        this.limiter = new ConcurrencyLimiter(maxConcurrency);
+        int id = ENGINES.incrementAndGet();
+        ScheduledThreadPoolExecutor scheduled = new ScheduledThreadPoolExecutor(1, runnable -> daemon(runnable, "taskyard-mock-" + id + "-timer"));
+        scheduled.setRemoveOnCancelPolicy(true);
+        this.timer = scheduled;
+        this.workers = Executors.newCachedThreadPool(runnable -> daemon(runnable, "taskyard-mock-" + id + "-worker"));
+    }
+
+    @Override
+    public JsonSchema payloadSchema()
+    {
+        return PAYLOAD_SCHEMA;
+    }
+
+    @Override
+    public Capabilities capabilities()
+    {
+        return capabilities;
+    }
+
+    @Override
+    public SandboxBuilder newSandboxBuilder(SandboxOptions options)
+            throws EngineException
+    {
+        checkNotDisposed();
+        MockTask task = MockTask.parse(options.payload());
+        if (task.function().equals("malformed-payload-initial")) {
+            throw new MalformedPayloadException(task.argument().isEmpty() ? "the mock was asked to refuse its payload" : task.argument());
+        }
+        ConcurrencyLimiter.Permit permit = limiter.acquire();
+        ResourceTracker.Resource resource = context.tracker().acquire("mock-sandbox", options.context().taskId());
+        return new MockSandboxBuilder(this, task, options.context(), new MockSandboxBuilder.Slot(permit, resource));
+    }
+
+    @Override
+    public JsonSchema volumeSchema()
+    {
+        return VOLUME_SCHEMA;
+    }
+
+    @Override
+    public Volume newVolume(JsonNode options)
+            throws EngineException
+    {
+        checkNotDisposed();
+        if (!(options instanceof ObjectNode) || options.size() != 0) {
+            throw new MalformedPayloadException("mock volumes take no options");
+        }
+        return new MockVolume(context.tracker().acquire("mock-volume", "volume"));
+    }
+
+    @Override
+    public void dispose()
+    {
+        if (disposed.compareAndSet(false, true)) {
+            timer.shutdownNow();
+            workers.shutdownNow();
+        }
+    }
+
+    /** Writes task output to the task log. The one place output is written; tests may override it. */
+    protected void writeLog(TaskContext task, String text)
+    {
+        task.log().write(text);
+    }
+
+    EngineContext context()
+    {
+        return context;
+    }
+
+    ScheduledExecutorService timer()
+    {
+        return timer;
+    }
+
+    ExecutorService workers()
+    {
+        return workers;
+    }
+
+    Path spillFolder()
+    {
+        return context.tempFolder();
+    }
+
+    private void checkNotDisposed()
+    {
+        if (disposed.get()) {
+            throw new IllegalStateException("the engine was disposed");
+        }
+    }
+
+    private static Thread daemon(Runnable runnable, String name)
+    {
+        Thread thread = new Thread(runnable, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    /** A parsed mock payload. */
+    record MockTask(int delay, String function, String argument)
+    {
+        static MockTask parse(ObjectNode payload)
+        {
+            return new MockTask(payload.path("delay").asInt(), payload.path("function").asText(), payload.path("argument").asText());
+        }
+    }
+}
