@@ -85,6 +85,7 @@ public final class ServeCommand
         }
         prepareWorkerSection(document, dataFolder, true);
         EngineRegistry engines = EngineRegistry.load();
+        ownerOnly(dataFolder.resolve("store"));
         TaskStore store = openStore(dataFolder, server);
         PluginRegistry plugins = PluginRegistry.load().register(new StoreLogPluginProvider(store));
         WorkerConfig workerConfig;
@@ -188,6 +189,17 @@ public final class ServeCommand
         }
     }
 
+    /**
+     * Creates {@code folder} if missing and makes it the server's alone (mode 700): the store holds every task's
+     * payload, log and artifacts, and the process engine's tasks run on this host, as other accounts.
+     */
+    private static void ownerOnly(Path folder)
+            throws java.io.IOException
+    {
+        Files.createDirectories(folder);
+        Files.setPosixFilePermissions(folder, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    }
+
     private static TaskStore openStore(Path dataFolder, JsonNode server)
             throws Exception
     {
@@ -213,7 +225,8 @@ public final class ServeCommand
         ObjectNode document = NODES.objectNode();
         document.putObject("worker").put("workerId", "serve").put("concurrency", 2);
         document.put("engine", "process");
-        document.putObject("engines").putObject("process");
+        // safe by default: fresh accounts and cgroup limits when root, bubblewrap when it works (logged otherwise)
+        document.putObject("engines").putObject("process").put("runAs", "auto").put("cgroups", "auto").put("bubblewrap", "on");
         ObjectNode plugins = document.putObject("plugins");
         plugins.putObject("env");
         plugins.putObject("success");
