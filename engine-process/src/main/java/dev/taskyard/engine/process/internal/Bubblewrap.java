@@ -82,7 +82,10 @@ final class Bubblewrap
         if (!network) {
             argv.add("--unshare-net");
         }
-        argv.addAll(List.of("--die-with-parent", "--new-session"));
+        // no --die-with-parent: the "parent" of a process is the thread that forked it, so a task started from a
+        // pool thread would be killed when that thread ends; the engine's sweeps (and crash recovery) end sandboxes.
+        // No --new-session either: Launcher adds it where no setsid runs before bwrap (whose session sweep must see
+        // the sandbox's processes)
         argv.addAll(List.of("--chdir", directory.toString(), "--"));
         return argv;
     }

@@ -13,7 +13,8 @@ import java.util.Optional;
  *     cgroup.procs}), so limits hold before the program's first instruction;</li>
  * <li>{@code setsid -w}: a session of its own (the session sweep's key, and no controlling terminal), except for a
  *     task in bubblewrap with a cgroup, where bubblewrap makes the session ({@code --new-session}) and the cgroup
- *     does the sweep;</li>
+ *     does the sweep (with {@code setsid} in front, the sandbox's processes stay in that session, so that killing
+ *     the session also ends the sandbox's pid namespace);</li>
  * <li>with bubblewrap: {@code bwrap …} (see {@link Bubblewrap});</li>
  * <li>with an account: {@code setpriv} switches to its uid and gid, drops every supplementary group and
  *     capability (bounding set included) and sets no-new-privileges;</li>
@@ -49,8 +50,13 @@ final class Launcher
         }
         if (sessionSweep || bubblewrap.isEmpty()) {
             argv.addAll(List.of(SETSID, "-w", "--"));
+            argv.addAll(bubblewrap);
         }
-        argv.addAll(bubblewrap);
+        else {
+            argv.add(bubblewrap.get(0));
+            argv.add("--new-session");
+            argv.addAll(bubblewrap.subList(1, bubblewrap.size()));
+        }
         account.ifPresent(user -> argv.addAll(List.of(Isolation.SETPRIV, "--reuid=" + user.uid(), "--regid=" + user.gid(), "--clear-groups", "--no-new-privs",
                 "--bounding-set=-all", "--inh-caps=-all", "--")));
         argv.addAll(command);
