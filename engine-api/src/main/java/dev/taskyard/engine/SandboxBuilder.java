@@ -15,10 +15,13 @@ public interface SandboxBuilder
      * @throws MalformedPayloadException the name is not valid for this engine (for every engine: empty, or
      *         containing {@code =} or NUL)
      * @throws NamingConflictException the name was already declared on this builder
-     * @throws FeatureNotSupportedException unless {@link Feature#ENVIRONMENT_VARIABLES} is supported
+     * @throws FeatureNotSupportedException unless {@link Feature#ENVIRONMENT_VARIABLES} is supported (the default)
      */
-    void setEnvironmentVariable(String name, String value)
-            throws EngineException;
+    default void setEnvironmentVariable(String name, String value)
+            throws EngineException
+    {
+        throw new FeatureNotSupportedException("this engine does not support environment variables");
+    }
 
     /**
      * Mounts a volume of this engine at a mount point (an engine-specific path).

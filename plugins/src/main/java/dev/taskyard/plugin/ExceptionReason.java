@@ -1,33 +1,42 @@
 package dev.taskyard.plugin;
 
+import dev.taskyard.engine.TaskEndReason;
+
 /**
- * Why a task run was resolved as an exception rather than completed or failed. The {@linkplain #id() id} is what
- * crosses process boundaries (queue resolutions, logs). Plugins must tolerate reasons added later.
+ * Why a task run was resolved as an exception rather than completed or failed: the subset of
+ * {@link TaskEndReason} a run can resolve with. The {@linkplain #id() id} is what crosses process boundaries (queue
+ * resolutions, logs). Plugins must tolerate reasons added later.
  */
 public enum ExceptionReason
 {
     /** The payload, or something derived from it, is invalid: the task author's fault. */
-    MALFORMED_PAYLOAD("malformed-payload"),
+    MALFORMED_PAYLOAD(TaskEndReason.MALFORMED_PAYLOAD),
     /** The worker or a plugin failed; the error was reported with an incident id. */
-    INTERNAL_ERROR("internal-error"),
+    INTERNAL_ERROR(TaskEndReason.INTERNAL_ERROR),
     /** The task was cancelled (by the queue or its owner) while it ran. */
-    CANCELED("canceled"),
+    CANCELED(TaskEndReason.CANCELED),
     /** The worker stopped before the task could finish. */
-    WORKER_SHUTDOWN("worker-shutdown"),
+    WORKER_SHUTDOWN(TaskEndReason.WORKER_SHUTDOWN),
     /** The task passed its deadline. */
-    DEADLINE_EXCEEDED("deadline-exceeded");
+    DEADLINE_EXCEEDED(TaskEndReason.DEADLINE_EXCEEDED);
 
-    private final String id;
+    private final TaskEndReason reason;
 
-    ExceptionReason(String id)
+    ExceptionReason(TaskEndReason reason)
     {
-        this.id = id;
+        this.reason = reason;
     }
 
-    /** The stable, lower-case, dash-separated name, e.g. {@code malformed-payload}. */
+    /** The stable, lower-case, dash-separated name, e.g. {@code malformed-payload}: {@link TaskEndReason#id()}. */
     public String id()
     {
-        return id;
+        return reason.id();
+    }
+
+    /** The shared task-end reason. */
+    public TaskEndReason endReason()
+    {
+        return reason;
     }
 
     /** Whether this reason came from outside the run (cancel or shutdown); such a resolution is never overwritten. */
@@ -39,6 +48,6 @@ public enum ExceptionReason
     @Override
     public String toString()
     {
-        return id;
+        return reason.id();
     }
 }

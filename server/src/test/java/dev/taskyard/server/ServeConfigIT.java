@@ -63,4 +63,26 @@ class ServeConfigIT
         assertThat(new String(port.getInputStream().readAllBytes())).contains("--port");
         assertThat(temp.resolve("d2")).doesNotExist();
     }
+
+    @Test
+    void serverSectionIsValidatedAgainstItsSchema()
+            throws Exception
+    {
+        Path config = temp.resolve("server-typo.yaml");
+        Files.writeString(config, "worker: {concurrency: 1}\nengine: process\nserver: {maxPendng: 5, tokens: secret, maxBodyBytes: big}\n");
+        Path jar = Path.of(System.getProperty("taskyard.jar", "target/taskyard.jar"));
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process bad = new ProcessBuilder(List.of(java, "-jar", jar.toString(), "serve", "--config", config.toString(), "--data", temp.resolve("d3").toString(), "--port", "0"))
+                .redirectErrorStream(true).start();
+        assertThat(bad.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String output = new String(bad.getInputStream().readAllBytes());
+        assertThat(bad.exitValue()).isEqualTo(Main.TASKYARD_FAILED);
+        assertThat(output).startsWith("taskyard: invalid config: ")
+                .contains("$.server")
+                .contains("maxPendng")
+                .contains("$.server.tokens")
+                .contains("$.server.maxBodyBytes");
+        assertThat(temp.resolve("d3").resolve("api-token")).as("no token was generated").doesNotExist();
+        assertThat(temp.resolve("d3").resolve("store")).as("nothing was opened").doesNotExist();
+    }
 }

@@ -32,6 +32,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskyard.engine.TaskEndReason;
 import dev.taskyard.plugin.Artifact;
 import dev.taskyard.plugin.ArtifactStore;
 import dev.taskyard.plugin.ExceptionReason;
@@ -79,9 +80,9 @@ public final class SqliteTaskStore
         implements TaskStore
 {
     /** The error reason of a task whose worker stopped renewing its last allowed attempt. */
-    public static final String WORKER_CRASH = "worker-crash";
+    public static final String WORKER_CRASH = TaskEndReason.WORKER_CRASH.id();
     /** The error reason of a task whose run failed. */
-    public static final String TASK_FAILED = "task-failed";
+    public static final String TASK_FAILED = TaskEndReason.TASK_FAILED.id();
 
     private static final Logger LOG = LoggerFactory.getLogger(SqliteTaskStore.class);
     private static final long POLL_MILLIS = 250;
@@ -1323,16 +1324,7 @@ public final class SqliteTaskStore
 
     static String title(String reason)
     {
-        return switch (reason) {
-            case TASK_FAILED -> "The task failed";
-            case "malformed-payload" -> "The task payload is malformed";
-            case "internal-error" -> "The worker failed to run the task";
-            case "canceled" -> "The task was cancelled";
-            case "worker-shutdown" -> "The worker shut down before the task finished";
-            case "deadline-exceeded" -> "The task passed its deadline";
-            case WORKER_CRASH -> "The worker running the task stopped responding";
-            default -> "The task ended with " + reason;
-        };
+        return TaskEndReason.fromId(reason).map(TaskEndReason::title).orElse("The task ended with " + reason);
     }
 
     private <T> T write(String what, Database.Work<T, QueueException> work)

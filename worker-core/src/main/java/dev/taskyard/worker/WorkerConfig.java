@@ -43,10 +43,12 @@ public final class WorkerConfig
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final ObjectNode document;
+    private final Settings settings;
 
     private WorkerConfig(ObjectNode document)
     {
         this.document = document;
+        this.settings = Settings.bind(document.get("worker"));
     }
 
     /**
@@ -112,7 +114,7 @@ public final class WorkerConfig
         }
         else {
             for (Violation violation : WORKER_SCHEMA.validate(worker)) {
-                violations.add(new Violation("$.worker" + violation.path().substring(1), violation.keyword(), "worker: " + violation.message()));
+                violations.add(violation.at("$.worker", "worker"));
             }
         }
         JsonNode engine = document.path("engine");
@@ -134,7 +136,7 @@ public final class WorkerConfig
             String name = engine.asText();
             JsonNode config = engineConfigs.path(name);
             for (Violation violation : provider.get().configSchema().validate(config.isMissingNode() ? NODES.objectNode() : config)) {
-                violations.add(new Violation("$.engines." + name + violation.path().substring(1), violation.keyword(), "engine \"" + name + "\": " + violation.message()));
+                violations.add(violation.at("$.engines." + name, "engine \"" + name + "\""));
             }
         }
         JsonNode pluginConfig = document.path("plugins");
@@ -181,8 +183,7 @@ public final class WorkerConfig
 
     public WorkerIdentity identity()
     {
-        JsonNode worker = document.path("worker");
-        return new WorkerIdentity(worker.path("workerGroup").asText("default"), worker.path("workerId").asText());
+        return new WorkerIdentity(settings.workerGroup(), settings.workerId());
     }
 
     public String engineName()
@@ -206,56 +207,74 @@ public final class WorkerConfig
 
     public int concurrency()
     {
-        return document.path("worker").path("concurrency").asInt(1);
+        return settings.concurrency();
     }
 
     public Duration pollInterval()
     {
-        return seconds("pollInterval", 1);
+        return settings.pollInterval();
     }
 
     public Duration leaseDuration()
     {
-        return seconds("leaseDuration", 300);
+        return settings.leaseDuration();
     }
 
     public Duration shutdownGrace()
     {
-        return seconds("shutdownGrace", 30);
+        return settings.shutdownGrace();
     }
 
     public Duration hookTimeout()
     {
-        return seconds("hookTimeout", 1800);
+        return settings.hookTimeout();
     }
 
     public Duration deadlineGrace()
     {
-        return seconds("deadlineGrace", 60);
+        return settings.deadlineGrace();
     }
 
     /** The worker's folder: the configured one, or {@code java.io.tmpdir/taskyard-worker-<id>}. */
     public Path tempFolder()
     {
-        JsonNode folder = document.path("worker").path("tempFolder");
-        return folder.isTextual() ? Path.of(folder.asText()) : Path.of(System.getProperty("java.io.tmpdir"), "taskyard-worker-" + identity().workerId());
+        return settings.tempFolder().orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"), "taskyard-worker-" + settings.workerId()));
     }
 
     public Path artifactsFolder()
     {
-        JsonNode folder = document.path("worker").path("artifactsFolder");
-        return folder.isTextual() ? Path.of(folder.asText()) : tempFolder().resolve("artifacts");
+        return settings.artifactsFolder().orElseGet(() -> tempFolder().resolve("artifacts"));
     }
 
     /** Bytes of task log kept at most. */
     public long logCap()
     {
-        return document.path("worker").path("logCap").asLong(Long.MAX_VALUE);
+        return settings.logCap();
     }
 
-    private Duration seconds(String key, double fallback)
+    /**
+     * The {@code worker} section bound once, after validation, with the schema's defaults ({@code worker.schema.json}
+     * is the one place they are written).
+     */
+    private record Settings(String workerGroup, String workerId, int concurrency, Duration pollInterval, Duration leaseDuration, Duration shutdownGrace,
+                            Duration hookTimeout, Duration deadlineGrace, Optional<Path> tempFolder, Optional<Path> artifactsFolder, long logCap)
     {
-        JsonNode value = document.path("worker").path(key);
-        return Duration.ofNanos((long) ((value.isNumber() ? value.asDouble() : fallback) * 1e9));
+        static Settings bind(JsonNode section)
+        {
+            ObjectNode worker = WORKER_SCHEMA.withDefaults(section);
+            return new Settings(worker.get("workerGroup").asText(), worker.get("workerId").asText(), worker.get("concurrency").asInt(),
+                    seconds(worker, "pollInterval"), seconds(worker, "leaseDuration"), seconds(worker, "shutdownGrace"), seconds(worker, "hookTimeout"),
+                    seconds(worker, "deadlineGrace"), path(worker, "tempFolder"), path(worker, "artifactsFolder"), worker.get("logCap").asLong());
+        }
+
+        private static Duration seconds(JsonNode worker, String key)
+        {
+            return Duration.ofNanos((long) (worker.get(key).asDouble() * 1e9));
+        }
+
+        private static Optional<Path> path(JsonNode worker, String key)
+        {
+            return worker.has(key) ? Optional.of(Path.of(worker.get(key).asText())) : Optional.empty();
+        }
     }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SchemaRegistryConfig;
@@ -114,6 +115,29 @@ public final class JsonSchema
             violations.add(new Violation(jsonPath(error.getInstanceLocation()), String.valueOf(error.getKeyword()), error.getMessage()));
         }
         return List.copyOf(violations);
+    }
+
+    /**
+     * A copy of {@code instance} in which each property of this (object) schema that the instance lacks and whose
+     * schema has a {@code default} is set to that default; nested objects are left as they are. For binding a
+     * validated config section, so that defaults are written in the schema only.
+     *
+     * @throws IllegalArgumentException the instance is not an object
+     */
+    public ObjectNode withDefaults(JsonNode instance)
+    {
+        requireNonNull(instance, "instance is null");
+        if (!instance.isObject()) {
+            throw new IllegalArgumentException("not an object: " + instance.getNodeType());
+        }
+        ObjectNode filled = ((ObjectNode) instance).deepCopy();
+        document.path("properties").fields().forEachRemaining(property -> {
+            JsonNode fallback = property.getValue().get("default");
+            if (fallback != null && !filled.has(property.getKey())) {
+                filled.set(property.getKey(), fallback.deepCopy());
+            }
+        });
+        return filled;
     }
 
     /** Formats a path given as segments as a JSONPath, e.g. {@code ["command", 0]} → {@code $.command[0]}. */

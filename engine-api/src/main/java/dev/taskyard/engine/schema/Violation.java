@@ -18,6 +18,17 @@ public record Violation(String path, String keyword, String message)
         requireNonNull(message, "message is null");
     }
 
+    /**
+     * This violation of a section, seen from the whole document: {@code $.x} of the section at {@code $.server}
+     * becomes {@code $.server.x}, and the message is prefixed with the component, e.g. {@code server: …}.
+     */
+    public Violation at(String sectionPath, String component)
+    {
+        requireNonNull(sectionPath, "sectionPath is null");
+        requireNonNull(component, "component is null");
+        return new Violation(sectionPath + path.substring(1), keyword, component + ": " + message);
+    }
+
     /** Renders as {@code $.path: message}. */
     @Override
     public String toString()

@@ -5,26 +5,22 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.taskyard.engine.Capabilities;
-import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineContext;
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.Feature;
 import dev.taskyard.engine.MalformedPayloadException;
-import dev.taskyard.engine.ResourceTracker;
 import dev.taskyard.engine.SandboxBuilder;
 import dev.taskyard.engine.SandboxOptions;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.Volume;
 import dev.taskyard.engine.schema.JsonSchema;
-import dev.taskyard.engine.support.ConcurrencyLimiter;
+import dev.taskyard.engine.support.AbstractEngine;
 
-import static java.util.Objects.requireNonNull;
 
 /**
  * The scripted reference engine. A payload {@code {"delay": ms, "function": name, "argument": text}} waits
@@ -52,24 +48,18 @@ import static java.util.Objects.requireNonNull;
  * written.
  */
 public class MockEngine
-        implements Engine
+        extends AbstractEngine<MockEngine.MockTask>
 {
     private static final JsonSchema PAYLOAD_SCHEMA = JsonSchema.read(MockEngine.class.getResourceAsStream("payload.schema.json"), "payload.schema.json");
     private static final JsonSchema VOLUME_SCHEMA = JsonSchema.parse("{\"type\":\"object\",\"additionalProperties\":false}");
     private static final AtomicInteger ENGINES = new AtomicInteger();
 
-    private final EngineContext context;
-    private final Capabilities capabilities;
-    private final ConcurrencyLimiter limiter;
     private final ScheduledExecutorService timer;
     private final ExecutorService workers;
-    private final AtomicBoolean disposed = new AtomicBoolean();
 
     public MockEngine(EngineContext context, int maxConcurrency)
     {
-        this.context = requireNonNull(context, "context is null");
-        this.capabilities = Capabilities.of(maxConcurrency, Feature.values());
-        this.limiter = new ConcurrencyLimiter(maxConcurrency);
+        super(context, "mock-sandbox", PAYLOAD_SCHEMA, Capabilities.of(maxConcurrency, Feature.values()));
         int id = ENGINES.incrementAndGet();
         ScheduledThreadPoolExecutor scheduled = new ScheduledThreadPoolExecutor(1, runnable -> daemon(runnable, "taskyard-mock-" + id + "-timer"));
         scheduled.setRemoveOnCancelPolicy(true);
@@ -78,29 +68,20 @@ public class MockEngine
     }
 
     @Override
-    public JsonSchema payloadSchema()
+    protected MockTask parsePayload(SandboxOptions options)
+            throws MalformedPayloadException
     {
-        return PAYLOAD_SCHEMA;
-    }
-
-    @Override
-    public Capabilities capabilities()
-    {
-        return capabilities;
-    }
-
-    @Override
-    public SandboxBuilder newSandboxBuilder(SandboxOptions options)
-            throws EngineException
-    {
-        checkNotDisposed();
         MockTask task = MockTask.parse(options.payload());
         if (task.function().equals("malformed-payload-initial")) {
             throw new MalformedPayloadException(task.argument().isEmpty() ? "the mock was asked to refuse its payload" : task.argument());
         }
-        ConcurrencyLimiter.Permit permit = limiter.acquire();
-        ResourceTracker.Resource resource = context.tracker().acquire("mock-sandbox", options.context().taskId());
-        return new MockSandboxBuilder(this, task, options.context(), new MockSandboxBuilder.Slot(permit, resource));
+        return task;
+    }
+
+    @Override
+    protected SandboxBuilder newSandboxBuilder(MockTask task, TaskContext context, Slot slot)
+    {
+        return new MockSandboxBuilder(this, task, context, slot);
     }
 
     @Override
@@ -117,27 +98,20 @@ public class MockEngine
         if (!(options instanceof ObjectNode) || options.size() != 0) {
             throw new MalformedPayloadException("mock volumes take no options");
         }
-        return new MockVolume(context.tracker().acquire("mock-volume", "volume"));
+        return new MockVolume(context().tracker().acquire("mock-volume", "volume"));
     }
 
     @Override
-    public void dispose()
+    protected void disposeEngine()
     {
-        if (disposed.compareAndSet(false, true)) {
-            timer.shutdownNow();
-            workers.shutdownNow();
-        }
+        timer.shutdownNow();
+        workers.shutdownNow();
     }
 
     /** Writes task output to the task log. The one place output is written; tests may override it. */
     protected void writeLog(TaskContext task, String text)
     {
         task.log().write(text);
-    }
-
-    EngineContext context()
-    {
-        return context;
     }
 
     ScheduledExecutorService timer()
@@ -152,14 +126,7 @@ public class MockEngine
 
     Path spillFolder()
     {
-        return context.tempFolder();
-    }
-
-    private void checkNotDisposed()
-    {
-        if (disposed.get()) {
-            throw new IllegalStateException("the engine was disposed");
-        }
+        return context().tempFolder();
     }
 
     private static Thread daemon(Runnable runnable, String name)

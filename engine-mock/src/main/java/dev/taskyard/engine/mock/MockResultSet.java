@@ -10,6 +10,7 @@ import dev.taskyard.engine.FileHandler;
 import dev.taskyard.engine.MalformedPayloadException;
 import dev.taskyard.engine.ResourceNotFoundException;
 import dev.taskyard.engine.Termination;
+import dev.taskyard.engine.support.AbstractEngine.Slot;
 import dev.taskyard.engine.support.AbstractResultSet;
 
 /** The files a mock task wrote, by absolute path. Thread-safe: the content is immutable. */
@@ -17,9 +18,9 @@ final class MockResultSet
         extends AbstractResultSet
 {
     private final Map<String, byte[]> files;
-    private final MockSandboxBuilder.Slot slot;
+    private final Slot slot;
 
-    MockResultSet(Termination termination, Map<String, byte[]> files, MockSandboxBuilder.Slot slot)
+    MockResultSet(Termination termination, Map<String, byte[]> files, Slot slot)
     {
         super(termination);
         this.files = files;

@@ -18,6 +18,7 @@ import dev.taskyard.engine.ProxyResponse;
 import dev.taskyard.engine.Shell;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.Termination;
+import dev.taskyard.engine.support.AbstractEngine.Slot;
 import dev.taskyard.engine.support.AbstractSandbox;
 import dev.taskyard.engine.support.AbstractSandboxBuilder;
 
@@ -31,11 +32,11 @@ final class MockSandbox
     private final MockEngine engine;
     private final MockEngine.MockTask task;
     private final AbstractSandboxBuilder.Spec spec;
-    private final MockSandboxBuilder.Slot slot;
+    private final Slot slot;
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
     private volatile Future<?> pending;
 
-    MockSandbox(MockEngine engine, MockEngine.MockTask task, TaskContext context, AbstractSandboxBuilder.Spec spec, MockSandboxBuilder.Slot slot)
+    MockSandbox(MockEngine engine, MockEngine.MockTask task, TaskContext context, AbstractSandboxBuilder.Spec spec, Slot slot)
     {
         super(context);
         this.engine = engine;

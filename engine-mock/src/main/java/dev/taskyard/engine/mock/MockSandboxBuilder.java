@@ -6,27 +6,16 @@ import dev.taskyard.engine.BuilderDiscardedException;
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.MalformedPayloadException;
 import dev.taskyard.engine.ProxyHandler;
-import dev.taskyard.engine.ResourceTracker;
 import dev.taskyard.engine.Sandbox;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.Volume;
+import dev.taskyard.engine.support.AbstractEngine.Slot;
 import dev.taskyard.engine.support.AbstractSandboxBuilder;
-import dev.taskyard.engine.support.ConcurrencyLimiter;
 
 /** Builds mock sandboxes. Thread-safe (see {@link AbstractSandboxBuilder}). */
 final class MockSandboxBuilder
         extends AbstractSandboxBuilder
 {
-    /** The concurrency permit and tracker entry of one sandbox; moves from builder to sandbox to result set. */
-    record Slot(ConcurrencyLimiter.Permit permit, ResourceTracker.Resource resource)
-    {
-        void release()
-        {
-            resource.release();
-            permit.release();
-        }
-    }
-
     private final MockEngine engine;
     private final MockEngine.MockTask task;
     private final Slot slot;

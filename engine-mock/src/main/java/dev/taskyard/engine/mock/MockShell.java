@@ -6,15 +6,12 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.FeatureNotSupportedException;
 import dev.taskyard.engine.ResourceTracker;
-import dev.taskyard.engine.Shell;
-import dev.taskyard.engine.ShellAbortedException;
-import dev.taskyard.engine.ShellTerminatedException;
+import dev.taskyard.engine.support.AbstractShell;
 
 /**
  * A scripted shell: reads lines from stdin until it ends. {@code print-hello} prints "Hello" to stdout,
@@ -22,29 +19,26 @@ import dev.taskyard.engine.ShellTerminatedException;
  * {@code sleep} sleeps 60 s; anything else is an error. Thread-safe.
  */
 final class MockShell
-        implements Shell
+        extends AbstractShell
 {
     private final MockEngine engine;
     private final boolean tty;
-    private final ResourceTracker.Resource resource;
     private final Pipe stdin;
     private final Pipe stdout;
     private final Pipe stderr;
     private final OutputStream stdinWriter;
     private final InputStream stdoutReader;
     private final InputStream stderrReader;
-    private final CountDownLatch done = new CountDownLatch(1);
     private final Object lock = new Object();
-    private boolean ended;
-    private boolean aborted;
-    private boolean success;
+    // guarded by lock
+    private boolean killed;
     private Future<?> worker;
 
     MockShell(MockEngine engine, boolean tty, ResourceTracker.Resource resource)
     {
+        super(resource);
         this.engine = engine;
         this.tty = tty;
-        this.resource = resource;
         this.stdin = new Pipe(engine.spillFolder());
         this.stdout = new Pipe(engine.spillFolder());
         this.stderr = new Pipe(engine.spillFolder());
@@ -58,7 +52,7 @@ final class MockShell
         Future<?> future = engine.workers().submit(this::interpret);
         synchronized (lock) {
             worker = future;
-            if (aborted) {
+            if (killed) {
                 future.cancel(true);
             }
         }
@@ -89,60 +83,28 @@ final class MockShell
         if (!tty) {
             throw new FeatureNotSupportedException("this shell has no terminal to resize");
         }
-        synchronized (lock) {
-            if (aborted) {
-                throw new ShellAbortedException("the shell was aborted");
-            }
-            if (ended) {
-                throw new ShellTerminatedException("the shell has ended");
-            }
-        }
+        checkRunning();
     }
 
     @Override
-    public void abort()
-            throws EngineException
-    {
-        synchronized (lock) {
-            if (aborted) {
-                return;
-            }
-            if (ended) {
-                throw new ShellTerminatedException("the shell has already ended");
-            }
-        }
-        abortSession();
-    }
-
-    /** Ends the shell as aborted, unless it already ended. */
-    void abortSession()
+    protected void kill()
     {
         Future<?> current;
         synchronized (lock) {
-            if (ended) {
-                return;
-            }
-            ended = true;
-            aborted = true;
+            killed = true;
             current = worker;
         }
         if (current != null) {
             current.cancel(true);
         }
-        finish();
     }
 
     @Override
-    public boolean waitFor()
-            throws EngineException, InterruptedException
+    protected void closeStreams()
     {
-        done.await();
-        synchronized (lock) {
-            if (aborted) {
-                throw new ShellAbortedException("the shell was aborted");
-            }
-            return success;
-        }
+        stdin.close();
+        stdout.close();
+        stderr.close();
     }
 
     private void interpret()
@@ -167,22 +129,6 @@ final class MockShell
         catch (IOException | InterruptedException e) {
             return; // aborted
         }
-        synchronized (lock) {
-            if (ended) {
-                return;
-            }
-            ended = true;
-            success = ok;
-        }
-        finish();
-    }
-
-    private void finish()
-    {
-        stdin.close();
-        stdout.close();
-        stderr.close();
-        resource.release();
-        done.countDown();
+        exited(ok);
     }
 }

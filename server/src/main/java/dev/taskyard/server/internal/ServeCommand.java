@@ -4,8 +4,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -75,7 +73,13 @@ public final class ServeCommand
         Path dataFolder = data.toAbsolutePath();
         Files.createDirectories(dataFolder);
         ObjectNode document = config == null ? defaultConfig() : readConfig(config);
-        JsonNode server = document.has("server") ? document.remove("server") : NODES.objectNode();
+        ServerSettings server;
+        try {
+            server = ServerSettings.of(document.remove("server"));
+        }
+        catch (InvalidConfigException e) {
+            throw new IllegalArgumentException("invalid config: " + e.getMessage(), e);
+        }
         Actions actions;
         try {
             actions = Actions.parse(document.remove("actions"));
@@ -98,11 +102,9 @@ public final class ServeCommand
         }
         Worker worker = Worker.create(workerConfig, engines, plugins, new RequeueOnShutdownQueue(store), store);
         JsonSchema payloadSchema = JsonSchema.of(worker.payloadSchema());
-        List<String> configuredTokens = new ArrayList<>();
-        server.path("tokens").forEach(t -> configuredTokens.add(t.asText()));
-        Tokens tokens = Tokens.resolve(configuredTokens, server.hasNonNull("tokenFile") ? Path.of(server.get("tokenFile").asText()) : null, dataFolder);
-        ApiServer api = new ApiServer(new ApiServer.Settings(host, port, tokens.tokens(), server.path("maxBodyBytes").asInt(1024 * 1024),
-                server.path("maxStreams").asInt(64), Duration.ofMillis(100)), store, payloadSchema, actions);
+        Tokens tokens = Tokens.resolve(server.tokens(), server.tokenFile().orElse(null), dataFolder);
+        ApiServer api = new ApiServer(new ApiServer.Settings(host, port, tokens.tokens(), server.maxBodyBytes(), server.maxStreams(), Duration.ofMillis(100)),
+                store, payloadSchema, actions);
         worker.start();
         try {
             api.start();
@@ -200,12 +202,12 @@ public final class ServeCommand
         Files.setPosixFilePermissions(folder, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     }
 
-    private static TaskStore openStore(Path dataFolder, JsonNode server)
+    private static TaskStore openStore(Path dataFolder, ServerSettings server)
             throws Exception
     {
         return SqliteTaskStore.Options.builder(dataFolder.resolve("store"))
-                .maxAttempts(server.path("maxAttempts").asInt(3))
-                .maxPendingTasks(server.path("maxPending").asLong(10_000))
+                .maxAttempts(server.maxAttempts())
+                .maxPendingTasks(server.maxPending())
                 .open();
     }
 

@@ -9,7 +9,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,7 +17,6 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import dev.taskyard.engine.Capabilities;
-import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineContext;
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.Feature;
@@ -29,7 +27,7 @@ import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.Volume;
 import dev.taskyard.engine.docker.DockerEngineProvider;
 import dev.taskyard.engine.schema.JsonSchema;
-import dev.taskyard.engine.support.ConcurrencyLimiter;
+import dev.taskyard.engine.support.AbstractEngine;
 import org.slf4j.Logger;
 
 import static java.util.Objects.requireNonNull;
@@ -42,33 +40,27 @@ import static java.util.Objects.requireNonNull;
  * <p>Thread-safe, except {@link #dispose()}, which is idempotent.
  */
 public final class DockerEngine
-        implements Engine
+        extends AbstractEngine<TaskSpec>
 {
     private static final JsonSchema PAYLOAD_SCHEMA = JsonSchema.read(DockerEngineProvider.class.getResourceAsStream("payload.schema.json"), "payload.schema.json");
     private static final JsonSchema VOLUME_SCHEMA = JsonSchema.emptyObject();
     private static final AtomicInteger ENGINES = new AtomicInteger();
 
     private final DockerConfig config;
-    private final EngineContext context;
     private final WorkerLabels labels;
-    private final Capabilities capabilities;
-    private final ConcurrencyLimiter limiter;
     private final DockerClient client;
     private final ExecutorService executor;
     private final ScheduledExecutorService scheduler;
     private final Images images;
     private final Set<ContainerHandle> containers = ConcurrentHashMap.newKeySet();
     private final Set<DockerVolume> volumes = ConcurrentHashMap.newKeySet();
-    private final Set<Slot> slots = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean disposed = new AtomicBoolean();
 
     private DockerEngine(DockerConfig config, EngineContext context)
     {
-        this.config = requireNonNull(config, "config is null");
-        this.context = requireNonNull(context, "context is null");
+        super(context, "docker-sandbox", PAYLOAD_SCHEMA,
+                Capabilities.of(config.maxConcurrency(), Feature.ENVIRONMENT_VARIABLES, Feature.VOLUMES, Feature.SHELLS, Feature.ARTIFACTS));
+        this.config = config;
         this.labels = new WorkerLabels(context.worker());
-        this.capabilities = Capabilities.of(config.maxConcurrency(), Feature.ENVIRONMENT_VARIABLES, Feature.VOLUMES, Feature.SHELLS, Feature.ARTIFACTS);
-        this.limiter = new ConcurrencyLimiter(config.maxConcurrency());
         this.client = newClient(config.socket());
         int id = ENGINES.incrementAndGet();
         this.executor = Executors.newCachedThreadPool(runnable -> daemon(runnable, "taskyard-docker-" + id + "-worker"));
@@ -82,6 +74,8 @@ public final class DockerEngine
      */
     public static DockerEngine start(DockerConfig config, EngineContext context)
     {
+        requireNonNull(config, "config is null");
+        requireNonNull(context, "context is null");
         DockerEngine engine = new DockerEngine(config, context);
         Reconciler reconciler = new Reconciler(engine, config.gracePeriod());
         engine.scheduler.scheduleWithFixedDelay(reconciler::pass, 0, config.reconcileInterval().toMillis(), TimeUnit.MILLISECONDS);
@@ -90,40 +84,19 @@ public final class DockerEngine
         return engine;
     }
 
+    /** Checks the payload against the configured maxima. */
     @Override
-    public JsonSchema payloadSchema()
-    {
-        return PAYLOAD_SCHEMA;
-    }
-
-    @Override
-    public Capabilities capabilities()
-    {
-        return capabilities;
-    }
-
-    /**
-     * Checks the payload against the configured maxima, takes a sandbox slot and starts making the image present in
-     * the background.
-     */
-    @Override
-    public SandboxBuilder newSandboxBuilder(SandboxOptions options)
+    protected TaskSpec parsePayload(SandboxOptions options)
             throws EngineException
     {
-        requireNonNull(options, "options is null");
-        checkNotDisposed();
-        TaskSpec spec = TaskSpec.parse(options.payload(), config);
-        TaskContext task = options.context();
-        ConcurrencyLimiter.Permit permit = limiter.acquire();
-        Slot slot = new Slot(permit, context.tracker().acquire("docker-sandbox", "task " + task.taskId() + " run " + task.runId()), slots::remove);
-        slots.add(slot);
-        try {
-            return new DockerSandboxBuilder(this, spec, task, slot, images.require(spec.image(), task));
-        }
-        catch (RuntimeException e) {
-            slot.release();
-            throw e;
-        }
+        return TaskSpec.parse(options.payload(), config);
+    }
+
+    /** Starts making the image present in the background. */
+    @Override
+    protected SandboxBuilder newSandboxBuilder(TaskSpec spec, TaskContext task, Slot slot)
+    {
+        return new DockerSandboxBuilder(this, spec, task, slot, images.require(spec.image(), task));
     }
 
     @Override
@@ -145,11 +118,8 @@ public final class DockerEngine
 
     /** Removes every container and volume still live, stops the reconciler and closes the client. */
     @Override
-    public void dispose()
+    protected void disposeEngine()
     {
-        if (!disposed.compareAndSet(false, true)) {
-            return;
-        }
         // let a reconciler pass in flight finish rather than interrupt its daemon call
         scheduler.shutdown();
         images.close();
@@ -162,7 +132,6 @@ public final class DockerEngine
             logger().warn("volume {} was still live at engine disposal; removing it", volume.name());
             volume.forceRemove();
         }
-        List.copyOf(slots).forEach(Slot::release);
         executor.shutdownNow();
         try {
             if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -190,14 +159,9 @@ public final class DockerEngine
         return config;
     }
 
-    EngineContext context()
-    {
-        return context;
-    }
-
     Logger logger()
     {
-        return context.logger();
+        return context().logger();
     }
 
     WorkerLabels labels()
@@ -236,17 +200,6 @@ public final class DockerEngine
         return volumes.contains(volume);
     }
 
-    boolean isDisposed()
-    {
-        return disposed.get();
-    }
-
-    private void checkNotDisposed()
-    {
-        if (disposed.get()) {
-            throw new IllegalStateException("the engine was disposed");
-        }
-    }
 
     private static DockerClient newClient(String socket)
     {

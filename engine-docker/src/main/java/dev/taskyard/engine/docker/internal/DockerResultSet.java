@@ -12,6 +12,7 @@ import dev.taskyard.engine.NonFatalInternalErrorException;
 import dev.taskyard.engine.ResourceNotFoundException;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.Termination;
+import dev.taskyard.engine.support.AbstractEngine.Slot;
 import dev.taskyard.engine.support.AbstractResultSet;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;

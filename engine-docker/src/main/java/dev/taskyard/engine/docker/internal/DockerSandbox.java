@@ -12,6 +12,7 @@ import dev.taskyard.engine.SandboxTerminatedException;
 import dev.taskyard.engine.Shell;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.Termination;
+import dev.taskyard.engine.support.AbstractEngine.Slot;
 import dev.taskyard.engine.support.AbstractSandbox;
 
 import static java.util.Objects.requireNonNull;

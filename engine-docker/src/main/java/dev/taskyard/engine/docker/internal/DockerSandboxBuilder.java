@@ -15,6 +15,7 @@ import dev.taskyard.engine.Sandbox;
 import dev.taskyard.engine.TaskCanceledException;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.Volume;
+import dev.taskyard.engine.support.AbstractEngine.Slot;
 import dev.taskyard.engine.support.AbstractSandboxBuilder;
 
 import static java.util.Objects.requireNonNull;

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,18 +14,17 @@ import dev.taskyard.client.ProblemException;
 import dev.taskyard.client.TaskyardClient;
 import dev.taskyard.client.TaskyardException;
 import dev.taskyard.engine.Capabilities;
-import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineContext;
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.Feature;
 import dev.taskyard.engine.MalformedPayloadException;
 import dev.taskyard.engine.NonFatalInternalErrorException;
-import dev.taskyard.engine.ResourceTracker;
 import dev.taskyard.engine.SandboxBuilder;
 import dev.taskyard.engine.SandboxOptions;
+import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.schema.JsonSchema;
 import dev.taskyard.engine.schema.Violation;
-import dev.taskyard.engine.support.ConcurrencyLimiter;
+import dev.taskyard.engine.support.AbstractEngine;
 
 import static java.util.Objects.requireNonNull;
 
@@ -35,37 +33,21 @@ import static java.util.Objects.requireNonNull;
  * limit, and a small pool for cancels issued by {@code kill}. Thread-safe.
  */
 public final class RemoteEngine
-        implements Engine
+        extends AbstractEngine<ObjectNode>
 {
     private final RemoteSettings settings;
-    private final JsonSchema payloadSchema;
     private final JsonSchema remoteSchema;
-    private final Capabilities capabilities;
-    private final EngineContext context;
     private final TaskyardClient client;
     private final Persistence persistence;
-    private final ConcurrencyLimiter limiter;
     private final ExecutorService background;
-    private final AtomicBoolean disposed = new AtomicBoolean();
 
     private RemoteEngine(RemoteSettings settings, JsonSchema payloadSchema, JsonSchema remoteSchema, EngineContext context, TaskyardClient client)
     {
+        super(context, "remote-task", payloadSchema, capabilities(settings, remoteSchema));
         this.settings = settings;
-        this.payloadSchema = payloadSchema;
         this.remoteSchema = remoteSchema;
-        this.context = context;
         this.client = client;
         this.persistence = new Persistence(settings);
-        this.limiter = new ConcurrencyLimiter(settings.maxConcurrency());
-        EnumSet<Feature> features = EnumSet.noneOf(Feature.class);
-        JsonNode properties = remoteSchema.document().path("properties");
-        if (properties.has("env")) {
-            features.add(Feature.ENVIRONMENT_VARIABLES);
-        }
-        if (properties.has("artifacts")) {
-            features.add(Feature.ARTIFACTS);
-        }
-        this.capabilities = new Capabilities(settings.maxConcurrency(), features);
         AtomicInteger threads = new AtomicInteger();
         this.background = Executors.newCachedThreadPool(runnable -> {
             Thread thread = new Thread(runnable, "taskyard-remote-cancel-" + threads.incrementAndGet());
@@ -105,29 +87,29 @@ public final class RemoteEngine
         return new RemoteEngine(settings, payloadSchema, remote, context, client);
     }
 
-    @Override
-    public JsonSchema payloadSchema()
+    /** The remote's optional features, read from its payload schema. */
+    private static Capabilities capabilities(RemoteSettings settings, JsonSchema remoteSchema)
     {
-        return payloadSchema;
-    }
-
-    @Override
-    public Capabilities capabilities()
-    {
-        return capabilities;
+        EnumSet<Feature> features = EnumSet.noneOf(Feature.class);
+        JsonNode properties = remoteSchema.document().path("properties");
+        if (properties.has("env")) {
+            features.add(Feature.ENVIRONMENT_VARIABLES);
+        }
+        if (properties.has("artifacts")) {
+            features.add(Feature.ARTIFACTS);
+        }
+        return new Capabilities(settings.maxConcurrency(), features);
     }
 
     /**
-     * Validates the remote payload against the remote's schema, then takes a concurrency permit.
+     * Validates the remote payload against the remote's schema.
      *
      * @throws MalformedPayloadException the remote's schema refuses {@code $.remote}; one message per violation
      */
     @Override
-    public SandboxBuilder newSandboxBuilder(SandboxOptions options)
-            throws EngineException
+    protected ObjectNode parsePayload(SandboxOptions options)
+            throws MalformedPayloadException
     {
-        requireNonNull(options, "options is null");
-        checkNotDisposed();
         JsonNode remote = options.payload().get("remote");
         if (!(remote instanceof ObjectNode remotePayload)) {
             throw new MalformedPayloadException("$.remote: the remote task payload must be an object");
@@ -140,12 +122,13 @@ public final class RemoteEngine
             }
             throw new MalformedPayloadException(messages);
         }
-        ConcurrencyLimiter.Permit permit = limiter.acquire();
-        ResourceTracker.Resource resource = context.tracker().acquire("remote-task", "remote task run " + options.context());
-        return new RemoteSandboxBuilder(this, options.context(), remotePayload.deepCopy(), () -> {
-            permit.release();
-            resource.release();
-        });
+        return remotePayload.deepCopy();
+    }
+
+    @Override
+    protected SandboxBuilder newSandboxBuilder(ObjectNode remotePayload, TaskContext task, Slot slot)
+    {
+        return new RemoteSandboxBuilder(this, task, remotePayload, slot);
     }
 
     RemoteSettings settings()
@@ -163,11 +146,6 @@ public final class RemoteEngine
         return persistence;
     }
 
-    EngineContext context()
-    {
-        return context;
-    }
-
     /** Runs a cancel in the background (for {@code kill}, which must not block). */
     void inBackground(Runnable task)
     {
@@ -183,25 +161,16 @@ public final class RemoteEngine
         return new NonFatalInternalErrorException("the remote taskyard server refused " + what + ": " + detail, e);
     }
 
-    private void checkNotDisposed()
-    {
-        if (disposed.get()) {
-            throw new IllegalStateException("the engine was disposed");
-        }
-    }
-
-    /** Stops the cancel pool, waiting briefly for cancels in flight. Idempotent. */
+    /** Stops the cancel pool, waiting briefly for cancels in flight. */
     @Override
-    public void dispose()
+    protected void disposeEngine()
     {
-        if (disposed.compareAndSet(false, true)) {
-            background.shutdown();
-            try {
-                background.awaitTermination(settings.abortTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            }
-            catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        background.shutdown();
+        try {
+            background.awaitTermination(settings.abortTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

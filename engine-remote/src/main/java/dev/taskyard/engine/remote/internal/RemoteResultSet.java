@@ -26,6 +26,7 @@ import dev.taskyard.engine.ResourceNotFoundException;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.Termination;
 import dev.taskyard.engine.remote.RemoteResult;
+import dev.taskyard.engine.support.AbstractEngine.Slot;
 import dev.taskyard.engine.support.AbstractResultSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,15 +49,15 @@ final class RemoteResultSet
     private final RemoteEngine engine;
     private final TaskContext context;
     private final Task task;
-    private final Runnable releasePermit;
+    private final Slot slot;
 
-    RemoteResultSet(RemoteEngine engine, TaskContext context, Task task, Termination termination, Runnable releasePermit)
+    RemoteResultSet(RemoteEngine engine, TaskContext context, Task task, Termination termination, Slot slot)
     {
         super(termination);
         this.engine = requireNonNull(engine, "engine is null");
         this.context = requireNonNull(context, "context is null");
         this.task = requireNonNull(task, "task is null");
-        this.releasePermit = requireNonNull(releasePermit, "releasePermit is null");
+        this.slot = requireNonNull(slot, "slot is null");
     }
 
     /**
@@ -229,7 +230,7 @@ final class RemoteResultSet
             }
         }
         finally {
-            releasePermit.run();
+            slot.release();
         }
     }
 }

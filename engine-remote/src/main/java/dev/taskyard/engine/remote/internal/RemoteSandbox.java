@@ -5,7 +5,6 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.taskyard.client.NotFoundException;
@@ -16,7 +15,9 @@ import dev.taskyard.client.WaitTimeoutException;
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.NonFatalInternalErrorException;
 import dev.taskyard.engine.TaskContext;
+import dev.taskyard.engine.TaskEndReason;
 import dev.taskyard.engine.Termination;
+import dev.taskyard.engine.support.AbstractEngine.Slot;
 import dev.taskyard.engine.support.AbstractSandbox;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,26 +35,23 @@ final class RemoteSandbox
         extends AbstractSandbox
 {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteSandbox.class);
-    private static final String TASK_FAILED = "task-failed";
-    private static final String DEADLINE_EXCEEDED = "deadline-exceeded";
 
     private final RemoteEngine engine;
     private final String remoteTaskId;
     private final int attempt;
-    private final Runnable releasePermit;
-    private final AtomicBoolean released = new AtomicBoolean();
+    private final Slot slot;
     private final AtomicLong logPosition = new AtomicLong();
     private final Thread watcher;
     private volatile boolean stopping;
 
     /** @param attempt the remote task's attempt when it was submitted */
-    RemoteSandbox(RemoteEngine engine, TaskContext context, String remoteTaskId, int attempt, Runnable releasePermit)
+    RemoteSandbox(RemoteEngine engine, TaskContext context, String remoteTaskId, int attempt, Slot slot)
     {
         super(context);
         this.engine = requireNonNull(engine, "engine is null");
         this.remoteTaskId = requireNonNull(remoteTaskId, "remoteTaskId is null");
         this.attempt = attempt;
-        this.releasePermit = requireNonNull(releasePermit, "releasePermit is null");
+        this.slot = requireNonNull(slot, "slot is null");
         this.watcher = new Thread(this::watch, "taskyard-remote-" + remoteTaskId);
         this.watcher.setDaemon(true);
     }
@@ -136,12 +134,13 @@ final class RemoteSandbox
             case COMPLETED -> termination = Termination.exited(task.exitCode().orElse(0));
             case CANCELED -> termination = new Termination(OptionalInt.empty(), OptionalInt.empty(), true, false, false);
             case FAILED -> {
-                String reason = task.error().map(TaskError::reason).orElse(TASK_FAILED);
-                if (reason.equals(TASK_FAILED)) {
+                String reason = task.error().map(TaskError::reason).orElse(TaskEndReason.TASK_FAILED.id());
+                TaskEndReason known = TaskEndReason.fromId(reason).orElse(null);
+                if (known == TaskEndReason.TASK_FAILED) {
                     // a server that does not report exit codes: any failure is 1
                     termination = Termination.exited(task.exitCode().orElse(1));
                 }
-                else if (reason.equals(DEADLINE_EXCEEDED)) {
+                else if (known == TaskEndReason.DEADLINE_EXCEEDED) {
                     termination = new Termination(OptionalInt.empty(), OptionalInt.empty(), true, true, false);
                 }
                 else {
@@ -152,7 +151,7 @@ final class RemoteSandbox
             }
             default -> throw new IllegalStateException("not a terminal state: " + task.status());
         }
-        boolean mine = terminated(termination, effective -> new RemoteResultSet(engine, context, task, effective, this::releaseOnce));
+        boolean mine = terminated(termination, effective -> new RemoteResultSet(engine, context, task, effective, slot));
         LOG.info("remote task {} of {} ended {}{}", remoteTaskId, context, task.status(), mine ? "" : " (already aborted)");
     }
 
@@ -162,16 +161,10 @@ final class RemoteSandbox
             return;
         }
         LOG.warn("task run {} lost remote task {}: {}", context, remoteTaskId, error.getMessage());
-        releaseOnce();
+        slot.release();
         failed(error);
     }
 
-    private void releaseOnce()
-    {
-        if (released.compareAndSet(false, true)) {
-            releasePermit.run();
-        }
-    }
 
     // ---------------------------------------------------------------- kill and abort
 
@@ -217,7 +210,7 @@ final class RemoteSandbox
         }
         finally {
             joinWatcher();
-            releaseOnce();
+            slot.release();
         }
     }
 

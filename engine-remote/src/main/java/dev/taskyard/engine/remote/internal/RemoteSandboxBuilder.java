@@ -26,6 +26,7 @@ import dev.taskyard.engine.NonFatalInternalErrorException;
 import dev.taskyard.engine.Sandbox;
 import dev.taskyard.engine.TaskCanceledException;
 import dev.taskyard.engine.TaskContext;
+import dev.taskyard.engine.support.AbstractEngine.Slot;
 import dev.taskyard.engine.support.AbstractSandboxBuilder;
 
 import static java.util.Objects.requireNonNull;
@@ -39,16 +40,16 @@ final class RemoteSandboxBuilder
 {
     private final RemoteEngine engine;
     private final ObjectNode remotePayload;
-    private final Runnable releasePermit;
+    private final Slot slot;
     // written in doStart, read in release: never concurrently (AbstractSandboxBuilder's rule)
     private boolean transferred;
 
-    RemoteSandboxBuilder(RemoteEngine engine, TaskContext context, ObjectNode remotePayload, Runnable releasePermit)
+    RemoteSandboxBuilder(RemoteEngine engine, TaskContext context, ObjectNode remotePayload, Slot slot)
     {
         super(context);
         this.engine = requireNonNull(engine, "engine is null");
         this.remotePayload = requireNonNull(remotePayload, "remotePayload is null");
-        this.releasePermit = requireNonNull(releasePermit, "releasePermit is null");
+        this.slot = requireNonNull(slot, "slot is null");
     }
 
     @Override
@@ -77,7 +78,7 @@ final class RemoteSandboxBuilder
         }
         String key = idempotencyKey(context);
         Submission submission = submit(payload, key);
-        RemoteSandbox sandbox = new RemoteSandbox(engine, context, submission.taskId(), submission.task().attempt(), releasePermit);
+        RemoteSandbox sandbox = new RemoteSandbox(engine, context, submission.taskId(), submission.task().attempt(), slot);
         transferred = true;
         sandbox.start();
         return sandbox;
@@ -150,7 +151,7 @@ final class RemoteSandboxBuilder
     protected void release()
     {
         if (!transferred) {
-            releasePermit.run();
+            slot.release();
         }
     }
 }
