@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The process engine's protections through the real jar ({@code taskyard serve} with fresh accounts, cgroups and
  * bubblewrap required, and the secrets plugin): a task can neither read the server's token or store nor signal the
- * server nor reach the network; a fork bomb is stopped by the pids limit while the server keeps answering; a memory
+ * server nor write outside its work dir (its /tmp is private) nor reach the network; a fork bomb is stopped by the pids limit while the server keeps answering; a memory
  * hog is reported out of memory; a secret printed in two writes is masked in the stored log. Needs root (CI runs as
  * root; never skipped).
  */
@@ -37,7 +37,7 @@ class SandboxIT
             long serverPid = server.process.pid();
             String port = server.baseUrl.replaceAll(".*:(\\d+)$", "$1");
             String probe = "cat " + data.resolve("api-token") + "; echo token=$?; ls " + data.resolve("store") + "; echo store=$?; "
-                    + "kill -0 " + serverPid + "; echo server=$?; (exec 3<>/dev/tcp/127.0.0.1/" + port + ") && echo network=open || echo network=closed";
+                    + "kill -0 " + serverPid + "; echo server=$?; echo planted > " + data.resolve("planted") + "; echo write=$?; echo ok > /tmp/taskyard-sandbox-it; echo tmp=$?; (exec 3<>/dev/tcp/127.0.0.1/" + port + ") && echo network=open || echo network=closed";
             String confined = server.submit(command("bash", "-c", probe));
 
             String bomb = server.submit("{\"command\":[\"timeout\",\"-s\",\"KILL\",\"5\",\"sh\",\"-c\",\"b() { b | b & }; b; sleep 60\"],\"pids\":32}");
@@ -47,7 +47,8 @@ class SandboxIT
             assertThat(status(server, confined)).isEqualTo("COMPLETED");
             String confinedLog = server.get("/v1/tasks/" + confined + "/log").body();
             String token = Files.readString(data.resolve("api-token")).trim();
-            assertThat(confinedLog).doesNotContain(token).contains("token=1", "store=2", "server=1", "network=closed");
+            assertThat(confinedLog).doesNotContain(token).contains("token=1", "store=2", "server=1", "write=2", "tmp=0", "network=closed");
+            assertThat(data.resolve("planted")).as("written outside the work dir").doesNotExist();
 
             // the server keeps answering while the bomb runs into its pids limit
             assertThat(server.get("/v1/tasks/" + bomb).statusCode()).isEqualTo(200);
@@ -62,6 +63,7 @@ class SandboxIT
             assertThat(secretLog).doesNotContain("s3cr3t").contains("token: ***\n", "env: ***\n");
         }
         assertThat(Files.readString(Path.of("/etc/passwd"))).as("task accounts left").doesNotContain("taskyard-7");
+        assertThat(Path.of("/tmp/taskyard-sandbox-it")).as("the task's /tmp is private").doesNotExist();
     }
 
     private static String status(TaskyardServer server, String id)
