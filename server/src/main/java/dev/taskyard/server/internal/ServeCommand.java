@@ -227,9 +227,7 @@ public final class ServeCommand
         ObjectNode document = NODES.objectNode();
         document.putObject("worker").put("workerId", "serve").put("concurrency", 2);
         document.put("engine", "process");
-        // safe by default: fresh accounts and cgroup limits when root (logged otherwise); bubblewrap is opt-in, since
-        // its private /tmp and empty network break tasks that work with the host (see the README's threat model)
-        document.putObject("engines").putObject("process").put("runAs", "auto").put("cgroups", "auto");
+        document.putObject("engines").putObject("process");
         ObjectNode plugins = document.putObject("plugins");
         plugins.putObject("env");
         plugins.putObject("success");
