@@ -61,11 +61,20 @@ final class TaskyardServer
     static TaskyardServer startOnPort(Path data, int port, String... extra)
             throws Exception
     {
+        return startOnPort(data, port, java.util.Map.of(), extra);
+    }
+
+    /** {@link #startOnPort(Path, int, String...)} with extra environment variables (e.g. {@code TASKYARD_LOG_LEVEL}). */
+    static TaskyardServer startOnPort(Path data, int port, java.util.Map<String, String> environment, String... extra)
+            throws Exception
+    {
         Path jar = Path.of(System.getProperty("taskyard.jar", "target/taskyard.jar"));
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString(),
                 "serve", "--data", data.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port)));
         command.addAll(List.of(extra));
-        Process process = new ProcessBuilder(command).start();
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         process.getOutputStream().close();
         StringBuffer err = new StringBuffer();
         CompletableFuture.runAsync(() -> drain(process, err));

@@ -23,27 +23,27 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskyard.engine.TaskEndReason;
 import dev.taskyard.plugin.Artifact;
 import dev.taskyard.plugin.ArtifactStore;
 import dev.taskyard.plugin.ExceptionReason;
 import dev.taskyard.store.internal.ArtifactFiles;
 import dev.taskyard.store.internal.CanonicalJson;
+import dev.taskyard.store.internal.CancelWatches;
+import dev.taskyard.store.internal.ChangeListeners;
 import dev.taskyard.store.internal.ChangeNotifier;
 import dev.taskyard.store.internal.Database;
 import dev.taskyard.store.internal.LogFiles;
 import dev.taskyard.store.internal.PageTokens;
 import dev.taskyard.store.internal.Schema;
 import dev.taskyard.store.internal.TaskIds;
+import dev.taskyard.store.internal.TaskRows;
 import dev.taskyard.worker.Claim;
 import dev.taskyard.worker.ClaimRequest;
 import dev.taskyard.worker.Lease;
@@ -88,8 +88,7 @@ public final class SqliteTaskStore
     private static final long POLL_MILLIS = 250;
     private static final int RECOUNT_EVERY = 1000;
     private static final int PURGE_BATCH = 500;
-    private static final String COLUMNS = "id, payload, status, progress, created_at, started_at, completed_at, attempts, result, "
-            + "error_reason, error_title, error_detail, version, exit_code";
+    private static final String COLUMNS = TaskRows.COLUMNS;
     private static final String TERMINAL = "('COMPLETED', 'FAILED', 'CANCELED')";
 
     /**
@@ -214,11 +213,10 @@ public final class SqliteTaskStore
     private final ChangeNotifier changes = new ChangeNotifier();
     /** A task became claimable (submit, release): wakes one waiting claimer per task, not every claimer per change. */
     private final ChangeNotifier claimable = new ChangeNotifier();
-    private final List<TaskChangeListener> listeners = new CopyOnWriteArrayList<>();
+    private final ChangeListeners listeners = new ChangeListeners();
     /** Cancel subscriptions by task id (see {@link #onCancel}). */
-    private final java.util.concurrent.ConcurrentMap<String, List<CancelWatch>> cancelWatches = new java.util.concurrent.ConcurrentHashMap<>();
+    private final CancelWatches cancelWatches = new CancelWatches();
     private final TaskIds ids = new TaskIds();
-    private final ObjectMapper json = new ObjectMapper();
     private final ScheduledExecutorService maintenance;
     private volatile boolean closed;
     /**
@@ -485,8 +483,7 @@ public final class SqliteTaskStore
         requireNonNull(lease, "lease is null");
         requireNonNull(listener, "listener is null");
         checkOpen();
-        CancelWatch watch = new CancelWatch(lease.taskId(), listener);
-        cancelWatches.computeIfAbsent(lease.taskId(), id -> new CopyOnWriteArrayList<>()).add(watch);
+        CancelWatches.Watch watch = cancelWatches.register(lease.taskId(), listener);
         // a cancellation committed before the registration: tell at once (the watch fires at most once)
         Optional<TaskRecord> task = get(lease.taskId());
         if (task.isEmpty() || task.get().status() == TaskStatus.CANCELED) {
@@ -497,61 +494,14 @@ public final class SqliteTaskStore
 
     private void fireCancelWatches(String taskId)
     {
-        List<CancelWatch> watches = cancelWatches.remove(taskId);
-        if (watches != null) {
-            watches.forEach(CancelWatch::fire);
-        }
-    }
-
-    /** One {@link #onCancel} registration; fires at most once, closing it is idempotent. */
-    private final class CancelWatch
-            implements Subscription
-    {
-        private final String taskId;
-        private final Runnable listener;
-        private final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-
-        CancelWatch(String taskId, Runnable listener)
-        {
-            this.taskId = taskId;
-            this.listener = listener;
-        }
-
-        void fire()
-        {
-            if (done.compareAndSet(false, true)) {
-                remove();
-                try {
-                    listener.run();
-                }
-                catch (RuntimeException e) {
-                    LOG.warn("task {}: a cancel listener failed", taskId, e);
-                }
-            }
-        }
-
-        @Override
-        public void close()
-        {
-            if (done.compareAndSet(false, true)) {
-                remove();
-            }
-        }
-
-        private void remove()
-        {
-            cancelWatches.computeIfPresent(taskId, (id, watches) -> {
-                watches.remove(this);
-                return watches.isEmpty() ? null : watches;
-            });
-        }
+        cancelWatches.fire(taskId);
     }
 
     /** {@inheritDoc} Every change through this object is reported, on the thread that made it, after its commit. */
     @Override
     public boolean addChangeListener(TaskChangeListener listener)
     {
-        listeners.add(requireNonNull(listener, "listener is null"));
+        listeners.add(listener);
         return true;
     }
 
@@ -563,14 +513,7 @@ public final class SqliteTaskStore
 
     private void changed(String taskId)
     {
-        for (TaskChangeListener listener : listeners) {
-            try {
-                listener.changed(taskId);
-            }
-            catch (RuntimeException e) {
-                LOG.warn("task {}: a change listener failed", taskId, e);
-            }
-        }
+        listeners.changed(taskId);
     }
 
     private void changed(List<String> taskIds)
@@ -821,7 +764,7 @@ public final class SqliteTaskStore
             status = exception == ExceptionReason.CANCELED ? TaskStatus.CANCELED : TaskStatus.FAILED;
             reason = exception.id();
         }
-        String result = resolution.result().map(this::write).orElse(null);
+        String result = resolution.result().map(TaskRows::write).orElse(null);
         boolean changed = write("resolve task " + lease.taskId(), connection -> {
             Optional<LeaseRow> row = leaseRow(connection, lease.taskId());
             if (row.isPresent() && row.get().status().isTerminal() && lease.token().equals(row.get().resolvedToken())) {
@@ -1240,91 +1183,43 @@ public final class SqliteTaskStore
 
     // ---------------------------------------------------------------- helpers
 
-    /** The error detail of a resolution: its message, else what ended it, with the exit code when there is one. */
     private static String detail(Lease lease, TaskResolution resolution)
     {
-        String exit = resolution.exitCode().isPresent() ? " (exit code " + resolution.exitCode().getAsInt() + ")" : "";
-        return resolution.message()
-                .map(message -> "attempt " + lease.attempt() + ": " + message + exit)
-                .orElse("attempt " + lease.attempt() + " ended with " + resolution + exit);
+        return TaskRows.detail(lease, resolution);
     }
 
-    private TaskRecord record(ResultSet rows)
+    private static TaskRecord record(ResultSet rows)
             throws SQLException
     {
-        String reason = rows.getString("error_reason");
-        Optional<TaskError> error = reason == null ? Optional.empty()
-                : Optional.of(new TaskError(reason, nullToEmpty(rows.getString("error_title")), nullToEmpty(rows.getString("error_detail"))));
-        String result = rows.getString("result");
-        return new TaskRecord(
-                rows.getString("id"),
-                TaskStatus.valueOf(rows.getString("status")),
-                parse(rows.getString("payload")),
-                rows.getInt("progress"),
-                Instant.ofEpochMilli(rows.getLong("created_at")),
-                millis(rows, "started_at"),
-                millis(rows, "completed_at"),
-                Math.max(0, rows.getInt("attempts") - 1),
-                exitCode(rows),
-                result == null ? Optional.empty() : Optional.of(parse(result)),
-                error,
-                rows.getLong("version"));
-    }
-
-    private static java.util.OptionalInt exitCode(ResultSet rows)
-            throws SQLException
-    {
-        int value = rows.getInt("exit_code");
-        return rows.wasNull() ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(value);
-    }
-
-    private static String nullToEmpty(String value)
-    {
-        return value == null ? "" : value;
+        return TaskRows.record(rows);
     }
 
     private static Optional<Instant> millis(ResultSet rows, String column)
             throws SQLException
     {
-        long value = rows.getLong(column);
-        return rows.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(value));
+        return TaskRows.millis(rows, column);
     }
 
     private static void setMillis(PreparedStatement statement, int index, Optional<Instant> instant)
             throws SQLException
     {
-        if (instant.isPresent()) {
-            statement.setLong(index, instant.get().toEpochMilli());
-        }
-        else {
-            statement.setNull(index, Types.BIGINT);
-        }
+        TaskRows.setMillis(statement, index, instant);
     }
 
-    private JsonNode parse(String text)
+    private static JsonNode parse(String text)
             throws SQLException
     {
-        try {
-            return json.readTree(text);
-        }
-        catch (JsonProcessingException e) {
-            throw new SQLException("a stored JSON document is corrupt", e);
-        }
+        return TaskRows.parse(text);
     }
 
-    private String write(JsonNode node)
+    private static String write(JsonNode node)
     {
-        try {
-            return json.writeValueAsString(node);
-        }
-        catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("cannot serialize a JSON document", e);
-        }
+        return TaskRows.write(node);
     }
 
     static String title(String reason)
     {
-        return TaskEndReason.fromId(reason).map(TaskEndReason::title).orElse("The task ended with " + reason);
+        return TaskRows.title(reason);
     }
 
     private <T> T write(String what, Database.Work<T, QueueException> work)

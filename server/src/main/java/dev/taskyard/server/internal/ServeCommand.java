@@ -17,7 +17,6 @@ import dev.taskyard.engine.schema.JsonSchema;
 import dev.taskyard.plugin.host.PluginRegistry;
 import dev.taskyard.server.internal.http.Actions;
 import dev.taskyard.server.internal.http.ApiServer;
-import dev.taskyard.store.SqliteTaskStore;
 import dev.taskyard.store.TaskStore;
 import dev.taskyard.worker.Worker;
 import dev.taskyard.worker.WorkerConfig;
@@ -36,7 +35,8 @@ import picocli.CommandLine.Spec;
  *
  * <p>The config file is a worker config (sections {@code worker}, {@code engine}, {@code engines}, {@code plugins})
  * plus an optional {@code server} section: {@code tokens} (list), {@code tokenFile}, {@code maxBodyBytes},
- * {@code maxPending}, {@code maxAttempts}, {@code maxStreams}; and an optional {@code actions} section, the named
+ * {@code maxPending}, {@code maxAttempts}, {@code maxStreams}; an optional {@code store} section (SQLite in the data
+ * folder by default, or PostgreSQL shared by several servers: see {@link StoreFactory}); and an optional {@code actions} section, the named
  * actions of {@code POST /v1/actions/{action}} (see {@link Actions#parse}), checked before anything starts. Without a
  * config: the process engine, the built-in plugins, concurrency 2.
  */
@@ -74,8 +74,10 @@ public final class ServeCommand
         Files.createDirectories(dataFolder);
         ObjectNode document = config == null ? defaultConfig() : readConfig(config);
         ServerSettings server;
+        JsonNode storeSection = document.remove("store");
         try {
             server = ServerSettings.of(document.remove("server"));
+            StoreFactory.validate(storeSection);
         }
         catch (InvalidConfigException e) {
             throw new IllegalArgumentException("invalid config: " + e.getMessage(), e);
@@ -89,8 +91,16 @@ public final class ServeCommand
         }
         prepareWorkerSection(document, dataFolder, true);
         EngineRegistry engines = EngineRegistry.load();
-        ownerOnly(dataFolder.resolve("store"));
-        TaskStore store = openStore(dataFolder, server);
+        if (storeSection == null || !storeSection.path("type").asText("sqlite").equals("postgresql")) {
+            ownerOnly(dataFolder.resolve("store"));
+        }
+        TaskStore store;
+        try {
+            store = StoreFactory.open(storeSection, server, dataFolder);
+        }
+        catch (InvalidConfigException e) {
+            throw new IllegalArgumentException("invalid config: " + e.getMessage(), e);
+        }
         PluginRegistry plugins = PluginRegistry.load().register(new StoreLogPluginProvider(store));
         WorkerConfig workerConfig;
         try {
@@ -200,15 +210,6 @@ public final class ServeCommand
     {
         Files.createDirectories(folder);
         Files.setPosixFilePermissions(folder, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-    }
-
-    private static TaskStore openStore(Path dataFolder, ServerSettings server)
-            throws Exception
-    {
-        return SqliteTaskStore.Options.builder(dataFolder.resolve("store"))
-                .maxAttempts(server.maxAttempts())
-                .maxPendingTasks(server.maxPending())
-                .open();
     }
 
     static ObjectNode readConfig(Path file)

@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.taskyard.store.TaskChangeListener;
 import dev.taskyard.store.TaskRecord;
 import dev.taskyard.store.TaskStore;
 import dev.taskyard.worker.QueueException;
@@ -13,8 +14,10 @@ import static java.util.Objects.requireNonNull;
 /**
  * The serialized status monitors of recently read tasks, so that repeated {@code GET /v1/tasks/{id}} of an unchanged
  * task cost neither a database read nor JSON serialization. An entry is dropped when the store reports a change of its
- * task ({@link TaskStore#addChangeListener}); a store that reports no changes gets no caching. Changes made by other
- * processes sharing the store's data are not reported, so a server must own its data folder (as {@code serve} does).
+ * task ({@link TaskStore#addChangeListener}), and the whole cache when the store says changes may have been missed
+ * ({@link TaskChangeListener#resynced()}); a store that reports no changes gets no caching. A store shared by several
+ * servers (PostgreSQL) reports the other servers' changes too; the SQLite store does not, so a server on SQLite must
+ * own its data folder (as {@code serve} does).
  *
  * <p>Thread-safe. At most {@code maxEntries} entries; when full, the cache is emptied and starts over. The cache
  * listens to the store for as long as the store is open (a server and its store live and die together).
@@ -37,7 +40,21 @@ final class StatusViews
     {
         this.store = requireNonNull(store, "store is null");
         this.maxEntries = maxEntries;
-        this.caching = maxEntries > 0 && store.addChangeListener(this::invalidate);
+        this.caching = maxEntries > 0 && store.addChangeListener(new TaskChangeListener()
+        {
+            @Override
+            public void changed(String taskId)
+            {
+                invalidate(taskId);
+            }
+
+            @Override
+            public void resynced()
+            {
+                invalidations.incrementAndGet();
+                views.clear();
+            }
+        });
     }
 
     static View of(TaskRecord task)

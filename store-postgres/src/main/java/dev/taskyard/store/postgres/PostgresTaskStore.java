@@ -1,0 +1,1285 @@
+package dev.taskyard.store.postgres;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.taskyard.engine.TaskEndReason;
+import dev.taskyard.plugin.Artifact;
+import dev.taskyard.plugin.ArtifactStore;
+import dev.taskyard.plugin.ExceptionReason;
+import dev.taskyard.store.IdempotencyConflictException;
+import dev.taskyard.store.QueueFullException;
+import dev.taskyard.store.SubmitRequest;
+import dev.taskyard.store.Submission;
+import dev.taskyard.store.TaskChangeListener;
+import dev.taskyard.store.TaskPage;
+import dev.taskyard.store.TaskRecord;
+import dev.taskyard.store.TaskStatus;
+import dev.taskyard.store.TaskStore;
+import dev.taskyard.store.internal.CanonicalJson;
+import dev.taskyard.store.internal.CancelWatches;
+import dev.taskyard.store.internal.ChangeListeners;
+import dev.taskyard.store.internal.ChangeNotifier;
+import dev.taskyard.store.internal.PageTokens;
+import dev.taskyard.store.internal.TaskIds;
+import dev.taskyard.store.internal.TaskRows;
+import dev.taskyard.store.postgres.internal.ArtifactRows;
+import dev.taskyard.store.postgres.internal.LogRows;
+import dev.taskyard.store.postgres.internal.Notifications;
+import dev.taskyard.store.postgres.internal.Retrying;
+import dev.taskyard.worker.Claim;
+import dev.taskyard.worker.ClaimRequest;
+import dev.taskyard.worker.Lease;
+import dev.taskyard.worker.LeaseLostException;
+import dev.taskyard.worker.QueueException;
+import dev.taskyard.worker.TaskResolution;
+import dev.taskyard.worker.TaskSpec;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A {@link TaskStore} in PostgreSQL, shared by any number of store instances (one per {@code taskyard serve}) on any
+ * number of hosts: each task is claimed by one of them at a time, and tasks, logs and artifacts are readable through
+ * every one of them.
+ *
+ * <p>Claims: one statement locks the oldest PENDING tasks and the longest-expired RUNNING ones with
+ * {@code FOR UPDATE SKIP LOCKED} (concurrent claimers skip each other's rows instead of waiting) and hands them out
+ * under a new lease: a fresh token, the next attempt number and an expiry. Every renewal, progress report,
+ * resolution and hand-back presents the token ({@code WHERE lease_token = ?}): a stale lease changes nothing. A
+ * resolution is accepted once per lease; repeating it is a no-op, so resolution is exactly-once in the store while
+ * runs are at-least-once (a run whose node dies is run again once its lease expires).
+ *
+ * <p>Notifications: submits, hand-backs, cancels, changes and log appends are announced to the other instances with
+ * {@code LISTEN/NOTIFY} as batched hints (see {@link Notifications}): a waiting claimer wakes when any node submits,
+ * {@link #onCancel} listeners run when any node cancels, {@link #awaitChange} and the
+ * {@linkplain #addChangeListener change listeners} hear changes made by any node, and log readers follow appends made
+ * on any node. Every waiter also re-checks every {@value #POLL_MILLIS} ms, which covers lost hints and lease expiry.
+ *
+ * <p>Times: the nodes' clocks decide creation times, lease expiry and retention, so the hosts' clocks must be
+ * synchronized (NTP) to well within a lease duration.
+ *
+ * <p>Failures: every unit of work is retried with backoff while the database is unreachable, for up to
+ * {@link Options#retryFor()}; then it fails with {@link QueueException} (the worker retries its claims and renewals
+ * itself, and a lease that expired meanwhile hands the task out again, so no task is lost). {@link #open} fails at
+ * once with a clear message when the database cannot be reached.
+ *
+ * <p>Threading: thread-safe. Lifecycle: {@link #open} migrates the schema (Flyway), starts the notification threads
+ * and a maintenance thread (failing tasks whose last attempt expired, the retention purge); {@link #close} stops them
+ * and closes the pool.
+ */
+public final class PostgresTaskStore
+        implements TaskStore
+{
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresTaskStore.class);
+    private static final long POLL_MILLIS = 1000;
+    private static final int PURGE_BATCH = 500;
+    private static final long PENDING_RECOUNT_MILLIS = 1000;
+    private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,47}");
+    private static final String COLUMNS = TaskRows.COLUMNS;
+    private static final String TERMINAL = "('COMPLETED', 'FAILED', 'CANCELED')";
+    private static final char SUBMITTED = 's';
+    private static final char CANCELED = 'c';
+    private static final char CHANGED = 'v';
+    private static final char LOG_GREW = 'l';
+
+    /**
+     * How a store is opened.
+     *
+     * @param url the JDBC URL, {@code jdbc:postgresql://host:port/database}
+     * @param user the database user
+     * @param password the user's password (empty for none)
+     * @param schema the schema holding the tables (created if missing); also names the notification channel, so that
+     *        stores in different schemas of one database do not hear each other
+     * @param poolSize connections of this instance's pool (the listening connection comes on top)
+     * @param maxAttempts how often a task is handed out at most (expired leases included)
+     * @param maxPendingTasks submits fail with {@link QueueFullException} beyond about this many PENDING tasks (counted
+     *        across all nodes at most once a second, exactly when near the limit)
+     * @param retention terminal tasks completed longer ago are purged
+     * @param retryFor how long a unit of work is retried while the database is unreachable
+     * @param connectTimeout how long to wait for a connection
+     * @param maintenanceInterval how often the crashed-task check and the retention purge run
+     * @param clock decides creation times, lease expiry and retention
+     */
+    public record Options(String url, String user, String password, String schema, int poolSize, int maxAttempts, long maxPendingTasks,
+                          Duration retention, Duration retryFor, Duration connectTimeout, Duration maintenanceInterval, Clock clock)
+    {
+        public Options
+        {
+            requireNonNull(url, "url is null");
+            requireNonNull(user, "user is null");
+            requireNonNull(password, "password is null");
+            requireNonNull(schema, "schema is null");
+            requireNonNull(retention, "retention is null");
+            requireNonNull(retryFor, "retryFor is null");
+            requireNonNull(connectTimeout, "connectTimeout is null");
+            requireNonNull(maintenanceInterval, "maintenanceInterval is null");
+            requireNonNull(clock, "clock is null");
+            if (!url.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException("url must start with jdbc:postgresql: (got " + url + ")");
+            }
+            if (!SCHEMA.matcher(schema).matches()) {
+                throw new IllegalArgumentException("schema must match " + SCHEMA.pattern() + " (got " + schema + ")");
+            }
+            if (poolSize < 2 || maxAttempts < 1 || maxPendingTasks < 1) {
+                throw new IllegalArgumentException("poolSize must be at least 2, maxAttempts and maxPendingTasks at least 1");
+            }
+            if (retention.isNegative() || retryFor.isNegative() || connectTimeout.toMillis() < 250 || maintenanceInterval.toMillis() < 1) {
+                throw new IllegalArgumentException("durations must be positive (connectTimeout at least 250 ms)");
+            }
+        }
+
+        /** Without the password. */
+        @Override
+        public String toString()
+        {
+            return "Options[url=" + url + ", user=" + user + ", schema=" + schema + ", poolSize=" + poolSize + ", maxAttempts=" + maxAttempts
+                    + ", maxPendingTasks=" + maxPendingTasks + ", retention=" + retention + ", retryFor=" + retryFor + "]";
+        }
+
+        /** Defaults: schema taskyard, pool of 10, 3 attempts, 100,000 pending tasks, 7 days of retention, 60 s of retries. */
+        public static Builder builder(String url, String user, String password)
+        {
+            return new Builder(url, user, password);
+        }
+    }
+
+    /** Builds {@link Options}. Not thread-safe. */
+    public static final class Builder
+    {
+        private final String url;
+        private final String user;
+        private final String password;
+        private String schema = "taskyard";
+        private int poolSize = 10;
+        private int maxAttempts = 3;
+        private long maxPendingTasks = 100_000;
+        private Duration retention = Duration.ofDays(7);
+        private Duration retryFor = Duration.ofSeconds(60);
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration maintenanceInterval = Duration.ofSeconds(30);
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(String url, String user, String password)
+        {
+            this.url = url;
+            this.user = user;
+            this.password = password;
+        }
+
+        public Builder schema(String value)
+        {
+            schema = value;
+            return this;
+        }
+
+        public Builder poolSize(int value)
+        {
+            poolSize = value;
+            return this;
+        }
+
+        public Builder maxAttempts(int value)
+        {
+            maxAttempts = value;
+            return this;
+        }
+
+        public Builder maxPendingTasks(long value)
+        {
+            maxPendingTasks = value;
+            return this;
+        }
+
+        public Builder retention(Duration value)
+        {
+            retention = value;
+            return this;
+        }
+
+        public Builder retryFor(Duration value)
+        {
+            retryFor = value;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration value)
+        {
+            connectTimeout = value;
+            return this;
+        }
+
+        public Builder maintenanceInterval(Duration value)
+        {
+            maintenanceInterval = value;
+            return this;
+        }
+
+        public Builder clock(Clock value)
+        {
+            clock = value;
+            return this;
+        }
+
+        public Options build()
+        {
+            return new Options(url, user, password, schema, poolSize, maxAttempts, maxPendingTasks, retention, retryFor, connectTimeout,
+                    maintenanceInterval, clock);
+        }
+
+        public PostgresTaskStore open()
+                throws IOException
+        {
+            return PostgresTaskStore.open(build());
+        }
+    }
+
+    private final Options options;
+    private final Clock clock;
+    private final HikariDataSource pool;
+    private final Retrying database;
+    private final LogRows logs;
+    private final ArtifactRows artifacts;
+    private final ChangeNotifier changes = new ChangeNotifier();
+    private final ChangeNotifier claimable = new ChangeNotifier();
+    private final ChangeNotifier logWakeups = new ChangeNotifier();
+    private final ChangeListeners listeners = new ChangeListeners();
+    private final CancelWatches cancelWatches = new CancelWatches();
+    private final TaskIds ids = new TaskIds();
+    private final ScheduledExecutorService maintenance;
+    private Notifications notifications;
+    private volatile boolean closed;
+    private final Object pendingLock = new Object();
+    private long pendingEstimate = -1;
+    private long pendingCountedAt;
+
+    private PostgresTaskStore(Options options, HikariDataSource pool)
+    {
+        this.options = options;
+        this.clock = options.clock();
+        this.pool = pool;
+        this.database = new Retrying(pool, options.retryFor());
+        this.logs = new LogRows(database, clock, logWakeups);
+        this.artifacts = new ArtifactRows(database, clock);
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "taskyard-pg-maintenance");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * Connects, creates or migrates the schema and starts listening to the other nodes.
+     *
+     * @throws IOException the database cannot be reached (the message says where and why) or the schema cannot be
+     *         migrated
+     */
+    public static PostgresTaskStore open(Options options)
+            throws IOException
+    {
+        requireNonNull(options, "options is null");
+        String where = options.url() + " as " + options.user();
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(options.url());
+        config.setUsername(options.user());
+        config.setPassword(options.password());
+        config.setSchema(options.schema());
+        config.setMaximumPoolSize(options.poolSize());
+        config.setConnectionTimeout(options.connectTimeout().toMillis());
+        config.setValidationTimeout(Math.min(options.connectTimeout().toMillis(), 5_000));
+        config.setPoolName("taskyard-pg");
+        config.addDataSourceProperty("connectTimeout", Math.max(1, options.connectTimeout().toSeconds()));
+        config.addDataSourceProperty("ApplicationName", "taskyard");
+        config.addDataSourceProperty("reWriteBatchedInserts", "true");
+        HikariDataSource pool;
+        try {
+            config.setInitializationFailTimeout(options.connectTimeout().toMillis());
+            pool = new HikariDataSource(config);
+        }
+        catch (RuntimeException e) {
+            throw new IOException("cannot connect to PostgreSQL at " + where + ": " + rootMessage(e), e);
+        }
+        PostgresTaskStore store = new PostgresTaskStore(options, pool);
+        try {
+            Flyway.configure()
+                    .dataSource(pool)
+                    .schemas(options.schema())
+                    .defaultSchema(options.schema())
+                    .createSchemas(true)
+                    .locations("classpath:dev/taskyard/store/postgres/migration")
+                    .table("taskyard_schema_history")
+                    .load()
+                    .migrate();
+            Properties credentials = new Properties();
+            credentials.setProperty("user", options.user());
+            credentials.setProperty("password", options.password());
+            credentials.setProperty("ApplicationName", "taskyard-listen");
+            credentials.setProperty("connectTimeout", Long.toString(Math.max(1, options.connectTimeout().toSeconds())));
+            credentials.setProperty("tcpKeepAlive", "true");
+            store.notifications = new Notifications("taskyard_" + options.schema(), pool, options.url(), credentials, store.new Events());
+            store.maintain();
+        }
+        catch (SQLException | QueueException | RuntimeException e) {
+            store.close();
+            throw new IOException("cannot open the task store in PostgreSQL at " + where + ", schema " + options.schema() + ": " + rootMessage(e), e);
+        }
+        long interval = options.maintenanceInterval().toMillis();
+        store.maintenance.scheduleWithFixedDelay(store::maintainQuietly, interval, interval, TimeUnit.MILLISECONDS);
+        LOG.info("task store opened in PostgreSQL at {}, schema {}", options.url(), options.schema());
+        return store;
+    }
+
+    private static String rootMessage(Throwable e)
+    {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + root.getMessage() + ")";
+    }
+
+    public Options options()
+    {
+        return options;
+    }
+
+    /** What other nodes announced. */
+    private final class Events
+            implements Notifications.Handler
+    {
+        @Override
+        public void event(char kind, String taskId)
+        {
+            switch (kind) {
+                case SUBMITTED -> claimable.signal();
+                case CANCELED -> {
+                    fireCancelWatches(taskId);
+                    logWakeups.signal();
+                }
+                case CHANGED -> {
+                    changes.signal();
+                    logWakeups.signal();
+                    changed(taskId);
+                }
+                case LOG_GREW -> logWakeups.signal();
+                default -> LOG.debug("unknown event {} for {}", kind, taskId);
+            }
+        }
+
+        @Override
+        public void resync()
+        {
+            claimable.signal();
+            changes.signal();
+            logWakeups.signal();
+            for (String taskId : cancelWatches.taskIds()) {
+                try {
+                    Optional<TaskRecord> task = get(taskId);
+                    if (task.isEmpty() || task.get().status() == TaskStatus.CANCELED) {
+                        fireCancelWatches(taskId);
+                    }
+                }
+                catch (QueueException e) {
+                    LOG.debug("task {}: cannot re-check for a cancel: {}", taskId, e.getMessage());
+                }
+            }
+            listeners.resynced();
+        }
+    }
+
+    // ---------------------------------------------------------------- submit, read, list
+
+    @Override
+    public Submission submit(SubmitRequest request)
+            throws QueueException
+    {
+        requireNonNull(request, "request is null");
+        checkOpen();
+        String payload = TaskRows.write(request.payload());
+        Optional<String> key = request.idempotencyKey();
+        Optional<String> hash = key.map(k -> CanonicalJson.sha256(request.payload()));
+        if (key.isPresent()) {
+            Optional<Submission> earlier = read("look up idempotency key", connection -> earlierSubmission(connection, key.get(), hash.get()));
+            if (earlier.isPresent()) {
+                return earlier.get();
+            }
+        }
+        checkCapacity();
+        long now = clock.millis();
+        String id = ids.next(now);
+        // with an idempotency key, a lost answer is harmless (the retry finds the task); without one, a retry after
+        // the statement reached the database could store the task twice, so only failures to connect are retried
+        Submission submission = call("submit a task", key.isPresent(), connection -> {
+            try (PreparedStatement insert = connection.prepareStatement("""
+                    INSERT INTO tasks (id, payload, status, created_at, attempts, progress, version, idempotency_key, payload_hash, deadline, cancel_requested)
+                    VALUES (?, ?, 'PENDING', ?, 0, 0, 1, ?, ?, ?, FALSE)
+                    ON CONFLICT (idempotency_key) DO NOTHING""")) {
+                insert.setString(1, id);
+                insert.setString(2, payload);
+                insert.setLong(3, now);
+                insert.setString(4, key.orElse(null));
+                insert.setString(5, hash.orElse(null));
+                TaskRows.setMillis(insert, 6, request.deadline());
+                if (insert.executeUpdate() == 0) {
+                    // the same key committed meanwhile (by this or another node)
+                    return earlierSubmission(connection, key.orElseThrow(), hash.orElseThrow())
+                            .orElseThrow(() -> new SQLException("the idempotency key vanished"));
+                }
+            }
+            Optional<TaskRecord> stored = find(connection, id);
+            return new Submission(stored.orElseThrow(), true);
+        });
+        if (submission.created()) {
+            synchronized (pendingLock) {
+                pendingEstimate++;
+            }
+            LOG.debug("task {}: submitted", submission.task().taskId());
+            changes.signal();
+            claimable.signalOne();
+            notifications.send(SUBMITTED, null);
+            changed(submission.task().taskId());
+        }
+        return submission;
+    }
+
+    private Optional<Submission> earlierSubmission(Connection connection, String key, String hash)
+            throws SQLException, IdempotencyConflictException
+    {
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + ", payload_hash FROM tasks WHERE idempotency_key = ?")) {
+            select.setString(1, key);
+            try (ResultSet rows = select.executeQuery()) {
+                if (!rows.next()) {
+                    return Optional.empty();
+                }
+                if (!hash.equals(rows.getString("payload_hash"))) {
+                    throw new IdempotencyConflictException("the idempotency key was used for task " + rows.getString("id") + " with another payload");
+                }
+                return Optional.of(new Submission(TaskRows.record(rows), false));
+            }
+        }
+    }
+
+    /**
+     * Refuses a submit when the store is full. The PENDING tasks of all nodes are counted at most once a second, and
+     * exactly whenever this node's estimate reaches the limit.
+     */
+    private void checkCapacity()
+            throws QueueException
+    {
+        long now = System.currentTimeMillis();
+        boolean recount;
+        synchronized (pendingLock) {
+            recount = pendingEstimate < 0 || pendingEstimate >= options.maxPendingTasks() || now - pendingCountedAt >= PENDING_RECOUNT_MILLIS;
+        }
+        if (recount) {
+            long counted = read("count pending tasks", connection -> {
+                try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(*) FROM tasks WHERE status = 'PENDING'");
+                     ResultSet rows = count.executeQuery()) {
+                    rows.next();
+                    return rows.getLong(1);
+                }
+            });
+            synchronized (pendingLock) {
+                pendingEstimate = counted;
+                pendingCountedAt = now;
+            }
+        }
+        synchronized (pendingLock) {
+            if (pendingEstimate >= options.maxPendingTasks()) {
+                throw new QueueFullException("the store holds its maximum of " + options.maxPendingTasks() + " pending tasks");
+            }
+        }
+    }
+
+    @Override
+    public Optional<TaskRecord> get(String taskId)
+            throws QueueException
+    {
+        requireNonNull(taskId, "taskId is null");
+        checkOpen();
+        return read("read task " + taskId, connection -> find(connection, taskId));
+    }
+
+    private Optional<TaskRecord> find(Connection connection, String taskId)
+            throws SQLException
+    {
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + " FROM tasks WHERE id = ?")) {
+            select.setString(1, taskId);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? Optional.of(TaskRows.record(rows)) : Optional.empty();
+            }
+        }
+    }
+
+    @Override
+    public Optional<TaskRecord> awaitChange(String taskId, long knownVersion, Duration timeout)
+            throws QueueException, InterruptedException
+    {
+        requireNonNull(taskId, "taskId is null");
+        requireNonNull(timeout, "timeout is null");
+        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        while (true) {
+            long generation = changes.generation();
+            Optional<TaskRecord> task = get(taskId);
+            long remaining = deadline - System.nanoTime();
+            if (task.isEmpty() || task.get().version() != knownVersion || remaining <= 0) {
+                return task;
+            }
+            changes.await(generation, Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)));
+        }
+    }
+
+    @Override
+    public TaskPage list(Optional<TaskStatus> status, int pageSize, Optional<String> pageToken)
+            throws QueueException
+    {
+        requireNonNull(status, "status is null");
+        requireNonNull(pageToken, "pageToken is null");
+        if (pageSize < 1) {
+            throw new IllegalArgumentException("pageSize must be at least 1");
+        }
+        Optional<PageTokens.Cursor> cursor = pageToken.map(PageTokens::decode);
+        checkOpen();
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM tasks WHERE TRUE");
+        status.ifPresent(s -> sql.append(" AND status = ?"));
+        cursor.ifPresent(c -> sql.append(" AND (created_at, id) < (?, ?)"));
+        sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
+        List<TaskRecord> tasks = read("list tasks", connection -> {
+            try (PreparedStatement select = connection.prepareStatement(sql.toString())) {
+                int index = 1;
+                if (status.isPresent()) {
+                    select.setString(index++, status.get().name());
+                }
+                if (cursor.isPresent()) {
+                    select.setLong(index++, cursor.get().createdAt());
+                    select.setString(index++, cursor.get().taskId());
+                }
+                select.setInt(index, pageSize + 1);
+                List<TaskRecord> found = new ArrayList<>();
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        found.add(TaskRows.record(rows));
+                    }
+                }
+                return found;
+            }
+        });
+        if (tasks.size() <= pageSize) {
+            return new TaskPage(tasks, Optional.empty());
+        }
+        TaskRecord last = tasks.get(pageSize - 1);
+        return new TaskPage(tasks.subList(0, pageSize),
+                Optional.of(PageTokens.encode(new PageTokens.Cursor(last.createdAt().toEpochMilli(), last.taskId()))));
+    }
+
+    @Override
+    public Map<TaskStatus, Long> countByStatus()
+            throws QueueException
+    {
+        checkOpen();
+        return read("count tasks", connection -> {
+            Map<TaskStatus, Long> counts = new EnumMap<>(TaskStatus.class);
+            for (TaskStatus status : TaskStatus.values()) {
+                counts.put(status, 0L);
+            }
+            try (PreparedStatement select = connection.prepareStatement("SELECT status, COUNT(*) FROM tasks GROUP BY status");
+                 ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    counts.put(TaskStatus.valueOf(rows.getString(1)), rows.getLong(2));
+                }
+            }
+            return counts;
+        });
+    }
+
+    // ---------------------------------------------------------------- listeners
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A cancel through this instance reaches the listener on the cancelling thread after the commit; one through
+     * another instance on the thread that receives the notification, usually within milliseconds (and after a lost
+     * notification connection, when it is back).
+     */
+    @Override
+    public Subscription onCancel(Lease lease, Runnable listener)
+            throws QueueException
+    {
+        requireNonNull(lease, "lease is null");
+        requireNonNull(listener, "listener is null");
+        checkOpen();
+        CancelWatches.Watch watch = cancelWatches.register(lease.taskId(), listener);
+        Optional<TaskRecord> task = get(lease.taskId());
+        if (task.isEmpty() || task.get().status() == TaskStatus.CANCELED) {
+            watch.fire();
+        }
+        return watch;
+    }
+
+    private void fireCancelWatches(String taskId)
+    {
+        cancelWatches.fire(taskId);
+    }
+
+    /**
+     * {@inheritDoc} Changes through this instance are reported on the thread that made them, after the commit;
+     * changes through other instances on the thread receiving their notifications.
+     */
+    @Override
+    public boolean addChangeListener(TaskChangeListener listener)
+    {
+        listeners.add(listener);
+        return true;
+    }
+
+    @Override
+    public void removeChangeListener(TaskChangeListener listener)
+    {
+        listeners.remove(listener);
+    }
+
+    private void changed(String taskId)
+    {
+        listeners.changed(taskId);
+    }
+
+    /** Tells local listeners and waiters, and the other nodes, that a task changed. */
+    private void announce(String taskId)
+    {
+        changes.signal();
+        logWakeups.signal();
+        changed(taskId);
+        notifications.send(CHANGED, taskId);
+    }
+
+    // ---------------------------------------------------------------- queue
+
+    @Override
+    public List<Claim> claim(ClaimRequest request)
+            throws QueueException, InterruptedException
+    {
+        requireNonNull(request, "request is null");
+        long deadline = System.nanoTime() + request.maxWait().toNanos();
+        while (true) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException("claim interrupted");
+            }
+            checkOpen();
+            long generation = claimable.generation();
+            List<Claim> claims = tryClaim(request);
+            if (!claims.isEmpty()) {
+                return claims;
+            }
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                return List.of();
+            }
+            claimable.await(generation, Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)));
+        }
+    }
+
+    private List<Claim> tryClaim(ClaimRequest request)
+            throws QueueException
+    {
+        long now = clock.millis();
+        long leaseMillis = Math.max(1, request.leaseDuration().toMillis());
+        long expiry = now + leaseMillis;
+        String tokenPrefix = UUID.randomUUID().toString().replace("-", "") + ".";
+        record Claimed(Claim claim, long createdAt) {}
+        record Outcome(List<Claimed> claimed, List<String> crashed) {}
+        Outcome outcome = call("claim tasks", true, connection -> {
+            List<String> crashed = failCrashed(connection, now);
+            List<Claimed> claimed = new ArrayList<>();
+            // both candidate sets are locked with SKIP LOCKED, so concurrent claimers on any node skip each other's
+            // rows; a row whose lease was renewed or resolved meanwhile no longer matches once locked
+            try (PreparedStatement update = connection.prepareStatement("""
+                    WITH pending AS (SELECT id, created_at FROM tasks WHERE status = 'PENDING'
+                                     ORDER BY created_at, id LIMIT ? FOR UPDATE SKIP LOCKED),
+                         expired AS (SELECT id, created_at FROM tasks WHERE status = 'RUNNING' AND lease_expires_at <= ? AND attempts < ?
+                                     ORDER BY lease_expires_at LIMIT ? FOR UPDATE SKIP LOCKED),
+                         chosen AS (SELECT id FROM (SELECT * FROM pending UNION ALL SELECT * FROM expired) AS candidates
+                                    ORDER BY created_at, id LIMIT ?)
+                    UPDATE tasks t
+                    SET status = 'RUNNING', attempts = t.attempts + 1, lease_token = ? || t.id, lease_expires_at = ?, lease_worker = ?,
+                        lease_duration_ms = ?, started_at = ?, progress = 0, version = t.version + 1
+                    FROM chosen WHERE t.id = chosen.id
+                    RETURNING t.id, t.payload, t.deadline, t.attempts, t.lease_token, t.created_at""")) {
+                update.setInt(1, request.max());
+                update.setLong(2, now);
+                update.setInt(3, options.maxAttempts());
+                update.setInt(4, request.max());
+                update.setInt(5, request.max());
+                update.setString(6, tokenPrefix);
+                update.setLong(7, expiry);
+                update.setString(8, request.worker().workerGroup() + "/" + request.worker().workerId());
+                update.setLong(9, leaseMillis);
+                update.setLong(10, now);
+                try (ResultSet rows = update.executeQuery()) {
+                    while (rows.next()) {
+                        String id = rows.getString("id");
+                        TaskSpec spec = new TaskSpec(id, TaskRows.parse(rows.getString("payload")), TaskRows.millis(rows, "deadline"));
+                        Lease lease = new Lease(id, rows.getInt("attempts") - 1, rows.getString("lease_token"), Instant.ofEpochMilli(expiry));
+                        claimed.add(new Claimed(new Claim(spec, lease), rows.getLong("created_at")));
+                    }
+                }
+            }
+            // what a handed-back run left behind (a log its worker closed late) is discarded: the new run starts empty
+            if (!claimed.isEmpty()) {
+                discardRuns(connection, claimed.stream().map(c -> c.claim().lease()).toList());
+            }
+            return new Outcome(claimed, crashed);
+        });
+        outcome.crashed().forEach(this::announce);
+        if (outcome.claimed().isEmpty()) {
+            return List.of();
+        }
+        List<Claimed> claimed = new ArrayList<>(outcome.claimed());
+        claimed.sort(Comparator.comparingLong(Claimed::createdAt).thenComparing(c -> c.claim().task().taskId()));
+        synchronized (pendingLock) {
+            pendingEstimate = Math.max(0, pendingEstimate - claimed.size());
+        }
+        for (Claimed c : claimed) {
+            LOG.debug("task {}: claimed as attempt {} by {}", c.claim().task().taskId(), c.claim().lease().attempt(), request.worker().workerId());
+            announce(c.claim().task().taskId());
+        }
+        return claimed.stream().map(Claimed::claim).toList();
+    }
+
+    /** Fails the RUNNING tasks whose lease expired after their last allowed attempt (skipping rows others hold). */
+    private List<String> failCrashed(Connection connection, long now)
+            throws SQLException
+    {
+        List<String> failed = new ArrayList<>();
+        try (PreparedStatement update = connection.prepareStatement("""
+                UPDATE tasks
+                SET status = 'FAILED', completed_at = ?, error_reason = ?, error_title = ?, error_detail = ?, version = version + 1
+                WHERE id IN (SELECT id FROM tasks WHERE status = 'RUNNING' AND lease_expires_at <= ? AND attempts >= ?
+                             LIMIT 100 FOR UPDATE SKIP LOCKED)
+                RETURNING id, attempts""")) {
+            update.setLong(1, now);
+            update.setString(2, TaskEndReason.WORKER_CRASH.id());
+            update.setString(3, TaskRows.title(TaskEndReason.WORKER_CRASH.id()));
+            update.setString(4, "the lease of the last allowed attempt (" + options.maxAttempts() + ") expired: the worker crashed or lost contact");
+            update.setLong(5, now);
+            update.setInt(6, options.maxAttempts());
+            try (ResultSet rows = update.executeQuery()) {
+                while (rows.next()) {
+                    failed.add(rows.getString(1));
+                    LOG.warn("task {}: the lease of attempt {} expired and no attempts are left; the task failed with {}",
+                            rows.getString(1), rows.getInt(2) - 1, TaskEndReason.WORKER_CRASH.id());
+                }
+            }
+        }
+        return failed;
+    }
+
+    /** Deletes the logs and artifacts of the leases' runs. */
+    private static void discardRuns(Connection connection, List<Lease> leases)
+            throws SQLException
+    {
+        String[] taskIds = leases.stream().map(Lease::taskId).toArray(String[]::new);
+        String[] runIds = leases.stream().map(Lease::runId).toArray(String[]::new);
+        for (String table : List.of("task_logs", "artifacts")) {
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table
+                    + " t USING unnest(?::varchar[], ?::varchar[]) AS r(task_id, run_id) WHERE t.task_id = r.task_id AND t.run_id = r.run_id")) {
+                Array tasks = connection.createArrayOf("varchar", taskIds);
+                Array runs = connection.createArrayOf("varchar", runIds);
+                delete.setArray(1, tasks);
+                delete.setArray(2, runs);
+                delete.executeUpdate();
+            }
+        }
+    }
+
+    /** The lease state of a task, for diagnosing a refused lease. */
+    private record LeaseRow(TaskStatus status, String leaseToken, String resolvedToken, boolean cancelRequested)
+    {
+    }
+
+    private static Optional<LeaseRow> leaseRow(Connection connection, String taskId)
+            throws SQLException
+    {
+        try (PreparedStatement select = connection.prepareStatement("SELECT status, lease_token, resolved_token, cancel_requested FROM tasks WHERE id = ?")) {
+            select.setString(1, taskId);
+            try (ResultSet rows = select.executeQuery()) {
+                if (!rows.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new LeaseRow(TaskStatus.valueOf(rows.getString(1)), rows.getString(2), rows.getString(3), rows.getBoolean(4)));
+            }
+        }
+    }
+
+    private static LeaseLostException lost(Optional<LeaseRow> row, Lease lease)
+    {
+        String task = "task " + lease.taskId();
+        if (row.isEmpty()) {
+            return new LeaseLostException(LeaseLostException.Reason.RESOLVED, task + " no longer exists");
+        }
+        LeaseRow state = row.get();
+        if (state.cancelRequested() || state.status() == TaskStatus.CANCELED) {
+            return new LeaseLostException(LeaseLostException.Reason.CANCELED, task + " was cancelled");
+        }
+        if (state.status().isTerminal()) {
+            return new LeaseLostException(LeaseLostException.Reason.RESOLVED, task + " is already resolved");
+        }
+        return new LeaseLostException(LeaseLostException.Reason.EXPIRED,
+                "the lease of " + task + " attempt " + lease.attempt() + " expired or is no longer the current one");
+    }
+
+    @Override
+    public Lease renew(Lease lease)
+            throws QueueException
+    {
+        requireNonNull(lease, "lease is null");
+        checkOpen();
+        return call("renew the lease of task " + lease.taskId(), true, connection -> {
+            long now = clock.millis();
+            try (PreparedStatement update = connection.prepareStatement("""
+                    UPDATE tasks SET lease_expires_at = ? + lease_duration_ms
+                    WHERE id = ? AND lease_token = ? AND status = 'RUNNING' AND lease_expires_at > ?
+                    RETURNING lease_expires_at""")) {
+                update.setLong(1, now);
+                update.setString(2, lease.taskId());
+                update.setString(3, lease.token());
+                update.setLong(4, now);
+                try (ResultSet rows = update.executeQuery()) {
+                    if (rows.next()) {
+                        return new Lease(lease.taskId(), lease.attempt(), lease.token(), Instant.ofEpochMilli(rows.getLong(1)));
+                    }
+                }
+            }
+            throw lost(leaseRow(connection, lease.taskId()), lease);
+        });
+    }
+
+    @Override
+    public void reportProgress(Lease lease, int percent)
+            throws QueueException
+    {
+        requireNonNull(lease, "lease is null");
+        checkOpen();
+        int clamped = Math.max(0, Math.min(100, percent));
+        call("report the progress of task " + lease.taskId(), true, connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE tasks SET progress = ?, version = version + 1 WHERE id = ? AND lease_token = ? AND status = 'RUNNING'")) {
+                update.setInt(1, clamped);
+                update.setString(2, lease.taskId());
+                update.setString(3, lease.token());
+                if (update.executeUpdate() == 0) {
+                    throw lost(leaseRow(connection, lease.taskId()), lease);
+                }
+            }
+            return null;
+        });
+        announce(lease.taskId());
+    }
+
+    @Override
+    public void resolve(Lease lease, TaskResolution resolution)
+            throws QueueException
+    {
+        requireNonNull(lease, "lease is null");
+        requireNonNull(resolution, "resolution is null");
+        checkOpen();
+        TaskStatus status;
+        String reason;
+        if (resolution.status() == TaskResolution.Status.COMPLETED) {
+            status = TaskStatus.COMPLETED;
+            reason = null;
+        }
+        else if (resolution.status() == TaskResolution.Status.FAILED) {
+            status = TaskStatus.FAILED;
+            reason = TaskEndReason.TASK_FAILED.id();
+        }
+        else {
+            ExceptionReason exception = resolution.reason().orElseThrow();
+            status = exception == ExceptionReason.CANCELED ? TaskStatus.CANCELED : TaskStatus.FAILED;
+            reason = exception.id();
+        }
+        String result = resolution.result().map(TaskRows::write).orElse(null);
+        // idempotent per lease: a retry after a lost answer finds the task resolved with this token and changes nothing
+        boolean changed = call("resolve task " + lease.taskId(), true, connection -> {
+            // an expired lease that nobody claimed since is still the current one: its resolution is accepted
+            try (PreparedStatement update = connection.prepareStatement("""
+                    UPDATE tasks
+                    SET status = ?, completed_at = ?, result = ?, error_reason = ?, error_title = ?, error_detail = ?, resolved_token = ?,
+                        progress = CASE WHEN ? = 'COMPLETED' THEN 100 ELSE progress END, version = version + 1, exit_code = ?
+                    WHERE id = ? AND lease_token = ? AND status = 'RUNNING'""")) {
+                update.setString(1, status.name());
+                update.setLong(2, clock.millis());
+                update.setString(3, result);
+                update.setString(4, reason);
+                update.setString(5, reason == null ? null : TaskRows.title(reason));
+                update.setString(6, reason == null ? null : TaskRows.detail(lease, resolution));
+                update.setString(7, lease.token());
+                update.setString(8, status.name());
+                if (resolution.exitCode().isPresent()) {
+                    update.setInt(9, resolution.exitCode().getAsInt());
+                }
+                else {
+                    update.setNull(9, Types.INTEGER);
+                }
+                update.setString(10, lease.taskId());
+                update.setString(11, lease.token());
+                if (update.executeUpdate() == 1) {
+                    return true;
+                }
+            }
+            Optional<LeaseRow> row = leaseRow(connection, lease.taskId());
+            if (row.isPresent() && row.get().status().isTerminal() && lease.token().equals(row.get().resolvedToken())) {
+                return false; // the same lease resolved before: the answer was lost, nothing changes
+            }
+            throw lost(row, lease);
+        });
+        if (changed) {
+            LOG.debug("task {}: attempt {} resolved as {}", lease.taskId(), lease.attempt(), resolution);
+            announce(lease.taskId());
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The task's {@code attempts} count goes back by one and its lease, start time and progress are cleared, in one
+     * transaction with the removal of the run's log and artifacts.
+     */
+    @Override
+    public boolean release(Lease lease)
+            throws QueueException
+    {
+        requireNonNull(lease, "lease is null");
+        checkOpen();
+        boolean released = call("hand back the lease of task " + lease.taskId(), true, connection -> {
+            try (PreparedStatement update = connection.prepareStatement("""
+                    UPDATE tasks
+                    SET status = 'PENDING', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL, lease_worker = NULL,
+                        lease_duration_ms = NULL, started_at = NULL, progress = 0, version = version + 1
+                    WHERE id = ? AND lease_token = ? AND status = 'RUNNING' AND NOT cancel_requested AND attempts > 0""")) {
+                update.setString(1, lease.taskId());
+                update.setString(2, lease.token());
+                if (update.executeUpdate() == 0) {
+                    return false;
+                }
+            }
+            discardRuns(connection, List.of(lease));
+            return true;
+        });
+        if (!released) {
+            LOG.debug("task {}: lease of attempt {} not handed back: it is no longer the current one", lease.taskId(), lease.attempt());
+            return false;
+        }
+        LOG.info("task {}: attempt {} handed back unfinished; the task is pending again", lease.taskId(), lease.attempt());
+        claimable.signalOne();
+        notifications.send(SUBMITTED, null);
+        announce(lease.taskId());
+        return true;
+    }
+
+    @Override
+    public Optional<TaskRecord> cancel(String taskId, String reason)
+            throws QueueException
+    {
+        requireNonNull(taskId, "taskId is null");
+        requireNonNull(reason, "reason is null");
+        checkOpen();
+        record Outcome(Optional<TaskRecord> task, boolean cancelled) {}
+        Outcome outcome = call("cancel task " + taskId, true, connection -> {
+            try (PreparedStatement update = connection.prepareStatement("""
+                    UPDATE tasks
+                    SET status = 'CANCELED', cancel_requested = TRUE, completed_at = ?, error_reason = ?, error_title = ?, error_detail = ?,
+                        version = version + 1
+                    WHERE id = ? AND status IN ('PENDING', 'RUNNING')""")) {
+                update.setLong(1, clock.millis());
+                update.setString(2, ExceptionReason.CANCELED.id());
+                update.setString(3, TaskRows.title(ExceptionReason.CANCELED.id()));
+                update.setString(4, reason);
+                update.setString(5, taskId);
+                boolean cancelled = update.executeUpdate() == 1;
+                return new Outcome(find(connection, taskId), cancelled);
+            }
+        });
+        if (outcome.cancelled()) {
+            LOG.info("task {}: cancelled ({})", taskId, reason);
+            notifications.send(CANCELED, taskId);
+            announce(taskId);
+            fireCancelWatches(taskId);
+        }
+        return outcome.task();
+    }
+
+    // ---------------------------------------------------------------- delete and retention
+
+    @Override
+    public boolean delete(String taskId)
+            throws QueueException
+    {
+        requireNonNull(taskId, "taskId is null");
+        checkOpen();
+        boolean deleted = call("delete task " + taskId, true, connection -> {
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM tasks WHERE id = ? AND status IN " + TERMINAL)) {
+                delete.setString(1, taskId);
+                if (delete.executeUpdate() == 1) {
+                    return true;
+                }
+            }
+            Optional<TaskRecord> task = find(connection, taskId);
+            if (task.isPresent()) {
+                throw new IllegalStateException("task " + taskId + " is " + task.get().status() + "; only ended tasks can be deleted");
+            }
+            return false;
+        });
+        if (deleted) {
+            LOG.info("task {}: deleted", taskId);
+            announce(taskId);
+        }
+        return deleted;
+    }
+
+    /**
+     * Deletes the terminal tasks that completed longer than the retention period ago, with their logs and artifacts
+     * (in batches of {@value #PURGE_BATCH}). Runs periodically on every node; callable at any time.
+     *
+     * @return how many tasks were deleted
+     */
+    public int purgeExpired()
+            throws QueueException
+    {
+        checkOpen();
+        long cutoff = clock.millis() - options.retention().toMillis();
+        int total = 0;
+        while (true) {
+            List<String> purged = call("purge expired tasks", true, connection -> {
+                List<String> deleted = new ArrayList<>();
+                try (PreparedStatement delete = connection.prepareStatement("""
+                        DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE status IN ('COMPLETED', 'FAILED', 'CANCELED') AND completed_at < ?
+                                                       ORDER BY completed_at LIMIT ? FOR UPDATE SKIP LOCKED)
+                        RETURNING id""")) {
+                    delete.setLong(1, cutoff);
+                    delete.setInt(2, PURGE_BATCH);
+                    try (ResultSet rows = delete.executeQuery()) {
+                        while (rows.next()) {
+                            deleted.add(rows.getString(1));
+                        }
+                    }
+                }
+                return deleted;
+            });
+            purged.forEach(this::changed);
+            total += purged.size();
+            if (purged.size() < PURGE_BATCH) {
+                break;
+            }
+        }
+        if (total > 0) {
+            LOG.info("purged {} tasks older than {}", total, options.retention());
+            changes.signal();
+        }
+        return total;
+    }
+
+    /** Fails the RUNNING tasks whose last allowed attempt's lease expired (claims do this too) and purges expired tasks. */
+    public void maintain()
+            throws QueueException
+    {
+        checkOpen();
+        List<String> crashed = call("fail crashed tasks", true, connection -> failCrashed(connection, clock.millis()));
+        crashed.forEach(this::announce);
+        purgeExpired();
+    }
+
+    private void maintainQuietly()
+    {
+        try {
+            if (!closed) {
+                maintain();
+            }
+        }
+        catch (QueueException | RuntimeException e) {
+            if (!closed) {
+                LOG.warn("store maintenance failed; retrying later: {}", e.getMessage());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- logs and artifacts
+
+    @Override
+    public void appendLog(String taskId, String runId, byte[] bytes, int offset, int length)
+            throws IOException
+    {
+        checkIds(taskId, runId);
+        checkOpenIo();
+        logs.append(taskId, runId, bytes, offset, length);
+        notifications.send(LOG_GREW, taskId);
+    }
+
+    @Override
+    public void closeLog(String taskId, String runId)
+            throws IOException
+    {
+        checkIds(taskId, runId);
+        checkOpenIo();
+        logs.close(taskId, runId);
+        notifications.send(LOG_GREW, taskId);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The latest run is the one of the task's current attempt. The stream ends when that log is closed, the task
+     * is terminal, its lease expired or a later attempt started, wherever these happen.
+     *
+     * @throws NoSuchFileException there is no such task
+     */
+    @Override
+    public InputStream openLog(String taskId, long offset)
+            throws IOException
+    {
+        requireNonNull(taskId, "taskId is null");
+        checkOpenIo();
+        Optional<TaskRecord> task;
+        try {
+            task = get(taskId);
+        }
+        catch (QueueException e) {
+            throw new IOException("cannot read task " + taskId, e);
+        }
+        if (task.isEmpty()) {
+            throw new NoSuchFileException("task " + taskId, null, "no such task");
+        }
+        return logs.open(taskId, Integer.toString(task.get().attempt()), offset);
+    }
+
+    @Override
+    public Artifact put(String taskId, String runId, String name, InputStream content)
+            throws IOException
+    {
+        checkOpenIo();
+        return artifacts.put(taskId, runId, name, content);
+    }
+
+    @Override
+    public Artifact putError(String taskId, String runId, String name, Artifact.ArtifactError error)
+            throws IOException
+    {
+        checkOpenIo();
+        return artifacts.putError(taskId, runId, name, error);
+    }
+
+    @Override
+    public List<Artifact> list(String taskId, String runId)
+            throws IOException
+    {
+        checkOpenIo();
+        return artifacts.list(taskId, runId);
+    }
+
+    @Override
+    public InputStream open(String taskId, String runId, String name)
+            throws IOException
+    {
+        checkOpenIo();
+        return artifacts.open(taskId, runId, name);
+    }
+
+    /** Stops maintenance and notifications and closes the pool. Idempotent. */
+    @Override
+    public void close()
+    {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        maintenance.shutdownNow();
+        try {
+            maintenance.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (notifications != null) {
+            notifications.close();
+        }
+        changes.signal();
+        claimable.signal();
+        logWakeups.signal();
+        pool.close();
+        LOG.info("task store in PostgreSQL at {}, schema {} closed", options.url(), options.schema());
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private <T> T read(String what, Retrying.Work<T> work)
+            throws QueueException
+    {
+        return call(what, true, work);
+    }
+
+    private <T> T call(String what, boolean idempotent, Retrying.Work<T> work)
+            throws QueueException
+    {
+        try {
+            return database.transaction(what, idempotent, work);
+        }
+        catch (QueueException | RuntimeException e) {
+            throw e;
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QueueException("interrupted: " + what, e);
+        }
+        catch (Exception e) {
+            throw new QueueException("cannot " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void checkOpen()
+            throws QueueException
+    {
+        if (closed) {
+            throw new QueueException("the task store is closed");
+        }
+    }
+
+    private void checkOpenIo()
+            throws IOException
+    {
+        if (closed) {
+            throw new IOException("the task store is closed");
+        }
+    }
+
+    private static void checkIds(String taskId, String runId)
+    {
+        if (taskId == null || !ArtifactStore.ID.matcher(taskId).matches() || runId == null || !ArtifactStore.ID.matcher(runId).matches()) {
+            throw new IllegalArgumentException("invalid task or run id: " + taskId + "/" + runId);
+        }
+    }
+}

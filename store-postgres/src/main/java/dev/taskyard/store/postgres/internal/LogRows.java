@@ -1,0 +1,284 @@
+package dev.taskyard.store.postgres.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+
+import dev.taskyard.store.internal.ChangeNotifier;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Run logs in PostgreSQL: {@code task_logs} holds each run's size and whether it is closed, {@code log_chunks} the
+ * bytes as appended, so that any node serves any log, live or finished, from any offset.
+ *
+ * <p>An append is one short transaction that moves the size under the row lock and stores the chunk at the old size;
+ * it commits with {@code synchronous_commit = off} (a crash of the database may lose the last appends, never
+ * reorder them), and the synchronous commit that closes the log makes everything before it durable. A reader follows a
+ * live run (log not closed, task not ended, run still the latest, lease not expired) and waits for more on
+ * {@code wakeups}, which the store signals on local appends and on other nodes' events, re-checking every
+ * {@value #POLL_MILLIS} ms as a backstop. Thread-safe.
+ */
+public final class LogRows
+{
+    private static final long POLL_MILLIS = 500;
+    private static final int CHUNKS_PER_READ = 64;
+
+    private final Retrying database;
+    private final Clock clock;
+    private final ChangeNotifier wakeups;
+
+    public LogRows(Retrying database, Clock clock, ChangeNotifier wakeups)
+    {
+        this.database = requireNonNull(database, "database is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        this.wakeups = requireNonNull(wakeups, "wakeups is null");
+    }
+
+    /**
+     * Appends to the log of a run, creating it on first use.
+     *
+     * @throws java.nio.file.NoSuchFileException there is no such task
+     * @throws IOException the log is closed, or the database failed
+     */
+    public void append(String taskId, String runId, byte[] bytes, int offset, int length)
+            throws IOException
+    {
+        requireNonNull(bytes, "bytes is null");
+        java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
+        if (length == 0) {
+            return;
+        }
+        byte[] data = Arrays.copyOfRange(bytes, offset, offset + length);
+        // not retried once it reached the database: a lost answer would store the chunk twice
+        ArtifactRows.io(database, "append to the log of task " + taskId + " run " + runId, false, connection -> {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("SET LOCAL synchronous_commit TO OFF");
+            }
+            long start = reserve(connection, taskId, runId, length);
+            if (start < 0) {
+                createOrRefuse(connection, taskId, runId);
+                start = reserve(connection, taskId, runId, length);
+                if (start < 0) {
+                    throw new IOException("the log of task " + taskId + " run " + runId + " is closed");
+                }
+            }
+            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO log_chunks (task_id, run_id, start_offset, data) VALUES (?, ?, ?, ?)")) {
+                insert.setString(1, taskId);
+                insert.setString(2, runId);
+                insert.setLong(3, start);
+                insert.setBytes(4, data);
+                insert.executeUpdate();
+            }
+            return null;
+        }, taskId, null);
+        wakeups.signal();
+    }
+
+    /** Moves the size of an open log by {@code length}; returns the old size, or -1 if the log is closed or missing. */
+    private static long reserve(Connection connection, String taskId, String runId, int length)
+            throws SQLException
+    {
+        try (PreparedStatement update = connection.prepareStatement(
+                "UPDATE task_logs SET size = size + ? WHERE task_id = ? AND run_id = ? AND NOT closed RETURNING size - ?")) {
+            update.setLong(1, length);
+            update.setString(2, taskId);
+            update.setString(3, runId);
+            update.setLong(4, length);
+            try (ResultSet rows = update.executeQuery()) {
+                return rows.next() ? rows.getLong(1) : -1;
+            }
+        }
+    }
+
+    private static void createOrRefuse(Connection connection, String taskId, String runId)
+            throws SQLException
+    {
+        try (PreparedStatement insert = connection.prepareStatement(
+                "INSERT INTO task_logs (task_id, run_id, size, closed) VALUES (?, ?, 0, FALSE) ON CONFLICT DO NOTHING")) {
+            insert.setString(1, taskId);
+            insert.setString(2, runId);
+            insert.executeUpdate();
+        }
+    }
+
+    /** Marks the log of a run complete (creating it empty if nothing was appended); idempotent. */
+    public void close(String taskId, String runId)
+            throws IOException
+    {
+        ArtifactRows.io(database, "close the log of task " + taskId + " run " + runId, true, connection -> {
+            try (PreparedStatement upsert = connection.prepareStatement(
+                    "INSERT INTO task_logs (task_id, run_id, size, closed) VALUES (?, ?, 0, TRUE) ON CONFLICT (task_id, run_id) DO UPDATE SET closed = TRUE")) {
+                upsert.setString(1, taskId);
+                upsert.setString(2, runId);
+                upsert.executeUpdate();
+            }
+            return null;
+        }, taskId, null);
+        wakeups.signal();
+    }
+
+    /** Reads the log of a run from {@code offset}, following it while the run is live. */
+    public InputStream open(String taskId, String runId, long offset)
+    {
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset is negative");
+        }
+        return new Follower(taskId, runId, offset);
+    }
+
+    private record Chunk(long start, byte[] data)
+    {
+    }
+
+    /** Reads a run's log, blocking at its end while the run is live. Not thread-safe (one reader). */
+    private final class Follower
+            extends InputStream
+    {
+        private final String taskId;
+        private final String runId;
+        private long position;
+        private final Deque<Chunk> chunks = new ArrayDeque<>();
+        private boolean ended;
+
+        Follower(String taskId, String runId, long position)
+        {
+            this.taskId = taskId;
+            this.runId = runId;
+            this.position = position;
+        }
+
+        @Override
+        public int read()
+                throws IOException
+        {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length)
+                throws IOException
+        {
+            java.util.Objects.checkFromIndexSize(offset, length, buffer.length);
+            if (length == 0) {
+                return 0;
+            }
+            while (true) {
+                int n = fromChunks(buffer, offset, length);
+                if (n > 0) {
+                    return n;
+                }
+                if (ended) {
+                    return -1;
+                }
+                long seen = wakeups.generation();
+                boolean live = live();
+                fetch();
+                n = fromChunks(buffer, offset, length);
+                if (n > 0) {
+                    return n;
+                }
+                if (!live) {
+                    ended = true;
+                    return -1;
+                }
+                try {
+                    wakeups.awaitMillis(seen, POLL_MILLIS);
+                }
+                catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while following the log of task " + taskId);
+                }
+            }
+        }
+
+        private int fromChunks(byte[] buffer, int offset, int length)
+        {
+            while (!chunks.isEmpty()) {
+                Chunk chunk = chunks.peekFirst();
+                long end = chunk.start() + chunk.data().length;
+                if (end <= position) {
+                    chunks.removeFirst();
+                    continue;
+                }
+                int from = (int) (position - chunk.start());
+                int n = Math.min(length, chunk.data().length - from);
+                System.arraycopy(chunk.data(), from, buffer, offset, n);
+                position += n;
+                return n;
+            }
+            return 0;
+        }
+
+        private void fetch()
+                throws IOException
+        {
+            long from = position;
+            chunks.addAll(ArtifactRows.io(database, "read the log of task " + taskId, true, connection -> {
+                java.util.List<Chunk> found = new java.util.ArrayList<>();
+                try (PreparedStatement select = connection.prepareStatement("""
+                        SELECT start_offset, data FROM log_chunks
+                        WHERE task_id = ? AND run_id = ?
+                          AND start_offset >= (SELECT COALESCE(MAX(start_offset), 0) FROM log_chunks WHERE task_id = ? AND run_id = ? AND start_offset <= ?)
+                        ORDER BY start_offset LIMIT ?""")) {
+                    select.setString(1, taskId);
+                    select.setString(2, runId);
+                    select.setString(3, taskId);
+                    select.setString(4, runId);
+                    select.setLong(5, from);
+                    select.setInt(6, CHUNKS_PER_READ);
+                    try (ResultSet rows = select.executeQuery()) {
+                        while (rows.next()) {
+                            found.add(new Chunk(rows.getLong(1), rows.getBytes(2)));
+                        }
+                    }
+                }
+                return found;
+            }, taskId, null));
+        }
+
+        /** Whether the run can still grow: its log is not closed, and it is the latest run of a task that has not ended. */
+        private boolean live()
+                throws IOException
+        {
+            return ArtifactRows.io(database, "read the state of the log of task " + taskId, true, connection -> {
+                try (PreparedStatement select = connection.prepareStatement("""
+                        SELECT t.status, t.attempts, t.lease_expires_at, l.closed
+                        FROM tasks t LEFT JOIN task_logs l ON l.task_id = t.id AND l.run_id = ?
+                        WHERE t.id = ?""")) {
+                    select.setString(1, runId);
+                    select.setString(2, taskId);
+                    try (ResultSet rows = select.executeQuery()) {
+                        if (!rows.next() || rows.getBoolean(4)) {
+                            return false;
+                        }
+                        String status = rows.getString(1);
+                        int latestRun = Math.max(0, rows.getInt(2) - 1);
+                        boolean terminal = !status.equals("PENDING") && !status.equals("RUNNING");
+                        // an expired lease cannot be renewed: that run is over even if nobody claimed the task since
+                        boolean expired = status.equals("RUNNING") && rows.getLong(3) <= clock.millis();
+                        return !terminal && !expired && Integer.toString(latestRun).equals(runId);
+                    }
+                }
+            }, taskId, null);
+        }
+
+        @Override
+        public void close()
+        {
+            ended = true;
+            chunks.clear();
+        }
+    }
+}

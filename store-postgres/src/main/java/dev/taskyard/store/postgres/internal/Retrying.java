@@ -1,0 +1,111 @@
+package dev.taskyard.store.postgres.internal;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+
+import javax.sql.DataSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Runs units of work in transactions on pooled connections, retrying with backoff while the database is unreachable
+ * (restarting, failing over, a broken connection) for up to {@code retryFor}. A unit that is not idempotent is only
+ * retried when it never reached the database (no connection could be had); an idempotent one also when the connection
+ * broke during it, since running it again gives the same outcome. Thread-safe.
+ */
+public final class Retrying
+{
+    /** A unit of work in one transaction. */
+    @FunctionalInterface
+    public interface Work<T>
+    {
+        T run(Connection connection)
+                throws SQLException, Exception;
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(Retrying.class);
+
+    private final DataSource pool;
+    private final Duration retryFor;
+
+    public Retrying(DataSource pool, Duration retryFor)
+    {
+        this.pool = requireNonNull(pool, "pool is null");
+        this.retryFor = requireNonNull(retryFor, "retryFor is null");
+    }
+
+    /**
+     * Runs {@code work} in a transaction (committed when it returns, rolled back when it throws).
+     *
+     * @throws SQLException the database stayed unreachable for {@code retryFor}, or the work failed
+     * @throws Exception what the work threw
+     */
+    public <T> T transaction(String what, boolean idempotent, Work<T> work)
+            throws Exception
+    {
+        long deadline = System.nanoTime() + retryFor.toNanos();
+        long backoff = 50;
+        int tries = 0;
+        while (true) {
+            tries++;
+            boolean connected = false;
+            try (Connection connection = pool.getConnection()) {
+                connected = true;
+                connection.setAutoCommit(false);
+                try {
+                    T result = work.run(connection);
+                    connection.commit();
+                    if (tries > 1) {
+                        LOG.info("{}: succeeded after {} tries", what, tries);
+                    }
+                    return result;
+                }
+                catch (Exception e) {
+                    rollbackQuietly(connection);
+                    throw e;
+                }
+            }
+            catch (SQLException e) {
+                boolean retryable = isConnectionFailure(e) && (idempotent || !connected);
+                if (!retryable || System.nanoTime() + backoff * 1_000_000 > deadline) {
+                    throw e;
+                }
+                LOG.warn("{}: the database is unreachable; retrying in {} ms: {}", what, backoff, e.getMessage());
+                Thread.sleep(backoff);
+                backoff = Math.min(2_000, backoff * 2);
+            }
+        }
+    }
+
+    /** Whether the failure is the connection's (SQL state class 08, the server shutting down) rather than the work's. */
+    public static boolean isConnectionFailure(SQLException e)
+    {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransientConnectionException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static void rollbackQuietly(Connection connection)
+    {
+        try {
+            connection.rollback();
+        }
+        catch (SQLException ignored) {
+            // the connection is broken; the pool discards it
+        }
+    }
+}

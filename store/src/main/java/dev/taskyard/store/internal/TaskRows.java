@@ -1,0 +1,124 @@
+package dev.taskyard.store.internal;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskyard.engine.TaskEndReason;
+import dev.taskyard.store.TaskError;
+import dev.taskyard.store.TaskRecord;
+import dev.taskyard.store.TaskStatus;
+import dev.taskyard.worker.Lease;
+import dev.taskyard.worker.TaskResolution;
+
+/**
+ * The mapping between the {@code tasks} table, which the SQLite and PostgreSQL stores share column for column, and
+ * {@link TaskRecord}s; JSON columns are text. Thread-safe.
+ */
+public final class TaskRows
+{
+    /** The columns {@link #record} reads. */
+    public static final String COLUMNS = "id, payload, status, progress, created_at, started_at, completed_at, attempts, result, "
+            + "error_reason, error_title, error_detail, version, exit_code";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private TaskRows()
+    {
+    }
+
+    /** The task of the current row (selected with at least {@link #COLUMNS}). */
+    public static TaskRecord record(ResultSet rows)
+            throws SQLException
+    {
+        String reason = rows.getString("error_reason");
+        Optional<TaskError> error = reason == null ? Optional.empty()
+                : Optional.of(new TaskError(reason, nullToEmpty(rows.getString("error_title")), nullToEmpty(rows.getString("error_detail"))));
+        String result = rows.getString("result");
+        int exitCode = rows.getInt("exit_code");
+        OptionalInt exit = rows.wasNull() ? OptionalInt.empty() : OptionalInt.of(exitCode);
+        return new TaskRecord(
+                rows.getString("id"),
+                TaskStatus.valueOf(rows.getString("status")),
+                parse(rows.getString("payload")),
+                rows.getInt("progress"),
+                Instant.ofEpochMilli(rows.getLong("created_at")),
+                millis(rows, "started_at"),
+                millis(rows, "completed_at"),
+                Math.max(0, rows.getInt("attempts") - 1),
+                exit,
+                result == null ? Optional.empty() : Optional.of(parse(result)),
+                error,
+                rows.getLong("version"));
+    }
+
+    /** The error detail of a resolution: its message, else what ended it, with the exit code when there is one. */
+    public static String detail(Lease lease, TaskResolution resolution)
+    {
+        String exit = resolution.exitCode().isPresent() ? " (exit code " + resolution.exitCode().getAsInt() + ")" : "";
+        return resolution.message()
+                .map(message -> "attempt " + lease.attempt() + ": " + message + exit)
+                .orElse("attempt " + lease.attempt() + " ended with " + resolution + exit);
+    }
+
+    /** The title of an error reason ({@link TaskEndReason}'s, or a generic one for a reason it does not know). */
+    public static String title(String reason)
+    {
+        return TaskEndReason.fromId(reason).map(TaskEndReason::title).orElse("The task ended with " + reason);
+    }
+
+    private static String nullToEmpty(String value)
+    {
+        return value == null ? "" : value;
+    }
+
+    /** An epoch-milliseconds column, empty when NULL. */
+    public static Optional<Instant> millis(ResultSet rows, String column)
+            throws SQLException
+    {
+        long value = rows.getLong(column);
+        return rows.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(value));
+    }
+
+    /** Binds an instant as epoch milliseconds, or NULL. */
+    public static void setMillis(PreparedStatement statement, int index, Optional<Instant> instant)
+            throws SQLException
+    {
+        if (instant.isPresent()) {
+            statement.setLong(index, instant.get().toEpochMilli());
+        }
+        else {
+            statement.setNull(index, Types.BIGINT);
+        }
+    }
+
+    /** Parses a stored JSON document. */
+    public static JsonNode parse(String text)
+            throws SQLException
+    {
+        try {
+            return JSON.readTree(text);
+        }
+        catch (JsonProcessingException e) {
+            throw new SQLException("a stored JSON document is corrupt", e);
+        }
+    }
+
+    /** Serializes a JSON document for storing. */
+    public static String write(JsonNode node)
+    {
+        try {
+            return JSON.writeValueAsString(node);
+        }
+        catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("cannot serialize a JSON document", e);
+        }
+    }
+}
