@@ -28,5 +28,6 @@ module dev.taskyard.plugin {
             dev.taskyard.plugin.builtin.WatchdogPluginProvider,
             dev.taskyard.plugin.builtin.ResultPluginProvider,
             dev.taskyard.plugin.builtin.ProgressPluginProvider,
-            dev.taskyard.plugin.builtin.TaskLogPluginProvider;
+            dev.taskyard.plugin.builtin.TaskLogPluginProvider,
+            dev.taskyard.plugin.builtin.SecretsPluginProvider;
 }

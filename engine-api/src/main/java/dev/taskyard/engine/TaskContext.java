@@ -9,6 +9,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +41,7 @@ public final class TaskContext
         this.taskId = builder.taskId;
         this.runId = builder.runId;
         this.deadline = Optional.ofNullable(builder.deadline);
-        this.log = TaskLog.create(builder.spillFolder, builder.memoryLimit, builder.logCap);
+        this.log = requireNonNull(builder.logWrapper.apply(TaskLog.create(builder.spillFolder, builder.memoryLimit, builder.logCap)), "the log wrapper returned null");
     }
 
     /** A builder for a context with a random task id, run id {@code 0}, no deadline and an uncapped log. */
@@ -187,6 +188,7 @@ public final class TaskContext
         private Path spillFolder = Path.of(System.getProperty("java.io.tmpdir"));
         private int memoryLimit = TaskLog.DEFAULT_MEMORY_LIMIT;
         private long logCap = Long.MAX_VALUE;
+        private UnaryOperator<TaskLog> logWrapper = UnaryOperator.identity();
 
         private Builder() {}
 
@@ -230,6 +232,17 @@ public final class TaskContext
         public Builder logCap(long bytes)
         {
             this.logCap = bytes;
+            return this;
+        }
+
+        /**
+         * Wraps the new log before anyone sees it, so that every write of the engine and the plugins goes through the
+         * wrapper (the worker masks secrets this way). The wrapper owns the log it is given: closing and disposing
+         * the wrapper must close and dispose it.
+         */
+        public Builder logWrapper(UnaryOperator<TaskLog> wrapper)
+        {
+            this.logWrapper = requireNonNull(wrapper, "wrapper is null");
             return this;
         }
 

@@ -1,6 +1,7 @@
 package dev.taskyard.plugin;
 
 import java.time.Duration;
+import java.util.Set;
 
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.schema.JsonSchema;
@@ -35,6 +36,16 @@ public interface Plugin
      */
     TaskPlugin newTaskPlugin(TaskPluginOptions options)
             throws EngineException;
+
+    /**
+     * Values the worker must mask in every task log while this plugin is configured (secrets it hands to tasks): each
+     * occurrence is replaced with {@code ***} before any reader sees it, also when it is split across writes. Read
+     * once, when the worker starts. Defaults to none.
+     */
+    default Set<String> secrets()
+    {
+        return Set.of();
+    }
 
     /** Called from the claim loop while the worker has been idle for {@code idleFor}; must return quickly. */
     default void reportIdle(Duration idleFor) {}

@@ -302,6 +302,9 @@ public final class TaskRun
                     resultSet = result;
                     exitCode = result.termination().exitCode();
                 }
+                if (result.termination().outOfMemory()) {
+                    Incidents.writeTaskLog(context, "[taskyard] the task ran out of memory: the kernel killed it for exceeding its memory limit");
+                }
             }
             case STOPPED -> {
                 ResultSet result;

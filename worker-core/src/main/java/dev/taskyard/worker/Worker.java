@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -30,6 +32,7 @@ import dev.taskyard.engine.FatalInternalErrorException;
 import dev.taskyard.engine.InternalErrorException;
 import dev.taskyard.engine.ResourceTracker;
 import dev.taskyard.engine.TaskContext;
+import dev.taskyard.engine.TaskLog;
 import dev.taskyard.engine.WorkerIdentity;
 import dev.taskyard.plugin.ArtifactStore;
 import dev.taskyard.plugin.ExceptionReason;
@@ -84,6 +87,7 @@ public final class Worker
     private final HookExecutor executor;
     private final ScheduledExecutorService scheduler;
     private final PluginManager plugins;
+    private final UnaryOperator<TaskLog> logWrapper;
     private final int concurrency;
     private final List<TaskThread> threads = new ArrayList<>();
     private final AtomicInteger alive = new AtomicInteger();
@@ -129,6 +133,7 @@ public final class Worker
         this.executor = executor;
         this.scheduler = scheduler;
         this.plugins = plugins;
+        this.logWrapper = plugins.logWrapper();
         int engineMax = engine.capabilities().maxConcurrency();
         this.concurrency = engineMax == 0 ? config.concurrency() : Math.min(config.concurrency(), engineMax);
     }
@@ -155,7 +160,8 @@ public final class Worker
         Path temp = config.tempFolder();
         try {
             Files.createDirectories(temp.resolve("engine"));
-            Files.createDirectories(temp.resolve("logs"));
+            // task logs spill here: the worker's alone (engines may run tasks on this host as other accounts)
+            Files.setPosixFilePermissions(Files.createDirectories(temp.resolve("logs")), PosixFilePermissions.fromString("rwx------"));
         }
         catch (IOException e) {
             throw new UncheckedIOException("cannot create the worker folder " + temp, e);
@@ -497,6 +503,7 @@ public final class Worker
                     .deadline(claim.task().deadline().orElse(null))
                     .logSpillFolder(tempFolder.resolve("logs"))
                     .logCap(config.logCap())
+                    .logWrapper(logWrapper)
                     .build();
             Reporter reporter = new Reporter();
             TaskRun run = new TaskRun(new TaskRun.Options(plugins, context, claim.task().payload(), reporter, scheduler, config.deadlineGrace()));

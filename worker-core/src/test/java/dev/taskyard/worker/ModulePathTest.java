@@ -66,7 +66,7 @@ class ModulePathTest
         ModulePathRun.Output output = ModulePathRun.compileAndRun(Files.createTempDirectory("module-path-"), modulePath, "worker.modules", MODULE_INFO, MAIN);
         String text = output.text();
         assertThat(output.exitCode()).as("module path %s, output:%n%s", modulePath, text).isZero();
-        assertThat(text).contains("plugins [env, success, maxruntime, artifacts, logprefix, watchdog, result, progress, tasklog]");
+        assertThat(text).contains("plugins [env, success, maxruntime, artifacts, logprefix, watchdog, result, progress, tasklog, secrets]");
         assertThat(text).contains("worker module dev.taskyard.worker");
         // read from worker-core's module: the worker config schema
         assertThat(text).containsPattern("violation .*\\$\\.worker\\.hookTimeout");

@@ -89,4 +89,45 @@ class ConfigTest
             fixture.builder("true").discard();
         }
     }
+
+    @Test
+    void isolationKeysAreValidatedWithTheirPaths()
+            throws Exception
+    {
+        assertThat(registry.validateConfig("process", EngineFixture.json(
+                "{\"runAs\": \"fresh\", \"uidRange\": {\"first\": 800000000, \"count\": 10}, \"cgroups\": \"auto\", \"maxMemoryMiB\": 64, "
+                        + "\"defaultMemoryMiB\": 32, \"maxPids\": 10, \"defaultPids\": 5, \"maxCpus\": 1.5, \"bubblewrap\": \"on\", \"allowNetwork\": true}")))
+                .isEmpty();
+        assertThat(registry.validateConfig("process", EngineFixture.json(
+                "{\"runAs\": \"nobody\", \"cgroups\": true, \"bubblewrap\": \"maybe\", \"maxPids\": 0, \"uidRange\": {\"first\": 5}}")))
+                .extracting(Violation::path).contains("$.runAs", "$.cgroups", "$.bubblewrap", "$.maxPids", "$.uidRange");
+    }
+
+    @Test
+    void aDefaultLimitAboveItsMaximumOrRunAsUserWithoutAUserIsRefused()
+    {
+        ResourceTracker tracker = new ResourceTracker();
+        EngineContext context = new EngineContext(EngineFixture.tmpdir(), LoggerFactory.getLogger("test"), new WorkerIdentity("g", "w"), tracker);
+        assertThatThrownBy(() -> registry.createEngine("process", EngineFixture.json("{\"defaultPids\": 100, \"maxPids\": 10}"), context))
+                .isInstanceOfSatisfying(InvalidConfigException.class, error -> assertThat(error.violations()).extracting(Violation::path)
+                        .containsExactly("$.defaultPids"));
+        assertThatThrownBy(() -> registry.createEngine("process", EngineFixture.json("{\"runAs\": \"user\"}"), context))
+                .isInstanceOfSatisfying(InvalidConfigException.class, error -> assertThat(error.violations()).extracting(Violation::path)
+                        .containsExactly("$.user"));
+        assertThat(tracker.isEmpty()).isTrue();
+    }
+
+    @Test
+    void payloadLimitsAboveTheMaximaAreMalformed()
+            throws Exception
+    {
+        try (EngineFixture fixture = new EngineFixture("{\"maxPids\": 10, \"maxMemoryMiB\": 64, \"maxCpus\": 1}")) {
+            assertThatThrownBy(() -> fixture.builder("{\"command\": [\"true\"], \"pids\": 11, \"memoryMiB\": 65, \"cpus\": 2}", fixture.newContext()))
+                    .isInstanceOfSatisfying(MalformedPayloadException.class, error -> assertThat(error.messages()).hasSize(3)
+                            .anyMatch(message -> message.startsWith("pids 11 is above the maximum of 10"))
+                            .anyMatch(message -> message.startsWith("memoryMiB 65 is above the maximum of 64"))
+                            .anyMatch(message -> message.startsWith("cpus 2 is above the maximum of 1")));
+            fixture.builder("{\"command\": [\"true\"], \"pids\": 10, \"memoryMiB\": 64, \"cpus\": 0.5}", fixture.newContext()).discard();
+        }
+    }
 }

@@ -17,6 +17,18 @@ class ProcessEngineContractTest
 {
     private static final String KIT_FOLDER = "taskyard-kit-";
 
+    /** The isolation keys of the engine config under test (none here: the engine's defaults). */
+    protected String isolation()
+    {
+        return "";
+    }
+
+    @Override
+    protected String engineConfig()
+    {
+        return "{" + isolation() + "}";
+    }
+
     @BeforeAll
     static void createTmpdir()
     {
@@ -33,7 +45,7 @@ class ProcessEngineContractTest
     @Override
     protected String engineConfigWithMaxConcurrency(int max)
     {
-        return "{\"maxConcurrency\": " + max + "}";
+        return "{" + isolation() + (isolation().isEmpty() ? "" : ", ") + "\"maxConcurrency\": " + max + "}";
     }
 
     @Override

@@ -4,11 +4,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -23,6 +25,7 @@ import dev.taskyard.engine.NonFatalInternalErrorException;
 import dev.taskyard.engine.SandboxBuilder;
 import dev.taskyard.engine.SandboxOptions;
 import dev.taskyard.engine.TaskContext;
+import dev.taskyard.engine.TaskLog;
 import dev.taskyard.engine.schema.JsonSchema;
 import dev.taskyard.engine.schema.Violation;
 import dev.taskyard.plugin.Plugin;
@@ -313,6 +316,23 @@ public final class PluginManager
     }
 
     /** Tells every plugin the worker has been idle for {@code idleFor}. Errors are logged. */
+    /** The secrets of every plugin ({@link Plugin#secrets()}), which every task log must mask. */
+    public Set<String> secrets()
+    {
+        Set<String> all = new LinkedHashSet<>();
+        for (Plugin plugin : plugins) {
+            all.addAll(plugin.secrets());
+        }
+        return Set.copyOf(all);
+    }
+
+    /** Wraps a new task log so that it masks {@link #secrets()}; see {@link MaskingTaskLog}. */
+    public UnaryOperator<TaskLog> logWrapper()
+    {
+        Set<String> secrets = secrets();
+        return log -> MaskingTaskLog.wrap(log, secrets);
+    }
+
     public void reportIdle(Duration idleFor)
     {
         fanOut("report-idle", plugin -> plugin.reportIdle(idleFor));

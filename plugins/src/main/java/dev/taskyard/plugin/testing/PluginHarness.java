@@ -182,7 +182,7 @@ public final class PluginHarness
             this.testCase = testCase;
             this.store = store;
             this.stops = stops;
-            this.context = TaskContext.builder().taskId(testCase.taskId()).runId(testCase.runId()).logSpillFolder(temp).build();
+            this.context = TaskContext.builder().taskId(testCase.taskId()).runId(testCase.runId()).logSpillFolder(temp).logWrapper(manager.logWrapper()).build();
         }
 
         PluginRun execute()

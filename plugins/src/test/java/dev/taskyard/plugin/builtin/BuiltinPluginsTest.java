@@ -68,6 +68,21 @@ class BuiltinPluginsTest
     }
 
     @Nested
+    class Secrets
+    {
+        private static final String CONFIG = "{\"variables\":{\"DEPLOY_TOKEN\":\"s3cr3t-deploy-token\"}}";
+
+        @Test
+        void injectsTheSecretAndMasksItInTheLog()
+                throws Exception
+        {
+            PluginRun run = harness(PluginTestCase.of("secrets").withConfig(CONFIG).withPayload(mock("print-env-var", "DEPLOY_TOKEN")));
+            assertThat(run.exception()).isEmpty();
+            assertThat(run.log()).isEqualTo("***\n");
+        }
+    }
+
+    @Nested
     class Env
     {
         @Test

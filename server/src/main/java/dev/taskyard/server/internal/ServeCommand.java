@@ -91,6 +91,9 @@ public final class ServeCommand
         }
         prepareWorkerSection(document, dataFolder, true);
         EngineRegistry engines = EngineRegistry.load();
+        if (storeSection == null || !storeSection.path("type").asText("sqlite").equals("postgresql")) {
+            ownerOnly(dataFolder.resolve("store"));
+        }
         TaskStore store;
         try {
             store = StoreFactory.open(storeSection, server, dataFolder);
@@ -197,6 +200,17 @@ public final class ServeCommand
         catch (IllegalArgumentException | UnsupportedOperationException e) {
             LOG.debug("cannot handle SIG{}: {}", name, e.toString());
         }
+    }
+
+    /**
+     * Creates {@code folder} if missing and makes it the server's alone (mode 700): the store holds every task's
+     * payload, log and artifacts, and the process engine's tasks run on this host, as other accounts.
+     */
+    private static void ownerOnly(Path folder)
+            throws java.io.IOException
+    {
+        Files.createDirectories(folder);
+        Files.setPosixFilePermissions(folder, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     }
 
     static ObjectNode readConfig(Path file)

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.taskyard.engine.InvalidConfigException;
 
 import static java.util.Objects.requireNonNull;
 
@@ -14,8 +15,9 @@ import static java.util.Objects.requireNonNull;
  * @param maxConcurrency the most live sandboxes, {@code 0} for no limit
  * @param keepWorkDirs whether work dirs survive their task (for debugging)
  * @param defaultPath the {@code PATH} of tasks that do not set their own
+ * @param isolation who tasks run as, their limits and their namespaces
  */
-public record EngineConfig(Optional<Path> rootFolder, int maxConcurrency, boolean keepWorkDirs, String defaultPath)
+public record EngineConfig(Optional<Path> rootFolder, int maxConcurrency, boolean keepWorkDirs, String defaultPath, IsolationConfig isolation)
 {
     public static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
@@ -23,13 +25,20 @@ public record EngineConfig(Optional<Path> rootFolder, int maxConcurrency, boolea
     {
         requireNonNull(rootFolder, "rootFolder is null");
         requireNonNull(defaultPath, "defaultPath is null");
+        requireNonNull(isolation, "isolation is null");
         if (maxConcurrency < 0) {
             throw new IllegalArgumentException("maxConcurrency is negative: " + maxConcurrency);
         }
     }
 
-    /** Reads a config that has been validated against the schema; absent keys take their defaults. */
+    /**
+     * Reads a config that has been validated against the schema; absent keys take their defaults.
+     *
+     * @throws InvalidConfigException what the schema cannot say: a default limit above its maximum, runAs user
+     *         without a user
+     */
     public static EngineConfig from(JsonNode config)
+            throws InvalidConfigException
     {
         requireNonNull(config, "config is null");
         JsonNode root = config.path("rootFolder");
@@ -37,6 +46,7 @@ public record EngineConfig(Optional<Path> rootFolder, int maxConcurrency, boolea
                 root.isTextual() ? Optional.of(Path.of(root.asText())) : Optional.empty(),
                 config.path("maxConcurrency").asInt(0),
                 config.path("keepWorkDirs").asBoolean(false),
-                config.path("defaultPath").asText(DEFAULT_PATH));
+                config.path("defaultPath").asText(DEFAULT_PATH),
+                IsolationConfig.from(config));
     }
 }

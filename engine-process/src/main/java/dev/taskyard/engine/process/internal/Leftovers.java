@@ -7,9 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.slf4j.Logger;
 
@@ -44,6 +47,7 @@ final class Leftovers
             throws IOException
     {
         this.folder = Files.createDirectories(requireNonNull(root, "root is null").resolve(FOLDER));
+        Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx------"));
         this.logger = requireNonNull(logger, "logger is null");
     }
 
@@ -69,6 +73,28 @@ final class Leftovers
         catch (IOException e) {
             logger.warn("cannot record session {} of the work dir {}: a crash now would leave it running", sessionId, workDir, e);
         }
+    }
+
+    /** Records the fresh account of a work dir's task, to be deleted after a crash. */
+    void recordAccount(WorkDir workDir, Users.Account account)
+            throws IOException
+    {
+        append(workDir, "account " + account.name() + " " + account.uid() + "\n");
+    }
+
+    /** Records the cgroup of a work dir's task, to be killed and removed after a crash. */
+    void recordCgroup(WorkDir workDir, TaskCgroup cgroup)
+            throws IOException
+    {
+        StringBuilder lines = new StringBuilder();
+        cgroup.dirs().forEach((controller, dir) -> lines.append("cgroup ").append(controller.isEmpty() ? "-" : controller).append(' ').append(dir).append('\n'));
+        append(workDir, lines.toString());
+    }
+
+    private void append(WorkDir workDir, String lines)
+            throws IOException
+    {
+        Files.writeString(file(workDir), lines, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     }
 
     /** Forgets a work dir once it is deleted or kept and nothing runs in it any more. */
@@ -124,6 +150,7 @@ final class Leftovers
                     }
                 }
             }
+            killed += cleanUpConfinement(lines);
             Path workDir = lines.stream().filter(l -> l.startsWith("workdir ")).map(l -> Path.of(l.substring("workdir ".length()))).findFirst().orElse(null);
             try {
                 if (workDir != null && workDir.normalize().startsWith(root) && Files.exists(workDir)) {
@@ -138,6 +165,48 @@ final class Leftovers
             }
         }
         return cleaned;
+    }
+
+    /** Kills and removes the cgroup, kills the processes of and deletes the fresh account; returns how many processes were killed. */
+    private int cleanUpConfinement(List<String> lines)
+    {
+        int killed = 0;
+        Map<String, Path> cgroup = new LinkedHashMap<>();
+        for (String line : lines) {
+            String[] words = line.split(" ", 3);
+            if (words.length == 3 && words[0].equals("cgroup")) {
+                cgroup.put(words[1].equals("-") ? "" : words[1], Path.of(words[2]));
+            }
+        }
+        if (!cgroup.isEmpty() && cgroup.values().stream().allMatch(dir -> dir.toString().contains("/" + Cgroups.FOLDER + "/"))) {
+            TaskCgroup recorded = Cgroups.recorded(cgroup);
+            killed += recorded.members().length;
+            try {
+                recorded.remove();
+            }
+            catch (IOException e) {
+                logger.warn("cannot remove the cgroup {} left by a crashed process engine", recorded, e);
+            }
+        }
+        for (String line : lines) {
+            String[] words = line.split(" ");
+            if (words.length == 3 && words[0].equals("account") && words[2].matches("[0-9]{1,18}") && words[1].equals(Users.PREFIX + words[2])) {
+                long uid = Long.parseLong(words[2]);
+                killed += Users.processesOf(uid).length;
+                try {
+                    if (Users.killAllOf(uid)) {
+                        Users.delete(words[1]);
+                    }
+                    else {
+                        logger.warn("processes of the account {} left by a crashed process engine survive SIGKILL; the account is kept", words[1]);
+                    }
+                }
+                catch (IOException e) {
+                    logger.warn("cannot delete the account {} left by a crashed process engine", words[1], e);
+                }
+            }
+        }
+        return killed;
     }
 
     /** Whether the process {@code pid} runs and started at {@code start} (clock ticks since boot). */

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -14,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongFunction;
 
 import dev.taskyard.engine.Capabilities;
 import dev.taskyard.engine.Engine;
@@ -63,12 +65,16 @@ public final class ProcessEngine
     private final dev.taskyard.engine.ResourceTracker.Resource rootResource;
     private final Set<SessionProcess> liveProcesses = ConcurrentHashMap.newKeySet();
     private final Set<WorkDir> liveWorkDirs = ConcurrentHashMap.newKeySet();
+    private final Set<Confinement> liveConfinements = ConcurrentHashMap.newKeySet();
     private final Leftovers leftovers;
+    private final Isolation isolation;
     private final AtomicBoolean disposed = new AtomicBoolean();
 
-    private ProcessEngine(EngineConfig config, EngineContext context, JsonSchema payloadSchema, Path root, boolean defaultRoot, Leftovers leftovers)
+    private ProcessEngine(EngineConfig config, EngineContext context, JsonSchema payloadSchema, Path root, boolean defaultRoot, Leftovers leftovers,
+            Isolation isolation)
     {
         this.leftovers = leftovers;
+        this.isolation = isolation;
         this.config = config;
         this.context = context;
         this.logger = context.logger();
@@ -99,8 +105,8 @@ public final class ProcessEngine
         requireNonNull(config, "config is null");
         requireNonNull(context, "context is null");
         requireNonNull(payloadSchema, "payloadSchema is null");
-        if (!Files.isExecutable(Path.of(SessionProcess.SETSID))) {
-            throw new FatalInternalErrorException("the process engine needs " + SessionProcess.SETSID + " (util-linux), which is missing");
+        if (!Files.isExecutable(Path.of(Launcher.SETSID))) {
+            throw new FatalInternalErrorException("the process engine needs " + Launcher.SETSID + " (util-linux), which is missing");
         }
         if (!Files.isReadable(Path.of("/proc/self/stat"))) {
             throw new FatalInternalErrorException("the process engine needs a Linux /proc file system, which is not readable");
@@ -124,7 +130,16 @@ public final class ProcessEngine
         if (cleaned > 0) {
             context.logger().warn("process engine: cleaned up {} work dirs (and their processes) left by an engine that crashed", cleaned);
         }
-        ProcessEngine engine = new ProcessEngine(config, context, payloadSchema, root, defaultRoot, leftovers);
+        Isolation isolation = Isolation.create(config.isolation(), context.logger());
+        if (isolation.switchesUser()) {
+            try {
+                WorkDir.makeSearchable(root, context.logger());
+            }
+            catch (IOException e) {
+                throw new FatalInternalErrorException("cannot let task accounts reach the root folder " + root + ": " + e, e);
+            }
+        }
+        ProcessEngine engine = new ProcessEngine(config, context, payloadSchema, root, defaultRoot, leftovers, isolation);
         engine.logger.info("process engine started: root folder {}, maxConcurrency {}, keepWorkDirs {}", root, config.maxConcurrency(), config.keepWorkDirs());
         return engine;
     }
@@ -151,10 +166,11 @@ public final class ProcessEngine
         }
         TaskContext task = options.context();
         TaskPayload payload = TaskPayload.parse(options.payload());
+        TaskLimits limits = config.isolation().limits().forPayload(options.payload());
         ConcurrencyLimiter.Permit permit = limiter.acquire();
         Slot slot = new Slot(permit, context.tracker().acquire("sandbox-slot", label(task)));
         logger.debug("{}: sandbox builder created for {}", label(task), payload.command());
-        return new ProcessSandboxBuilder(this, task, payload, slot);
+        return new ProcessSandboxBuilder(this, task, payload, limits, slot);
     }
 
     @Override
@@ -174,6 +190,15 @@ public final class ProcessEngine
             leaked.awaitEnded(DISPOSE_WAIT);
         }
         boolean clean = true;
+        for (Confinement leaked : liveConfinements) {
+            try {
+                leaked.release(isolation);
+            }
+            catch (IOException e) {
+                clean = false;
+                logger.warn("process engine disposed: {}", e.getMessage(), e);
+            }
+        }
         for (WorkDir leaked : liveWorkDirs) {
             logger.warn("process engine disposed while the work dir {} is in use: removing it", leaked);
             clean &= discardQuietly(leaked);
@@ -295,11 +320,68 @@ public final class ProcessEngine
         throw new MalformedPayloadException("the command \"" + argv0 + "\" was not found in the task's PATH " + path);
     }
 
-    /** Starts a process in its own session and tracks it until it has ended. */
-    SessionProcess launch(List<String> command, Path directory, Map<String, String> environment, TaskLog log, String kind, String label)
+    /**
+     * Confines a new task: its account (the work dir becomes its own), its cgroup with {@code limits}, its
+     * bubblewrap arguments; all recorded for crash recovery. On failure nothing is left.
+     *
+     * @param directory where the task starts (created, inside the work dir)
+     */
+    Confinement confine(WorkDir workDir, Path directory, TaskLimits limits)
             throws IOException
     {
-        SessionProcess process = SessionProcess.start(command, directory, environment, log, pool, context.tracker(), kind, label, logger,
+        Optional<Users.Account> account = isolation.newAccount(workDir.path());
+        boolean fresh = account.isPresent() && isolation.isFresh(account.get());
+        Optional<TaskCgroup> cgroup = Optional.empty();
+        try {
+            if (fresh) {
+                leftovers.recordAccount(workDir, account.get());
+            }
+            if (account.isPresent()) {
+                workDir.handTo(account.get(), directory);
+            }
+            cgroup = isolation.newCgroup(workDir.path().getFileName().toString(), limits);
+            if (cgroup.isPresent()) {
+                leftovers.recordCgroup(workDir, cgroup.get());
+            }
+            List<String> bubblewrap = isolation.bubblewrap()
+                    ? Bubblewrap.arguments(root, workDir.path(), directory, isolation.allowNetwork())
+                    : List.of();
+            Confinement confinement = new Confinement(account, fresh, cgroup, bubblewrap);
+            liveConfinements.add(confinement);
+            return confinement;
+        }
+        catch (IOException | RuntimeException e) {
+            try {
+                new Confinement(account, fresh, cgroup, List.of()).release(isolation);
+            }
+            catch (IOException inner) {
+                e.addSuppressed(inner);
+            }
+            throw e;
+        }
+    }
+
+    /** Kills what is left of a task's confinement and deletes it; logs and reports failures. */
+    void release(Confinement confinement, TaskContext task)
+            throws EngineException
+    {
+        try {
+            confinement.release(isolation);
+            liveConfinements.remove(confinement);
+        }
+        catch (IOException e) {
+            liveConfinements.remove(confinement);
+            logger.warn("{}: {}", label(task), e.getMessage(), e);
+            throw new NonFatalInternalErrorException(e.getMessage(), e);
+        }
+    }
+
+    /** Starts a process and tracks it until it has ended; see {@link SessionProcess}. */
+    SessionProcess launch(List<String> argv, LongFunction<SessionProcess.Sweep> sweepFor, Path directory, Map<String, String> environment, TaskLog log,
+            String kind, String label)
+            throws IOException
+    {
+        SessionProcess process = SessionProcess.start(argv, sweepFor, directory, environment, log, pool, context.tracker(), kind, label, logger,
                 liveProcesses::remove);
         // recorded so that the next engine on this root kills the session if this JVM dies without disposing
         for (WorkDir workDir : liveWorkDirs) {

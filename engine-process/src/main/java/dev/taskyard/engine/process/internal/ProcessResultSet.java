@@ -51,16 +51,19 @@ final class ProcessResultSet
     private final ProcessEngine engine;
     private final TaskContext context;
     private final WorkDir workDir;
+    private final Confinement confinement;
     private final Slot slot;
     private final Runnable awaitShells;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
 
-    ProcessResultSet(Termination termination, ProcessEngine engine, TaskContext context, WorkDir workDir, Slot slot, Runnable awaitShells)
+    ProcessResultSet(Termination termination, ProcessEngine engine, TaskContext context, WorkDir workDir, Confinement confinement, Slot slot,
+            Runnable awaitShells)
     {
         super(termination);
         this.engine = requireNonNull(engine, "engine is null");
         this.context = requireNonNull(context, "context is null");
         this.workDir = requireNonNull(workDir, "workDir is null");
+        this.confinement = requireNonNull(confinement, "confinement is null");
         this.slot = requireNonNull(slot, "slot is null");
         this.awaitShells = requireNonNull(awaitShells, "awaitShells is null");
     }
@@ -118,7 +121,12 @@ final class ProcessResultSet
         lock.writeLock().lock();
         try {
             awaitShells.run();
-            engine.discardWorkDir(workDir, context);
+            try {
+                engine.release(confinement, context);
+            }
+            finally {
+                engine.discardWorkDir(workDir, context);
+            }
         }
         finally {
             slot.release();

@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -45,6 +47,7 @@ final class ProcessSandbox
 
     private final ProcessEngine engine;
     private final WorkDir workDir;
+    private final Confinement confinement;
     private final Slot slot;
     private final Map<String, String> environment;
     private final Path directory;
@@ -52,11 +55,13 @@ final class ProcessSandbox
     private final Set<ProcessShell> shells = ConcurrentHashMap.newKeySet();
     private volatile SessionProcess task;
 
-    private ProcessSandbox(ProcessEngine engine, TaskContext context, WorkDir workDir, Slot slot, Map<String, String> environment, Path directory)
+    private ProcessSandbox(ProcessEngine engine, TaskContext context, WorkDir workDir, Confinement confinement, Slot slot, Map<String, String> environment,
+            Path directory)
     {
         super(context);
         this.engine = engine;
         this.workDir = workDir;
+        this.confinement = confinement;
         this.slot = slot;
         this.environment = environment;
         this.directory = directory;
@@ -70,33 +75,43 @@ final class ProcessSandbox
      * @throws MalformedPayloadException the command is not an executable file
      * @throws NonFatalInternalErrorException the work dir or the process could not be created
      */
-    static ProcessSandbox start(ProcessEngine engine, TaskContext context, TaskPayload payload, Map<String, String> declared, Slot slot)
+    static ProcessSandbox start(ProcessEngine engine, TaskContext context, TaskPayload payload, TaskLimits limits, Map<String, String> declared, Slot slot)
             throws EngineException
     {
         WorkDir workDir = engine.newWorkDir(context);
+        Confinement confinement = null;
         try {
             Path directory = workDir.lexical(payload.workingFolder(), "workingFolder");
             Files.createDirectories(directory);
             Map<String, String> environment = engine.environment(workDir, declared);
             ProcessEngine.checkExecutable(payload.command().get(0), directory, environment.get("PATH"));
-            ProcessSandbox sandbox = new ProcessSandbox(engine, context, workDir, slot, environment, directory);
+            confinement = engine.confine(workDir, directory, limits);
+            ProcessSandbox sandbox = new ProcessSandbox(engine, context, workDir, confinement, slot, environment, directory);
             sandbox.launch(payload.command());
             return sandbox;
         }
         catch (IOException e) {
             engine.logger().warn("{}: cannot start {}", ProcessEngine.label(context), payload.command(), e);
             NonFatalInternalErrorException error = new NonFatalInternalErrorException("cannot start the task's process: " + e.getMessage(), e);
-            discardAfterFailedStart(engine, context, workDir, error);
+            discardAfterFailedStart(engine, context, workDir, confinement, error);
             throw error;
         }
         catch (EngineException | RuntimeException e) {
-            discardAfterFailedStart(engine, context, workDir, e);
+            discardAfterFailedStart(engine, context, workDir, confinement, e);
             throw e;
         }
     }
 
-    private static void discardAfterFailedStart(ProcessEngine engine, TaskContext context, WorkDir workDir, Exception failure)
+    private static void discardAfterFailedStart(ProcessEngine engine, TaskContext context, WorkDir workDir, Confinement confinement, Exception failure)
     {
+        try {
+            if (confinement != null) {
+                engine.release(confinement, context);
+            }
+        }
+        catch (EngineException inner) {
+            failure.addSuppressed(inner);
+        }
         try {
             engine.discardWorkDir(workDir, context);
         }
@@ -108,7 +123,10 @@ final class ProcessSandbox
     private void launch(List<String> command)
             throws IOException
     {
-        SessionProcess started = engine.launch(command, directory, environment, context.log(), "process", label);
+        Optional<TaskCgroup> cgroup = confinement.cgroup();
+        SessionProcess started = engine.launch(confinement.argv(command, cgroup.isEmpty()),
+                pid -> cgroup.isPresent() ? SessionProcess.Sweep.cgroup(cgroup.get()) : SessionProcess.Sweep.session(pid),
+                directory, environment, context.log(), "process", label);
         task = started;
         engine.logger().debug("{}: started {} as session {} in {}", label, command, started.sessionId(), workDir);
         started.ended().whenComplete(this::ended);
@@ -133,7 +151,12 @@ final class ProcessSandbox
                 engine.logger().warn("{}: session {} did not end within {} of the abort", label, task.sessionId(), ABORT_WAIT);
             }
             awaitShells();
-            engine.discardWorkDir(workDir, context);
+            try {
+                engine.release(confinement, context);
+            }
+            finally {
+                engine.discardWorkDir(workDir, context);
+            }
         }
         finally {
             slot.release();
@@ -161,7 +184,7 @@ final class ProcessSandbox
         ProcessEngine.checkExecutable(argv.get(0), directory, environment.get("PATH"));
         SessionProcess process;
         try {
-            process = engine.launch(argv, directory, environment, null, "shell", "shell of " + label);
+            process = engine.launch(confinement.argv(argv, true), SessionProcess.Sweep::session, directory, environment, null, "shell", "shell of " + label);
         }
         catch (IOException e) {
             throw new MalformedPayloadException(List.of("cannot start the shell " + argv + ": " + e.getMessage()), e);
@@ -197,14 +220,19 @@ final class ProcessSandbox
             }
             return;
         }
-        Termination termination = termination(exit, task.wasKilled());
-        boolean resolved = terminated(termination, effective -> new ProcessResultSet(effective, engine, context, workDir, slot, this::awaitShells));
+        Termination termination = termination(exit, task.wasKilled(), confinement.outOfMemory());
+        boolean resolved = terminated(termination, effective -> new ProcessResultSet(effective, engine, context, workDir, confinement, slot, this::awaitShells));
         engine.logger().debug("{}: session {} ended with exit value {}{}", label, task.sessionId(), exit, resolved ? "" : " (aborted)");
     }
 
     /** Maps a Java exit value to a termination; see the class comment for the heuristic. */
-    static Termination termination(int exit, boolean killedByEngine)
+    static Termination termination(int exit, boolean killedByEngine, boolean outOfMemory)
     {
+        if (outOfMemory) {
+            // the OOM killer sends SIGKILL: 137 is the killed process itself (or bwrap passing its status on)
+            OptionalInt signal = exit == 128 + 9 ? OptionalInt.of(9) : OptionalInt.empty();
+            return new Termination(signal.isPresent() ? OptionalInt.empty() : OptionalInt.of(exit), signal, false, false, true);
+        }
         if (killedByEngine && exit > 128 && exit <= 128 + 64) {
             return Termination.signalled(exit - 128);
         }
@@ -215,6 +243,7 @@ final class ProcessSandbox
     {
         try {
             awaitShells();
+            engine.release(confinement, context);
             engine.discardWorkDir(workDir, context);
         }
         catch (EngineException e) {

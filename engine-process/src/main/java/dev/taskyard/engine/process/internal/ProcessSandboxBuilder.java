@@ -19,14 +19,16 @@ final class ProcessSandboxBuilder
 {
     private final ProcessEngine engine;
     private final TaskPayload payload;
+    private final TaskLimits limits;
     private final Slot slot;
     private volatile boolean transferred;
 
-    ProcessSandboxBuilder(ProcessEngine engine, TaskContext context, TaskPayload payload, Slot slot)
+    ProcessSandboxBuilder(ProcessEngine engine, TaskContext context, TaskPayload payload, TaskLimits limits, Slot slot)
     {
         super(context);
         this.engine = requireNonNull(engine, "engine is null");
         this.payload = requireNonNull(payload, "payload is null");
+        this.limits = requireNonNull(limits, "limits is null");
         this.slot = requireNonNull(slot, "slot is null");
     }
 
@@ -34,7 +36,7 @@ final class ProcessSandboxBuilder
     protected Sandbox doStart(Spec spec)
             throws EngineException
     {
-        ProcessSandbox sandbox = ProcessSandbox.start(engine, context, payload, spec.environment(), slot);
+        ProcessSandbox sandbox = ProcessSandbox.start(engine, context, payload, limits, spec.environment(), slot);
         transferred = true;
         return sandbox;
     }

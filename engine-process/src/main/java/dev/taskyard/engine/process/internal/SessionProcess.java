@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -14,6 +13,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.LongFunction;
 
 import dev.taskyard.engine.ResourceTracker;
 import dev.taskyard.engine.TaskLog;
@@ -22,25 +22,73 @@ import org.slf4j.Logger;
 import static java.util.Objects.requireNonNull;
 
 /**
- * A host process started as the leader of a new session ({@code /usr/bin/setsid -w -- argv…}), with everything it
- * spawns. Because the JVM's child is never a process-group leader, {@code setsid} calls {@code setsid()} and execs
- * the command directly, so the pid of the {@link Process} is the session id.
+ * A host process started through {@link Launcher} (so that its pid stays the one the JVM sees until the program
+ * runs), with everything it spawns, which its {@link Sweep} finds: the processes of its session (the JVM's child is
+ * never a process-group leader, so {@code setsid} calls {@code setsid()} and execs the command directly, and the pid
+ * of the {@link Process} is the session id), or of the task's cgroup.
  *
- * <p>When the leader exits, a pool thread kills every other process of the session (pass after pass until none is
+ * <p>When the leader exits, a pool thread kills every other process of the sweep (pass after pass until none is
  * left), then waits for the output pump to reach end-of-stream, releases the tracker entry and only then completes
- * {@link #ended()} with the leader's exit value. {@link #kill()} ends the whole session the same way.
+ * {@link #ended()} with the leader's exit value. {@link #kill()} ends the whole sweep the same way.
  *
  * <p>Thread-safe. Owns the process and its tracker entry until {@link #ended()} completes.
  */
 final class SessionProcess
 {
-    static final String SETSID = "/usr/bin/setsid";
+    /** Finds and kills the processes that belong to the leader. */
+    interface Sweep
+    {
+        /** SIGKILLs every member once; returns how many there were. */
+        int killOnce();
+
+        /** Kills pass after pass until none is left or the timeout passes; returns whether none is left. */
+        boolean killUntilEmpty(Duration timeout);
+
+        /** The processes of the leader's session (the leader's pid). */
+        static Sweep session(long sessionId)
+        {
+            return new Sweep()
+            {
+                @Override
+                public int killOnce()
+                {
+                    return ProcSessions.killOnce(sessionId);
+                }
+
+                @Override
+                public boolean killUntilEmpty(Duration timeout)
+                {
+                    return ProcSessions.killUntilEmpty(sessionId, timeout);
+                }
+            };
+        }
+
+        /** The processes of a task cgroup. */
+        static Sweep cgroup(TaskCgroup cgroup)
+        {
+            return new Sweep()
+            {
+                @Override
+                public int killOnce()
+                {
+                    return cgroup.killOnce();
+                }
+
+                @Override
+                public boolean killUntilEmpty(Duration timeout)
+                {
+                    return cgroup.killUntilEmpty(timeout);
+                }
+            };
+        }
+    }
 
     private static final Duration SWEEP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration OUTPUT_GRACE = Duration.ofSeconds(5);
     private static final File DEV_NULL = new File("/dev/null");
 
     private final Process process;
+    private final Sweep sweep;
     private final String label;
     private final LogPump pump;
     private final ResourceTracker.Resource resource;
@@ -49,9 +97,10 @@ final class SessionProcess
     private final CompletableFuture<Integer> ended = new CompletableFuture<>();
     private volatile boolean killed;
 
-    private SessionProcess(Process process, String label, LogPump pump, ResourceTracker.Resource resource, Logger logger, Consumer<SessionProcess> onGone)
+    private SessionProcess(Process process, Sweep sweep, String label, LogPump pump, ResourceTracker.Resource resource, Logger logger, Consumer<SessionProcess> onGone)
     {
         this.process = process;
+        this.sweep = sweep;
         this.label = label;
         this.pump = pump;
         this.resource = resource;
@@ -60,8 +109,9 @@ final class SessionProcess
     }
 
     /**
-     * Starts {@code command} in a new session.
+     * Starts {@code argv} (built by {@link Launcher}).
      *
+     * @param sweepFor the sweep of the started process, given its pid
      * @param environment the complete environment of the process (nothing is inherited)
      * @param log where stdout and stderr go (merged), stdin being {@code /dev/null}; {@code null} to leave the three
      *        streams as pipes for the caller (shells)
@@ -71,15 +121,10 @@ final class SessionProcess
      *        fails after the process was created)
      * @throws IOException the process could not be started, or the pool no longer accepts work
      */
-    static SessionProcess start(List<String> command, Path directory, Map<String, String> environment, TaskLog log, Executor pool,
+    static SessionProcess start(List<String> argv, LongFunction<Sweep> sweepFor, Path directory, Map<String, String> environment, TaskLog log, Executor pool,
             ResourceTracker tracker, String kind, String label, Logger logger, Consumer<SessionProcess> onGone)
             throws IOException
     {
-        List<String> argv = new ArrayList<>(command.size() + 3);
-        argv.add(SETSID);
-        argv.add("-w"); // only matters if setsid ever had to fork: then it waits and passes the exit code on
-        argv.add("--");
-        argv.addAll(command);
         ProcessBuilder builder = new ProcessBuilder(argv).directory(directory.toFile());
         Map<String, String> env = builder.environment();
         env.clear();
@@ -90,7 +135,8 @@ final class SessionProcess
         Process process = builder.start();
         ResourceTracker.Resource resource = tracker.acquire(kind, "session " + process.pid() + " of " + label);
         LogPump pump = log == null ? null : new LogPump(process.getInputStream(), log);
-        SessionProcess started = new SessionProcess(process, label, pump, resource, logger, onGone);
+        Sweep sweep = sweepFor.apply(process.pid());
+        SessionProcess started = new SessionProcess(process, sweep, label, pump, resource, logger, onGone);
         try {
             if (pump != null) {
                 pool.execute(pump);
@@ -100,7 +146,7 @@ final class SessionProcess
         catch (RejectedExecutionException e) {
             started.killed = true;
             process.toHandle().destroyForcibly();
-            ProcSessions.killUntilEmpty(process.pid(), SWEEP_TIMEOUT);
+            sweep.killUntilEmpty(SWEEP_TIMEOUT);
             resource.release();
             onGone.accept(started);
             throw new IOException("the engine no longer starts processes (disposed)", e);
@@ -142,7 +188,7 @@ final class SessionProcess
         // through the handle: Process.destroyForcibly() would also close the streams, cutting the pump (and the
         // readers of a shell) short instead of letting them drain to end-of-stream
         process.toHandle().destroyForcibly();
-        ProcSessions.killOnce(sessionId());
+        sweep.killOnce();
     }
 
     /** Waits up to {@code timeout} for {@link #ended()}; returns whether it completed (normally or not). */
@@ -168,8 +214,8 @@ final class SessionProcess
     {
         try {
             int exit = waitForLeader();
-            if (!ProcSessions.killUntilEmpty(sessionId(), SWEEP_TIMEOUT)) {
-                logger.warn("{}: processes of session {} survived {} of SIGKILLs (uninterruptible?)", label, sessionId(), SWEEP_TIMEOUT);
+            if (!sweep.killUntilEmpty(SWEEP_TIMEOUT)) {
+                logger.warn("{}: processes of process {} survived {} of SIGKILLs (uninterruptible?)", label, sessionId(), SWEEP_TIMEOUT);
             }
             if (pump != null && !pump.awaitEof(OUTPUT_GRACE)) {
                 logger.warn("{}: the output pipe is still open after session {} ended; a process that left the session holds it, its further output is lost",

@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -16,6 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.taskyard.engine.MalformedPayloadException;
 import dev.taskyard.engine.ResourceNotFoundException;
 import dev.taskyard.engine.ResourceTracker;
+import org.slf4j.Logger;
 
 import static java.util.Objects.requireNonNull;
 
@@ -60,6 +63,46 @@ final class WorkDir
             throw e;
         }
         return new WorkDir(created, tracker.acquire("work-dir", created.toString()));
+    }
+
+    /**
+     * Makes the work dir, its {@code .tmp} and the folders from it down to {@code directory} the account's own (the
+     * work dir keeps mode 700: nobody else gets in).
+     */
+    void handTo(Users.Account account, Path directory)
+            throws IOException
+    {
+        for (Path folder = directory; folder.startsWith(path); folder = folder.getParent()) {
+            chown(folder, account);
+        }
+        chown(tmp(), account);
+    }
+
+    private static void chown(Path file, Users.Account account)
+            throws IOException
+    {
+        Files.setAttribute(file, "unix:uid", (int) account.uid(), LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(file, "unix:gid", (int) account.gid(), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * Lets other accounts search (never list) {@code root} and every folder above it: adds {@code o+x} where it is
+     * missing, logging each change, so a task account can reach its work dir by its absolute path.
+     */
+    static void makeSearchable(Path root, Logger logger)
+            throws IOException
+    {
+        // the root itself: searchable, not listable (tasks must not learn each other's work dirs)
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
+        for (Path folder = root.getParent(); folder != null; folder = folder.getParent()) {
+            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(folder);
+            if (!permissions.contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                Set<PosixFilePermission> searchable = EnumSet.copyOf(permissions);
+                searchable.add(PosixFilePermission.OTHERS_EXECUTE);
+                Files.setPosixFilePermissions(folder, searchable);
+                logger.info("process engine: made {} searchable by task accounts (o+x, for their work dirs)", folder);
+            }
+        }
     }
 
     /** The real (symlink-free) absolute path. */

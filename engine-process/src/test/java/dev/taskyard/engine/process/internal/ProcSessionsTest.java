@@ -46,7 +46,7 @@ class ProcSessionsTest
     void findsAndKillsASessionAndNothingElse()
             throws Exception
     {
-        Process process = new ProcessBuilder(SessionProcess.SETSID, "-w", "--", "sh", "-c", "sleep 300 & (sleep 300 &); echo ready; exec sleep 300")
+        Process process = new ProcessBuilder(Launcher.SETSID, "-w", "--", "sh", "-c", "sleep 300 & (sleep 300 &); echo ready; exec sleep 300")
                 .redirectErrorStream(true)
                 .start();
         try {
