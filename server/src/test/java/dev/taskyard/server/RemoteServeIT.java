@@ -49,7 +49,9 @@ class RemoteServeIT
                 String malformed = front.submit("{\"remote\": {\"command\": \"not-an-array\"}}");
                 JsonNode refused = front.awaitTerminal(malformed, Duration.ofSeconds(60));
                 assertThat(refused.path("error").path("reason").asText()).isEqualTo("malformed-payload");
-                assertThat(front.get("/v1/tasks/" + malformed + "/log").body()).as("the malformed-payload messages go to the task log").contains("$.remote.command");
+                // An exception resolution reaches the store before the run's disposal has copied the last log lines
+                // (Worker reports, then disposes): wait for them instead of reading once (known gap, see issue 12/16 notes).
+                assertThat(logEventually(front, malformed, "$.remote.command")).as("the malformed-payload messages go to the task log").contains("$.remote.command");
                 assertThat(refused.path("error").path("detail").asText()).as("and into the error's detail").contains("$.remote.command");
                 assertThat(back.listAll()).hasSize(2);
 
@@ -88,5 +90,17 @@ class RemoteServeIT
             assertThat(back.listAll()).as("the cancelled remote task of the stopped run, and a fresh one").hasSize(2)
                     .anyMatch(t -> t.endsWith("=CANCELED")).anyMatch(t -> t.endsWith("=COMPLETED"));
         }
+    }
+
+    private static String logEventually(TaskyardServer server, String taskId, String expected)
+            throws Exception
+    {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String log = server.get("/v1/tasks/" + taskId + "/log").body();
+        while (!log.contains(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            log = server.get("/v1/tasks/" + taskId + "/log").body();
+        }
+        return log;
     }
 }

@@ -315,7 +315,6 @@ public final class PluginManager
         }
     }
 
-    /** Tells every plugin the worker has been idle for {@code idleFor}. Errors are logged. */
     /** The secrets of every plugin ({@link Plugin#secrets()}), which every task log must mask. */
     public Set<String> secrets()
     {
@@ -333,6 +332,7 @@ public final class PluginManager
         return log -> MaskingTaskLog.wrap(log, secrets);
     }
 
+    /** Tells every plugin the worker has been idle for {@code idleFor}. Errors are logged. */
     public void reportIdle(Duration idleFor)
     {
         fanOut("report-idle", plugin -> plugin.reportIdle(idleFor));
