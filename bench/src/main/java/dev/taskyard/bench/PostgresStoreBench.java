@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -35,7 +36,8 @@ import dev.taskyard.worker.TaskResolution;
  * (goal ≥ 2,000 tasks/s on 1 node with PostgreSQL). The database comes from {@code TASKYARD_BENCH_PG_URL},
  * {@code _USER}, {@code _PASSWORD} or else {@code TASKYARD_TEST_PG_*} (see {@code .ci/start-postgres}); each part
  * uses a schema of its own, dropped afterwards. Arguments: [in-process tasks, default 20,000] [HTTP tasks, default
- * 10,000] [submitting connections per node, default 16]. Prints figures, never asserts.
+ * 10,000] [submitting connections per node, default 16] [parts to run, comma-separated, default all:
+ * {@code in-process,sqlite,pg1,pg3}; ratios are printed only when both sides ran]. Prints figures, never asserts.
  */
 public final class PostgresStoreBench
 {
@@ -52,6 +54,7 @@ public final class PostgresStoreBench
         int inProcessTasks = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         int httpTasks = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
         int connections = args.length > 2 ? Integer.parseInt(args[2]) : 16;
+        Set<String> parts = Set.of((args.length > 3 ? args[3] : "in-process,sqlite,pg1,pg3").split(","));
         String url = env("URL", null);
         if (url == null) {
             System.out.println("PostgresStoreBench skipped: set TASKYARD_BENCH_PG_URL/_USER/_PASSWORD or TASKYARD_TEST_PG_* "
@@ -63,50 +66,70 @@ public final class PostgresStoreBench
         Path temp = Files.createTempDirectory("taskyard-bench-pg");
         try {
             System.out.println("PostgreSQL at " + url + ", " + Runtime.getRuntime().availableProcessors() + " cores, everything on one host");
-            double sqliteClaims;
-            try (TaskStore sqlite = SqliteTaskStore.Options.builder(temp.resolve("sqlite")).maxPendingTasks(10_000_000).open()) {
-                sqliteClaims = inProcess("SQLite", sqlite, inProcessTasks);
+            if (parts.contains("in-process")) {
+                double sqliteClaims;
+                try (TaskStore sqlite = SqliteTaskStore.Options.builder(temp.resolve("sqlite")).maxPendingTasks(10_000_000).open()) {
+                    sqliteClaims = inProcess("SQLite", sqlite, inProcessTasks);
+                }
+                String schema = "bench_" + ProcessHandle.current().pid();
+                double pgClaims;
+                try (TaskStore pg = PostgresTaskStore.Options.builder(url, user, password).schema(schema).maxPendingTasks(10_000_000).open()) {
+                    pgClaims = inProcess("PostgreSQL", pg, inProcessTasks);
+                }
+                finally {
+                    drop(url, user, password, schema);
+                }
+                System.out.printf("in process, claim+resolve: PostgreSQL/SQLite = %.2f  goal ≥ %,d/s: %s%n", pgClaims / sqliteClaims, CLAIM_GOAL,
+                        pgClaims >= CLAIM_GOAL ? "met" : "NOT met");
             }
-            String schema = "bench_" + ProcessHandle.current().pid();
-            double pgClaims;
-            try (TaskStore pg = PostgresTaskStore.Options.builder(url, user, password).schema(schema).maxPendingTasks(10_000_000).open()) {
-                pgClaims = inProcess("PostgreSQL", pg, inProcessTasks);
-            }
-            finally {
-                drop(url, user, password, schema);
-            }
-            System.out.printf("in process, claim+resolve: PostgreSQL/SQLite = %.2f  goal ≥ %,d/s: %s%n", pgClaims / sqliteClaims, CLAIM_GOAL,
-                    pgClaims >= CLAIM_GOAL ? "met" : "NOT met");
 
             Path jar = ServerProcess.locateJar();
             Path passwordFile = Files.writeString(temp.resolve("pg-password"), password + "\n");
             String common = "worker: {concurrency: 32, pollInterval: 0.05, shutdownGrace: 1}\nengine: mock\nengines: {mock: {}}\nplugins: {}\n"
                     + "server: {maxPending: 10000000}\n";
-            double sqliteHttp = http("1 node, SQLite", jar, temp.resolve("http-sqlite"), List.of(common), httpTasks, connections);
-            String schema1 = "bench_http1_" + ProcessHandle.current().pid();
-            String schema3 = "bench_http3_" + ProcessHandle.current().pid();
-            double pg1;
-            double pg3;
-            try {
-                String store1 = "store: {type: postgresql, url: \"" + url + "\", user: \"" + user + "\", passwordFile: \"" + passwordFile + "\", schema: " + schema1 + "}\n";
-                pg1 = http("1 node, PostgreSQL", jar, temp.resolve("http-pg1"), List.of(common + store1), httpTasks, connections);
-                String store3 = "store: {type: postgresql, url: \"" + url + "\", user: \"" + user + "\", passwordFile: \"" + passwordFile + "\", schema: " + schema3 + "}\n";
-                pg3 = http("3 nodes, PostgreSQL", jar, temp.resolve("http-pg3"), List.of(common + store3, common + store3, common + store3), httpTasks,
-                        connections);
+            double sqliteHttp = Double.NaN;
+            double pg1 = Double.NaN;
+            double pg3 = Double.NaN;
+            if (parts.contains("sqlite")) {
+                sqliteHttp = http("1 node, SQLite", jar, temp.resolve("http-sqlite"), List.of(common), httpTasks, connections);
             }
-            finally {
-                drop(url, user, password, schema1);
-                drop(url, user, password, schema3);
+            if (parts.contains("pg1")) {
+                String schema1 = "bench_http1_" + ProcessHandle.current().pid();
+                try {
+                    String store1 = store(url, user, passwordFile, schema1);
+                    pg1 = http("1 node, PostgreSQL", jar, temp.resolve("http-pg1"), List.of(common + store1), httpTasks, connections);
+                }
+                finally {
+                    drop(url, user, password, schema1);
+                }
             }
-            System.out.printf("over HTTP, submit→COMPLETED: 1 node PostgreSQL / 1 node SQLite = %.2f, 3 nodes PostgreSQL / 1 node SQLite = %.2f, "
-                    + "3 nodes / 1 node PostgreSQL = %.2f  goal ≥ %,d tasks/s on 1 node with PostgreSQL: %s%n",
-                    pg1 / sqliteHttp, pg3 / sqliteHttp, pg3 / pg1, HTTP_GOAL, pg1 >= HTTP_GOAL ? "met" : "NOT met");
+            if (parts.contains("pg3")) {
+                String schema3 = "bench_http3_" + ProcessHandle.current().pid();
+                try {
+                    String store3 = store(url, user, passwordFile, schema3);
+                    pg3 = http("3 nodes, PostgreSQL", jar, temp.resolve("http-pg3"), List.of(common + store3, common + store3, common + store3), httpTasks,
+                            connections);
+                }
+                finally {
+                    drop(url, user, password, schema3);
+                }
+            }
+            if (!Double.isNaN(pg1) || !Double.isNaN(pg3)) {
+                System.out.printf("over HTTP, submit→COMPLETED: 1 node PostgreSQL / 1 node SQLite = %.2f, 3 nodes PostgreSQL / 1 node SQLite = %.2f, "
+                        + "3 nodes / 1 node PostgreSQL = %.2f  goal ≥ %,d tasks/s on 1 node with PostgreSQL: %s%n",
+                        pg1 / sqliteHttp, pg3 / sqliteHttp, pg3 / pg1, HTTP_GOAL, Double.isNaN(pg1) ? "not measured" : pg1 >= HTTP_GOAL ? "met" : "NOT met");
+            }
         }
         finally {
             try (var walk = Files.walk(temp)) {
                 walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    private static String store(String url, String user, Path passwordFile, String schema)
+    {
+        return "store: {type: postgresql, url: \"" + url + "\", user: \"" + user + "\", passwordFile: \"" + passwordFile + "\", schema: " + schema + ", poolSize: " + System.getenv().getOrDefault("BENCH_POOL", "10") + "}\n";
     }
 
     private static String env(String suffix, String fallback)

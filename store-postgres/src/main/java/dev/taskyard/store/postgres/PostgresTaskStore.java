@@ -104,6 +104,16 @@ public final class PostgresTaskStore
     private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,47}");
     private static final String COLUMNS = TaskRows.COLUMNS;
     private static final String TERMINAL = "('COMPLETED', 'FAILED', 'CANCELED')";
+    /**
+     * Fails the RUNNING tasks whose lease expired after their last allowed attempt (skipping rows others hold), up to
+     * 100 at a time; parameters set by {@link #setCrashed}, returns their id and attempts.
+     */
+    private static final String CRASHED = """
+            UPDATE tasks
+            SET status = 'FAILED', completed_at = ?, error_reason = ?, error_title = ?, error_detail = ?, version = version + 1
+            WHERE id IN (SELECT id FROM tasks WHERE status = 'RUNNING' AND lease_expires_at <= ? AND attempts >= ?
+                         LIMIT 100 FOR UPDATE SKIP LOCKED)
+            RETURNING id, attempts""";
     private static final char SUBMITTED = 's';
     private static final char CANCELED = 'c';
     private static final char CHANGED = 'v';
@@ -439,21 +449,23 @@ public final class PostgresTaskStore
             try (PreparedStatement insert = connection.prepareStatement("""
                     INSERT INTO tasks (id, payload, status, created_at, attempts, progress, version, idempotency_key, payload_hash, deadline, cancel_requested)
                     VALUES (?, ?, 'PENDING', ?, 0, 0, 1, ?, ?, ?, FALSE)
-                    ON CONFLICT (idempotency_key) DO NOTHING""")) {
+                    ON CONFLICT (idempotency_key) DO NOTHING
+                    RETURNING\s""" + COLUMNS)) {
                 insert.setString(1, id);
                 insert.setString(2, payload);
                 insert.setLong(3, now);
                 insert.setString(4, key.orElse(null));
                 insert.setString(5, hash.orElse(null));
                 TaskRows.setMillis(insert, 6, request.deadline());
-                if (insert.executeUpdate() == 0) {
-                    // the same key committed meanwhile (by this or another node)
-                    return earlierSubmission(connection, key.orElseThrow(), hash.orElseThrow())
-                            .orElseThrow(() -> new SQLException("the idempotency key vanished"));
+                try (ResultSet rows = insert.executeQuery()) {
+                    if (rows.next()) {
+                        return new Submission(TaskRows.record(rows), true);
+                    }
                 }
             }
-            Optional<TaskRecord> stored = find(connection, id);
-            return new Submission(stored.orElseThrow(), true);
+            // the same key committed meanwhile (by this or another node)
+            return earlierSubmission(connection, key.orElseThrow(), hash.orElseThrow())
+                    .orElseThrow(() -> new SQLException("the idempotency key vanished"));
         });
         if (submission.created()) {
             synchronized (pendingLock) {
@@ -714,44 +726,52 @@ public final class PostgresTaskStore
         record Claimed(Claim claim, long createdAt) {}
         record Outcome(List<Claimed> claimed, List<String> crashed) {}
         Outcome outcome = call("claim tasks", true, connection -> {
-            List<String> crashed = failCrashed(connection, now);
+            List<String> crashed = new ArrayList<>();
             List<Claimed> claimed = new ArrayList<>();
-            // both candidate sets are locked with SKIP LOCKED, so concurrent claimers on any node skip each other's
-            // rows; a row whose lease was renewed or resolved meanwhile no longer matches once locked
+            // one statement (one round trip): fail the crashed tasks, lock both candidate sets with SKIP LOCKED (so
+            // concurrent claimers on any node skip each other's rows; a row whose lease was renewed or resolved
+            // meanwhile no longer matches once locked), hand them out, and discard what a handed-back run of the same
+            // attempt left behind (a log its worker closed late): the new run starts empty
             try (PreparedStatement update = connection.prepareStatement("""
-                    WITH pending AS (SELECT id, created_at FROM tasks WHERE status = 'PENDING'
+                    WITH crashed AS (%s),
+                         pending AS (SELECT id, created_at FROM tasks WHERE status = 'PENDING'
                                      ORDER BY created_at, id LIMIT ? FOR UPDATE SKIP LOCKED),
                          expired AS (SELECT id, created_at FROM tasks WHERE status = 'RUNNING' AND lease_expires_at <= ? AND attempts < ?
                                      ORDER BY lease_expires_at LIMIT ? FOR UPDATE SKIP LOCKED),
                          chosen AS (SELECT id FROM (SELECT * FROM pending UNION ALL SELECT * FROM expired) AS candidates
-                                    ORDER BY created_at, id LIMIT ?)
-                    UPDATE tasks t
-                    SET status = 'RUNNING', attempts = t.attempts + 1, lease_token = ? || t.id, lease_expires_at = ?, lease_worker = ?,
-                        lease_duration_ms = ?, started_at = ?, progress = 0, version = t.version + 1
-                    FROM chosen WHERE t.id = chosen.id
-                    RETURNING t.id, t.payload, t.deadline, t.attempts, t.lease_token, t.created_at""")) {
-                update.setInt(1, request.max());
-                update.setLong(2, now);
-                update.setInt(3, options.maxAttempts());
-                update.setInt(4, request.max());
-                update.setInt(5, request.max());
-                update.setString(6, tokenPrefix);
-                update.setLong(7, expiry);
-                update.setString(8, request.worker().workerGroup() + "/" + request.worker().workerId());
-                update.setLong(9, leaseMillis);
-                update.setLong(10, now);
+                                    ORDER BY created_at, id LIMIT ?),
+                         claimed AS (UPDATE tasks t
+                                     SET status = 'RUNNING', attempts = t.attempts + 1, lease_token = ? || t.id, lease_expires_at = ?,
+                                         lease_worker = ?, lease_duration_ms = ?, started_at = ?, progress = 0, version = t.version + 1
+                                     FROM chosen WHERE t.id = chosen.id
+                                     RETURNING t.id, t.payload, t.deadline, t.attempts, t.lease_token, t.created_at),
+                         old_logs AS (DELETE FROM task_logs l USING claimed c WHERE l.task_id = c.id AND l.run_id = (c.attempts - 1)::text),
+                         old_artifacts AS (DELETE FROM artifacts a USING claimed c WHERE a.task_id = c.id AND a.run_id = (c.attempts - 1)::text)
+                    SELECT TRUE AS handed_out, id, payload, deadline, attempts, lease_token, created_at FROM claimed
+                    UNION ALL SELECT FALSE, id, NULL, NULL, attempts, NULL, NULL FROM crashed""".formatted(CRASHED))) {
+                int index = setCrashed(update, now);
+                update.setInt(index++, request.max());
+                update.setLong(index++, now);
+                update.setInt(index++, options.maxAttempts());
+                update.setInt(index++, request.max());
+                update.setInt(index++, request.max());
+                update.setString(index++, tokenPrefix);
+                update.setLong(index++, expiry);
+                update.setString(index++, request.worker().workerGroup() + "/" + request.worker().workerId());
+                update.setLong(index++, leaseMillis);
+                update.setLong(index, now);
                 try (ResultSet rows = update.executeQuery()) {
                     while (rows.next()) {
                         String id = rows.getString("id");
+                        if (!rows.getBoolean("handed_out")) {
+                            crashed.add(crashedTask(id, rows.getInt("attempts")));
+                            continue;
+                        }
                         TaskSpec spec = new TaskSpec(id, TaskRows.parse(rows.getString("payload")), TaskRows.millis(rows, "deadline"));
                         Lease lease = new Lease(id, rows.getInt("attempts") - 1, rows.getString("lease_token"), Instant.ofEpochMilli(expiry));
                         claimed.add(new Claimed(new Claim(spec, lease), rows.getLong("created_at")));
                     }
                 }
-            }
-            // what a handed-back run left behind (a log its worker closed late) is discarded: the new run starts empty
-            if (!claimed.isEmpty()) {
-                discardRuns(connection, claimed.stream().map(c -> c.claim().lease()).toList());
             }
             return new Outcome(claimed, crashed);
         });
@@ -771,28 +791,36 @@ public final class PostgresTaskStore
         return claimed.stream().map(Claimed::claim).toList();
     }
 
+    /** Sets the parameters of {@link #CRASHED} from index 1; returns the next index. */
+    private int setCrashed(PreparedStatement statement, long now)
+            throws SQLException
+    {
+        statement.setLong(1, now);
+        statement.setString(2, TaskEndReason.WORKER_CRASH.id());
+        statement.setString(3, TaskRows.title(TaskEndReason.WORKER_CRASH.id()));
+        statement.setString(4, "the lease of the last allowed attempt (" + options.maxAttempts() + ") expired: the worker crashed or lost contact");
+        statement.setLong(5, now);
+        statement.setInt(6, options.maxAttempts());
+        return 7;
+    }
+
+    private static String crashedTask(String taskId, int attempts)
+    {
+        LOG.warn("task {}: the lease of attempt {} expired and no attempts are left; the task failed with {}", taskId, attempts - 1,
+                TaskEndReason.WORKER_CRASH.id());
+        return taskId;
+    }
+
     /** Fails the RUNNING tasks whose lease expired after their last allowed attempt (skipping rows others hold). */
     private List<String> failCrashed(Connection connection, long now)
             throws SQLException
     {
         List<String> failed = new ArrayList<>();
-        try (PreparedStatement update = connection.prepareStatement("""
-                UPDATE tasks
-                SET status = 'FAILED', completed_at = ?, error_reason = ?, error_title = ?, error_detail = ?, version = version + 1
-                WHERE id IN (SELECT id FROM tasks WHERE status = 'RUNNING' AND lease_expires_at <= ? AND attempts >= ?
-                             LIMIT 100 FOR UPDATE SKIP LOCKED)
-                RETURNING id, attempts""")) {
-            update.setLong(1, now);
-            update.setString(2, TaskEndReason.WORKER_CRASH.id());
-            update.setString(3, TaskRows.title(TaskEndReason.WORKER_CRASH.id()));
-            update.setString(4, "the lease of the last allowed attempt (" + options.maxAttempts() + ") expired: the worker crashed or lost contact");
-            update.setLong(5, now);
-            update.setInt(6, options.maxAttempts());
+        try (PreparedStatement update = connection.prepareStatement(CRASHED)) {
+            setCrashed(update, now);
             try (ResultSet rows = update.executeQuery()) {
                 while (rows.next()) {
-                    failed.add(rows.getString(1));
-                    LOG.warn("task {}: the lease of attempt {} expired and no attempts are left; the task failed with {}",
-                            rows.getString(1), rows.getInt(2) - 1, TaskEndReason.WORKER_CRASH.id());
+                    failed.add(crashedTask(rows.getString(1), rows.getInt(2)));
                 }
             }
         }

@@ -4,7 +4,11 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
+import com.google.common.base.Suppliers;
 import dev.taskyard.engine.schema.JsonSchema;
 import dev.taskyard.server.internal.console.ConsoleHandler;
 import dev.taskyard.store.TaskStatus;
@@ -37,6 +41,9 @@ public final class ApiServer
         }
     }
 
+    /** How long one count of the store serves the task gauges (one scrape reads them all within it). */
+    private static final Duration COUNT_REUSE = Duration.ofMillis(100);
+
     private final Server server;
     private final ServerConnector connector;
     private final ChangeWatcher watcher;
@@ -57,10 +64,14 @@ public final class ApiServer
         requireNonNull(actions, "actions is null");
         requireNonNull(store, "store is null");
         meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // the task gauges of one scrape share one count of the store (a scan of the tasks table, which with a shared
+        // PostgreSQL every node's scrapes pay for): consistent with each other and six times cheaper
+        Supplier<Map<TaskStatus, Long>> counts = Suppliers.memoizeWithExpiration(() -> count(store), COUNT_REUSE.toNanos(), TimeUnit.NANOSECONDS);
         for (TaskStatus status : TaskStatus.values()) {
-            Gauge.builder("taskyard.tasks", store, s -> count(s, status)).description("tasks in the store by state").tag("state", status.name()).register(meters);
+            Gauge.builder("taskyard.tasks", counts, c -> count(c, status)).description("tasks in the store by state").tag("state", status.name())
+                    .register(meters);
         }
-        Gauge.builder("taskyard.queue.depth", store, s -> count(s, TaskStatus.PENDING)).description("tasks waiting to run").register(meters);
+        Gauge.builder("taskyard.queue.depth", counts, c -> count(c, TaskStatus.PENDING)).description("tasks waiting to run").register(meters);
         watcher = new ChangeWatcher(store, settings.longPollSweep());
         Gauge.builder("taskyard.http.long.polls", watcher, ChangeWatcher::waiting).description("long polls waiting").register(meters);
         streamer = new Streamer(settings.maxStreams());
@@ -110,14 +121,21 @@ public final class ApiServer
                 .add("POST", "/v1/actions/{action}", named::run);
     }
 
-    private static double count(TaskStore store, TaskStatus status)
+    /** The store's counts by status; empty when the store cannot count (the gauges then read NaN). */
+    private static Map<TaskStatus, Long> count(TaskStore store)
     {
         try {
-            return store.countByStatus().getOrDefault(status, 0L);
+            return store.countByStatus();
         }
         catch (Exception e) {
-            return Double.NaN;
+            return Map.of();
         }
+    }
+
+    private static double count(Supplier<Map<TaskStatus, Long>> counts, TaskStatus status)
+    {
+        Long count = counts.get().get(status);
+        return count == null ? Double.NaN : count;
     }
 
     public void start()
