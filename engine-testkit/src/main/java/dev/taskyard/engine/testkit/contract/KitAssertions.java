@@ -93,13 +93,7 @@ public final class KitAssertions
             throw violation(onTimeout, what + " did not return within " + format(timeout));
         }
         catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw e;
+            throw rethrowCause(e);
         }
     }
 
@@ -117,14 +111,21 @@ public final class KitAssertions
             throw violation(ContractRule.NO_HANG, what + " did not end within " + format(timeout));
         }
         catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw e;
+            throw rethrowCause(e);
         }
+    }
+
+    /** Throws the cause of {@code e} as it is (an exception or an error); returns nothing, for {@code throw}. */
+    private static Exception rethrowCause(ExecutionException e)
+            throws Exception
+    {
+        if (e.getCause() instanceof Exception cause) {
+            throw cause;
+        }
+        if (e.getCause() instanceof Error error) {
+            throw error;
+        }
+        throw e;
     }
 
     /** A timeout for messages: {@code 30 s}, {@code 1500 ms}. */
