@@ -256,6 +256,18 @@ public abstract class EngineContractTest
             throws Exception
     {}
 
+    /**
+     * How long one contract call (or one wait of a case for something the engine promised: a log line, a closed
+     * display) may take before the kit fails the case with {@code [no-hang]} or the rule the wait belongs to. The
+     * thread of a timed-out call is interrupted and the case moves on to its cleanup, which runs under the same
+     * timeout. Defaults to {@link KitAssertions#CALL_TIMEOUT} (30 s); raise it for an engine whose calls are slow
+     * by nature (a remote daemon), never lower it below what a loaded CI machine needs.
+     */
+    protected Duration callTimeout()
+    {
+        return KitAssertions.CALL_TIMEOUT;
+    }
+
     /** How many random schedules the resolution property test runs; at least 200 in a normal build. */
     protected int resolutionSchedules()
     {
@@ -299,14 +311,20 @@ public abstract class EngineContractTest
         }
         runs.clear();
         for (Engine other : extraEngines) {
-            other.dispose();
+            KitAssertions.within("dispose of an engine", callTimeout(), () -> {
+                other.dispose();
+                return null;
+            });
         }
         extraEngines.clear();
         if (engine != null) {
-            engine.dispose();
-            Object refused = KitAssertions.within("newSandboxBuilder on a disposed engine", () -> {
+            KitAssertions.within("dispose of the engine", callTimeout(), () -> {
+                engine.dispose();
+                return null;
+            });
+            Object refused = KitAssertions.within("newSandboxBuilder on a disposed engine", callTimeout(), () -> {
                 try {
-                    return new KitRun(engine, payloadNode(engine, silentPayload()), newContext(b -> {}));
+                    return new KitRun(engine, payloadNode(engine, silentPayload()), newContext(b -> {}), callTimeout());
                 }
                 catch (EngineException | RuntimeException e) {
                     return e;
@@ -403,7 +421,7 @@ public abstract class EngineContractTest
     {
         ObjectNode node = payloadNode(target, payload);
         try {
-            KitRun run = new KitRun(target, node, context);
+            KitRun run = new KitRun(target, node, context, callTimeout());
             runs.add(run);
             return run;
         }
@@ -606,6 +624,11 @@ public abstract class EngineContractTest
         public int resolutionSchedules()
         {
             return test.resolutionSchedules();
+        }
+
+        public Duration callTimeout()
+        {
+            return test.callTimeout();
         }
     }
 }

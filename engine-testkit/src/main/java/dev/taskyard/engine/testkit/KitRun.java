@@ -32,15 +32,17 @@ import static java.util.Objects.requireNonNull;
 public final class KitRun
 {
     private final TaskContext context;
+    private final Duration callTimeout;
     private final SandboxBuilder builder;
     private final AtomicReference<Sandbox> sandbox = new AtomicReference<>();
     private final AtomicReference<ResultSet> resultSet = new AtomicReference<>();
     private volatile boolean disposed;
 
-    KitRun(Engine engine, ObjectNode payload, TaskContext context)
+    KitRun(Engine engine, ObjectNode payload, TaskContext context, Duration callTimeout)
             throws EngineException
     {
         this.context = requireNonNull(context, "context is null");
+        this.callTimeout = requireNonNull(callTimeout, "callTimeout is null");
         this.builder = engine.newSandboxBuilder(new SandboxOptions(payload, context));
     }
 
@@ -127,17 +129,23 @@ public final class KitRun
             Sandbox current = sandbox.get();
             Class<? extends EngineException> killError = null;
             if (current == null) {
-                builder.discard();
+                KitAssertions.within("discard in the kit's cleanup", callTimeout, () -> {
+                    builder.discard();
+                    return null;
+                });
             }
             else {
                 try {
-                    current.abort();
+                    KitAssertions.within("abort in the kit's cleanup", callTimeout, () -> {
+                        current.abort();
+                        return null;
+                    });
                     killError = SandboxAbortedException.class;
                 }
                 catch (SandboxTerminatedException terminated) {
                     killError = SandboxTerminatedException.class;
                     try {
-                        resultSet.compareAndSet(null, current.waitForResult());
+                        resultSet.compareAndSet(null, KitAssertions.within("waitForResult in the kit's cleanup", callTimeout, current::waitForResult));
                     }
                     catch (SandboxAbortedException aborted) {
                         throw new AssertionError(ContractRule.ABORT_AFTER_COMPLETION.violation(
@@ -147,8 +155,11 @@ public final class KitRun
             }
             ResultSet result = resultSet.get();
             if (result != null) {
-                result.dispose();
-                DisposalContract.checkRefusesUse(result);
+                KitAssertions.within("dispose of the result set in the kit's cleanup", callTimeout, () -> {
+                    result.dispose();
+                    return null;
+                });
+                DisposalContract.checkRefusesUse(result, callTimeout);
             }
             Object start = outcome(builder::startSandbox);
             check(start instanceof IllegalStateException || start instanceof BuilderDiscardedException, ContractRule.BUILDER_SINGLE_USE,
@@ -167,10 +178,10 @@ public final class KitRun
         }
     }
 
-    private static Object outcome(KitAssertions.Call<?> call)
+    private Object outcome(KitAssertions.Call<?> call)
             throws Exception
     {
-        return KitAssertions.within("a call on an ended object", () -> {
+        return KitAssertions.within("a call on an ended object", callTimeout, () -> {
             try {
                 return call.call();
             }

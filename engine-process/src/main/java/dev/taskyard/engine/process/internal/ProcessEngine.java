@@ -13,12 +13,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongFunction;
 
 import dev.taskyard.engine.Capabilities;
-import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineContext;
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.FatalInternalErrorException;
@@ -30,7 +28,7 @@ import dev.taskyard.engine.SandboxOptions;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.TaskLog;
 import dev.taskyard.engine.schema.JsonSchema;
-import dev.taskyard.engine.support.ConcurrencyLimiter;
+import dev.taskyard.engine.support.AbstractEngine;
 import org.slf4j.Logger;
 
 import static java.util.Objects.requireNonNull;
@@ -43,22 +41,22 @@ import static java.util.Objects.requireNonNull;
  * folder ({@link Leftovers}); an engine starting on a root cleans up what an engine in a JVM that has since died left
  * there (kills its sessions' processes, deletes its work dirs).
  *
+ * <p>The payload check, the disposed state and the concurrency slots (one per sandbox, tracked as
+ * {@code process-sandbox}) come from {@link AbstractEngine}: the slot passes from the builder to the sandbox to the
+ * result set, whoever holds it last releases it.
+ *
  * <p>Thread-safe, except {@link #dispose()}, which the host calls once everything the engine made is disposed
  * (it still kills and deletes whatever was leaked, and logs it). The engine owns a cached pool of daemon threads
  * (one output pump and one waiter per running process), shut down by {@code dispose}.
  */
 public final class ProcessEngine
-        implements Engine
+        extends AbstractEngine<TaskPayload>
 {
     private static final Duration DISPOSE_WAIT = Duration.ofSeconds(15);
     private static final AtomicInteger ENGINES = new AtomicInteger();
 
     private final EngineConfig config;
-    private final EngineContext context;
     private final Logger logger;
-    private final JsonSchema payloadSchema;
-    private final Capabilities capabilities;
-    private final ConcurrencyLimiter limiter;
     private final ExecutorService pool;
     private final Path root;
     private final boolean defaultRoot;
@@ -68,29 +66,20 @@ public final class ProcessEngine
     private final Set<Confinement> liveConfinements = ConcurrentHashMap.newKeySet();
     private final Leftovers leftovers;
     private final Isolation isolation;
-    private final AtomicBoolean disposed = new AtomicBoolean();
 
     private ProcessEngine(EngineConfig config, EngineContext context, JsonSchema payloadSchema, Path root, boolean defaultRoot, Leftovers leftovers,
             Isolation isolation)
     {
+        super(context, "process-sandbox", payloadSchema, Capabilities.of(config.maxConcurrency(), Feature.ENVIRONMENT_VARIABLES, Feature.ARTIFACTS,
+                Feature.SHELLS));
         this.leftovers = leftovers;
         this.isolation = isolation;
         this.config = config;
-        this.context = context;
         this.logger = context.logger();
-        this.payloadSchema = payloadSchema;
-        this.capabilities = Capabilities.of(config.maxConcurrency(), Feature.ENVIRONMENT_VARIABLES, Feature.ARTIFACTS, Feature.SHELLS);
-        this.limiter = new ConcurrencyLimiter(config.maxConcurrency());
         this.root = root;
         this.defaultRoot = defaultRoot;
         this.rootResource = context.tracker().acquire("folder", "process engine root " + root);
-        int engine = ENGINES.incrementAndGet();
-        AtomicInteger threads = new AtomicInteger();
-        this.pool = Executors.newCachedThreadPool(runnable -> {
-            Thread thread = new Thread(runnable, "taskyard-process-" + engine + "-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.pool = Executors.newCachedThreadPool(daemonThreads("taskyard-process-" + ENGINES.incrementAndGet()));
     }
 
     /**
@@ -144,42 +133,31 @@ public final class ProcessEngine
         return engine;
     }
 
+    /** Parses the command and working folder, and the task's cgroup limits (checked against the configured maxima). */
     @Override
-    public JsonSchema payloadSchema()
+    protected TaskPayload parsePayload(SandboxOptions options)
+            throws MalformedPayloadException
     {
-        return payloadSchema;
+        return TaskPayload.parse(options.payload(), config.isolation().limits());
     }
 
     @Override
-    public Capabilities capabilities()
+    protected SandboxBuilder newSandboxBuilder(TaskPayload payload, TaskContext task, Slot slot)
     {
-        return capabilities;
-    }
-
-    @Override
-    public SandboxBuilder newSandboxBuilder(SandboxOptions options)
-            throws EngineException
-    {
-        requireNonNull(options, "options is null");
-        if (disposed.get()) {
-            throw new IllegalStateException("the process engine is disposed");
-        }
-        TaskContext task = options.context();
-        TaskPayload payload = TaskPayload.parse(options.payload());
-        TaskLimits limits = config.isolation().limits().forPayload(options.payload());
-        ConcurrencyLimiter.Permit permit = limiter.acquire();
-        Slot slot = new Slot(permit, context.tracker().acquire("sandbox-slot", label(task)));
         logger.debug("{}: sandbox builder created for {}", label(task), payload.command());
-        return new ProcessSandboxBuilder(this, task, payload, limits, slot);
+        return new ProcessSandboxBuilder(this, task, payload, slot);
     }
 
+    /**
+     * Kills every process still alive, releases every confinement, deletes every work dir left (and the root folder
+     * when it is the default one), then stops the thread pool.
+     *
+     * @throws NonFatalInternalErrorException a work dir or a confinement could not be removed (the rest was)
+     */
     @Override
-    public void dispose()
+    protected void disposeEngine()
             throws EngineException
     {
-        if (!disposed.compareAndSet(false, true)) {
-            return;
-        }
         for (SessionProcess leaked : liveProcesses) {
             if (!leaked.ended().isDone()) {
                 logger.warn("process engine disposed while {} is alive: killing it", leaked);
@@ -247,7 +225,7 @@ public final class ProcessEngine
             throws EngineException
     {
         try {
-            WorkDir workDir = WorkDir.create(root, task.taskId(), task.runId(), context.tracker());
+            WorkDir workDir = WorkDir.create(root, task.taskId(), task.runId(), context().tracker());
             liveWorkDirs.add(workDir);
             try {
                 leftovers.recordWorkDir(workDir);
@@ -381,7 +359,7 @@ public final class ProcessEngine
             String kind, String label)
             throws IOException
     {
-        SessionProcess process = SessionProcess.start(argv, sweepFor, directory, environment, log, pool, context.tracker(), kind, label, logger,
+        SessionProcess process = SessionProcess.start(argv, sweepFor, directory, environment, log, pool, context().tracker(), kind, label, logger,
                 liveProcesses::remove);
         // recorded so that the next engine on this root kills the session if this JVM dies without disposing
         for (WorkDir workDir : liveWorkDirs) {

@@ -23,6 +23,7 @@ import dev.taskyard.engine.MalformedPayloadException;
 import dev.taskyard.engine.ResourceNotFoundException;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.Termination;
+import dev.taskyard.engine.support.AbstractEngine.Slot;
 import dev.taskyard.engine.support.AbstractResultSet;
 
 import static java.util.Objects.requireNonNull;

@@ -18,6 +18,7 @@ import dev.taskyard.engine.NonFatalInternalErrorException;
 import dev.taskyard.engine.Shell;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.Termination;
+import dev.taskyard.engine.support.AbstractEngine.Slot;
 import dev.taskyard.engine.support.AbstractSandbox;
 
 import static java.util.Objects.requireNonNull;
@@ -75,7 +76,7 @@ final class ProcessSandbox
      * @throws MalformedPayloadException the command is not an executable file
      * @throws NonFatalInternalErrorException the work dir or the process could not be created
      */
-    static ProcessSandbox start(ProcessEngine engine, TaskContext context, TaskPayload payload, TaskLimits limits, Map<String, String> declared, Slot slot)
+    static ProcessSandbox start(ProcessEngine engine, TaskContext context, TaskPayload payload, Map<String, String> declared, Slot slot)
             throws EngineException
     {
         WorkDir workDir = engine.newWorkDir(context);
@@ -85,7 +86,7 @@ final class ProcessSandbox
             Files.createDirectories(directory);
             Map<String, String> environment = engine.environment(workDir, declared);
             ProcessEngine.checkExecutable(payload.command().get(0), directory, environment.get("PATH"));
-            confinement = engine.confine(workDir, directory, limits);
+            confinement = engine.confine(workDir, directory, payload.limits());
             ProcessSandbox sandbox = new ProcessSandbox(engine, context, workDir, confinement, slot, environment, directory);
             sandbox.launch(payload.command());
             return sandbox;
@@ -184,14 +185,19 @@ final class ProcessSandbox
         ProcessEngine.checkExecutable(argv.get(0), directory, environment.get("PATH"));
         SessionProcess process;
         try {
-            process = engine.launch(confinement.argv(argv, true), SessionProcess.Sweep::session, directory, environment, null, "shell", "shell of " + label);
+            process = engine.launch(confinement.argv(argv, true), SessionProcess.Sweep::session, directory, environment, null, "shell-session",
+                    "shell of " + label);
         }
         catch (IOException e) {
             throw new MalformedPayloadException(List.of("cannot start the shell " + argv + ": " + e.getMessage()), e);
         }
-        ProcessShell shell = new ProcessShell(process);
+        ProcessShell shell = new ProcessShell(process, engine.context().tracker().acquire("shell", "shell " + argv.get(0) + " of " + label));
         shells.add(shell);
         process.ended().whenComplete((exit, error) -> {
+            if (error != null) {
+                engine.logger().warn("{}: lost track of the shell session {}; reporting it as failed", label, process.sessionId(), error);
+            }
+            shell.processEnded(error == null && exit == 0);
             shells.remove(shell);
             removeSession(shell);
         });

@@ -3,6 +3,7 @@ package dev.taskyard.engine.process.internal;
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.Sandbox;
 import dev.taskyard.engine.TaskContext;
+import dev.taskyard.engine.support.AbstractEngine.Slot;
 import dev.taskyard.engine.support.AbstractSandboxBuilder;
 
 import static java.util.Objects.requireNonNull;
@@ -19,16 +20,14 @@ final class ProcessSandboxBuilder
 {
     private final ProcessEngine engine;
     private final TaskPayload payload;
-    private final TaskLimits limits;
     private final Slot slot;
     private volatile boolean transferred;
 
-    ProcessSandboxBuilder(ProcessEngine engine, TaskContext context, TaskPayload payload, TaskLimits limits, Slot slot)
+    ProcessSandboxBuilder(ProcessEngine engine, TaskContext context, TaskPayload payload, Slot slot)
     {
         super(context);
         this.engine = requireNonNull(engine, "engine is null");
         this.payload = requireNonNull(payload, "payload is null");
-        this.limits = requireNonNull(limits, "limits is null");
         this.slot = requireNonNull(slot, "slot is null");
     }
 
@@ -36,7 +35,7 @@ final class ProcessSandboxBuilder
     protected Sandbox doStart(Spec spec)
             throws EngineException
     {
-        ProcessSandbox sandbox = ProcessSandbox.start(engine, context, payload, limits, spec.environment(), slot);
+        ProcessSandbox sandbox = ProcessSandbox.start(engine, context, payload, spec.environment(), slot);
         transferred = true;
         return sandbox;
     }

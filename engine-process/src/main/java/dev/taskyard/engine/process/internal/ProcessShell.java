@@ -2,40 +2,41 @@ package dev.taskyard.engine.process.internal;
 
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.concurrent.ExecutionException;
 
-import dev.taskyard.engine.EngineException;
-import dev.taskyard.engine.NonFatalInternalErrorException;
-import dev.taskyard.engine.Shell;
-import dev.taskyard.engine.ShellAbortedException;
-import dev.taskyard.engine.ShellTerminatedException;
-import dev.taskyard.engine.support.AbstractSandbox;
+import dev.taskyard.engine.ResourceTracker;
+import dev.taskyard.engine.support.AbstractShell;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * A shell of a process sandbox: a process in a session of its own, with plain pipes (no terminal). Aborting it, or
- * killing or resolving its sandbox, kills its whole session, so its output streams reach end-of-stream.
+ * A shell of a process sandbox: a process in a session of its own, with plain pipes (no terminal). The state rules
+ * come from {@link AbstractShell}; aborting the shell, or killing or resolving its sandbox, kills its whole session,
+ * so its output streams reach end-of-stream.
  *
- * <p>Thread-safe. The caller owns the three streams and must read (or close) both outputs.
+ * <p>Thread-safe. The caller owns the three streams and must read (or close) both outputs: the engine never closes
+ * them, so output the shell wrote before it ended stays readable after {@link #waitFor()}.
  */
 final class ProcessShell
-        implements Shell, AbstractSandbox.Session
+        extends AbstractShell
 {
     private final SessionProcess process;
-    private final Object lock = new Object();
 
-    // guarded by lock
-    private boolean aborted;
-
-    ProcessShell(SessionProcess process)
+    /** @param resource the shell's tracker entry (the session has its own, held until its processes are gone) */
+    ProcessShell(SessionProcess process, ResourceTracker.Resource resource)
     {
+        super(resource);
         this.process = requireNonNull(process, "process is null");
     }
 
     SessionProcess process()
     {
         return process;
+    }
+
+    /** The shell's session is gone (every process of it, not only the leader); ends the shell unless it was aborted. */
+    void processEnded(boolean succeeded)
+    {
+        exited(succeeded);
     }
 
     @Override
@@ -56,49 +57,16 @@ final class ProcessShell
         return process.process().getErrorStream();
     }
 
-    /** Kills the shell's session; repeated aborts return normally. */
+    /** SIGKILLs the whole session without waiting; the sandbox waits for it to be gone before it releases its work dir. */
     @Override
-    public void abort()
-            throws EngineException
+    protected void kill()
     {
-        synchronized (lock) {
-            if (!aborted && process.ended().isDone()) {
-                throw new ShellTerminatedException("the shell has already ended");
-            }
-            aborted = true;
-        }
         process.kill();
     }
 
-    /** Aborts the shell for its sandbox; does nothing if it has already ended. Never blocks for long. */
+    /** Nothing to do: the streams are the caller's, and a killed session closes their other ends. */
     @Override
-    public void abortSession()
+    protected void closeStreams()
     {
-        synchronized (lock) {
-            if (process.ended().isDone()) {
-                return;
-            }
-            aborted = true;
-        }
-        process.kill();
-    }
-
-    @Override
-    public boolean waitFor()
-            throws EngineException, InterruptedException
-    {
-        int exit;
-        try {
-            exit = process.ended().get();
-        }
-        catch (ExecutionException e) {
-            throw new NonFatalInternalErrorException("the process engine lost track of the shell: " + e.getCause(), e.getCause());
-        }
-        synchronized (lock) {
-            if (aborted) {
-                throw new ShellAbortedException("the shell was aborted");
-            }
-        }
-        return exit == 0;
     }
 }

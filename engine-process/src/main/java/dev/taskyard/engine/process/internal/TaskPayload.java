@@ -14,22 +14,24 @@ import static java.util.Objects.requireNonNull;
  *
  * @param command the argv, never empty
  * @param workingFolder the normalized folder to run in, relative to the work dir ({@code ""} for the work dir)
+ * @param limits the task's cgroup limits (applied when the engine uses cgroups)
  */
-record TaskPayload(List<String> command, String workingFolder)
+record TaskPayload(List<String> command, String workingFolder, TaskLimits limits)
 {
     TaskPayload
     {
         command = List.copyOf(command);
         requireNonNull(workingFolder, "workingFolder is null");
+        requireNonNull(limits, "limits is null");
     }
 
     /**
      * Parses a payload. The schema has been checked by the host, but everything the engine relies on is checked
-     * again and every problem is reported at once.
+     * again and every problem is reported at once, limits above the configured maxima included.
      *
      * @throws MalformedPayloadException with one message per problem
      */
-    static TaskPayload parse(ObjectNode payload)
+    static TaskPayload parse(ObjectNode payload, LimitsConfig limitsConfig)
             throws MalformedPayloadException
     {
         List<String> problems = new ArrayList<>();
@@ -70,9 +72,16 @@ record TaskPayload(List<String> command, String workingFolder)
                 }
             }
         }
+        TaskLimits limits = null;
+        try {
+            limits = limitsConfig.forPayload(payload);
+        }
+        catch (MalformedPayloadException e) {
+            problems.addAll(e.messages());
+        }
         if (!problems.isEmpty()) {
             throw new MalformedPayloadException(problems);
         }
-        return new TaskPayload(command, workingFolder);
+        return new TaskPayload(command, workingFolder, limits);
     }
 }

@@ -18,8 +18,6 @@ import dev.taskyard.engine.testkit.KitRun;
 import org.junit.jupiter.api.Test;
 
 import static dev.taskyard.engine.testkit.contract.KitAssertions.check;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.expectError;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.within;
 
 /** Artifacts: file, missing file and folder, nested folder, handler interrupt, invalid path. */
 public interface ArtifactContract

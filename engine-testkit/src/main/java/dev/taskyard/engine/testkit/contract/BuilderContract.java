@@ -8,7 +8,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.time.Duration;
 
@@ -29,9 +28,6 @@ import dev.taskyard.engine.testkit.KitRun;
 import org.junit.jupiter.api.Test;
 
 import static dev.taskyard.engine.testkit.contract.KitAssertions.check;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.expectError;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.expectSuccess;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.within;
 
 /** Builder rules: single use, discard before and during start, thread-safety, max concurrency, declarations. */
 public interface BuilderContract
@@ -69,7 +65,7 @@ public interface BuilderContract
             go.countDown();
             KitAssertions.jitter(i);
             expectSuccess(ContractRule.BUILDER_SINGLE_USE, "discard during startSandbox", () -> run.builder().discard());
-            Object outcome = within("startSandbox racing discard", () -> start.get(30, TimeUnit.SECONDS));
+            Object outcome = await("startSandbox racing discard", start);
             if (outcome instanceof Sandbox sandbox) {
                 // the start won the race: the sandbox owns everything and must abort cleanly
                 expectSuccess(ContractRule.BUILDER_SINGLE_USE, "abort of a sandbox that won the race with discard", sandbox::abort);
@@ -146,7 +142,7 @@ public interface BuilderContract
                 }
                 go.countDown();
                 for (Future<?> future : futures) {
-                    future.get(30, TimeUnit.SECONDS);
+                    await("a builder call from one of 8 threads", future);
                 }
             }
             finally {

@@ -19,7 +19,6 @@ import dev.taskyard.engine.testkit.KitRun;
 import org.junit.jupiter.api.Test;
 
 import static dev.taskyard.engine.testkit.contract.KitAssertions.check;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.within;
 
 /** Thread rules probed with many threads released at one instant, for enough rounds to hit races. */
 public interface ConcurrencyContract
@@ -34,7 +33,7 @@ public interface ConcurrencyContract
         ResourceTracker limitedTracker = new ResourceTracker();
         Engine limited = newEngine(payloads().configWithMaxConcurrency(max), limitedTracker);
         for (int round = 0; round < 12; round++) {
-            List<Object> outcomes = KitAssertions.atOnce("newSandboxBuilder", threads, i -> () -> newRun(limited, payloads().silent(), newContext(b -> {})));
+            List<Object> outcomes = atOnce("newSandboxBuilder", threads, i -> () -> newRun(limited, payloads().silent(), newContext(b -> {})));
             List<KitRun> granted = new ArrayList<>();
             for (Object outcome : outcomes) {
                 if (outcome instanceof KitRun run) {
@@ -76,7 +75,7 @@ public interface ConcurrencyContract
         }
         int threads = 8;
         for (int round = 0; round < 6; round++) {
-            List<Object> outcomes = KitAssertions.atOnce("extractFile", threads, i -> () -> {
+            List<Object> outcomes = atOnce("extractFile", threads, i -> () -> {
                 if (i % 4 == 3) {
                     Map<String, String> folder = new ConcurrentHashMap<>();
                     result.extractFolder(layout.nestedFolder(), (name, in) -> folder.put(layout.nestedFolder() + "/" + name, new String(in.readAllBytes(), StandardCharsets.UTF_8)));
@@ -112,7 +111,7 @@ public interface ConcurrencyContract
         for (int i = 0; i < threads; i++) {
             trackers.add(new ResourceTracker());
         }
-        List<Object> outcomes = KitAssertions.atOnce("createEngine", threads, i -> () -> newEngine(payloads().config(), trackers.get(i)));
+        List<Object> outcomes = atOnce("createEngine", threads, i -> () -> newEngine(payloads().config(), trackers.get(i)));
         List<Engine> engines = new ArrayList<>();
         for (Object outcome : outcomes) {
             check(outcome instanceof Engine, ContractRule.PROVIDER_REENTRANT, "createEngine called concurrently gave " + outcome);

@@ -17,9 +17,6 @@ import dev.taskyard.engine.testkit.KitRun;
 import org.junit.jupiter.api.Test;
 
 import static dev.taskyard.engine.testkit.contract.KitAssertions.check;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.expectError;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.expectSuccess;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.within;
 
 /** Displays: listing, RFB handshake with the listed size, invalid name, kill closes; or feature-not-supported. */
 public interface DisplayContract
@@ -114,7 +111,7 @@ public interface DisplayContract
             check(!ended.isDone(), ContractRule.DISPLAYS, "the display connection closed on its own");
             expectSuccess(ContractRule.KILL_YIELDS_FAILED_RESULT, "kill of a sandbox with an open display", sandbox::kill);
             try {
-                ended.get(10, TimeUnit.SECONDS);
+                ended.get(payloads().callTimeout().toNanos(), TimeUnit.NANOSECONDS);
             }
             catch (java.util.concurrent.TimeoutException e) {
                 throw KitAssertions.violation(ContractRule.KILL_CLOSES_DISPLAYS, "the display connection stayed open after kill");

@@ -20,9 +20,6 @@ import dev.taskyard.engine.testkit.KitRun;
 import org.junit.jupiter.api.Test;
 
 import static dev.taskyard.engine.testkit.contract.KitAssertions.check;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.expectError;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.expectSuccess;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.within;
 
 /**
  * The end of every object's life: what a disposed result set, a disposed engine and an ended builder refuse, that a
@@ -39,19 +36,23 @@ public interface DisposalContract
         run.start();
         ResultSet result = within("waitForResult", run::waitForResult);
         expectSuccess(ContractRule.DISPOSE_IDEMPOTENT, "dispose of the result set", result::dispose);
-        checkRefusesUse(result);
+        checkRefusesUse(result, payloads().callTimeout());
         expectSuccess(ContractRule.DISPOSE_IDEMPOTENT, "a second dispose of the result set", result::dispose);
-        checkRefusesUse(result);
+        checkRefusesUse(result, payloads().callTimeout());
     }
 
-    /** Fails with {@link ContractRule#RESULT_SET_AFTER_DISPOSE} unless every call but dispose throws. */
-    static void checkRefusesUse(ResultSet result)
+    /**
+     * Fails with {@link ContractRule#RESULT_SET_AFTER_DISPOSE} unless every call but dispose throws, each within
+     * {@code timeout}.
+     */
+    static void checkRefusesUse(ResultSet result, Duration timeout)
             throws Exception
     {
-        expectError(ContractRule.RESULT_SET_AFTER_DISPOSE, IllegalStateException.class, "success() after dispose", result::success);
-        expectError(ContractRule.RESULT_SET_AFTER_DISPOSE, IllegalStateException.class, "termination() after dispose", result::termination);
-        expectError(ContractRule.RESULT_SET_AFTER_DISPOSE, IllegalStateException.class, "extractFile after dispose", () -> result.extractFile("kit-any").close());
-        expectError(ContractRule.RESULT_SET_AFTER_DISPOSE, IllegalStateException.class, "extractFolder after dispose", () -> result.extractFolder("kit-any", (path, in) -> {}));
+        ContractRule rule = ContractRule.RESULT_SET_AFTER_DISPOSE;
+        KitAssertions.expectError(rule, IllegalStateException.class, "success() after dispose", timeout, result::success);
+        KitAssertions.expectError(rule, IllegalStateException.class, "termination() after dispose", timeout, result::termination);
+        KitAssertions.expectError(rule, IllegalStateException.class, "extractFile after dispose", timeout, () -> result.extractFile("kit-any").close());
+        KitAssertions.expectError(rule, IllegalStateException.class, "extractFolder after dispose", timeout, () -> result.extractFolder("kit-any", (path, in) -> {}));
     }
 
     @Test
@@ -89,7 +90,7 @@ public interface DisposalContract
             KitRun run = newRun(payloads().targetThenSleep("kit-abort-" + i, Duration.ofSeconds(60)));
             Sandbox sandbox = run.start();
             if (i > 0) {
-                check(run.awaitLog("kit-abort-" + i, KitAssertions.CALL_TIMEOUT), ContractRule.LIVE_LOG, "the task's output did not reach the live log");
+                check(run.awaitLog("kit-abort-" + i, payloads().callTimeout()), ContractRule.LIVE_LOG, "the task's output did not reach the live log");
             }
             expectSuccess(ContractRule.WAIT_AFTER_ABORT, "abort of a running sandbox", sandbox::abort);
             // no grace period: when abort has returned, the sandbox's resources must be gone

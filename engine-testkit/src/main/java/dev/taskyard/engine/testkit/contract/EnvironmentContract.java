@@ -9,9 +9,6 @@ import dev.taskyard.engine.testkit.KitRun;
 import org.junit.jupiter.api.Test;
 
 import static dev.taskyard.engine.testkit.contract.KitAssertions.check;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.expectError;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.expectSuccess;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.within;
 
 /** Environment variables: print, name conflict, invalid names; or feature-not-supported. */
 public interface EnvironmentContract

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -17,7 +18,10 @@ import dev.taskyard.engine.testkit.ContractRule;
 /** Assertions shared by the contract cases; every failure names the rule broken. */
 public final class KitAssertions
 {
-    /** How long any single contract call may take before the kit reports a hang. */
+    /**
+     * How long any single contract call may take before the kit reports a hang, unless the engine test overrides
+     * {@link dev.taskyard.engine.testkit.EngineContractTest#callTimeout()}.
+     */
     public static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
 
     private KitAssertions() {}
@@ -60,15 +64,21 @@ public final class KitAssertions
 
     /**
      * Runs {@code call} on another thread and returns its result; fails with {@link ContractRule#NO_HANG} if it does
-     * not finish within {@link #CALL_TIMEOUT}. Exceptions of the call are rethrown as they are.
+     * not finish within {@code timeout} (the thread is then interrupted). Exceptions of the call are rethrown as they
+     * are.
      */
-    public static <T> T within(String what, Call<T> call)
+    public static <T> T within(String what, Duration timeout, Call<T> call)
             throws Exception
     {
-        return within(what, CALL_TIMEOUT, call);
+        return within(what, timeout, ContractRule.NO_HANG, call);
     }
 
-    public static <T> T within(String what, Duration timeout, Call<T> call)
+    /**
+     * Like {@link #within(String, Duration, Call)}, but a call still running after {@code timeout} is reported as a
+     * violation of {@code onTimeout}: for calls that only hang because an earlier promise was broken (a task that
+     * keeps running after its context was cancelled).
+     */
+    public static <T> T within(String what, Duration timeout, ContractRule onTimeout, Call<T> call)
             throws Exception
     {
         FutureTask<T> task = new FutureTask<>(call::call);
@@ -76,33 +86,64 @@ public final class KitAssertions
         thread.setDaemon(true);
         thread.start();
         try {
-            return task.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return task.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         }
         catch (TimeoutException e) {
             thread.interrupt();
-            throw violation(ContractRule.NO_HANG, what + " did not return within " + timeout.toSeconds() + " s");
+            throw violation(onTimeout, what + " did not return within " + format(timeout));
         }
         catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw e;
+            throw rethrowCause(e);
         }
     }
 
     /**
-     * Runs {@code action} (within the hang timeout) and checks it throws exactly an instance of {@code expected};
+     * Waits at most {@code timeout} for {@code future}, started by the case, and returns its result; fails with
+     * {@link ContractRule#NO_HANG} if it is not done by then. A failure of the future is rethrown as it is.
+     */
+    public static <T> T await(String what, Duration timeout, Future<T> future)
+            throws Exception
+    {
+        try {
+            return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        catch (TimeoutException e) {
+            throw violation(ContractRule.NO_HANG, what + " did not end within " + format(timeout));
+        }
+        catch (ExecutionException e) {
+            throw rethrowCause(e);
+        }
+    }
+
+    /** Throws the cause of {@code e} as it is (an exception or an error); returns nothing, for {@code throw}. */
+    private static Exception rethrowCause(ExecutionException e)
+            throws Exception
+    {
+        if (e.getCause() instanceof Exception cause) {
+            throw cause;
+        }
+        if (e.getCause() instanceof Error error) {
+            throw error;
+        }
+        throw e;
+    }
+
+    /** A timeout for messages: {@code 30 s}, {@code 1500 ms}. */
+    public static String format(Duration timeout)
+    {
+        return timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms";
+    }
+
+    /**
+     * Runs {@code action} (within {@code timeout}) and checks it throws exactly an instance of {@code expected};
      * returns the error. Fails with {@code rule} on no error or another error.
      */
-    public static <E extends Throwable> E expectError(ContractRule rule, Class<E> expected, String what, Action action)
+    public static <E extends Throwable> E expectError(ContractRule rule, Class<E> expected, String what, Duration timeout, Action action)
             throws Exception
     {
         Throwable thrown = null;
         try {
-            within(what, () -> {
+            within(what, timeout, () -> {
                 action.run();
                 return null;
             });
@@ -125,12 +166,12 @@ public final class KitAssertions
         return expected.cast(thrown);
     }
 
-    /** Runs {@code action} within the hang timeout and fails with {@code rule} if it throws. */
-    public static void expectSuccess(ContractRule rule, String what, Action action)
+    /** Runs {@code action} within {@code timeout} and fails with {@code rule} if it throws. */
+    public static void expectSuccess(ContractRule rule, String what, Duration timeout, Action action)
             throws Exception
     {
         try {
-            within(what, () -> {
+            within(what, timeout, () -> {
                 action.run();
                 return null;
             });
@@ -147,21 +188,28 @@ public final class KitAssertions
     public static void checkReleased(ResourceTracker tracker, List<String> baseline, String after)
             throws InterruptedException
     {
+        checkReleased(ContractRule.NO_LEAK, tracker, baseline, after);
+    }
+
+    /** Fails with {@code rule} unless the tracker holds exactly the {@code baseline} entries. */
+    public static void checkReleased(ContractRule rule, ResourceTracker tracker, List<String> baseline, String after)
+            throws InterruptedException
+    {
         // releases triggered on other threads (cancel listeners, pumps) may lag a little behind the call that caused them
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!tracker.live().equals(baseline) && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
         List<String> live = tracker.live();
-        check(live.equals(baseline), ContractRule.NO_LEAK, "after " + after + " the engine still holds " + live + " (before the run: " + baseline + ")");
+        check(live.equals(baseline), rule, "after " + after + " the engine still holds " + live + " (before the run: " + baseline + ")");
     }
 
     /**
      * Starts {@code calls.size()} calls on as many threads, released at one instant by a barrier, and returns each
      * call's outcome in order: its result ({@code null} as {@link #RETURNED}) or the exception it threw. Fails with
-     * {@link ContractRule#NO_HANG} if a call does not return within {@link #CALL_TIMEOUT}.
+     * {@link ContractRule#NO_HANG} if a call does not return within {@code timeout}.
      */
-    public static List<Object> atOnce(String what, int threads, IntFunction<Call<?>> calls)
+    public static List<Object> atOnce(String what, Duration timeout, int threads, IntFunction<Call<?>> calls)
             throws InterruptedException
     {
         CyclicBarrier barrier = new CyclicBarrier(threads);
@@ -185,7 +233,7 @@ public final class KitAssertions
             tasks.add(task);
             started.add(thread);
         }
-        long deadline = System.nanoTime() + CALL_TIMEOUT.toNanos();
+        long deadline = System.nanoTime() + timeout.toNanos();
         List<Object> outcomes = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
             try {
@@ -194,7 +242,7 @@ public final class KitAssertions
             catch (TimeoutException e) {
                 started.forEach(Thread::interrupt);
                 throw violation(ContractRule.NO_HANG, what + " (call " + i + " of " + threads + " started at one instant) did not return within "
-                        + CALL_TIMEOUT.toSeconds() + " s");
+                        + format(timeout));
             }
             catch (ExecutionException e) {
                 throw new AssertionError("the kit's barrier failed: " + e.getCause(), e.getCause());

@@ -16,8 +16,6 @@ import dev.taskyard.engine.testkit.KitRun;
 import org.junit.jupiter.api.Test;
 
 import static dev.taskyard.engine.testkit.contract.KitAssertions.check;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.expectSuccess;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.within;
 
 /** Logging and success reporting: the Go kit's logging and kill cases, plus live reading, isolation, last line. */
 public interface LoggingContract
@@ -90,10 +88,10 @@ public interface LoggingContract
         });
         String prefix;
         try {
-            prefix = seen.get(30, TimeUnit.SECONDS);
+            prefix = seen.get(payloads().callTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
         catch (java.util.concurrent.TimeoutException e) {
-            throw KitAssertions.violation(ContractRule.LIVE_LOG, "the target did not appear in the live log within 30 s while the task ran");
+            throw KitAssertions.violation(ContractRule.LIVE_LOG, "the target did not appear in the live log within " + KitAssertions.format(payloads().callTimeout()) + " while the task ran");
         }
         check(prefix != null, ContractRule.LIVE_LOG, "the live log ended before the target appeared");
         expectSuccess(ContractRule.KILL_YIELDS_FAILED_RESULT, "kill of a running sandbox", sandbox::kill);
@@ -131,7 +129,7 @@ public interface LoggingContract
             }));
         }
         for (int i = 0; i < runs.size(); i++) {
-            boolean success = results.get(i).get(KitAssertions.CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            boolean success = await("concurrent run " + i, results.get(i));
             check(success, ContractRule.SUCCESS_REPORTING, "concurrent run " + i + " failed");
             String log = runs.get(i).log();
             for (int j = 0; j < runs.size(); j++) {

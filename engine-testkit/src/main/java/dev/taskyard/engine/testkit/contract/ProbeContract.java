@@ -25,7 +25,6 @@ import dev.taskyard.engine.testkit.KitRun;
 import org.junit.jupiter.api.Test;
 
 import static dev.taskyard.engine.testkit.contract.KitAssertions.check;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.within;
 
 /**
  * Cases where the kit probes on its own instead of trusting the author's examples: a corpus of artifact paths that
@@ -95,7 +94,7 @@ public interface ProbeContract
         }
     }
 
-    private static Object extractFile(ResultSet result, String path)
+    private Object extractFile(ResultSet result, String path)
             throws Exception
     {
         return within("extractFile", () -> {
@@ -108,7 +107,7 @@ public interface ProbeContract
         });
     }
 
-    private static Object extractFolder(ResultSet result, String path)
+    private Object extractFolder(ResultSet result, String path)
             throws Exception
     {
         return within("extractFolder", () -> {

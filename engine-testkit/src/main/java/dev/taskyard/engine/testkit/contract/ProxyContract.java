@@ -18,8 +18,6 @@ import dev.taskyard.engine.testkit.KitRun;
 import org.junit.jupiter.api.Test;
 
 import static dev.taskyard.engine.testkit.contract.KitAssertions.check;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.expectError;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.within;
 
 /** Proxies: ping, 404 is failure, live log before the answer, parallel pings, conflicts; or feature-not-supported. */
 public interface ProxyContract
@@ -78,7 +76,7 @@ public interface ProxyContract
         KitRun run = newRun(payloads().pingProxy(payloads().proxyName()));
         boolean success = ping(run, request -> {
             // answer only once "Pinging" is visible in the live log: proves the log streams while the task runs
-            if (!run.awaitLog("Pinging", Duration.ofSeconds(20))) {
+            if (!run.awaitLog("Pinging", payloads().callTimeout())) {
                 return ProxyResponse.text(500, "Pinging never appeared in the live log");
             }
             return ProxyResponse.text(200, "Hello secret=42!!!");
@@ -100,7 +98,7 @@ public interface ProxyContract
         ProxyHandler handler = request -> {
             calls.countDown();
             // each answer waits for the other call: only sandboxes running in parallel can both succeed
-            if (!calls.await(20, TimeUnit.SECONDS)) {
+            if (!calls.await(payloads().callTimeout().toNanos(), TimeUnit.NANOSECONDS)) {
                 return ProxyResponse.text(500, "the other sandbox never pinged");
             }
             bothCalled.complete(null);
@@ -110,7 +108,7 @@ public interface ProxyContract
         second.builder().attachProxy(payloads().proxyName(), handler);
         CompletableFuture<Boolean> a = CompletableFuture.supplyAsync(() -> run(first));
         CompletableFuture<Boolean> b = CompletableFuture.supplyAsync(() -> run(second));
-        check(a.get(60, TimeUnit.SECONDS) && b.get(60, TimeUnit.SECONDS), ContractRule.PROXIES, "two sandboxes could not ping in parallel");
+        check(await("the first parallel ping", a) && await("the second parallel ping", b), ContractRule.PROXIES, "two sandboxes could not ping in parallel");
     }
 
     private static boolean run(KitRun run)

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.FutureTask;
-import java.util.concurrent.TimeUnit;
 
 import dev.taskyard.engine.MalformedPayloadException;
 import dev.taskyard.engine.ResultSet;
@@ -18,9 +17,6 @@ import dev.taskyard.engine.testkit.KitRun;
 import org.junit.jupiter.api.Test;
 
 import static dev.taskyard.engine.testkit.contract.KitAssertions.check;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.expectError;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.expectSuccess;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.within;
 
 /** The resolution rules of {@link Sandbox}, each tested explicitly (the Go kit only exercised them implicitly). */
 public interface ResolutionContract
@@ -44,7 +40,7 @@ public interface ResolutionContract
         });
         expectSuccess(ContractRule.WAIT_AFTER_ABORT, "abort of a running sandbox", sandbox::abort);
         expectError(ContractRule.WAIT_AFTER_ABORT, SandboxAbortedException.class, "waitForResult after abort", sandbox::waitForResult);
-        Throwable blocked = blockedWait.get(30, TimeUnit.SECONDS);
+        Throwable blocked = await("a waitForResult blocked during abort", blockedWait);
         check(blocked instanceof SandboxAbortedException, ContractRule.WAIT_AFTER_ABORT, "a waitForResult blocked during abort ended with " + blocked);
         expectSuccess(ContractRule.CONSISTENT_RESOLUTION, "a second abort", sandbox::abort);
         expectError(ContractRule.CONSISTENT_RESOLUTION, SandboxAbortedException.class, "waitForResult after a second abort", sandbox::waitForResult);
@@ -92,7 +88,7 @@ public interface ResolutionContract
         go.countDown();
         ResultSet first = within("waitForResult", run::waitForResult);
         for (CompletableFuture<ResultSet> wait : waits) {
-            check(wait.get(30, TimeUnit.SECONDS) == first, ContractRule.SAME_RESULT_SET, "concurrent waitForResult calls returned different instances");
+            check(await("a concurrent waitForResult", wait) == first, ContractRule.SAME_RESULT_SET, "concurrent waitForResult calls returned different instances");
         }
         for (int i = 0; i < 3; i++) {
             check(within("waitForResult", sandbox::waitForResult) == first, ContractRule.SAME_RESULT_SET, "a repeated waitForResult returned another instance");
@@ -197,7 +193,7 @@ public interface ResolutionContract
             KitRun run = newRun(round % 3 == 0 ? payloads().silent() : payloads().sleep(Duration.ofSeconds(60)));
             Sandbox sandbox = run.start();
             int shape = round % 4;
-            List<Object> outcomes = KitAssertions.atOnce("waitForResult/abort/kill", threads, i -> {
+            List<Object> outcomes = atOnce("waitForResult/abort/kill", threads, i -> {
                 int kind = shape == 0 ? i % 3 : shape == 1 ? (i % 2 == 0 ? 1 : 0) : shape == 2 ? (i % 2 == 0 ? 2 : 0) : (i == 0 ? 2 : i % 3);
                 return switch (kind) {
                     case 0 -> sandbox::waitForResult;

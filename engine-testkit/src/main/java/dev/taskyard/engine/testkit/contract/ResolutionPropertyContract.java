@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.taskyard.engine.ResultSet;
@@ -114,14 +113,9 @@ public interface ResolutionPropertyContract
         }
         List<Object> results = new ArrayList<>();
         for (int i = 0; i < outcomes.size(); i++) {
-            try {
-                results.add(outcomes.get(i).get(KitAssertions.CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
-            }
-            catch (java.util.concurrent.TimeoutException e) {
-                throw KitAssertions.violation(ContractRule.NO_HANG, schedule.calls().get(i) + " did not return within " + KitAssertions.CALL_TIMEOUT.toSeconds() + " s");
-            }
+            results.add(await(schedule.calls().get(i) + " in " + schedule, outcomes.get(i)));
         }
-        Object finalWait = KitAssertions.within("the final waitForResult", () -> {
+        Object finalWait = within("the final waitForResult", () -> {
             try {
                 return sandbox.waitForResult();
             }

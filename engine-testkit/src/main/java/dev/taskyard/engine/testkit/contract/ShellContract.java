@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import dev.taskyard.engine.FeatureNotSupportedException;
 import dev.taskyard.engine.Sandbox;
@@ -21,9 +20,6 @@ import dev.taskyard.engine.testkit.ShellScript;
 import org.junit.jupiter.api.Test;
 
 import static dev.taskyard.engine.testkit.contract.KitAssertions.check;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.expectError;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.expectSuccess;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.within;
 
 /** Shells: exact output, bad command, abort, sandbox kill aborts shells, shell after termination. */
 public interface ShellContract
@@ -73,8 +69,8 @@ public interface ShellContract
         write(shell, script.command());
         boolean success = within("shell waitFor", shell::waitFor);
         check(success, ContractRule.SHELLS, "the shell command did not succeed");
-        String out = stdout.get(30, TimeUnit.SECONDS);
-        String err = stderr.get(30, TimeUnit.SECONDS);
+        String out = await("the shell's stdout", stdout);
+        String err = await("the shell's stderr", stderr);
         check(out.equals(script.stdout()), ContractRule.SHELLS, "stdout was \"" + out + "\", expected \"" + script.stdout() + "\"");
         check(err.equals(script.stderr()), ContractRule.SHELLS, "stderr was \"" + err + "\", expected \"" + script.stderr() + "\"");
         expectError(ContractRule.SHELLS, ShellTerminatedException.class, "shell abort after it ended", shell::abort);
@@ -93,8 +89,8 @@ public interface ShellContract
         write(shell, payloads().shellScript().badCommand());
         boolean success = within("shell waitFor", shell::waitFor);
         check(!success, ContractRule.SHELLS, "the bad command succeeded");
-        stdout.get(30, TimeUnit.SECONDS);
-        stderr.get(30, TimeUnit.SECONDS);
+        await("the shell's stdout", stdout);
+        await("the shell's stderr", stderr);
     }
 
     @Test
@@ -110,8 +106,8 @@ public interface ShellContract
         write(shell, payloads().shellScript().sleepCommand());
         expectSuccess(ContractRule.SHELLS, "abort of a busy shell", shell::abort);
         expectError(ContractRule.SHELLS, ShellAbortedException.class, "waitFor after abort", shell::waitFor);
-        stdout.get(30, TimeUnit.SECONDS);
-        stderr.get(30, TimeUnit.SECONDS);
+        await("the shell's stdout", stdout);
+        await("the shell's stderr", stderr);
     }
 
     @Test
@@ -129,8 +125,8 @@ public interface ShellContract
         expectSuccess(ContractRule.KILL_YIELDS_FAILED_RESULT, "kill of a sandbox with a shell", sandbox::kill);
         expectError(ContractRule.KILL_ABORTS_SHELLS, ShellAbortedException.class, "shell waitFor after the sandbox was killed", shell::waitFor);
         try {
-            stdout.get(30, TimeUnit.SECONDS);
-            stderr.get(30, TimeUnit.SECONDS);
+            await("the shell's stdout", stdout);
+            await("the shell's stderr", stderr);
         }
         catch (java.util.concurrent.TimeoutException e) {
             throw KitAssertions.violation(ContractRule.KILL_ABORTS_SHELLS, "the shell's output streams did not end after the sandbox was killed");

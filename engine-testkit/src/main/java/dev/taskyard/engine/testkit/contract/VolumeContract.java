@@ -10,8 +10,6 @@ import dev.taskyard.engine.testkit.KitRun;
 import org.junit.jupiter.api.Test;
 
 import static dev.taskyard.engine.testkit.contract.KitAssertions.check;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.expectError;
-import static dev.taskyard.engine.testkit.contract.KitAssertions.within;
 
 /** Volumes: write/read across sandboxes, empty, read-only enforced, naming conflict; or feature-not-supported. */
 public interface VolumeContract

@@ -1,4 +1,4 @@
-package dev.taskyard.engine.mock;
+package dev.taskyard.engine.testkit.selftest;
 
 import java.time.Duration;
 import java.util.List;
