@@ -1,12 +1,9 @@
 package dev.taskyard.server;
 
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -25,7 +22,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -48,29 +44,15 @@ class MultiNodeIT
     @TempDir
     Path temp;
 
-    private String url;
-    private String user;
-    private String password;
-    private String schema;
+    private PostgresNodes database;
     private final List<TaskyardServer> nodes = new ArrayList<>();
     private final Set<Integer> paused = new HashSet<>();
     private final Map<Integer, Integer> inFlight = new HashMap<>();
 
     @BeforeEach
     void database()
-            throws Exception
     {
-        url = System.getenv("TASKYARD_TEST_PG_URL");
-        user = System.getenv().getOrDefault("TASKYARD_TEST_PG_USER", "postgres");
-        password = System.getenv().getOrDefault("TASKYARD_TEST_PG_PASSWORD", "");
-        if (url == null || url.isBlank()) {
-            String reason = "TASKYARD_TEST_PG_URL is not set: no PostgreSQL for the multi-node test (eval \"$(bash .ci/start-postgres)\")";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                throw new IllegalStateException(reason + "; with CI=true it must run");
-            }
-            Assumptions.abort(reason);
-        }
-        schema = "t_multinode_" + ProcessHandle.current().pid();
+        database = PostgresNodes.require("multinode", temp);
     }
 
     @AfterEach
@@ -80,47 +62,19 @@ class MultiNodeIT
         for (TaskyardServer node : nodes) {
             node.close();
         }
-        try (Connection connection = DriverManager.getConnection(url, user, password); Statement statement = connection.createStatement()) {
-            statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-        }
-    }
-
-    private Path config(int node)
-            throws Exception
-    {
-        Path passwordFile = temp.resolve("pg-password");
-        Files.writeString(passwordFile, password + "\n");
-        Path config = temp.resolve("node-" + node + ".yaml");
-        Files.writeString(config, """
-                worker: {workerId: node-%d, concurrency: 24, leaseDuration: 6}
-                engine: mock
-                engines: {mock: {}}
-                plugins: {artifacts: {}}
-                server: {maxPending: 100000}
-                store: {type: postgresql, url: "%s", user: "%s", passwordFile: "%s", schema: %s, poolSize: 8}
-                """.formatted(node, url, user, passwordFile, schema));
-        return config;
+        database.close();
     }
 
     private TaskyardServer start(int node, int port)
             throws Exception
     {
-        // INFO: the test reads the worker's "task … run … canceled" line
-        return TaskyardServer.startOnPort(temp.resolve("data-" + node), port, Map.of("TASKYARD_LOG_LEVEL", "INFO"), "--config", config(node).toString());
+        return database.start(node, port, "concurrency: 24, leaseDuration: 6");
     }
 
     private static String submit(TaskyardServer node, String payload, String key)
             throws Exception
     {
-        HttpRequest.Builder request = node.request("/v1/tasks").header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(payload));
-        if (key != null) {
-            request.header("Idempotency-Key", key);
-        }
-        HttpResponse<String> response = node.send(request.build());
-        if (response.statusCode() != 202 && response.statusCode() != 200) {
-            throw new AssertionError("submit answered " + response.statusCode() + ": " + response.body());
-        }
-        return TaskyardServer.JSON.readTree(response.body()).path("task_id").asText();
+        return PostgresNodes.taskId(PostgresNodes.submit(node, payload, key));
     }
 
     @Test
@@ -228,9 +182,9 @@ class MultiNodeIT
         assertThat(statuses).as("no extra task from the repeated submits").hasSize(TASKS + 3);
 
         // in the store: each task resolved once, by the lease it was resolved with, none left running
-        try (Connection connection = DriverManager.getConnection(url, user, password); Statement statement = connection.createStatement();
+        try (Connection connection = database.connect(); Statement statement = connection.createStatement();
              ResultSet rows = statement.executeQuery("SELECT COUNT(*), COUNT(resolved_token), COUNT(*) FILTER (WHERE resolved_token = lease_token), "
-                     + "COUNT(*) FILTER (WHERE attempts > 1) FROM " + schema + ".tasks WHERE status = 'COMPLETED'")) {
+                     + "COUNT(*) FILTER (WHERE attempts > 1) FROM " + database.schema + ".tasks WHERE status = 'COMPLETED'")) {
             rows.next();
             assertThat(rows.getLong(1)).isEqualTo(TASKS + 2);
             assertThat(rows.getLong(2)).isEqualTo(TASKS + 2);

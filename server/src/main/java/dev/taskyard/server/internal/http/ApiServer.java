@@ -51,6 +51,7 @@ public final class ApiServer
     private final Routes routes;
     private final PrometheusMeterRegistry meters;
     private final StatsResource stats;
+    private final Supplier<Map<TaskStatus, Long>> counts;
 
     /** A server without named actions. */
     public ApiServer(Settings settings, TaskStore store, JsonSchema payloadSchema)
@@ -66,7 +67,8 @@ public final class ApiServer
         meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // the task gauges of one scrape share one count of the store (a scan of the tasks table, which with a shared
         // PostgreSQL every node's scrapes pay for): consistent with each other and six times cheaper
-        Supplier<Map<TaskStatus, Long>> counts = Suppliers.memoizeWithExpiration(() -> count(store), COUNT_REUSE.toNanos(), TimeUnit.NANOSECONDS);
+        // (held in a field: a gauge keeps its state object only weakly)
+        counts = Suppliers.memoizeWithExpiration(() -> count(store), COUNT_REUSE.toNanos(), TimeUnit.NANOSECONDS);
         for (TaskStatus status : TaskStatus.values()) {
             Gauge.builder("taskyard.tasks", counts, c -> count(c, status)).description("tasks in the store by state").tag("state", status.name())
                     .register(meters);
