@@ -63,7 +63,8 @@ class ShellTest
             shell.abort();
             shell.abort();
             assertThatThrownBy(shell::waitFor).isInstanceOf(ShellAbortedException.class);
-            assertThat(HostProcesses.session(session)).isEmpty();
+            // abort sends SIGKILL without waiting: the processes go once the kernel has torn them down
+            assertThat(awaitSessionGone(session, Duration.ofSeconds(10))).as("live processes of session " + session).isEmpty();
             stdout.readAllBytes();
             stderr.get(10, TimeUnit.SECONDS);
             sandbox.abort();
@@ -101,6 +102,18 @@ class ShellTest
             assertThat(shell.waitFor()).isTrue();
             sandbox.abort();
         }
+    }
+
+    private static List<HostProcesses.Info> awaitSessionGone(long session, Duration timeout)
+            throws InterruptedException
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<HostProcesses.Info> live = HostProcesses.session(session);
+        while (!live.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            live = HostProcesses.session(session);
+        }
+        return live;
     }
 
     private static long readSession(InputStream stdout)
