@@ -13,9 +13,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.common.io.MoreFiles;
 import dev.taskyard.engine.Engine;
@@ -78,7 +76,7 @@ public final class RunCommand
             throws Exception
     {
         PrintWriter err = spec.commandLine().getErr();
-        ObjectNode taskPayload = taskPayload();
+        ObjectNode taskPayload = TaskPayloads.of(payload, command, "run");
         Path temp = Files.createTempDirectory("taskyard-run-");
         try {
             return run(taskPayload, temp, err);
@@ -170,28 +168,6 @@ public final class RunCommand
             }
             context.dispose();
         }
-    }
-
-    private ObjectNode taskPayload()
-            throws IOException
-    {
-        if (payload != null) {
-            if (!command.isEmpty()) {
-                throw new IllegalArgumentException("give either --payload or a command, not both");
-            }
-            JsonNode node = MAPPER.readTree(payload);
-            if (!(node instanceof ObjectNode object)) {
-                throw new IllegalArgumentException("--payload must be a JSON object");
-            }
-            return object;
-        }
-        if (command.isEmpty()) {
-            throw new IllegalArgumentException("no command given: taskyard run -- CMD [ARG…]");
-        }
-        ObjectNode node = MAPPER.createObjectNode();
-        ArrayNode argv = node.putArray("command");
-        command.forEach(argv::add);
-        return node;
     }
 
     private void follow(TaskContext context)
