@@ -241,6 +241,24 @@ public final class TaskyardClient
         return task(execute(ApiRequest.get(uri(taskPath(taskId) + "?wait=" + seconds), requestTimeout.plusSeconds(seconds))));
     }
 
+    /**
+     * The task's state once it differs from {@code known}, or after {@code wait} without a change: a long poll with
+     * {@code If-None-Match} and {@code known}'s ETag, so no change that happened since {@code known} was read is
+     * missed. Without a change it returns {@code known} (with the server's {@code Retry-After}, if any). Without an
+     * ETag in {@code known} it is {@link #awaitChange(String, Duration)}. Under one second it reads the state at once.
+     *
+     * @throws NotFoundException no such task
+     */
+    public Task awaitChange(Task known, Duration wait)
+    {
+        requireNonNull(known, "known is null");
+        requireNonNull(wait, "wait is null");
+        if (known.etag().isEmpty() || wait.toSeconds() < 1) {
+            return awaitChange(known.taskId(), wait);
+        }
+        return longPoll(known, wait.toSeconds());
+    }
+
     private Task longPoll(Task known, long waitSeconds)
     {
         URI uri = uri(taskPath(known.taskId()) + "?wait=" + waitSeconds);

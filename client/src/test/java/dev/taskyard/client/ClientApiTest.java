@@ -116,6 +116,29 @@ class ClientApiTest
     }
 
     @Test
+    void awaitChangeFromAKnownStateSendsItsEtagAndKeepsItOn304()
+            throws Exception
+    {
+        server.enqueue(MockResponse.json(200, task("t1", "RUNNING")).header("ETag", "\"v1\""));
+        server.enqueue(MockResponse.status(304).header("ETag", "\"v1\""));
+        server.enqueue(MockResponse.json(200, task("t1", "COMPLETED")).header("ETag", "\"v2\""));
+
+        Task known = client.get("t1");
+        Task unchanged = client.awaitChange(known, Duration.ofSeconds(20));
+        Task changed = client.awaitChange(unchanged, Duration.ofSeconds(20));
+
+        assertThat(unchanged.status()).isEqualTo(TaskStatus.RUNNING);
+        assertThat(unchanged.etag()).contains("\"v1\"");
+        assertThat(unchanged.document()).isEqualTo(known.document());
+        assertThat(changed.status()).isEqualTo(TaskStatus.COMPLETED);
+        take();
+        RecordedRequest first = take();
+        assertThat(first.target()).isEqualTo("/v1/tasks/t1?wait=20");
+        assertThat(first.header("If-None-Match")).contains("\"v1\"");
+        assertThat(take().header("If-None-Match")).contains("\"v1\"");
+    }
+
+    @Test
     void aClientWithAnotherRetryPolicySharesEverythingElse()
             throws Exception
     {

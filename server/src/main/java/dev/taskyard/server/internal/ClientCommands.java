@@ -7,9 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -83,6 +82,21 @@ public final class ClientCommands
         return server.call(client -> client.awaitChange(taskId, Duration.ofSeconds(waitSeconds))).document();
     }
 
+    /**
+     * Polls for {@link TaskWatch}: each long poll answers when the task differs from the state seen last (its ETag),
+     * so no change between two polls is missed. One watch at a time.
+     */
+    private static TaskWatch.Poll watch(ServerConnection server, String taskId)
+    {
+        AtomicReference<Task> last = new AtomicReference<>();
+        return waitSeconds -> {
+            Task known = last.get();
+            Task task = server.call(client -> known == null ? client.get(taskId) : client.awaitChange(known, Duration.ofSeconds(waitSeconds)));
+            last.set(task);
+            return task.document();
+        };
+    }
+
     private static Task awaitEnd(ServerConnection server, String taskId)
     {
         return server.call(client -> client.waitFor(taskId, NO_DEADLINE));
@@ -116,8 +130,8 @@ public final class ClientCommands
         @Option(names = "--follow", description = "Stream the task's log to standard output until it ends (implies --wait).")
         boolean follow;
 
-        @Option(names = "--payload", description = "The whole task payload as JSON, instead of a command.")
-        String payload;
+        @Mixin
+        PayloadOptions payload;
 
         @Option(names = "--idempotency-key", description = "Resubmitting with the same key and payload returns the same task.")
         String idempotencyKey;
@@ -126,14 +140,11 @@ public final class ClientCommands
                 description = "With --follow: auto (a progress bar with the state below the log when standard output is a terminal, else plain state lines on standard error), bar or plain.")
         ProgressOption progress;
 
-        @Parameters(paramLabel = "CMD", description = "The command and its arguments (use -- before it).")
-        List<String> command = new ArrayList<>();
-
         @Override
         public Integer call()
                 throws Exception
         {
-            SubmitRequest request = SubmitRequest.of(TaskPayloads.of(payload, command, "submit"));
+            SubmitRequest request = SubmitRequest.of(payload.payload("submit"));
             if (idempotencyKey != null) {
                 request = request.withIdempotencyKey(idempotencyKey);
             }
@@ -157,7 +168,7 @@ public final class ClientCommands
             ProgressDisplay display = mode == ProgressDisplay.Mode.BAR
                     ? new ProgressDisplay(out, mode, ProgressDisplay.terminalWidth(), Instant::now, "")
                     : new ProgressDisplay(err, mode, ProgressDisplay.terminalWidth(), Instant::now, "taskyard: ");
-            Thread watch = TaskWatch.inBackground(wait -> poll(server, taskId, wait), display, LONG_POLL_SECONDS);
+            Thread watch = TaskWatch.inBackground(watch(server, taskId), display, LONG_POLL_SECONDS);
             try {
                 copyLog(server, taskId, mode == ProgressDisplay.Mode.BAR ? display : null);
                 Task end = awaitEnd(server, taskId);
@@ -209,7 +220,7 @@ public final class ClientCommands
         {
             if (watch) {
                 ProgressDisplay display = new ProgressDisplay(spec.commandLine().getOut(), progress.mode(), ProgressDisplay.terminalWidth(), Instant::now, "");
-                TaskWatch.untilEnd(wait -> poll(server, taskId, wait), display, LONG_POLL_SECONDS);
+                TaskWatch.untilEnd(watch(server, taskId), display, LONG_POLL_SECONDS);
                 Task end = awaitEnd(server, taskId);
                 display.finish(end.document());
                 return Submit.exitCodeOf(end);

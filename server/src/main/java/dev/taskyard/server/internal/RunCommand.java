@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -32,9 +31,9 @@ import dev.taskyard.engine.schema.Violation;
 import dev.taskyard.server.Main;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -59,8 +58,8 @@ public final class RunCommand
     @Option(names = "--engine-config", description = "Engine config as JSON (default: {}).", defaultValue = "{}")
     String engineConfig;
 
-    @Option(names = "--payload", description = "The whole engine payload as JSON, instead of a command.")
-    String payload;
+    @Mixin
+    PayloadOptions payload;
 
     @Option(names = {"-e", "--env"}, description = "Environment variable NAME=VALUE for the task (repeatable).")
     Map<String, String> environment = Map.of();
@@ -68,15 +67,12 @@ public final class RunCommand
     @Option(names = "--timeout", description = "Seconds after which the task is killed.")
     Long timeoutSeconds;
 
-    @Parameters(paramLabel = "CMD", description = "The command and its arguments (use -- before it).")
-    List<String> command = new ArrayList<>();
-
     @Override
     public Integer call()
             throws Exception
     {
         PrintWriter err = spec.commandLine().getErr();
-        ObjectNode taskPayload = TaskPayloads.of(payload, command, "run");
+        ObjectNode taskPayload = payload.payload("run");
         Path temp = Files.createTempDirectory("taskyard-run-");
         try {
             return run(taskPayload, temp, err);

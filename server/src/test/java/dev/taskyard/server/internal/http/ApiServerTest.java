@@ -119,8 +119,8 @@ class ApiServerTest
         assertThat(api.get(id).taskId()).isEqualTo(id);
         assertThat(catchThrowableOfType(() -> api.downloadArtifact(id, "out/a b%?.txt", OutputStream.nullOutputStream()), NotFoundException.class).detail())
                 .isEqualTo("no artifact out/a b%?.txt in task " + id);
-        HttpResponse<String> malformed = client.send(request("/v1/tasks/%E0%A4%A").GET().build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(malformed.statusCode()).isEqualTo(400);
+        assertThat(Routes.decode(List.of("a%20b", "1+1%2B1", "%C3%BC"))).containsExactly("a b", "1+1+1", "ü");
+        assertThat(catchThrowableOfType(() -> Routes.decode(List.of("%zz")), ApiProblem.class).status()).isEqualTo(400);
     }
 
     @Test

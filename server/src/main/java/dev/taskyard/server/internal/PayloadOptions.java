@@ -1,5 +1,6 @@
 package dev.taskyard.server.internal;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -7,21 +8,30 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-/** The task payload of {@code run} and {@code submit}: {@code --payload JSON}, or a command given after {@code --}. */
-final class TaskPayloads
+/**
+ * The task payload of {@code run} and {@code submit}, a picocli mixin: {@code --payload JSON}, or a command given
+ * after {@code --}. Not thread-safe (filled by picocli, read once).
+ */
+public final class PayloadOptions
 {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private TaskPayloads() {}
+    @Option(names = "--payload", description = "The whole task payload as JSON, instead of a command.")
+    String payload;
+
+    @Parameters(paramLabel = "CMD", description = "The command and its arguments (use -- before it).")
+    List<String> command = new ArrayList<>();
 
     /**
-     * {@code payload} parsed, or {@code {"command": [...]}}.
+     * The payload parsed, or {@code {"command": [...]}}.
      *
      * @param commandName the CLI command, for the messages
      * @throws IllegalArgumentException both or neither are given, or the payload is not a JSON object
      */
-    static ObjectNode of(String payload, List<String> command, String commandName)
+    ObjectNode payload(String commandName)
     {
         if (payload != null) {
             if (!command.isEmpty()) {
