@@ -61,18 +61,21 @@ public final class DockerEngineBench
         int warmUp = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int tasksPerLevel = args.length > 2 ? Integer.parseInt(args[2]) : 24;
         String host = System.getenv("DOCKER_HOST");
-        String socket = host != null && (host.startsWith("unix://") || host.startsWith("tcp://")) ? host : "unix:///var/run/docker.sock";
+        String socket = host != null && (host.startsWith("unix://") || host.startsWith("tcp://")) ? host
+                : "unix:///var/run/docker.sock";
         String image = prepareImage();
 
         Path temp = Files.createTempDirectory("taskyard-bench-docker");
         ResourceTracker tracker = new ResourceTracker();
         ObjectMapper mapper = new ObjectMapper();
         Engine engine = EngineRegistry.load().createEngine("docker", mapper.createObjectNode().put("socket", socket),
-                new EngineContext(temp, LoggerFactory.getLogger("bench.docker"), new WorkerIdentity("bench", "docker-bench-1"), tracker));
+                new EngineContext(temp, LoggerFactory.getLogger("bench.docker"),
+                        new WorkerIdentity("bench", "docker-bench-1"), tracker));
         ObjectNode payload = mapper.createObjectNode().put("image", image);
         payload.putArray("command").add("true");
 
-        System.out.println("docker engine full life-cycle of `true` vs `docker run --rm --network none " + image + " true`, " + samples
+        System.out.println("docker engine full life-cycle of `true` vs `docker run --rm --network none "
+                + image + " true`, " + samples
                 + " interleaved samples each after " + warmUp + " warm-up samples; daemon " + socket);
         for (int i = 0; i < warmUp; i++) {
             engineRun(engine, payload, temp);
@@ -87,7 +90,8 @@ public final class DockerEngineBench
         double ratio = (double) median(engineNanos) / median(cliNanos);
         print("docker engine life-cycle", engineNanos);
         print("docker run --rm --network none (CLI)", cliNanos);
-        System.out.printf(Locale.ROOT, "ratio engine/CLI (medians): %.2f×  goal ≤ %.1f×: %s%n", ratio, GOAL, ratio <= GOAL ? "met" : "NOT met");
+        System.out.printf(Locale.ROOT, "ratio engine/CLI (medians): %.2f×  goal ≤ %.1f×: %s%n", ratio, GOAL,
+                ratio <= GOAL ? "met" : "NOT met");
 
         System.out.println("throughput of the docker engine, " + tasksPerLevel + " tasks per level:");
         for (int concurrency : new int[] {1, 2, 4}) {
@@ -108,12 +112,14 @@ public final class DockerEngineBench
         TaskContext context = TaskContext.builder().taskId("bench").logSpillFolder(temp).build();
         try {
             long start = System.nanoTime();
-            ResultSet result = engine.newSandboxBuilder(new SandboxOptions(payload, context)).startSandbox().waitForResult();
+            ResultSet result = engine.newSandboxBuilder(new SandboxOptions(payload, context))
+                    .startSandbox().waitForResult();
             boolean success = result.success();
             result.dispose();
             long elapsed = System.nanoTime() - start;
             if (!success) {
-                throw new IllegalStateException("`true` failed in the docker engine: " + result.termination() + " " + context.log().contentAsString());
+                throw new IllegalStateException("`true` failed in the docker engine: " + result.termination() + " "
+                        + context.log().contentAsString());
             }
             return elapsed;
         }
@@ -126,7 +132,8 @@ public final class DockerEngineBench
             throws Exception
     {
         long start = System.nanoTime();
-        Process process = new ProcessBuilder("docker", "run", "--rm", "--network", "none", image, "true").redirectErrorStream(true).start();
+        Process process = new ProcessBuilder("docker", "run", "--rm", "--network", "none", image, "true")
+                .redirectErrorStream(true).start();
         byte[] output = process.getInputStream().readAllBytes();
         int exit = process.waitFor();
         long elapsed = System.nanoTime() - start;
@@ -160,23 +167,28 @@ public final class DockerEngineBench
             pool.shutdownNow();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf(Locale.ROOT, "  %d sandbox%s at once: %6.2f tasks/s  (%d tasks in %.2f s)%n", concurrency, concurrency == 1 ? " " : "es",
-                tasks / seconds, tasks, seconds);
+        System.out.printf(Locale.ROOT, "  %d sandbox%s at once: %6.2f tasks/s  (%d tasks in %.2f s)%n", concurrency,
+                concurrency == 1 ? " " : "es", tasks / seconds, tasks, seconds);
     }
 
     /** Imports a busybox image through the CLI unless it is there already; returns its name. */
     private static String prepareImage()
             throws Exception
     {
-        Path busybox = List.of(Path.of("/bin/busybox"), Path.of("/usr/bin/busybox")).stream().filter(Files::isRegularFile).findFirst()
-                .orElseThrow(() -> new IllegalStateException("busybox-static is not installed (apt-get install busybox-static)"));
+        Path busybox = List.of(Path.of("/bin/busybox"), Path.of("/usr/bin/busybox")).stream()
+                .filter(Files::isRegularFile).findFirst()
+                .orElseThrow(() -> new IllegalStateException("busybox-static is not installed (apt-get install "
+                        + "busybox-static)"));
         byte[] tar = rootFilesystem(busybox);
-        String name = "taskyard-bench/busybox:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(tar)).substring(0, 16);
-        if (new ProcessBuilder("docker", "image", "inspect", name).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        String name = "taskyard-bench/busybox:"
+                + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(tar)).substring(0, 16);
+        if (new ProcessBuilder("docker", "image", "inspect",
+                name).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start().waitFor() == 0) {
             return name;
         }
-        Process process = new ProcessBuilder("docker", "import", "-", name).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process process = new ProcessBuilder("docker", "import", "-", name).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try (OutputStream in = process.getOutputStream()) {
             in.write(tar);
         }
@@ -228,6 +240,7 @@ public final class DockerEngineBench
 
     private static void print(String what, long[] nanos)
     {
-        System.out.printf(Locale.ROOT, "%-40s median %8.1f ms   p90 %8.1f ms%n", what + ":", median(nanos) / 1e6, percentile(nanos, 90) / 1e6);
+        System.out.printf(Locale.ROOT, "%-40s median %8.1f ms   p90 %8.1f ms%n", what + ":", median(nanos) / 1e6,
+                percentile(nanos, 90) / 1e6);
     }
 }

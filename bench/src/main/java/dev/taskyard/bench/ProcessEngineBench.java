@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
 public final class ProcessEngineBench
 {
     private static final double GOAL = 1.5;
-    private static final String[] BARE_BWRAP = {"/usr/bin/bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid", "--unshare-net",
-            "--die-with-parent", "--", "/bin/true"};
+    private static final String[] BARE_BWRAP =
+            {"/usr/bin/bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            "--unshare-pid", "--unshare-net", "--die-with-parent", "--", "/bin/true"};
 
     private ProcessEngineBench() {}
 
@@ -49,7 +50,8 @@ public final class ProcessEngineBench
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode payload = (ObjectNode) mapper.readTree("{\"command\": [\"/bin/true\"]}");
 
-        System.out.println("process engine full life-cycle of /bin/true vs bare baselines, " + samples + " interleaved samples each after "
+        System.out.println("process engine full life-cycle of /bin/true vs bare baselines, " + samples
+                + " interleaved samples each after "
                 + warmUp + " warm-up samples");
         try (Bench unisolated = new Bench(mapper.createObjectNode())) {
             for (int i = 0; i < warmUp; i++) {
@@ -69,14 +71,17 @@ public final class ProcessEngineBench
             print("unisolated engine life-cycle", engineNanos);
             print("bare ProcessBuilder /bin/true", bareNanos);
             print("(info) bare setsid -w -- /bin/true", setsidNanos);
-            System.out.printf("unisolated ratio engine/bare (medians): %.2f×  goal ≤ %.1f×: %s%n", ratio, GOAL, ratio <= GOAL ? "met" : "NOT met");
+            System.out.printf("unisolated ratio engine/bare (medians): %.2f×  goal ≤ %.1f×: %s%n", ratio, GOAL,
+                    ratio <= GOAL ? "met" : "NOT met");
         }
 
-        if (ProcessHandle.current().info().user().map(user -> !user.equals("root")).orElse(true) || !Files.isExecutable(Path.of(BARE_BWRAP[0]))) {
+        if (ProcessHandle.current().info().user().map(user -> !user.equals("root")).orElse(true)
+                || !Files.isExecutable(Path.of(BARE_BWRAP[0]))) {
             System.out.println("isolated series skipped: they need root and " + BARE_BWRAP[0]);
             return;
         }
-        try (Bench isolated = new Bench((ObjectNode) mapper.readTree("{\"cgroups\": \"required\", \"bubblewrap\": \"required\"}"))) {
+        try (Bench isolated =
+                new Bench((ObjectNode) mapper.readTree("{\"cgroups\": \"required\", \"bubblewrap\": \"required\"}"))) {
             for (int i = 0; i < warmUp; i++) {
                 isolated.run(payload);
                 bare(BARE_BWRAP);
@@ -89,10 +94,12 @@ public final class ProcessEngineBench
             }
             print("isolated engine (cgroups, bubblewrap)", engineNanos);
             print("bare bwrap … /bin/true", bareNanos);
-            System.out.printf("isolated ratio engine/bare bwrap (medians): %.2f×%n", (double) median(engineNanos) / median(bareNanos));
+            System.out.printf("isolated ratio engine/bare bwrap (medians): %.2f×%n",
+                    (double) median(engineNanos) / median(bareNanos));
         }
         int fewer = Math.max(10, samples / 10);
-        try (Bench fresh = new Bench((ObjectNode) mapper.readTree("{\"runAs\": \"fresh\", \"cgroups\": \"required\", \"bubblewrap\": \"required\"}"))) {
+        try (Bench fresh = new Bench((ObjectNode) mapper.readTree("{\"runAs\": \"fresh\", \"cgroups\": \"required\", "
+                + "\"bubblewrap\": \"required\"}"))) {
             fresh.run(payload);
             long[] engineNanos = new long[fewer];
             for (int i = 0; i < fewer; i++) {
@@ -115,7 +122,8 @@ public final class ProcessEngineBench
         {
             temp = Files.createTempDirectory("taskyard-bench-process");
             engine = EngineRegistry.load().createEngine("process", config,
-                    new EngineContext(temp, LoggerFactory.getLogger("bench"), new WorkerIdentity("bench", "bench-1"), tracker));
+                    new EngineContext(temp, LoggerFactory.getLogger("bench"),
+                            new WorkerIdentity("bench", "bench-1"), tracker));
         }
 
         long run(ObjectNode payload)
@@ -143,12 +151,14 @@ public final class ProcessEngineBench
         TaskContext context = TaskContext.builder().taskId("bench").logSpillFolder(temp).build();
         try {
             long start = System.nanoTime();
-            ResultSet result = engine.newSandboxBuilder(new SandboxOptions(payload, context)).startSandbox().waitForResult();
+            ResultSet result = engine.newSandboxBuilder(new SandboxOptions(payload, context))
+                    .startSandbox().waitForResult();
             boolean success = result.success();
             result.dispose();
             long elapsed = System.nanoTime() - start;
             if (!success) {
-                throw new IllegalStateException("/bin/true failed in the process engine: " + context.log().contentAsString());
+                throw new IllegalStateException("/bin/true failed in the process engine: "
+                        + context.log().contentAsString());
             }
             return elapsed;
         }
@@ -183,6 +193,7 @@ public final class ProcessEngineBench
 
     private static void print(String what, long[] nanos)
     {
-        System.out.printf("%-45s median %8.1f µs   p90 %8.1f µs%n", what + ":", median(nanos) / 1e3, percentile(nanos, 90) / 1e3);
+        System.out.printf("%-45s median %8.1f µs   p90 %8.1f µs%n", what + ":", median(nanos) / 1e3,
+                percentile(nanos, 90) / 1e3);
     }
 }

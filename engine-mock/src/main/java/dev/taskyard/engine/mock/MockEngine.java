@@ -50,8 +50,10 @@ import dev.taskyard.engine.support.AbstractEngine;
 public class MockEngine
         extends AbstractEngine<MockEngine.MockTask>
 {
-    private static final JsonSchema PAYLOAD_SCHEMA = JsonSchema.read(MockEngine.class.getResourceAsStream("payload.schema.json"), "payload.schema.json");
-    private static final JsonSchema VOLUME_SCHEMA = JsonSchema.parse("{\"type\":\"object\",\"additionalProperties\":false}");
+    private static final JsonSchema PAYLOAD_SCHEMA =
+            JsonSchema.read(MockEngine.class.getResourceAsStream("payload.schema.json"), "payload.schema.json");
+    private static final JsonSchema VOLUME_SCHEMA =
+            JsonSchema.parse("{\"type\":\"object\",\"additionalProperties\":false}");
     private static final AtomicInteger ENGINES = new AtomicInteger();
 
     private final ScheduledExecutorService timer;
@@ -61,7 +63,8 @@ public class MockEngine
     {
         super(context, "mock-sandbox", PAYLOAD_SCHEMA, Capabilities.of(maxConcurrency, Feature.values()));
         int id = ENGINES.incrementAndGet();
-        ScheduledThreadPoolExecutor scheduled = new ScheduledThreadPoolExecutor(1, daemonThreads("taskyard-mock-" + id + "-timer"));
+        ScheduledThreadPoolExecutor scheduled =
+                new ScheduledThreadPoolExecutor(1, daemonThreads("taskyard-mock-" + id + "-timer"));
         scheduled.setRemoveOnCancelPolicy(true);
         this.timer = scheduled;
         this.workers = Executors.newCachedThreadPool(daemonThreads("taskyard-mock-" + id + "-worker"));
@@ -73,10 +76,12 @@ public class MockEngine
     {
         MockTask task = MockTask.parse(options.payload());
         if (task.function().equals("malformed-payload-initial")) {
-            throw new MalformedPayloadException(task.argument().isEmpty() ? "the mock was asked to refuse its payload" : task.argument());
+            throw new MalformedPayloadException(task.argument().isEmpty()
+                    ? "the mock was asked to refuse its payload" : task.argument());
         }
         if (task.function().equals("exit") && !isExitCode(task.argument())) {
-            throw new MalformedPayloadException("exit takes an exit code from 0 to 255, not \"" + task.argument() + "\"");
+            throw new MalformedPayloadException("exit takes an exit code from 0 to 255, not \""
+                    + task.argument() + "\"");
         }
         return task;
     }
@@ -142,7 +147,8 @@ public class MockEngine
     {
         static MockTask parse(ObjectNode payload)
         {
-            return new MockTask(payload.path("delay").asInt(), payload.path("function").asText(), payload.path("argument").asText());
+            return new MockTask(payload.path("delay").asInt(), payload.path("function").asText(),
+                    payload.path("argument").asText());
         }
     }
 }

@@ -12,7 +12,8 @@ import dev.taskyard.engine.schema.JsonSchema;
 public class MockEngineProvider
         implements EngineProvider
 {
-    private static final JsonSchema CONFIG_SCHEMA = JsonSchema.read(MockEngineProvider.class.getResourceAsStream("config.schema.json"), "config.schema.json");
+    private static final JsonSchema CONFIG_SCHEMA =
+            JsonSchema.read(MockEngineProvider.class.getResourceAsStream("config.schema.json"), "config.schema.json");
 
     @Override
     public String name()

@@ -36,7 +36,8 @@ final class MockSandbox
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
     private volatile Future<?> pending;
 
-    MockSandbox(MockEngine engine, MockEngine.MockTask task, TaskContext context, AbstractSandboxBuilder.Spec spec, Slot slot)
+    MockSandbox(MockEngine engine, MockEngine.MockTask task, TaskContext context,
+            AbstractSandboxBuilder.Spec spec, Slot slot)
     {
         super(context);
         this.engine = engine;
@@ -97,7 +98,8 @@ final class MockSandbox
             throws EngineException
     {
         checkRunning();
-        MockShell shell = new MockShell(engine, tty, engine.context().tracker().acquire("mock-shell", context.taskId()));
+        MockShell shell = new MockShell(engine, tty,
+                engine.context().tracker().acquire("mock-shell", context.taskId()));
         addSession(shell::abortSession);
         shell.start();
         return shell;

@@ -265,7 +265,8 @@ final class DockerShell
             catch (EOFException e) {
                 return;
             }
-            int length = ((header[4] & 0xff) << 24) | ((header[5] & 0xff) << 16) | ((header[6] & 0xff) << 8) | (header[7] & 0xff);
+            int length = ((header[4] & 0xff) << 24) | ((header[5] & 0xff) << 16) | ((header[6] & 0xff) << 8)
+                    | (header[7] & 0xff);
             while (length > 0) {
                 int n = in.read(payload, 0, Math.min(payload.length, length));
                 if (n < 0) {
@@ -337,7 +338,8 @@ final class DockerShell
             }
         }
         catch (RuntimeException e) {
-            engine.logger().warn("task {} run {}: reading the exit code of shell {} failed: {}", context.taskId(), context.runId(), shortExecId(), DockerErrors.reason(e));
+            engine.logger().warn("task {} run {}: reading the exit code of shell {} failed: {}", context.taskId(),
+                    context.runId(), shortExecId(), DockerErrors.reason(e));
             return -1;
         }
         catch (InterruptedException e) {
@@ -376,7 +378,8 @@ final class DockerShell
         }
         catch (RuntimeException e) {
             if (!DockerErrors.isConflict(e) && !DockerErrors.isNotFound(e)) {
-                engine.logger().warn("task {} run {}: killing shell {} failed: {}", context.taskId(), context.runId(), shortExecId(), DockerErrors.reason(e));
+                engine.logger().warn("task {} run {}: killing shell {} failed: {}", context.taskId(), context.runId(),
+                        shortExecId(), DockerErrors.reason(e));
             }
         }
         catch (InterruptedException e) {
