@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -18,14 +17,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.common.io.MoreFiles;
 import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineContext;
 import dev.taskyard.engine.EngineRegistry;
 import dev.taskyard.engine.ResourceTracker;
-import dev.taskyard.engine.ResultSet;
-import dev.taskyard.engine.SandboxOptions;
-import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.WorkerIdentity;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -78,16 +73,16 @@ public final class DockerEngineBench
                 + image + " true`, " + samples
                 + " interleaved samples each after " + warmUp + " warm-up samples; daemon " + socket);
         for (int i = 0; i < warmUp; i++) {
-            engineRun(engine, payload, temp);
+            EngineRuns.timed(engine, payload, temp, "`true` in the docker engine");
             cliRun(image);
         }
         long[] engineNanos = new long[samples];
         long[] cliNanos = new long[samples];
         for (int i = 0; i < samples; i++) {
-            engineNanos[i] = engineRun(engine, payload, temp);
+            engineNanos[i] = EngineRuns.timed(engine, payload, temp, "`true` in the docker engine");
             cliNanos[i] = cliRun(image);
         }
-        double ratio = (double) median(engineNanos) / median(cliNanos);
+        double ratio = (double) Percentiles.median(engineNanos) / Percentiles.median(cliNanos);
         print("docker engine life-cycle", engineNanos);
         print("docker run --rm --network none (CLI)", cliNanos);
         System.out.printf(Locale.ROOT, "ratio engine/CLI (medians): %.2f×  goal ≤ %.1f×: %s%n", ratio, GOAL,
@@ -98,34 +93,7 @@ public final class DockerEngineBench
             throughput(engine, payload, temp, concurrency, tasksPerLevel);
         }
 
-        engine.dispose();
-        if (!tracker.isEmpty()) {
-            throw new IllegalStateException("the docker engine leaked " + tracker.live());
-        }
-        MoreFiles.deleteRecursively(temp);
-    }
-
-    /** One full life-cycle, timed from newSandboxBuilder to the end of dispose; the task context is made outside. */
-    private static long engineRun(Engine engine, ObjectNode payload, Path temp)
-            throws Exception
-    {
-        TaskContext context = TaskContext.builder().taskId("bench").logSpillFolder(temp).build();
-        try {
-            long start = System.nanoTime();
-            ResultSet result = engine.newSandboxBuilder(new SandboxOptions(payload, context))
-                    .startSandbox().waitForResult();
-            boolean success = result.success();
-            result.dispose();
-            long elapsed = System.nanoTime() - start;
-            if (!success) {
-                throw new IllegalStateException("`true` failed in the docker engine: " + result.termination() + " "
-                        + context.log().contentAsString());
-            }
-            return elapsed;
-        }
-        finally {
-            context.dispose();
-        }
+        EngineRuns.dispose(engine, tracker, temp, "docker");
     }
 
     private static long cliRun(String image)
@@ -154,7 +122,7 @@ public final class DockerEngineBench
             for (int i = 0; i < concurrency; i++) {
                 workers.add(pool.submit(() -> {
                     while (remaining.getAndDecrement() > 0) {
-                        engineRun(engine, payload, temp);
+                        EngineRuns.timed(engine, payload, temp, "`true` in the docker engine");
                     }
                     return null;
                 }));
@@ -226,21 +194,9 @@ public final class DockerEngineBench
         return bytes.toByteArray();
     }
 
-    private static long median(long[] nanos)
-    {
-        return percentile(nanos, 50);
-    }
-
-    private static long percentile(long[] nanos, int percent)
-    {
-        long[] sorted = nanos.clone();
-        Arrays.sort(sorted);
-        return sorted[Math.min(sorted.length - 1, sorted.length * percent / 100)];
-    }
-
     private static void print(String what, long[] nanos)
     {
-        System.out.printf(Locale.ROOT, "%-40s median %8.1f ms   p90 %8.1f ms%n", what + ":", median(nanos) / 1e6,
-                percentile(nanos, 90) / 1e6);
+        System.out.printf(Locale.ROOT, "%-40s median %8.1f ms   p90 %8.1f ms%n", what + ":",
+                Percentiles.median(nanos) / 1e6, Percentiles.of(nanos, 90) / 1e6);
     }
 }

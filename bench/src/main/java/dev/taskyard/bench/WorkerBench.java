@@ -17,9 +17,6 @@ import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineContext;
 import dev.taskyard.engine.EngineRegistry;
 import dev.taskyard.engine.ResourceTracker;
-import dev.taskyard.engine.ResultSet;
-import dev.taskyard.engine.SandboxOptions;
-import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.WorkerIdentity;
 import dev.taskyard.plugin.host.PluginRegistry;
 import dev.taskyard.worker.InMemoryTaskQueue;
@@ -135,16 +132,7 @@ public final class WorkerBench
         enginePart.set("argument", payload.get("argument"));
         int perThread = tasks / threads;
         Callable<Void> lifeCycle = () -> {
-            for (int i = 0; i < perThread; i++) {
-                TaskContext context = TaskContext.builder().taskId("t" + i).logSpillFolder(temp).build();
-                ResultSet result = engine.newSandboxBuilder(new SandboxOptions(enginePart, context))
-                        .startSandbox().waitForResult();
-                if (!result.success()) {
-                    throw new IllegalStateException("the mock task failed");
-                }
-                result.dispose();
-                context.dispose();
-            }
+            EngineRuns.run(engine, enginePart, temp, perThread);
             return null;
         };
         ExecutorService pool = Executors.newFixedThreadPool(threads);

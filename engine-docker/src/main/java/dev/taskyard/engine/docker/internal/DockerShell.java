@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 
 import com.github.dockerjava.api.command.InspectExecResponse;
 import dev.taskyard.engine.EngineException;
-import dev.taskyard.engine.FeatureNotSupportedException;
 import dev.taskyard.engine.NonFatalInternalErrorException;
 import dev.taskyard.engine.SandboxTerminatedException;
 import dev.taskyard.engine.TaskContext;
@@ -181,10 +180,7 @@ final class DockerShell
     public void resize(int columns, int rows)
             throws EngineException
     {
-        if (!tty) {
-            throw new FeatureNotSupportedException("this shell has no terminal to resize");
-        }
-        checkRunning();
+        checkResizable(tty);
         String id;
         synchronized (lock) {
             id = execId;
