@@ -34,7 +34,7 @@ final class ArchitectureRules
 
     /**
      * Each module's internal package and the packages allowed to use it: its own module, plus the worker for the
-     * plugins' internal package (which module-info exports to the worker only).
+     * plugins' internal package and the PostgreSQL store for the store's (which module-info exports to them only).
      */
     static final Map<String, List<String>> INTERNALS = Map.of(
             "dev.taskyard.engine.internal..", List.of("dev.taskyard.engine", "dev.taskyard.engine.schema", "dev.taskyard.engine.support",
@@ -43,7 +43,8 @@ final class ArchitectureRules
             "dev.taskyard.engine.docker.internal..", List.of("dev.taskyard.engine.docker.."),
             "dev.taskyard.engine.remote.internal..", List.of("dev.taskyard.engine.remote.."),
             "dev.taskyard.client.internal..", List.of("dev.taskyard.client.."),
-            "dev.taskyard.store.internal..", List.of("dev.taskyard.store.."),
+            "dev.taskyard.store.internal..", List.of("dev.taskyard.store", "dev.taskyard.store.internal..", "dev.taskyard.store.postgres.."),
+            "dev.taskyard.store.postgres.internal..", List.of("dev.taskyard.store.postgres.."),
             "dev.taskyard.server.internal..", List.of("dev.taskyard.server.."),
             "dev.taskyard.worker.internal..", List.of("dev.taskyard.worker.."),
             "dev.taskyard.plugin.internal..", List.of("dev.taskyard.plugin..", "dev.taskyard.worker.."));

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.common.io.MoreFiles;
 import dev.taskyard.engine.WorkerIdentity;
 import dev.taskyard.store.SqliteTaskStore;
 import dev.taskyard.store.SubmitRequest;
@@ -121,9 +122,7 @@ public final class PostgresStoreBench
             }
         }
         finally {
-            try (var walk = Files.walk(temp)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            MoreFiles.deleteRecursively(temp);
         }
     }
 

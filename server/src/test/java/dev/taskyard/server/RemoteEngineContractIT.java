@@ -6,6 +6,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.common.io.MoreFiles;
 import dev.taskyard.engine.remote.RemoteEngineProvider;
 import dev.taskyard.engine.testkit.CommandEngineContractTest;
 import dev.taskyard.engine.testkit.EngineBehavior;
@@ -49,9 +50,7 @@ class RemoteEngineContractIT
             remote.close();
         }
         if (folder != null) {
-            try (var paths = Files.walk(folder)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            MoreFiles.deleteRecursively(folder);
         }
     }
 

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.common.io.MoreFiles;
 import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineContext;
 import dev.taskyard.engine.EngineException;
@@ -69,11 +70,7 @@ final class EngineFixture
     static void deleteTree(Path root)
             throws IOException
     {
-        try (var paths = Files.walk(root)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
+        MoreFiles.deleteRecursively(root);
     }
 
     Engine engine()

@@ -290,6 +290,8 @@ public final class PostgresTaskStore
     private volatile boolean closed;
     private final Object pendingLock = new Object();
     private long pendingEstimate = -1;
+    /** The last claim that found nothing: the claimable generation it read first, and when it ran; guarded by itself. */
+    private final ClaimMiss lastMiss = new ClaimMiss();
     private long pendingCountedAt;
 
     private PostgresTaskStore(Options options, HikariDataSource pool)
@@ -707,15 +709,49 @@ public final class PostgresTaskStore
             }
             checkOpen();
             long generation = claimable.generation();
-            List<Claim> claims = tryClaim(request);
-            if (!claims.isEmpty()) {
-                return claims;
+            // a waiting claim skips the database while nothing became claimable since a claim found nothing, until
+            // the next backstop poll; a claim that does not wait always looks
+            long recheckIn = request.maxWait().isZero() ? 0 : lastMiss.recheckIn(generation);
+            if (recheckIn <= 0) {
+                List<Claim> claims = tryClaim(request);
+                if (!claims.isEmpty()) {
+                    return claims;
+                }
+                lastMiss.record(generation);
+                recheckIn = TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS);
             }
             long remaining = deadline - System.nanoTime();
             if (remaining <= 0) {
                 return List.of();
             }
-            claimable.await(generation, Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS)));
+            claimable.await(generation, Math.min(remaining, recheckIn));
+        }
+    }
+
+    /**
+     * Remembers the last claim that found nothing, so that idle claimers (every worker slot polls) do not all query
+     * the database while nothing is announced: a claim runs only when the claimable generation moved since (a submit
+     * or hand-back on any node, a resync of the notifications) or {@value #POLL_MILLIS} ms passed (the backstop that
+     * finds expired leases and lost hints). Thread-safe.
+     */
+    private static final class ClaimMiss
+    {
+        private long generation = -1;
+        private long at;
+
+        /** Nanoseconds until a claim is due at {@code current}; zero or less when it is due now. */
+        synchronized long recheckIn(long current)
+        {
+            if (current != generation) {
+                return 0;
+            }
+            return at + TimeUnit.MILLISECONDS.toNanos(POLL_MILLIS) - System.nanoTime();
+        }
+
+        synchronized void record(long seen)
+        {
+            generation = seen;
+            at = System.nanoTime();
         }
     }
 

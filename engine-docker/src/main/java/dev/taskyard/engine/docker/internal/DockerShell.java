@@ -18,21 +18,18 @@ import com.github.dockerjava.api.command.InspectExecResponse;
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.FeatureNotSupportedException;
 import dev.taskyard.engine.NonFatalInternalErrorException;
-import dev.taskyard.engine.ResourceTracker;
 import dev.taskyard.engine.SandboxTerminatedException;
-import dev.taskyard.engine.Shell;
-import dev.taskyard.engine.ShellAbortedException;
-import dev.taskyard.engine.ShellTerminatedException;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.support.AbstractSandbox;
+import dev.taskyard.engine.support.AbstractShell;
 
 /**
  * A {@code docker exec} session in a running container. The command runs under {@code sh -c 'echo $$; exec "$@"'},
  * so the first line of its output is its process id inside the container (the engine consumes it; the caller never
- * sees it). Because docker has no "kill exec" call, {@link #abort()} kills that process's group with a second exec
- * ({@code kill -9 -PID}); the process leads its own session, so its children die with it. The image therefore needs
- * a POSIX {@code sh}. When the sandbox is killed or resolves, the session is just closed: the container's processes
- * die with it.
+ * sees it). The state rules come from {@link AbstractShell}. Because docker has no "kill exec" call, {@link #abort()}
+ * kills that process's group with a second exec ({@code kill -9 -PID}, waiting for it a bounded time); the process
+ * leads its own session, so its children die with it. The image therefore needs a POSIX {@code sh}. When the sandbox
+ * is killed or resolves, the session is just closed: the container's processes die with it.
  *
  * <p>Without a TTY stdout and stderr are kept apart; with one they arrive merged on stdout and
  * {@link #resize(int, int)} works.
@@ -40,7 +37,7 @@ import dev.taskyard.engine.support.AbstractSandbox;
  * <p>Thread-safe. One reader thread per shell copies the exec's output into two bounded pipes.
  */
 final class DockerShell
-        implements Shell
+        extends AbstractShell
 {
     private static final int PIPE_CAPACITY = 64 * 1024;
     private static final Duration PID_TIMEOUT = Duration.ofSeconds(5);
@@ -51,34 +48,34 @@ final class DockerShell
     private final ContainerHandle container;
     private final boolean tty;
     private final DockerSandbox.SessionRegistry sessions;
-    private final AbstractSandbox.Session session = this::abortSession;
-    private final ResourceTracker.Resource resource;
+    private final AbstractSandbox.Session session = this::endWithoutKill;
     private final StreamPipe stdout = new StreamPipe(PIPE_CAPACITY);
     private final StreamPipe stderr = new StreamPipe(PIPE_CAPACITY);
     private final CountDownLatch pidKnown = new CountDownLatch(1);
-    private final CountDownLatch done = new CountDownLatch(1);
     private final Object lock = new Object();
 
     // guarded by lock
     private String execId;
     private ExecConnection connection;
-    private boolean ended;
-    private boolean aborted;
-    private boolean abortRequested;
-    private boolean success;
+    private boolean closed;
+
+    // set before an abort that needs no kill exec: the container ends (or the exec never started)
+    private volatile boolean noKill;
 
     // reader thread only
     private final ByteArrayOutputStream pidLine = new ByteArrayOutputStream();
     private volatile int pid = -1;
 
-    private DockerShell(DockerEngine engine, TaskContext context, ContainerHandle container, boolean tty, DockerSandbox.SessionRegistry sessions)
+    private DockerShell(DockerEngine engine, TaskContext context, ContainerHandle container, boolean tty,
+            DockerSandbox.SessionRegistry sessions)
     {
+        super(engine.context().tracker().acquire("docker-shell",
+                "exec in " + container.name() + " (task " + context.taskId() + ")"));
         this.engine = engine;
         this.context = context;
         this.container = container;
         this.tty = tty;
         this.sessions = sessions;
-        this.resource = engine.context().tracker().acquire("docker-shell", "exec in " + container.name() + " (task " + context.taskId() + ")");
     }
 
     /**
@@ -88,23 +85,17 @@ final class DockerShell
      * @throws dev.taskyard.engine.SandboxAbortedException the sandbox was aborted
      * @throws NonFatalInternalErrorException the daemon failed
      */
-    static DockerShell open(DockerEngine engine, TaskContext context, ContainerHandle container, List<String> command, boolean tty,
-            DockerSandbox.SessionRegistry sessions)
+    static DockerShell open(DockerEngine engine, TaskContext context, ContainerHandle container, List<String> command,
+            boolean tty, DockerSandbox.SessionRegistry sessions)
             throws EngineException
     {
         DockerShell shell = new DockerShell(engine, context, container, tty, sessions);
         try {
             sessions.add(shell.session);
-        }
-        catch (EngineException | RuntimeException e) {
-            shell.resource.release();
-            throw e;
-        }
-        try {
             shell.start(command.isEmpty() ? List.of("sh") : command);
         }
         catch (EngineException | RuntimeException e) {
-            shell.abortSession();
+            shell.endWithoutKill();
             throw e;
         }
         return shell;
@@ -130,7 +121,8 @@ final class DockerShell
             if (DockerErrors.isConflict(e) || DockerErrors.isNotFound(e)) {
                 throw new SandboxTerminatedException("the task has terminated: " + DockerErrors.reason(e));
             }
-            throw DockerErrors.internal(engine.config().socket(), "create a shell in the container of task " + context.taskId(), e);
+            throw DockerErrors.internal(engine.config().socket(),
+                    "create a shell in the container of task " + context.taskId(), e);
         }
         ExecConnection opened;
         try {
@@ -140,15 +132,17 @@ final class DockerShell
             if (e.status() == 409 || e.status() == 404) {
                 throw new SandboxTerminatedException("the task has terminated: " + e.getMessage());
             }
-            throw new NonFatalInternalErrorException("starting a shell in the container of task " + context.taskId() + " failed: " + e.getMessage(), e);
+            throw new NonFatalInternalErrorException(
+                    "starting a shell in the container of task " + context.taskId() + " failed: " + e.getMessage(), e);
         }
         catch (IOException e) {
-            throw new NonFatalInternalErrorException("the Docker daemon at " + engine.config().socket() + " does not answer; could not start a shell: " + e, e);
+            throw new NonFatalInternalErrorException("the Docker daemon at " + engine.config().socket()
+                    + " does not answer; could not start a shell: " + e, e);
         }
         synchronized (lock) {
             execId = id;
             connection = opened;
-            if (ended) {
+            if (closed) { // ended while starting: closeStreams ran before the connection was set
                 closeQuietly(opened);
                 return;
             }
@@ -156,7 +150,8 @@ final class DockerShell
         Thread reader = new Thread(() -> pump(opened.input()), "taskyard-docker-shell-" + id.substring(0, 12));
         reader.setDaemon(true);
         reader.start();
-        engine.logger().info("task {} run {}: opened shell {} in container {}", context.taskId(), context.runId(), id.substring(0, 12), container.shortId());
+        engine.logger().info("task {} run {}: opened shell {} in container {}", context.taskId(), context.runId(),
+                id.substring(0, 12), container.shortId());
     }
 
     @Override
@@ -189,9 +184,9 @@ final class DockerShell
         if (!tty) {
             throw new FeatureNotSupportedException("this shell has no terminal to resize");
         }
+        checkRunning();
         String id;
         synchronized (lock) {
-            checkLive();
             id = execId;
         }
         try {
@@ -202,53 +197,40 @@ final class DockerShell
         }
     }
 
+    /** Kills the exec's process group, unless the container ends anyway; called once, by an abort. */
     @Override
-    public void abort()
-            throws EngineException
+    protected void kill()
     {
-        synchronized (lock) {
-            if (aborted) {
-                return;
-            }
-            if (ended) {
-                throw new ShellTerminatedException("the shell has already ended");
-            }
-            abortRequested = true;
+        if (noKill) {
+            return;
         }
         killProcessGroup();
-        if (end(true, false)) {
-            engine.logger().info("task {} run {}: aborted shell {}", context.taskId(), context.runId(), shortExecId());
-        }
+        engine.logger().info("task {} run {}: aborted shell {}", context.taskId(), context.runId(), shortExecId());
     }
 
+    /** Closes the exec's connection and the output pipes and leaves the sandbox's sessions. */
     @Override
-    public boolean waitFor()
-            throws EngineException, InterruptedException
+    protected void closeStreams()
     {
-        done.await();
+        ExecConnection toClose;
         synchronized (lock) {
-            if (aborted) {
-                throw new ShellAbortedException("the shell was aborted");
-            }
-            return success;
+            closed = true;
+            toClose = connection;
         }
+        if (toClose != null) {
+            closeQuietly(toClose);
+        }
+        pidKnown.countDown();
+        stdout.closeWriter();
+        stderr.closeWriter();
+        sessions.remove(session);
     }
 
-    /** Ends the session because its sandbox was killed or resolved; the container's end kills the process. */
-    private void abortSession()
+    /** Ends the session without a kill exec: its sandbox is killed or resolves (the container's end kills it). */
+    private void endWithoutKill()
     {
-        end(true, false);
-    }
-
-    private void checkLive()
-            throws EngineException
-    {
-        if (aborted) {
-            throw new ShellAbortedException("the shell was aborted");
-        }
-        if (ended) {
-            throw new ShellTerminatedException("the shell has already ended");
-        }
+        noKill = true;
+        abortSession();
     }
 
     // reader thread: demultiplexes the exec's output until it ends
@@ -267,8 +249,8 @@ final class DockerShell
         catch (IOException e) {
             // the connection was closed by an abort, or broke
         }
-        boolean exitedOk = clean && exitCode() == 0;
-        end(false, exitedOk);
+        pidKnown.countDown(); // an abort waiting for the pid need not wait longer
+        exited(clean && exitCode() == 0);
     }
 
     private void copyFrames(DataInputStream in)
@@ -400,31 +382,6 @@ final class DockerShell
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** Ends the shell once: as aborted, or as finished with the given success. Returns whether this call ended it. */
-    private boolean end(boolean abort, boolean succeeded)
-    {
-        ExecConnection toClose;
-        synchronized (lock) {
-            if (ended) {
-                return false;
-            }
-            ended = true;
-            aborted = abort || abortRequested;
-            success = succeeded && !aborted;
-            toClose = connection;
-        }
-        if (toClose != null) {
-            closeQuietly(toClose);
-        }
-        pidKnown.countDown();
-        stdout.closeWriter();
-        stderr.closeWriter();
-        sessions.remove(session);
-        resource.release();
-        done.countDown();
-        return true;
     }
 
     private String shortExecId()
