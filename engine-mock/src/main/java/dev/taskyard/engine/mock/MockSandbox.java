@@ -173,7 +173,11 @@ final class MockSandbox
         Termination[] effective = new Termination[1];
         if (terminated(termination, t -> {
             effective[0] = t;
-            return new MockResultSet(t, written, slot, () -> forget("its result was collected"));
+            return new MockResultSet(t, written, slot, () -> {
+                // followers hear of the termination before the run is forgotten, whichever thread gets here first
+                run.terminated(t, written);
+                forget("its result was collected");
+            });
         })) {
             // outside the sandbox's lock: followers take their own
             run.terminated(effective[0], written);
