@@ -8,6 +8,7 @@
  */
 module dev.taskyard.server {
     requires dev.taskyard.worker;
+    requires dev.taskyard.client; // the client commands talk to a server through it
     requires dev.taskyard.store;
     requires dev.taskyard.store.postgres;
     requires com.fasterxml.jackson.dataformat.yaml; // config files

@@ -230,7 +230,8 @@ public final class RetryPolicy
             if (attempt >= maxAttempts) {
                 RetriesExhaustedException exhausted = new RetriesExhaustedException(request.describe(), attempt, status, failure);
                 earlier.forEach(exhausted::addSuppressed);
-                LOG.warn("{}", exhausted.getMessage());
+                // the caller reports the exception (a CLI as its one error line); here it is only a trace
+                LOG.debug("{}", exhausted.getMessage());
                 throw exhausted;
             }
             earlier.add(failure);

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 import static java.util.Objects.requireNonNull;
 
@@ -22,6 +23,8 @@ import static java.util.Objects.requireNonNull;
  * @param links the server's links by relation ({@code self}, {@code log}, {@code artifacts}, {@code cancel}); possibly empty
  * @param etag the {@code ETag} of this state, when the answer carried one
  * @param retryAfter the server's {@code Retry-After} hint for the next poll, when the answer carried one
+ * @param document the status monitor as the server sent it, members this record does not model included (an empty
+ *        object for a task built by hand); copied
  */
 public record Task(
         String taskId,
@@ -36,7 +39,8 @@ public record Task(
         Optional<TaskError> error,
         Map<String, String> links,
         Optional<String> etag,
-        Optional<Duration> retryAfter)
+        Optional<Duration> retryAfter,
+        JsonNode document)
 {
     public Task
     {
@@ -52,6 +56,23 @@ public record Task(
         requireNonNull(etag, "etag is null");
         requireNonNull(retryAfter, "retryAfter is null");
         result = result.map(JsonNode::deepCopy);
+        document = requireNonNull(document, "document is null").deepCopy();
+    }
+
+    /** A task without the server's document (its {@link #document()} is an empty object). */
+    public Task(String taskId, TaskStatus status, int progressPercent, Optional<Instant> createdAt, Optional<Instant> startedAt,
+            Optional<Instant> completedAt, int attempt, OptionalInt exitCode, Optional<JsonNode> result, Optional<TaskError> error,
+            Map<String, String> links, Optional<String> etag, Optional<Duration> retryAfter)
+    {
+        this(taskId, status, progressPercent, createdAt, startedAt, completedAt, attempt, exitCode, result, error, links, etag, retryAfter,
+                JsonNodeFactory.instance.objectNode());
+    }
+
+    /** The status monitor as the server sent it, as a defensive copy. */
+    @Override
+    public JsonNode document()
+    {
+        return document.deepCopy();
     }
 
     /** The result, as a defensive copy. */

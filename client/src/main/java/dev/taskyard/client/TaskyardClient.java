@@ -61,35 +61,63 @@ public final class TaskyardClient
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-.*");
 
     private final URI baseUrl;
+    private final String token;
     private final Duration requestTimeout;
     private final RetryPolicy retryPolicy;
     private final PollSettings poll;
     private final Sleeper sleeper;
+    private final List<Interceptor> interceptors;
+    private final HttpClient http;
     private final List<Interceptor> chain;
     private final AtomicBoolean longPollRejected = new AtomicBoolean();
 
     private TaskyardClient(Builder builder)
     {
-        this.baseUrl = requireNonNull(builder.baseUrl, "baseUrl is not set");
-        requireNonNull(builder.token, "token is not set");
-        this.requestTimeout = builder.requestTimeout;
-        this.retryPolicy = builder.retryPolicy;
-        this.poll = builder.poll;
-        this.sleeper = builder.sleeper;
-        HttpClient http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(builder.connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this(requireNonNull(builder.baseUrl, "baseUrl is not set"), requireNonNull(builder.token, "token is not set"), builder.requestTimeout,
+                builder.retryPolicy, builder.poll, builder.sleeper, List.copyOf(builder.interceptors), HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(builder.connectTimeout)
+                        .followRedirects(HttpClient.Redirect.NEVER)
+                        .build());
         String allMethodRetry = System.getProperty("jdk.httpclient.enableAllMethodRetry");
         if (allMethodRetry != null && !allMethodRetry.equalsIgnoreCase("false")) {
             LOG.warn("jdk.httpclient.enableAllMethodRetry is set: the JDK HttpClient may send a POST twice on its own, below the retry policy");
         }
-        List<Interceptor> all = new ArrayList<>(builder.interceptors);
+    }
+
+    private TaskyardClient(URI baseUrl, String token, Duration requestTimeout, RetryPolicy retryPolicy, PollSettings poll, Sleeper sleeper,
+            List<Interceptor> interceptors, HttpClient http)
+    {
+        this.baseUrl = baseUrl;
+        this.token = token;
+        this.requestTimeout = requestTimeout;
+        this.retryPolicy = retryPolicy;
+        this.poll = poll;
+        this.sleeper = sleeper;
+        this.interceptors = interceptors;
+        this.http = http;
+        List<Interceptor> all = new ArrayList<>(interceptors);
         all.add(retryPolicy);
-        all.add(new HeadersInterceptor(builder.token, USER_AGENT));
+        all.add(new HeadersInterceptor(token, USER_AGENT));
         all.add(new Transport(http));
         this.chain = List.copyOf(all);
+    }
+
+    /**
+     * A client like this one (same server, token, timeouts, interceptors, and the same connection pool) whose calls
+     * go through {@code retryPolicy} instead, e.g. {@link RetryPolicy#none()} for a caller that spaces its own
+     * repetitions.
+     */
+    public TaskyardClient withRetryPolicy(RetryPolicy retryPolicy)
+    {
+        requireNonNull(retryPolicy, "retryPolicy is null");
+        return new TaskyardClient(baseUrl, token, requestTimeout, retryPolicy, poll, sleeper, interceptors, http);
+    }
+
+    /** The retry policy every call of this client goes through. */
+    public RetryPolicy retryPolicy()
+    {
+        return retryPolicy;
     }
 
     public static Builder builder()
@@ -194,6 +222,43 @@ public final class TaskyardClient
         return task;
     }
 
+    /**
+     * The task's state once it changes, or after {@code wait} without a change ({@code GET /v1/tasks/{id}?wait=S},
+     * a long poll answered by the server when the task changes from the state it has when the request arrives).
+     * {@code wait} is rounded down to whole seconds; under one second the current state is read at once. Retried like
+     * any read. A terminal task is answered at once.
+     *
+     * @throws NotFoundException no such task
+     * @throws InvalidRequestException the server refuses the wait (e.g. longer than it allows)
+     */
+    public Task awaitChange(String taskId, Duration wait)
+    {
+        requireNonNull(wait, "wait is null");
+        long seconds = wait.toSeconds();
+        if (seconds < 1) {
+            return get(taskId);
+        }
+        return task(execute(ApiRequest.get(uri(taskPath(taskId) + "?wait=" + seconds), requestTimeout.plusSeconds(seconds))));
+    }
+
+    /**
+     * The task's state once it differs from {@code known}, or after {@code wait} without a change: a long poll with
+     * {@code If-None-Match} and {@code known}'s ETag, so no change that happened since {@code known} was read is
+     * missed. Without a change it returns {@code known} (with the server's {@code Retry-After}, if any). Without an
+     * ETag in {@code known} it is {@link #awaitChange(String, Duration)}. Under one second it reads the state at once.
+     *
+     * @throws NotFoundException no such task
+     */
+    public Task awaitChange(Task known, Duration wait)
+    {
+        requireNonNull(known, "known is null");
+        requireNonNull(wait, "wait is null");
+        if (known.etag().isEmpty() || wait.toSeconds() < 1) {
+            return awaitChange(known.taskId(), wait);
+        }
+        return longPoll(known, wait.toSeconds());
+    }
+
     private Task longPoll(Task known, long waitSeconds)
     {
         URI uri = uri(taskPath(known.taskId()) + "?wait=" + waitSeconds);
@@ -203,7 +268,8 @@ public final class TaskyardClient
             response.close();
             Optional<Duration> retryAfter = RetryAfter.parse(response.header("Retry-After"), sleeper.now());
             return new Task(known.taskId(), known.status(), known.progressPercent(), known.createdAt(), known.startedAt(),
-                    known.completedAt(), known.attempt(), known.exitCode(), known.result(), known.error(), known.links(), known.etag(), retryAfter);
+                    known.completedAt(), known.attempt(), known.exitCode(), known.result(), known.error(), known.links(), known.etag(), retryAfter,
+                    known.document());
         }
         return task(response);
     }

@@ -74,6 +74,8 @@ class ClientApiTest
         assertThat(task.links()).containsEntry("log", "/v1/tasks/t1/log");
         assertThat(task.etag()).contains("\"t1-v7\"");
         assertThat(task.retryAfter()).isEmpty();
+        assertThat(task.document().path("future").asInt()).isEqualTo(1);
+        assertThat(task.document().path("task_id").asText()).isEqualTo("t1");
         RecordedRequest request = take();
         assertThat(request.header("Authorization")).contains("Bearer " + Fixtures.TOKEN);
         assertThat(request.header("Accept")).hasValueSatisfying(a -> assertThat(a).contains("application/json"));
@@ -93,6 +95,68 @@ class ClientApiTest
         assertThat(take().target()).isEqualTo("/v1/tasks/a%20b%2Fc");
         assertThat(take().target()).isEqualTo("/v1/tasks/t1/artifacts/out/report%20%C3%BC.txt");
         assertThat(size).isEqualTo(5);
+    }
+
+    @Test
+    void awaitChangeLongPollsFromTheCurrentStateWithoutAnEtag()
+            throws Exception
+    {
+        server.enqueue(MockResponse.json(200, task("a b?", "RUNNING")));
+        server.enqueue(MockResponse.json(200, task("t1", "PENDING")));
+
+        Task changed = client.awaitChange("a b?", Duration.ofMillis(7_900));
+        client.awaitChange("t1", Duration.ofMillis(900));
+
+        assertThat(changed.taskId()).isEqualTo("a b?");
+        assertThat(changed.status()).isEqualTo(TaskStatus.RUNNING);
+        RecordedRequest longPoll = take();
+        assertThat(longPoll.target()).isEqualTo("/v1/tasks/a%20b%3F?wait=7");
+        assertThat(longPoll.header("If-None-Match")).isEmpty();
+        assertThat(take().target()).as("under a second reads at once").isEqualTo("/v1/tasks/t1");
+    }
+
+    @Test
+    void awaitChangeFromAKnownStateSendsItsEtagAndKeepsItOn304()
+            throws Exception
+    {
+        server.enqueue(MockResponse.json(200, task("t1", "RUNNING")).header("ETag", "\"v1\""));
+        server.enqueue(MockResponse.status(304).header("ETag", "\"v1\""));
+        server.enqueue(MockResponse.json(200, task("t1", "COMPLETED")).header("ETag", "\"v2\""));
+
+        Task known = client.get("t1");
+        Task unchanged = client.awaitChange(known, Duration.ofSeconds(20));
+        Task changed = client.awaitChange(unchanged, Duration.ofSeconds(20));
+
+        assertThat(unchanged.status()).isEqualTo(TaskStatus.RUNNING);
+        assertThat(unchanged.etag()).contains("\"v1\"");
+        assertThat(unchanged.document()).isEqualTo(known.document());
+        assertThat(changed.status()).isEqualTo(TaskStatus.COMPLETED);
+        take();
+        RecordedRequest first = take();
+        assertThat(first.target()).isEqualTo("/v1/tasks/t1?wait=20");
+        assertThat(first.header("If-None-Match")).contains("\"v1\"");
+        assertThat(take().header("If-None-Match")).contains("\"v1\"");
+    }
+
+    @Test
+    void aClientWithAnotherRetryPolicySharesEverythingElse()
+            throws Exception
+    {
+        TaskyardClient once = client.withRetryPolicy(RetryPolicy.none());
+        server.enqueue(MockResponse.status(503));
+        server.enqueue(MockResponse.status(503));
+        server.enqueue(MockResponse.json(200, task("t1", "PENDING")));
+
+        RetriesExhaustedException exhausted = catchThrowableOfType(() -> once.get("t1"), RetriesExhaustedException.class);
+        Task task = client.get("t1");
+
+        assertThat(exhausted.attempts()).isEqualTo(1);
+        assertThat(once.retryPolicy().maxAttempts()).isEqualTo(1);
+        assertThat(client.retryPolicy().maxAttempts()).isEqualTo(RetryPolicy.DEFAULT_MAX_ATTEMPTS);
+        assertThat(task.taskId()).isEqualTo("t1");
+        assertThat(server.requestCount()).isEqualTo(3);
+        assertThat(take().header("Authorization")).contains("Bearer " + Fixtures.TOKEN);
+        assertThat(once.toString()).doesNotContain(Fixtures.TOKEN);
     }
 
     @Test

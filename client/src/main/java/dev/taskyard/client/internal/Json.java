@@ -74,7 +74,7 @@ public final class Json
         return new Task(taskId, status, node.path("progress_percent").asInt(0), instant(node, "created_at"),
                 instant(node, "started_at"), instant(node, "completed_at"), node.path("attempt").asInt(0),
                 node.path("exit_code").isInt() ? OptionalInt.of(node.get("exit_code").asInt()) : OptionalInt.empty(),
-                result == null || result.isNull() ? Optional.empty() : Optional.of(result), error, links, etag, retryAfter);
+                result == null || result.isNull() ? Optional.empty() : Optional.of(result), error, links, etag, retryAfter, node);
     }
 
     public static TaskPage page(JsonNode node)

@@ -19,12 +19,14 @@ final class MockResultSet
 {
     private final Map<String, byte[]> files;
     private final Slot slot;
+    private final Runnable onRelease;
 
-    MockResultSet(Termination termination, Map<String, byte[]> files, Slot slot)
+    MockResultSet(Termination termination, Map<String, byte[]> files, Slot slot, Runnable onRelease)
     {
         super(termination);
         this.files = files;
         this.slot = slot;
+        this.onRelease = onRelease;
     }
 
     @Override
@@ -59,6 +61,7 @@ final class MockResultSet
     @Override
     protected void release()
     {
+        onRelease.run();
         slot.release();
     }
 

@@ -259,12 +259,21 @@ public final class PluginManager
      */
     public Prepared prepare(TaskContext context, JsonNode payload, TaskReporter reporter)
     {
+        return prepare(context, payload, reporter, true);
+    }
+
+    /**
+     * Like {@link #prepare(TaskContext, JsonNode, TaskReporter)}; with {@code createBuilder} false no sandbox builder
+     * is created (the run's sandbox already exists: it was recovered), only the task plugins.
+     */
+    public Prepared prepare(TaskContext context, JsonNode payload, TaskReporter reporter, boolean createBuilder)
+    {
         requireNonNull(context, "context is null");
         requireNonNull(reporter, "reporter is null");
         TaskPayloadSchema.Split split = payloadSchema.split(payload);
         int n = plugins.size();
         List<HookExecutor.Hook<Object>> hooks = new ArrayList<>(n + 1);
-        boolean withBuilder = split.isValid();
+        boolean withBuilder = createBuilder && split.isValid();
         if (withBuilder) {
             SandboxOptions sandboxOptions = new SandboxOptions(split.part(0), context);
             hooks.add(new HookExecutor.Hook<>(payloadSchema.components().get(0).name(),

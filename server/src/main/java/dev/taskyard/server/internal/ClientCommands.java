@@ -1,18 +1,22 @@
 package dev.taskyard.server.internal;
 
-import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskyard.client.SubmitRequest;
+import dev.taskyard.client.Task;
+import dev.taskyard.client.TaskStatus;
 import dev.taskyard.engine.EngineRegistry;
 import dev.taskyard.plugin.host.PluginRegistry;
 import dev.taskyard.server.internal.progress.ProgressDisplay;
@@ -28,7 +32,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * The client commands of the CLI: {@code submit}, {@code status}, {@code cancel}, {@code logs} talk to a
- * {@code taskyard serve}; {@code schema} prints a schema locally. Exit codes: 0 on success; with {@code --wait} or
+ * {@code taskyard serve} through the {@link dev.taskyard.client.TaskyardClient} of a {@link ServerConnection} (with
+ * its retries); {@code schema} prints a schema locally. Exit codes: 0 on success; with {@code --wait} or
  * {@code --follow}, {@code submit} exits 0 when the task COMPLETED; when it FAILED, with the task's own exit code if it
  * has a non-zero one (as {@code taskyard run} does), else 1; 1 when it was CANCELED; 125 with one line on standard
  * error when the request fails.
@@ -38,43 +43,81 @@ public final class ClientCommands
     private ClientCommands() {}
 
     static final int TASK_DID_NOT_COMPLETE = 1;
+    /** How long the client waits for a poll to answer: a long poll of the server is at most 60 s. */
+    static final int LONG_POLL_SECONDS = 30;
+    /** {@code --wait} and {@code --follow} wait as long as the task runs. */
+    private static final Duration NO_DEADLINE = Duration.ofDays(3650);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static void print(PrintWriter out, JsonNode node)
-            throws Exception
+            throws JsonProcessingException
     {
-        out.println(ApiClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
+        out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node));
         out.flush();
     }
 
-    private static void copyLog(ApiClient client, String taskId)
-            throws Exception
+    /** Copies the task's log to standard output, or into the progress display (which writes it above its bar). */
+    private static void copyLog(ServerConnection server, String taskId, ProgressDisplay display)
     {
-        copyLog(client, taskId, null);
+        OutputStream out = display == null ? new FlushingOutput(System.out) : new OutputStream()
+        {
+            @Override
+            public void write(int b)
+            {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length)
+            {
+                display.log(bytes, offset, length);
+            }
+        };
+        server.call(client -> client.followLog(taskId, out));
     }
 
-    /** Copies the task's log to standard output, or into the progress display (which writes it above its bar). */
-    private static void copyLog(ApiClient client, String taskId, ProgressDisplay display)
-            throws Exception
+    /** The status monitor, long-polled up to {@code waitSeconds} for a change (0: at once). */
+    private static JsonNode poll(ServerConnection server, String taskId, int waitSeconds)
     {
-        try (InputStream in = client.stream(client.request("/v1/tasks/" + taskId + "/log").GET().build())) {
-            byte[] buffer = new byte[8192];
-            int n;
-            while ((n = in.read(buffer)) >= 0) {
-                if (display != null) {
-                    display.log(buffer, 0, n);
-                }
-                else {
-                    System.out.write(buffer, 0, n);
-                    System.out.flush();
-                }
-            }
+        return server.call(client -> client.awaitChange(taskId, Duration.ofSeconds(waitSeconds))).document();
+    }
+
+    /**
+     * Polls for {@link TaskWatch}: each long poll answers when the task differs from the state seen last (its ETag),
+     * so no change between two polls is missed. One watch at a time; {@link #last} may be read from any thread.
+     */
+    private static final class Watch
+            implements TaskWatch.Poll
+    {
+        private final ServerConnection server;
+        private final String taskId;
+        private final AtomicReference<Task> last = new AtomicReference<>();
+
+        Watch(ServerConnection server, String taskId)
+        {
+            this.server = server;
+            this.taskId = taskId;
+        }
+
+        @Override
+        public JsonNode task(int waitSeconds)
+        {
+            Task known = last.get();
+            Task task = server.call(client -> known == null ? client.get(taskId) : client.awaitChange(known, Duration.ofSeconds(waitSeconds)));
+            last.set(task);
+            return task.document();
+        }
+
+        /** The state seen last. */
+        Task last()
+        {
+            return last.get();
         }
     }
 
-    /** The status monitor, long-polled up to {@code waitSeconds} for a change. */
-    private static JsonNode poll(ApiClient client, String taskId, int waitSeconds)
+    private static Task awaitEnd(ServerConnection server, String taskId)
     {
-        return client.json(client.request("/v1/tasks/" + taskId + (waitSeconds > 0 ? "?wait=" + waitSeconds : "")).GET().build());
+        return server.call(client -> client.waitFor(taskId, NO_DEADLINE));
     }
 
     /** How {@code --progress} shows a task: a bar on a terminal, plain lines otherwise (or as asked). */
@@ -88,17 +131,6 @@ public final class ClientCommands
         }
     }
 
-    private static JsonNode awaitEnd(ApiClient client, String taskId)
-    {
-        while (true) {
-            JsonNode task = client.json(client.request("/v1/tasks/" + taskId + "?wait=30").GET().build());
-            String status = task.path("status").asText();
-            if (status.equals("COMPLETED") || status.equals("FAILED") || status.equals("CANCELED")) {
-                return task;
-            }
-        }
-    }
-
     /** {@code taskyard submit [--wait] [--follow] -- CMD…}. */
     @Command(name = "submit", mixinStandardHelpOptions = true, description = "Submits a task to a taskyard server and prints its id.")
     public static final class Submit
@@ -108,7 +140,7 @@ public final class ClientCommands
         CommandSpec spec;
 
         @Mixin
-        ApiClient client;
+        ServerConnection server;
 
         @Option(names = "--wait", description = "Wait until the task ends; print its final status; exit with the task's exit code if it FAILED with one, 1 if it did not complete otherwise.")
         boolean waitForEnd;
@@ -116,8 +148,8 @@ public final class ClientCommands
         @Option(names = "--follow", description = "Stream the task's log to standard output until it ends (implies --wait).")
         boolean follow;
 
-        @Option(names = "--payload", description = "The whole task payload as JSON, instead of a command.")
-        String payload;
+        @Mixin
+        PayloadOptions payload;
 
         @Option(names = "--idempotency-key", description = "Resubmitting with the same key and payload returns the same task.")
         String idempotencyKey;
@@ -126,36 +158,16 @@ public final class ClientCommands
                 description = "With --follow: auto (a progress bar with the state below the log when standard output is a terminal, else plain state lines on standard error), bar or plain.")
         ProgressOption progress;
 
-        @Parameters(paramLabel = "CMD", description = "The command and its arguments (use -- before it).")
-        List<String> command = new ArrayList<>();
-
         @Override
         public Integer call()
                 throws Exception
         {
-            String body;
-            if (payload != null) {
-                if (!command.isEmpty()) {
-                    throw new IllegalArgumentException("give either --payload or a command, not both");
-                }
-                body = payload;
-            }
-            else {
-                if (command.isEmpty()) {
-                    throw new IllegalArgumentException("no command given: taskyard submit -- CMD [ARG…]");
-                }
-                ObjectNode node = ApiClient.JSON.createObjectNode();
-                ArrayNode argv = node.putArray("command");
-                command.forEach(argv::add);
-                body = node.toString();
-            }
-            HttpRequest.Builder request = client.request("/v1/tasks").header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body));
+            SubmitRequest request = SubmitRequest.of(payload.payload("submit"));
             if (idempotencyKey != null) {
-                request.header("Idempotency-Key", idempotencyKey);
+                request = request.withIdempotencyKey(idempotencyKey);
             }
-            JsonNode task = client.json(request.build());
-            String taskId = task.path("task_id").asText();
+            SubmitRequest submitted = request;
+            String taskId = server.call(client -> client.submit(submitted)).taskId();
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             if (!follow && !waitForEnd) {
@@ -166,19 +178,19 @@ public final class ClientCommands
             err.println("taskyard: task " + taskId + " submitted");
             err.flush();
             if (!follow) {
-                JsonNode end = awaitEnd(client, taskId);
-                print(out, end);
+                Task end = awaitEnd(server, taskId);
+                print(out, end.document());
                 return exitCodeOf(end);
             }
             ProgressDisplay.Mode mode = progress.mode();
             ProgressDisplay display = mode == ProgressDisplay.Mode.BAR
                     ? new ProgressDisplay(out, mode, ProgressDisplay.terminalWidth(), Instant::now, "")
                     : new ProgressDisplay(err, mode, ProgressDisplay.terminalWidth(), Instant::now, "taskyard: ");
-            Thread watch = TaskWatch.inBackground(wait -> poll(client, taskId, wait), display, 30);
+            Thread watch = TaskWatch.inBackground(new Watch(server, taskId), display, LONG_POLL_SECONDS);
             try {
-                copyLog(client, taskId, mode == ProgressDisplay.Mode.BAR ? display : null);
-                JsonNode end = awaitEnd(client, taskId);
-                display.finish(end);
+                copyLog(server, taskId, mode == ProgressDisplay.Mode.BAR ? display : null);
+                Task end = awaitEnd(server, taskId);
+                display.finish(end.document());
                 return exitCodeOf(end);
             }
             finally {
@@ -187,14 +199,13 @@ public final class ClientCommands
         }
 
         /** 0 for COMPLETED; the task's non-zero exit code for FAILED, when it has one; else 1. */
-        static int exitCodeOf(JsonNode task)
+        static int exitCodeOf(Task task)
         {
-            String status = task.path("status").asText();
-            if (status.equals("COMPLETED")) {
+            if (task.status() == TaskStatus.COMPLETED) {
                 return 0;
             }
-            int exitCode = task.path("exit_code").asInt(0);
-            return status.equals("FAILED") && exitCode > 0 && exitCode < 256 ? exitCode : TASK_DID_NOT_COMPLETE;
+            int exitCode = task.exitCode().orElse(0);
+            return task.status() == TaskStatus.FAILED && exitCode > 0 && exitCode < 256 ? exitCode : TASK_DID_NOT_COMPLETE;
         }
     }
 
@@ -207,7 +218,7 @@ public final class ClientCommands
         CommandSpec spec;
 
         @Mixin
-        ApiClient client;
+        ServerConnection server;
 
         @Option(names = "--wait", paramLabel = "S", description = "Long-poll up to S seconds for a change first.")
         Integer waitSeconds;
@@ -227,12 +238,16 @@ public final class ClientCommands
         {
             if (watch) {
                 ProgressDisplay display = new ProgressDisplay(spec.commandLine().getOut(), progress.mode(), ProgressDisplay.terminalWidth(), Instant::now, "");
-                JsonNode end = TaskWatch.untilEnd(wait -> poll(client, taskId, wait), display, 30);
-                display.finish(end);
+                Watch watching = new Watch(server, taskId);
+                TaskWatch.untilEnd(watching, display, LONG_POLL_SECONDS);
+                Task end = watching.last();
+                display.finish(end.document());
                 return Submit.exitCodeOf(end);
             }
-            String query = waitSeconds == null ? "" : "?wait=" + waitSeconds;
-            print(spec.commandLine().getOut(), client.json(client.request("/v1/tasks/" + taskId + query).GET().build()));
+            if (waitSeconds != null && waitSeconds < 0) {
+                throw new IllegalArgumentException("--wait must not be negative");
+            }
+            print(spec.commandLine().getOut(), poll(server, taskId, waitSeconds == null ? 0 : waitSeconds));
             return 0;
         }
     }
@@ -246,7 +261,7 @@ public final class ClientCommands
         CommandSpec spec;
 
         @Mixin
-        ApiClient client;
+        ServerConnection server;
 
         @Parameters(paramLabel = "ID", description = "The task id.")
         String taskId;
@@ -255,7 +270,7 @@ public final class ClientCommands
         public Integer call()
                 throws Exception
         {
-            print(spec.commandLine().getOut(), client.json(client.request("/v1/tasks/" + taskId + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build()));
+            print(spec.commandLine().getOut(), server.call(client -> client.cancel(taskId)).document());
             return 0;
         }
     }
@@ -266,17 +281,42 @@ public final class ClientCommands
             implements Callable<Integer>
     {
         @Mixin
-        ApiClient client;
+        ServerConnection server;
 
         @Parameters(paramLabel = "ID", description = "The task id.")
         String taskId;
 
         @Override
         public Integer call()
-                throws Exception
         {
-            copyLog(client, taskId);
+            copyLog(server, taskId, null);
             return 0;
+        }
+    }
+
+    /** Standard output for task log bytes: written through and flushed at once, never closed. */
+    private static final class FlushingOutput
+            extends OutputStream
+    {
+        private final PrintStream out;
+
+        FlushingOutput(PrintStream out)
+        {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b)
+        {
+            out.write(b);
+            out.flush();
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length)
+        {
+            out.write(bytes, offset, length);
+            out.flush();
         }
     }
 

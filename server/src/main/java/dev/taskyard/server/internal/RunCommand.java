@@ -7,15 +7,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.common.io.MoreFiles;
 import dev.taskyard.engine.Engine;
@@ -34,9 +31,9 @@ import dev.taskyard.engine.schema.Violation;
 import dev.taskyard.server.Main;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -61,8 +58,8 @@ public final class RunCommand
     @Option(names = "--engine-config", description = "Engine config as JSON (default: {}).", defaultValue = "{}")
     String engineConfig;
 
-    @Option(names = "--payload", description = "The whole engine payload as JSON, instead of a command.")
-    String payload;
+    @Mixin
+    PayloadOptions payload;
 
     @Option(names = {"-e", "--env"}, description = "Environment variable NAME=VALUE for the task (repeatable).")
     Map<String, String> environment = Map.of();
@@ -70,15 +67,12 @@ public final class RunCommand
     @Option(names = "--timeout", description = "Seconds after which the task is killed.")
     Long timeoutSeconds;
 
-    @Parameters(paramLabel = "CMD", description = "The command and its arguments (use -- before it).")
-    List<String> command = new ArrayList<>();
-
     @Override
     public Integer call()
             throws Exception
     {
         PrintWriter err = spec.commandLine().getErr();
-        ObjectNode taskPayload = taskPayload();
+        ObjectNode taskPayload = payload.payload("run");
         Path temp = Files.createTempDirectory("taskyard-run-");
         try {
             return run(taskPayload, temp, err);
@@ -170,28 +164,6 @@ public final class RunCommand
             }
             context.dispose();
         }
-    }
-
-    private ObjectNode taskPayload()
-            throws IOException
-    {
-        if (payload != null) {
-            if (!command.isEmpty()) {
-                throw new IllegalArgumentException("give either --payload or a command, not both");
-            }
-            JsonNode node = MAPPER.readTree(payload);
-            if (!(node instanceof ObjectNode object)) {
-                throw new IllegalArgumentException("--payload must be a JSON object");
-            }
-            return object;
-        }
-        if (command.isEmpty()) {
-            throw new IllegalArgumentException("no command given: taskyard run -- CMD [ARG…]");
-        }
-        ObjectNode node = MAPPER.createObjectNode();
-        ArrayNode argv = node.putArray("command");
-        command.forEach(argv::add);
-        return node;
     }
 
     private void follow(TaskContext context)

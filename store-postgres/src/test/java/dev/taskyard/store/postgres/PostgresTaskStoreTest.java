@@ -146,6 +146,92 @@ class PostgresTaskStoreTest
         }
     }
 
+    /**
+     * Idle claimers (a worker's slots poll with a short wait) do not each query the database while nothing is
+     * announced. The claim statements are counted by the scans of the schema's own tasks table (other users of the
+     * cluster do not disturb the count), read after the store closed its connections: a backend reports its
+     * statistics when it exits. A submit still reaches a waiting claimer at once.
+     */
+    @Test
+    void idleClaimersDoNotQueryTheDatabaseUntilATaskIsAnnounced()
+            throws Exception
+    {
+        int threads = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            // calibration: what opening a store scans, and what one claim statement scans (its parts read the table)
+            try (PostgresTaskStore store = database.store(schema).open()) {
+                assertThat(store.countByStatus()).isNotNull();
+            }
+            long opening = settledTableScans(0);
+            try (PostgresTaskStore store = database.store(schema).open()) {
+                for (int i = 0; i < 10; i++) {
+                    assertThat(store.claim(new ClaimRequest(WORKER, 1, Duration.ZERO, Duration.ofMinutes(5)))).isEmpty();
+                }
+            }
+            long calibrated = settledTableScans(opening);
+            double perClaim = (calibrated - 2.0 * opening) / 10;
+            assertThat(perClaim).as("scans per claim statement").isGreaterThan(0);
+
+            try (PostgresTaskStore store = database.store(schema).open()) {
+                List<Future<List<Claim>>> idle = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    idle.add(pool.submit(() -> {
+                        List<Claim> claimed = new ArrayList<>();
+                        long end = System.nanoTime() + Duration.ofMillis(1_500).toNanos();
+                        while (System.nanoTime() < end && claimed.isEmpty()) {
+                            claimed.addAll(store.claim(new ClaimRequest(WORKER, 1, Duration.ofMillis(20), Duration.ofMinutes(5))));
+                        }
+                        return claimed;
+                    }));
+                }
+                for (Future<List<Claim>> f : idle) {
+                    assertThat(f.get(1, TimeUnit.MINUTES)).isEmpty();
+                }
+            }
+            double claims = (settledTableScans(calibrated) - calibrated - opening) / perClaim;
+            // polling every 20 ms, 8 claimers would make ~600 claims in 1.5 s; with the miss remembered and the backstop
+            // every second: one round of misses and at most two backstop rounds
+            assertThat(claims).as("claim statements of idle claimers (%.1f scans each)", perClaim).isLessThanOrEqualTo(3.0 * threads);
+
+            try (PostgresTaskStore store = database.store(schema).open()) {
+                Future<List<Claim>> waiting = pool.submit(() -> store.claim(new ClaimRequest(WORKER, 1, Duration.ofSeconds(30), Duration.ofMinutes(5))));
+                String id = store.submit(new SubmitRequest(JSON.readTree("{}"), Optional.empty(), Optional.empty())).task().taskId();
+                assertThat(waiting.get(1, TimeUnit.MINUTES)).singleElement().satisfies(claim -> assertThat(claim.task().taskId()).isEqualTo(id));
+            }
+        }
+        finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Sequential plus index scans of this test's tasks table once the count stops moving (exiting backends report). */
+    private long settledTableScans(long above)
+            throws Exception
+    {
+        try (java.sql.Connection connection = java.sql.DriverManager.getConnection(database.url, database.user, database.password);
+             java.sql.PreparedStatement query = connection.prepareStatement(
+                     "SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE schemaname = ? AND relname = 'tasks'");
+             java.sql.Statement clear = connection.createStatement()) {
+            query.setString(1, schema);
+            long last = -1;
+            for (int i = 0; i < 50; i++) {
+                clear.execute("SELECT pg_stat_clear_snapshot()");
+                long now;
+                try (java.sql.ResultSet rows = query.executeQuery()) {
+                    assertThat(rows.next()).isTrue();
+                    now = rows.getLong(1);
+                }
+                if (now == last && now > above) {
+                    return now;
+                }
+                last = now;
+                Thread.sleep(300);
+            }
+            return last;
+        }
+    }
+
     private static void run(String ctl, String command)
             throws Exception
     {

@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskyard.engine.SandboxHandle;
 import dev.taskyard.engine.WorkerIdentity;
 import dev.taskyard.plugin.Artifact;
 import dev.taskyard.plugin.ExceptionReason;
@@ -44,6 +45,7 @@ import dev.taskyard.worker.ClaimRequest;
 import dev.taskyard.worker.Lease;
 import dev.taskyard.worker.LeaseLostException;
 import dev.taskyard.worker.QueueException;
+import dev.taskyard.worker.ReclaimedRun;
 import dev.taskyard.worker.TaskQueue;
 import dev.taskyard.worker.TaskResolution;
 import org.junit.jupiter.api.AfterEach;
@@ -660,6 +662,104 @@ public abstract class TaskStoreContract
         Lease retaken = store().claim(claim(1)).get(0).lease();
         assertThat(store().release(claims.get(1).lease())).isFalse();
         assertThat(store().renew(retaken).token()).isEqualTo(retaken.token());
+    }
+
+    // ---------------------------------------------------------------- saved sandboxes and reclaims
+
+    @Test
+    public void aSavedSandboxIsReclaimedAfterARestartWithItsAttemptAndLog()
+            throws Exception
+    {
+        TaskStore first = open(defaults);
+        String id = submit(first, "{}");
+        Lease lease = first.claim(claim(1)).get(0).lease();
+        SandboxHandle handle = new SandboxHandle("kit-engine", "{\"pad\":\"" + "é".repeat(2000) + "\"}");
+        assertThat(first.saveSandbox(lease, handle)).isTrue();
+        append(first, id, "0", "before the restart\n");
+        first.close();
+
+        TaskStore second = open(defaults);
+        clock.advance(Duration.ofSeconds(5));
+        List<ReclaimedRun> runs = second.reclaim(WORKER, Duration.ofSeconds(10));
+        assertThat(runs).hasSize(1);
+        ReclaimedRun run = runs.get(0);
+        assertThat(run.handle()).as("the handle survives the store's reopening").isEqualTo(handle);
+        assertThat(run.logOffset()).as("the stored log's size").isEqualTo("before the restart\n".length());
+        assertThat(run.claim().task().taskId()).isEqualTo(id);
+        Lease reclaimed = run.claim().lease();
+        assertThat(reclaimed.attempt()).as("the same attempt").isZero();
+        assertThat(reclaimed.token()).as("a new token").isNotEqualTo(lease.token());
+        assertThat(reclaimed.expiresAt()).isEqualTo(clock.instant().plusSeconds(10));
+        assertThat(get(second, id).status()).isEqualTo(TaskStatus.RUNNING);
+        assertThat(get(second, id).attempt()).isZero();
+        assertThatThrownBy(() -> second.renew(lease)).as("the old token is fenced")
+                .isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> second.saveSandbox(lease, handle)).as("the old token saves nothing")
+                .isInstanceOf(LeaseLostException.class);
+        assertThat(second.renew(reclaimed).token()).isEqualTo(reclaimed.token());
+
+        append(second, id, "0", "after\n");
+        second.closeLog(id, "0");
+        second.resolve(reclaimed, TaskResolution.completed());
+        assertThat(get(second, id).status()).isEqualTo(TaskStatus.COMPLETED);
+        try (InputStream in = second.openLog(id, 0)) {
+            assertThat(read(in)).as("the log goes on where it stopped").isEqualTo("before the restart\nafter\n");
+        }
+        assertThat(second.reclaim(WORKER, Duration.ofSeconds(10))).as("a resolved run is not reclaimed").isEmpty();
+    }
+
+    @Test
+    public void onlyTheLeaseHolderReclaimsAndOnlyRunsWithASavedSandbox()
+            throws Exception
+    {
+        String a = submit(store(), "{}");
+        String b = submit(store(), "{}");
+        List<Claim> claims = store().claim(claim(2));
+        Lease leaseA = claims.stream().filter(c -> c.task().taskId().equals(a)).findFirst().orElseThrow().lease();
+        Lease leaseB = claims.stream().filter(c -> c.task().taskId().equals(b)).findFirst().orElseThrow().lease();
+        SandboxHandle handle = new SandboxHandle("kit-engine", "a");
+        store().saveSandbox(leaseA, handle);
+        store().saveSandbox(leaseA, new SandboxHandle("kit-engine", "a, saved again"));
+        WorkerIdentity other = new WorkerIdentity(WORKER.workerGroup(), "someone-else");
+        assertThat(open(defaults).reclaim(other, Duration.ofSeconds(10)))
+                .as("another worker reclaims nothing").isEmpty();
+        assertThat(store().renew(leaseA).token()).as("and changes nothing").isEqualTo(leaseA.token());
+        List<ReclaimedRun> mine = open(defaults).reclaim(WORKER, Duration.ofSeconds(10));
+        assertThat(mine).as("only the run with a saved sandbox").hasSize(1);
+        assertThat(mine.get(0).claim().task().taskId()).isEqualTo(a);
+        assertThat(mine.get(0).handle().data()).as("the last save counts").isEqualTo("a, saved again");
+        assertThat(store().renew(leaseB).token()).as("a run without a handle keeps its lease")
+                .isEqualTo(leaseB.token());
+
+        // once the lease expired and another worker claimed the task, the handle is gone with the old lease
+        Lease reclaimedA = mine.get(0).claim().lease();
+        clock.advance(Duration.ofSeconds(11));
+        List<Claim> retaken = open(defaults).claim(new ClaimRequest(other, 2, Duration.ZERO, Duration.ofSeconds(10)));
+        assertThat(retaken).hasSize(2);
+        assertThatThrownBy(() -> store().saveSandbox(reclaimedA, handle)).isInstanceOf(LeaseLostException.class);
+        assertThat(store().reclaim(WORKER, Duration.ofSeconds(10))).as("the old holder reclaims nothing").isEmpty();
+        assertThat(store().reclaim(other, Duration.ofSeconds(10))).as("the new holder saved no sandbox").isEmpty();
+        assertThat(retaken).allSatisfy(claim -> assertThat(claim.lease().attempt()).isEqualTo(1));
+
+        // a cancelled task is not reclaimed
+        Claim c = retaken.get(0);
+        store().saveSandbox(c.lease(), handle);
+        store().cancel(c.task().taskId(), "stop");
+        assertThat(store().reclaim(other, Duration.ofSeconds(10))).isEmpty();
+    }
+
+    @Test
+    public void aHandedBackRunForgetsItsSandbox()
+            throws Exception
+    {
+        submit(store(), "{}");
+        Lease lease = store().claim(claim(1)).get(0).lease();
+        store().saveSandbox(lease, new SandboxHandle("kit-engine", "x"));
+        assertThat(store().release(lease)).isTrue();
+        Lease again = store().claim(claim(1)).get(0).lease();
+        assertThat(again.attempt()).isZero();
+        assertThat(store().reclaim(WORKER, Duration.ofSeconds(10))).isEmpty();
+        assertThat(store().renew(again).token()).isEqualTo(again.token());
     }
 
     // ---------------------------------------------------------------- waiting and listening

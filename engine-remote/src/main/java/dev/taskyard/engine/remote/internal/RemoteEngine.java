@@ -37,17 +37,15 @@ public final class RemoteEngine
 {
     private final RemoteSettings settings;
     private final JsonSchema remoteSchema;
-    private final TaskyardClient client;
-    private final Persistence persistence;
+    private final OutageTolerantCalls calls;
     private final ExecutorService background;
 
-    private RemoteEngine(RemoteSettings settings, JsonSchema payloadSchema, JsonSchema remoteSchema, EngineContext context, TaskyardClient client)
+    private RemoteEngine(RemoteSettings settings, JsonSchema payloadSchema, JsonSchema remoteSchema, EngineContext context, OutageTolerantCalls calls)
     {
         super(context, "remote-task", payloadSchema, capabilities(settings, remoteSchema));
         this.settings = settings;
         this.remoteSchema = remoteSchema;
-        this.client = client;
-        this.persistence = new Persistence(settings);
+        this.calls = calls;
         AtomicInteger threads = new AtomicInteger();
         this.background = Executors.newCachedThreadPool(runnable -> {
             Thread thread = new Thread(runnable, "taskyard-remote-cancel-" + threads.incrementAndGet());
@@ -63,11 +61,11 @@ public final class RemoteEngine
         requireNonNull(settings, "settings is null");
         requireNonNull(payloadSchema, "payloadSchema is null");
         requireNonNull(context, "context is null");
-        TaskyardClient client = settings.newClient();
+        OutageTolerantCalls calls = new OutageTolerantCalls(settings.newClient(), settings.unreachableTimeout(), settings.baseUrl().toString());
         JsonNode schema;
         try {
             // the remote must answer within one timeout window: a worker should not start against a dead remote
-            schema = new Persistence(settings).call("reading the payload schema of " + settings.baseUrl(), client::payloadSchema);
+            schema = calls.call("reading the payload schema of " + settings.baseUrl(), TaskyardClient::payloadSchema);
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -84,7 +82,7 @@ public final class RemoteEngine
             throw new NonFatalInternalErrorException("the remote taskyard server " + settings.baseUrl() + " sent an unusable payload schema: " + e.getMessage(), e);
         }
         context.logger().info("remote engine connected to {}", settings.baseUrl());
-        return new RemoteEngine(settings, payloadSchema, remote, context, client);
+        return new RemoteEngine(settings, payloadSchema, remote, context, calls);
     }
 
     /** The remote's optional features, read from its payload schema. */
@@ -136,14 +134,10 @@ public final class RemoteEngine
         return settings;
     }
 
-    TaskyardClient client()
+    /** The calls to the remote: the client's retry budget, then the outage window. */
+    OutageTolerantCalls calls()
     {
-        return client;
-    }
-
-    Persistence persistence()
-    {
-        return persistence;
+        return calls;
     }
 
     /** Runs a cancel in the background (for {@code kill}, which must not block). */

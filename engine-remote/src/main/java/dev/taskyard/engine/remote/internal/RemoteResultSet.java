@@ -131,7 +131,7 @@ final class RemoteResultSet
             throws EngineException
     {
         try {
-            return engine.persistence().call("listing the artifacts of remote task " + task.taskId(), () -> engine.client().artifacts(task.taskId()));
+            return engine.calls().call("listing the artifacts of remote task " + task.taskId(), client -> client.artifacts(task.taskId()));
         }
         catch (NotFoundException e) {
             throw new ResourceNotFoundException("remote task " + task.taskId() + " is gone", e);
@@ -157,9 +157,9 @@ final class RemoteResultSet
         }
         boolean handedOut = false;
         try {
-            engine.persistence().call("downloading artifact " + name + " of remote task " + task.taskId(), () -> {
+            engine.calls().call("downloading artifact " + name + " of remote task " + task.taskId(), client -> {
                 try (OutputStream out = Files.newOutputStream(file)) {
-                    return engine.client().downloadArtifact(task.taskId(), name, out);
+                    return client.downloadArtifact(task.taskId(), name, out);
                 }
                 catch (IOException e) {
                     throw new UncheckedIOException(e);
@@ -213,8 +213,8 @@ final class RemoteResultSet
         try {
             if (engine.settings().deleteFinishedTasks()) {
                 try {
-                    engine.persistence().call("deleting finished remote task " + task.taskId(), () -> {
-                        engine.client().delete(task.taskId());
+                    engine.calls().call("deleting finished remote task " + task.taskId(), client -> {
+                        client.delete(task.taskId());
                         return null;
                     });
                 }

@@ -70,7 +70,7 @@ final class RemoteSandbox
         try {
             resolve(follow());
         }
-        catch (Persistence.StoppedException | InterruptedException e) {
+        catch (OutageTolerantCalls.StoppedException | InterruptedException e) {
             // abort took over
         }
         catch (NonFatalInternalErrorException e) {
@@ -91,15 +91,15 @@ final class RemoteSandbox
 
     /** Copies the log until the remote task is terminal; returns its final state. */
     private Task follow()
-            throws NonFatalInternalErrorException, InterruptedException, Persistence.StoppedException
+            throws NonFatalInternalErrorException, InterruptedException, OutageTolerantCalls.StoppedException
     {
         OutputStream log = new LogCopy();
-        Persistence persistence = engine.persistence();
+        OutageTolerantCalls calls = engine.calls();
         int copying = attempt;
         while (true) {
-            persistence.call("following the log of remote task " + remoteTaskId, () -> stopping,
-                    () -> engine.client().followLog(remoteTaskId, logPosition.get(), log));
-            Task task = persistence.call("reading remote task " + remoteTaskId, () -> stopping, () -> engine.client().get(remoteTaskId));
+            calls.call("following the log of remote task " + remoteTaskId, () -> stopping,
+                    client -> client.followLog(remoteTaskId, logPosition.get(), log));
+            Task task = calls.call("reading remote task " + remoteTaskId, () -> stopping, client -> client.get(remoteTaskId));
             if (task.attempt() != copying) {
                 // the remote ran the task again (its worker crashed or stopped): the new run's log starts at byte 0
                 copying = task.attempt();
@@ -112,14 +112,14 @@ final class RemoteSandbox
             }
             if (task.isTerminal()) {
                 // anything written between the end of the stream and the final state
-                persistence.call("reading the end of the log of remote task " + remoteTaskId, () -> stopping,
-                        () -> engine.client().followLog(remoteTaskId, logPosition.get(), log));
+                calls.call("reading the end of the log of remote task " + remoteTaskId, () -> stopping,
+                        client -> client.followLog(remoteTaskId, logPosition.get(), log));
                 return task;
             }
             // the stream ended early (the remote restarted, say): wait for a change, then resume the log
             try {
-                persistence.call("waiting for remote task " + remoteTaskId, () -> stopping,
-                        () -> engine.client().waitFor(remoteTaskId, engine.settings().poll().longPollWait().plusSeconds(1)));
+                calls.call("waiting for remote task " + remoteTaskId, () -> stopping,
+                        client -> client.waitFor(remoteTaskId, engine.settings().poll().longPollWait().plusSeconds(1)));
             }
             catch (WaitTimeoutException ignored) {
                 // still running; follow the log again
@@ -191,8 +191,8 @@ final class RemoteSandbox
             cancelRemote();
             Duration timeout = engine.settings().abortTimeout();
             try {
-                engine.persistence().call("waiting for cancelled remote task " + remoteTaskId,
-                        () -> engine.client().waitFor(remoteTaskId, timeout));
+                engine.calls().call("waiting for cancelled remote task " + remoteTaskId,
+                        client -> client.waitFor(remoteTaskId, timeout));
             }
             catch (WaitTimeoutException e) {
                 throw new NonFatalInternalErrorException("remote task " + remoteTaskId + " did not end within " + timeout.toSeconds() + " s of its cancellation", e);
@@ -218,7 +218,7 @@ final class RemoteSandbox
             throws EngineException, InterruptedException
     {
         try {
-            engine.persistence().call("cancelling remote task " + remoteTaskId, () -> engine.client().cancel(remoteTaskId));
+            engine.calls().call("cancelling remote task " + remoteTaskId, client -> client.cancel(remoteTaskId));
         }
         catch (NotFoundException e) {
             // already deleted remotely: nothing runs

@@ -88,9 +88,9 @@ final class RemoteSandboxBuilder
             throws EngineException
     {
         try {
-            return engine.persistence().call("submitting task run " + context + " (idempotency key " + key + ")",
+            return engine.calls().call("submitting task run " + context + " (idempotency key " + key + ")",
                     () -> isDiscardRequested() || context.isCancelled(),
-                    () -> engine.client().submit(SubmitRequest.of(payload).withIdempotencyKey(key)));
+                    client -> client.submit(SubmitRequest.of(payload).withIdempotencyKey(key)));
         }
         catch (InvalidRequestException e) {
             throw new MalformedPayloadException(remoteMessages(e));
@@ -102,7 +102,7 @@ final class RemoteSandboxBuilder
         catch (TaskyardException e) {
             throw RemoteEngine.refused("the task of " + context, e);
         }
-        catch (Persistence.StoppedException e) {
+        catch (OutageTolerantCalls.StoppedException e) {
             if (context.isCancelled()) {
                 throw new TaskCanceledException("the task was cancelled while its submit kept failing: " + context.cancellationReason().orElse(""));
             }

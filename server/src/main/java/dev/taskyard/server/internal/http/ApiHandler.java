@@ -48,7 +48,8 @@ public final class ApiHandler
     {
         long start = System.nanoTime();
         String method = request.getMethod();
-        Optional<Routes.Match> match = routes.match(Request.getPathInContext(request));
+        // the raw path: parameters are decoded one by one (the API is not below a context path)
+        Optional<Routes.Match> match = routes.match(request.getHttpURI().getPath());
         String template = match.map(Routes.Match::template).orElse("unmatched");
         Exchange exchange = new Exchange(request, response, new Callback()
         {
@@ -80,7 +81,7 @@ public final class ApiHandler
                 throw ApiProblem.of(405, "method-not-allowed", "Method Not Allowed", method + " is not allowed on " + match.get().template())
                         .withHeader("Allow", match.get().allow());
             }
-            handler.handle(exchange, match.get().parameters());
+            handler.handle(exchange, Routes.decode(match.get().parameters()));
         }
         catch (ApiProblem problem) {
             exchange.sendProblem(problem);

@@ -1,5 +1,7 @@
 package dev.taskyard.server.internal.http;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +16,10 @@ import static java.util.Objects.requireNonNull;
 /**
  * The route table: path templates such as {@code /v1/tasks/{task_id}/artifacts/{name+}} ({@code +} matches slashes),
  * each with a handler per method. Immutable once built; the OpenAPI document is checked against {@link #templates()}.
+ *
+ * <p>Routes match the <em>raw</em> (still percent-encoded) path, and each parameter is decoded on its own
+ * ({@link #decode}): a task id {@code a/log} arrives as {@code a%2Flog} and must not be read as the log of task
+ * {@code a}, nor an id with {@code %} or {@code ?} be decoded twice.
  */
 public final class Routes
 {
@@ -60,6 +66,7 @@ public final class Routes
         return this;
     }
 
+    /** The route of {@code path} (the request path as sent, percent-encoding kept); its parameters still encoded. */
     public Optional<Match> match(String path)
     {
         for (Route route : routes) {
@@ -73,6 +80,25 @@ public final class Routes
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Percent-decodes path parameters (UTF-8; a {@code +} stays a plus).
+     *
+     * @throws ApiProblem 400 when one is not validly encoded
+     */
+    public static List<String> decode(List<String> rawParameters)
+    {
+        List<String> decoded = new ArrayList<>(rawParameters.size());
+        for (String raw : rawParameters) {
+            try {
+                decoded.add(URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8));
+            }
+            catch (IllegalArgumentException e) {
+                throw ApiProblem.badRequest("bad-request", "the path segment " + raw + " is not validly percent-encoded");
+            }
+        }
+        return decoded;
     }
 
     /** Every template with its methods, for the OpenAPI check. */

@@ -1,6 +1,7 @@
 package dev.taskyard.server.internal.http;
 
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +16,9 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.taskyard.client.NotFoundException;
+import dev.taskyard.client.RetryPolicy;
+import dev.taskyard.client.TaskyardClient;
 import dev.taskyard.engine.schema.JsonSchema;
 import dev.taskyard.store.SqliteTaskStore;
 import org.junit.jupiter.api.AfterEach;
@@ -23,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** Fast in-process tests of the API handlers over a real store, without a worker. */
 class ApiServerTest
@@ -95,6 +100,27 @@ class ApiServerTest
         });
         assertThat(documented).isEqualTo(routed);
         assertThat(document.path("openapi").asText()).isEqualTo("3.1.0");
+    }
+
+    @Test
+    void pathParametersSentEncodedByTheClientArriveDecodedExactlyOnce()
+            throws Exception
+    {
+        TaskyardClient api = TaskyardClient.builder().baseUrl(base).token("secret").retryPolicy(RetryPolicy.none()).build();
+        List<String> ids = List.of("a b", "x/log", "50%", "50%25", "what?wait=1", "a#b", "naïve-ü", "plus+sign", "t/../../v1/tasks");
+        for (String id : ids) {
+            assertThat(catchThrowableOfType(() -> api.get(id), NotFoundException.class).detail()).as("GET %s", id).isEqualTo("no task " + id);
+            assertThat(catchThrowableOfType(() -> api.cancel(id), NotFoundException.class).detail()).as("cancel %s", id).isEqualTo("no task " + id);
+            assertThat(catchThrowableOfType(() -> api.delete(id), NotFoundException.class).detail()).as("DELETE %s", id).isEqualTo("no task " + id);
+            assertThat(catchThrowableOfType(() -> api.artifacts(id), NotFoundException.class).detail()).as("artifacts %s", id).isEqualTo("no task " + id);
+        }
+
+        String id = api.submit(Json.MAPPER.readTree("{\"command\":[\"true\"]}")).taskId();
+        assertThat(api.get(id).taskId()).isEqualTo(id);
+        assertThat(catchThrowableOfType(() -> api.downloadArtifact(id, "out/a b%?.txt", OutputStream.nullOutputStream()), NotFoundException.class).detail())
+                .isEqualTo("no artifact out/a b%?.txt in task " + id);
+        assertThat(Routes.decode(List.of("a%20b", "1+1%2B1", "%C3%BC"))).containsExactly("a b", "1+1+1", "ü");
+        assertThat(catchThrowableOfType(() -> Routes.decode(List.of("%zz")), ApiProblem.class).status()).isEqualTo(400);
     }
 
     @Test

@@ -22,8 +22,11 @@ import static java.util.Objects.requireNonNull;
  * bytes as appended, so that any node serves any log, live or finished, from any offset.
  *
  * <p>An append is one short transaction that moves the size under the row lock and stores the chunk at the old size;
- * it commits with {@code synchronous_commit = off} (a crash of the database may lose the last appends, never
- * reorder them), and the synchronous commit that closes the log makes everything before it durable. A reader follows a
+ * appends and the close commit with {@code synchronous_commit = off}: a crash of the database may lose the last of
+ * them, never reorder them, and the next synchronous commit of the node (the resolution of the run, which the worker
+ * makes right after it closes the log) makes everything before it durable, since the write-ahead log is flushed in
+ * order. A run whose close was lost that way is still RUNNING in the store, so its lease expires and the next attempt
+ * starts a fresh log; a reader stops following a log once its task is terminal, closed or not. A reader follows a
  * live run (log not closed, task not ended, run still the latest, lease not expired) and waits for more on
  * {@code wakeups}, which the store signals on local appends and on other nodes' events, re-checking every
  * {@value #POLL_MILLIS} ms as a backstop. Thread-safe.
@@ -116,6 +119,9 @@ public final class LogRows
             throws IOException
     {
         ArtifactRows.io(database, "close the log of task " + taskId + " run " + runId, true, connection -> {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("SET LOCAL synchronous_commit TO OFF");
+            }
             try (PreparedStatement upsert = connection.prepareStatement(
                     "INSERT INTO task_logs (task_id, run_id, size, closed) VALUES (?, ?, 0, TRUE) ON CONFLICT (task_id, run_id) DO UPDATE SET closed = TRUE")) {
                 upsert.setString(1, taskId);
