@@ -68,6 +68,34 @@ public interface Engine
     }
 
     /**
+     * Re-attaches to a task that a sandbox of an earlier instance of this engine (typically in a process that has
+     * ended since) started, from the handle {@link Sandbox#handle()} gave. The returned sandbox is a live sandbox of
+     * this engine like one {@link SandboxBuilder#startSandbox()} returns, with the same resolution rules: its
+     * {@code waitForResult} yields the task's real termination (also when the task ended while no engine watched it),
+     * {@code kill} and {@code abort} end the task's every process, and everything the task prints from byte
+     * {@link RecoveryOptions#logOffset()} of its output on is written to the log of
+     * {@link RecoveryOptions#context()}, in order; the bytes before it were already stored by the caller.
+     *
+     * <p>Ownership: the returned sandbox owns the task's resources from now on and counts against
+     * {@link Capabilities#maxConcurrency()}. Thread-safe; calls for distinct handles may run concurrently. A handle is
+     * recovered by one sandbox at a time: the caller must not recover one handle twice while the first recovered
+     * sandbox is unresolved.
+     *
+     * @throws FeatureNotSupportedException unless {@link Feature#RECOVERY} is supported (the default)
+     * @throws ResourceNotFoundException the task of the handle is gone (it was aborted, its sandbox resolved, or the
+     *         host restarted): the caller runs the task again
+     * @throws MalformedPayloadException the handle is not one this engine made (another engine's name, unreadable
+     *         data)
+     * @throws MaxConcurrencyExceededException {@link Capabilities#maxConcurrency()} sandboxes are already live
+     * @throws InternalErrorException the engine could not re-attach
+     */
+    default Sandbox recoverSandbox(RecoveryOptions options)
+            throws EngineException
+    {
+        throw new FeatureNotSupportedException("this engine does not support recovery");
+    }
+
+    /**
      * Releases everything the engine holds. Called after every builder, sandbox, result set and volume it made is
      * disposed; afterwards the {@link ResourceTracker} of its context is empty. Idempotent; not thread-safe.
      */

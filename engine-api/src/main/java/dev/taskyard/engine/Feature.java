@@ -17,5 +17,10 @@ public enum Feature
     /** {@link Sandbox#listDisplays()} and {@link Sandbox#openDisplay(String)}. */
     DISPLAYS,
     /** {@link ResultSet#extractFile(String)} and {@link ResultSet#extractFolder(String, FileHandler)}. */
-    ARTIFACTS
+    ARTIFACTS,
+    /**
+     * {@link Sandbox#handle()} and {@link Engine#recoverSandbox(RecoveryOptions)}: a task keeps running when the
+     * worker's process ends, and a later engine instance re-attaches to it.
+     */
+    RECOVERY
 }

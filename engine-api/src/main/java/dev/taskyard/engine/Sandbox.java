@@ -85,6 +85,23 @@ public interface Sandbox
     }
 
     /**
+     * The sandbox's handle: what a later engine instance needs to re-attach to the task with
+     * {@link Engine#recoverSandbox(RecoveryOptions)} after the worker's process ended. The caller stores it (with the
+     * task's lease) right after {@code startSandbox} returned; it must stay valid while the task runs and after it
+     * terminated until the sandbox is resolved. Every call returns an equal handle. Calling it neither changes nor
+     * resolves the sandbox; the resolution rules above hold as they are. After an abort it may still return the
+     * handle, whose recovery then fails with {@link ResourceNotFoundException}. Thread-safe and quick (no I/O beyond
+     * what {@code startSandbox} already did).
+     *
+     * @throws FeatureNotSupportedException unless {@link Feature#RECOVERY} is supported (the default)
+     */
+    default SandboxHandle handle()
+            throws EngineException
+    {
+        throw new FeatureNotSupportedException("this engine does not support recovery");
+    }
+
+    /**
      * The displays of the sandbox.
      *
      * @throws FeatureNotSupportedException unless {@link Feature#DISPLAYS} is supported (the default)

@@ -111,6 +111,8 @@ class ClientCliIT
         Outcome unknown = taskyard(true, "status", "no-such-task");
         assertThat(unknown.exitCode()).isEqualTo(Main.TASKYARD_FAILED);
         assertThat(unknown.stderr()).isEqualTo("taskyard: 404 Not Found: no task no-such-task\n");
+        Outcome odd = taskyard(true, "status", "a b/c%?d#+e");
+        assertThat(odd.stderr()).as("the id is encoded on the way and decoded once").isEqualTo("taskyard: 404 Not Found: no task a b/c%?d#+e\n");
         Outcome invalid = taskyard(true, "submit", "--payload", "{\"command\":\"x\"}");
         assertThat(invalid.exitCode()).isEqualTo(Main.TASKYARD_FAILED);
         assertThat(invalid.stderr()).startsWith("taskyard: 400 Bad Request: ").contains("$.command").hasLineCount(1);

@@ -30,7 +30,9 @@ import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.common.io.MoreFiles;
+import dev.taskyard.engine.SandboxHandle;
 import dev.taskyard.engine.TaskEndReason;
+import dev.taskyard.engine.WorkerIdentity;
 import dev.taskyard.plugin.Artifact;
 import dev.taskyard.plugin.ArtifactStore;
 import dev.taskyard.plugin.ExceptionReason;
@@ -50,6 +52,7 @@ import dev.taskyard.worker.ClaimRequest;
 import dev.taskyard.worker.Lease;
 import dev.taskyard.worker.LeaseLostException;
 import dev.taskyard.worker.QueueException;
+import dev.taskyard.worker.ReclaimedRun;
 import dev.taskyard.worker.TaskResolution;
 import dev.taskyard.worker.TaskSpec;
 import org.slf4j.Logger;
@@ -570,7 +573,7 @@ public final class SqliteTaskStore
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE tasks
                     SET status = 'RUNNING', attempts = attempts + 1, lease_token = ? || id, lease_expires_at = ?, lease_worker = ?,
-                        lease_duration_ms = ?, started_at = ?, progress = 0, version = version + 1
+                        lease_duration_ms = ?, started_at = ?, progress = 0, version = version + 1, sandbox_engine = NULL, sandbox_data = NULL
                     WHERE id IN (SELECT id FROM (SELECT id, created_at FROM (SELECT id, created_at FROM tasks
                                                                              WHERE status = 'PENDING'
                                                                              ORDER BY created_at, id LIMIT ?) AS pending
@@ -583,7 +586,7 @@ public final class SqliteTaskStore
                     RETURNING id, payload, deadline, attempts, lease_token, created_at""")) {
                 update.setString(1, tokenPrefix);
                 update.setLong(2, expiry);
-                update.setString(3, request.worker().workerGroup() + "/" + request.worker().workerId());
+                update.setString(3, holder(request.worker()));
                 update.setLong(4, leaseMillis);
                 update.setLong(5, now);
                 update.setInt(6, request.max());
@@ -629,6 +632,102 @@ public final class SqliteTaskStore
         changes.signal();
         logs.wakeReaders();
         return claimed.stream().map(Claimed::claim).toList();
+    }
+
+    /** How a lease names the worker holding it: {@code group/id}. */
+    private static String holder(WorkerIdentity worker)
+    {
+        return worker.workerGroup() + "/" + worker.workerId();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The handle is stored in the task's row ({@code sandbox_engine}, {@code sandbox_data}) by one
+     * {@code UPDATE … WHERE id = ? AND lease_token = ? AND status = 'RUNNING'}.
+     */
+    @Override
+    public boolean saveSandbox(Lease lease, SandboxHandle handle)
+            throws QueueException
+    {
+        requireNonNull(lease, "lease is null");
+        requireNonNull(handle, "handle is null");
+        checkOpen();
+        write("save the sandbox handle of task " + lease.taskId(), connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE tasks SET sandbox_engine = ?, sandbox_data = ? WHERE id = ? AND lease_token = ? AND status = 'RUNNING'")) {
+                update.setString(1, handle.engine());
+                update.setString(2, handle.data());
+                update.setString(3, lease.taskId());
+                update.setString(4, lease.token());
+                if (update.executeUpdate() == 0) {
+                    throw lost(leaseRow(connection, lease.taskId()), lease);
+                }
+            }
+            return null;
+        });
+        LOG.debug("task {}: sandbox handle of attempt {} saved", lease.taskId(), lease.attempt());
+        return true;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One {@code UPDATE … WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NOT NULL … RETURNING}
+     * gives every such run a new token and expiry; the log offset is the size of the run's log file.
+     */
+    @Override
+    public List<ReclaimedRun> reclaim(WorkerIdentity worker, Duration leaseDuration)
+            throws QueueException
+    {
+        requireNonNull(worker, "worker is null");
+        requireNonNull(leaseDuration, "leaseDuration is null");
+        checkOpen();
+        long now = clock.millis();
+        long leaseMillis = Math.max(1, leaseDuration.toMillis());
+        long expiry = now + leaseMillis;
+        String tokenPrefix = UUID.randomUUID().toString().replace("-", "") + ".";
+        record Row(Claim claim, SandboxHandle handle) {}
+        List<Row> rows = write("reclaim the runs of " + holder(worker), connection -> {
+            List<Row> found = new ArrayList<>();
+            try (PreparedStatement update = connection.prepareStatement("""
+                    UPDATE tasks
+                    SET lease_token = ? || id, lease_expires_at = ?, lease_duration_ms = ?, version = version + 1
+                    WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NOT NULL AND cancel_requested = 0
+                    RETURNING id, payload, deadline, attempts, lease_token, sandbox_engine, sandbox_data""")) {
+                update.setString(1, tokenPrefix);
+                update.setLong(2, expiry);
+                update.setLong(3, leaseMillis);
+                update.setString(4, holder(worker));
+                try (ResultSet result = update.executeQuery()) {
+                    while (result.next()) {
+                        String id = result.getString("id");
+                        TaskSpec spec = new TaskSpec(id, parse(result.getString("payload")), millis(result, "deadline"));
+                        Lease lease = new Lease(id, result.getInt("attempts") - 1, result.getString("lease_token"), Instant.ofEpochMilli(expiry));
+                        found.add(new Row(new Claim(spec, lease), new SandboxHandle(result.getString("sandbox_engine"), result.getString("sandbox_data"))));
+                    }
+                }
+            }
+            return found;
+        });
+        List<ReclaimedRun> reclaimed = new ArrayList<>();
+        for (Row row : rows) {
+            Lease lease = row.claim().lease();
+            long offset;
+            try {
+                offset = logs.size(lease.taskId(), lease.runId());
+            }
+            catch (IOException e) {
+                throw new QueueException("cannot read the log size of task " + lease.taskId() + " run " + lease.runId(), e);
+            }
+            LOG.info("task {}: attempt {} reclaimed by {} with its sandbox handle (log at {} bytes)", lease.taskId(), lease.attempt(), holder(worker), offset);
+            reclaimed.add(new ReclaimedRun(row.claim(), row.handle(), offset));
+            changed(lease.taskId());
+        }
+        if (!reclaimed.isEmpty()) {
+            changes.signal();
+        }
+        return reclaimed;
     }
 
     /** A value and whether some task became terminal on the way. */
@@ -824,7 +923,7 @@ public final class SqliteTaskStore
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE tasks
                     SET status = 'PENDING', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL, lease_worker = NULL,
-                        lease_duration_ms = NULL, started_at = NULL, progress = 0, version = version + 1
+                        lease_duration_ms = NULL, started_at = NULL, progress = 0, version = version + 1, sandbox_engine = NULL, sandbox_data = NULL
                     WHERE id = ? AND lease_token = ? AND status = 'RUNNING' AND cancel_requested = 0 AND attempts > 0""")) {
                 update.setString(1, lease.taskId());
                 update.setString(2, lease.token());

@@ -181,12 +181,39 @@ class SqliteTaskQueueTest
         try (java.sql.Connection connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + folder.resolve("taskyard.db").toAbsolutePath());
                 java.sql.Statement statement = connection.createStatement()) {
             statement.execute("ALTER TABLE tasks DROP COLUMN exit_code");
+            statement.execute("ALTER TABLE tasks DROP COLUMN sandbox_engine");
+            statement.execute("ALTER TABLE tasks DROP COLUMN sandbox_data");
             statement.execute("UPDATE schema_version SET version = 1");
         }
         assertThat(store().get(kept).orElseThrow().status()).isEqualTo(TaskStatus.PENDING);
         Claim claim = store().claim(claim(1)).get(0);
         store().resolve(claim.lease(), TaskResolution.completed().withExitCode(java.util.OptionalInt.of(0)));
         assertThat(store().get(kept).orElseThrow().exitCode()).hasValue(0);
+    }
+
+    @Test
+    void aVersionTwoDatabaseIsMigratedAndKeepsItsRunningTasks()
+            throws Exception
+    {
+        String kept = submit("{\"f\":1}");
+        Lease lease = store().claim(claim(1)).get(0).lease();
+        store.close();
+        store = null;
+        // turn the database back into schema version 2: no saved sandbox handles
+        try (java.sql.Connection connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + folder.resolve("taskyard.db").toAbsolutePath());
+                java.sql.Statement statement = connection.createStatement()) {
+            statement.execute("ALTER TABLE tasks DROP COLUMN sandbox_engine");
+            statement.execute("ALTER TABLE tasks DROP COLUMN sandbox_data");
+            statement.execute("UPDATE schema_version SET version = 2");
+        }
+        assertThat(store().get(kept).orElseThrow().status()).isEqualTo(TaskStatus.RUNNING);
+        assertThat(store().saveSandbox(lease, new dev.taskyard.engine.SandboxHandle("process", "{}"))).isTrue();
+        try (java.sql.Connection connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + folder.resolve("taskyard.db").toAbsolutePath());
+                java.sql.Statement statement = connection.createStatement();
+                java.sql.ResultSet rows = statement.executeQuery("SELECT version FROM schema_version")) {
+            assertThat(rows.next()).isTrue();
+            assertThat(rows.getInt(1)).isEqualTo(3);
+        }
     }
 
     @Test

@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
+import dev.taskyard.engine.SandboxHandle;
+import dev.taskyard.engine.WorkerIdentity;
 import dev.taskyard.plugin.ExceptionReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +42,9 @@ public final class InMemoryTaskQueue
         int attempts;
         Lease lease;
         Duration leaseDuration;
+        /** Who holds the current lease, and the sandbox handle it saved. */
+        WorkerIdentity worker;
+        SandboxHandle handle;
         boolean canceled;
         TaskResolution resolution;
         final Map<Integer, TaskResolution> runs = new HashMap<>();
@@ -205,6 +210,8 @@ public final class InMemoryTaskQueue
                         entry.state = State.RUNNING;
                         running.add(entry);
                         entry.leaseDuration = request.leaseDuration();
+                        entry.worker = request.worker();
+                        entry.handle = null;
                         entry.lease = new Lease(entry.task.taskId(), entry.attempts++, UUID.randomUUID().toString(), expiry);
                         claims.add(new Claim(entry.task, entry.lease));
                     }
@@ -234,6 +241,66 @@ public final class InMemoryTaskQueue
             }
             entry.lease = new Lease(lease.taskId(), lease.attempt(), lease.token(), clock.instant().plus(entry.leaseDuration));
             return entry.lease;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** Keeps the handle in memory; a reclaim by a worker of the same identity in this process hands it back. */
+    @Override
+    public boolean saveSandbox(Lease lease, SandboxHandle handle)
+            throws LeaseLostException
+    {
+        requireNonNull(handle, "handle is null");
+        lock.lock();
+        try {
+            current(lease).handle = handle;
+            return true;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** Hands back the running tasks {@code worker} holds with a saved handle; the queue stores no logs (offset 0). */
+    @Override
+    public List<ReclaimedRun> reclaim(WorkerIdentity worker, Duration leaseDuration)
+    {
+        requireNonNull(worker, "worker is null");
+        requireNonNull(leaseDuration, "leaseDuration is null");
+        lock.lock();
+        try {
+            List<ReclaimedRun> reclaimed = new ArrayList<>();
+            Instant expiry = clock.instant().plus(leaseDuration);
+            for (Entry entry : running) {
+                if (entry.handle != null && worker.equals(entry.worker) && !entry.canceled) {
+                    entry.leaseDuration = leaseDuration;
+                    entry.lease = new Lease(entry.task.taskId(), entry.lease.attempt(), UUID.randomUUID().toString(), expiry);
+                    reclaimed.add(new ReclaimedRun(new Claim(entry.task, entry.lease), entry.handle, 0));
+                }
+            }
+            return reclaimed;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** Puts a running task back at the front of the queue with its attempt number reused. */
+    @Override
+    public boolean release(Lease lease)
+    {
+        requireNonNull(lease, "lease is null");
+        lock.lock();
+        try {
+            Entry entry = require(lease.taskId());
+            if (entry.canceled || entry.state != State.RUNNING || !entry.lease.token().equals(lease.token())) {
+                return false;
+            }
+            expire(entry);
+            entry.attempts--;
+            return true;
         }
         finally {
             lock.unlock();
@@ -400,6 +467,7 @@ public final class InMemoryTaskQueue
     private void expire(Entry entry)
     {
         entry.state = State.PENDING;
+        entry.handle = null;
         running.remove(entry);
         entry.lease = new Lease(entry.task.taskId(), entry.lease.attempt(), "expired-" + entry.lease.token(), entry.lease.expiresAt());
         pending.addFirst(entry);

@@ -1,6 +1,10 @@
 package dev.taskyard.worker;
 
+import java.time.Duration;
 import java.util.List;
+
+import dev.taskyard.engine.SandboxHandle;
+import dev.taskyard.engine.WorkerIdentity;
 
 /**
  * Where a worker gets its tasks and reports their outcome. Implementations must be thread-safe: the claim loop,
@@ -16,6 +20,9 @@ import java.util.List;
  *     ({@code UPDATE … WHERE id = ? AND lease_token = ?}); otherwise it throws {@link LeaseLostException}.</li>
  * <li>{@link #resolve} is idempotent per lease: repeating it with the same lease (after a lost answer) succeeds
  *     without changing anything; a stale lease throws {@link LeaseLostException}.</li>
+ * <li>{@link #saveSandbox} and {@link #reclaim} (optional) let a worker that starts again re-attach to the sandboxes
+ *     its previous process left running ({@link dev.taskyard.engine.Feature#RECOVERY}) instead of running their
+ *     tasks again.</li>
  * <li>{@link #onCancel} (optional) pushes a cancellation to the worker holding the lease, so that the run is aborted
  *     at once rather than at its next renewal.</li>
  * </ul>
@@ -72,6 +79,52 @@ public interface TaskQueue
 
         @Override
         void close();
+    }
+
+    /**
+     * Stores the handle of the run's sandbox with its lease, so that the worker can re-attach to the sandbox after
+     * its process ended ({@link #reclaim}). Fenced like {@link #renew}: only the task's current lease may save; a
+     * second save replaces the first. The handle is forgotten when the task is handed out again, handed back or
+     * resolved. Optional: the default stores nothing and returns false (such a queue's runs are never reclaimed).
+     *
+     * @return whether the handle is stored
+     * @throws LeaseLostException the lease is no longer the task's current one
+     */
+    default boolean saveSandbox(Lease lease, SandboxHandle handle)
+            throws QueueException
+    {
+        return false;
+    }
+
+    /**
+     * Called once when a worker starts, before its first {@link #claim}: hands back the RUNNING runs whose current
+     * lease was claimed by {@code worker} (the same group and id) and that have a {@linkplain #saveSandbox saved
+     * handle}, each under a new lease token and expiry ({@code leaseDuration} from now) but with its attempt and run id
+     * unchanged, with the handle and the number of bytes of the run's log already stored. Leases of other workers are
+     * never touched; the old token of a reclaimed lease is stale from now on. Runs of {@code worker} without a handle
+     * are left as they are: their leases expire and they are handed out again as the next attempt. Optional: the
+     * default reclaims nothing.
+     *
+     * @return the reclaimed runs, possibly empty
+     */
+    default List<ReclaimedRun> reclaim(WorkerIdentity worker, Duration leaseDuration)
+            throws QueueException
+    {
+        return List.of();
+    }
+
+    /**
+     * Hands a lease back unfinished: the RUNNING task becomes pending again as if this attempt had never been handed
+     * out (its attempt number is reused; the run's log and artifacts are discarded). The worker calls it for a
+     * reclaimed run whose sandbox it could not recover. Optional: the default hands nothing back and returns false
+     * (the lease then expires and the task is handed out again as the next attempt).
+     *
+     * @return false if the lease is no longer the task's current one, or if this queue cannot hand leases back
+     */
+    default boolean release(Lease lease)
+            throws QueueException
+    {
+        return false;
     }
 
     /** Publishes a running task's progress in percent; best effort. */

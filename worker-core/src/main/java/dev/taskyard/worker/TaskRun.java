@@ -104,7 +104,30 @@ public final class TaskRun
         }
     }
 
+    /**
+     * How a run gets its sandbox beyond the default: a sandbox recovered from an earlier process of the worker
+     * ({@link dev.taskyard.engine.Engine#recoverSandbox}), which the run takes over instead of building and starting
+     * one (the build and start stages then do nothing; the plugins' {@code started} hook sees the recovered sandbox),
+     * and a listener told on the owner thread once a sandbox it started runs (before the plugins' {@code started}).
+     *
+     * @param recovered the recovered sandbox the run owns from now on, or empty to build one
+     * @param onStarted called with the sandbox {@code startSandbox} returned; not called for a recovered sandbox. It
+     *        must not throw.
+     */
+    public record SandboxHooks(java.util.Optional<Sandbox> recovered, java.util.function.Consumer<Sandbox> onStarted)
+    {
+        /** Build and start a sandbox; tell nobody. */
+        public static final SandboxHooks NONE = new SandboxHooks(java.util.Optional.empty(), sandbox -> {});
+
+        public SandboxHooks
+        {
+            requireNonNull(recovered, "recovered is null");
+            requireNonNull(onStarted, "onStarted is null");
+        }
+    }
+
     private final PluginManager manager;
+    private final SandboxHooks hooks;
     private final TaskContext context;
     private final JsonNode payload;
     private final TaskReporter reporter;
@@ -131,7 +154,15 @@ public final class TaskRun
 
     public TaskRun(Options options)
     {
+        this(options, SandboxHooks.NONE);
+    }
+
+    /** A run whose sandbox may be a recovered one (see {@link SandboxHooks}); it owns that sandbox from now on. */
+    public TaskRun(Options options, SandboxHooks hooks)
+    {
         requireNonNull(options, "options is null");
+        this.hooks = requireNonNull(hooks, "hooks is null");
+        this.sandbox = hooks.recovered().orElse(null);
         this.manager = options.plugins();
         this.context = options.context();
         this.payload = options.payload();
@@ -256,7 +287,7 @@ public final class TaskRun
     {
         switch (next) {
             case PREPARE -> {
-                PluginManager.Prepared prepared = manager.prepare(context, payload, reporter);
+                PluginManager.Prepared prepared = manager.prepare(context, payload, reporter, hooks.recovered().isEmpty());
                 taskPlugins = prepared.plugins();
                 synchronized (lock) {
                     builder = prepared.builder().orElse(null);
@@ -265,8 +296,15 @@ public final class TaskRun
                     throw prepared.error().get();
                 }
             }
-            case BUILD -> taskPlugins.buildSandbox(currentBuilder());
+            case BUILD -> {
+                if (hooks.recovered().isEmpty()) {
+                    taskPlugins.buildSandbox(currentBuilder());
+                }
+            }
             case START -> {
+                if (hooks.recovered().isPresent()) {
+                    return true;
+                }
                 SandboxBuilder starting = currentBuilder();
                 Sandbox started;
                 try {
@@ -282,6 +320,7 @@ public final class TaskRun
                     builder = null;
                     sandbox = started;
                 }
+                hooks.onStarted().accept(started);
             }
             case STARTED -> taskPlugins.started(currentSandbox());
             case WAITING -> {

@@ -29,8 +29,12 @@ import dev.taskyard.engine.EngineContext;
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.EngineRegistry;
 import dev.taskyard.engine.FatalInternalErrorException;
+import dev.taskyard.engine.Feature;
 import dev.taskyard.engine.InternalErrorException;
+import dev.taskyard.engine.RecoveryOptions;
+import dev.taskyard.engine.ResourceNotFoundException;
 import dev.taskyard.engine.ResourceTracker;
+import dev.taskyard.engine.Sandbox;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.TaskLog;
 import dev.taskyard.engine.WorkerIdentity;
@@ -92,6 +96,8 @@ public final class Worker
     private final List<TaskThread> threads = new ArrayList<>();
     private final AtomicInteger alive = new AtomicInteger();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
+    /** Runs reclaimed at start, taken by the task threads before they claim anything new. */
+    private final java.util.Queue<ReclaimedRun> reclaimed = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicLong completed = new AtomicLong();
@@ -271,6 +277,7 @@ public final class Worker
         if (!state.compareAndSet(State.CREATED, State.RUNNING)) {
             throw new IllegalStateException("the worker was already started");
         }
+        reclaimRuns();
         long sweep = Math.max(TimeUnit.MILLISECONDS.toNanos(10), config.leaseDuration().toNanos() / 3);
         scheduler.scheduleWithFixedDelay(this::renewLeases, sweep, sweep, TimeUnit.NANOSECONDS);
         alive.set(concurrency);
@@ -282,6 +289,29 @@ public final class Worker
         threads.forEach(t -> t.thread.start());
         LOG.info("worker {}/{} started: engine {}, concurrency {}, plugins {}", identity.workerGroup(), identity.workerId(),
                 config.engineName(), concurrency, plugins.enabled());
+    }
+
+    /**
+     * Asks the queue for the runs this worker's identity held with a saved sandbox handle when its previous process
+     * ended; the task threads offer each to the engine before claiming new tasks. Nothing happens unless the engine
+     * declares {@link Feature#RECOVERY}.
+     */
+    private void reclaimRuns()
+    {
+        if (!engine.capabilities().supports(Feature.RECOVERY)) {
+            return;
+        }
+        try {
+            List<ReclaimedRun> runs = queue.reclaim(identity, config.leaseDuration());
+            reclaimed.addAll(runs);
+            if (!runs.isEmpty()) {
+                LOG.info("worker {}: reclaimed {} runs its previous process left running; recovering them", identity.workerId(), runs.size());
+            }
+        }
+        catch (QueueException | RuntimeException e) {
+            LOG.warn("worker {}: reclaiming the runs of its previous process failed; their leases expire and they run again: {}",
+                    identity.workerId(), e.getMessage(), e);
+        }
     }
 
     /** Stops claiming; running tasks may finish within the grace period, then are aborted. Idempotent. */
@@ -376,6 +406,11 @@ public final class Worker
             Instant idleSince = null;
             try {
                 while (state.get() == State.RUNNING) {
+                    ReclaimedRun recovering = reclaimed.poll();
+                    if (recovering != null) {
+                        process(recovering.claim(), this, recovering);
+                        continue;
+                    }
                     List<Claim> claims = claim(request);
                     if (claims.isEmpty()) {
                         if (active.get() == 0 && state.get() == State.RUNNING) {
@@ -386,7 +421,7 @@ public final class Worker
                     }
                     idleSince = null;
                     for (Claim claim : claims) {
-                        process(claim, this);
+                        process(claim, this, null);
                     }
                 }
             }
@@ -488,7 +523,55 @@ public final class Worker
         terminated.countDown();
     }
 
-    private void process(Claim claim, TaskThread owner)
+    /**
+     * Re-attaches to the sandbox of a reclaimed run; empty if the engine cannot (the task is gone, the handle is not
+     * the engine's, recovery is not supported, any error): the run is then handed back to run again.
+     */
+    private Optional<Sandbox> recover(ReclaimedRun reclaimedRun, TaskContext context)
+    {
+        Lease lease = reclaimedRun.claim().lease();
+        try {
+            Sandbox sandbox = engine.recoverSandbox(new RecoveryOptions(reclaimedRun.handle(), context, reclaimedRun.logOffset()));
+            LOG.info("task {} run {}: recovered its sandbox (attempt {}, log from byte {})", lease.taskId(), lease.runId(), lease.attempt(), reclaimedRun.logOffset());
+            return Optional.of(sandbox);
+        }
+        catch (ResourceNotFoundException e) {
+            LOG.info("task {} run {}: its sandbox is gone ({}); running the task again", lease.taskId(), lease.runId(), e.getMessage());
+        }
+        catch (EngineException | RuntimeException e) {
+            LOG.warn("task {} run {}: recovering its sandbox failed; running the task again: {}", lease.taskId(), lease.runId(), e.getMessage(), e);
+        }
+        try {
+            if (!queue.release(lease)) {
+                LOG.info("task {} run {}: the lease could not be handed back; the task runs again once it expires", lease.taskId(), lease.runId());
+            }
+        }
+        catch (QueueException | RuntimeException e) {
+            LOG.warn("task {} run {}: handing the lease back failed; the task runs again once it expires: {}", lease.taskId(), lease.runId(), e.getMessage());
+        }
+        return Optional.empty();
+    }
+
+    /** Stores the handle of a sandbox just started, so that a later process of this worker can recover it. */
+    private void saveSandbox(Reporter reporter, Sandbox sandbox)
+    {
+        Running current = reporter.handle;
+        if (current == null || !engine.capabilities().supports(Feature.RECOVERY)) {
+            return;
+        }
+        Lease lease = current.lease;
+        try {
+            queue.saveSandbox(lease, sandbox.handle());
+        }
+        catch (LeaseLostException e) {
+            LOG.info("task {} run {}: its sandbox handle was not saved, the lease is gone: {}", lease.taskId(), lease.runId(), e.getMessage());
+        }
+        catch (EngineException | QueueException | RuntimeException e) {
+            LOG.warn("task {} run {}: saving its sandbox handle failed; the run cannot be recovered after a restart: {}", lease.taskId(), lease.runId(), e.getMessage());
+        }
+    }
+
+    private void process(Claim claim, TaskThread owner, ReclaimedRun reclaimedRun)
     {
         Lease lease = claim.lease();
         Running handle = null;
@@ -505,15 +588,24 @@ public final class Worker
                     .logCap(config.logCap())
                     .logWrapper(logWrapper)
                     .build();
+            Optional<Sandbox> recovered = Optional.empty();
+            if (reclaimedRun != null) {
+                recovered = recover(reclaimedRun, context);
+                if (recovered.isEmpty()) {
+                    context.dispose();
+                    return;
+                }
+            }
             Reporter reporter = new Reporter();
-            TaskRun run = new TaskRun(new TaskRun.Options(plugins, context, claim.task().payload(), reporter, scheduler, config.deadlineGrace()));
+            TaskRun run = new TaskRun(new TaskRun.Options(plugins, context, claim.task().payload(), reporter, scheduler, config.deadlineGrace()),
+                    new TaskRun.SandboxHooks(recovered, sandbox -> saveSandbox(reporter, sandbox)));
             handle = new Running(key, run, owner, reporter, lease);
             reporter.handle = handle;
             running.put(key, handle);
             if (state.get() == State.STOPPING_NOW || graceOver) {
                 run.abort(ExceptionReason.WORKER_SHUTDOWN);
             }
-            LOG.debug("task {} run {} claimed (attempt {})", lease.taskId(), lease.runId(), lease.attempt());
+            LOG.debug("task {} run {} {} (attempt {})", lease.taskId(), lease.runId(), recovered.isPresent() ? "recovered" : "claimed", lease.attempt());
             try (TaskQueue.Subscription cancellation = watchCancellation(lease, run)) {
                 TaskResolution resolution = run.run().withResult(reporter.result);
                 if (handle.reported.compareAndSet(false, true)) {
@@ -531,7 +623,9 @@ public final class Worker
                 running.remove(key);
                 active.decrementAndGet();
             }
-            completed.incrementAndGet();
+            if (handle != null) {
+                completed.incrementAndGet();
+            }
             MDC.remove("taskId");
             MDC.remove("runId");
         }

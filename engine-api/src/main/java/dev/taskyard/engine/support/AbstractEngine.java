@@ -166,6 +166,21 @@ public abstract class AbstractEngine<P>
         return slots.size();
     }
 
+    /**
+     * A slot for a sandbox the engine makes without a builder ({@link dev.taskyard.engine.Engine#recoverSandbox});
+     * the caller passes it on as with {@link #newSandboxBuilder(Object, TaskContext, Slot)} and whoever holds it last
+     * releases it.
+     *
+     * @throws MaxConcurrencyExceededException {@link Capabilities#maxConcurrency()} sandboxes are already live
+     * @throws IllegalStateException the engine is disposed
+     */
+    protected final Slot newSlot(TaskContext task)
+            throws MaxConcurrencyExceededException
+    {
+        checkNotDisposed();
+        return takeSlot(task);
+    }
+
     private Slot takeSlot(TaskContext task)
             throws MaxConcurrencyExceededException
     {

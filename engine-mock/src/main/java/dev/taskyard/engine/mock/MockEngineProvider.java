@@ -12,12 +12,16 @@ import dev.taskyard.engine.schema.JsonSchema;
 public class MockEngineProvider
         implements EngineProvider
 {
-    private static final JsonSchema CONFIG_SCHEMA = JsonSchema.read(MockEngineProvider.class.getResourceAsStream("config.schema.json"), "config.schema.json");
+    /** The name the provider registers; also the engine of the mock's sandbox handles. */
+    public static final String NAME = "mock";
+
+    private static final JsonSchema CONFIG_SCHEMA =
+            JsonSchema.read(MockEngineProvider.class.getResourceAsStream("config.schema.json"), "config.schema.json");
 
     @Override
     public String name()
     {
-        return "mock";
+        return NAME;
     }
 
     @Override

@@ -19,12 +19,14 @@ final class MockResultSet
 {
     private final Map<String, byte[]> files;
     private final Slot slot;
+    private final Runnable onRelease;
 
-    MockResultSet(Termination termination, Map<String, byte[]> files, Slot slot)
+    MockResultSet(Termination termination, Map<String, byte[]> files, Slot slot, Runnable onRelease)
     {
         super(termination);
         this.files = files;
         this.slot = slot;
+        this.onRelease = onRelease;
     }
 
     @Override
@@ -47,7 +49,9 @@ final class MockResultSet
         checkNotDisposed();
         validate(path);
         String prefix = path.endsWith("/") ? path : path + "/";
-        List<String> below = files.keySet().stream().filter(f -> f.startsWith(prefix)).sorted().map(f -> f.substring(prefix.length())).toList();
+        List<String> below =
+                files.keySet().stream().filter(f -> f.startsWith(prefix)).sorted()
+                .map(f -> f.substring(prefix.length())).toList();
         if (below.isEmpty()) {
             throw new ResourceNotFoundException("no folder " + path);
         }
@@ -57,14 +61,17 @@ final class MockResultSet
     @Override
     protected void release()
     {
+        onRelease.run();
         slot.release();
     }
 
     private static void validate(String path)
             throws MalformedPayloadException
     {
-        if (path == null || !path.startsWith("/") || path.contains("/../") || path.endsWith("/..") || path.contains("//") || path.indexOf('\0') >= 0) {
-            throw new MalformedPayloadException("invalid artifact path \"" + path + "\": mock paths are absolute, without '..', empty segments or NUL");
+        if (path == null || !path.startsWith("/") || path.contains("/../") || path.endsWith("/..")
+                || path.contains("//") || path.indexOf('\0') >= 0) {
+            throw new MalformedPayloadException("invalid artifact path \"" + path
+                    + "\": mock paths are absolute, without '..', empty segments or NUL");
         }
     }
 }

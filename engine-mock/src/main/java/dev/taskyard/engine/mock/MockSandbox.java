@@ -15,6 +15,7 @@ import dev.taskyard.engine.NonFatalInternalErrorException;
 import dev.taskyard.engine.ProxyHandler;
 import dev.taskyard.engine.ProxyRequest;
 import dev.taskyard.engine.ProxyResponse;
+import dev.taskyard.engine.SandboxHandle;
 import dev.taskyard.engine.Shell;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.Termination;
@@ -35,14 +36,20 @@ final class MockSandbox
     private final Slot slot;
     private final Map<String, byte[]> files = new ConcurrentHashMap<>();
     private volatile Future<?> pending;
+    private final MockRuns.Run run;
+    private final SandboxHandle handle;
 
-    MockSandbox(MockEngine engine, MockEngine.MockTask task, TaskContext context, AbstractSandboxBuilder.Spec spec, Slot slot)
+    MockSandbox(MockEngine engine, MockEngine.MockTask task, TaskContext context,
+            AbstractSandboxBuilder.Spec spec, Slot slot)
     {
         super(context);
         this.engine = engine;
         this.task = task;
         this.spec = spec;
         this.slot = slot;
+        this.run = MockRuns.register(this);
+        this.handle = new SandboxHandle(MockEngineProvider.NAME, "{\"run\":\"" + run.id + "\"}");
+        engine.runs().add(run);
     }
 
     void begin()
@@ -51,6 +58,9 @@ final class MockSandbox
         String function = task.function();
         if (function.equals("write-log-sleep")) {
             write(task.argument() + "\n");
+        }
+        if (function.equals("write-log-sleep-write-log")) {
+            write(first(task.argument()) + "\n");
         }
         int delay = function.equals("slow-start") ? 0 : task.delay();
         if (function.equals("ping-proxy")) {
@@ -89,7 +99,21 @@ final class MockSandbox
         if (current != null) {
             current.cancel(true);
         }
+        forget("it was aborted");
         slot.release();
+    }
+
+    @Override
+    public SandboxHandle handle()
+    {
+        return handle;
+    }
+
+    /** The task is gone for good: recovering its handle fails with resource-not-found from now on. */
+    void forget(String why)
+    {
+        engine.runs().remove(run);
+        run.gone(why);
     }
 
     @Override
@@ -97,7 +121,8 @@ final class MockSandbox
             throws EngineException
     {
         checkRunning();
-        MockShell shell = new MockShell(engine, tty, engine.context().tracker().acquire("mock-shell", context.taskId()));
+        MockShell shell = new MockShell(engine, tty,
+                engine.context().tracker().acquire("mock-shell", context.taskId()));
         addSession(shell::abortSession);
         shell.start();
         return shell;
@@ -136,6 +161,7 @@ final class MockSandbox
         }
         catch (NonFatalInternalErrorException e) {
             if (failed(e)) {
+                forget("the mock failed it");
                 slot.release();
             }
             return;
@@ -145,7 +171,19 @@ final class MockSandbox
 
     private void terminate(Termination termination)
     {
-        terminated(termination, effective -> new MockResultSet(effective, Map.copyOf(files), slot));
+        Map<String, byte[]> written = Map.copyOf(files);
+        Termination[] effective = new Termination[1];
+        if (terminated(termination, t -> {
+            effective[0] = t;
+            return new MockResultSet(t, written, slot, () -> {
+                // followers hear of the termination before the run is forgotten, whichever thread gets here first
+                run.terminated(t, written);
+                forget("its result was collected");
+            });
+        })) {
+            // outside the sandbox's lock: followers take their own
+            run.terminated(effective[0], written);
+        }
     }
 
     private int execute()
@@ -163,6 +201,9 @@ final class MockSandbox
             case "write-error-log":
                 write(argument + "\n");
                 return 1;
+            case "write-log-sleep-write-log":
+                write(argument.substring(argument.indexOf('|') + 1) + "\n");
+                return 0;
             case "write-log-no-newline":
                 write(argument);
                 return 0;
@@ -186,6 +227,12 @@ final class MockSandbox
             default:
                 return 0;
         }
+    }
+
+    private static String first(String argument)
+    {
+        int bar = argument.indexOf('|');
+        return bar < 0 ? argument : argument.substring(0, bar);
     }
 
     private int volume(String argument, boolean write)
@@ -244,5 +291,6 @@ final class MockSandbox
             return;
         }
         engine.writeLog(context, text);
+        run.output(text);
     }
 }

@@ -49,7 +49,12 @@ public enum ContractRule
     CONFIG_SCHEMA("config-schema", "the config schema refuses invalid configs, unknown keys and non-objects, each with a JSON path"),
     PROVIDER_REENTRANT("provider-reentrant", "createEngine, also called concurrently, returns independent engines"),
     NO_LEAK("no-leak", "after dispose nothing is left: the resource tracker is empty and no process survives"),
-    NO_HANG("no-hang", "no call of the contract hangs, whatever the engine's errors");
+    NO_HANG("no-hang", "no call of the contract hangs, whatever the engine's errors"),
+    RECOVER_RUNNING("recover-running", "a running sandbox recovered in a fresh engine yields the task's real result, and the stored log and the recovered rest make the whole log"),
+    RECOVER_FINISHED("recover-finished", "a task that terminated before its recovery yields its real result and whole log"),
+    RECOVER_GONE("recover-gone", "recovering a gone task reports resource-not-found, a malformed handle malformed-payload, and neither holds anything"),
+    RECOVER_ABORT("recover-abort", "aborting a recovered sandbox ends the task for good and leaves nothing behind"),
+    HANDLE_STABLE("handle-stable", "handle() returns equal handles on every call, also from many threads at once");
 
     private final String id;
     private final String description;

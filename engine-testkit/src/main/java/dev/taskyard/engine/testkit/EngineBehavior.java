@@ -18,7 +18,13 @@ public enum EngineBehavior
     SUPPORTS_VOLUMES(Feature.VOLUMES),
     SUPPORTS_PROXIES(Feature.PROXIES),
     SUPPORTS_SHELLS(Feature.SHELLS),
-    SUPPORTS_DISPLAYS(Feature.DISPLAYS);
+    SUPPORTS_DISPLAYS(Feature.DISPLAYS),
+    /**
+     * Sandboxes outlive their engine instance and are re-attached ({@link dev.taskyard.engine.Sandbox#handle()},
+     * {@link dev.taskyard.engine.Engine#recoverSandbox}). Unlike the others this behaviour is <b>not</b> expected by
+     * default (it came after the kit's first engines): an engine test declares it explicitly.
+     */
+    SUPPORTS_RECOVERY(Feature.RECOVERY);
 
     private final Feature feature;
 

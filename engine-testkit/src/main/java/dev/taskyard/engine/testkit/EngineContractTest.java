@@ -36,6 +36,7 @@ import dev.taskyard.engine.testkit.contract.ConcurrencyContract;
 import dev.taskyard.engine.testkit.contract.DisposalContract;
 import dev.taskyard.engine.testkit.contract.ProbeContract;
 import dev.taskyard.engine.testkit.contract.ResolutionContract;
+import dev.taskyard.engine.testkit.contract.RecoveryContract;
 import dev.taskyard.engine.testkit.contract.ResolutionPropertyContract;
 import dev.taskyard.engine.testkit.contract.ShellContract;
 import dev.taskyard.engine.testkit.contract.VolumeContract;
@@ -72,7 +73,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 public abstract class EngineContractTest
         implements LoggingContract, EnvironmentContract, ArtifactContract, VolumeContract, ProxyContract, ShellContract,
         DisplayContract, ResolutionContract, BuilderContract, CancellationContract, ResolutionPropertyContract, DisposalContract,
-        ProbeContract, ConcurrencyContract
+        ProbeContract, ConcurrencyContract, RecoveryContract
 {
     /** The name of the link to a file outside the sandbox that {@link #symbolicLinksPayload} makes. */
     public static final String LINK_TO_FILE = "kit-link-to-file";
@@ -85,6 +86,7 @@ public abstract class EngineContractTest
     private final List<KitRun> runs = new CopyOnWriteArrayList<>();
     private final List<Engine> extraEngines = new CopyOnWriteArrayList<>();
     private Path workFolder;
+    private Path engineFolder;
     private ResourceTracker tracker;
     private Engine engine;
 
@@ -102,10 +104,13 @@ public abstract class EngineContractTest
     /** An engine config like {@link #engineConfig()} but with at most {@code max} concurrent sandboxes. */
     protected abstract String engineConfigWithMaxConcurrency(int max);
 
-    /** Whether the engine has the behaviour; all are expected by default. Override with a switch. */
+    /**
+     * Whether the engine has the behaviour; all are expected by default but {@link EngineBehavior#SUPPORTS_RECOVERY},
+     * which an engine declares explicitly. Override with a switch.
+     */
     protected boolean hasBehavior(EngineBehavior behavior)
     {
-        return true;
+        return behavior != EngineBehavior.SUPPORTS_RECOVERY;
     }
 
     /** A payload that prints {@code target} and exits successfully. */
@@ -128,6 +133,15 @@ public abstract class EngineContractTest
 
     /** A payload the schema accepts but {@code newSandboxBuilder} must refuse with malformed-payload. */
     protected abstract String malformedPayload();
+
+    /**
+     * A payload that prints {@code first} and a newline at once, sleeps for {@code duration}, prints {@code second}
+     * and a newline, and exits successfully. Needed with {@link EngineBehavior#SUPPORTS_RECOVERY}.
+     */
+    protected String recoveryPayload(String first, Duration duration, String second)
+    {
+        throw notProvided("recoveryPayload", EngineBehavior.SUPPORTS_RECOVERY);
+    }
 
     /** A payload that exits with {@code code} (one of {@link #exitCodes()}) and prints nothing. */
     protected String exitPayload(int code)
@@ -378,13 +392,28 @@ public abstract class EngineContractTest
     public final Engine newEngine(String config, ResourceTracker engineTracker)
             throws EngineException
     {
+        return newEngine(config, engineTracker, workFolder.resolve("engine-" + System.nanoTime()));
+    }
+
+    /**
+     * A fresh engine of the same provider and config as {@link #engine()}, with the same folder in its context: the
+     * engine a worker creates when it starts again after its process ended. The kit disposes it after the test.
+     */
+    public final Engine newRecoveringEngine(ResourceTracker engineTracker)
+            throws EngineException
+    {
+        return newEngine(engineConfig(), engineTracker, engineFolder);
+    }
+
+    private Engine newEngine(String config, ResourceTracker engineTracker, Path folder)
+            throws EngineException
+    {
         EngineRegistry registry = EngineRegistry.load(Thread.currentThread().getContextClassLoader());
         JsonNode configNode = parse(config, "engine config");
         List<Violation> violations = registry.validateConfig(engineName(), configNode);
         if (!violations.isEmpty()) {
             fail("the kit's engine config does not match the engine's config schema: " + violations);
         }
-        Path folder = workFolder.resolve("engine-" + System.nanoTime());
         try {
             Files.createDirectories(folder);
         }
@@ -396,6 +425,9 @@ public abstract class EngineContractTest
         Engine created = registry.createEngine(engineName(), configNode, context);
         if (engine != null) {
             extraEngines.add(created);
+        }
+        else {
+            engineFolder = folder;
         }
         return created;
     }
@@ -509,6 +541,11 @@ public abstract class EngineContractTest
         public String targetThenSleep(String target, Duration duration)
         {
             return test.targetThenSleepPayload(target, duration);
+        }
+
+        public String recovery(String first, Duration duration, String second)
+        {
+            return test.recoveryPayload(first, duration, second);
         }
 
         public String lastLineWithoutNewline(String text)

@@ -84,17 +84,35 @@ public final class ClientCommands
 
     /**
      * Polls for {@link TaskWatch}: each long poll answers when the task differs from the state seen last (its ETag),
-     * so no change between two polls is missed. One watch at a time.
+     * so no change between two polls is missed. One watch at a time; {@link #last} may be read from any thread.
      */
-    private static TaskWatch.Poll watch(ServerConnection server, String taskId)
+    private static final class Watch
+            implements TaskWatch.Poll
     {
-        AtomicReference<Task> last = new AtomicReference<>();
-        return waitSeconds -> {
+        private final ServerConnection server;
+        private final String taskId;
+        private final AtomicReference<Task> last = new AtomicReference<>();
+
+        Watch(ServerConnection server, String taskId)
+        {
+            this.server = server;
+            this.taskId = taskId;
+        }
+
+        @Override
+        public JsonNode task(int waitSeconds)
+        {
             Task known = last.get();
             Task task = server.call(client -> known == null ? client.get(taskId) : client.awaitChange(known, Duration.ofSeconds(waitSeconds)));
             last.set(task);
             return task.document();
-        };
+        }
+
+        /** The state seen last. */
+        Task last()
+        {
+            return last.get();
+        }
     }
 
     private static Task awaitEnd(ServerConnection server, String taskId)
@@ -168,7 +186,7 @@ public final class ClientCommands
             ProgressDisplay display = mode == ProgressDisplay.Mode.BAR
                     ? new ProgressDisplay(out, mode, ProgressDisplay.terminalWidth(), Instant::now, "")
                     : new ProgressDisplay(err, mode, ProgressDisplay.terminalWidth(), Instant::now, "taskyard: ");
-            Thread watch = TaskWatch.inBackground(watch(server, taskId), display, LONG_POLL_SECONDS);
+            Thread watch = TaskWatch.inBackground(new Watch(server, taskId), display, LONG_POLL_SECONDS);
             try {
                 copyLog(server, taskId, mode == ProgressDisplay.Mode.BAR ? display : null);
                 Task end = awaitEnd(server, taskId);
@@ -220,8 +238,9 @@ public final class ClientCommands
         {
             if (watch) {
                 ProgressDisplay display = new ProgressDisplay(spec.commandLine().getOut(), progress.mode(), ProgressDisplay.terminalWidth(), Instant::now, "");
-                TaskWatch.untilEnd(watch(server, taskId), display, LONG_POLL_SECONDS);
-                Task end = awaitEnd(server, taskId);
+                Watch watching = new Watch(server, taskId);
+                TaskWatch.untilEnd(watching, display, LONG_POLL_SECONDS);
+                Task end = watching.last();
                 display.finish(end.document());
                 return Submit.exitCodeOf(end);
             }

@@ -1,13 +1,17 @@
 package dev.taskyard.server.internal;
 
+import java.time.Duration;
 import java.util.List;
 
+import dev.taskyard.engine.SandboxHandle;
+import dev.taskyard.engine.WorkerIdentity;
 import dev.taskyard.plugin.ExceptionReason;
 import dev.taskyard.store.TaskStore;
 import dev.taskyard.worker.Claim;
 import dev.taskyard.worker.ClaimRequest;
 import dev.taskyard.worker.Lease;
 import dev.taskyard.worker.QueueException;
+import dev.taskyard.worker.ReclaimedRun;
 import dev.taskyard.worker.TaskQueue;
 import dev.taskyard.worker.TaskResolution;
 import org.slf4j.Logger;
@@ -52,6 +56,27 @@ final class RequeueOnShutdownQueue
             throws QueueException
     {
         return store.onCancel(lease, listener);
+    }
+
+    @Override
+    public boolean saveSandbox(Lease lease, SandboxHandle handle)
+            throws QueueException
+    {
+        return store.saveSandbox(lease, handle);
+    }
+
+    @Override
+    public List<ReclaimedRun> reclaim(WorkerIdentity worker, Duration leaseDuration)
+            throws QueueException
+    {
+        return store.reclaim(worker, leaseDuration);
+    }
+
+    @Override
+    public boolean release(Lease lease)
+            throws QueueException
+    {
+        return store.release(lease);
     }
 
     @Override

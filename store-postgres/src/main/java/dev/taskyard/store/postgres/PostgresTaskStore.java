@@ -27,7 +27,9 @@ import java.util.regex.Pattern;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.taskyard.engine.SandboxHandle;
 import dev.taskyard.engine.TaskEndReason;
+import dev.taskyard.engine.WorkerIdentity;
 import dev.taskyard.plugin.Artifact;
 import dev.taskyard.plugin.ArtifactStore;
 import dev.taskyard.plugin.ExceptionReason;
@@ -56,6 +58,7 @@ import dev.taskyard.worker.ClaimRequest;
 import dev.taskyard.worker.Lease;
 import dev.taskyard.worker.LeaseLostException;
 import dev.taskyard.worker.QueueException;
+import dev.taskyard.worker.ReclaimedRun;
 import dev.taskyard.worker.TaskResolution;
 import dev.taskyard.worker.TaskSpec;
 import org.flywaydb.core.Flyway;
@@ -778,7 +781,8 @@ public final class PostgresTaskStore
                                     ORDER BY created_at, id LIMIT ?),
                          claimed AS (UPDATE tasks t
                                      SET status = 'RUNNING', attempts = t.attempts + 1, lease_token = ? || t.id, lease_expires_at = ?,
-                                         lease_worker = ?, lease_duration_ms = ?, started_at = ?, progress = 0, version = t.version + 1
+                                         lease_worker = ?, lease_duration_ms = ?, started_at = ?, progress = 0, version = t.version + 1,
+                                         sandbox_engine = NULL, sandbox_data = NULL
                                      FROM chosen WHERE t.id = chosen.id
                                      RETURNING t.id, t.payload, t.deadline, t.attempts, t.lease_token, t.created_at),
                          old_logs AS (DELETE FROM task_logs l USING claimed c WHERE l.task_id = c.id AND l.run_id = (c.attempts - 1)::text),
@@ -793,7 +797,7 @@ public final class PostgresTaskStore
                 update.setInt(index++, request.max());
                 update.setString(index++, tokenPrefix);
                 update.setLong(index++, expiry);
-                update.setString(index++, request.worker().workerGroup() + "/" + request.worker().workerId());
+                update.setString(index++, holder(request.worker()));
                 update.setLong(index++, leaseMillis);
                 update.setLong(index, now);
                 try (ResultSet rows = update.executeQuery()) {
@@ -825,6 +829,90 @@ public final class PostgresTaskStore
             announce(c.claim().task().taskId());
         }
         return claimed.stream().map(Claimed::claim).toList();
+    }
+
+    /** How a lease names the worker holding it: {@code group/id}. */
+    private static String holder(WorkerIdentity worker)
+    {
+        return worker.workerGroup() + "/" + worker.workerId();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One {@code UPDATE … WHERE id = ? AND lease_token = ? AND status = 'RUNNING'} stores the handle in the task's row.
+     */
+    @Override
+    public boolean saveSandbox(Lease lease, SandboxHandle handle)
+            throws QueueException
+    {
+        requireNonNull(lease, "lease is null");
+        requireNonNull(handle, "handle is null");
+        checkOpen();
+        call("save the sandbox handle of task " + lease.taskId(), true, connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE tasks SET sandbox_engine = ?, sandbox_data = ? WHERE id = ? AND lease_token = ? AND status = 'RUNNING'")) {
+                update.setString(1, handle.engine());
+                update.setString(2, handle.data());
+                update.setString(3, lease.taskId());
+                update.setString(4, lease.token());
+                if (update.executeUpdate() == 0) {
+                    throw lost(leaseRow(connection, lease.taskId()), lease);
+                }
+            }
+            return null;
+        });
+        LOG.debug("task {}: sandbox handle of attempt {} saved", lease.taskId(), lease.attempt());
+        return true;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One statement gives every RUNNING run of {@code worker} with a saved handle a new token and expiry and reads
+     * the size of its log ({@code task_logs.size}). Repeating it after a lost answer reclaims the same runs again.
+     */
+    @Override
+    public List<ReclaimedRun> reclaim(WorkerIdentity worker, Duration leaseDuration)
+            throws QueueException
+    {
+        requireNonNull(worker, "worker is null");
+        requireNonNull(leaseDuration, "leaseDuration is null");
+        checkOpen();
+        long leaseMillis = Math.max(1, leaseDuration.toMillis());
+        String tokenPrefix = UUID.randomUUID().toString().replace("-", "") + ".";
+        List<ReclaimedRun> reclaimed = call("reclaim the runs of " + holder(worker), true, connection -> {
+            long expiry = clock.millis() + leaseMillis;
+            List<ReclaimedRun> found = new ArrayList<>();
+            try (PreparedStatement update = connection.prepareStatement("""
+                    WITH reclaimed AS (UPDATE tasks
+                                       SET lease_token = ? || id, lease_expires_at = ?, lease_duration_ms = ?, version = version + 1
+                                       WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NOT NULL AND NOT cancel_requested
+                                       RETURNING id, payload, deadline, attempts, lease_token, sandbox_engine, sandbox_data)
+                    SELECT r.*, COALESCE(l.size, 0) AS log_size
+                    FROM reclaimed r LEFT JOIN task_logs l ON l.task_id = r.id AND l.run_id = (r.attempts - 1)::text""")) {
+                update.setString(1, tokenPrefix);
+                update.setLong(2, expiry);
+                update.setLong(3, leaseMillis);
+                update.setString(4, holder(worker));
+                try (ResultSet rows = update.executeQuery()) {
+                    while (rows.next()) {
+                        String id = rows.getString("id");
+                        TaskSpec spec = new TaskSpec(id, TaskRows.parse(rows.getString("payload")), TaskRows.millis(rows, "deadline"));
+                        Lease lease = new Lease(id, rows.getInt("attempts") - 1, rows.getString("lease_token"), Instant.ofEpochMilli(expiry));
+                        found.add(new ReclaimedRun(new Claim(spec, lease), new SandboxHandle(rows.getString("sandbox_engine"), rows.getString("sandbox_data")),
+                                rows.getLong("log_size")));
+                    }
+                }
+            }
+            return found;
+        });
+        for (ReclaimedRun run : reclaimed) {
+            Lease lease = run.claim().lease();
+            LOG.info("task {}: attempt {} reclaimed by {} with its sandbox handle (log at {} bytes)", lease.taskId(), lease.attempt(), holder(worker), run.logOffset());
+            announce(lease.taskId());
+        }
+        return reclaimed;
     }
 
     /** Sets the parameters of {@link #CRASHED} from index 1; returns the next index. */
@@ -1044,7 +1132,7 @@ public final class PostgresTaskStore
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE tasks
                     SET status = 'PENDING', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL, lease_worker = NULL,
-                        lease_duration_ms = NULL, started_at = NULL, progress = 0, version = version + 1
+                        lease_duration_ms = NULL, started_at = NULL, progress = 0, version = version + 1, sandbox_engine = NULL, sandbox_data = NULL
                     WHERE id = ? AND lease_token = ? AND status = 'RUNNING' AND NOT cancel_requested AND attempts > 0""")) {
                 update.setString(1, lease.taskId());
                 update.setString(2, lease.token());

@@ -105,6 +105,19 @@ public final class LogFiles
         wakeReaders();
     }
 
+    /** The bytes of the run's log stored so far (written to its file); 0 if it has none. */
+    public long size(String taskId, String runId)
+            throws IOException
+    {
+        Path file = file(taskId, runId);
+        try {
+            return Files.size(file);
+        }
+        catch (NoSuchFileException e) {
+            return 0;
+        }
+    }
+
     /**
      * Forces the run's log to disk and marks it complete; idempotent.
      *

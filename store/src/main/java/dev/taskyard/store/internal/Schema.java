@@ -12,10 +12,12 @@ import java.util.List;
  * <p>{@code tasks.attempts} counts how often the task was handed out; the lease of hand-out n has attempt n-1.
  * {@code resolved_token} is the lease token the task was resolved with, which makes a repeated resolution a no-op.
  * {@code exit_code} (version 2) is the exit code of the resolved run's main process, when it ended with one.
+ * {@code sandbox_engine} and {@code sandbox_data} (version 3) are the sandbox handle the current lease's worker saved, so
+ * that it can re-attach to the sandbox after a restart; cleared whenever the task is handed out or handed back.
  */
 public final class Schema
 {
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     private static final List<String> DDL = List.of(
             """
@@ -42,7 +44,9 @@ public final class Schema
                 payload_hash VARCHAR(64),
                 deadline BIGINT,
                 cancel_requested INTEGER NOT NULL,
-                exit_code INTEGER
+                exit_code INTEGER,
+                sandbox_engine VARCHAR(64),
+                sandbox_data TEXT
             )""",
             "CREATE INDEX IF NOT EXISTS tasks_by_status ON tasks (status, created_at, id)",
             "CREATE INDEX IF NOT EXISTS tasks_by_creation ON tasks (created_at, id)",
@@ -87,14 +91,24 @@ public final class Schema
                 if (!rows.next()) {
                     statement.execute("INSERT INTO schema_version (version) VALUES (" + VERSION + ")");
                 }
-                else if (rows.getInt(1) == 1) {
-                    // version 2 added the exit code of the task's main process
+                else {
+                    int version = rows.getInt(1);
                     rows.close();
-                    statement.execute("ALTER TABLE tasks ADD COLUMN exit_code INTEGER");
-                    statement.execute("UPDATE schema_version SET version = " + VERSION);
-                }
-                else if (rows.getInt(1) != VERSION) {
-                    throw new SQLException("unsupported schema version " + rows.getInt(1) + ", expected " + VERSION);
+                    if (version < 1 || version > VERSION) {
+                        throw new SQLException("unsupported schema version " + version + ", expected at most " + VERSION);
+                    }
+                    if (version < 2) {
+                        // version 2 added the exit code of the task's main process
+                        statement.execute("ALTER TABLE tasks ADD COLUMN exit_code INTEGER");
+                    }
+                    if (version < 3) {
+                        // version 3 added the saved sandbox handle of the current lease
+                        statement.execute("ALTER TABLE tasks ADD COLUMN sandbox_engine VARCHAR(64)");
+                        statement.execute("ALTER TABLE tasks ADD COLUMN sandbox_data TEXT");
+                    }
+                    if (version < VERSION) {
+                        statement.execute("UPDATE schema_version SET version = " + VERSION);
+                    }
                 }
             }
         }

@@ -46,6 +46,10 @@ public interface ContractCase
     Engine newEngine(String config, ResourceTracker tracker)
             throws EngineException;
 
+    /** A fresh engine like {@link #engine()} sharing its folder, as after a restart of the worker. */
+    Engine newRecoveringEngine(ResourceTracker tracker)
+            throws EngineException;
+
     /** The kit's work folder of the current case: outside every sandbox. */
     Path workFolder();
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.taskyard.engine.Capabilities;
 import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineException;
+import dev.taskyard.engine.RecoveryOptions;
 import dev.taskyard.engine.Sandbox;
 import dev.taskyard.engine.SandboxBuilder;
 import dev.taskyard.engine.SandboxOptions;
@@ -46,6 +47,12 @@ public class ForwardingEngine
                     }
                 };
             }
+
+            @Override
+            protected Sandbox wrapRecovered(Sandbox sandbox)
+            {
+                return decorator.apply(sandbox);
+            }
         };
     }
 
@@ -72,6 +79,19 @@ public class ForwardingEngine
     protected SandboxBuilder wrap(SandboxBuilder builder)
     {
         return builder;
+    }
+
+    @Override
+    public Sandbox recoverSandbox(RecoveryOptions options)
+            throws EngineException
+    {
+        return wrapRecovered(delegate.recoverSandbox(options));
+    }
+
+    /** Decorates every sandbox the delegate recovers; returns it unchanged by default. */
+    protected Sandbox wrapRecovered(Sandbox sandbox)
+    {
+        return sandbox;
     }
 
     @Override

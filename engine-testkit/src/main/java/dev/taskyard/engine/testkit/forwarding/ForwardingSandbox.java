@@ -7,6 +7,7 @@ import dev.taskyard.engine.DisplayConnection;
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.ResultSet;
 import dev.taskyard.engine.Sandbox;
+import dev.taskyard.engine.SandboxHandle;
 import dev.taskyard.engine.Shell;
 
 import static java.util.Objects.requireNonNull;
@@ -51,6 +52,13 @@ public class ForwardingSandbox
             throws EngineException
     {
         delegate.kill();
+    }
+
+    @Override
+    public SandboxHandle handle()
+            throws EngineException
+    {
+        return delegate.handle();
     }
 
     @Override

@@ -101,7 +101,12 @@ class KitSelfTest
             new Broken("broken-display-left-open", ContractRule.KILL_CLOSES_DISPLAYS, "killClosesDisplays").withCallTimeout(SHORT_CALL_TIMEOUT),
             new Broken("broken-log-at-exit", ContractRule.LIVE_LOG, "liveLogThenKill").withCallTimeout(SHORT_CALL_TIMEOUT),
             new Broken("broken-ignores-cancellation", ContractRule.CANCELLATION, "cancelDuringRun", "cancelBeforeStart").withCallTimeout(SHORT_CALL_TIMEOUT),
-            new Broken("broken-kill-waits-for-exit", ContractRule.NO_HANG, "killTwiceThenWait").withCallTimeout(SHORT_CALL_TIMEOUT));
+            new Broken("broken-kill-waits-for-exit", ContractRule.NO_HANG, "killTwiceThenWait").withCallTimeout(SHORT_CALL_TIMEOUT),
+            new Broken("broken-recover-replays-log", ContractRule.RECOVER_RUNNING, "recoverRunningSandbox"),
+            new Broken("broken-recover-success", ContractRule.RECOVER_FINISHED, "recoverFinishedSandbox"),
+            new Broken("broken-recover-gone", ContractRule.RECOVER_GONE, "recoverGoneOrMalformedHandle"),
+            new Broken("broken-recover-abort", ContractRule.RECOVER_ABORT, "abortRecoveredSandbox"),
+            new Broken("broken-unstable-handle", ContractRule.HANDLE_STABLE, "handleIsStable"));
 
     static Stream<Broken> brokenEngines()
     {

@@ -7,6 +7,7 @@ import java.util.Set;
 
 import dev.taskyard.engine.Display;
 import dev.taskyard.engine.testkit.ArtifactLayout;
+import dev.taskyard.engine.testkit.EngineBehavior;
 import dev.taskyard.engine.testkit.EngineContractTest;
 import dev.taskyard.engine.testkit.ShellScript;
 
@@ -59,6 +60,18 @@ public class MockEngineContractTest
     protected String targetThenSleepPayload(String target, Duration duration)
     {
         return payload(duration.toMillis(), "write-log-sleep", target);
+    }
+
+    @Override
+    protected boolean hasBehavior(EngineBehavior behavior)
+    {
+        return true;
+    }
+
+    @Override
+    protected String recoveryPayload(String first, Duration duration, String second)
+    {
+        return payload(duration.toMillis(), "write-log-sleep-write-log", first + "|" + second);
     }
 
     @Override
