@@ -19,11 +19,11 @@ import java.util.TreeMap;
 final class ModuleRules
 {
     /** Every module of taskyard with main code (arch-test has tests only). */
-    static final Set<String> MODULES =
-            Set.of("dev.taskyard.engine", "dev.taskyard.engine.mock", "dev.taskyard.engine.testkit",
-            "dev.taskyard.engine.process", "dev.taskyard.engine.docker",
-                    "dev.taskyard.engine.remote", "dev.taskyard.plugin",
-            "dev.taskyard.worker", "dev.taskyard.store", "dev.taskyard.store.testkit", "dev.taskyard.store.postgres",
+    static final Set<String> MODULES = Set.of(
+            "dev.taskyard.engine", "dev.taskyard.engine.mock", "dev.taskyard.engine.testkit",
+            "dev.taskyard.engine.process", "dev.taskyard.engine.docker", "dev.taskyard.engine.remote",
+            "dev.taskyard.plugin", "dev.taskyard.worker",
+            "dev.taskyard.store", "dev.taskyard.store.testkit", "dev.taskyard.store.postgres",
             "dev.taskyard.client", "dev.taskyard.server", "dev.taskyard.bench");
 
     /** The test libraries: the only modules that may read JUnit. */

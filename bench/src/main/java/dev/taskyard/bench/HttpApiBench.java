@@ -65,10 +65,9 @@ public final class HttpApiBench
             System.out.println("server: " + jar + ", " + Runtime.getRuntime().availableProcessors()
                     + " cores, client and server on the same host");
             System.out.println("mock engine: worker concurrency " + mockConcurrency);
-            try (ServerProcess server =
-                    ServerProcess.start(jar, temp.resolve("mock"), "worker: {concurrency: " + mockConcurrency
-                    + ", pollInterval: 0.05, shutdownGrace: 1}\n"
-                    + "engine: mock\nengines: {mock: {}}\nplugins: {}\nserver: {maxPending: 1000000}\n")) {
+            try (ServerProcess server = ServerProcess.start(jar, temp.resolve("mock"),
+                    "worker: {concurrency: " + mockConcurrency + ", pollInterval: 0.05, shutdownGrace: 1}\n"
+                            + "engine: mock\nengines: {mock: {}}\nplugins: {}\nserver: {maxPending: 1000000}\n")) {
                 List<String> ids = new ArrayList<>();
                 for (int submitters : mockConnections) {
                     List<String> submitted =
@@ -82,10 +81,10 @@ public final class HttpApiBench
             if (processTasks == 0) {
                 return;
             }
-            try (ServerProcess server =
-                    ServerProcess.start(jar, temp.resolve("process"),
+            try (ServerProcess server = ServerProcess.start(jar, temp.resolve("process"),
                     "worker: {concurrency: 8, pollInterval: 0.05, shutdownGrace: 1}\n"
-                    + "engine: process\nengines: {process: {}}\nplugins: {}\nserver: {maxPending: 1000000}\n")) {
+                            + "engine: process\nengines: {process: {}}\nplugins: {}\n"
+                            + "server: {maxPending: 1000000}\n")) {
                 submitThroughput(server, "process engine", PROCESS_PAYLOAD, processTasks,
                         PROCESS_SUBMIT_CONNECTIONS, false);
             }
@@ -232,9 +231,9 @@ public final class HttpApiBench
                 status.rate / health.rate, STATUS_GOAL, stillHeld, status.rate >= STATUS_GOAL ? "met" : "NOT met");
 
         long cancelled = System.nanoTime();
-        HttpResponse<String> cancel =
-                holdClient.send(server.request("/v1/tasks/" + heldId
-                + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> cancel = holdClient.send(
+                server.request("/v1/tasks/" + heldId + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
         try {
             CompletableFuture.allOf(polls.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
         }

@@ -154,8 +154,8 @@ public final class PostgresStoreBench
     private static void drop(String url, String user, String password, String schema)
             throws Exception
     {
-        try (Connection connection = DriverManager.getConnection(url, user, password); Statement statement =
-                connection.createStatement()) {
+        try (Connection connection = DriverManager.getConnection(url, user, password);
+                Statement statement = connection.createStatement()) {
             statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
         }
     }

@@ -69,9 +69,8 @@ public final class RemoteEngineBench
                     ServerProcess.start(jar, temp.resolve("mock"), common + "engine: mock\nengines: {mock: {}}\n")) {
                 compare("mock engine", server, MOCK, serial, parallel, temp);
             }
-            try (ServerProcess server =
-                    ServerProcess.start(jar, temp.resolve("process"), common
-                    + "engine: process\nengines: {process: {}}\n")) {
+            try (ServerProcess server = ServerProcess.start(jar, temp.resolve("process"),
+                    common + "engine: process\nengines: {process: {}}\n")) {
                 compare("process engine", server, PROCESS, serial, parallel, temp);
             }
         }

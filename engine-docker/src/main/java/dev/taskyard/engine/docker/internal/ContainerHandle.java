@@ -73,8 +73,7 @@ final class ContainerHandle
                     .withReadOnly(mount.readOnly()));
         }
         Ownership.claim(name);
-        ResourceTracker.Resource resource =
-                engine.context().tracker()
+        ResourceTracker.Resource resource = engine.context().tracker()
                 .acquire("docker-container", name + " (task " + task.taskId() + " run " + task.runId() + ")");
         ContainerHandle handle = new ContainerHandle(engine, task, name, resource, List.copyOf(volumes));
         engine.register(handle);

@@ -96,8 +96,8 @@ final class DockerResultSet
             for (TarArchiveEntry entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
                 Optional<String> relative = ArtifactPaths.relativeEntry(entry.getName(), rootName);
                 if (relative.isEmpty()) {
-                    engine.logger().warn("task {} run {}: skipped archive entry \"{}\" of {}: it would escape the "
-                            + "folder", context.taskId(), context.runId(), entry.getName(), path);
+                    engine.logger().warn("task {} run {}: skipped archive entry \"{}\" of {}: "
+                            + "it would escape the folder", context.taskId(), context.runId(), entry.getName(), path);
                     continue;
                 }
                 if (entry.isLink()) {

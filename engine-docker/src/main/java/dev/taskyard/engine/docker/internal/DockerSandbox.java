@@ -131,8 +131,8 @@ final class DockerSandbox
     {
         try {
             if (!pump.awaitEnded(DRAIN_TIMEOUT)) {
-                engine.logger().warn("task {} run {}: the log stream of container {} did not end within {} s of its "
-                        + "exit; closing it",
+                engine.logger().warn("task {} run {}: the log stream of container {} did not end within {} s "
+                        + "of its exit; closing it",
                         context.taskId(), context.runId(), container.shortId(), DRAIN_TIMEOUT.toSeconds());
                 pump.close();
             }
@@ -176,10 +176,9 @@ final class DockerSandbox
         if (isResolved()) {
             return;
         }
-        NonFatalInternalErrorException failure =
-                DockerErrors.internal(engine.config().socket(), "report the exit of container " + container.shortId()
-                + " of task " + context.taskId(), error instanceof RuntimeException runtime ? runtime
-                        : new RuntimeException(error));
+        RuntimeException cause = error instanceof RuntimeException runtime ? runtime : new RuntimeException(error);
+        NonFatalInternalErrorException failure = DockerErrors.internal(engine.config().socket(),
+                "report the exit of container " + container.shortId() + " of task " + context.taskId(), cause);
         pump.close();
         container.removeQuietly();
         slot.release();
