@@ -101,8 +101,10 @@ public record ApiRequest(String method, URI uri, Map<String, String> headers, Op
     public String toString()
     {
         Map<String, String> shown = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-        headers.forEach((name, value) -> shown.put(name, name.equalsIgnoreCase("Authorization") ? "<redacted>" : value));
-        return "ApiRequest[" + describe() + ", headers=" + shown + ", body=" + body.map(b -> b.length + " bytes").orElse("none")
+        headers.forEach((name, value) ->
+                shown.put(name, name.equalsIgnoreCase("Authorization") ? "<redacted>" : value));
+        return "ApiRequest[" + describe() + ", headers=" + shown + ", body="
+                + body.map(b -> b.length + " bytes").orElse("none")
                 + ", idempotent=" + idempotent + ", streaming=" + streaming + ", timeout=" + timeout + "]";
     }
 }

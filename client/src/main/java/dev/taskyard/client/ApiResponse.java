@@ -26,7 +26,8 @@ public final class ApiResponse
     private final InputStream body;
     private final byte[] bytes;
 
-    private ApiResponse(ApiRequest request, int status, Map<String, List<String>> headers, InputStream body, byte[] bytes)
+    private ApiResponse(ApiRequest request, int status, Map<String, List<String>> headers,
+            InputStream body, byte[] bytes)
     {
         this.request = requireNonNull(request, "request is null");
         this.status = status;
@@ -45,7 +46,8 @@ public final class ApiResponse
     }
 
     /** An answer whose body is read from {@code body} as it arrives. */
-    public static ApiResponse streamed(ApiRequest request, int status, Map<String, List<String>> headers, InputStream body)
+    public static ApiResponse streamed(ApiRequest request, int status, Map<String, List<String>> headers,
+            InputStream body)
     {
         return new ApiResponse(request, status, headers, requireNonNull(body, "body is null"), null);
     }

@@ -20,7 +20,8 @@ public class RetriesExhaustedException
     public RetriesExhaustedException(String call, int attempts, OptionalInt lastStatus, Throwable lastFailure)
     {
         super(call + " failed after " + attempts + (attempts == 1 ? " attempt" : " attempts") + "; last: "
-                + (lastStatus.isPresent() ? "status " + lastStatus.getAsInt() : String.valueOf(lastFailure)), lastFailure);
+                + (lastStatus.isPresent() ? "status " + lastStatus.getAsInt()
+                        : String.valueOf(lastFailure)), lastFailure);
         this.call = requireNonNull(call, "call is null");
         this.attempts = attempts;
         this.lastStatus = requireNonNull(lastStatus, "lastStatus is null");

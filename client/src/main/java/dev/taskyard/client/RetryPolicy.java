@@ -193,7 +193,8 @@ public final class RetryPolicy
     /** The pause before the next attempt: {@code Retry-After} capped at the maximum backoff, else {@link #backoff}. */
     public Duration delay(int failedAttempts, Optional<Duration> retryAfter)
     {
-        return retryAfter.map(after -> after.compareTo(maxBackoff) > 0 ? maxBackoff : after).orElseGet(() -> backoff(failedAttempts));
+        return retryAfter.map(after -> after.compareTo(maxBackoff) > 0 ? maxBackoff : after)
+                .orElseGet(() -> backoff(failedAttempts));
     }
 
     @Override
@@ -228,7 +229,8 @@ public final class RetryPolicy
                 delay = backoff(attempt);
             }
             if (attempt >= maxAttempts) {
-                RetriesExhaustedException exhausted = new RetriesExhaustedException(request.describe(), attempt, status, failure);
+                RetriesExhaustedException exhausted =
+                        new RetriesExhaustedException(request.describe(), attempt, status, failure);
                 earlier.forEach(exhausted::addSuppressed);
                 // the caller reports the exception (a CLI as its one error line); here it is only a trace
                 LOG.debug("{}", exhausted.getMessage());
@@ -242,7 +244,8 @@ public final class RetryPolicy
             }
             catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                InterruptedIOException interrupted = new InterruptedIOException("interrupted while retrying " + request.describe());
+                InterruptedIOException interrupted =
+                        new InterruptedIOException("interrupted while retrying " + request.describe());
                 earlier.forEach(interrupted::addSuppressed);
                 throw interrupted;
             }
@@ -252,7 +255,8 @@ public final class RetryPolicy
     @Override
     public String toString()
     {
-        return "RetryPolicy[maxAttempts=" + maxAttempts + ", backoff=" + initialBackoff + ".." + maxBackoff + ", jitter=" + jitter
+        return "RetryPolicy[maxAttempts=" + maxAttempts + ", backoff=" + initialBackoff + ".."
+                + maxBackoff + ", jitter=" + jitter
                 + ", statuses=" + new java.util.TreeSet<>(retryStatuses) + "]";
     }
 

@@ -17,7 +17,8 @@ public class SubmitOutcomeUnknownException
     private final int attempts;
     private final OptionalInt lastStatus;
 
-    public SubmitOutcomeUnknownException(String idempotencyKey, int attempts, OptionalInt lastStatus, TaskyardException cause)
+    public SubmitOutcomeUnknownException(String idempotencyKey, int attempts, OptionalInt lastStatus,
+            TaskyardException cause)
     {
         super("submit outcome unknown after " + attempts + (attempts == 1 ? " attempt" : " attempts")
                 + (lastStatus.isPresent() ? " (last status " + lastStatus.getAsInt() + ")" : "")

@@ -20,7 +20,8 @@ import static java.util.Objects.requireNonNull;
  * @param exitCode the exit code of the task's main process, when it ended with one and the server reports it
  * @param result present when COMPLETED (and possibly when FAILED)
  * @param error present when FAILED or CANCELED
- * @param links the server's links by relation ({@code self}, {@code log}, {@code artifacts}, {@code cancel}); possibly empty
+ * @param links the server's links by relation ({@code self}, {@code log}, {@code artifacts}, {@code cancel});
+ *        possibly empty
  * @param etag the {@code ETag} of this state, when the answer carried one
  * @param retryAfter the server's {@code Retry-After} hint for the next poll, when the answer carried one
  * @param document the status monitor as the server sent it, members this record does not model included (an empty
@@ -60,12 +61,13 @@ public record Task(
     }
 
     /** A task without the server's document (its {@link #document()} is an empty object). */
-    public Task(String taskId, TaskStatus status, int progressPercent, Optional<Instant> createdAt, Optional<Instant> startedAt,
-            Optional<Instant> completedAt, int attempt, OptionalInt exitCode, Optional<JsonNode> result, Optional<TaskError> error,
-            Map<String, String> links, Optional<String> etag, Optional<Duration> retryAfter)
+    public Task(String taskId, TaskStatus status, int progressPercent, Optional<Instant> createdAt,
+            Optional<Instant> startedAt, Optional<Instant> completedAt, int attempt, OptionalInt exitCode,
+            Optional<JsonNode> result, Optional<TaskError> error, Map<String, String> links, Optional<String> etag,
+            Optional<Duration> retryAfter)
     {
-        this(taskId, status, progressPercent, createdAt, startedAt, completedAt, attempt, exitCode, result, error, links, etag, retryAfter,
-                JsonNodeFactory.instance.objectNode());
+        this(taskId, status, progressPercent, createdAt, startedAt, completedAt, attempt, exitCode, result, error,
+                links, etag, retryAfter, JsonNodeFactory.instance.objectNode());
     }
 
     /** The status monitor as the server sent it, as a defensive copy. */

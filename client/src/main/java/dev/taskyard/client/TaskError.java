@@ -8,7 +8,8 @@ import static java.util.Objects.requireNonNull;
  * @param type the problem type URI, never null
  * @param title a short summary, never null (possibly empty)
  * @param detail a longer explanation, never null (possibly empty)
- * @param reason the short reason code, e.g. {@code canceled}, {@code task-failed}, {@code deadline-exceeded}; never null
+ * @param reason the short reason code, e.g. {@code canceled}, {@code task-failed}, {@code deadline-exceeded};
+ *        never null
  */
 public record TaskError(String type, String title, String detail, String reason)
 {

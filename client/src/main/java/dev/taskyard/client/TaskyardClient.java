@@ -73,20 +73,22 @@ public final class TaskyardClient
 
     private TaskyardClient(Builder builder)
     {
-        this(requireNonNull(builder.baseUrl, "baseUrl is not set"), requireNonNull(builder.token, "token is not set"), builder.requestTimeout,
-                builder.retryPolicy, builder.poll, builder.sleeper, List.copyOf(builder.interceptors), HttpClient.newBuilder()
+        this(requireNonNull(builder.baseUrl, "baseUrl is not set"), requireNonNull(builder.token, "token is not set"),
+                builder.requestTimeout, builder.retryPolicy, builder.poll, builder.sleeper,
+                List.copyOf(builder.interceptors), HttpClient.newBuilder()
                         .version(HttpClient.Version.HTTP_1_1)
                         .connectTimeout(builder.connectTimeout)
                         .followRedirects(HttpClient.Redirect.NEVER)
                         .build());
         String allMethodRetry = System.getProperty("jdk.httpclient.enableAllMethodRetry");
         if (allMethodRetry != null && !allMethodRetry.equalsIgnoreCase("false")) {
-            LOG.warn("jdk.httpclient.enableAllMethodRetry is set: the JDK HttpClient may send a POST twice on its own, below the retry policy");
+            LOG.warn("jdk.httpclient.enableAllMethodRetry is set: the JDK HttpClient may send a POST twice on its "
+                    + "own, below the retry policy");
         }
     }
 
-    private TaskyardClient(URI baseUrl, String token, Duration requestTimeout, RetryPolicy retryPolicy, PollSettings poll, Sleeper sleeper,
-            List<Interceptor> interceptors, HttpClient http)
+    private TaskyardClient(URI baseUrl, String token, Duration requestTimeout, RetryPolicy retryPolicy,
+            PollSettings poll, Sleeper sleeper, List<Interceptor> interceptors, HttpClient http)
     {
         this.baseUrl = baseUrl;
         this.token = token;
@@ -141,7 +143,8 @@ public final class TaskyardClient
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/json");
         headers.put(ApiRequest.IDEMPOTENCY_KEY, key);
-        ApiRequest http = new ApiRequest("POST", uri("/v1/tasks"), headers, Optional.of(Json.bytes(request.payload())), false, false, requestTimeout);
+        ApiRequest http = new ApiRequest("POST", uri("/v1/tasks"), headers, Optional.of(Json.bytes(request.payload())),
+                false, false, requestTimeout);
         ApiResponse response;
         try {
             response = execute(http);
@@ -150,10 +153,12 @@ public final class TaskyardClient
             throw new SubmitOutcomeUnknownException(key, e.attempts(), e.lastStatus(), e);
         }
         catch (TransportException e) {
-            throw new SubmitOutcomeUnknownException(key, 1 + e.getCause().getSuppressed().length, OptionalInt.empty(), e);
+            throw new SubmitOutcomeUnknownException(key, 1 + e.getCause().getSuppressed().length,
+                    OptionalInt.empty(), e);
         }
         Task task = task(response);
-        URI location = response.header("Location").map(baseUrl::resolve).orElseGet(() -> uri("/v1/tasks/" + segment(task.taskId())));
+        URI location = response.header("Location").map(baseUrl::resolve)
+                .orElseGet(() -> uri("/v1/tasks/" + segment(task.taskId())));
         LOG.debug("submitted task {} (Idempotency-Key {})", task.taskId(), key);
         return new Submission(location, key, task);
     }
@@ -193,7 +198,8 @@ public final class TaskyardClient
             if (remaining <= 0) {
                 throw new WaitTimeoutException(task);
             }
-            long waitSeconds = longPollRejected.get() ? 0 : Math.min(poll.longPollWait().toSeconds(), Duration.ofNanos(remaining).toSeconds());
+            long waitSeconds = longPollRejected.get() ? 0
+                    : Math.min(poll.longPollWait().toSeconds(), Duration.ofNanos(remaining).toSeconds());
             if (waitSeconds >= 1 && task.etag().isPresent()) {
                 long start = sleeper.nanoTime();
                 Task answer;
@@ -238,7 +244,8 @@ public final class TaskyardClient
         if (seconds < 1) {
             return get(taskId);
         }
-        return task(execute(ApiRequest.get(uri(taskPath(taskId) + "?wait=" + seconds), requestTimeout.plusSeconds(seconds))));
+        return task(execute(ApiRequest.get(uri(taskPath(taskId) + "?wait=" + seconds),
+                requestTimeout.plusSeconds(seconds))));
     }
 
     /**
@@ -262,14 +269,15 @@ public final class TaskyardClient
     private Task longPoll(Task known, long waitSeconds)
     {
         URI uri = uri(taskPath(known.taskId()) + "?wait=" + waitSeconds);
-        ApiRequest request = ApiRequest.get(uri, requestTimeout.plusSeconds(waitSeconds)).withHeader("If-None-Match", known.etag().orElseThrow());
+        ApiRequest request = ApiRequest.get(uri, requestTimeout.plusSeconds(waitSeconds))
+                .withHeader("If-None-Match", known.etag().orElseThrow());
         ApiResponse response = execute(request);
         if (response.status() == 304) {
             response.close();
             Optional<Duration> retryAfter = RetryAfter.parse(response.header("Retry-After"), sleeper.now());
-            return new Task(known.taskId(), known.status(), known.progressPercent(), known.createdAt(), known.startedAt(),
-                    known.completedAt(), known.attempt(), known.exitCode(), known.result(), known.error(), known.links(), known.etag(), retryAfter,
-                    known.document());
+            return new Task(known.taskId(), known.status(), known.progressPercent(), known.createdAt(),
+                    known.startedAt(), known.completedAt(), known.attempt(), known.exitCode(), known.result(),
+                    known.error(), known.links(), known.etag(), retryAfter, known.document());
         }
         return task(response);
     }
@@ -328,7 +336,8 @@ public final class TaskyardClient
         byte[] buffer = new byte[16 * 1024];
         while (true) {
             ApiRequest request = new ApiRequest("GET", uri(taskPath(taskId) + "/log"),
-                    position > 0 ? Map.of("Range", "bytes=" + position + "-") : Map.of(), Optional.empty(), false, true, requestTimeout);
+                    position > 0 ? Map.of("Range", "bytes=" + position + "-") : Map.of(),
+                    Optional.empty(), false, true, requestTimeout);
             long skip = 0;
             long before = position;
             ApiResponse opened;
@@ -347,7 +356,8 @@ public final class TaskyardClient
                     long start = response.header("Content-Range").map(CONTENT_RANGE::matcher).filter(Matcher::matches)
                             .map(m -> Long.parseLong(m.group(1))).orElse(position);
                     if (start != position) {
-                        throw new TaskyardException("asked for the log from byte " + position + ", got it from byte " + start);
+                        throw new TaskyardException("asked for the log from byte " + position
+                                + ", got it from byte " + start);
                     }
                 }
                 else if (position > 0) {
@@ -372,13 +382,14 @@ public final class TaskyardClient
                 breaks = position > before ? 1 : breaks + 1;
                 failures.add(e);
                 if (!RetryPolicy.isRetryable(e) || breaks >= retryPolicy.maxAttempts()) {
-                    TransportException failure = new TransportException("following the log of task " + taskId + " broke at byte "
-                            + position + " (" + breaks + " breaks without progress)", e);
+                    TransportException failure = new TransportException("following the log of task " + taskId
+                            + " broke at byte " + position + " (" + breaks + " breaks without progress)", e);
                     failures.subList(0, failures.size() - 1).forEach(failure::addSuppressed);
                     throw failure;
                 }
                 Duration delay = retryPolicy.backoff(breaks);
-                LOG.info("the log of task {} broke at byte {} ({}); resuming in {} ms", taskId, position, e.toString(), delay.toMillis());
+                LOG.info("the log of task {} broke at byte {} ({}); resuming in {} ms", taskId, position,
+                        e.toString(), delay.toMillis());
                 sleep(delay);
             }
         }
@@ -400,7 +411,8 @@ public final class TaskyardClient
      */
     public Task cancel(String taskId)
     {
-        ApiRequest request = new ApiRequest("POST", uri(taskPath(taskId) + "/cancel"), Map.of(), Optional.empty(), true, false, requestTimeout);
+        ApiRequest request = new ApiRequest("POST", uri(taskPath(taskId) + "/cancel"), Map.of(), Optional.empty(),
+                true, false, requestTimeout);
         return task(execute(request));
     }
 
@@ -413,7 +425,8 @@ public final class TaskyardClient
      */
     public void delete(String taskId)
     {
-        ApiRequest request = new ApiRequest("DELETE", uri(taskPath(taskId)), Map.of(), Optional.empty(), true, false, requestTimeout);
+        ApiRequest request = new ApiRequest("DELETE", uri(taskPath(taskId)), Map.of(), Optional.empty(), true,
+                false, requestTimeout);
         execute(request).close();
     }
 
@@ -424,7 +437,8 @@ public final class TaskyardClient
         List<String> parameters = new ArrayList<>();
         query.status().ifPresent(s -> parameters.add("status=" + s.name()));
         query.pageSize().ifPresent(s -> parameters.add("page_size=" + s));
-        query.pageToken().ifPresent(t -> parameters.add("page_token=" + java.net.URLEncoder.encode(t, StandardCharsets.UTF_8)));
+        query.pageToken().ifPresent(t ->
+                parameters.add("page_token=" + java.net.URLEncoder.encode(t, StandardCharsets.UTF_8)));
         URI uri = uri("/v1/tasks" + (parameters.isEmpty() ? "" : "?" + String.join("&", parameters)));
         try (ApiResponse response = execute(ApiRequest.get(uri, requestTimeout))) {
             return Json.page(Json.read(response.bytes()));
@@ -477,7 +491,8 @@ public final class TaskyardClient
         for (String part : name.split("/", -1)) {
             path.append('/').append(segment(part));
         }
-        ApiRequest request = new ApiRequest("GET", uri(path.toString()), Map.of("Accept", "*/*"), Optional.empty(), false, true, requestTimeout);
+        ApiRequest request = new ApiRequest("GET", uri(path.toString()), Map.of("Accept", "*/*"), Optional.empty(),
+                false, true, requestTimeout);
         try (ApiResponse response = execute(request)) {
             byte[] buffer = new byte[16 * 1024];
             long total = 0;
@@ -490,7 +505,8 @@ public final class TaskyardClient
             return total;
         }
         catch (IOException e) {
-            throw new TransportException("downloading artifact " + name + " of task " + taskId + " broke: " + e.getMessage(), e);
+            throw new TransportException("downloading artifact " + name + " of task " + taskId
+                    + " broke: " + e.getMessage(), e);
         }
     }
 
@@ -513,10 +529,12 @@ public final class TaskyardClient
     private Task task(ApiResponse response)
     {
         try (response) {
-            return Json.task(Json.read(response.bytes()), response.header("ETag"), RetryAfter.parse(response.header("Retry-After"), sleeper.now()));
+            return Json.task(Json.read(response.bytes()), response.header("ETag"),
+                    RetryAfter.parse(response.header("Retry-After"), sleeper.now()));
         }
         catch (IOException e) {
-            throw new TaskyardException("unreadable answer to " + response.request().describe() + ": " + e.getMessage(), e);
+            throw new TaskyardException("unreadable answer to " + response.request().describe()
+                    + ": " + e.getMessage(), e);
         }
     }
 
@@ -540,11 +558,13 @@ public final class TaskyardClient
         StringBuilder encoded = new StringBuilder();
         for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xff;
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~') {
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '-' || c == '.' || c == '_' || c == '~') {
                 encoded.append((char) c);
             }
             else {
-                encoded.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16))).append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+                encoded.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
             }
         }
         return encoded.toString();
@@ -559,7 +579,8 @@ public final class TaskyardClient
     @Override
     public String toString()
     {
-        return "TaskyardClient[baseUrl=" + baseUrl + ", token=<redacted>, requestTimeout=" + requestTimeout + ", " + retryPolicy + ", " + poll + "]";
+        return "TaskyardClient[baseUrl=" + baseUrl + ", token=<redacted>, requestTimeout=" + requestTimeout + ", "
+                + retryPolicy + ", " + poll + "]";
     }
 
     /** Builds a {@link TaskyardClient}; not thread-safe. {@code baseUrl} and {@code token} are required. */
@@ -664,7 +685,8 @@ public final class TaskyardClient
         @Override
         public String toString()
         {
-            return "TaskyardClient.Builder[baseUrl=" + baseUrl + ", token=" + (token == null ? "unset" : "<redacted>") + "]";
+            return "TaskyardClient.Builder[baseUrl=" + baseUrl + ", token="
+                    + (token == null ? "unset" : "<redacted>") + "]";
         }
     }
 }

@@ -58,8 +58,10 @@ class ClientApiTest
             throws Exception
     {
         server.enqueue(MockResponse.json(200, "{\"task_id\":\"t1\",\"status\":\"COMPLETED\",\"progress_percent\":100,"
-                        + "\"created_at\":\"2026-01-01T00:00:00Z\",\"started_at\":\"2026-01-01T00:00:01Z\",\"completed_at\":\"2026-01-01T00:00:03Z\","
-                        + "\"attempt\":2,\"result\":{\"exit_code\":0},\"links\":{\"self\":\"/v1/tasks/t1\",\"log\":\"/v1/tasks/t1/log\"},\"future\":1}")
+                        + "\"created_at\":\"2026-01-01T00:00:00Z\",\"started_at\":\"2026-01-01T00:00:01Z\","
+                        + "\"completed_at\":\"2026-01-01T00:00:03Z\","
+                        + "\"attempt\":2,\"result\":{\"exit_code\":0},"
+                        + "\"links\":{\"self\":\"/v1/tasks/t1\",\"log\":\"/v1/tasks/t1/log\"},\"future\":1}")
                 .header("ETag", "\"t1-v7\""));
 
         Task task = client.get("t1");
@@ -147,7 +149,8 @@ class ClientApiTest
         server.enqueue(MockResponse.status(503));
         server.enqueue(MockResponse.json(200, task("t1", "PENDING")));
 
-        RetriesExhaustedException exhausted = catchThrowableOfType(() -> once.get("t1"), RetriesExhaustedException.class);
+        RetriesExhaustedException exhausted =
+                catchThrowableOfType(() -> once.get("t1"), RetriesExhaustedException.class);
         Task task = client.get("t1");
 
         assertThat(exhausted.attempts()).isEqualTo(1);
@@ -163,7 +166,8 @@ class ClientApiTest
     void listsPagesWithTheirQuery()
             throws Exception
     {
-        server.enqueue(MockResponse.json(200, "{\"tasks\":[" + task("t1", "RUNNING") + "," + task("t2", "RUNNING") + "],\"next_page_token\":\"n+1/=\"}"));
+        server.enqueue(MockResponse.json(200, "{\"tasks\":[" + task("t1", "RUNNING") + "," + task("t2", "RUNNING")
+                + "],\"next_page_token\":\"n+1/=\"}"));
         server.enqueue(MockResponse.json(200, "{\"tasks\":[],\"next_page_token\":null}"));
 
         TaskPage page = client.list(TaskQuery.all().withStatus(TaskStatus.RUNNING).withPageSize(2));
@@ -181,8 +185,10 @@ class ClientApiTest
     void listsAndDownloadsArtifacts()
             throws Exception
     {
-        server.enqueue(MockResponse.json(200, "{\"task_id\":\"t1\",\"attempt\":1,\"artifacts\":[{\"name\":\"out/a.txt\",\"size\":3,\"link\":\"/x\"},"
-                + "{\"name\":\"b.bin\",\"size\":0,\"error\":{\"reason\":\"file-missing\",\"message\":\"no such file\"}},{\"name\":\"c\"}]}"));
+        server.enqueue(MockResponse.json(200,
+                "{\"task_id\":\"t1\",\"attempt\":1,\"artifacts\":[{\"name\":\"out/a.txt\",\"size\":3,\"link\":\"/x\"},"
+                + "{\"name\":\"b.bin\",\"size\":0,\"error\":{\"reason\":\"file-missing\",\"message\":\"no such "
+                        + "file\"}},{\"name\":\"c\"}]}"));
         byte[] bytes = new byte[100_000];
         new java.util.Random(1).nextBytes(bytes);
         server.enqueue(MockResponse.status(200).header("Content-Type", "application/octet-stream").body(bytes));
@@ -193,7 +199,8 @@ class ClientApiTest
 
         assertThat(artifacts).containsExactly(
                 new Artifact("out/a.txt", OptionalLong.of(3), Optional.empty()),
-                new Artifact("b.bin", OptionalLong.of(0), Optional.of(new Artifact.Error("file-missing", "no such file"))),
+                new Artifact("b.bin", OptionalLong.of(0),
+                        Optional.of(new Artifact.Error("file-missing", "no such file"))),
                 new Artifact("c", OptionalLong.empty(), Optional.empty()));
         assertThat(out.toByteArray()).isEqualTo(bytes);
         assertThat(size).isEqualTo(bytes.length);
@@ -204,15 +211,21 @@ class ClientApiTest
     {
         TaskyardClient noRetries = Fixtures.client(server, sleeper)
                 .retryPolicy(Fixtures.policy(sleeper).toBuilder().retryStatuses(Set.of()).build()).build();
-        server.enqueue(MockResponse.problem(401, "unauthorized", "Unauthorized", "a bearer token is required").header("WWW-Authenticate", "Bearer"));
+        server.enqueue(MockResponse.problem(401, "unauthorized", "Unauthorized",
+                "a bearer token is required").header("WWW-Authenticate", "Bearer"));
         server.enqueue(MockResponse.problem(403, "forbidden", "Forbidden", "not yours"));
         server.enqueue(MockResponse.problem(404, "not-found", "Not Found", "no task t1"));
-        server.enqueue(MockResponse.problem(503, "too-many-streams", "Service Unavailable", "retry later").header("Retry-After", "5"));
+        server.enqueue(MockResponse.problem(503, "too-many-streams", "Service Unavailable",
+                "retry later").header("Retry-After", "5"));
         server.enqueue(MockResponse.status(409).header("Content-Type", "application/problem+json")
-                .body("{\"type\":\"https://taskyard.dev/problems/task-not-finished\",\"title\":\"Conflict\",\"status\":409,\"detail\":\"RUNNING\",\"instance\":\"/v1/tasks/t1\",\"task_status\":\"RUNNING\"}"));
-        server.enqueue(MockResponse.status(500).header("Content-Type", "text/html").body("<html>" + "x".repeat(500) + "</html>"));
+                .body("{\"type\":\"https://taskyard.dev/problems/task-not-finished\",\"title\":\"Conflict\","
+                        + "\"status\":409,\"detail\":\"RUNNING\",\"instance\":\"/v1/tasks/t1\","
+                        + "\"task_status\":\"RUNNING\"}"));
+        server.enqueue(MockResponse.status(500).header("Content-Type", "text/html").body("<html>"
+                + "x".repeat(500) + "</html>"));
 
-        UnauthorizedException unauthorized = catchThrowableOfType(() -> noRetries.get("t1"), UnauthorizedException.class);
+        UnauthorizedException unauthorized =
+                catchThrowableOfType(() -> noRetries.get("t1"), UnauthorizedException.class);
         UnauthorizedException forbidden = catchThrowableOfType(() -> noRetries.get("t1"), UnauthorizedException.class);
         NotFoundException missing = catchThrowableOfType(() -> noRetries.get("t1"), NotFoundException.class);
         ServerBusyException busy = catchThrowableOfType(() -> noRetries.get("t1"), ServerBusyException.class);
@@ -250,7 +263,9 @@ class ClientApiTest
         assertThat(spied.toString()).doesNotContain(Fixtures.TOKEN).contains("<redacted>");
         assertThat(TaskyardClient.builder().token(Fixtures.TOKEN).toString()).doesNotContain(Fixtures.TOKEN);
         assertThat(seen).hasSize(1).allSatisfy(s -> assertThat(s).doesNotContain(Fixtures.TOKEN));
-        ApiRequest withAuth = ApiRequest.get(server.url(), Duration.ofSeconds(1)).withHeader("Authorization", "Bearer " + Fixtures.TOKEN);
+        ApiRequest withAuth =
+                ApiRequest.get(server.url(), Duration.ofSeconds(1))
+                .withHeader("Authorization", "Bearer " + Fixtures.TOKEN);
         assertThat(withAuth.toString()).doesNotContain(Fixtures.TOKEN).contains("<redacted>");
     }
 
@@ -282,18 +297,25 @@ class ClientApiTest
     {
         TaskyardClient broken = Fixtures.client(server, sleeper).addInterceptor(chain -> null).build();
 
-        assertThatThrownBy(() -> broken.get("t1")).isInstanceOf(IllegalStateException.class).hasMessageContaining("returned null");
+        assertThatThrownBy(() -> broken.get("t1")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("returned null");
     }
 
     @Test
     void theBuilderRejectsBadSettings()
     {
-        assertThatThrownBy(() -> TaskyardClient.builder().token("t").build()).isInstanceOf(NullPointerException.class).hasMessageContaining("baseUrl");
-        assertThatThrownBy(() -> TaskyardClient.builder().baseUrl("ftp://x")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> TaskyardClient.builder().token("t").build()).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("baseUrl");
+        assertThatThrownBy(() -> TaskyardClient.builder().baseUrl("ftp://x"))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> TaskyardClient.builder().token("a b")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> TaskyardClient.builder().requestTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> SubmitRequest.of(new com.fasterxml.jackson.databind.ObjectMapper().createArrayNode())).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> SubmitRequest.of(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()).withIdempotencyKey("has space"))
+        assertThatThrownBy(() -> TaskyardClient.builder().requestTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SubmitRequest.of(new com.fasterxml.jackson.databind.ObjectMapper().createArrayNode()))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() ->
+                SubmitRequest.of(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode())
+                .withIdempotencyKey("has space"))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 

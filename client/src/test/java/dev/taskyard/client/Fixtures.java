@@ -31,8 +31,10 @@ final class Fixtures
 
     static String task(String id, String status)
     {
-        return "{\"task_id\":\"" + id + "\",\"status\":\"" + status + "\",\"progress_percent\":0,\"created_at\":\"2026-01-01T00:00:00Z\","
-                + "\"started_at\":null,\"completed_at\":null,\"attempt\":1,\"links\":{\"self\":\"/v1/tasks/" + id + "\"}}";
+        return "{\"task_id\":\"" + id + "\",\"status\":\"" + status
+                + "\",\"progress_percent\":0,\"created_at\":\"2026-01-01T00:00:00Z\","
+                + "\"started_at\":null,\"completed_at\":null,\"attempt\":1,\"links\":{\"self\":\"/v1/tasks/" + id
+                        + "\"}}";
     }
 
     static MockResponse taskResponse(String id, String status)

@@ -28,7 +28,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 /** Following a log resumes with {@code Range} after a drop: the assembled log has no byte lost or repeated. */
 class LogFollowTest
 {
-    private static final byte[] LOG = IntStream.range(0, 400).mapToObj(i -> "line " + i + " ünïcödé\n").collect(Collectors.joining())
+    private static final byte[] LOG =
+            IntStream.range(0, 400).mapToObj(i -> "line " + i + " ünïcödé\n").collect(Collectors.joining())
             .getBytes(StandardCharsets.UTF_8);
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-");
 
@@ -69,11 +70,14 @@ class LogFollowTest
             boolean partial = honourRange && offset > 0;
             int from = partial ? (int) offset : 0;
             byte[] rest = java.util.Arrays.copyOfRange(LOG, from, LOG.length);
-            MockResponse response = MockResponse.status(partial ? 206 : 200).header("Content-Type", "text/plain; charset=utf-8").body(rest);
+            MockResponse response =
+                    MockResponse.status(partial ? 206 : 200)
+                    .header("Content-Type", "text/plain; charset=utf-8").body(rest);
             if (partial) {
                 response = response.header("Content-Range", "bytes " + offset + "-*/*");
             }
-            return served.getAndIncrement() < drops ? response.cutAt(cut, () -> received(Math.min(from + cut, LOG.length) - base)) : response;
+            return served.getAndIncrement() < drops
+                    ? response.cutAt(cut, () -> received(Math.min(from + cut, LOG.length) - base)) : response;
         };
     }
 
@@ -125,7 +129,8 @@ class LogFollowTest
     @Test
     void fromTheEndOfAFinishedLogCopiesNothing()
     {
-        server.setDispatcher(request -> MockResponse.problem(416, "about:blank", "Range Not Satisfiable", "the log has 12 bytes")
+        server.setDispatcher(request ->
+                MockResponse.problem(416, "about:blank", "Range Not Satisfiable", "the log has 12 bytes")
                 .header("Content-Range", "bytes */12"));
 
         long written = client.followLog("t1", 12, out);
@@ -139,7 +144,8 @@ class LogFollowTest
     {
         server.setDispatcher(request -> MockResponse.problem(416, "about:blank", "Range Not Satisfiable", "no"));
 
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.followLog("t1", 0, out)).isInstanceOf(ProblemException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.followLog("t1", 0, out))
+                .isInstanceOf(ProblemException.class);
     }
 
     @Test
@@ -160,7 +166,8 @@ class LogFollowTest
     {
         MockServer.Dispatcher log = logServer(1, 1000, true);
         AtomicInteger calls = new AtomicInteger();
-        server.setDispatcher(request -> calls.getAndIncrement() == 1 ? MockResponse.status(503).header("Retry-After", "1") : log.dispatch(request));
+        server.setDispatcher(request -> calls.getAndIncrement() == 1
+                ? MockResponse.status(503).header("Retry-After", "1") : log.dispatch(request));
 
         client.followLog("t1", out);
 
@@ -173,7 +180,9 @@ class LogFollowTest
     {
         server.setDispatcher(request -> MockResponse.status(200).body(LOG).cutAt(0));
 
-        TransportException e = catchThrowableOfType(() -> client.followLog("t1", new ByteArrayOutputStream()), TransportException.class);
+        TransportException e =
+                catchThrowableOfType(() -> client.followLog("t1", new ByteArrayOutputStream()),
+                TransportException.class);
 
         assertThat(e).hasMessageContaining("broke at byte 0").hasMessageContaining("5 breaks");
         assertThat(e.getSuppressed()).hasSize(4);
@@ -186,7 +195,8 @@ class LogFollowTest
     {
         server.setDispatcher(logServer(0, 0, true));
 
-        assertThat(catchThrowableOfType(() -> client.followLog("t2", new ByteArrayOutputStream()), NotFoundException.class).status()).isEqualTo(404);
+        assertThat(catchThrowableOfType(() -> client.followLog("t2", new ByteArrayOutputStream()),
+                NotFoundException.class).status()).isEqualTo(404);
     }
 
     @Test
@@ -194,7 +204,8 @@ class LogFollowTest
     {
         MockServer.Dispatcher log = logServer(0, 0, true);
         AtomicInteger calls = new AtomicInteger();
-        server.setDispatcher(request -> calls.getAndIncrement() < 2 ? MockResponse.fault(SocketPolicy.RESET_AFTER_REQUEST) : log.dispatch(request));
+        server.setDispatcher(request -> calls.getAndIncrement() < 2
+                ? MockResponse.fault(SocketPolicy.RESET_AFTER_REQUEST) : log.dispatch(request));
 
         client.followLog("t1", out);
 

@@ -85,13 +85,15 @@ class ReadRetryTest
 
         assertThat(client.get("t1").status()).isEqualTo(TaskStatus.COMPLETED);
 
-        assertThat(sleeper.sleeps()).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ZERO, ms(1600));
+        assertThat(sleeper.sleeps())
+                .containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ZERO, ms(1600));
     }
 
     @Test
     void retryAfterAsAnHttpDateIsADelayFromNow()
     {
-        String inTwoSeconds = DateTimeFormatter.RFC_1123_DATE_TIME.format(sleeper.now().plusSeconds(2).atZone(ZoneOffset.UTC));
+        String inTwoSeconds =
+                DateTimeFormatter.RFC_1123_DATE_TIME.format(sleeper.now().plusSeconds(2).atZone(ZoneOffset.UTC));
         server.enqueue(MockResponse.status(503).header("Retry-After", inTwoSeconds));
         server.enqueue(taskResponse("t1", "PENDING"));
 
@@ -102,11 +104,13 @@ class ReadRetryTest
 
     /*
      * The JDK HttpClient itself sends a GET once more, on a new connection, when a connection fails before any byte
-     * of the answer came (its ConnectionExpiredException retry, inside one attempt of the policy): so a fault before the
+     * of the answer came (its ConnectionExpiredException retry, inside one attempt of the policy): so a fault before
+     * the
      * answer is enqueued twice, and the policy sees one or two failed attempts, depending on the JDK.
      */
     @ParameterizedTest
-    @EnumSource(value = SocketPolicy.class, names = {"DISCONNECT_AT_START", "DISCONNECT_AFTER_REQUEST", "RESET_AFTER_REQUEST"})
+    @EnumSource(value = SocketPolicy.class, names =
+            {"DISCONNECT_AT_START", "DISCONNECT_AFTER_REQUEST", "RESET_AFTER_REQUEST"})
     void faultsBeforeTheAnswerAreRetried(SocketPolicy policy)
     {
         server.enqueue(MockResponse.fault(policy));
@@ -176,7 +180,8 @@ class ReadRetryTest
         server.enqueue(MockResponse.status(502));
         server.enqueue(MockResponse.status(504));
         server.enqueue(MockResponse.status(429));
-        server.enqueue(MockResponse.problem(503, "too-many-streams", "Service Unavailable", "retry later").header("Retry-After", "5"));
+        server.enqueue(MockResponse.problem(503, "too-many-streams", "Service Unavailable",
+                "retry later").header("Retry-After", "5"));
         server.enqueue(taskResponse("t1", "RUNNING"));
 
         RetriesExhaustedException e = catchThrowableOfType(() -> client.get("t1"), RetriesExhaustedException.class);
@@ -214,7 +219,9 @@ class ReadRetryTest
     @Test
     void aConfiguredBudgetIsKept()
     {
-        TaskyardClient three = Fixtures.client(server, sleeper).retryPolicy(Fixtures.policy(sleeper).toBuilder().maxAttempts(3).build()).build();
+        TaskyardClient three =
+                Fixtures.client(server, sleeper)
+                .retryPolicy(Fixtures.policy(sleeper).toBuilder().maxAttempts(3).build()).build();
         for (int i = 0; i < 3; i++) {
             server.enqueue(MockResponse.status(503));
         }

@@ -62,10 +62,12 @@ class RetryPolicyTest
         assertThat(RetryPolicy.replayable(request("GET", Map.of(), false))).isEqualTo(Replay.READ);
         assertThat(RetryPolicy.replayable(request("head", Map.of(), false))).isEqualTo(Replay.READ);
         assertThat(RetryPolicy.replayable(request("OPTIONS", Map.of(), false))).isEqualTo(Replay.READ);
-        assertThat(RetryPolicy.replayable(request("POST", Map.of("idempotency-key", "k"), false))).isEqualTo(Replay.IDEMPOTENCY_KEY);
+        assertThat(RetryPolicy.replayable(request("POST", Map.of("idempotency-key", "k"), false)))
+                .isEqualTo(Replay.IDEMPOTENCY_KEY);
         assertThat(RetryPolicy.replayable(request("POST", Map.of(), true))).isEqualTo(Replay.DECLARED_IDEMPOTENT);
         assertThat(RetryPolicy.replayable(request("POST", Map.of(), false))).isEqualTo(Replay.NEVER);
-        assertThat(RetryPolicy.replayable(request("PUT", Map.of("Idempotency-Key", "k"), false))).isEqualTo(Replay.NEVER);
+        assertThat(RetryPolicy.replayable(request("PUT", Map.of("Idempotency-Key", "k"), false)))
+                .isEqualTo(Replay.NEVER);
         assertThat(RetryPolicy.replayable(request("DELETE", Map.of(), false))).isEqualTo(Replay.NEVER);
     }
 
@@ -73,7 +75,8 @@ class RetryPolicyTest
     void classifiesStatusesAndTransportFailures()
     {
         RetryPolicy policy = RetryPolicy.defaults();
-        assertThat(java.util.stream.IntStream.of(200, 400, 404, 408, 425, 429, 500, 501, 502, 503, 504).filter(policy::isRetryableStatus))
+        assertThat(java.util.stream.IntStream.of(200, 400, 404, 408, 425, 429, 500, 501, 502, 503,
+                504).filter(policy::isRetryableStatus))
                 .containsExactly(425, 429, 502, 503, 504);
         assertThat(RetryPolicy.isRetryable(new SocketException("Connection reset"))).isTrue();
         assertThat(RetryPolicy.isRetryable(new ConnectException("Connection refused"))).isTrue();
@@ -90,7 +93,8 @@ class RetryPolicyTest
     {
         assertThatThrownBy(() -> RetryPolicy.builder().maxAttempts(0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> RetryPolicy.builder().jitter(1.5)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> RetryPolicy.builder().backoff(ms(10), ms(5))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RetryPolicy.builder().backoff(ms(10), ms(5)))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> RetryPolicy.defaults().backoff(0)).isInstanceOf(IllegalArgumentException.class);
     }
 

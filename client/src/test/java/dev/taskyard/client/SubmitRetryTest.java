@@ -63,7 +63,8 @@ class SubmitRetryTest
         server.close();
     }
 
-    /** The in-test server: creates one task per Idempotency-Key, then answers with the scripted fault of the attempt. */
+    /** The in-test server: creates one task per Idempotency-Key, then answers with the scripted fault of the attempt.
+     * */
     private static final class DedupingServer
             implements MockServer.Dispatcher
     {
@@ -92,7 +93,8 @@ class SubmitRetryTest
         @Override
         public MockResponse atStart()
         {
-            return !faults.isEmpty() && faults.get(0).policy() == SocketPolicy.DISCONNECT_AT_START ? faults.remove(0) : null;
+            return !faults.isEmpty() && faults.get(0).policy() == SocketPolicy.DISCONNECT_AT_START
+                    ? faults.remove(0) : null;
         }
     }
 
@@ -154,11 +156,14 @@ class SubmitRetryTest
             throws Exception
     {
         // the answers to the first three attempts of every key are lost, each in another way
-        SocketPolicy[] policies = {SocketPolicy.DISCONNECT_AFTER_REQUEST, SocketPolicy.RESET_AFTER_REQUEST, SocketPolicy.DISCONNECT_DURING_RESPONSE_BODY};
+        SocketPolicy[] policies =
+                {SocketPolicy.DISCONNECT_AFTER_REQUEST, SocketPolicy.RESET_AFTER_REQUEST,
+                SocketPolicy.DISCONNECT_DURING_RESPONSE_BODY};
         Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
         server.setDispatcher(request -> {
             MockResponse accepted = tasks.dispatch(request);
-            int attempt = attempts.computeIfAbsent(request.header("Idempotency-Key").orElseThrow(), k -> new AtomicInteger()).getAndIncrement();
+            int attempt = attempts.computeIfAbsent(request.header("Idempotency-Key").orElseThrow(),
+                    k -> new AtomicInteger()).getAndIncrement();
             return attempt < policies.length ? accepted.policy(policies[attempt]) : accepted;
         });
         List<java.util.concurrent.Future<String>> futures = new ArrayList<>();
@@ -201,7 +206,8 @@ class SubmitRetryTest
             tasks.faults.add(MockResponse.fault(SocketPolicy.DISCONNECT_AFTER_REQUEST));
         }
 
-        SubmitOutcomeUnknownException e = catchThrowableOfType(() -> client.submit(payload(1)), SubmitOutcomeUnknownException.class);
+        SubmitOutcomeUnknownException e =
+                catchThrowableOfType(() -> client.submit(payload(1)), SubmitOutcomeUnknownException.class);
 
         assertThat(e.attempts()).isEqualTo(5);
         assertThat(e.getMessage()).contains(e.idempotencyKey()).contains("5 attempts");
@@ -220,14 +226,18 @@ class SubmitRetryTest
     void aSpentBudgetOfStatusesNamesTheLastStatus()
     {
         for (int i = 0; i < 5; i++) {
-            tasks.faults.add(MockResponse.problem(429, "queue-full", "Too Many Requests", "the queue is full").header("Retry-After", "5"));
+            tasks.faults.add(MockResponse.problem(429, "queue-full", "Too Many Requests",
+                    "the queue is full").header("Retry-After", "5"));
         }
 
-        SubmitOutcomeUnknownException e = catchThrowableOfType(() -> client.submit(payload(1)), SubmitOutcomeUnknownException.class);
+        SubmitOutcomeUnknownException e =
+                catchThrowableOfType(() -> client.submit(payload(1)), SubmitOutcomeUnknownException.class);
 
         assertThat(e.lastStatus()).hasValue(429);
         assertThat(e.getMessage()).contains("last status 429").contains(e.idempotencyKey());
-        assertThat(sleeper.sleeps()).containsExactly(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2));
+        assertThat(sleeper.sleeps())
+                .containsExactly(Duration.ofSeconds(2), Duration.ofSeconds(2),
+                Duration.ofSeconds(2), Duration.ofSeconds(2));
         assertThat(tasks.created).hasValue(0);
     }
 
@@ -235,10 +245,13 @@ class SubmitRetryTest
     void rejectedSubmitsAreNotRetried()
     {
         server.setDispatcher(request -> MockResponse.status(400).header("Content-Type", "application/problem+json")
-                .body("{\"type\":\"https://taskyard.dev/problems/invalid-payload\",\"title\":\"Bad Request\",\"status\":400,"
-                        + "\"detail\":\"1 violation(s)\",\"errors\":[{\"path\":\"$.command\",\"message\":\"required\"}]}"));
+                .body("{\"type\":\"https://taskyard.dev/problems/invalid-payload\",\"title\":\"Bad "
+                        + "Request\",\"status\":400,"
+                        + "\"detail\":\"1 "
+                                + "violation(s)\",\"errors\":[{\"path\":\"$.command\",\"message\":\"required\"}]}"));
 
-        InvalidRequestException e = catchThrowableOfType(() -> client.submit(payload(1)), InvalidRequestException.class);
+        InvalidRequestException e =
+                catchThrowableOfType(() -> client.submit(payload(1)), InvalidRequestException.class);
 
         assertThat(e.errors()).containsExactly(new ProblemException.FieldError("$.command", "required"));
         assertThat(server.requestCount()).isEqualTo(1);
@@ -247,9 +260,12 @@ class SubmitRetryTest
     @Test
     void aKeyReusedWithAnotherBodyIsAConflict()
     {
-        server.setDispatcher(request -> MockResponse.problem(422, "idempotency-key-reused", "Unprocessable Content", "key k was used with another payload"));
+        server.setDispatcher(request ->
+                MockResponse.problem(422, "idempotency-key-reused", "Unprocessable Content",
+                "key k was used with another payload"));
 
-        IdempotencyConflictException e = catchThrowableOfType(() -> client.submit(SubmitRequest.of(payload(2)).withIdempotencyKey("k")),
+        IdempotencyConflictException e =
+                catchThrowableOfType(() -> client.submit(SubmitRequest.of(payload(2)).withIdempotencyKey("k")),
                 IdempotencyConflictException.class);
 
         assertThat(e.status()).isEqualTo(422);
@@ -262,8 +278,10 @@ class SubmitRetryTest
             throws Exception
     {
         List<Interceptor> chain = List.of(Fixtures.policy(sleeper), new HeadersInterceptor("t", "test"),
-                new Transport(java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()));
-        ApiRequest post = new ApiRequest("POST", server.url().resolve("/v1/other"), Map.of("Content-Type", "application/json"),
+                new Transport(java.net.http.HttpClient.newBuilder()
+                        .version(java.net.http.HttpClient.Version.HTTP_1_1).build()));
+        ApiRequest post = new ApiRequest("POST", server.url().resolve("/v1/other"),
+                Map.of("Content-Type", "application/json"),
                 Optional.of("{}".getBytes()), false, false, Duration.ofSeconds(5));
         server.setDispatcher(request -> MockResponse.status(503));
 

@@ -21,7 +21,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 /** Waiting polls with the server's Retry-After clamped to the configured range and to the deadline. */
 class WaitTest
 {
-    private static final PollSettings TWO_TO_FIVE = new PollSettings(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ZERO);
+    private static final PollSettings TWO_TO_FIVE =
+            new PollSettings(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ZERO);
 
     private MockServer server;
     private FakeSleeper sleeper;
@@ -60,13 +61,16 @@ class WaitTest
     @Test
     void pollsHonouringRetryAfterClampedToTheConfiguredRange()
     {
-        script(running("3"), running("1"), running("30"), running(null), MockResponse.json(200, task("t1", "COMPLETED")));
+        script(running("3"), running("1"), running("30"), running(null),
+                MockResponse.json(200, task("t1", "COMPLETED")));
         TaskyardClient client = Fixtures.client(server, sleeper).pollSettings(TWO_TO_FIVE).build();
 
         Task task = client.waitFor("t1", Duration.ofMinutes(1));
 
         assertThat(task.status()).isEqualTo(TaskStatus.COMPLETED);
-        assertThat(sleeper.sleeps()).containsExactly(Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(2));
+        assertThat(sleeper.sleeps())
+                .containsExactly(Duration.ofSeconds(3), Duration.ofSeconds(2),
+                Duration.ofSeconds(5), Duration.ofSeconds(2));
         assertThat(requests).hasSize(5).allSatisfy(r -> assertThat(r.target()).isEqualTo("/v1/tasks/t1"));
     }
 
@@ -76,11 +80,13 @@ class WaitTest
         script(running("4"));
         TaskyardClient client = Fixtures.client(server, sleeper).pollSettings(TWO_TO_FIVE).build();
 
-        WaitTimeoutException e = catchThrowableOfType(() -> client.waitFor("t1", Duration.ofSeconds(11)), WaitTimeoutException.class);
+        WaitTimeoutException e =
+                catchThrowableOfType(() -> client.waitFor("t1", Duration.ofSeconds(11)), WaitTimeoutException.class);
 
         assertThat(e.lastSeen().status()).isEqualTo(TaskStatus.RUNNING);
         assertThat(e).hasMessageContaining("t1").hasMessageContaining("RUNNING");
-        assertThat(sleeper.sleeps()).containsExactly(Duration.ofSeconds(4), Duration.ofSeconds(4), Duration.ofSeconds(3));
+        assertThat(sleeper.sleeps())
+                .containsExactly(Duration.ofSeconds(4), Duration.ofSeconds(4), Duration.ofSeconds(3));
         assertThat(sleeper.slept()).isEqualTo(Duration.ofSeconds(11));
         assertThat(requests).hasSize(4);
     }
@@ -89,13 +95,16 @@ class WaitTest
     void aTaskThatHasEndedIsReturnedAtOnce()
     {
         script(MockResponse.json(200, task("t1", "FAILED").replace("\"links\"",
-                "\"error\":{\"type\":\"https://taskyard.dev/problems/task-failed\",\"title\":\"Task failed\",\"detail\":\"exit 3\",\"reason\":\"task-failed\"},\"links\"")));
+                "\"error\":{\"type\":\"https://taskyard.dev/problems/task-failed\",\"title\":\"Task "
+                        + "failed\",\"detail\":\"exit 3\",\"reason\":\"task-failed\"},\"links\"")));
         TaskyardClient client = Fixtures.client(server, sleeper).build();
 
         Task task = client.waitFor("t1", Duration.ofSeconds(5));
 
         assertThat(task.status()).isEqualTo(TaskStatus.FAILED);
-        assertThat(task.error()).contains(new TaskError("https://taskyard.dev/problems/task-failed", "Task failed", "exit 3", "task-failed"));
+        assertThat(task.error())
+                .contains(new TaskError("https://taskyard.dev/problems/task-failed", "Task failed",
+                "exit 3", "task-failed"));
         assertThat(sleeper.sleeps()).isEmpty();
     }
 
@@ -107,7 +116,8 @@ class WaitTest
                 running("1").header("ETag", "\"t1-v2\""),
                 MockResponse.json(200, task("t1", "COMPLETED")).header("ETag", "\"t1-v3\""));
         TaskyardClient client = Fixtures.client(server, sleeper)
-                .pollSettings(new PollSettings(Duration.ofMillis(500), Duration.ofSeconds(10), Duration.ofSeconds(30))).build();
+                .pollSettings(new PollSettings(Duration.ofMillis(500), Duration.ofSeconds(10),
+                        Duration.ofSeconds(30))).build();
 
         Task task = client.waitFor("t1", Duration.ofSeconds(20));
 
@@ -116,7 +126,8 @@ class WaitTest
         assertThat(requests).hasSize(4);
         assertThat(requests.get(0).target()).isEqualTo("/v1/tasks/t1");
         assertThat(requests.get(0).header("If-None-Match")).isEmpty();
-        // the fake clock does not move while the server answers, so the 304 came "too soon": the client pauses as Retry-After says
+        // the fake clock does not move while the server answers, so the 304 came "too soon": the client pauses as
+        // Retry-After says
         assertThat(requests.get(1).target()).isEqualTo("/v1/tasks/t1?wait=20");
         assertThat(requests.get(1).header("If-None-Match")).contains("\"t1-v1\"");
         assertThat(requests.get(2).target()).isEqualTo("/v1/tasks/t1?wait=19");

@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Runs untrusted tasks in sandboxes.",
         subcommands = {RunCommand.class, ServeCommand.class, ClientCommands.Submit.class, ClientCommands.Status.class,
-                ClientCommands.Cancel.class, ClientCommands.Logs.class, ClientCommands.Schema.class, EnginesCommand.class, CommandLine.HelpCommand.class})
+                ClientCommands.Cancel.class, ClientCommands.Logs.class, ClientCommands.Schema.class,
+                EnginesCommand.class, CommandLine.HelpCommand.class})
 public final class Main
 {
     /** Exit code when taskyard itself fails (as opposed to the task). */

@@ -12,15 +12,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Named actions through the real jar: {@code actions} in the config, {@code GET /v1/actions}, {@code POST /v1/actions/{action}}. */
+/** Named actions through the real jar: {@code actions} in the config, {@code GET /v1/actions}, {@code POST
+ * /v1/actions/{action}}. */
 class ActionsIT
 {
     private static final String CONFIG = """
             {"worker": {"concurrency": 1}, "engine": "process", "plugins": {"env": {}, "success": {}},
              "actions": {"word-count": {
                  "description": "Counts the words of a text",
-                 "input": {"type": "object", "properties": {"text": {"type": "string", "maxLength": 1000}}, "required": ["text"], "additionalProperties": false},
-                 "task": {"command": ["sh", "-c", "echo \\"env=$WC_INPUT\\"; echo \\"file=$(cat input.json)\\"; wc -w < input.json"]},
+                 "input": {"type": "object", "properties": {"text": {"type": "string", "maxLength": 1000}}, \
+            "required": ["text"], "additionalProperties": false},
+                 "task": {"command": ["sh", "-c", \
+            "echo \\"env=$WC_INPUT\\"; echo \\"file=$(cat input.json)\\"; wc -w < input.json"]},
                  "inputFile": "input.json", "inputEnv": "WC_INPUT"}}}
             """;
 
@@ -42,7 +45,8 @@ class ActionsIT
             assertThat(server.post("/v1/actions/word-count", "{\"text\": ").statusCode()).isEqualTo(400);
             var invalid = server.post("/v1/actions/word-count", "{\"text\": 42, \"more\": 1}");
             assertThat(invalid.statusCode()).isEqualTo(400);
-            assertThat(TaskyardServer.JSON.readTree(invalid.body()).path("errors").findValuesAsText("path")).contains("$.text");
+            assertThat(TaskyardServer.JSON.readTree(invalid.body()).path("errors")
+                    .findValuesAsText("path")).contains("$.text");
             assertThat(server.listAll()).isEmpty();
 
             var accepted = server.post("/v1/actions/word-count", "{\"text\": \"three little words\"}");
@@ -53,7 +57,8 @@ class ActionsIT
             assertThat(accepted.headers().firstValue("Location")).hasValue("/v1/tasks/" + id);
             assertThat(server.awaitTerminal(id, Duration.ofSeconds(60)).path("status").asText()).isEqualTo("COMPLETED");
             String log = server.get("/v1/tasks/" + id + "/log").body();
-            assertThat(log).contains("env={\"text\":\"three little words\"}").contains("file={\"text\":\"three little words\"}").containsPattern("(?m)^\\s*3\\s*$");
+            assertThat(log).contains("env={\"text\":\"three little words\"}")
+                    .contains("file={\"text\":\"three little words\"}").containsPattern("(?m)^\\s*3\\s*$");
             assertThat(server.listAll()).hasSize(1);
         }
     }
@@ -63,10 +68,13 @@ class ActionsIT
             throws Exception
     {
         Path config = temp.resolve("bad.json");
-        Files.writeString(config, "{\"engine\": \"process\", \"actions\": {\"word-count\": {\"input\": {\"type\": 7}, \"task\": {\"command\": [\"true\"]}}}}");
+        Files.writeString(config,
+                "{\"engine\": \"process\", \"actions\": {\"word-count\": {\"input\": {\"type\": 7}, \"task\": "
+                + "{\"command\": [\"true\"]}}}}");
         Path jar = Path.of(System.getProperty("taskyard.jar", "target/taskyard.jar"));
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process bad = new ProcessBuilder(List.of(java, "-jar", jar.toString(), "serve", "--config", config.toString(), "--data", temp.resolve("d").toString(), "--port", "0"))
+        Process bad = new ProcessBuilder(List.of(java, "-jar", jar.toString(), "serve", "--config", config.toString(),
+                "--data", temp.resolve("d").toString(), "--port", "0"))
                 .redirectErrorStream(true).start();
         assertThat(bad.waitFor(60, TimeUnit.SECONDS)).isTrue();
         String output = new String(bad.getInputStream().readAllBytes());

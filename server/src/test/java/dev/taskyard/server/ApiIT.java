@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The rest of the API against the real server: idempotency, ETags, long poll, log, artifacts, cancel, delete, list, meta. */
+/** The rest of the API against the real server: idempotency, ETags, long poll, log, artifacts, cancel, delete, list,
+ * meta. */
 class ApiIT
 {
     @TempDir
@@ -41,7 +42,8 @@ class ApiIT
     private static HttpResponse<String> submitWithKey(String key, String payload)
             throws Exception
     {
-        return server.send(server.request("/v1/tasks").header("Content-Type", "application/json").header("Idempotency-Key", key)
+        return server.send(server.request("/v1/tasks").header("Content-Type",
+                "application/json").header("Idempotency-Key", key)
                 .POST(HttpRequest.BodyPublishers.ofString(payload)).build());
     }
 
@@ -50,7 +52,8 @@ class ApiIT
             throws Exception
     {
         assertThat(server.tokenFile).startsWith(temp.resolve("data"));
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(server.tokenFile))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(server.tokenFile)))
+                .isEqualTo("rw-------");
         assertThat(server.token).hasSizeGreaterThanOrEqualTo(40);
     }
 
@@ -75,13 +78,15 @@ class ApiIT
             throws Exception
     {
         Path go = temp.resolve("go-etag");
-        String id = server.submit("{\"command\":[\"sh\",\"-c\",\"echo first line; while [ ! -e " + go + " ]; do sleep 0.05; done; echo second line; echo art > out.txt\"],"
+        String id = server.submit("{\"command\":[\"sh\",\"-c\",\"echo first line; while [ ! -e " + go
+                + " ]; do sleep 0.05; done; echo second line; echo art > out.txt\"],"
                 + "\"artifacts\":[{\"type\":\"file\",\"path\":\"out.txt\",\"name\":\"public/out.txt\"}]}");
         HttpResponse<String> status = server.get("/v1/tasks/" + id);
         assertThat(status.statusCode()).isEqualTo(200);
         assertThat(status.headers().firstValue("Retry-After")).isPresent();
         String etag = status.headers().firstValue("ETag").orElseThrow();
-        HttpResponse<String> notModified = server.send(server.request("/v1/tasks/" + id).header("If-None-Match", etag).GET().build());
+        HttpResponse<String> notModified =
+                server.send(server.request("/v1/tasks/" + id).header("If-None-Match", etag).GET().build());
         if (notModified.statusCode() == 200) {
             etag = notModified.headers().firstValue("ETag").orElseThrow();
             notModified = server.send(server.request("/v1/tasks/" + id).header("If-None-Match", etag).GET().build());
@@ -96,7 +101,8 @@ class ApiIT
         assertThat(early.statusCode()).isEqualTo(409);
 
         // the log is followed live: the first line arrives before the task ends, then the stream ends with the task
-        java.util.concurrent.CompletableFuture<HttpResponse<String>> follow = server.client.sendAsync(server.request("/v1/tasks/" + id + "/log").GET().build(),
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> follow =
+                server.client.sendAsync(server.request("/v1/tasks/" + id + "/log").GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(follow).isNotDone();
         Files.createFile(go);
@@ -108,16 +114,23 @@ class ApiIT
         assertThat(done.path("status").asText()).isEqualTo("COMPLETED");
         HttpResponse<String> terminal = server.get("/v1/tasks/" + id);
         assertThat(terminal.headers().firstValue("Retry-After")).isEmpty();
-        HttpResponse<String> same = server.send(server.request("/v1/tasks/" + id).header("If-None-Match", terminal.headers().firstValue("ETag").orElseThrow()).GET().build());
+        HttpResponse<String> same =
+                server.send(server.request("/v1/tasks/" + id).header("If-None-Match",
+                terminal.headers().firstValue("ETag").orElseThrow()).GET().build());
         assertThat(same.statusCode()).isEqualTo(304);
 
         int offset = log.body().indexOf("second line");
-        HttpResponse<String> resumed = server.send(server.request("/v1/tasks/" + id + "/log").header("Range", "bytes=" + offset + "-").GET().build());
+        HttpResponse<String> resumed =
+                server.send(server.request("/v1/tasks/" + id + "/log").header("Range", "bytes="
+                + offset + "-").GET().build());
         assertThat(resumed.statusCode()).isEqualTo(206);
         assertThat(resumed.body()).isEqualTo(log.body().substring(offset));
         int length = log.body().length();
-        assertThat(resumed.headers().firstValue("Content-Range")).hasValue("bytes " + offset + "-" + (length - 1) + "/" + length);
-        HttpResponse<String> past = server.send(server.request("/v1/tasks/" + id + "/log").header("Range", "bytes=" + length + "-").GET().build());
+        assertThat(resumed.headers().firstValue("Content-Range"))
+                .hasValue("bytes " + offset + "-" + (length - 1) + "/" + length);
+        HttpResponse<String> past =
+                server.send(server.request("/v1/tasks/" + id + "/log").header("Range", "bytes="
+                + length + "-").GET().build());
         assertThat(past.statusCode()).isEqualTo(416);
         assertThat(past.headers().firstValue("Content-Range")).hasValue("bytes */" + length);
 
@@ -140,9 +153,13 @@ class ApiIT
         for (int i = 0; i < 100 && !server.task(id).path("status").asText().equals("RUNNING"); i++) {
             server.get("/v1/tasks/" + id + "?wait=1");
         }
-        HttpResponse<String> cancel = server.send(server.request("/v1/tasks/" + id + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build());
+        HttpResponse<String> cancel =
+                server.send(server.request("/v1/tasks/" + id
+                + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build());
         assertThat(cancel.statusCode()).isEqualTo(202);
-        HttpResponse<String> again = server.send(server.request("/v1/tasks/" + id + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build());
+        HttpResponse<String> again =
+                server.send(server.request("/v1/tasks/" + id
+                + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build());
         assertThat(again.statusCode()).isEqualTo(202);
         JsonNode task = server.awaitTerminal(id, Duration.ofSeconds(60));
         assertThat(task.path("status").asText()).isEqualTo("CANCELED");
@@ -165,7 +182,8 @@ class ApiIT
         String token = first.path("next_page_token").asText();
         JsonNode second = TaskyardServer.JSON.readTree(server.get("/v1/tasks?page_size=2&page_token=" + token).body());
         assertThat(second.path("tasks").size()).isEqualTo(2);
-        assertThat(second.path("tasks").get(0).path("task_id").asText()).isNotEqualTo(first.path("tasks").get(1).path("task_id").asText());
+        assertThat(second.path("tasks").get(0).path("task_id").asText())
+                .isNotEqualTo(first.path("tasks").get(1).path("task_id").asText());
         JsonNode failed = TaskyardServer.JSON.readTree(server.get("/v1/tasks?status=FAILED").body());
         failed.path("tasks").forEach(t -> assertThat(t.path("status").asText()).isEqualTo("FAILED"));
     }
@@ -177,7 +195,8 @@ class ApiIT
         server.get("/v1/tasks");
         HttpResponse<String> metrics = server.get("/metrics");
         assertThat(metrics.statusCode()).isEqualTo(200);
-        assertThat(metrics.body()).contains("taskyard_tasks{state=\"PENDING\"}").contains("taskyard_queue_depth").contains("http_server_requests_seconds_count");
+        assertThat(metrics.body()).contains("taskyard_tasks{state=\"PENDING\"}").contains("taskyard_queue_depth")
+                .contains("http_server_requests_seconds_count");
         HttpResponse<String> openApi = server.get("/v1/openapi.json");
         assertThat(openApi.statusCode()).isEqualTo(200);
         assertThat(TaskyardServer.JSON.readTree(openApi.body()).path("openapi").asText()).isEqualTo("3.1.0");

@@ -40,9 +40,12 @@ class CancelIT
         try (TaskyardServer server = TaskyardServer.start(temp.resolve("data"), "--config", config.toString())) {
             String id = server.submit("{\"command\": [\"sh\", \"-c\", \"echo pid $$; exec sleep 600\"]}");
             // the log follows the running task: read its first line only
-            HttpResponse<InputStream> log = server.client.send(server.request("/v1/tasks/" + id + "/log").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> log =
+                    server.client.send(server.request("/v1/tasks/" + id + "/log").GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
             String first;
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(log.body(), StandardCharsets.UTF_8))) {
+            try (BufferedReader reader =
+                    new BufferedReader(new InputStreamReader(log.body(), StandardCharsets.UTF_8))) {
                 first = reader.readLine();
             }
             Matcher matcher = PID.matcher(String.valueOf(first));
@@ -51,7 +54,8 @@ class CancelIT
             assertThat(pid).as("the task printed its pid").isPositive();
             assertThat(ProcessHandle.of(pid)).as("the task's process runs").isPresent();
 
-            assertThat(server.send(server.request("/v1/tasks/" + id + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build()).statusCode()).isEqualTo(202);
+            assertThat(server.send(server.request("/v1/tasks/" + id
+                    + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build()).statusCode()).isEqualTo(202);
             assertThat(server.awaitTerminal(id, Duration.ofSeconds(30)).path("status").asText()).isEqualTo("CANCELED");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {

@@ -35,7 +35,8 @@ class CliIT
             process.destroyForcibly();
             throw new AssertionError("taskyard " + String.join(" ", args) + " did not end within 120 s");
         }
-        Outcome outcome = new Outcome(process.exitValue(), stdout.get(10, TimeUnit.SECONDS), stderr.get(10, TimeUnit.SECONDS));
+        Outcome outcome = new Outcome(process.exitValue(), stdout.get(10, TimeUnit.SECONDS),
+                stderr.get(10, TimeUnit.SECONDS));
         try (var left = Files.list(tmp)) {
             assertThat(left.map(p -> p.getFileName().toString()).toList())
                     .as("temp folders left by taskyard " + String.join(" ", args)).isEmpty();
@@ -60,7 +61,8 @@ class CliIT
     void runStreamsTheLogAndExitsWithTheTaskExitCode()
             throws Exception
     {
-        Outcome outcome = taskyard("run", "--", "sh", "-c", "echo hello; echo to-stderr >&2; printf 'last line without newline'; exit 3");
+        Outcome outcome = taskyard("run", "--", "sh", "-c",
+                "echo hello; echo to-stderr >&2; printf 'last line without newline'; exit 3");
         assertThat(outcome.exitCode()).isEqualTo(3);
         assertThat(outcome.stdout()).contains("hello\n").contains("to-stderr\n").endsWith("last line without newline");
     }
@@ -115,14 +117,16 @@ class CliIT
         Outcome outcome = taskyard("engines");
         assertThat(outcome.exitCode()).isZero();
         assertThat(outcome.stdout()).containsPattern("engine process +0\\.1\\.0-SNAPSHOT");
-        assertThat(outcome.stdout()).containsPattern("plugin env +0\\.1\\.0-SNAPSHOT").containsPattern("plugin success ");
+        assertThat(outcome.stdout()).containsPattern("plugin env +0\\.1\\.0-SNAPSHOT")
+                .containsPattern("plugin success ");
     }
 
     @Test
     void runsARawPayloadOnTheMockEngine()
             throws Exception
     {
-        Outcome outcome = taskyard("run", "--engine", "mock", "--payload", "{\"delay\":0,\"function\":\"write-error-log\",\"argument\":\"from the mock\"}");
+        Outcome outcome = taskyard("run", "--engine", "mock", "--payload",
+                "{\"delay\":0,\"function\":\"write-error-log\",\"argument\":\"from the mock\"}");
         assertThat(outcome.exitCode()).isEqualTo(1);
         assertThat(outcome.stdout()).isEqualTo("from the mock\n");
     }

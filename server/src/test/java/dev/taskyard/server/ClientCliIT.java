@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The client commands of the real CLI ({@code submit}, {@code status}, {@code cancel}, {@code logs}, {@code schema}) against a real server. */
+/** The client commands of the real CLI ({@code submit}, {@code status}, {@code cancel}, {@code logs}, {@code schema})
+ * against a real server. */
 class ClientCliIT
 {
     @TempDir
@@ -45,7 +46,9 @@ class ClientCliIT
             throws Exception
     {
         Path jar = Path.of(System.getProperty("taskyard.jar", "target/taskyard.jar"));
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString()));
+        List<String> command =
+                new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-jar", jar.toString()));
         command.add(args[0]);
         if (connect) {
             command.addAll(List.of("--server", server.baseUrl, "--token", server.token));
@@ -112,13 +115,16 @@ class ClientCliIT
         assertThat(unknown.exitCode()).isEqualTo(Main.TASKYARD_FAILED);
         assertThat(unknown.stderr()).isEqualTo("taskyard: 404 Not Found: no task no-such-task\n");
         Outcome odd = taskyard(true, "status", "a b/c%?d#+e");
-        assertThat(odd.stderr()).as("the id is encoded on the way and decoded once").isEqualTo("taskyard: 404 Not Found: no task a b/c%?d#+e\n");
+        assertThat(odd.stderr()).as("the id is encoded on the way and decoded once")
+                .isEqualTo("taskyard: 404 Not Found: no task a b/c%?d#+e\n");
         Outcome invalid = taskyard(true, "submit", "--payload", "{\"command\":\"x\"}");
         assertThat(invalid.exitCode()).isEqualTo(Main.TASKYARD_FAILED);
         assertThat(invalid.stderr()).startsWith("taskyard: 400 Bad Request: ").contains("$.command").hasLineCount(1);
         Outcome refused = taskyard(false, "status", "--server", "http://127.0.0.1:1", "--token", "t", "x");
         assertThat(refused.exitCode()).isEqualTo(Main.TASKYARD_FAILED);
-        assertThat(refused.stderr()).isEqualTo("taskyard: cannot reach http://127.0.0.1:1: connection refused (is taskyard serve running?)\n");
+        assertThat(refused.stderr())
+                .isEqualTo("taskyard: cannot reach http://127.0.0.1:1: connection refused (is taskyard serve "
+                + "running?)\n");
         Outcome badToken = taskyard(false, "status", "--server", server.baseUrl, "--token", "wrong", "x");
         assertThat(badToken.stderr()).isEqualTo("taskyard: 401 Unauthorized: the bearer token is not valid\n");
     }

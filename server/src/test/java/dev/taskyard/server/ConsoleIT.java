@@ -50,14 +50,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ConsoleIT
 {
-    private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("TASKYARD_CHROMIUM", "/usr/bin/chromium"));
-    private static final Path CHROMEDRIVER = Path.of(System.getenv().getOrDefault("TASKYARD_CHROMEDRIVER", "/usr/bin/chromedriver"));
+    private static final Path CHROMIUM =
+            Path.of(System.getenv().getOrDefault("TASKYARD_CHROMIUM", "/usr/bin/chromium"));
+    private static final Path CHROMEDRIVER =
+            Path.of(System.getenv().getOrDefault("TASKYARD_CHROMEDRIVER", "/usr/bin/chromedriver"));
     private static final Path SHOTS = Path.of("target", "console-screenshots");
     private static final Duration WAIT = Duration.ofSeconds(30);
     /** The blocker keeps the only worker slot busy until the test cancels it, so that the next task is seen PENDING. */
-    private static final String BLOCKER = "{\"command\":[\"sh\",\"-c\",\"echo blocking; echo '::progress 5'; sleep 60\"]}";
+    private static final String BLOCKER =
+            "{\"command\":[\"sh\",\"-c\",\"echo blocking; echo '::progress 5'; sleep 60\"]}";
     /** Six steps of 0.6 s with progress lines, then an artifact of text and three binary bytes. */
-    private static final String WORK = "{\"command\":[\"sh\",\"-c\",\"for i in 1 2 3 4 5 6; do echo step $i; echo ::progress $((i * 16)); sleep 0.6; done; "
+    private static final String WORK =
+            "{\"command\":[\"sh\",\"-c\",\"for i in 1 2 3 4 5 6; do echo step $i; echo ::progress $((i * 16)); sleep "
+            + "0.6; done; "
             + "seq 1 3000 > out.bin; printf '\\\\000\\\\001\\\\377' >> out.bin; echo ::progress 100; echo finished\"],"
             + "\"artifacts\":[{\"type\":\"file\",\"path\":\"out.bin\",\"name\":\"out.bin\"}]}";
 
@@ -73,7 +78,8 @@ class ConsoleIT
     {
         boolean ci = "true".equals(System.getenv("CI"));
         String missing = !Files.isExecutable(CHROMIUM) ? CHROMIUM + " is not installed (apt-get install chromium)"
-                : !Files.isExecutable(CHROMEDRIVER) ? CHROMEDRIVER + " is not installed (apt-get install chromium-driver)" : null;
+                : !Files.isExecutable(CHROMEDRIVER) ? CHROMEDRIVER
+                        + " is not installed (apt-get install chromium-driver)" : null;
         if (missing != null) {
             if (ci) {
                 throw new AssertionError("CI=true but " + missing);
@@ -99,18 +105,25 @@ class ConsoleIT
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-default-apps",
-                "--disable-extensions", "--user-data-dir=" + temp.resolve("chromium-profile"), "--window-size=1280,900", "--lang=en-US");
-        options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(), "download.prompt_for_download", false,
+        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                        "--disable-default-apps",
+                "--disable-extensions", "--user-data-dir=" + temp.resolve("chromium-profile"),
+                        "--window-size=1280,900", "--lang=en-US");
+        options.setExperimentalOption("prefs",
+                Map.of("download.default_directory", downloads.toString(), "download.prompt_for_download", false,
                 "safebrowsing.enabled", false));
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        ChromeDriverService service =
+                new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort().build();
         ChromeDriver chrome = new ChromeDriver(service, options);
         // headless Chromium saves downloads only where it is told to (through chromedriver, no DevTools connection)
-        chrome.executeCdpCommand("Browser.setDownloadBehavior", Map.of("behavior", "allow", "downloadPath", downloads.toString()));
+        chrome.executeCdpCommand("Browser.setDownloadBehavior",
+                Map.of("behavior", "allow", "downloadPath", downloads.toString()));
         return chrome;
     }
 
@@ -136,7 +149,8 @@ class ConsoleIT
         return waiting().until(ExpectedConditions.visibilityOfElementLocated(by));
     }
 
-    /** The visible text of the first element found, "" if there is none; the pages redraw, so a stale element is looked up again. */
+    /** The visible text of the first element found, "" if there is none; the pages redraw, so a stale element is looked
+     * up again. */
     private static String text(By by)
     {
         for (int i = 0; ; i++) {
@@ -206,7 +220,8 @@ class ConsoleIT
         signIn(server.token);
         visible(By.id("tasks-title"));
         assertThat(driver.findElement(By.id("nav")).isDisplayed()).isTrue();
-        assertThat(((JavascriptExecutor) driver).executeScript("return document.cookie + JSON.stringify(localStorage)")).isEqualTo("{}");
+        assertThat(((JavascriptExecutor) driver)
+                .executeScript("return document.cookie + JSON.stringify(localStorage)")).isEqualTo("{}");
 
         // a blocker occupies the only worker slot, so the task submitted from the form is seen PENDING first
         String blocker = server.submit(BLOCKER);
@@ -233,8 +248,10 @@ class ConsoleIT
         long end = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < end) {
             // one script reads the state, the bar and the log together, as the page shows them at that moment
-            List<?> seen = (List<?>) ((JavascriptExecutor) driver).executeScript("return [document.getElementById('task-status').innerText, "
-                    + "document.querySelector('.summary [role=progressbar]').getAttribute('aria-valuenow'), document.getElementById('log').innerText]");
+            List<?> seen = (List<?>) ((JavascriptExecutor) driver)
+                    .executeScript("return [document.getElementById('task-status').innerText, "
+                    + "document.querySelector('.summary [role=progressbar]').getAttribute('aria-valuenow'), "
+                            + "document.getElementById('log').innerText]");
             String status = (String) seen.get(0);
             states.add(status);
             if (status.equals("RUNNING")) {
@@ -249,12 +266,14 @@ class ConsoleIT
             Thread.sleep(50);
         }
         assertThat(new ArrayList<>(states)).containsExactly("PENDING", "RUNNING", "COMPLETED");
-        assertThat(progressWhileRunning.stream().filter(p -> p > 0 && p < 100).count()).as("progress values seen while running: %s", progressWhileRunning)
+        assertThat(progressWhileRunning.stream().filter(p -> p > 0 && p < 100).count())
+                .as("progress values seen while running: %s", progressWhileRunning)
                 .isGreaterThanOrEqualTo(2);
         assertThat(logWhileRunning).as("log read while the task ran").contains("step 1").doesNotContain("finished");
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("log"), "finished"));
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("log-state"), "complete"));
-        assertThat(driver.findElement(By.cssSelector(".summary [role=progressbar]")).getAttribute("aria-valuenow")).isEqualTo("100");
+        assertThat(driver.findElement(By.cssSelector(".summary [role=progressbar]"))
+                .getAttribute("aria-valuenow")).isEqualTo("100");
         assertThat(text(By.id("payload"))).contains("\"artifacts\"", "out.bin");
 
         // the artifact, downloaded by the browser, has the bytes the task wrote
@@ -262,7 +281,8 @@ class ConsoleIT
         screenshot("task");
         download.click();
         Path file = downloads.resolve("out.bin");
-        waiting().until(d -> Files.exists(file) && !Files.exists(downloads.resolve("out.bin.crdownload")) && size(file) > 0);
+        waiting().until(d -> Files.exists(file)
+                && !Files.exists(downloads.resolve("out.bin.crdownload")) && size(file) > 0);
         assertThat(Files.readAllBytes(file)).isEqualTo(expectedArtifact());
 
         // a running task is canceled from its page, after the confirmation
@@ -280,20 +300,23 @@ class ConsoleIT
         go("#/tasks");
         waiting().until(d -> d.findElements(By.cssSelector("tbody tr")).size() == 3
                 && text(By.cssSelector("tbody tr[data-task-id='" + victim + "'] .badge")).equals("CANCELED"));
-        List<String> rows = driver.findElements(By.cssSelector("tbody tr")).stream().map(r -> r.getAttribute("data-task-id")).toList();
+        List<String> rows = driver.findElements(By.cssSelector("tbody tr")).stream()
+                .map(r -> r.getAttribute("data-task-id")).toList();
         assertThat(rows).containsExactly(victim, taskId, blocker);
         assertThat(text(By.cssSelector("tbody tr[data-task-id='" + taskId + "'] .badge"))).isEqualTo("COMPLETED");
         screenshot("list");
         driver.manage().window().setSize(new Dimension(390, 844));
         Thread.sleep(300);
         screenshot("list-phone");
-        assertThat(((Number) ((JavascriptExecutor) driver).executeScript("return document.documentElement.scrollWidth")).intValue())
+        assertThat(((Number) ((JavascriptExecutor) driver)
+                .executeScript("return document.documentElement.scrollWidth")).intValue())
                 .as("no horizontal scrolling at phone width").isLessThanOrEqualTo(390);
         driver.manage().window().setSize(new Dimension(1280, 900));
 
         // the dashboard counts the tasks by state and draws its charts
         visible(By.cssSelector("a[data-nav=dashboard]")).click();
-        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-state=COMPLETED] .state-count"), "1"));
+        waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-state=COMPLETED] "
+                + ".state-count"), "1"));
         assertThat(text(By.cssSelector("[data-state=CANCELED] .state-count"))).isEqualTo("2");
         assertThat(driver.findElements(By.cssSelector("#chart-depth canvas, #chart-throughput canvas"))).hasSize(2);
         Thread.sleep(300);
@@ -317,13 +340,15 @@ class ConsoleIT
         visible(By.id("token"));
         waiting().until(ExpectedConditions.textToBePresentInElementLocated(By.id("sign-in-message"), "sign in again"));
         assertThat(driver.findElement(By.id("nav")).isDisplayed()).isFalse();
-        assertThat(((JavascriptExecutor) driver).executeScript("return sessionStorage.getItem('taskyard.token')")).isNull();
+        assertThat(((JavascriptExecutor) driver)
+                .executeScript("return sessionStorage.getItem('taskyard.token')")).isNull();
 
         // nothing broke the policy, and no script failed
         List<String> problems = driver.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .filter(e -> e.getLevel().intValue() >= Level.WARNING.intValue())
                 .map(LogEntry::getMessage)
-                // 401: the refused tokens above; 416: the log follower asking for more of a log that has ended (its way to learn the end)
+                // 401: the refused tokens above; 416: the log follower asking for more of a log that has ended (its way
+                // to learn the end)
                 .filter(m -> !m.contains("status of 401") && !m.contains("status of 416"))
                 .toList();
         assertThat(problems).isEmpty();
@@ -332,7 +357,9 @@ class ConsoleIT
     private static void setValue(WebElement editor, String value)
     {
         editor.clear();
-        ((JavascriptExecutor) driver).executeScript("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'))", editor, value);
+        ((JavascriptExecutor) driver)
+                .executeScript("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'))",
+                editor, value);
     }
 
     private static long size(Path file)

@@ -85,16 +85,19 @@ class DatabaseRestartIT
         Map<Integer, String> ids = new ConcurrentHashMap<>();
         // before: half keyed, half not, through both nodes
         for (int i = 0; i < BEFORE; i++) {
-            ids.put(i, PostgresNodes.taskId(PostgresNodes.submit(nodes.get(i % 2), payload(i), i % 2 == 0 ? "key-" + i : null)));
+            ids.put(i, PostgresNodes.taskId(PostgresNodes.submit(nodes.get(i % 2), payload(i),
+                    i % 2 == 0 ? "key-" + i : null)));
         }
-        while (TaskyardServer.JSON.readTree(nodes.get(0).get("/v1/tasks?status=RUNNING&page_size=1").body()).path("tasks").isEmpty()) {
+        while (TaskyardServer.JSON.readTree(nodes.get(0).get("/v1/tasks?status=RUNNING&page_size=1").body())
+                .path("tasks").isEmpty()) {
             Thread.sleep(20);
         }
 
         PostgresNodes.cluster("stop");
         stopped = true;
         long down = System.nanoTime();
-        // during the outage submits keep coming, with idempotency keys: one cut off by the outage is sent again with its
+        // during the outage submits keep coming, with idempotency keys: one cut off by the outage is sent again with
+        // its
         // key (what a client does), and is stored once
         AtomicInteger next = new AtomicInteger(BEFORE);
         AtomicInteger repeated = new AtomicInteger();
@@ -111,7 +114,8 @@ class DatabaseRestartIT
             }
             Thread.sleep(DOWN_MILLIS);
             for (TaskyardServer node : nodes) {
-                assertThat(node.process.isAlive()).as("a node exited while the database was down: %s", node.stderr).isTrue();
+                assertThat(node.process.isAlive())
+                        .as("a node exited while the database was down: %s", node.stderr).isTrue();
             }
             PostgresNodes.cluster("start");
             stopped = false;
@@ -120,7 +124,8 @@ class DatabaseRestartIT
                 f.get(90, TimeUnit.SECONDS);
             }
             long servedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - down);
-            System.out.println("database restart: down for " + upMillis + " ms; every submit made meanwhile accepted " + servedMillis
+            System.out.println("database restart: down for " + upMillis
+                    + " ms; every submit made meanwhile accepted " + servedMillis
                     + " ms after the stop (" + repeated.get() + " sent again with their key)");
         }
         finally {
@@ -143,13 +148,15 @@ class DatabaseRestartIT
                 Thread.sleep(200);
             }
         }
-        assertThat(open).as("tasks not COMPLETED: %s", open.stream().limit(10).map(id -> id + "=" + statuses.get(id)).toList()).isEmpty();
+        assertThat(open).as("tasks not COMPLETED: %s",
+                open.stream().limit(10).map(id -> id + "=" + statuses.get(id)).toList()).isEmpty();
         assertThat(statuses).as("no task lost, none extra").hasSize(BEFORE + DURING);
 
         // in the store: each task resolved once, by its current lease; nothing left pending or running
         try (Connection connection = database.connect(); Statement statement = connection.createStatement();
              ResultSet rows = statement.executeQuery("SELECT COUNT(*), COUNT(*) FILTER (WHERE status = 'COMPLETED'), "
-                     + "COUNT(*) FILTER (WHERE resolved_token = lease_token), COUNT(*) FILTER (WHERE attempts > 1) FROM " + database.schema + ".tasks")) {
+                     + "COUNT(*) FILTER (WHERE resolved_token = lease_token), COUNT(*) FILTER (WHERE attempts > 1) "
+                             + "FROM " + database.schema + ".tasks")) {
             rows.next();
             assertThat(rows.getLong(1)).isEqualTo(BEFORE + DURING);
             assertThat(rows.getLong(2)).isEqualTo(BEFORE + DURING);
@@ -162,7 +169,8 @@ class DatabaseRestartIT
         }
     }
 
-    /** Submits with {@code key}, sending the same submit again while the node answers with an error (the database is down). */
+    /** Submits with {@code key}, sending the same submit again while the node answers with an error (the database is
+     * down). */
     private static String submitUntilAccepted(TaskyardServer node, String payload, String key, AtomicInteger repeated)
             throws Exception
     {

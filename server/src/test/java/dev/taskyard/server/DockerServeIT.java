@@ -30,11 +30,15 @@ class DockerServeIT
             throws Exception
     {
         boolean ci = "true".equals(System.getenv("CI"));
-        Process info = new ProcessBuilder("docker", "info").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process info = new ProcessBuilder("docker", "info").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         boolean reachable = info.waitFor(30, TimeUnit.SECONDS) && info.exitValue() == 0;
         if (!ci) {
-            Assumptions.assumeTrue(reachable, "skipped: no Docker daemon answers (docker info failed); start dockerd, or set CI=true to fail instead");
-            Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/busybox")), "skipped: busybox-static is not installed");
+            Assumptions.assumeTrue(reachable,
+                    "skipped: no Docker daemon answers (docker info failed); start dockerd, or set CI=true to fail "
+                    + "instead");
+            Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/busybox")),
+                    "skipped: busybox-static is not installed");
         }
         assertThat(reachable).as("CI=true but no Docker daemon answers").isTrue();
         String script = "set -e; root=$(mktemp -d); mkdir -p \"$root/bin\"; cp /bin/busybox \"$root/bin/busybox\";"
@@ -42,7 +46,8 @@ class DockerServeIT
                 + " tar -C \"$root\" -c . | docker import - " + IMAGE + " >/dev/null; rm -rf \"$root\"";
         Process imported = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true).start();
         String output = new String(imported.getInputStream().readAllBytes());
-        assertThat(imported.waitFor(120, TimeUnit.SECONDS) && imported.exitValue() == 0).as("docker import: %s", output).isTrue();
+        assertThat(imported.waitFor(120, TimeUnit.SECONDS) && imported.exitValue() == 0)
+                .as("docker import: %s", output).isTrue();
     }
 
     @Test
@@ -55,13 +60,16 @@ class DockerServeIT
                  "plugins": {"env": {}, "success": {}, "tasklog": {}}}
                 """);
         try (TaskyardServer server = TaskyardServer.start(temp.resolve("data"), "--config", config.toString())) {
-            String ok = server.submit("{\"image\": \"" + IMAGE + "\", \"command\": [\"sh\", \"-c\", \"echo hello from $WHERE\"], \"env\": {\"WHERE\": \"a container\"}}");
+            String ok = server.submit("{\"image\": \"" + IMAGE
+                    + "\", \"command\": [\"sh\", \"-c\", \"echo hello from $WHERE\"], \"env\": {\"WHERE\": \"a "
+                    + "container\"}}");
             JsonNode done = server.awaitTerminal(ok, Duration.ofSeconds(120));
             assertThat(done.path("status").asText()).as("%s\n%s", done, server.stderr).isEqualTo("COMPLETED");
             assertThat(server.get("/v1/tasks/" + ok + "/log").body()).contains("hello from a container");
 
             String failing = server.submit("{\"image\": \"" + IMAGE + "\", \"command\": [\"sh\", \"-c\", \"exit 4\"]}");
-            assertThat(server.awaitTerminal(failing, Duration.ofSeconds(120)).path("error").path("reason").asText()).isEqualTo("task-failed");
+            assertThat(server.awaitTerminal(failing, Duration.ofSeconds(120)).path("error").path("reason").asText())
+                    .isEqualTo("task-failed");
         }
     }
 }

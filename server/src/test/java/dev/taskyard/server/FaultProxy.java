@@ -38,7 +38,8 @@ final class FaultProxy
         implements AutoCloseable
 {
     private static final List<Integer> READ_FAULTS = List.of(425, 429, 502, 503, 504);
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length",
+    private static final Set<String> HOP_BY_HOP =
+            Set.of("connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length",
             "expect", "te", "trailer", "proxy-connection");
 
     private final URI target;
@@ -46,7 +47,8 @@ final class FaultProxy
     private final double resets;
     private final Server server;
     private final ServerConnector connector;
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
 
     /**
@@ -86,7 +88,8 @@ final class FaultProxy
         return "http://127.0.0.1:" + connector.getLocalPort();
     }
 
-    /** How often each kind of fault (or forwarded request) happened, e.g. {@code read-503}, {@code reset-after-POST}. */
+    /** How often each kind of fault (or forwarded request) happened, e.g. {@code read-503}, {@code reset-after-POST}.
+     * */
     long count(String kind)
     {
         AtomicLong count = counts.get(kind);
@@ -121,7 +124,8 @@ final class FaultProxy
                 response.getHeaders().put("Retry-After", "1");
             }
             response.getHeaders().put("Content-Type", "application/problem+json");
-            byte[] problem = ("{\"type\":\"about:blank\",\"title\":\"injected " + status + "\",\"status\":" + status + "}").getBytes(StandardCharsets.UTF_8);
+            byte[] problem = ("{\"type\":\"about:blank\",\"title\":\"injected " + status + "\",\"status\":" + status
+                    + "}").getBytes(StandardCharsets.UTF_8);
             response.write(true, java.nio.ByteBuffer.wrap(problem), callback);
             return;
         }
@@ -135,7 +139,8 @@ final class FaultProxy
         }
         HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create(target + request.getHttpURI().getPathQuery()))
                 .timeout(Duration.ofSeconds(120))
-                .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+                .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(body));
         for (HttpField field : request.getHeaders()) {
             if (!HOP_BY_HOP.contains(field.getName().toLowerCase(Locale.ROOT))) {
                 forward.header(field.getName(), field.getValue());
@@ -149,7 +154,8 @@ final class FaultProxy
                     values.forEach(value -> response.getHeaders().add(name, value));
                 }
             });
-            answer.headers().firstValue("Content-Length").ifPresent(length -> response.getHeaders().put("Content-Length", length));
+            answer.headers().firstValue("Content-Length")
+                    .ifPresent(length -> response.getHeaders().put("Content-Length", length));
             long cutAt = resetAfter ? random.nextLong(0, 64) : Long.MAX_VALUE;
             if (resetAfter) {
                 record("reset-after-" + method);

@@ -24,12 +24,15 @@ class GracefulStopIT
             throws Exception
     {
         Path config = temp.resolve("taskyard.yaml");
-        Files.writeString(config, "worker: {concurrency: 1, shutdownGrace: 0.5, leaseDuration: 2}\nengine: process\nplugins: {success: {}, env: {}}\n");
+        Files.writeString(config,
+                "worker: {concurrency: 1, shutdownGrace: 0.5, leaseDuration: 2}\nengine: process\nplugins: {success: "
+                + "{}, env: {}}\n");
         Path gate = temp.resolve("gate");
         Path data = temp.resolve("data");
         String id;
         try (TaskyardServer first = TaskyardServer.start(data, "--config", config.toString())) {
-            id = first.submit("{\"command\":[\"sh\",\"-c\",\"echo run $RUN_ID; while [ ! -e " + gate + " ]; do sleep 0.05; done\"]}");
+            id = first.submit("{\"command\":[\"sh\",\"-c\",\"echo run $RUN_ID; while [ ! -e " + gate
+                    + " ]; do sleep 0.05; done\"]}");
             for (int i = 0; i < 100 && !first.task(id).path("status").asText().equals("RUNNING"); i++) {
                 first.get("/v1/tasks/" + id + "?wait=1");
             }

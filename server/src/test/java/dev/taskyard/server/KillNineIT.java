@@ -36,8 +36,10 @@ class KillNineIT
         List<String> ids = new ArrayList<>();
         try (TaskyardServer first = TaskyardServer.start(data)) {
             for (int i = 0; i < 6; i++) {
-                // each run leaves a start mark; it finishes only once the gate exists, so the first server's runs never end
-                String payload = "{\"command\":[\"sh\",\"-c\",\"touch " + ledger + "/start-$TASK_ID-$RUN_ID; while [ ! -e " + gate
+                // each run leaves a start mark; it finishes only once the gate exists, so the first server's runs never
+                // end
+                String payload = "{\"command\":[\"sh\",\"-c\",\"touch " + ledger
+                        + "/start-$TASK_ID-$RUN_ID; while [ ! -e " + gate
                         + " ]; do sleep 0.05; done; touch " + ledger + "/end-$TASK_ID-$RUN_ID\"]}";
                 ids.add(first.submit(payload));
             }

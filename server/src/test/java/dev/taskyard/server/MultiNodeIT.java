@@ -94,26 +94,33 @@ class MultiNodeIT
         long cancelSent = System.nanoTime();
         assertThat(second.post("/v1/tasks/" + longTask + "/cancel", "").statusCode()).isEqualTo(202);
         String stopped = "task " + longTask + " run 0 canceled";
-        while (!first.stderr.toString().contains(stopped) && System.nanoTime() - cancelSent < TimeUnit.SECONDS.toNanos(30)) {
+        while (!first.stderr.toString().contains(stopped) && System.nanoTime()
+                - cancelSent < TimeUnit.SECONDS.toNanos(30)) {
             Thread.sleep(5);
         }
         long cancelMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cancelSent);
-        System.out.println("cross-node cancel: the run on node 1 stopped " + cancelMillis + " ms after the cancel through node 2");
+        System.out.println("cross-node cancel: the run on node 1 stopped " + cancelMillis
+                + " ms after the cancel through node 2");
         assertThat(first.stderr.toString()).contains(stopped);
-        assertThat(cancelMillis).as("a cancel through another node stops the run at once, not at the next renewal (2 s)").isLessThan(1000);
+        assertThat(cancelMillis)
+                .as("a cancel through another node stops the run at once, not at the next renewal (2 s)")
+                .isLessThan(1000);
 
         // a task with a log and an artifact, read through every node (two of which did not run it)
         String artifactTask = third.submit("{\"delay\":10,\"function\":\"write-files\",\"argument\":\"/out.txt\","
                 + "\"artifacts\":[{\"type\":\"file\",\"path\":\"/out.txt\",\"name\":\"public/out.txt\"}]}");
-        String logTask = third.submit("{\"delay\":10,\"function\":\"write-log\",\"argument\":\"hello from some node\"}");
+        String logTask =
+                third.submit("{\"delay\":10,\"function\":\"write-log\",\"argument\":\"hello from some node\"}");
         first.awaitTerminal(artifactTask, Duration.ofSeconds(60));
         first.awaitTerminal(logTask, Duration.ofSeconds(60));
         for (TaskyardServer node : nodes) {
-            assertThat(node.get("/v1/tasks/" + artifactTask + "/artifacts/public/out.txt").body()).isEqualTo("Hello World");
+            assertThat(node.get("/v1/tasks/" + artifactTask + "/artifacts/public/out.txt").body())
+                    .isEqualTo("Hello World");
             HttpResponse<String> log = node.get("/v1/tasks/" + logTask + "/log");
             assertThat(log.statusCode()).isEqualTo(200);
             assertThat(log.body()).contains("hello from some node");
-            HttpResponse<String> resumed = node.send(node.request("/v1/tasks/" + logTask + "/log").header("Range", "bytes=6-").GET().build());
+            HttpResponse<String> resumed =
+                    node.send(node.request("/v1/tasks/" + logTask + "/log").header("Range", "bytes=6-").GET().build());
             assertThat(resumed.body()).isEqualTo(log.body().substring(6));
         }
 
@@ -130,7 +137,8 @@ class MultiNodeIT
             for (int t = 0; t < 6; t++) {
                 work.add(submitters.submit(() -> {
                     for (int i = next.getAndIncrement(); i < TASKS; i = next.getAndIncrement()) {
-                        String payload = "{\"delay\":" + (5 + i % 20) + ",\"function\":\"write-log\",\"argument\":\"task " + i + "\"}";
+                        String payload = "{\"delay\":" + (5 + i % 20)
+                                + ",\"function\":\"write-log\",\"argument\":\"task " + i + "\"}";
                         String key = i % 2 == 0 ? "key-" + i : null;
                         ids.put(i, submitKept(i % 3, current, payload, key));
                         if (key != null && i % 10 == 0) {
@@ -177,14 +185,18 @@ class MultiNodeIT
             }
         }
         long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
-        System.out.println("multi-node: " + TASKS + " tasks completed in about " + seconds + " s with a node killed and restarted");
-        assertThat(open).as("tasks not COMPLETED: %s", open.stream().limit(10).map(id -> id + "=" + statuses.get(id)).toList()).isEmpty();
+        System.out.println("multi-node: " + TASKS + " tasks completed in about " + seconds
+                + " s with a node killed and restarted");
+        assertThat(open).as("tasks not COMPLETED: %s",
+                open.stream().limit(10).map(id -> id + "=" + statuses.get(id)).toList()).isEmpty();
         assertThat(statuses).as("no extra task from the repeated submits").hasSize(TASKS + 3);
 
         // in the store: each task resolved once, by the lease it was resolved with, none left running
         try (Connection connection = database.connect(); Statement statement = connection.createStatement();
-             ResultSet rows = statement.executeQuery("SELECT COUNT(*), COUNT(resolved_token), COUNT(*) FILTER (WHERE resolved_token = lease_token), "
-                     + "COUNT(*) FILTER (WHERE attempts > 1) FROM " + database.schema + ".tasks WHERE status = 'COMPLETED'")) {
+             ResultSet rows = statement.executeQuery("SELECT COUNT(*), COUNT(resolved_token), COUNT(*) FILTER (WHERE "
+                     + "resolved_token = lease_token), "
+                     + "COUNT(*) FILTER (WHERE attempts > 1) FROM " + database.schema
+                             + ".tasks WHERE status = 'COMPLETED'")) {
             rows.next();
             assertThat(rows.getLong(1)).isEqualTo(TASKS + 2);
             assertThat(rows.getLong(2)).isEqualTo(TASKS + 2);

@@ -42,7 +42,8 @@ final class PostgresNodes
     {
         String url = System.getenv("TASKYARD_TEST_PG_URL");
         if (url == null || url.isBlank()) {
-            skipOrFail("TASKYARD_TEST_PG_URL is not set: no PostgreSQL for the multi-node tests (eval \"$(bash .ci/start-postgres)\")");
+            skipOrFail("TASKYARD_TEST_PG_URL is not set: no PostgreSQL for the multi-node tests (eval \"$(bash "
+                    + ".ci/start-postgres)\")");
         }
         String user = System.getenv().getOrDefault("TASKYARD_TEST_PG_USER", "postgres");
         String password = System.getenv().getOrDefault("TASKYARD_TEST_PG_PASSWORD", "");
@@ -82,8 +83,8 @@ final class PostgresNodes
     TaskyardServer start(int node, int port, String worker)
             throws Exception
     {
-        return TaskyardServer.startOnPort(folder.resolve("data-" + node), port, Map.of("TASKYARD_LOG_LEVEL", "INFO"), "--config",
-                config(node, worker).toString());
+        return TaskyardServer.startOnPort(folder.resolve("data-" + node), port,
+                Map.of("TASKYARD_LOG_LEVEL", "INFO"), "--config", config(node, worker).toString());
     }
 
     /** A new connection to the test database (the caller closes it). */
@@ -116,7 +117,9 @@ final class PostgresNodes
     static HttpResponse<String> submit(TaskyardServer node, String payload, String key)
             throws Exception
     {
-        HttpRequest.Builder request = node.request("/v1/tasks").header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(payload));
+        HttpRequest.Builder request =
+                node.request("/v1/tasks").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(payload));
         if (key != null) {
             request.header("Idempotency-Key", key);
         }

@@ -49,8 +49,9 @@ class ProgressCliIT
     private static List<String> command(String... args)
     {
         Path jar = Path.of(System.getProperty("taskyard.jar", "target/taskyard.jar"));
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString(), args[0],
-                "--server", server.baseUrl, "--token", server.token));
+        List<String> command =
+                new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
+                jar.toString(), args[0], "--server", server.baseUrl, "--token", server.token));
         command.addAll(List.of(args).subList(1, args.length));
         return command;
     }
@@ -72,7 +73,8 @@ class ProgressCliIT
         return new Outcome(process.exitValue(), Files.readString(out), Files.readString(err));
     }
 
-    /** Runs the CLI with its standard input and output on a pseudo-terminal (stderr and stdout both end up in stdout). */
+    /** Runs the CLI with its standard input and output on a pseudo-terminal (stderr and stdout both end up in stdout).
+     * */
     private static Outcome inTerminal(String... args)
             throws Exception
     {
@@ -82,7 +84,8 @@ class ProgressCliIT
             }
             Assumptions.abort(SCRIPT + " (util-linux) is missing: no pseudo-terminal to test the progress bar on");
         }
-        String line = command(args).stream().map(a -> "'" + a.replace("'", "'\\''") + "'").collect(Collectors.joining(" "));
+        String line = command(args).stream().map(a -> "'" + a.replace("'", "'\\''") + "'")
+                .collect(Collectors.joining(" "));
         return run(List.of(SCRIPT.toString(), "-qefc", line, "/dev/null"));
     }
 
@@ -114,11 +117,13 @@ class ProgressCliIT
         Outcome piped = run(command("status", "--watch", id));
         assertThat(piped.exitCode()).as(piped.stderr()).isZero();
         assertThat(piped.stdout()).doesNotContain("\r", "\u001b").contains("task " + id + " RUNNING 50%");
-        assertThat(piped.stdout().lines().reduce((a, b) -> b).orElseThrow()).startsWith("task " + id + " COMPLETED 100%");
+        assertThat(piped.stdout().lines().reduce((a, b) -> b).orElseThrow())
+                .startsWith("task " + id + " COMPLETED 100%");
 
         String failing = server.submit("{\"command\":[\"sh\",\"-c\",\"echo ::progress 30; sleep 5; exit 4\"]}");
         Outcome terminal = inTerminal("status", "--watch", failing);
         assertThat(terminal.exitCode()).as("the task's exit code, as submit --wait").isEqualTo(4);
-        assertThat(terminal.stdout()).contains("\u001b[K").containsPattern("\r(RUNNING|PENDING) +\\[").contains("FAILED    [");
+        assertThat(terminal.stdout()).contains("\u001b[K").containsPattern("\r(RUNNING|PENDING) +\\[")
+                .contains("FAILED    [");
     }
 }

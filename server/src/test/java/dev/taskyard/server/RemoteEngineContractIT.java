@@ -104,7 +104,8 @@ class RemoteEngineContractIT
     protected String writeFilesPayload(List<String> argv)
     {
         ObjectNode payload = payload(argv);
-        ((ObjectNode) payload.get("remote")).putArray("artifacts").addObject().put("type", "folder").put("path", artifactFolder()).put("name", artifactFolder());
+        ((ObjectNode) payload.get("remote")).putArray("artifacts").addObject().put("type", "folder")
+                .put("path", artifactFolder()).put("name", artifactFolder());
         return payload.toString();
     }
 
@@ -128,7 +129,8 @@ class RemoteEngineContractIT
     protected void assertNoLeftovers()
             throws Exception
     {
-        List<String> live = remote.listAll().stream().filter(t -> t.endsWith("=PENDING") || t.endsWith("=RUNNING")).toList();
+        List<String> live = remote.listAll().stream()
+                .filter(t -> t.endsWith("=PENDING") || t.endsWith("=RUNNING")).toList();
         assertThat(live).as("remote tasks still pending or running").isEmpty();
     }
 

@@ -16,7 +16,6 @@ import java.util.stream.IntStream;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineContext;
-import dev.taskyard.engine.EngineOptions;
 import dev.taskyard.engine.EngineRegistry;
 import dev.taskyard.engine.ResourceTracker;
 import dev.taskyard.engine.ResultSet;
@@ -62,12 +61,16 @@ class RemoteFaultIT
                     .put("baseUrl", proxy.baseUrl())
                     .put("token", remote.token)
                     .put("maxConcurrency", 16);
-            engineConfig.putObject("retry").put("maxAttempts", 5).put("initialBackoffMillis", 10).put("maxBackoffMillis", 100);
-            engineConfig.putObject("poll").put("minIntervalMillis", 20).put("maxIntervalMillis", 200).put("longPollSeconds", 2);
+            engineConfig.putObject("retry").put("maxAttempts", 5).put("initialBackoffMillis", 10)
+                    .put("maxBackoffMillis", 100);
+            engineConfig.putObject("poll").put("minIntervalMillis", 20).put("maxIntervalMillis", 200)
+                    .put("longPollSeconds", 2);
             ResourceTracker tracker = new ResourceTracker();
             Path engineTemp = Files.createDirectories(temp.resolve("engine"));
-            Engine engine = EngineRegistry.load(getClass().getClassLoader()).createEngine(RemoteEngineProvider.NAME, engineConfig,
-                    new EngineContext(engineTemp, LoggerFactory.getLogger("remote-fault-test"), new WorkerIdentity("test", "fault"), tracker));
+            Engine engine = EngineRegistry.load(getClass().getClassLoader())
+                    .createEngine(RemoteEngineProvider.NAME, engineConfig,
+                    new EngineContext(engineTemp, LoggerFactory.getLogger("remote-fault-test"),
+                            new WorkerIdentity("test", "fault"), tracker));
             ExecutorService pool = Executors.newFixedThreadPool(16);
             try {
                 List<Future<String>> runs = new ArrayList<>();
@@ -82,7 +85,9 @@ class RemoteFaultIT
                         failures.add(failure);
                     }
                 }
-                assertThat(failures.stream().limit(5).toList()).as("%d runs went wrong, the first 5 listed; proxy faults %s", failures.size(), proxy.counts()).isEmpty();
+                assertThat(failures.stream().limit(5).toList())
+                        .as("%d runs went wrong, the first 5 listed; proxy faults %s", failures.size(),
+                        proxy.counts()).isEmpty();
             }
             finally {
                 pool.shutdownNow();
@@ -94,8 +99,10 @@ class RemoteFaultIT
             assertThat(all).as("one remote task per submit").hasSize(TASKS);
             assertThat(all).allMatch(t -> t.endsWith("=COMPLETED"));
             Map<String, Long> counts = proxy.counts();
-            LoggerFactory.getLogger(RemoteFaultIT.class).info("{} tasks through the fault proxy; its counts: {}", TASKS, counts);
-            assertThat(counts.keySet().stream().filter(k -> k.startsWith("read-")).mapToLong(counts::get).sum()).as("%s", counts).isGreaterThan(100);
+            LoggerFactory.getLogger(RemoteFaultIT.class)
+                    .info("{} tasks through the fault proxy; its counts: {}", TASKS, counts);
+            assertThat(counts.keySet().stream().filter(k -> k.startsWith("read-")).mapToLong(counts::get).sum())
+                    .as("%s", counts).isGreaterThan(100);
             assertThat(proxy.count("reset-after-POST")).as("submits whose answer was lost: %s", counts).isPositive();
             assertThat(proxy.count("reset-before-POST")).as("submits that never arrived: %s", counts).isPositive();
             assertThat(proxy.count("reset-after-GET")).as("reads cut off midway: %s", counts).isPositive();
@@ -109,7 +116,8 @@ class RemoteFaultIT
         ObjectNode payload = TaskyardServer.JSON.createObjectNode();
         // half the lines, a pause so the log is followed live, the other half
         payload.putObject("remote").putArray("command").add("sh").add("-c")
-                .add("i=0; while [ $i -lt " + LINES + " ]; do echo \"task $1 line $i\"; i=$((i+1)); if [ $i -eq " + LINES / 2 + " ]; then sleep 0.2; fi; done")
+                .add("i=0; while [ $i -lt " + LINES + " ]; do echo \"task $1 line $i\"; i=$((i+1)); if [ $i -eq "
+                        + LINES / 2 + " ]; then sleep 0.2; fi; done")
                 .add("sh").add(String.valueOf(task));
         Path spill = Files.createDirectories(temp.resolve("logs"));
         TaskContext context = TaskContext.builder().taskId("fault-" + task).runId("0").logSpillFolder(spill).build();
@@ -118,13 +126,16 @@ class RemoteFaultIT
             ResultSet result = sandbox.waitForResult();
             try {
                 context.log().close();
-                String expected = IntStream.range(0, LINES).mapToObj(i -> "task " + task + " line " + i + "\n").collect(Collectors.joining());
+                String expected = IntStream.range(0, LINES).mapToObj(i -> "task " + task + " line " + i + "\n")
+                        .collect(Collectors.joining());
                 String log = context.log().contentAsString();
                 if (!result.success()) {
-                    return "task " + task + " did not succeed: " + result.termination() + " " + ((RemoteResult) result).remoteTask();
+                    return "task " + task + " did not succeed: " + result.termination() + " "
+                            + ((RemoteResult) result).remoteTask();
                 }
                 if (!log.equals(expected)) {
-                    return "task " + task + " log differs: " + log.length() + " chars instead of " + expected.length() + ":\n" + log;
+                    return "task " + task + " log differs: " + log.length() + " chars instead of "
+                            + expected.length() + ":\n" + log;
                 }
                 return null;
             }

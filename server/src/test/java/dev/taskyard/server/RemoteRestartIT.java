@@ -3,7 +3,6 @@ package dev.taskyard.server;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -46,14 +45,17 @@ class RemoteRestartIT
         Path data = temp.resolve("data");
         TaskyardServer back = TaskyardServer.start(data, "--config", config.toString());
         int port = URI.create(back.baseUrl).getPort();
-        ObjectNode engineConfig = TaskyardServer.JSON.createObjectNode().put("baseUrl", back.baseUrl).put("token", back.token)
+        ObjectNode engineConfig =
+                TaskyardServer.JSON.createObjectNode().put("baseUrl", back.baseUrl).put("token", back.token)
                 .put("unreachableTimeoutSeconds", 90);
         engineConfig.putObject("retry").put("initialBackoffMillis", 50).put("maxBackoffMillis", 500);
-        engineConfig.putObject("poll").put("minIntervalMillis", 50).put("maxIntervalMillis", 500).put("longPollSeconds", 2);
+        engineConfig.putObject("poll").put("minIntervalMillis", 50).put("maxIntervalMillis", 500)
+                .put("longPollSeconds", 2);
         ResourceTracker tracker = new ResourceTracker();
-        Engine engine = EngineRegistry.load(getClass().getClassLoader()).createEngine(RemoteEngineProvider.NAME, engineConfig,
-                new EngineContext(Files.createDirectories(temp.resolve("engine")), LoggerFactory.getLogger("remote-restart"),
-                        new WorkerIdentity("test", "restart"), tracker));
+        Engine engine = EngineRegistry.load(getClass().getClassLoader())
+                .createEngine(RemoteEngineProvider.NAME, engineConfig,
+                new EngineContext(Files.createDirectories(temp.resolve("engine")),
+                        LoggerFactory.getLogger("remote-restart"), new WorkerIdentity("test", "restart"), tracker));
         TaskContext context = TaskContext.builder().taskId("restart-1").runId("0").logSpillFolder(temp).build();
         ObjectNode payload = TaskyardServer.JSON.createObjectNode();
         payload.putObject("remote").putArray("command").add("sh").add("-c").add("echo started; sleep 3; echo done");

@@ -26,14 +26,20 @@ class RemoteServeIT
     {
         Path backConfig = temp.resolve("back.json");
         Files.writeString(backConfig, """
-                {"worker": {"concurrency": 2, "leaseDuration": 2}, "engine": "process", "plugins": {"env": {}, "success": {}, "tasklog": {}}}
+                {"worker": {"concurrency": 2, "leaseDuration": 2}, "engine": "process", \
+                "plugins": {"env": {}, "success": {}, "tasklog": {}}}
                 """);
         try (TaskyardServer back = TaskyardServer.start(temp.resolve("back-data"), "--config", backConfig.toString())) {
             Path frontConfig = temp.resolve("front.json");
-            Files.writeString(frontConfig, "{\"worker\": {\"concurrency\": 2}, \"engine\": \"remote\", \"engines\": {\"remote\": {\"baseUrl\": \""
-                    + back.baseUrl + "\", \"tokenFile\": \"" + back.tokenFile + "\"}}, \"plugins\": {\"env\": {}, \"success\": {}, \"tasklog\": {}}}");
-            try (TaskyardServer front = TaskyardServer.start(temp.resolve("front-data"), "--config", frontConfig.toString())) {
-                String ok = front.submit("{\"remote\": {\"command\": [\"sh\", \"-c\", \"echo \\\"hello from $GREETING\\\"\"]}, \"env\": {\"GREETING\": \"the front\"}}");
+            Files.writeString(frontConfig,
+                    "{\"worker\": {\"concurrency\": 2}, \"engine\": \"remote\", \"engines\": {\"remote\": "
+                    + "{\"baseUrl\": \""
+                    + back.baseUrl + "\", \"tokenFile\": \"" + back.tokenFile
+                            + "\"}}, \"plugins\": {\"env\": {}, \"success\": {}, \"tasklog\": {}}}");
+            try (TaskyardServer front =
+                    TaskyardServer.start(temp.resolve("front-data"), "--config", frontConfig.toString())) {
+                String ok = front.submit("{\"remote\": {\"command\": [\"sh\", \"-c\", \"echo \\\"hello from "
+                        + "$GREETING\\\"\"]}, \"env\": {\"GREETING\": \"the front\"}}");
                 JsonNode done = front.awaitTerminal(ok, Duration.ofSeconds(60));
                 assertThat(done.path("status").asText()).as("%s\n%s", done, front.stderr).isEqualTo("COMPLETED");
                 assertThat(front.get("/v1/tasks/" + ok + "/log").body()).contains("hello from the front");
@@ -43,16 +49,20 @@ class RemoteServeIT
                 String failing = front.submit("{\"remote\": {\"command\": [\"sh\", \"-c\", \"exit 3\"]}}");
                 JsonNode failed = front.awaitTerminal(failing, Duration.ofSeconds(60));
                 assertThat(failed.path("error").path("reason").asText()).isEqualTo("task-failed");
-                assertThat(failed.path("exit_code").asInt(-1)).as("the back's exit code, reported through the remote engine").isEqualTo(3);
+                assertThat(failed.path("exit_code").asInt(-1))
+                        .as("the back's exit code, reported through the remote engine").isEqualTo(3);
                 assertThat(failed.path("error").path("detail").asText()).contains("exit code 3");
 
                 String malformed = front.submit("{\"remote\": {\"command\": \"not-an-array\"}}");
                 JsonNode refused = front.awaitTerminal(malformed, Duration.ofSeconds(60));
                 assertThat(refused.path("error").path("reason").asText()).isEqualTo("malformed-payload");
                 // An exception resolution reaches the store before the run's disposal has copied the last log lines
-                // (Worker reports, then disposes): wait for them instead of reading once (known gap, see issue 12/16 notes).
-                assertThat(logEventually(front, malformed, "$.remote.command")).as("the malformed-payload messages go to the task log").contains("$.remote.command");
-                assertThat(refused.path("error").path("detail").asText()).as("and into the error's detail").contains("$.remote.command");
+                // (Worker reports, then disposes): wait for them instead of reading once (known gap, see issue 12/16
+                // notes).
+                assertThat(logEventually(front, malformed, "$.remote.command"))
+                        .as("the malformed-payload messages go to the task log").contains("$.remote.command");
+                assertThat(refused.path("error").path("detail").asText()).as("and into the error's detail")
+                        .contains("$.remote.command");
                 assertThat(back.listAll()).hasSize(2);
 
                 // the token of the back server appears nowhere in the front's output
@@ -66,12 +76,16 @@ class RemoteServeIT
     {
         Path backConfig = temp.resolve("back.json");
         Files.writeString(backConfig, """
-                {"worker": {"concurrency": 2, "leaseDuration": 2}, "engine": "process", "plugins": {"success": {}, "tasklog": {}}}
+                {"worker": {"concurrency": 2, "leaseDuration": 2}, "engine": "process", \
+                "plugins": {"success": {}, "tasklog": {}}}
                 """);
         try (TaskyardServer back = TaskyardServer.start(temp.resolve("back-data"), "--config", backConfig.toString())) {
             Path frontConfig = temp.resolve("front.json");
-            Files.writeString(frontConfig, "{\"worker\": {\"concurrency\": 1, \"shutdownGrace\": 0.2}, \"engine\": \"remote\", \"engines\": {\"remote\": {\"baseUrl\": \""
-                    + back.baseUrl + "\", \"tokenFile\": \"" + back.tokenFile + "\"}}, \"plugins\": {\"success\": {}, \"tasklog\": {}}}");
+            Files.writeString(frontConfig,
+                    "{\"worker\": {\"concurrency\": 1, \"shutdownGrace\": 0.2}, \"engine\": \"remote\", \"engines\": "
+                    + "{\"remote\": {\"baseUrl\": \""
+                    + back.baseUrl + "\", \"tokenFile\": \"" + back.tokenFile
+                            + "\"}}, \"plugins\": {\"success\": {}, \"tasklog\": {}}}");
             Path frontData = temp.resolve("front-data");
             String id;
             try (TaskyardServer front = TaskyardServer.start(frontData, "--config", frontConfig.toString())) {

@@ -13,7 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The process engine's protections through the real jar ({@code taskyard serve} with fresh accounts, cgroups and
  * bubblewrap required, and the secrets plugin): a task can neither read the server's token or store nor signal the
- * server nor write outside its work dir (its /tmp is private) nor reach the network; a fork bomb is stopped by the pids limit while the server keeps answering; a memory
+ * server nor write outside its work dir (its /tmp is private) nor reach the network; a fork bomb is stopped by the pids
+ * limit while the server keeps answering; a memory
  * hog is reported out of memory; a secret printed in two writes is masked in the stored log. Needs root (CI runs as
  * root; never skipped).
  */
@@ -30,25 +31,32 @@ class SandboxIT
     {
         Path config = temp.resolve("taskyard.yaml");
         Files.writeString(config, "worker: {concurrency: 2}\nengine: process\n"
-                + "engines: {process: {runAs: fresh, cgroups: required, bubblewrap: required, defaultPids: 64, maxPids: 128}}\n"
+                + "engines: {process: {runAs: fresh, cgroups: required, bubblewrap: required, defaultPids: 64, "
+                        + "maxPids: 128}}\n"
                 + "plugins: {env: {}, success: {}, secrets: {variables: {DEPLOY_TOKEN: " + SECRET + "}}}\n");
         Path data = temp.resolve("data");
         long accountsBefore = taskAccounts();
         try (TaskyardServer server = TaskyardServer.start(data, "--config", config.toString())) {
             long serverPid = server.process.pid();
             String port = server.baseUrl.replaceAll(".*:(\\d+)$", "$1");
-            String probe = "cat " + data.resolve("api-token") + "; echo token=$?; ls " + data.resolve("store") + "; echo store=$?; "
-                    + "kill -0 " + serverPid + "; echo server=$?; echo planted > " + data.resolve("planted") + "; echo write=$?; echo ok > /tmp/taskyard-sandbox-it; echo tmp=$?; (exec 3<>/dev/tcp/127.0.0.1/" + port + ") && echo network=open || echo network=closed";
+            String probe = "cat " + data.resolve("api-token") + "; echo token=$?; ls "
+                    + data.resolve("store") + "; echo store=$?; "
+                    + "kill -0 " + serverPid + "; echo server=$?; echo planted > " + data.resolve("planted")
+                            + "; echo write=$?; echo ok > /tmp/taskyard-sandbox-it; echo tmp=$?; (exec "
+                            + "3<>/dev/tcp/127.0.0.1/" + port + ") && echo network=open || echo network=closed";
             String confined = server.submit(command("bash", "-c", probe));
 
-            String bomb = server.submit("{\"command\":[\"timeout\",\"-s\",\"KILL\",\"5\",\"sh\",\"-c\",\"b() { b | b & }; b; sleep 60\"],\"pids\":32}");
+            String bomb = server.submit("{\"command\":[\"timeout\",\"-s\",\"KILL\",\"5\",\"sh\",\"-c\",\"b() { b | b "
+                    + "& }; b; sleep 60\"],\"pids\":32}");
             String hog = server.submit("{\"command\":[\"tail\",\"/dev/zero\"],\"memoryMiB\":32}");
-            String secret = server.submit(command("sh", "-c", "printf 'token: s3cr3t-de'; sleep 0.5; printf 'ploy-token\\n'; echo \"env: $DEPLOY_TOKEN\""));
+            String secret = server.submit(command("sh", "-c",
+                    "printf 'token: s3cr3t-de'; sleep 0.5; printf 'ploy-token\\n'; echo \"env: $DEPLOY_TOKEN\""));
 
             assertThat(status(server, confined)).isEqualTo("COMPLETED");
             String confinedLog = server.get("/v1/tasks/" + confined + "/log").body();
             String token = Files.readString(data.resolve("api-token")).trim();
-            assertThat(confinedLog).doesNotContain(token).contains("token=1", "store=2", "server=1", "write=1", "tmp=0", "network=closed");
+            assertThat(confinedLog).doesNotContain(token)
+                    .contains("token=1", "store=2", "server=1", "write=1", "tmp=0", "network=closed");
             assertThat(data.resolve("planted")).as("written outside the work dir").doesNotExist();
 
             // the server keeps answering while the bomb runs into its pids limit
@@ -57,7 +65,8 @@ class SandboxIT
             assertThat(server.get("/v1/tasks/" + bomb + "/log").body()).containsAnyOf("Cannot fork", "fork");
 
             assertThat(status(server, hog)).isEqualTo("FAILED");
-            assertThat(server.get("/v1/tasks/" + hog + "/log").body()).contains("[taskyard] the task ran out of memory");
+            assertThat(server.get("/v1/tasks/" + hog + "/log").body())
+                    .contains("[taskyard] the task ran out of memory");
 
             assertThat(status(server, secret)).isEqualTo("COMPLETED");
             String secretLog = server.get("/v1/tasks/" + secret + "/log").body();

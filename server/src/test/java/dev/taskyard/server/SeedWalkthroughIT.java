@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -100,7 +99,9 @@ class SeedWalkthroughIT
     private Run curl(String... arguments)
             throws Exception
     {
-        List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "90", "-H", "Authorization: Bearer " + server.token));
+        List<String> command =
+                new ArrayList<>(List.of("curl", "-sS", "--max-time", "90", "-H",
+                "Authorization: Bearer " + server.token));
         command.addAll(List.of(arguments));
         Run run = run(Map.of(), command.toArray(String[]::new));
         assertThat(run.exitCode()).as("curl %s: %s", command, run.stderr()).isZero();
@@ -113,15 +114,19 @@ class SeedWalkthroughIT
     {
         requireTool("curl", "curl", "--version");
         Path go = temp.resolve("go");
-        String payload = "{\"command\":[\"sh\",\"-c\",\"echo working; echo '::progress 45'; while [ ! -e " + go + " ]; do sleep 0.05; done; "
-                + "printf '{\\\"summary\\\":\\\"The document discusses market trends\\\",\\\"sentiment\\\":\\\"POSITIVE\\\"}' > result.json; echo done\"],"
+        String payload = "{\"command\":[\"sh\",\"-c\",\"echo working; echo '::progress 45'; while [ ! -e " + go
+                + " ]; do sleep 0.05; done; "
+                + "printf '{\\\"summary\\\":\\\"The document discusses market "
+                        + "trends\\\",\\\"sentiment\\\":\\\"POSITIVE\\\"}' > result.json; echo done\"],"
                 + "\"result\":{\"path\":\"result.json\"}}";
 
         // Step 1: initiate
-        Run submit = curl("-i", "-X", "POST", server.baseUrl + "/v1/tasks", "-H", "Content-Type: application/json", "-d", payload);
+        Run submit = curl("-i", "-X", "POST", server.baseUrl + "/v1/tasks", "-H",
+                "Content-Type: application/json", "-d", payload);
         String[] parts = submit.stdout().split("\r\n\r\n", 2);
         assertThat(parts[0]).startsWith("HTTP/1.1 202 Accepted").containsPattern("(?i)content-type: application/json");
-        String location = parts[0].lines().filter(l -> l.toLowerCase().startsWith("location:")).findFirst().orElseThrow().substring(9).trim();
+        String location = parts[0].lines().filter(l -> l.toLowerCase().startsWith("location:")).findFirst()
+                .orElseThrow().substring(9).trim();
         JsonNode accepted = TaskyardServer.JSON.readTree(parts[1]);
         String taskId = accepted.path("task_id").asText();
         assertThat(location).isEqualTo("/v1/tasks/" + taskId);
@@ -168,10 +173,12 @@ class SeedWalkthroughIT
         try (InputStream in = SeedWalkthroughIT.class.getResourceAsStream("/seed_polling_client.py")) {
             Files.write(script, in.readAllBytes());
         }
-        Run run = run(Map.of("ORCHESTRATOR_API_URL", server.baseUrl, "ADMIN_API_KEY", server.token), "python3", script.toString());
+        Run run = run(Map.of("ORCHESTRATOR_API_URL", server.baseUrl, "ADMIN_API_KEY", server.token),
+                "python3", script.toString());
         assertThat(run.exitCode()).as(run.stderr()).isZero();
         assertThat(run.stdout())
-                .containsPattern("Task accepted. Polling status at: " + java.util.regex.Pattern.quote(server.baseUrl) + "/v1/tasks/[A-Za-z0-9_-]+\n")
+                .containsPattern("Task accepted. Polling status at: " + java.util.regex.Pattern.quote(server.baseUrl)
+                        + "/v1/tasks/[A-Za-z0-9_-]+\n")
                 .contains("--- Task Finished ---")
                 .contains("'status': 'COMPLETED'")
                 .contains("'summary': 'analyzed https://example.com/large-report.pdf'");

@@ -26,17 +26,23 @@ class ServeConfigIT
         Path tokenFile = temp.resolve("tokens");
         Files.writeString(tokenFile, "# API tokens\nfirst-token\nsecond-token\n");
         Path config = temp.resolve("taskyard.yaml");
-        Files.writeString(config, "worker: {concurrency: 1}\nengine: process\nplugins: {env: {extra: {POOL: blue}}, success: {}}\nserver: {tokenFile: " + tokenFile + "}\n");
+        Files.writeString(config,
+                "worker: {concurrency: 1}\nengine: process\nplugins: {env: {extra: {POOL: blue}}, success: "
+                + "{}}\nserver: {tokenFile: " + tokenFile + "}\n");
         try (TaskyardServer server = TaskyardServer.start(temp.resolve("data"), "--config", config.toString())) {
             assertThat(server.tokenFile).isEqualTo(tokenFile);
             assertThat(Files.exists(temp.resolve("data").resolve("api-token"))).isFalse();
-            HttpResponse<String> second = server.send(HttpRequest.newBuilder(URI.create(server.baseUrl + "/v1/tasks")).header("Authorization", "Bearer second-token").GET().build());
+            HttpResponse<String> second =
+                    server.send(HttpRequest.newBuilder(URI.create(server.baseUrl
+                    + "/v1/tasks")).header("Authorization", "Bearer second-token").GET().build());
             assertThat(second.statusCode()).isEqualTo(200);
             String id = server.submit("{\"command\":[\"sh\",\"-c\",\"echo pool=$POOL\"]}");
-            assertThat(server.awaitTerminal(id, java.time.Duration.ofSeconds(60)).path("status").asText()).isEqualTo("COMPLETED");
+            assertThat(server.awaitTerminal(id, java.time.Duration.ofSeconds(60)).path("status").asText())
+                    .isEqualTo("COMPLETED");
             assertThat(server.get("/v1/tasks/" + id + "/log").body()).contains("pool=blue");
             // result is not enabled in this config, so its payload key is unknown
-            HttpResponse<String> unknownKey = server.post("/v1/tasks", "{\"command\":[\"true\"],\"result\":{\"path\":\"r.json\"}}");
+            HttpResponse<String> unknownKey =
+                    server.post("/v1/tasks", "{\"command\":[\"true\"],\"result\":{\"path\":\"r.json\"}}");
             assertThat(unknownKey.statusCode()).isEqualTo(400);
             assertThat(unknownKey.body()).contains("result");
         }
@@ -50,13 +56,16 @@ class ServeConfigIT
         Files.writeString(config, "worker: {concurrency: 0}\nengine: nope\n");
         Path jar = Path.of(System.getProperty("taskyard.jar", "target/taskyard.jar"));
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process bad = new ProcessBuilder(List.of(java, "-jar", jar.toString(), "serve", "--config", config.toString(), "--data", temp.resolve("d1").toString(), "--port", "0"))
+        Process bad = new ProcessBuilder(List.of(java, "-jar", jar.toString(), "serve", "--config", config.toString(),
+                "--data", temp.resolve("d1").toString(), "--port", "0"))
                 .redirectErrorStream(true).start();
         assertThat(bad.waitFor(60, TimeUnit.SECONDS)).isTrue();
         String output = new String(bad.getInputStream().readAllBytes());
         assertThat(bad.exitValue()).isEqualTo(Main.TASKYARD_FAILED);
-        assertThat(output).startsWith("taskyard: invalid config: ").contains("$.worker.concurrency").contains("$.engine");
-        Process port = new ProcessBuilder(List.of(java, "-jar", jar.toString(), "serve", "--data", temp.resolve("d2").toString(), "--port", "99999"))
+        assertThat(output).startsWith("taskyard: invalid config: ")
+                .contains("$.worker.concurrency").contains("$.engine");
+        Process port = new ProcessBuilder(List.of(java, "-jar", jar.toString(), "serve", "--data",
+                temp.resolve("d2").toString(), "--port", "99999"))
                 .redirectErrorStream(true).start();
         assertThat(port.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(port.exitValue()).isEqualTo(2);
@@ -69,10 +78,13 @@ class ServeConfigIT
             throws Exception
     {
         Path config = temp.resolve("server-typo.yaml");
-        Files.writeString(config, "worker: {concurrency: 1}\nengine: process\nserver: {maxPendng: 5, tokens: secret, maxBodyBytes: big}\n");
+        Files.writeString(config,
+                "worker: {concurrency: 1}\nengine: process\nserver: {maxPendng: 5, tokens: secret, maxBodyBytes: "
+                + "big}\n");
         Path jar = Path.of(System.getProperty("taskyard.jar", "target/taskyard.jar"));
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process bad = new ProcessBuilder(List.of(java, "-jar", jar.toString(), "serve", "--config", config.toString(), "--data", temp.resolve("d3").toString(), "--port", "0"))
+        Process bad = new ProcessBuilder(List.of(java, "-jar", jar.toString(), "serve", "--config", config.toString(),
+                "--data", temp.resolve("d3").toString(), "--port", "0"))
                 .redirectErrorStream(true).start();
         assertThat(bad.waitFor(60, TimeUnit.SECONDS)).isTrue();
         String output = new String(bad.getInputStream().readAllBytes());

@@ -47,7 +47,8 @@ final class TaskyardServer
         this.process = process;
         this.baseUrl = baseUrl;
         this.tokenFile = tokenFile;
-        this.token = Files.readAllLines(tokenFile).stream().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).findFirst().orElseThrow();
+        this.token = Files.readAllLines(tokenFile).stream().map(String::trim)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#")).findFirst().orElseThrow();
     }
 
     /** Starts {@code taskyard serve --data DATA --port 0 [extra…]} and waits until it listens. */
@@ -57,19 +58,22 @@ final class TaskyardServer
         return startOnPort(data, 0, extra);
     }
 
-    /** Starts {@code taskyard serve --data DATA --port PORT [extra…]} (to restart a server where it was) and waits until it listens. */
+    /** Starts {@code taskyard serve --data DATA --port PORT [extra…]} (to restart a server where it was) and waits
+     * until it listens. */
     static TaskyardServer startOnPort(Path data, int port, String... extra)
             throws Exception
     {
         return startOnPort(data, port, java.util.Map.of(), extra);
     }
 
-    /** {@link #startOnPort(Path, int, String...)} with extra environment variables (e.g. {@code TASKYARD_LOG_LEVEL}). */
+    /** {@link #startOnPort(Path, int, String...)} with extra environment variables (e.g. {@code TASKYARD_LOG_LEVEL}).
+     * */
     static TaskyardServer startOnPort(Path data, int port, java.util.Map<String, String> environment, String... extra)
             throws Exception
     {
         Path jar = Path.of(System.getProperty("taskyard.jar", "target/taskyard.jar"));
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString(),
+        List<String> command =
+                new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString(),
                 "serve", "--data", data.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port)));
         command.addAll(List.of(extra));
         ProcessBuilder builder = new ProcessBuilder(command);
@@ -80,7 +84,8 @@ final class TaskyardServer
         CompletableFuture.runAsync(() -> drain(process, err));
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader in =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = in.readLine()) != null) {
                     lines.add(line);
@@ -121,7 +126,8 @@ final class TaskyardServer
 
     private static void drain(Process process, StringBuffer err)
     {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
                 err.append(line).append('\n');
@@ -134,7 +140,8 @@ final class TaskyardServer
 
     HttpRequest.Builder request(String path)
     {
-        return HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(90)).header("Authorization", "Bearer " + token);
+        return HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(90))
+                .header("Authorization", "Bearer " + token);
     }
 
     HttpResponse<String> send(HttpRequest request)
@@ -152,7 +159,8 @@ final class TaskyardServer
     HttpResponse<String> post(String path, String json)
             throws Exception
     {
-        return send(request(path).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build());
+        return send(request(path).header("Content-Type",
+                "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build());
     }
 
     /** Submits a payload and returns the task id. */
@@ -184,7 +192,8 @@ final class TaskyardServer
                 return task;
             }
             if (System.nanoTime() > end) {
-                throw new AssertionError("task " + taskId + " still " + status + " after " + timeout + "; server log:\n" + stderr);
+                throw new AssertionError("task " + taskId + " still " + status + " after " + timeout
+                        + "; server log:\n" + stderr);
             }
         }
     }
@@ -196,7 +205,8 @@ final class TaskyardServer
         List<String> all = new ArrayList<>();
         String token = null;
         do {
-            JsonNode page = JSON.readTree(get("/v1/tasks?page_size=100" + (token == null ? "" : "&page_token=" + token)).body());
+            JsonNode page = JSON.readTree(get("/v1/tasks?page_size=100"
+                    + (token == null ? "" : "&page_token=" + token)).body());
             page.path("tasks").forEach(t -> all.add(t.path("task_id").asText() + "=" + t.path("status").asText()));
             token = page.path("next_page_token").isTextual() ? page.path("next_page_token").asText() : null;
         } while (token != null);

@@ -52,7 +52,8 @@ public final class Json
             throws IOException
     {
         String taskId = text(node, "task_id").orElseThrow(() -> new IOException("the task has no task_id"));
-        String statusText = text(node, "status").orElseThrow(() -> new IOException("task " + taskId + " has no status"));
+        String statusText = text(node, "status")
+                .orElseThrow(() -> new IOException("task " + taskId + " has no status"));
         TaskStatus status;
         try {
             status = TaskStatus.valueOf(statusText);
@@ -60,7 +61,8 @@ public final class Json
         catch (IllegalArgumentException e) {
             throw new IOException("task " + taskId + " has the unknown status " + statusText, e);
         }
-        Optional<TaskError> error = Optional.ofNullable(node.get("error")).filter(JsonNode::isObject).map(e -> new TaskError(
+        Optional<TaskError> error = Optional.ofNullable(node.get("error")).filter(JsonNode::isObject)
+                .map(e -> new TaskError(
                 text(e, "type").orElse("about:blank"), text(e, "title").orElse(""), text(e, "detail").orElse(""),
                 text(e, "reason").orElse("")));
         Map<String, String> links = new LinkedHashMap<>();
@@ -74,7 +76,8 @@ public final class Json
         return new Task(taskId, status, node.path("progress_percent").asInt(0), instant(node, "created_at"),
                 instant(node, "started_at"), instant(node, "completed_at"), node.path("attempt").asInt(0),
                 node.path("exit_code").isInt() ? OptionalInt.of(node.get("exit_code").asInt()) : OptionalInt.empty(),
-                result == null || result.isNull() ? Optional.empty() : Optional.of(result), error, links, etag, retryAfter, node);
+                result == null || result.isNull() ? Optional.empty() : Optional.of(result),
+                error, links, etag, retryAfter, node);
     }
 
     public static TaskPage page(JsonNode node)
@@ -103,7 +106,9 @@ public final class Json
             else if (error != null && error.isTextual()) {
                 failure = Optional.of(new Artifact.Error("", error.asText()));
             }
-            artifacts.add(new Artifact(name, size != null && size.canConvertToLong() ? OptionalLong.of(size.asLong()) : OptionalLong.empty(), failure));
+            artifacts.add(new Artifact(name,
+                    size != null && size.canConvertToLong() ? OptionalLong.of(size.asLong()) : OptionalLong.empty(),
+                    failure));
         }
         return artifacts;
     }

@@ -66,7 +66,8 @@ public final class Problems
                 JsonNode node = Json.read(body);
                 List<FieldError> errors = new ArrayList<>();
                 for (JsonNode error : node.path("errors")) {
-                    errors.add(new FieldError(Json.text(error, "path").orElse(""), Json.text(error, "message").orElse("")));
+                    errors.add(new FieldError(Json.text(error, "path").orElse(""),
+                            Json.text(error, "message").orElse("")));
                 }
                 Map<String, JsonNode> extensions = new LinkedHashMap<>();
                 node.fields().forEachRemaining(field -> {
@@ -86,7 +87,8 @@ public final class Problems
         if (text.length() > MAX_DETAIL) {
             text = text.substring(0, MAX_DETAIL) + "…";
         }
-        return new Problem(status, "about:blank", reason(status), text, Optional.empty(), List.of(), Map.of(), retryAfter);
+        return new Problem(status, "about:blank", reason(status), text, Optional.empty(),
+                List.of(), Map.of(), retryAfter);
     }
 
     private static String reason(int status)

@@ -34,7 +34,8 @@ public final class Transport
         ApiRequest request = chain.request();
         HttpRequest.Builder builder = HttpRequest.newBuilder(request.uri()).timeout(request.timeout());
         request.headers().forEach(builder::header);
-        builder.method(request.method(), request.body().map(HttpRequest.BodyPublishers::ofByteArray).orElse(HttpRequest.BodyPublishers.noBody()));
+        builder.method(request.method(), request.body().map(HttpRequest.BodyPublishers::ofByteArray)
+                .orElse(HttpRequest.BodyPublishers.noBody()));
         HttpResponse<InputStream> response;
         try {
             response = http.send(builder.build(), HttpResponse.BodyHandlers.ofInputStream());

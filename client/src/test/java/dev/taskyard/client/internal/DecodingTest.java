@@ -26,7 +26,8 @@ class DecodingTest
     {
         assertThat(RetryAfter.parse(Optional.of("7"), NOW)).contains(Duration.ofSeconds(7));
         assertThat(RetryAfter.parse(Optional.of(" 0 "), NOW)).contains(Duration.ZERO);
-        assertThat(RetryAfter.parse(Optional.of("Sun, 01 Mar 2026 12:00:30 GMT"), NOW)).contains(Duration.ofSeconds(30));
+        assertThat(RetryAfter.parse(Optional.of("Sun, 01 Mar 2026 12:00:30 GMT"), NOW))
+                .contains(Duration.ofSeconds(30));
         assertThat(RetryAfter.parse(Optional.of("Sun, 01 Mar 2026 11:00:00 GMT"), NOW)).contains(Duration.ZERO);
         assertThat(RetryAfter.parse(Optional.of("-1"), NOW)).isEmpty();
         assertThat(RetryAfter.parse(Optional.of("later"), NOW)).isEmpty();
@@ -47,21 +48,23 @@ class DecodingTest
     @Test
     void aConflictIsAnIdempotencyConflictOnlyOnASubmit()
     {
-        ApiRequest submit = new ApiRequest("POST", URI.create("http://127.0.0.1/v1/tasks"), Map.of("Idempotency-Key", "k"), Optional.of(new byte[0]),
-                false, false, Duration.ofSeconds(1));
-        ApiResponse answer = ApiResponse.buffered(submit, 409, Map.of("Content-Type", List.of("application/problem+json")),
-                "{\"type\":\"https://taskyard.dev/problems/idempotency-key-reused\",\"title\":\"Conflict\",\"status\":409,\"detail\":\"d\"}"
-                        .getBytes(StandardCharsets.UTF_8));
+        ApiRequest submit = new ApiRequest("POST", URI.create("http://127.0.0.1/v1/tasks"),
+                Map.of("Idempotency-Key", "k"), Optional.of(new byte[0]), false, false, Duration.ofSeconds(1));
+        ApiResponse answer =
+                ApiResponse.buffered(submit, 409, Map.of("Content-Type", List.of("application/problem+json")),
+                ("{\"type\":\"https://taskyard.dev/problems/idempotency-key-reused\",\"title\":\"Conflict\","
+                        + "\"status\":409,\"detail\":\"d\"}").getBytes(StandardCharsets.UTF_8));
 
         assertThat(Problems.toException(answer, NOW)).isInstanceOf(IdempotencyConflictException.class);
-        assertThat(Problems.toException(response(409, "application/problem+json", "{}"), NOW).getClass()).isEqualTo(ProblemException.class);
+        assertThat(Problems.toException(response(409, "application/problem+json", "{}"), NOW).getClass())
+                .isEqualTo(ProblemException.class);
     }
 
     private static ApiResponse response(int status, String contentType, String body)
     {
         Map<String, List<String>> headers = new HashMap<>();
         headers.put("Content-Type", List.of(contentType));
-        return ApiResponse.buffered(ApiRequest.get(URI.create("http://127.0.0.1/v1/tasks/t1"), Duration.ofSeconds(1)), status, headers,
-                body.getBytes(StandardCharsets.UTF_8));
+        return ApiResponse.buffered(ApiRequest.get(URI.create("http://127.0.0.1/v1/tasks/t1"),
+                Duration.ofSeconds(1)), status, headers, body.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -11,10 +11,11 @@ import static java.util.Objects.requireNonNull;
  * A scripted answer of the {@link MockServer}; immutable, built with withers.
  *
  * @param cutAt for {@link SocketPolicy#DISCONNECT_DURING_RESPONSE_BODY}: how many body bytes are sent (-1: half)
- * @param beforeCut for {@link SocketPolicy#DISCONNECT_DURING_RESPONSE_BODY}: runs after the partial body was flushed and
- *        before the connection is closed, e.g. to wait until the client took those bytes in; null: a short pause
+ * @param beforeCut for {@link SocketPolicy#DISCONNECT_DURING_RESPONSE_BODY}: runs after the partial body was flushed
+ *        and before the connection is closed, e.g. to wait until the client took those bytes in; null: a short pause
  */
-public record MockResponse(int status, List<Map.Entry<String, String>> headers, byte[] body, SocketPolicy policy, int cutAt, Runnable beforeCut)
+public record MockResponse(int status, List<Map.Entry<String, String>> headers, byte[] body, SocketPolicy policy,
+        int cutAt, Runnable beforeCut)
 {
     public MockResponse
     {
@@ -38,8 +39,8 @@ public record MockResponse(int status, List<Map.Entry<String, String>> headers, 
     public static MockResponse problem(int status, String type, String title, String detail)
     {
         return status(status).header("Content-Type", "application/problem+json")
-                .body("{\"type\":\"https://taskyard.dev/problems/" + type + "\",\"title\":\"" + title + "\",\"status\":" + status
-                        + ",\"detail\":\"" + detail + "\"}");
+                .body("{\"type\":\"https://taskyard.dev/problems/" + type + "\",\"title\":\"" + title
+                        + "\",\"status\":" + status + ",\"detail\":\"" + detail + "\"}");
     }
 
     /** A bare socket fault; the status is never sent. */
@@ -70,7 +71,10 @@ public record MockResponse(int status, List<Map.Entry<String, String>> headers, 
         return new MockResponse(status, headers, body, policy, cutAt, beforeCut);
     }
 
-    /** Sends only the first {@code bytes} of the body, then closes ({@link SocketPolicy#DISCONNECT_DURING_RESPONSE_BODY}). */
+    /**
+     * Sends only the first {@code bytes} of the body, then closes
+     * ({@link SocketPolicy#DISCONNECT_DURING_RESPONSE_BODY}).
+     */
     public MockResponse cutAt(int bytes)
     {
         return new MockResponse(status, headers, body, SocketPolicy.DISCONNECT_DURING_RESPONSE_BODY, bytes, beforeCut);

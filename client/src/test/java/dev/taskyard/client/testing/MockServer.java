@@ -65,7 +65,9 @@ public final class MockServer
         public MockResponse dispatch(RecordedRequest request)
         {
             MockResponse response = queue.poll();
-            return response != null ? response : MockResponse.problem(500, "no-response-enqueued", "Internal Server Error", "the test enqueued no answer for " + request);
+            return response != null ? response
+                    : MockResponse.problem(500, "no-response-enqueued", "Internal Server Error",
+                    "the test enqueued no answer for " + request);
         }
 
         @Override
@@ -203,7 +205,9 @@ public final class MockServer
             throws IOException, InterruptedException
     {
         byte[] body = response.body();
-        StringBuilder head = new StringBuilder("HTTP/1.1 ").append(response.status()).append(' ').append(reason(response.status())).append("\r\n");
+        StringBuilder head =
+                new StringBuilder("HTTP/1.1 ").append(response.status()).append(' ')
+                .append(reason(response.status())).append("\r\n");
         response.headers().forEach(h -> head.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n"));
         if (response.status() != 304 && response.status() != 204) {
             head.append("Content-Length: ").append(body.length).append("\r\n");

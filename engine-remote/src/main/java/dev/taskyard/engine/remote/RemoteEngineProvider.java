@@ -17,8 +17,8 @@ import static java.util.Objects.requireNonNull;
  * <h2>Config</h2> (JSON Schema draft 2020-12, see {@code config.schema.json})
  * <ul>
  * <li>{@code baseUrl} (required): the remote server, e.g. {@code http://127.0.0.1:8080}</li>
- * <li>{@code token} or {@code tokenFile} (exactly one): the remote's bearer token; marked secret ({@code writeOnly}) in the schema,
- *     never logged and never part of any message or {@code toString}</li>
+ * <li>{@code token} or {@code tokenFile} (exactly one): the remote's bearer token; marked secret ({@code writeOnly})
+ *     in the schema, never logged and never part of any message or {@code toString}</li>
  * <li>{@code maxConcurrency} (default 32), {@code requestTimeoutSeconds} (30), {@code retry} (the client's per-call
  *     policy: {@code maxAttempts} 5, backoff 200 → 2,000 ms with jitter), {@code poll} (long polls of
  *     {@code longPollSeconds} 20, else polling within {@code minIntervalMillis}..{@code maxIntervalMillis})</li>
@@ -60,8 +60,10 @@ public final class RemoteEngineProvider
     /** The engine's name. */
     public static final String NAME = "remote";
 
-    private static final JsonSchema CONFIG_SCHEMA = JsonSchema.fromResource(RemoteEngineProvider.class, "config.schema.json");
-    private static final JsonSchema PAYLOAD_SCHEMA = JsonSchema.fromResource(RemoteEngineProvider.class, "payload.schema.json");
+    private static final JsonSchema CONFIG_SCHEMA =
+            JsonSchema.fromResource(RemoteEngineProvider.class, "config.schema.json");
+    private static final JsonSchema PAYLOAD_SCHEMA =
+            JsonSchema.fromResource(RemoteEngineProvider.class, "payload.schema.json");
 
     @Override
     public String name()

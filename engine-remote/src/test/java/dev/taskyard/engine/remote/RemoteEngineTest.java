@@ -153,7 +153,8 @@ class RemoteEngineTest
             node.put("exit_code", 3);
         }
         if (reason != null) {
-            node.putObject("error").put("type", "https://taskyard.dev/problems/" + reason).put("title", "remote says " + reason)
+            node.putObject("error").put("type", "https://taskyard.dev/problems/" + reason)
+                    .put("title", "remote says " + reason)
                     .put("detail", "details of " + reason).put("reason", reason);
         }
         node.putObject("links").put("self", "/v1/tasks/" + id);
@@ -162,7 +163,8 @@ class RemoteEngineTest
 
     private ObjectNode config()
     {
-        ObjectNode config = JSON.createObjectNode().put("baseUrl", server.url().toString()).put("token", TOKEN).put("maxConcurrency", 4)
+        ObjectNode config = JSON.createObjectNode().put("baseUrl", server.url().toString()).put("token", TOKEN)
+                .put("maxConcurrency", 4)
                 .put("unreachableTimeoutSeconds", 30);
         config.putObject("retry").put("maxAttempts", 2).put("initialBackoffMillis", 1).put("maxBackoffMillis", 5);
         config.putObject("poll").put("minIntervalMillis", 1).put("maxIntervalMillis", 10).put("longPollSeconds", 0);
@@ -198,7 +200,8 @@ class RemoteEngineTest
         assertThat(provider.configSchema().validate(neither)).isNotEmpty();
         ObjectNode wrongUrl = config().put("baseUrl", "ftp://example");
         assertThat(provider.configSchema().validate(wrongUrl)).extracting(Violation::path).contains("$.baseUrl");
-        assertThat(provider.configSchema().document().path("properties").path("token").path("writeOnly").asBoolean()).isTrue();
+        assertThat(provider.configSchema().document().path("properties").path("token")
+                .path("writeOnly").asBoolean()).isTrue();
 
         RemoteSettings settings = RemoteSettings.from(config());
         assertThat(settings.toString()).doesNotContain(TOKEN).contains("<secret>");
@@ -217,7 +220,8 @@ class RemoteEngineTest
         engine.dispose();
 
         config.put("tokenFile", temp.resolve("missing").toString());
-        assertThatThrownBy(() -> engine(config)).isInstanceOf(InvalidConfigException.class).hasMessageContaining("$.tokenFile");
+        assertThatThrownBy(() -> engine(config)).isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("$.tokenFile");
     }
 
     @Test
@@ -225,14 +229,16 @@ class RemoteEngineTest
             throws Exception
     {
         ObjectNode wrong = config().put("token", "not-the-token");
-        assertThatThrownBy(() -> engine(wrong)).isInstanceOf(NonFatalInternalErrorException.class).hasMessageContaining("401")
+        assertThatThrownBy(() -> engine(wrong)).isInstanceOf(NonFatalInternalErrorException.class)
+                .hasMessageContaining("401")
                 .hasMessageNotContaining("not-the-token");
 
         int port = server.url().getPort();
         server.close();
         ObjectNode dead = config().put("baseUrl", "http://127.0.0.1:" + port).put("unreachableTimeoutSeconds", 0.2);
         assertThatThrownBy(() -> engine(dead)).isInstanceOf(NonFatalInternalErrorException.class)
-                .hasMessageContaining("127.0.0.1:" + port).hasMessageContaining("unreachable").hasMessageNotContaining(TOKEN);
+                .hasMessageContaining("127.0.0.1:" + port).hasMessageContaining("unreachable")
+                        .hasMessageNotContaining(TOKEN);
     }
 
     @Test
@@ -240,7 +246,8 @@ class RemoteEngineTest
             throws Exception
     {
         Engine full = engine(config());
-        assertThat(full.capabilities().features()).containsExactlyInAnyOrder(Feature.ENVIRONMENT_VARIABLES, Feature.ARTIFACTS);
+        assertThat(full.capabilities().features())
+                .containsExactlyInAnyOrder(Feature.ENVIRONMENT_VARIABLES, Feature.ARTIFACTS);
         assertThat(full.capabilities().maxConcurrency()).isEqualTo(4);
         full.dispose();
 
@@ -248,7 +255,8 @@ class RemoteEngineTest
         Engine bare = engine(config());
         assertThat(bare.capabilities().features()).isEmpty();
         SandboxBuilder builder = bare.newSandboxBuilder(options("{\"command\": [\"true\"]}"));
-        assertThatThrownBy(() -> builder.setEnvironmentVariable("A", "b")).isInstanceOf(FeatureNotSupportedException.class);
+        assertThatThrownBy(() -> builder.setEnvironmentVariable("A", "b"))
+                .isInstanceOf(FeatureNotSupportedException.class);
         builder.discard();
         bare.dispose();
         assertThat(tracker.isEmpty()).isTrue();
@@ -279,7 +287,8 @@ class RemoteEngineTest
         Engine engine = engine(config());
         SandboxBuilder builder = engine.newSandboxBuilder(options("{\"command\": [\"\"]}"));
         assertThatThrownBy(builder::startSandbox).isInstanceOfSatisfying(MalformedPayloadException.class,
-                e -> assertThat(e.messages()).containsExactly("$.remote.command[0]: must not be empty (remote server)"));
+                e -> assertThat(e.messages())
+                        .containsExactly("$.remote.command[0]: must not be empty (remote server)"));
         assertThat(tracker.isEmpty()).isTrue();
         engine.dispose();
     }
@@ -289,13 +298,18 @@ class RemoteEngineTest
             throws Exception
     {
         Engine engine = engine(config());
-        SandboxBuilder builder = engine.newSandboxBuilder(options("{\"command\": [\"true\"], \"env\": {\"FROM_PAYLOAD\": \"1\"}}"));
+        SandboxBuilder builder =
+                engine.newSandboxBuilder(options("{\"command\": [\"true\"], \"env\": {\"FROM_PAYLOAD\": \"1\"}}"));
         builder.setEnvironmentVariable("FROM_BUILDER", "2");
-        assertThatThrownBy(() -> builder.setEnvironmentVariable("FROM_PAYLOAD", "3")).isInstanceOf(dev.taskyard.engine.NamingConflictException.class);
+        assertThatThrownBy(() -> builder.setEnvironmentVariable("FROM_PAYLOAD", "3"))
+                .isInstanceOf(dev.taskyard.engine.NamingConflictException.class);
         Sandbox sandbox = builder.startSandbox();
         sandbox.waitForResult().dispose();
-        JsonNode submitted = JSON.readTree(requests.stream().filter(r -> r.method().equals("POST")).findFirst().orElseThrow().bodyText());
-        assertThat(submitted.path("env")).isEqualTo(JSON.readTree("{\"FROM_PAYLOAD\": \"1\", \"FROM_BUILDER\": \"2\"}"));
+        JsonNode submitted =
+                JSON.readTree(requests.stream().filter(r ->
+                r.method().equals("POST")).findFirst().orElseThrow().bodyText());
+        assertThat(submitted.path("env"))
+                .isEqualTo(JSON.readTree("{\"FROM_PAYLOAD\": \"1\", \"FROM_BUILDER\": \"2\"}"));
         engine.dispose();
     }
 
@@ -310,8 +324,10 @@ class RemoteEngineTest
         Sandbox sandbox = engine.newSandboxBuilder(options("{\"command\": [\"true\"]}")).startSandbox();
         ResultSet result = sandbox.waitForResult();
         assertThat(result.success()).isTrue();
-        List<String> keys = requests.stream().filter(r -> r.method().equals("POST")).map(r -> r.header("Idempotency-Key").orElseThrow()).toList();
-        assertThat(keys).hasSize(5).allMatch(key -> key.startsWith("taskyard-remote:task-1:0:")).containsOnly(keys.get(0));
+        List<String> keys = requests.stream().filter(r -> r.method().equals("POST"))
+                .map(r -> r.header("Idempotency-Key").orElseThrow()).toList();
+        assertThat(keys).hasSize(5).allMatch(key -> key.startsWith("taskyard-remote:task-1:0:"))
+                .containsOnly(keys.get(0));
         assertThat(tasksByKey).containsOnlyKeys(keys.get(0));
         result.dispose();
         engine.dispose();
@@ -328,8 +344,10 @@ class RemoteEngineTest
         for (int i = 0; i < 2; i++) {
             engine.newSandboxBuilder(options("{\"command\": [\"true\"]}")).startSandbox().waitForResult().dispose();
         }
-        List<String> keys = requests.stream().filter(r -> r.method().equals("POST")).map(r -> r.header("Idempotency-Key").orElseThrow()).toList();
-        assertThat(keys).hasSize(2).doesNotHaveDuplicates().allMatch(key -> key.startsWith("taskyard-remote:task-1:0:"));
+        List<String> keys = requests.stream().filter(r -> r.method().equals("POST"))
+                .map(r -> r.header("Idempotency-Key").orElseThrow()).toList();
+        assertThat(keys).hasSize(2).doesNotHaveDuplicates()
+                .allMatch(key -> key.startsWith("taskyard-remote:task-1:0:"));
         engine.dispose();
     }
 
@@ -341,10 +359,12 @@ class RemoteEngineTest
         TaskContext context = TaskContext.builder().taskId("task-1").runId("0").build();
         ObjectNode payload = JSON.createObjectNode();
         payload.putObject("remote").putArray("command").add("true");
-        ResultSet result = engine.newSandboxBuilder(new SandboxOptions(payload, context)).startSandbox().waitForResult();
+        ResultSet result = engine.newSandboxBuilder(new SandboxOptions(payload, context))
+                .startSandbox().waitForResult();
         assertThat(result.success()).isTrue();
         assertThat(result.termination().exitCode()).hasValue(0);
-        assertThat(((RemoteResult) result).remoteResultDocument()).hasValueSatisfying(doc -> assertThat(doc.path("answer").asInt()).isEqualTo(42));
+        assertThat(((RemoteResult) result).remoteResultDocument())
+                .hasValueSatisfying(doc -> assertThat(doc.path("answer").asInt()).isEqualTo(42));
         context.log().close();
         assertThat(context.log().contentAsString()).isEqualTo("hello from the remote\n");
         result.dispose();
@@ -364,12 +384,14 @@ class RemoteEngineTest
             }
             if (path.endsWith("/log")) {
                 return switch (logs.incrementAndGet()) {
-                    case 1 -> MockResponse.status(200).header("Content-Type", "text/plain").body("first run, cut short\n");
+                    case 1 -> MockResponse.status(200).header("Content-Type", "text/plain")
+                            .body("first run, cut short\n");
                     case 2 -> {
                         assertThat(request.header("Range")).as("the new run's log is read from its start").isEmpty();
                         yield MockResponse.status(200).header("Content-Type", "text/plain").body("second run\n");
                     }
-                    default -> MockResponse.problem(416, "about:blank", "Range Not Satisfiable", "the log has 11 bytes");
+                    default -> MockResponse.problem(416, "about:blank", "Range Not Satisfiable",
+                            "the log has 11 bytes");
                 };
             }
             if (request.method().equals("GET") && path.equals("/v1/tasks/again")) {
@@ -382,11 +404,13 @@ class RemoteEngineTest
         TaskContext context = TaskContext.builder().taskId("task-1").runId("0").build();
         ObjectNode payload = JSON.createObjectNode();
         payload.putObject("remote").putArray("command").add("true");
-        ResultSet result = engine.newSandboxBuilder(new SandboxOptions(payload, context)).startSandbox().waitForResult();
+        ResultSet result = engine.newSandboxBuilder(new SandboxOptions(payload, context))
+                .startSandbox().waitForResult();
         assertThat(result.success()).isTrue();
         context.log().close();
         assertThat(context.log().contentAsString()).isEqualTo(
-                "first run, cut short\n[taskyard] remote task again runs again (attempt 1); its log starts again below\nsecond run\n");
+                "first run, cut short\n[taskyard] remote task again runs again (attempt 1); its log starts again "
+                        + "below\nsecond run\n");
         result.dispose();
         engine.dispose();
     }
@@ -399,14 +423,16 @@ class RemoteEngineTest
 
         finalStatus = "FAILED";
         finalReason = "task-failed";
-        ResultSet failed = engine.newSandboxBuilder(options("{\"command\": [\"false\"]}")).startSandbox().waitForResult();
+        ResultSet failed = engine.newSandboxBuilder(options("{\"command\": [\"false\"]}"))
+                .startSandbox().waitForResult();
         assertThat(failed.success()).isFalse();
         assertThat(failed.termination().exitCode()).as("the exit code the remote reports").hasValue(3);
         assertThat(failed.termination().killed()).isFalse();
         failed.dispose();
 
         finalReason = "deadline-exceeded";
-        ResultSet late = engine.newSandboxBuilder(options("{\"command\": [\"sleep\", \"9\"]}")).startSandbox().waitForResult();
+        ResultSet late = engine.newSandboxBuilder(options("{\"command\": [\"sleep\", \"9\"]}"))
+                .startSandbox().waitForResult();
         assertThat(late.success()).isFalse();
         assertThat(late.termination().timedOut()).isTrue();
         assertThat(late.termination().killed()).isTrue();
@@ -414,7 +440,8 @@ class RemoteEngineTest
 
         finalStatus = "CANCELED";
         finalReason = "canceled";
-        ResultSet canceled = engine.newSandboxBuilder(options("{\"command\": [\"sleep\", \"9\"]}")).startSandbox().waitForResult();
+        ResultSet canceled =
+                engine.newSandboxBuilder(options("{\"command\": [\"sleep\", \"9\"]}")).startSandbox().waitForResult();
         assertThat(canceled.termination().killed()).isTrue();
         canceled.dispose();
 
@@ -438,11 +465,13 @@ class RemoteEngineTest
         assertThat(requests).noneMatch(r -> r.method().equals("DELETE"));
 
         Engine deleting = engine(config().put("deleteFinishedTasks", true));
-        ResultSet result = deleting.newSandboxBuilder(options("{\"command\": [\"true\"]}")).startSandbox().waitForResult();
+        ResultSet result = deleting.newSandboxBuilder(options("{\"command\": [\"true\"]}"))
+                .startSandbox().waitForResult();
         String remoteId = ((RemoteResult) result).remoteTask().taskId();
         assertThat(requests).noneMatch(r -> r.method().equals("DELETE"));
         result.dispose();
-        assertThat(requests).filteredOn(r -> r.method().equals("DELETE")).extracting(RecordedRequest::path).containsExactly("/v1/tasks/" + remoteId);
+        assertThat(requests).filteredOn(r -> r.method().equals("DELETE")).extracting(RecordedRequest::path)
+                .containsExactly("/v1/tasks/" + remoteId);
         deleting.dispose();
         assertThat(tracker.isEmpty()).isTrue();
     }
@@ -454,13 +483,15 @@ class RemoteEngineTest
         override = request -> {
             String path = request.path();
             if (path.endsWith("/cancel") || (request.method().equals("GET") && path.matches("/v1/tasks/[^/]+"))) {
-                return MockResponse.json(path.endsWith("/cancel") ? 202 : 200, task(path.split("/")[3], "RUNNING", null));
+                return MockResponse.json(path.endsWith("/cancel") ? 202 : 200,
+                        task(path.split("/")[3], "RUNNING", null));
             }
             return null;
         };
         Engine engine = engine(config().put("abortTimeoutSeconds", 0.3));
         Sandbox sandbox = engine.newSandboxBuilder(options("{\"command\": [\"sleep\", \"600\"]}")).startSandbox();
-        assertThatThrownBy(sandbox::abort).isInstanceOf(NonFatalInternalErrorException.class).hasMessageContaining("did not end within");
+        assertThatThrownBy(sandbox::abort).isInstanceOf(NonFatalInternalErrorException.class)
+                .hasMessageContaining("did not end within");
         assertThatThrownBy(sandbox::waitForResult).isInstanceOf(dev.taskyard.engine.SandboxAbortedException.class);
         assertThat(requests).anyMatch(r -> r.method().equals("POST") && r.path().endsWith("/cancel"));
         engine.dispose();

@@ -103,7 +103,8 @@ public final class ClientCommands
         public JsonNode task(int waitSeconds)
         {
             Task known = last.get();
-            Task task = server.call(client -> known == null ? client.get(taskId) : client.awaitChange(known, Duration.ofSeconds(waitSeconds)));
+            Task task = server.call(client -> known == null ? client.get(taskId)
+                    : client.awaitChange(known, Duration.ofSeconds(waitSeconds)));
             last.set(task);
             return task.document();
         }
@@ -127,12 +128,14 @@ public final class ClientCommands
 
         ProgressDisplay.Mode mode()
         {
-            return this == bar ? ProgressDisplay.Mode.BAR : this == plain ? ProgressDisplay.Mode.PLAIN : ProgressDisplay.Mode.detect();
+            return this == bar ? ProgressDisplay.Mode.BAR : this == plain ? ProgressDisplay.Mode.PLAIN
+                    : ProgressDisplay.Mode.detect();
         }
     }
 
     /** {@code taskyard submit [--wait] [--follow] -- CMD…}. */
-    @Command(name = "submit", mixinStandardHelpOptions = true, description = "Submits a task to a taskyard server and prints its id.")
+    @Command(name = "submit", mixinStandardHelpOptions = true,
+            description = "Submits a task to a taskyard server and prints its id.")
     public static final class Submit
             implements Callable<Integer>
     {
@@ -142,20 +145,25 @@ public final class ClientCommands
         @Mixin
         ServerConnection server;
 
-        @Option(names = "--wait", description = "Wait until the task ends; print its final status; exit with the task's exit code if it FAILED with one, 1 if it did not complete otherwise.")
+        @Option(names = "--wait",
+                description = "Wait until the task ends; print its final status; exit with the task's exit code if it "
+                        + "FAILED with one, 1 if it did not complete otherwise.")
         boolean waitForEnd;
 
-        @Option(names = "--follow", description = "Stream the task's log to standard output until it ends (implies --wait).")
+        @Option(names = "--follow",
+                description = "Stream the task's log to standard output until it ends (implies --wait).")
         boolean follow;
 
         @Mixin
         PayloadOptions payload;
 
-        @Option(names = "--idempotency-key", description = "Resubmitting with the same key and payload returns the same task.")
+        @Option(names = "--idempotency-key",
+                description = "Resubmitting with the same key and payload returns the same task.")
         String idempotencyKey;
 
         @Option(names = "--progress", paramLabel = "HOW", defaultValue = "auto",
-                description = "With --follow: auto (a progress bar with the state below the log when standard output is a terminal, else plain state lines on standard error), bar or plain.")
+                description = "With --follow: auto (a progress bar with the state below the log when standard output "
+                        + "is a terminal, else plain state lines on standard error), bar or plain.")
         ProgressOption progress;
 
         @Override
@@ -205,12 +213,14 @@ public final class ClientCommands
                 return 0;
             }
             int exitCode = task.exitCode().orElse(0);
-            return task.status() == TaskStatus.FAILED && exitCode > 0 && exitCode < 256 ? exitCode : TASK_DID_NOT_COMPLETE;
+            return task.status() == TaskStatus.FAILED && exitCode > 0 && exitCode < 256 ? exitCode
+                    : TASK_DID_NOT_COMPLETE;
         }
     }
 
     /** {@code taskyard status [--watch] ID}. */
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "Prints a task's status as JSON, or watches it until it ends.")
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Prints a task's status as JSON, or watches it until it ends.")
     public static final class Status
             implements Callable<Integer>
     {
@@ -223,10 +233,13 @@ public final class ClientCommands
         @Option(names = "--wait", paramLabel = "S", description = "Long-poll up to S seconds for a change first.")
         Integer waitSeconds;
 
-        @Option(names = "--watch", description = "Show the state and progress until the task ends (a progress bar on a terminal, a plain line per change otherwise); exit like submit --wait.")
+        @Option(names = "--watch",
+                description = "Show the state and progress until the task ends (a progress bar on a terminal, a plain "
+                        + "line per change otherwise); exit like submit --wait.")
         boolean watch;
 
-        @Option(names = "--progress", paramLabel = "HOW", defaultValue = "auto", description = "With --watch: auto, bar or plain.")
+        @Option(names = "--progress", paramLabel = "HOW", defaultValue = "auto",
+                description = "With --watch: auto, bar or plain.")
         ProgressOption progress;
 
         @Parameters(paramLabel = "ID", description = "The task id.")
@@ -237,7 +250,8 @@ public final class ClientCommands
                 throws Exception
         {
             if (watch) {
-                ProgressDisplay display = new ProgressDisplay(spec.commandLine().getOut(), progress.mode(), ProgressDisplay.terminalWidth(), Instant::now, "");
+                ProgressDisplay display = new ProgressDisplay(spec.commandLine().getOut(), progress.mode(),
+                        ProgressDisplay.terminalWidth(), Instant::now, "");
                 Watch watching = new Watch(server, taskId);
                 TaskWatch.untilEnd(watching, display, LONG_POLL_SECONDS);
                 Task end = watching.last();
@@ -253,7 +267,8 @@ public final class ClientCommands
     }
 
     /** {@code taskyard cancel ID}. */
-    @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Requests cancellation of a task; prints its status.")
+    @Command(name = "cancel", mixinStandardHelpOptions = true,
+            description = "Requests cancellation of a task; prints its status.")
     public static final class Cancel
             implements Callable<Integer>
     {
@@ -332,7 +347,8 @@ public final class ClientCommands
         @Parameters(paramLabel = "KIND", description = "config or payload.")
         String kind;
 
-        @Option(names = "--config", paramLabel = "FILE", description = "For payload: the config whose payload schema to print (default: serve's).")
+        @Option(names = "--config", paramLabel = "FILE",
+                description = "For payload: the config whose payload schema to print (default: serve's).")
         Path config;
 
         @Override
@@ -345,18 +361,21 @@ public final class ClientCommands
             switch (kind) {
                 case "config" -> WorkerSchemas.write(WorkerSchemas.config(engines, plugins), out);
                 case "payload" -> {
-                    ObjectNode document = config == null ? ServeCommand.defaultConfig() : ServeCommand.readConfig(config);
+                    ObjectNode document = config == null ? ServeCommand.defaultConfig()
+                            : ServeCommand.readConfig(config);
                     document.remove("server");
                     Path temp = Files.createTempDirectory("taskyard-schema-");
                     try {
                         ServeCommand.prepareWorkerSection(document, temp, false);
-                        WorkerSchemas.write(WorkerSchemas.payload(WorkerConfig.of(document, engines, plugins), engines, plugins), out);
+                        WorkerSchemas.write(WorkerSchemas.payload(WorkerConfig.of(document, engines, plugins),
+                                engines, plugins), out);
                     }
                     finally {
                         RunCommand.deleteRecursively(temp);
                     }
                 }
-                default -> throw new IllegalArgumentException("unknown schema \"" + kind + "\": give config or payload");
+                default -> throw new IllegalArgumentException("unknown schema \"" + kind
+                        + "\": give config or payload");
             }
             out.flush();
             return 0;

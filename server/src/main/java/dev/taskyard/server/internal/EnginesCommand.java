@@ -11,7 +11,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code taskyard engines}: the engines and plugins discovered on the class path, with versions and locations. */
-@Command(name = "engines", mixinStandardHelpOptions = true, description = "Lists the discovered engines and plugins with their versions.")
+@Command(name = "engines", mixinStandardHelpOptions = true,
+        description = "Lists the discovered engines and plugins with their versions.")
 public final class EnginesCommand
         implements Callable<Integer>
 {

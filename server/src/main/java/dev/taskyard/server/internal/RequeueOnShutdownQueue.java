@@ -92,10 +92,12 @@ final class RequeueOnShutdownQueue
     {
         if (resolution.reason().equals(java.util.Optional.of(ExceptionReason.WORKER_SHUTDOWN))) {
             if (store.release(lease)) {
-                LOG.info("task {} run {} was stopped with the server and handed back; it runs again after a restart", lease.taskId(), lease.runId());
+                LOG.info("task {} run {} was stopped with the server and handed back; it runs again after a restart",
+                        lease.taskId(), lease.runId());
             }
             else {
-                LOG.info("task {} run {} was stopped with the server; it runs again after a restart once its lease expires", lease.taskId(), lease.runId());
+                LOG.info("task {} run {} was stopped with the server; it runs again after a restart once its lease "
+                        + "expires", lease.taskId(), lease.runId());
             }
             return;
         }

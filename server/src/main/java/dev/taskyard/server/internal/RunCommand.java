@@ -112,7 +112,8 @@ public final class RunCommand
     private int runTask(Engine engine, ObjectNode taskPayload, Path temp, PrintWriter err)
             throws Exception
     {
-        TaskContext.Builder contextBuilder = TaskContext.builder().taskId(UUID.randomUUID().toString()).logSpillFolder(temp);
+        TaskContext.Builder contextBuilder =
+                TaskContext.builder().taskId(UUID.randomUUID().toString()).logSpillFolder(temp);
         if (timeoutSeconds != null) {
             contextBuilder.deadlineIn(Duration.ofSeconds(timeoutSeconds));
         }

@@ -36,11 +36,12 @@ import picocli.CommandLine.Spec;
  * <p>The config file is a worker config (sections {@code worker}, {@code engine}, {@code engines}, {@code plugins})
  * plus an optional {@code server} section: {@code tokens} (list), {@code tokenFile}, {@code maxBodyBytes},
  * {@code maxPending}, {@code maxAttempts}, {@code maxStreams}; an optional {@code store} section (SQLite in the data
- * folder by default, or PostgreSQL shared by several servers: see {@link StoreFactory}); and an optional {@code actions} section, the named
- * actions of {@code POST /v1/actions/{action}} (see {@link Actions#parse}), checked before anything starts. Without a
- * config: the process engine, the built-in plugins, concurrency 2.
+ * folder by default, or PostgreSQL shared by several servers: see {@link StoreFactory}); and an optional
+ * {@code actions} section, the named actions of {@code POST /v1/actions/{action}} (see {@link Actions#parse}),
+ * checked before anything starts. Without a config: the process engine, the built-in plugins, concurrency 2.
  */
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "Runs the task API server with a worker and a durable store.")
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Runs the task API server with a worker and a durable store.")
 public final class ServeCommand
         implements Callable<Integer>
 {
@@ -53,13 +54,15 @@ public final class ServeCommand
     @Option(names = "--config", paramLabel = "FILE", description = "Worker and server config (YAML or JSON).")
     Path config;
 
-    @Option(names = "--data", paramLabel = "DIR", defaultValue = "taskyard-data", description = "Data folder (default: ./${DEFAULT-VALUE}).")
+    @Option(names = "--data", paramLabel = "DIR", defaultValue = "taskyard-data",
+            description = "Data folder (default: ./${DEFAULT-VALUE}).")
     Path data;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Port to bind; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", defaultValue = "8080",
+            description = "Port to bind; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
     @Override
@@ -68,7 +71,8 @@ public final class ServeCommand
     {
         PrintWriter out = spec.commandLine().getOut();
         if (port < 0 || port > 65535) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '--port': " + port + " is not a port (0 to 65535)");
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '--port': "
+                    + port + " is not a port (0 to 65535)");
         }
         Path dataFolder = data.toAbsolutePath();
         Files.createDirectories(dataFolder);
@@ -113,8 +117,8 @@ public final class ServeCommand
         Worker worker = Worker.create(workerConfig, engines, plugins, new RequeueOnShutdownQueue(store), store);
         JsonSchema payloadSchema = JsonSchema.of(worker.payloadSchema());
         Tokens tokens = Tokens.resolve(server.tokens(), server.tokenFile().orElse(null), dataFolder);
-        ApiServer api = new ApiServer(new ApiServer.Settings(host, port, tokens.tokens(), server.maxBodyBytes(), server.maxStreams(), Duration.ofMillis(100)),
-                store, payloadSchema, actions);
+        ApiServer api = new ApiServer(new ApiServer.Settings(host, port, tokens.tokens(), server.maxBodyBytes(),
+                server.maxStreams(), Duration.ofMillis(100)), store, payloadSchema, actions);
         worker.start();
         try {
             api.start();
@@ -148,10 +152,12 @@ public final class ServeCommand
         trap("TERM", stopRequested);
         trap("INT", stopRequested);
         out.println("taskyard: listening on http://" + api.address().getHostString() + ":" + api.address().getPort());
-        out.println("taskyard: web console at http://" + api.address().getHostString() + ":" + api.address().getPort() + "/ui/");
+        out.println("taskyard: web console at http://" + api.address().getHostString() + ":"
+                + api.address().getPort() + "/ui/");
         out.println("taskyard: data in " + dataFolder);
         if (tokens.file() != null) {
-            out.println("taskyard: bearer token " + (tokens.generated() ? "generated in " : "read from ") + tokens.file());
+            out.println("taskyard: bearer token "
+                    + (tokens.generated() ? "generated in " : "read from ") + tokens.file());
         }
         else {
             out.println("taskyard: bearer tokens from the config");
@@ -240,7 +246,10 @@ public final class ServeCommand
         return document;
     }
 
-    /** Fills in the worker defaults of serve (folder in the data folder, lease, grace) and, if asked, the storelog plugin. */
+    /**
+     * Fills in the worker defaults of serve (folder in the data folder, lease, grace) and, if asked, the storelog
+     * plugin.
+     */
     static void prepareWorkerSection(ObjectNode document, Path dataFolder, boolean withStoreLog)
     {
         JsonNode workerNode = document.path("worker");

@@ -22,19 +22,22 @@ import picocli.CommandLine.Option;
  * How a client command reaches a {@code taskyard serve}: a picocli mixin with {@code --server} and {@code --token}
  * that resolves them (flag, else {@code $TASKYARD_SERVER} / {@code $TASKYARD_TOKEN}, else the default URL and the
  * token file of the data folder {@code ./taskyard-data}) and builds one {@link TaskyardClient} for the command.
- * {@link #call} turns every failure of the client into an {@link IllegalStateException} whose message is one clear line,
- * e.g. {@code 404 Not Found: no task X} or {@code cannot reach http://127.0.0.1:8080: connection refused (is taskyard
- * serve running?)}. Not thread-safe while picocli fills it; the client it builds is.
+ * {@link #call} turns every failure of the client into an {@link IllegalStateException} whose message is one clear
+ * line, e.g. {@code 404 Not Found: no task X} or
+ * {@code cannot reach http://127.0.0.1:8080: connection refused (is taskyard serve running?)}. Not thread-safe while
+ * picocli fills it; the client it builds is.
  */
 public final class ServerConnection
 {
     static final String DEFAULT_SERVER = "http://127.0.0.1:8080";
     static final Path TOKEN_FILE = Path.of("taskyard-data", "api-token");
 
-    @Option(names = "--server", paramLabel = "URL", description = "The server (default: $TASKYARD_SERVER or " + DEFAULT_SERVER + ").")
+    @Option(names = "--server", paramLabel = "URL", description = "The server (default: $TASKYARD_SERVER or "
+            + DEFAULT_SERVER + ").")
     String server;
 
-    @Option(names = "--token", paramLabel = "T", description = "Bearer token (default: $TASKYARD_TOKEN, else ./taskyard-data/api-token).")
+    @Option(names = "--token", paramLabel = "T",
+            description = "Bearer token (default: $TASKYARD_TOKEN, else ./taskyard-data/api-token).")
     String token;
 
     private final Map<String, String> environment;
@@ -70,7 +73,8 @@ public final class ServerConnection
             return Files.readString(TOKEN_FILE).trim();
         }
         catch (IOException e) {
-            throw new IllegalStateException("no token: give --token, set TASKYARD_TOKEN, or run where ./" + TOKEN_FILE + " is readable");
+            throw new IllegalStateException("no token: give --token, set TASKYARD_TOKEN, or run where ./"
+                    + TOKEN_FILE + " is readable");
         }
     }
 
@@ -119,10 +123,13 @@ public final class ServerConnection
             return "cannot reach " + baseUrl() + ": connection refused (is taskyard serve running?)";
         }
         if (failure instanceof SubmitOutcomeUnknownException unknown) {
-            String cause = unknown.getCause() instanceof TaskyardException known ? describe(known) : unknown.getMessage();
-            return cause + "; the task may have been created: submit again with --idempotency-key " + unknown.idempotencyKey();
+            String cause = unknown.getCause() instanceof TaskyardException known
+                    ? describe(known) : unknown.getMessage();
+            return cause + "; the task may have been created: submit again with --idempotency-key "
+                    + unknown.idempotencyKey();
         }
-        if (failure instanceof RetriesExhaustedException exhausted && exhausted.getCause() instanceof ProblemException problem) {
+        if (failure instanceof RetriesExhaustedException exhausted
+                && exhausted.getCause() instanceof ProblemException problem) {
             return describe(problem) + " (" + exhausted.attempts() + " attempts)";
         }
         if (find(failure, HttpTimeoutException.class) != null) {

@@ -19,7 +19,8 @@ import static java.util.Objects.requireNonNull;
  * {@code server.schema.json}; the defaults are the schema's. An unknown key or a wrongly typed value is a start-up
  * error naming its path, e.g. {@code $.server.maxPendng}.
  */
-public record ServerSettings(List<String> tokens, Optional<Path> tokenFile, int maxBodyBytes, int maxStreams, int maxAttempts, long maxPending)
+public record ServerSettings(List<String> tokens, Optional<Path> tokenFile, int maxBodyBytes, int maxStreams,
+        int maxAttempts, long maxPending)
 {
     public static final JsonSchema SCHEMA = JsonSchema.fromResource(ServerSettings.class, "server.schema.json");
 
@@ -37,7 +38,8 @@ public record ServerSettings(List<String> tokens, Optional<Path> tokenFile, int 
     public static ServerSettings of(JsonNode section)
             throws InvalidConfigException
     {
-        JsonNode node = section == null || section.isMissingNode() || section.isNull() ? JsonNodeFactory.instance.objectNode() : section;
+        JsonNode node = section == null || section.isMissingNode() || section.isNull()
+                ? JsonNodeFactory.instance.objectNode() : section;
         List<Violation> violations = new ArrayList<>();
         for (Violation violation : SCHEMA.validate(node)) {
             violations.add(violation.at("$.server", "server"));
@@ -48,8 +50,9 @@ public record ServerSettings(List<String> tokens, Optional<Path> tokenFile, int 
         ObjectNode bound = SCHEMA.withDefaults(node);
         List<String> tokens = new ArrayList<>();
         bound.get("tokens").forEach(token -> tokens.add(token.asText()));
-        Optional<Path> tokenFile = bound.has("tokenFile") ? Optional.of(Path.of(bound.get("tokenFile").asText())) : Optional.empty();
-        return new ServerSettings(tokens, tokenFile, bound.get("maxBodyBytes").asInt(), bound.get("maxStreams").asInt(), bound.get("maxAttempts").asInt(),
-                bound.get("maxPending").asLong());
+        Optional<Path> tokenFile = bound.has("tokenFile")
+                ? Optional.of(Path.of(bound.get("tokenFile").asText())) : Optional.empty();
+        return new ServerSettings(tokens, tokenFile, bound.get("maxBodyBytes").asInt(),
+                bound.get("maxStreams").asInt(), bound.get("maxAttempts").asInt(), bound.get("maxPending").asLong());
     }
 }

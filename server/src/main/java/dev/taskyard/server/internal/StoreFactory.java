@@ -102,7 +102,8 @@ final class StoreFactory
         }
         catch (IOException | RuntimeException e) {
             throw new InvalidConfigException("store config",
-                    List.of(new Violation("$.store.passwordFile", "file", "cannot read the password file " + file + ": " + e)));
+                    List.of(new Violation("$.store.passwordFile", "file",
+                            "cannot read the password file " + file + ": " + e)));
         }
     }
 }

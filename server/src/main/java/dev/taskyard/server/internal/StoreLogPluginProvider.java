@@ -84,7 +84,8 @@ public final class StoreLogPluginProvider
                 store.closeLog(context.taskId(), context.runId());
             }
             catch (IOException | RuntimeException e) {
-                LOG.warn("task {} run {}: copying the log to the store failed: {}", context.taskId(), context.runId(), e.toString());
+                LOG.warn("task {} run {}: copying the log to the store failed: {}", context.taskId(),
+                        context.runId(), e.toString());
             }
         }
 

@@ -35,7 +35,8 @@ public record Tokens(List<String> tokens, Path file, boolean generated)
             new SecureRandom().nextBytes(random);
             String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
             try {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.createFile(file,
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 Files.writeString(file, token + "\n", StandardCharsets.US_ASCII);
                 return new Tokens(List.of(token), file.toAbsolutePath(), true);
             }
@@ -43,7 +44,8 @@ public record Tokens(List<String> tokens, Path file, boolean generated)
                 // another start won the race: read it
             }
         }
-        List<String> read = Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::trim).filter(t -> !t.isEmpty() && !t.startsWith("#")).toList();
+        List<String> read = Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::trim)
+                .filter(t -> !t.isEmpty() && !t.startsWith("#")).toList();
         if (read.isEmpty()) {
             throw new IOException("the token file " + file + " holds no token");
         }

@@ -38,7 +38,9 @@ class StoreFactoryTest
             assertThat(((SqliteTaskStore) store).options().maxAttempts()).isEqualTo(5);
         }
         assertThat(folder.resolve("store/taskyard.db")).exists();
-        try (TaskStore store = StoreFactory.open(json("{\"type\":\"sqlite\",\"retentionHours\":1}"), ServerSettings.of(null), folder)) {
+        try (TaskStore store =
+                StoreFactory.open(json("{\"type\":\"sqlite\",\"retentionHours\":1}"),
+                ServerSettings.of(null), folder)) {
             assertThat(((SqliteTaskStore) store).options().retention()).hasHours(1);
         }
     }
@@ -46,14 +48,18 @@ class StoreFactoryTest
     @Test
     void everyViolationIsReportedWithItsPath()
     {
-        assertThatThrownBy(() -> StoreFactory.validate(json("{\"type\":\"postgresql\",\"url\":\"http://x\",\"poolSize\":1,\"colour\":\"red\"}")))
+        assertThatThrownBy(() -> StoreFactory.validate(
+                        json("{\"type\":\"postgresql\",\"url\":\"http://x\",\"poolSize\":1,\"colour\":\"red\"}")))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("$.store.url")
                 .hasMessageContaining("$.store.poolSize")
                 .hasMessageContaining("colour")
                 .hasMessageContaining("user");
-        assertThatThrownBy(() -> StoreFactory.validate(json("{\"type\":\"mysql\"}"))).hasMessageContaining("$.store.type");
-        assertThatThrownBy(() -> StoreFactory.validate(json("{\"type\":\"sqlite\",\"url\":\"jdbc:postgresql://h/db\"}"))).hasMessageContaining("$.store.url");
+        assertThatThrownBy(() -> StoreFactory.validate(json("{\"type\":\"mysql\"}")))
+                .hasMessageContaining("$.store.type");
+        assertThatThrownBy(() ->
+                StoreFactory.validate(json("{\"type\":\"sqlite\",\"url\":\"jdbc:postgresql://h/db\"}")))
+                .hasMessageContaining("$.store.url");
         assertThatThrownBy(() -> StoreFactory.validate(json("{}"))).hasMessageContaining("type");
     }
 
@@ -66,11 +72,14 @@ class StoreFactoryTest
             port = socket.getLocalPort();
         }
         String url = "jdbc:postgresql://127.0.0.1:" + port + "/taskyard";
-        JsonNode missingFile = json("{\"type\":\"postgresql\",\"url\":\"" + url + "\",\"user\":\"ty\",\"passwordFile\":\"" + folder.resolve("nope") + "\"}");
+        JsonNode missingFile =
+                json("{\"type\":\"postgresql\",\"url\":\"" + url + "\",\"user\":\"ty\",\"passwordFile\":\""
+                + folder.resolve("nope") + "\"}");
         assertThatThrownBy(() -> StoreFactory.open(missingFile, ServerSettings.of(null), folder))
                 .isInstanceOf(InvalidConfigException.class).hasMessageContaining("$.store.passwordFile");
         Path password = Files.writeString(folder.resolve("password"), "s3cret\n");
-        JsonNode unreachable = json("{\"type\":\"postgresql\",\"url\":\"" + url + "\",\"user\":\"ty\",\"passwordFile\":\"" + password
+        JsonNode unreachable =
+                json("{\"type\":\"postgresql\",\"url\":\"" + url + "\",\"user\":\"ty\",\"passwordFile\":\"" + password
                 + "\",\"connectTimeoutSeconds\":1}");
         assertThatThrownBy(() -> StoreFactory.open(unreachable, ServerSettings.of(null), folder))
                 .isInstanceOf(IOException.class)

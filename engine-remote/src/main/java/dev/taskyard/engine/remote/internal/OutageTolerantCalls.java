@@ -106,16 +106,17 @@ final class OutageTolerantCalls
                 failures++;
                 Duration unreachable = Duration.ofNanos(sleeper.nanoTime() - start);
                 if (unreachable.compareTo(outageWindow) >= 0) {
-                    throw new NonFatalInternalErrorException("the remote taskyard server " + remote + " stayed unreachable for "
-                            + unreachable.toSeconds() + " s while " + what + ": " + e.getMessage(), e);
+                    throw new NonFatalInternalErrorException("the remote taskyard server " + remote
+                            + " stayed unreachable for " + unreachable.toSeconds() + " s while " + what + ": "
+                            + e.getMessage(), e);
                 }
                 if (stopped.getAsBoolean()) {
                     throw new StoppedException(what);
                 }
                 Duration pace = policy.backoff(policy.maxAttempts() + failures - 1);
                 pace = pace.compareTo(MIN_PACE) < 0 ? MIN_PACE : pace;
-                LOG.info("{} failed transiently ({} times so far, the retry budget spent): {}; one more attempt in {} ms", what, failures,
-                        e.getMessage(), pace.toMillis());
+                LOG.info("{} failed transiently ({} times so far, the retry budget spent): {}; one more attempt in "
+                        + "{} ms", what, failures, e.getMessage(), pace.toMillis());
                 sleeper.sleep(pace);
                 current = singleAttempt;
             }
@@ -137,8 +138,8 @@ final class OutageTolerantCalls
     /** Failures that say nothing about the request itself: the network, a busy or broken gateway or server. */
     static boolean isTransient(TaskyardException e)
     {
-        if (e instanceof TransportException || e instanceof RetriesExhaustedException || e instanceof SubmitOutcomeUnknownException
-                || e instanceof ServerBusyException) {
+        if (e instanceof TransportException || e instanceof RetriesExhaustedException
+                || e instanceof SubmitOutcomeUnknownException || e instanceof ServerBusyException) {
             return true;
         }
         if (e instanceof ProblemException problem) {

@@ -40,7 +40,8 @@ public final class RemoteEngine
     private final OutageTolerantCalls calls;
     private final ExecutorService background;
 
-    private RemoteEngine(RemoteSettings settings, JsonSchema payloadSchema, JsonSchema remoteSchema, EngineContext context, OutageTolerantCalls calls)
+    private RemoteEngine(RemoteSettings settings, JsonSchema payloadSchema, JsonSchema remoteSchema,
+            EngineContext context, OutageTolerantCalls calls)
     {
         super(context, "remote-task", payloadSchema, capabilities(settings, remoteSchema));
         this.settings = settings;
@@ -61,7 +62,8 @@ public final class RemoteEngine
         requireNonNull(settings, "settings is null");
         requireNonNull(payloadSchema, "payloadSchema is null");
         requireNonNull(context, "context is null");
-        OutageTolerantCalls calls = new OutageTolerantCalls(settings.newClient(), settings.unreachableTimeout(), settings.baseUrl().toString());
+        OutageTolerantCalls calls = new OutageTolerantCalls(settings.newClient(), settings.unreachableTimeout(),
+                settings.baseUrl().toString());
         JsonNode schema;
         try {
             // the remote must answer within one timeout window: a worker should not start against a dead remote
@@ -72,14 +74,16 @@ public final class RemoteEngine
             throw new NonFatalInternalErrorException("interrupted while reading the remote payload schema", e);
         }
         catch (TaskyardException e) {
-            throw new NonFatalInternalErrorException("the remote taskyard server " + settings.baseUrl() + " refused to give its payload schema: " + e.getMessage(), e);
+            throw new NonFatalInternalErrorException("the remote taskyard server " + settings.baseUrl()
+                    + " refused to give its payload schema: " + e.getMessage(), e);
         }
         JsonSchema remote;
         try {
             remote = JsonSchema.of(schema);
         }
         catch (RuntimeException e) {
-            throw new NonFatalInternalErrorException("the remote taskyard server " + settings.baseUrl() + " sent an unusable payload schema: " + e.getMessage(), e);
+            throw new NonFatalInternalErrorException("the remote taskyard server " + settings.baseUrl()
+                    + " sent an unusable payload schema: " + e.getMessage(), e);
         }
         context.logger().info("remote engine connected to {}", settings.baseUrl());
         return new RemoteEngine(settings, payloadSchema, remote, context, calls);
@@ -116,7 +120,8 @@ public final class RemoteEngine
         if (!violations.isEmpty()) {
             List<String> messages = new ArrayList<>();
             for (Violation violation : violations) {
-                messages.add("$.remote" + violation.path().substring(1) + ": " + violation.message() + " (remote server's schema)");
+                messages.add("$.remote" + violation.path().substring(1) + ": " + violation.message()
+                        + " (remote server's schema)");
             }
             throw new MalformedPayloadException(messages);
         }
@@ -151,7 +156,9 @@ public final class RemoteEngine
     /** Maps a refusal of the remote server that is not transient. */
     static NonFatalInternalErrorException refused(String what, TaskyardException e)
     {
-        String detail = e instanceof ProblemException problem ? problem.status() + " " + problem.title() + ": " + problem.detail() : e.getMessage();
+        String detail = e instanceof ProblemException problem
+                ? problem.status() + " " + problem.title() + ": " + problem.detail()
+                : e.getMessage();
         return new NonFatalInternalErrorException("the remote taskyard server refused " + what + ": " + detail, e);
     }
 

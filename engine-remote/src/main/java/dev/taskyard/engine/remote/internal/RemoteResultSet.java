@@ -43,8 +43,12 @@ final class RemoteResultSet
         implements RemoteResult
 {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteResultSet.class);
-    /** The artifact names the remote accepts (its artifacts plugin's pattern): relative, no {@code .}/{@code ..} segments. */
-    private static final Pattern NAME = Pattern.compile("^(?!\\.\\.?(/|$))[A-Za-z0-9._-]+(/(?!\\.\\.?(/|$))[A-Za-z0-9._-]+)*$");
+    /**
+     * The artifact names the remote accepts (its artifacts plugin's pattern):
+     * relative, no {@code .}/{@code ..} segments.
+     */
+    private static final Pattern NAME =
+            Pattern.compile("^(?!\\.\\.?(/|$))[A-Za-z0-9._-]+(/(?!\\.\\.?(/|$))[A-Za-z0-9._-]+)*$");
 
     private final RemoteEngine engine;
     private final TaskContext context;
@@ -115,7 +119,8 @@ final class RemoteResultSet
             throws EngineException
     {
         if (!engine.capabilities().supports(Feature.ARTIFACTS)) {
-            throw new FeatureNotSupportedException("the remote server's payload has no artifacts: it runs no artifacts plugin");
+            throw new FeatureNotSupportedException("the remote server's payload has no artifacts: it runs no "
+                    + "artifacts plugin");
         }
     }
 
@@ -123,7 +128,8 @@ final class RemoteResultSet
             throws MalformedPayloadException
     {
         if (!NAME.matcher(path).matches()) {
-            throw new MalformedPayloadException("artifact path " + path + " is not a remote artifact name (relative, /-separated, [A-Za-z0-9._-], no . or .. segments)");
+            throw new MalformedPayloadException("artifact path " + path
+                    + " is not a remote artifact name (relative, /-separated, [A-Za-z0-9._-], no . or .. segments)");
         }
     }
 
@@ -131,7 +137,8 @@ final class RemoteResultSet
             throws EngineException
     {
         try {
-            return engine.calls().call("listing the artifacts of remote task " + task.taskId(), client -> client.artifacts(task.taskId()));
+            return engine.calls().call("listing the artifacts of remote task " + task.taskId(),
+                    client -> client.artifacts(task.taskId()));
         }
         catch (NotFoundException e) {
             throw new ResourceNotFoundException("remote task " + task.taskId() + " is gone", e);
@@ -153,7 +160,8 @@ final class RemoteResultSet
             file = Files.createTempFile(engine.context().tempFolder(), "remote-artifact-", ".tmp");
         }
         catch (IOException e) {
-            throw new NonFatalInternalErrorException("cannot create a temp file for artifact " + name + ": " + e.getMessage(), e);
+            throw new NonFatalInternalErrorException("cannot create a temp file for artifact " + name
+                    + ": " + e.getMessage(), e);
         }
         boolean handedOut = false;
         try {
@@ -189,7 +197,8 @@ final class RemoteResultSet
             throw RemoteEngine.refused("to download artifact " + name + " of remote task " + task.taskId(), e);
         }
         catch (IOException | UncheckedIOException e) {
-            throw new NonFatalInternalErrorException("cannot store artifact " + name + " locally: " + e.getMessage(), e);
+            throw new NonFatalInternalErrorException("cannot store artifact " + name
+                    + " locally: " + e.getMessage(), e);
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -222,7 +231,8 @@ final class RemoteResultSet
                     // already gone
                 }
                 catch (TaskyardException | EngineException e) {
-                    LOG.warn("deleting finished remote task {} of {} failed: {}", task.taskId(), context, e.getMessage());
+                    LOG.warn("deleting finished remote task {} of {} failed: {}", task.taskId(),
+                            context, e.getMessage());
                 }
                 catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

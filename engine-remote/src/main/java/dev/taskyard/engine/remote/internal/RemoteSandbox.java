@@ -28,8 +28,8 @@ import static java.util.Objects.requireNonNull;
  * A submitted remote task. One watcher thread copies the remote log into the task log (resuming with {@code Range}
  * after a break, counting every byte written so none is repeated) until the remote task ends, then resolves the
  * sandbox with its final state. When the remote runs the task again (a new attempt after its worker crashed), a line
- * says so and the new run's log is copied from its start. {@code kill} cancels the remote task in the background; {@code abort} cancels it and
- * waits for its terminal state. Thread-safe.
+ * says so and the new run's log is copied from its start. {@code kill} cancels the remote task in the background;
+ * {@code abort} cancels it and waits for its terminal state. Thread-safe.
  */
 final class RemoteSandbox
         extends AbstractSandbox
@@ -77,7 +77,8 @@ final class RemoteSandbox
             fail(e);
         }
         catch (NotFoundException e) {
-            fail(new NonFatalInternalErrorException("remote task " + remoteTaskId + " vanished from " + engine.settings().baseUrl() + " before it ended", e));
+            fail(new NonFatalInternalErrorException("remote task " + remoteTaskId + " vanished from "
+                    + engine.settings().baseUrl() + " before it ended", e));
         }
         catch (TaskyardException e) {
             fail(RemoteEngine.refused("to report remote task " + remoteTaskId, e));
@@ -99,13 +100,16 @@ final class RemoteSandbox
         while (true) {
             calls.call("following the log of remote task " + remoteTaskId, () -> stopping,
                     client -> client.followLog(remoteTaskId, logPosition.get(), log));
-            Task task = calls.call("reading remote task " + remoteTaskId, () -> stopping, client -> client.get(remoteTaskId));
+            Task task = calls.call("reading remote task " + remoteTaskId, () -> stopping,
+                    client -> client.get(remoteTaskId));
             if (task.attempt() != copying) {
                 // the remote ran the task again (its worker crashed or stopped): the new run's log starts at byte 0
                 copying = task.attempt();
                 logPosition.set(0);
-                LOG.info("remote task {} of {} runs again (attempt {}); copying its log from the start", remoteTaskId, context, copying);
-                context.log().writeLine("[taskyard] remote task " + remoteTaskId + " runs again (attempt " + copying + "); its log starts again below");
+                LOG.info("remote task {} of {} runs again (attempt {}); copying its log from the start",
+                        remoteTaskId, context, copying);
+                context.log().writeLine("[taskyard] remote task " + remoteTaskId + " runs again (attempt " + copying
+                        + "); its log starts again below");
                 if (!task.isTerminal()) {
                     continue;
                 }
@@ -132,7 +136,8 @@ final class RemoteSandbox
         Termination termination;
         switch (task.status()) {
             case COMPLETED -> termination = Termination.exited(task.exitCode().orElse(0));
-            case CANCELED -> termination = new Termination(OptionalInt.empty(), OptionalInt.empty(), true, false, false);
+            case CANCELED -> termination =
+                    new Termination(OptionalInt.empty(), OptionalInt.empty(), true, false, false);
             case FAILED -> {
                 String reason = task.error().map(TaskError::reason).orElse(TaskEndReason.TASK_FAILED.id());
                 TaskEndReason known = TaskEndReason.fromId(reason).orElse(null);
@@ -144,15 +149,20 @@ final class RemoteSandbox
                     termination = new Termination(OptionalInt.empty(), OptionalInt.empty(), true, true, false);
                 }
                 else {
-                    String problem = task.error().map(error -> error.title() + (error.detail().isEmpty() ? "" : ": " + error.detail())).orElse("");
-                    fail(new NonFatalInternalErrorException("remote task " + remoteTaskId + " ended with " + reason + ": " + problem));
+                    String problem = task.error()
+                            .map(error -> error.title() + (error.detail().isEmpty() ? "" : ": " + error.detail()))
+                            .orElse("");
+                    fail(new NonFatalInternalErrorException("remote task " + remoteTaskId + " ended with "
+                            + reason + ": " + problem));
                     return;
                 }
             }
             default -> throw new IllegalStateException("not a terminal state: " + task.status());
         }
-        boolean mine = terminated(termination, effective -> new RemoteResultSet(engine, context, task, effective, slot));
-        LOG.info("remote task {} of {} ended {}{}", remoteTaskId, context, task.status(), mine ? "" : " (already aborted)");
+        boolean mine = terminated(termination,
+                effective -> new RemoteResultSet(engine, context, task, effective, slot));
+        LOG.info("remote task {} of {} ended {}{}", remoteTaskId, context, task.status(),
+                mine ? "" : " (already aborted)");
     }
 
     private void fail(NonFatalInternalErrorException error)
@@ -176,7 +186,8 @@ final class RemoteSandbox
                 cancelRemote();
             }
             catch (EngineException | InterruptedException e) {
-                LOG.warn("cancelling remote task {} of {} for a kill failed: {}", remoteTaskId, context, e.getMessage());
+                LOG.warn("cancelling remote task {} of {} for a kill failed: {}", remoteTaskId,
+                        context, e.getMessage());
             }
         });
     }
@@ -195,7 +206,8 @@ final class RemoteSandbox
                         client -> client.waitFor(remoteTaskId, timeout));
             }
             catch (WaitTimeoutException e) {
-                throw new NonFatalInternalErrorException("remote task " + remoteTaskId + " did not end within " + timeout.toSeconds() + " s of its cancellation", e);
+                throw new NonFatalInternalErrorException("remote task " + remoteTaskId + " did not end within "
+                        + timeout.toSeconds() + " s of its cancellation", e);
             }
             catch (NotFoundException e) {
                 // gone: nothing left to wait for
@@ -241,7 +253,9 @@ final class RemoteSandbox
         }
     }
 
-    /** Writes into the task log and counts what was written, so a resumed stream starts at the first byte not copied. */
+    /**
+     * Writes into the task log and counts what was written, so a resumed stream starts at the first byte not copied.
+     */
     private final class LogCopy
             extends OutputStream
     {

@@ -60,7 +60,8 @@ final class RemoteSandboxBuilder
             throw new FeatureNotSupportedException("the remote server's payload has no env: it runs no env plugin");
         }
         if (remotePayload.path("env").has(name)) {
-            throw new NamingConflictException("environment variable " + name + " is already set by the remote payload's env");
+            throw new NamingConflictException("environment variable " + name
+                    + " is already set by the remote payload's env");
         }
         super.setEnvironmentVariable(name, value);
     }
@@ -78,7 +79,8 @@ final class RemoteSandboxBuilder
         }
         String key = idempotencyKey(context);
         Submission submission = submit(payload, key);
-        RemoteSandbox sandbox = new RemoteSandbox(engine, context, submission.taskId(), submission.task().attempt(), slot);
+        RemoteSandbox sandbox =
+                new RemoteSandbox(engine, context, submission.taskId(), submission.task().attempt(), slot);
         transferred = true;
         sandbox.start();
         return sandbox;
@@ -96,7 +98,8 @@ final class RemoteSandboxBuilder
             throw new MalformedPayloadException(remoteMessages(e));
         }
         catch (IdempotencyConflictException e) {
-            throw new NonFatalInternalErrorException("the remote server already holds another task under the idempotency key " + key
+            throw new NonFatalInternalErrorException("the remote server already holds another task under the "
+                    + "idempotency key " + key
                     + " (the same task id and run id were submitted with another payload): " + e.getMessage(), e);
         }
         catch (TaskyardException e) {
@@ -104,13 +107,15 @@ final class RemoteSandboxBuilder
         }
         catch (OutageTolerantCalls.StoppedException e) {
             if (context.isCancelled()) {
-                throw new TaskCanceledException("the task was cancelled while its submit kept failing: " + context.cancellationReason().orElse(""));
+                throw new TaskCanceledException("the task was cancelled while its submit kept failing: "
+                        + context.cancellationReason().orElse(""));
             }
             throw new BuilderDiscardedException("the sandbox builder was discarded while its submit kept failing");
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new NonFatalInternalErrorException("interrupted while submitting the task of " + context + "; the remote task may exist under idempotency key " + key, e);
+            throw new NonFatalInternalErrorException("interrupted while submitting the task of " + context
+                    + "; the remote task may exist under idempotency key " + key, e);
         }
     }
 
@@ -138,7 +143,8 @@ final class RemoteSandboxBuilder
         String run = context.taskId() + ":" + context.runId();
         if (run.length() > 160 || !run.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
             try {
-                run = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(run.getBytes(StandardCharsets.UTF_8)));
+                run = "sha256:" + HexFormat.of()
+                        .formatHex(MessageDigest.getInstance("SHA-256").digest(run.getBytes(StandardCharsets.UTF_8)));
             }
             catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);

@@ -47,7 +47,8 @@ public record RemoteSettings(
             throws InvalidConfigException
     {
         requireNonNull(config, "config is null");
-        String token = config.hasNonNull("token") ? config.get("token").asText() : readTokenFile(config.path("tokenFile").asText());
+        String token = config.hasNonNull("token") ? config.get("token").asText()
+                : readTokenFile(config.path("tokenFile").asText());
         JsonNode retry = config.path("retry");
         long initial = retry.path("initialBackoffMillis").asLong(200);
         long max = Math.max(initial, retry.path("maxBackoffMillis").asLong(2000));
@@ -95,7 +96,9 @@ public record RemoteSettings(
                     .orElseThrow(() -> new IOException("it holds no token"));
         }
         catch (IOException | RuntimeException e) {
-            throw new InvalidConfigException("remote engine", List.of(new Violation("$.tokenFile", "file", "cannot read the token from " + file + ": " + e.getMessage())));
+            throw new InvalidConfigException("remote engine",
+                    List.of(new Violation("$.tokenFile", "file", "cannot read the token from " + file
+                    + ": " + e.getMessage())));
         }
     }
 
@@ -107,8 +110,10 @@ public record RemoteSettings(
     @Override
     public String toString()
     {
-        return "RemoteSettings[baseUrl=" + baseUrl + ", token=<secret>, maxConcurrency=" + maxConcurrency + ", requestTimeout=" + requestTimeout
-                + ", " + retryPolicy + ", " + poll + ", unreachableTimeout=" + unreachableTimeout + ", abortTimeout=" + abortTimeout
+        return "RemoteSettings[baseUrl=" + baseUrl + ", token=<secret>, maxConcurrency=" + maxConcurrency
+                + ", requestTimeout=" + requestTimeout
+                + ", " + retryPolicy + ", " + poll + ", unreachableTimeout=" + unreachableTimeout
+                        + ", abortTimeout=" + abortTimeout
                 + ", deleteFinishedTasks=" + deleteFinishedTasks + "]";
     }
 }

@@ -29,7 +29,8 @@ class OutageTolerantCallsTest
 {
     private static final int BUDGET = 3;
     private static final Duration WINDOW = Duration.ofSeconds(2);
-    private static final String TASK = "{\"task_id\":\"t1\",\"status\":\"RUNNING\",\"progress_percent\":0,\"attempt\":1}";
+    private static final String TASK =
+            "{\"task_id\":\"t1\",\"status\":\"RUNNING\",\"progress_percent\":0,\"attempt\":1}";
 
     private MockServer server;
     private FakeSleeper sleeper;
@@ -47,7 +48,9 @@ class OutageTolerantCallsTest
                 .random(() -> 0.0)
                 .sleeper(sleeper)
                 .build();
-        TaskyardClient client = TaskyardClient.builder().baseUrl(server.url()).token("t0ken").retryPolicy(policy).sleeper(sleeper).build();
+        TaskyardClient client =
+                TaskyardClient.builder().baseUrl(server.url()).token("t0ken").retryPolicy(policy)
+                .sleeper(sleeper).build();
         calls = new OutageTolerantCalls(client, WINDOW, server.url().toString());
     }
 
@@ -67,7 +70,8 @@ class OutageTolerantCallsTest
                 .isInstanceOf(NonFatalInternalErrorException.class)
                 .hasMessageContaining("stayed unreachable for 2 s while reading remote task t1");
 
-        // budget: 3 attempts, 0.1 s and 0.2 s apart (0.3 s); then one attempt per 0.4 s at 0.7, 1.1, 1.5, 1.9 and 2.3 s,
+        // budget: 3 attempts, 0.1 s and 0.2 s apart (0.3 s); then one attempt per 0.4 s at 0.7, 1.1, 1.5, 1.9 and 2.3
+        // s,
         // after which the 2 s window is over: 8 requests. Two nested loops would have sent 3 per repetition.
         assertThat(server.requestCount()).isEqualTo(BUDGET + 5);
         assertThat(sleeper.sleeps()).containsExactly(ms(100), ms(200), ms(400), ms(400), ms(400), ms(400), ms(400));
@@ -91,7 +95,8 @@ class OutageTolerantCallsTest
             throws Exception
     {
         AtomicInteger requests = new AtomicInteger();
-        server.setDispatcher(request -> requests.incrementAndGet() <= BUDGET + 2 ? MockResponse.status(502) : MockResponse.json(200, TASK));
+        server.setDispatcher(request -> requests.incrementAndGet() <= BUDGET + 2 ? MockResponse.status(502)
+                : MockResponse.json(200, TASK));
 
         Task task = calls.call("reading remote task t1", client -> client.get("t1"));
 
@@ -105,7 +110,8 @@ class OutageTolerantCallsTest
     {
         server.setDispatcher(request -> MockResponse.problem(404, "not-found", "Not Found", "no task t1"));
 
-        assertThatThrownBy(() -> calls.call("reading remote task t1", client -> client.get("t1"))).isInstanceOf(NotFoundException.class);
+        assertThatThrownBy(() -> calls.call("reading remote task t1", client -> client.get("t1")))
+                .isInstanceOf(NotFoundException.class);
 
         assertThat(server.requestCount()).isEqualTo(1);
         assertThat(sleeper.sleeps()).isEmpty();
@@ -126,16 +132,21 @@ class OutageTolerantCallsTest
     void theOutagePaceHasAFloor()
             throws IOException
     {
-        RetryPolicy tiny = RetryPolicy.builder().maxAttempts(2).backoff(Duration.ZERO, Duration.ofMillis(1)).random(() -> 0.0).sleeper(sleeper).build();
-        TaskyardClient client = TaskyardClient.builder().baseUrl(server.url()).token("t0ken").retryPolicy(tiny).sleeper(sleeper).build();
+        RetryPolicy tiny = RetryPolicy.builder().maxAttempts(2).backoff(Duration.ZERO, Duration.ofMillis(1))
+                .random(() -> 0.0).sleeper(sleeper).build();
+        TaskyardClient client =
+                TaskyardClient.builder().baseUrl(server.url()).token("t0ken").retryPolicy(tiny)
+                .sleeper(sleeper).build();
         OutageTolerantCalls fast = new OutageTolerantCalls(client, Duration.ofMillis(200), "remote");
         server.setDispatcher(request -> MockResponse.status(503));
 
-        assertThatThrownBy(() -> fast.call("reading", c -> c.get("t1"))).isInstanceOf(NonFatalInternalErrorException.class);
+        assertThatThrownBy(() -> fast.call("reading", c -> c.get("t1")))
+                .isInstanceOf(NonFatalInternalErrorException.class);
 
         // 2 budget attempts (0 ms apart), then one per 50 ms at 50, 100, 150 and 200 ms
         assertThat(server.requestCount()).isEqualTo(2 + 4);
-        assertThat(sleeper.sleeps().subList(1, sleeper.sleeps().size())).allMatch(d -> d.equals(OutageTolerantCalls.MIN_PACE));
+        assertThat(sleeper.sleeps().subList(1, sleeper.sleeps().size()))
+                .allMatch(d -> d.equals(OutageTolerantCalls.MIN_PACE));
     }
 
     private static Duration ms(long millis)

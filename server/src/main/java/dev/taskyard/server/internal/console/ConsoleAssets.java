@@ -26,7 +26,8 @@ public final class ConsoleAssets
     public static final String ROOT = "/dev/taskyard/server/console/";
     static final String UPLOT_PREFIX = "vendor/uplot/";
     private static final String UPLOT_POM = "/META-INF/maven/org.webjars.npm/uplot/pom.properties";
-    static final Pattern NAME = Pattern.compile("(?:[a-zA-Z0-9_-][a-zA-Z0-9_.-]*/)*[a-zA-Z0-9_-][a-zA-Z0-9_.-]*\\.(?:html|js|css|svg|png|ico|json|webmanifest)");
+    static final Pattern NAME = Pattern.compile("(?:[a-zA-Z0-9_-][a-zA-Z0-9_.-]*/)*[a-zA-Z0-9_-][a-zA-Z0-9_.-]*"
+            + "\\.(?:html|js|css|svg|png|ico|json|webmanifest)");
     private static final Map<String, String> TYPES = Map.of(
             "html", "text/html; charset=utf-8",
             "js", "text/javascript; charset=utf-8",
@@ -77,7 +78,9 @@ public final class ConsoleAssets
 
     private Optional<Asset> read(String name)
     {
-        String resource = name.startsWith(UPLOT_PREFIX) ? uplotDist + name.substring(UPLOT_PREFIX.length()) : ROOT + name;
+        String resource = name.startsWith(UPLOT_PREFIX)
+                ? uplotDist + name.substring(UPLOT_PREFIX.length())
+                : ROOT + name;
         try (InputStream in = ConsoleAssets.class.getResourceAsStream(resource)) {
             if (in == null) {
                 return Optional.empty();

@@ -26,8 +26,10 @@ public final class ConsoleHandler
     /** Where the console lives. */
     public static final String PREFIX = "/ui/";
     /** The policy of every console file. */
-    public static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            + "connect-src 'self'; font-src 'self'; manifest-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    public static final String CONTENT_SECURITY_POLICY =
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            + "connect-src 'self'; font-src 'self'; manifest-src 'self'; form-action 'self'; "
+            + "frame-ancestors 'none'; base-uri 'none'";
 
     private final ConsoleAssets assets;
 

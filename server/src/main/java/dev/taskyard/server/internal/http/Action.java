@@ -28,7 +28,8 @@ import static java.util.Objects.requireNonNull;
  * </ul>
  * Without either, {@code inputEnv} defaults to {@link #DEFAULT_ENV}.
  */
-public record Action(String name, String description, JsonSchema input, ObjectNode template, Optional<String> inputFile, Optional<String> inputEnv)
+public record Action(String name, String description, JsonSchema input, ObjectNode template,
+        Optional<String> inputFile, Optional<String> inputEnv)
 {
     /** Allowed action names. */
     public static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,62}");
@@ -66,7 +67,8 @@ public record Action(String name, String description, JsonSchema input, ObjectNo
             target.put(inputEnv.get(), text);
         }
         if (inputFile.isPresent()) {
-            ArrayNode command = Json.MAPPER.createArrayNode().add("sh").add("-c").add(WRITE_INPUT).add("sh").add(text).add(inputFile.get());
+            ArrayNode command = Json.MAPPER.createArrayNode().add("sh").add("-c").add(WRITE_INPUT).add("sh")
+                    .add(text).add(inputFile.get());
             payload.path("command").forEach(command::add);
             payload.set("command", command);
         }

@@ -27,8 +27,11 @@ public final class Actions
 {
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
-    /** The draft 2020-12 meta-schema (bundled with the validator, not fetched), which every input schema must satisfy. */
-    private static final JsonSchema META_SCHEMA = JsonSchema.parse("{\"$ref\": \"https://json-schema.org/draft/2020-12/schema\"}");
+    /**
+     * The draft 2020-12 meta-schema (bundled with the validator, not fetched), which every input schema must satisfy.
+     */
+    private static final JsonSchema META_SCHEMA =
+            JsonSchema.parse("{\"$ref\": \"https://json-schema.org/draft/2020-12/schema\"}");
     private static final Set<String> KEYS = Set.of("description", "input", "task", "inputFile", "inputEnv");
 
     private final Map<String, Action> byName;
@@ -78,7 +81,8 @@ public final class Actions
     {
         String at = "$.actions." + name;
         if (!Action.NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException(at + ": action name \"" + name + "\" does not match " + Action.NAME.pattern());
+            throw new IllegalArgumentException(at + ": action name \"" + name + "\" does not match "
+                    + Action.NAME.pattern());
         }
         if (!node.isObject()) {
             throw new IllegalArgumentException(at + ": must be an object with input and task");
@@ -86,7 +90,8 @@ public final class Actions
         for (Iterator<String> keys = node.fieldNames(); keys.hasNext(); ) {
             String key = keys.next();
             if (!KEYS.contains(key)) {
-                throw new IllegalArgumentException(at + "." + key + ": unknown key (allowed: description, input, task, inputFile, inputEnv)");
+                throw new IllegalArgumentException(at + "." + key
+                        + ": unknown key (allowed: description, input, task, inputFile, inputEnv)");
             }
         }
         JsonNode description = node.path("description");
@@ -100,7 +105,8 @@ public final class Actions
         List<Violation> invalid = META_SCHEMA.validate(inputNode);
         if (!invalid.isEmpty()) {
             Violation first = invalid.get(0);
-            throw new IllegalArgumentException(at + ".input" + first.path().substring(1) + ": not a valid JSON Schema (draft 2020-12): " + first.message());
+            throw new IllegalArgumentException(at + ".input" + first.path().substring(1)
+                    + ": not a valid JSON Schema (draft 2020-12): " + first.message());
         }
         JsonSchema input;
         try {
@@ -118,12 +124,15 @@ public final class Actions
         Optional<String> inputEnv = optionalText(node, "inputEnv", at);
         if (inputFile.isPresent()) {
             String file = inputFile.get();
-            if (!FILE_NAME.matcher(file).matches() || file.equals("..") || file.startsWith("../") || file.contains("/../") || file.endsWith("/..")) {
-                throw new IllegalArgumentException(at + ".inputFile: must be a relative path inside the work folder (letters, digits, . _ - and /)");
+            if (!FILE_NAME.matcher(file).matches() || file.equals("..") || file.startsWith("../")
+                    || file.contains("/../") || file.endsWith("/..")) {
+                throw new IllegalArgumentException(at
+                        + ".inputFile: must be a relative path inside the work folder (letters, digits, . _ - and /)");
             }
             JsonNode command = task.path("command");
             if (!command.isArray() || command.isEmpty()) {
-                throw new IllegalArgumentException(at + ".task.command: inputFile needs a command (an array of strings) to wrap");
+                throw new IllegalArgumentException(at
+                        + ".task.command: inputFile needs a command (an array of strings) to wrap");
             }
             for (JsonNode argument : command) {
                 if (!argument.isTextual()) {
@@ -132,7 +141,8 @@ public final class Actions
             }
         }
         if (inputEnv.isPresent() && !ENV_NAME.matcher(inputEnv.get()).matches()) {
-            throw new IllegalArgumentException(at + ".inputEnv: must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+            throw new IllegalArgumentException(at
+                    + ".inputEnv: must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
         }
         if (task.has("env") && !task.get("env").isObject()) {
             throw new IllegalArgumentException(at + ".task.env: must be an object");
@@ -170,7 +180,8 @@ public final class Actions
     {
         ObjectNode body = Json.MAPPER.createObjectNode();
         ArrayNode list = body.putArray("actions");
-        byName.values().forEach(a -> list.addObject().put("name", a.name()).put("description", a.description()).set("input", a.input().document()));
+        byName.values().forEach(a -> list.addObject().put("name", a.name()).put("description", a.description())
+                .set("input", a.input().document()));
         return body;
     }
 }

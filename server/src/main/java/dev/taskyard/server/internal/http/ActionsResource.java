@@ -36,20 +36,23 @@ public final class ActionsResource
     public void run(Exchange exchange, List<String> parameters)
     {
         String name = parameters.get(0);
-        Action action = actions.get(name).orElseThrow(() -> ApiProblem.notFound("no action named " + name + "; GET /v1/actions lists them"));
+        Action action = actions.get(name)
+                .orElseThrow(() -> ApiProblem.notFound("no action named " + name + "; GET /v1/actions lists them"));
         tasks.submitWith(exchange, body -> build(action, body));
     }
 
     private static ObjectNode build(Action action, JsonNode body)
     {
         if (body.isMissingNode()) {
-            throw new ApiProblem(400, "malformed-json", "Bad Request", "the body is empty; it must be the action's input as JSON",
+            throw new ApiProblem(400, "malformed-json", "Bad Request",
+                    "the body is empty; it must be the action's input as JSON",
                     List.of(new ApiProblem.FieldError("$", "must be a JSON value")), Map.of());
         }
         List<Violation> violations = action.validate(body);
         if (!violations.isEmpty()) {
             throw new ApiProblem(400, "invalid-input", "Bad Request",
-                    violations.size() + " violation(s) of the input schema of action " + action.name() + "; nothing was enqueued",
+                    violations.size() + " violation(s) of the input schema of action " + action.name()
+                            + "; nothing was enqueued",
                     violations.stream().map(v -> new ApiProblem.FieldError(v.path(), v.message())).toList(), Map.of());
         }
         return action.payload(body);

@@ -78,7 +78,8 @@ public final class ApiHandler
             // HEAD is GET without the body: same status and headers (Jetty writes no content for a HEAD request)
             Routes.Handler handler = methods.get(method.equals("HEAD") ? "GET" : method);
             if (handler == null) {
-                throw ApiProblem.of(405, "method-not-allowed", "Method Not Allowed", method + " is not allowed on " + match.get().template())
+                throw ApiProblem.of(405, "method-not-allowed", "Method Not Allowed", method + " is not allowed on "
+                        + match.get().template())
                         .withHeader("Allow", match.get().allow());
             }
             handler.handle(exchange, Routes.decode(match.get().parameters()));
@@ -87,17 +88,21 @@ public final class ApiHandler
             exchange.sendProblem(problem);
         }
         catch (Exception e) {
-            if (e instanceof org.eclipse.jetty.http.HttpException http && http.getCode() >= 400 && http.getCode() < 500) {
+            if (e instanceof org.eclipse.jetty.http.HttpException http && http.getCode() >= 400
+                    && http.getCode() < 500) {
                 // Jetty's own parse errors (e.g. an undecodable query string) are the client's
-                exchange.sendProblem(ApiProblem.of(http.getCode(), "bad-request", "Bad Request", String.valueOf(http.getReason())));
+                exchange.sendProblem(ApiProblem.of(http.getCode(), "bad-request", "Bad Request",
+                        String.valueOf(http.getReason())));
                 return true;
             }
             LOG.error("{} {} failed", method, exchange.path(), e);
-            exchange.sendProblem(ApiProblem.of(500, "internal-error", "Internal Server Error", "the server failed; see its log"));
+            exchange.sendProblem(ApiProblem.of(500, "internal-error", "Internal Server Error",
+                    "the server failed; see its log"));
         }
         catch (Error e) {
             LOG.error("{} {} failed", method, exchange.path(), e);
-            exchange.sendProblem(ApiProblem.of(500, "internal-error", "Internal Server Error", "the server failed; see its log"));
+            exchange.sendProblem(ApiProblem.of(500, "internal-error", "Internal Server Error",
+                    "the server failed; see its log"));
         }
         return true;
     }

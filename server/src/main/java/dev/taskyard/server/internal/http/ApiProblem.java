@@ -32,7 +32,8 @@ public final class ApiProblem
     private final List<FieldError> errors;
     private final Map<String, String> headers;
 
-    public ApiProblem(int status, String type, String title, String detail, List<FieldError> errors, Map<String, String> headers)
+    public ApiProblem(int status, String type, String title, String detail, List<FieldError> errors,
+            Map<String, String> headers)
     {
         super(requireNonNull(detail, "detail is null"));
         this.status = status;

@@ -34,7 +34,8 @@ public final class ApiServer
         implements AutoCloseable
 {
     /** Settings of the API. */
-    public record Settings(String host, int port, List<String> tokens, int maxBodyBytes, int maxStreams, Duration longPollSweep)
+    public record Settings(String host, int port, List<String> tokens, int maxBodyBytes,
+            int maxStreams, Duration longPollSweep)
     {
         public Settings
         {
@@ -73,15 +74,18 @@ public final class ApiServer
         // (held in a field: a gauge keeps its state object only weakly)
         counts = Suppliers.memoizeWithExpiration(() -> count(store), COUNT_REUSE.toNanos(), TimeUnit.NANOSECONDS);
         for (TaskStatus status : TaskStatus.values()) {
-            Gauge.builder("taskyard.tasks", counts, c -> count(c, status)).description("tasks in the store by state").tag("state", status.name())
+            Gauge.builder("taskyard.tasks", counts, c -> count(c, status)).description("tasks in the store by state")
+                    .tag("state", status.name())
                     .register(meters);
         }
-        Gauge.builder("taskyard.queue.depth", counts, c -> count(c, TaskStatus.PENDING)).description("tasks waiting to run").register(meters);
+        Gauge.builder("taskyard.queue.depth", counts, c -> count(c, TaskStatus.PENDING))
+                .description("tasks waiting to run").register(meters);
         watcher = new ChangeWatcher(store, settings.longPollSweep());
-        Gauge.builder("taskyard.http.long.polls", watcher, ChangeWatcher::waiting).description("long polls waiting").register(meters);
+        Gauge.builder("taskyard.http.long.polls", watcher, ChangeWatcher::waiting)
+                .description("long polls waiting").register(meters);
         streamer = new Streamer(settings.maxStreams());
-        stats = new StatsResource(store, () -> (long) meters.counter(TasksResource.SUBMITTED).count(), StatsResource.INTERVAL, StatsResource.KEEP,
-                Clock.systemUTC());
+        stats = new StatsResource(store, () -> (long) meters.counter(TasksResource.SUBMITTED).count(),
+                StatsResource.INTERVAL, StatsResource.KEEP, Clock.systemUTC());
         routes = routes(store, payloadSchema, actions, settings.maxBodyBytes(), watcher, streamer, meters, stats);
         QueuedThreadPool threads = new QueuedThreadPool(200, 8);
         threads.setName("taskyard-http");
@@ -104,8 +108,8 @@ public final class ApiServer
     }
 
     /** The route table of the API; every route of the OpenAPI document is one of these. */
-    static Routes routes(TaskStore store, JsonSchema payloadSchema, Actions actions, int maxBodyBytes, ChangeWatcher watcher, Streamer streamer,
-            PrometheusMeterRegistry meters, StatsResource stats)
+    static Routes routes(TaskStore store, JsonSchema payloadSchema, Actions actions, int maxBodyBytes,
+            ChangeWatcher watcher, Streamer streamer, PrometheusMeterRegistry meters, StatsResource stats)
     {
         TasksResource tasks = new TasksResource(store, payloadSchema, maxBodyBytes, meters);
         ActionsResource named = new ActionsResource(actions, tasks);
@@ -189,13 +193,15 @@ public final class ApiServer
             extends ErrorHandler
     {
         @Override
-        public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback)
+        public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                org.eclipse.jetty.util.Callback callback)
         {
             Object status = request.getAttribute(ERROR_STATUS);
             int code = status instanceof Integer i ? i : response.getStatus() >= 400 ? response.getStatus() : 500;
             Object message = request.getAttribute(ERROR_MESSAGE);
             String detail = message == null ? org.eclipse.jetty.http.HttpStatus.getMessage(code) : message.toString();
-            ApiProblem problem = ApiProblem.of(code, code == 400 ? "bad-request" : "http-" + code, org.eclipse.jetty.http.HttpStatus.getMessage(code), detail);
+            ApiProblem problem = ApiProblem.of(code, code == 400 ? "bad-request" : "http-" + code,
+                    org.eclipse.jetty.http.HttpStatus.getMessage(code), detail);
             response.setStatus(code);
             response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, Exchange.PROBLEM_JSON);
             response.write(true, java.nio.ByteBuffer.wrap(Json.bytes(Json.problem(problem, null))), callback);

@@ -28,8 +28,10 @@ public final class Authenticator
      */
     public void check(String authorization)
     {
-        if (authorization == null || authorization.length() < 7 || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw ApiProblem.of(401, "unauthorized", "Unauthorized", "a bearer token is required: Authorization: Bearer <token>")
+        if (authorization == null || authorization.length() < 7
+                || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw ApiProblem.of(401, "unauthorized", "Unauthorized",
+                    "a bearer token is required: Authorization: Bearer <token>")
                     .withHeader("WWW-Authenticate", "Bearer realm=\"taskyard\"");
         }
         byte[] given = authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8);

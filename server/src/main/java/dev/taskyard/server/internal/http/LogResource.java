@@ -50,9 +50,11 @@ public final class LogResource
             return;
         }
         Map<String, String> headers = offset > 0
-                ? Map.of("Content-Range", "bytes " + offset + "-*/*", "Accept-Ranges", "bytes", "Cache-Control", "no-cache")
+                ? Map.of("Content-Range", "bytes " + offset + "-*/*", "Accept-Ranges", "bytes",
+                        "Cache-Control", "no-cache")
                 : Map.of("Accept-Ranges", "bytes", "Cache-Control", "no-cache");
-        streamer.stream(exchange, offset > 0 ? 206 : 200, "text/plain; charset=utf-8", headers, () -> store.openLog(taskId, from));
+        streamer.stream(exchange, offset > 0 ? 206 : 200, "text/plain; charset=utf-8", headers,
+                () -> store.openLog(taskId, from));
     }
 
     private void exactRange(Exchange exchange, String taskId, long from)
@@ -72,23 +74,27 @@ public final class LogResource
                 skipped += more;
             }
             if (skipped < from) {
-                exchange.sendProblem(ApiProblem.of(416, "range-not-satisfiable", "Range Not Satisfiable", "the log has " + skipped + " bytes")
+                exchange.sendProblem(ApiProblem.of(416, "range-not-satisfiable", "Range Not Satisfiable",
+                        "the log has " + skipped + " bytes")
                         .withHeader("Content-Range", "bytes */" + skipped));
                 return;
             }
             rest = in.readNBytes(MAX_EXACT_RANGE + 1);
         }
         if (rest.length > MAX_EXACT_RANGE) {
-            streamer.stream(exchange, 206, "text/plain; charset=utf-8", Map.of("Content-Range", "bytes " + from + "-*/*", "Accept-Ranges", "bytes"),
+            streamer.stream(exchange, 206, "text/plain; charset=utf-8",
+                    Map.of("Content-Range", "bytes " + from + "-*/*", "Accept-Ranges", "bytes"),
                     () -> store.openLog(taskId, from));
             return;
         }
         if (rest.length == 0) {
-            exchange.sendProblem(ApiProblem.of(416, "range-not-satisfiable", "Range Not Satisfiable", "the log has " + from + " bytes")
+            exchange.sendProblem(ApiProblem.of(416, "range-not-satisfiable", "Range Not Satisfiable",
+                    "the log has " + from + " bytes")
                     .withHeader("Content-Range", "bytes */" + from));
             return;
         }
         long last = from + rest.length - 1;
-        exchange.send(206, "text/plain; charset=utf-8", rest, Map.of("Content-Range", "bytes " + from + "-" + last + "/" + (last + 1), "Accept-Ranges", "bytes"));
+        exchange.send(206, "text/plain; charset=utf-8", rest,
+                Map.of("Content-Range", "bytes " + from + "-" + last + "/" + (last + 1), "Accept-Ranges", "bytes"));
     }
 }

@@ -46,6 +46,7 @@ public final class MetaResource
 
     public void metrics(Exchange exchange, List<String> parameters)
     {
-        exchange.send(200, "text/plain; version=0.0.4; charset=utf-8", meters.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
+        exchange.send(200, "text/plain; version=0.0.4; charset=utf-8",
+                meters.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of());
     }
 }

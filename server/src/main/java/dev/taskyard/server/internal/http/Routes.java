@@ -95,7 +95,8 @@ public final class Routes
                 decoded.add(URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8));
             }
             catch (IllegalArgumentException e) {
-                throw ApiProblem.badRequest("bad-request", "the path segment " + raw + " is not validly percent-encoded");
+                throw ApiProblem.badRequest("bad-request", "the path segment " + raw
+                        + " is not validly percent-encoded");
             }
         }
         return decoded;

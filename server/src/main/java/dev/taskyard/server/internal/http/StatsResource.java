@@ -95,7 +95,8 @@ public final class StatsResource
     {
         Map<TaskStatus, Long> counts = counts();
         long submitted = submittedTotal.getAsLong();
-        long finished = counts.get(TaskStatus.COMPLETED) + counts.get(TaskStatus.FAILED) + counts.get(TaskStatus.CANCELED);
+        long finished = counts.get(TaskStatus.COMPLETED) + counts.get(TaskStatus.FAILED)
+                + counts.get(TaskStatus.CANCELED);
         long newSubmitted = lastSubmitted < 0 ? 0 : Math.max(0, submitted - lastSubmitted);
         long newFinished = lastFinished < 0 ? 0 : Math.max(0, finished - lastFinished);
         lastSubmitted = submitted;

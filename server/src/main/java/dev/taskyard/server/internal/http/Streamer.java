@@ -54,7 +54,8 @@ public final class Streamer
             pool.execute(() -> run(exchange, status, contentType, headers, opener));
         }
         catch (RejectedExecutionException e) {
-            throw ApiProblem.of(503, "too-many-streams", "Service Unavailable", "too many logs and artifacts are being streamed; retry later")
+            throw ApiProblem.of(503, "too-many-streams", "Service Unavailable",
+                    "too many logs and artifacts are being streamed; retry later")
                     .withHeader("Retry-After", "5");
         }
     }
@@ -89,7 +90,8 @@ public final class Streamer
             });
         }
         catch (RejectedExecutionException e) {
-            throw ApiProblem.of(503, "too-many-streams", "Service Unavailable", "too many logs and artifacts are being streamed; retry later")
+            throw ApiProblem.of(503, "too-many-streams", "Service Unavailable",
+                    "too many logs and artifacts are being streamed; retry later")
                     .withHeader("Retry-After", "5");
         }
     }

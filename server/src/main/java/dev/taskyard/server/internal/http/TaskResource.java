@@ -63,13 +63,15 @@ public final class TaskResource
         int wait = 0;
         if (waitText != null) {
             try {
-                wait = Integer.parseInt(waitText.endsWith("s") ? waitText.substring(0, waitText.length() - 1) : waitText);
+                wait = Integer.parseInt(waitText.endsWith("s")
+                        ? waitText.substring(0, waitText.length() - 1) : waitText);
             }
             catch (NumberFormatException e) {
                 wait = -1;
             }
             if (wait < 0 || wait > MAX_WAIT_SECONDS) {
-                throw TasksResource.invalidQuery("wait", "must be a whole number of seconds from 0 to " + MAX_WAIT_SECONDS);
+                throw TasksResource.invalidQuery("wait",
+                        "must be a whole number of seconds from 0 to " + MAX_WAIT_SECONDS);
             }
         }
         if (!ArtifactStore.ID.matcher(taskId).matches()) {
@@ -88,11 +90,13 @@ public final class TaskResource
                         exchange.sendProblem(ApiProblem.notFound("no task " + taskId));
                         return;
                     }
-                    answer(exchange, StatusViews.of(current.get()), conditional && TaskViews.etag(current.get()).equals(known));
+                    answer(exchange, StatusViews.of(current.get()),
+                            conditional && TaskViews.etag(current.get()).equals(known));
                 }
                 catch (RuntimeException e) {
                     LOG.error("answering a long poll of task {} failed", taskId, e);
-                    exchange.sendProblem(ApiProblem.of(500, "internal-error", "Internal Server Error", "the server failed; see its log"));
+                    exchange.sendProblem(ApiProblem.of(500, "internal-error", "Internal Server Error",
+                            "the server failed; see its log"));
                 }
             });
             return;
@@ -150,7 +154,8 @@ public final class TaskResource
         String taskId = parameters.get(0);
         TaskRecord task = find(store, taskId);
         if (!task.status().isTerminal()) {
-            throw ApiProblem.of(409, "task-not-finished", "Conflict", "task " + taskId + " is " + task.status() + "; cancel it and wait until it has ended before deleting it");
+            throw ApiProblem.of(409, "task-not-finished", "Conflict", "task " + taskId + " is " + task.status()
+                    + "; cancel it and wait until it has ended before deleting it");
         }
         try {
             if (!store.delete(taskId)) {

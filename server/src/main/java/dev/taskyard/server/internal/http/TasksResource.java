@@ -43,7 +43,8 @@ import static java.util.Objects.requireNonNull;
 public final class TasksResource
 {
     private static final Logger LOG = LoggerFactory.getLogger(TasksResource.class);
-    private static final ObjectReader STRICT = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final ObjectReader STRICT =
+            Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     public static final int MAX_PAGE_SIZE = 100;
     /** The counter of accepted tasks. */
     public static final String SUBMITTED = "taskyard.tasks.submitted";
@@ -96,7 +97,8 @@ public final class TasksResource
         requireNonNull(builder, "builder is null");
         String contentType = exchange.header("Content-Type");
         if (contentType == null || !contentType.toLowerCase().replace(" ", "").matches("application/json(;.*)?")) {
-            throw ApiProblem.of(415, "unsupported-media-type", "Unsupported Media Type", "the task payload must be sent as Content-Type: application/json")
+            throw ApiProblem.of(415, "unsupported-media-type", "Unsupported Media Type",
+                    "the task payload must be sent as Content-Type: application/json")
                     .withHeader("Accept-Post", "application/json");
         }
         long length = exchange.request().getLength();
@@ -111,16 +113,20 @@ public final class TasksResource
         }
         Optional<String> key = Optional.ofNullable(exchange.header("Idempotency-Key"));
         if (key.isPresent() && !key.get().matches("[\\x21-\\x7e]{1,255}")) {
-            throw ApiProblem.badRequest("invalid-idempotency-key", "the Idempotency-Key must be 1 to 255 visible ASCII characters");
+            throw ApiProblem.badRequest("invalid-idempotency-key",
+                    "the Idempotency-Key must be 1 to 255 visible ASCII characters");
         }
         Content.Source.asByteArrayAsync(exchange.request(), maxBodyBytes).whenComplete((body, failure) -> {
             try {
                 if (failure != null) {
-                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-                    if (cause instanceof IllegalArgumentException || String.valueOf(cause.getMessage()).matches("(?i).*(too large|max size).*")) {
+                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                            ? failure.getCause() : failure;
+                    if (cause instanceof IllegalArgumentException
+                            || String.valueOf(cause.getMessage()).matches("(?i).*(too large|max size).*")) {
                         throw tooLarge();
                     }
-                    throw ApiProblem.badRequest("unreadable-body", "the request body could not be read: " + cause.getMessage());
+                    throw ApiProblem.badRequest("unreadable-body",
+                            "the request body could not be read: " + cause.getMessage());
                 }
                 accept(exchange, body, key, builder);
             }
@@ -129,14 +135,16 @@ public final class TasksResource
             }
             catch (Exception | Error e) {
                 LOG.error("submitting a task failed", e);
-                exchange.sendProblem(ApiProblem.of(500, "internal-error", "Internal Server Error", "the server failed; see its log"));
+                exchange.sendProblem(ApiProblem.of(500, "internal-error", "Internal Server Error",
+                        "the server failed; see its log"));
             }
         });
     }
 
     private ApiProblem tooLarge()
     {
-        return ApiProblem.of(413, "payload-too-large", "Content Too Large", "the task payload is larger than the limit of " + maxBodyBytes + " bytes")
+        return ApiProblem.of(413, "payload-too-large", "Content Too Large",
+                "the task payload is larger than the limit of " + maxBodyBytes + " bytes")
                 .withHeader("Connection", "close");
     }
 
@@ -148,8 +156,10 @@ public final class TasksResource
             parsed = STRICT.readTree(body);
         }
         catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? "" : "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": ";
-            throw new ApiProblem(400, "malformed-json", "Bad Request", "the body is not valid JSON (UTF-8): " + e.getOriginalMessage(),
+            String where = e.getLocation() == null ? ""
+                    : "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": ";
+            throw new ApiProblem(400, "malformed-json", "Bad Request",
+                    "the body is not valid JSON (UTF-8): " + e.getOriginalMessage(),
                     List.of(new ApiProblem.FieldError("$", where + e.getOriginalMessage())), Map.of());
         }
         catch (java.io.IOException | RuntimeException e) {
@@ -159,7 +169,8 @@ public final class TasksResource
         ObjectNode payload = builder.build(parsed == null ? MissingNode.getInstance() : parsed);
         List<Violation> violations = payloadSchema.validate(payload);
         if (!violations.isEmpty()) {
-            throw new ApiProblem(400, "invalid-payload", "Bad Request", violations.size() + " violation(s) of the payload schema; nothing was enqueued",
+            throw new ApiProblem(400, "invalid-payload", "Bad Request",
+                    violations.size() + " violation(s) of the payload schema; nothing was enqueued",
                     violations.stream().map(v -> new ApiProblem.FieldError(v.path(), v.message())).toList(), Map.of());
         }
         Submission submission;
@@ -178,7 +189,8 @@ public final class TasksResource
         }
         String location = "/v1/tasks/" + submission.task().taskId();
         ObjectNode view = TaskViews.of(submission.task());
-        exchange.sendJson(202, view, Map.of("Location", location, "Retry-After", Integer.toString(TaskViews.RETRY_AFTER_SECONDS),
+        exchange.sendJson(202, view, Map.of("Location", location,
+                "Retry-After", Integer.toString(TaskViews.RETRY_AFTER_SECONDS),
                 "ETag", TaskViews.etag(submission.task())));
     }
 

@@ -194,7 +194,8 @@ public final class ProgressDisplay
     public static String plainLine(JsonNode task, Instant now)
     {
         Duration elapsed = elapsed(task, now);
-        return "task " + task.path("task_id").asText() + " " + task.path("status").asText() + " " + task.path("progress_percent").asInt(0) + "%"
+        return "task " + task.path("task_id").asText() + " " + task.path("status").asText() + " "
+                + task.path("progress_percent").asInt(0) + "%"
                 + (elapsed == null ? "" : String.format(" %.1fs", elapsed.toMillis() / 1000.0));
     }
 

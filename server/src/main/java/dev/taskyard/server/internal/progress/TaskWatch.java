@@ -30,7 +30,9 @@ public final class TaskWatch
         return TERMINAL.contains(task.path("status").asText());
     }
 
-    /** Shows the task until it has ended and returns its last status monitor (not yet {@link ProgressDisplay#finish}ed). */
+    /**
+     * Shows the task until it has ended and returns its last status monitor (not yet {@link ProgressDisplay#finish}ed).
+     */
     public static JsonNode untilEnd(Poll poll, ProgressDisplay display, int waitSeconds)
     {
         requireNonNull(poll, "poll is null");

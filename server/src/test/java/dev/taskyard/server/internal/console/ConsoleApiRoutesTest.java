@@ -37,7 +37,8 @@ class ConsoleApiRoutesTest
         }
     }
 
-    /** The console's own scripts: js/main.js and everything it imports, transitively (the vendored libraries excluded). */
+    /** The console's own scripts: js/main.js and everything it imports, transitively (the vendored libraries excluded).
+     * */
     static Map<String, String> scripts()
             throws Exception
     {
@@ -100,7 +101,8 @@ class ConsoleApiRoutesTest
             if (name.equals("js/api.js")) {
                 return;
             }
-            if (text.contains("fetch(") || text.contains("XMLHttpRequest") || text.contains("EventSource") || text.contains("WebSocket")) {
+            if (text.contains("fetch(") || text.contains("XMLHttpRequest") || text.contains("EventSource")
+                    || text.contains("WebSocket")) {
                 offenders.add(name + " talks to the server itself");
             }
             if (API_PATH.matcher(text).find()) {
@@ -109,7 +111,8 @@ class ConsoleApiRoutesTest
         });
         String api = scripts.get("js/api.js");
         assertThat(api.split("fetch\\(", -1)).as("one fetch call in api.js").hasSize(2);
-        assertThat(API_PATH.matcher(api.replaceAll("(?s)export const ROUTES = Object.freeze\\(\\{.*?\\}\\);", "")).find())
+        assertThat(API_PATH.matcher(api.replaceAll("(?s)export const ROUTES = Object.freeze\\(\\{.*?\\}\\);",
+                "")).find())
                 .as("api.js names API paths only in ROUTES").isFalse();
         assertThat(offenders).isEmpty();
     }

@@ -34,8 +34,8 @@ class ConsoleHandlerTest
             throws Exception
     {
         store = SqliteTaskStore.Options.builder(temp.resolve("store")).open();
-        server = new ApiServer(new ApiServer.Settings("127.0.0.1", 0, List.of("secret"), 1024, 4, Duration.ofMillis(20)), store,
-                JsonSchema.parse("{\"type\":\"object\"}"));
+        server = new ApiServer(new ApiServer.Settings("127.0.0.1", 0, List.of("secret"), 1024, 4,
+                Duration.ofMillis(20)), store, JsonSchema.parse("{\"type\":\"object\"}"));
         server.start();
         base = "http://127.0.0.1:" + server.address().getPort();
     }
@@ -66,19 +66,22 @@ class ConsoleHandlerTest
         assertThat(index.statusCode()).isEqualTo(200);
         assertThat(index.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
         String policy = index.headers().firstValue("Content-Security-Policy").orElseThrow();
-        assertThat(policy).contains("default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'")
+        assertThat(policy).contains("default-src 'none'", "script-src 'self'", "style-src 'self'",
+                "connect-src 'self'", "frame-ancestors 'none'")
                 .doesNotContain("unsafe-inline", "unsafe-eval", "http:", "https:", "*");
         assertThat(index.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
         assertThat(index.headers().firstValue("Referrer-Policy")).hasValue("no-referrer");
         assertThat(index.body()).contains("<script type=\"module\" src=\"js/main.js\"></script>");
 
-        for (String file : List.of("js/main.js", "js/api.js", "console.css", "favicon.svg", "vendor/uplot/uPlot.esm.js", "vendor/uplot/uPlot.min.css",
+        for (String file : List.of("js/main.js", "js/api.js", "console.css", "favicon.svg",
+                "vendor/uplot/uPlot.esm.js", "vendor/uplot/uPlot.min.css",
                 "vendor/json-schema/index.js", "vendor/json-schema/validator.js")) {
             HttpResponse<String> asset = get("/ui/" + file);
             assertThat(asset.statusCode()).as(file).isEqualTo(200);
             assertThat(asset.headers().firstValue("Content-Security-Policy")).as(file).hasValue(policy);
         }
-        assertThat(get("/ui/js/api.js").headers().firstValue("Content-Type")).hasValue("text/javascript; charset=utf-8");
+        assertThat(get("/ui/js/api.js").headers().firstValue("Content-Type"))
+                .hasValue("text/javascript; charset=utf-8");
         assertThat(get("/ui/console.css").headers().firstValue("Content-Type")).hasValue("text/css; charset=utf-8");
     }
 
@@ -87,12 +90,16 @@ class ConsoleHandlerTest
             throws Exception
     {
         String html = get("/ui/index.html").body();
-        assertThat(Pattern.compile("<script(?![^>]*\\bsrc=)[^>]*>", Pattern.CASE_INSENSITIVE).matcher(html).find()).as("inline script").isFalse();
-        assertThat(Pattern.compile("<style|\\sstyle=|\\son[a-z]+=|javascript:", Pattern.CASE_INSENSITIVE).matcher(html).find()).as("inline style or handler")
+        assertThat(Pattern.compile("<script(?![^>]*\\bsrc=)[^>]*>", Pattern.CASE_INSENSITIVE).matcher(html).find())
+                .as("inline script").isFalse();
+        assertThat(Pattern.compile("<style|\\sstyle=|\\son[a-z]+=|javascript:",
+                Pattern.CASE_INSENSITIVE).matcher(html).find()).as("inline style or handler")
                 .isFalse();
-        assertThat(Pattern.compile("(src|href)=\"(https?:)?//", Pattern.CASE_INSENSITIVE).matcher(html).find()).as("foreign origin").isFalse();
+        assertThat(Pattern.compile("(src|href)=\"(https?:)?//", Pattern.CASE_INSENSITIVE).matcher(html).find())
+                .as("foreign origin").isFalse();
         for (String script : ConsoleApiRoutesTest.scripts().values()) {
-            assertThat(script).doesNotContain("innerHTML", "eval(", "new Function", "setAttribute('style'", "localStorage", "document.cookie");
+            assertThat(script).doesNotContain("innerHTML", "eval(", "new Function", "setAttribute('style'",
+                    "localStorage", "document.cookie");
         }
     }
 
@@ -108,7 +115,9 @@ class ConsoleHandlerTest
         assertThat(get("/ui/nothing.js").statusCode()).isEqualTo(404);
         assertThat(get("/ui/%2e%2e/openapi.json").statusCode()).isIn(400, 404);
         assertThat(get("/ui/js/main.java").statusCode()).isEqualTo(404);
-        HttpResponse<String> post = client.send(HttpRequest.newBuilder(URI.create(base + "/ui/")).POST(HttpRequest.BodyPublishers.ofString("x")).build(),
+        HttpResponse<String> post =
+                client.send(HttpRequest.newBuilder(URI.create(base
+                + "/ui/")).POST(HttpRequest.BodyPublishers.ofString("x")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(post.statusCode()).isEqualTo(405);
         assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD");
@@ -131,7 +140,8 @@ class ConsoleHandlerTest
     void assetNamesAreChecked()
     {
         ConsoleAssets assets = ConsoleAssets.load();
-        for (String bad : List.of("../x.js", "a/../b.js", "/etc/passwd", "js/.hidden.js", "", "js/", "x.class", "js/main.js/")) {
+        for (String bad : List.of("../x.js", "a/../b.js", "/etc/passwd", "js/.hidden.js", "", "js/",
+                "x.class", "js/main.js/")) {
             assertThat(assets.find(bad)).as(bad).isEmpty();
         }
         assertThat(assets.find("index.html")).isPresent();

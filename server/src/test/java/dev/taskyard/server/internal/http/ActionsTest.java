@@ -18,13 +18,19 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Named actions: parsing the config section, building payloads, and {@code /v1/actions} in process over a real store. */
+/** Named actions: parsing the config section, building payloads, and {@code /v1/actions} in process over a real store.
+ * */
 class ActionsTest
 {
-    private static final JsonSchema PAYLOAD = JsonSchema.parse("{\"type\":\"object\",\"properties\":{\"command\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"minItems\":1},"
-            + "\"env\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}}},\"required\":[\"command\"],\"additionalProperties\":false}");
-    private static final String WORD_COUNT = "{\"word-count\":{\"description\":\"counts words\",\"input\":{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"}},"
-            + "\"required\":[\"text\"],\"additionalProperties\":false},\"task\":{\"command\":[\"wc\",\"-w\",\"in.json\"],\"env\":{\"A\":\"b\"}},"
+    private static final JsonSchema PAYLOAD = JsonSchema.parse("{\"type\":\"object\",\"properties\":{"
+            + "\"command\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"minItems\":1},"
+            + "\"env\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}}},"
+            + "\"required\":[\"command\"],\"additionalProperties\":false}");
+    private static final String WORD_COUNT =
+            "{\"word-count\":{\"description\":\"counts words\","
+            + "\"input\":{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"}},"
+            + "\"required\":[\"text\"],\"additionalProperties\":false},"
+            + "\"task\":{\"command\":[\"wc\",\"-w\",\"in.json\"],\"env\":{\"A\":\"b\"}},"
             + "\"inputFile\":\"in.json\",\"inputEnv\":\"WC_INPUT\"},"
             + "\"broken\":{\"input\":true,\"task\":{\"nope\":1}}}";
 
@@ -46,25 +52,36 @@ class ActionsTest
         ObjectNode payload = action.payload(Json.MAPPER.readTree("{\"text\":\"a b\"}"));
         assertThat(payload.path("env").path("WC_INPUT").asText()).isEqualTo("{\"text\":\"a b\"}");
         assertThat(payload.path("env").path("A").asText()).isEqualTo("b");
-        List<String> command = Json.MAPPER.convertValue(payload.path("command"), Json.MAPPER.getTypeFactory().constructCollectionType(List.class, String.class));
-        assertThat(command).containsExactly("sh", "-c", Action.WRITE_INPUT, "sh", "{\"text\":\"a b\"}", "in.json", "wc", "-w", "in.json");
+        List<String> command =
+                Json.MAPPER.convertValue(payload.path("command"),
+                Json.MAPPER.getTypeFactory().constructCollectionType(List.class, String.class));
+        assertThat(command).containsExactly("sh", "-c", Action.WRITE_INPUT, "sh", "{\"text\":\"a b\"}",
+                "in.json", "wc", "-w", "in.json");
         assertThat(action.template().path("command")).hasSize(3);
         assertThat(actions.get("broken").orElseThrow().inputEnv()).hasValue(Action.DEFAULT_ENV);
-        assertThat(actions.view().path("actions").get(0).path("input").path("required").get(0).asText()).isEqualTo("text");
+        assertThat(actions.view().path("actions").get(0).path("input").path("required").get(0)
+                .asText()).isEqualTo("text");
         assertThat(Actions.parse(null).all()).isEmpty();
     }
 
     @Test
     void badConfigNamesTheActionAndThePath()
     {
-        assertThatThrownBy(() -> parse("{\"Bad\":{\"input\":{},\"task\":{}}}")).hasMessageContaining("$.actions.Bad").hasMessageContaining("[a-z]");
-        assertThatThrownBy(() -> parse("{\"a\":{\"input\":{},\"task\":[]}}")).hasMessageStartingWith("$.actions.a.task:");
+        assertThatThrownBy(() -> parse("{\"Bad\":{\"input\":{},\"task\":{}}}")).hasMessageContaining("$.actions.Bad")
+                .hasMessageContaining("[a-z]");
+        assertThatThrownBy(() -> parse("{\"a\":{\"input\":{},\"task\":[]}}"))
+                .hasMessageStartingWith("$.actions.a.task:");
         assertThatThrownBy(() -> parse("{\"a\":{\"task\":{}}}")).hasMessageStartingWith("$.actions.a.input:");
-        assertThatThrownBy(() -> parse("{\"a\":{\"input\":{\"type\":7},\"task\":{}}}")).hasMessageStartingWith("$.actions.a.input.type:");
-        assertThatThrownBy(() -> parse("{\"a\":{\"input\":{},\"task\":{},\"inputFile\":\"../x\"}}")).hasMessageStartingWith("$.actions.a.inputFile:");
-        assertThatThrownBy(() -> parse("{\"a\":{\"input\":{},\"task\":{},\"inputFile\":\"x\"}}")).hasMessageStartingWith("$.actions.a.task.command:");
-        assertThatThrownBy(() -> parse("{\"a\":{\"input\":{},\"task\":{},\"inputEnv\":\"1X\"}}")).hasMessageStartingWith("$.actions.a.inputEnv:");
-        assertThatThrownBy(() -> parse("{\"a\":{\"input\":{},\"task\":{},\"extra\":1}}")).hasMessageStartingWith("$.actions.a.extra:");
+        assertThatThrownBy(() -> parse("{\"a\":{\"input\":{\"type\":7},\"task\":{}}}"))
+                .hasMessageStartingWith("$.actions.a.input.type:");
+        assertThatThrownBy(() -> parse("{\"a\":{\"input\":{},\"task\":{},\"inputFile\":\"../x\"}}"))
+                .hasMessageStartingWith("$.actions.a.inputFile:");
+        assertThatThrownBy(() -> parse("{\"a\":{\"input\":{},\"task\":{},\"inputFile\":\"x\"}}"))
+                .hasMessageStartingWith("$.actions.a.task.command:");
+        assertThatThrownBy(() -> parse("{\"a\":{\"input\":{},\"task\":{},\"inputEnv\":\"1X\"}}"))
+                .hasMessageStartingWith("$.actions.a.inputEnv:");
+        assertThatThrownBy(() -> parse("{\"a\":{\"input\":{},\"task\":{},\"extra\":1}}"))
+                .hasMessageStartingWith("$.actions.a.extra:");
         assertThatThrownBy(() -> parse("[]")).hasMessageStartingWith("$.actions:");
     }
 
@@ -73,16 +90,20 @@ class ActionsTest
             throws Exception
     {
         try (SqliteTaskStore store = SqliteTaskStore.Options.builder(temp.resolve("store")).open();
-                ApiServer server = new ApiServer(new ApiServer.Settings("127.0.0.1", 0, List.of("secret"), 4096, 4, Duration.ofMillis(20)), store, PAYLOAD,
-                        parse(WORD_COUNT))) {
+                ApiServer server = new ApiServer(new ApiServer.Settings("127.0.0.1", 0, List.of("secret"), 4096, 4,
+                        Duration.ofMillis(20)), store, PAYLOAD, parse(WORD_COUNT))) {
             server.start();
             String base = "http://127.0.0.1:" + server.address().getPort();
             HttpClient client = HttpClient.newHttpClient();
-            HttpResponse<String> list = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/actions")).header("Authorization", "Bearer secret").build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> list =
+                    client.send(HttpRequest.newBuilder(URI.create(base + "/v1/actions")).header("Authorization",
+                    "Bearer secret").build(), HttpResponse.BodyHandlers.ofString());
             assertThat(list.statusCode()).isEqualTo(200);
-            assertThat(Json.MAPPER.readTree(list.body()).findValuesAsText("name")).containsExactly("word-count", "broken");
-            HttpResponse<String> noToken = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/actions")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(Json.MAPPER.readTree(list.body()).findValuesAsText("name"))
+                    .containsExactly("word-count", "broken");
+            HttpResponse<String> noToken =
+                    client.send(HttpRequest.newBuilder(URI.create(base + "/v1/actions")).build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(noToken.statusCode()).isEqualTo(401);
 
             assertThat(post(client, base, "nope", "{}", null).statusCode()).isEqualTo(404);
@@ -113,7 +134,9 @@ class ActionsTest
     private static HttpResponse<String> post(HttpClient client, String base, String action, String body, String key)
             throws Exception
     {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/v1/actions/" + action)).header("Authorization", "Bearer secret")
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create(base + "/v1/actions/" + action))
+                .header("Authorization", "Bearer secret")
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
         if (key != null) {
             request.header("Idempotency-Key", key);

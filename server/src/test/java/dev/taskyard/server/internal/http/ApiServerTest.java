@@ -32,7 +32,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 /** Fast in-process tests of the API handlers over a real store, without a worker. */
 class ApiServerTest
 {
-    private static final JsonSchema SCHEMA = JsonSchema.parse("{\"type\":\"object\",\"properties\":{\"command\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"minItems\":1}},"
+    private static final JsonSchema SCHEMA = JsonSchema.parse("{\"type\":\"object\",\"properties\":{"
+            + "\"command\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"minItems\":1}},"
             + "\"required\":[\"command\"],\"additionalProperties\":false}");
 
     @TempDir
@@ -47,7 +48,8 @@ class ApiServerTest
             throws Exception
     {
         store = SqliteTaskStore.Options.builder(temp.resolve("store")).maxPendingTasks(2).open();
-        server = new ApiServer(new ApiServer.Settings("127.0.0.1", 0, List.of("secret"), 1024, 4, Duration.ofMillis(20)), store, SCHEMA);
+        server = new ApiServer(new ApiServer.Settings("127.0.0.1", 0, List.of("secret"), 1024, 4,
+                Duration.ofMillis(20)), store, SCHEMA);
         server.start();
         base = "http://127.0.0.1:" + server.address().getPort();
     }
@@ -68,7 +70,8 @@ class ApiServerTest
     private HttpResponse<String> submit(String body)
             throws Exception
     {
-        return client.send(request("/v1/tasks").header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        return client.send(request("/v1/tasks").header("Content-Type",
+                "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -106,18 +109,26 @@ class ApiServerTest
     void pathParametersSentEncodedByTheClientArriveDecodedExactlyOnce()
             throws Exception
     {
-        TaskyardClient api = TaskyardClient.builder().baseUrl(base).token("secret").retryPolicy(RetryPolicy.none()).build();
-        List<String> ids = List.of("a b", "x/log", "50%", "50%25", "what?wait=1", "a#b", "naïve-ü", "plus+sign", "t/../../v1/tasks");
+        TaskyardClient api =
+                TaskyardClient.builder().baseUrl(base).token("secret").retryPolicy(RetryPolicy.none()).build();
+        List<String> ids = List.of("a b", "x/log", "50%", "50%25", "what?wait=1", "a#b", "naïve-ü",
+                "plus+sign", "t/../../v1/tasks");
         for (String id : ids) {
-            assertThat(catchThrowableOfType(() -> api.get(id), NotFoundException.class).detail()).as("GET %s", id).isEqualTo("no task " + id);
-            assertThat(catchThrowableOfType(() -> api.cancel(id), NotFoundException.class).detail()).as("cancel %s", id).isEqualTo("no task " + id);
-            assertThat(catchThrowableOfType(() -> api.delete(id), NotFoundException.class).detail()).as("DELETE %s", id).isEqualTo("no task " + id);
-            assertThat(catchThrowableOfType(() -> api.artifacts(id), NotFoundException.class).detail()).as("artifacts %s", id).isEqualTo("no task " + id);
+            assertThat(catchThrowableOfType(() -> api.get(id), NotFoundException.class).detail()).as("GET %s", id)
+                    .isEqualTo("no task " + id);
+            assertThat(catchThrowableOfType(() -> api.cancel(id), NotFoundException.class).detail()).as("cancel %s", id)
+                    .isEqualTo("no task " + id);
+            assertThat(catchThrowableOfType(() -> api.delete(id), NotFoundException.class).detail()).as("DELETE %s", id)
+                    .isEqualTo("no task " + id);
+            assertThat(catchThrowableOfType(() -> api.artifacts(id), NotFoundException.class).detail())
+                    .as("artifacts %s", id).isEqualTo("no task " + id);
         }
 
         String id = api.submit(Json.MAPPER.readTree("{\"command\":[\"true\"]}")).taskId();
         assertThat(api.get(id).taskId()).isEqualTo(id);
-        assertThat(catchThrowableOfType(() -> api.downloadArtifact(id, "out/a b%?.txt", OutputStream.nullOutputStream()), NotFoundException.class).detail())
+        assertThat(catchThrowableOfType(() ->
+                api.downloadArtifact(id, "out/a b%?.txt", OutputStream.nullOutputStream()),
+                NotFoundException.class).detail())
                 .isEqualTo("no artifact out/a b%?.txt in task " + id);
         assertThat(Routes.decode(List.of("a%20b", "1+1%2B1", "%C3%BC"))).containsExactly("a b", "1+1+1", "ü");
         assertThat(catchThrowableOfType(() -> Routes.decode(List.of("%zz")), ApiProblem.class).status()).isEqualTo(400);
@@ -156,13 +167,17 @@ class ApiServerTest
             throws Exception
     {
         String id = Json.MAPPER.readTree(submit("{\"command\":[\"true\"]}").body()).path("task_id").asText();
-        HttpResponse<String> first = client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> first =
+                client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString());
         String etag = first.headers().firstValue("ETag").orElseThrow();
         assertThat(first.headers().firstValue("Retry-After")).isPresent();
-        HttpResponse<String> same = client.send(request("/v1/tasks/" + id).header("If-None-Match", etag).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> same =
+                client.send(request("/v1/tasks/" + id).header("If-None-Match", etag).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(same.statusCode()).isEqualTo(304);
 
-        CompletableFuture<HttpResponse<String>> poll = client.sendAsync(request("/v1/tasks/" + id + "?wait=60").header("If-None-Match", etag).build(),
+        CompletableFuture<HttpResponse<String>> poll =
+                client.sendAsync(request("/v1/tasks/" + id + "?wait=60").header("If-None-Match", etag).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(poll).isNotDone();
         store.cancel(id, "test");
@@ -178,8 +193,11 @@ class ApiServerTest
             throws Exception
     {
         String id = Json.MAPPER.readTree(submit("{\"command\":[\"true\"]}").body()).path("task_id").asText();
-        String etag = client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString()).headers().firstValue("ETag").orElseThrow();
-        HttpResponse<String> waited = client.send(request("/v1/tasks/" + id + "?wait=1").header("If-None-Match", etag).build(), HttpResponse.BodyHandlers.ofString());
+        String etag = client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString()).headers()
+                .firstValue("ETag").orElseThrow();
+        HttpResponse<String> waited =
+                client.send(request("/v1/tasks/" + id + "?wait=1").header("If-None-Match", etag).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(waited.statusCode()).isEqualTo(304);
     }
 
@@ -188,11 +206,16 @@ class ApiServerTest
             throws Exception
     {
         String id = Json.MAPPER.readTree(submit("{\"command\":[\"true\"]}").body()).path("task_id").asText();
-        assertThat(client.send(request("/v1/tasks/" + id).DELETE().build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(409);
-        assertThat(client.send(request("/v1/tasks/" + id + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        assertThat(client.send(request("/v1/tasks/" + id).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(409);
+        assertThat(client.send(request("/v1/tasks/" + id
+                + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode())
                 .isEqualTo(202);
-        assertThat(client.send(request("/v1/tasks/" + id).DELETE().build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(204);
-        assertThat(client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+        assertThat(client.send(request("/v1/tasks/" + id).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(204);
+        assertThat(client.send(request("/v1/tasks/" + id).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
     }
 
     @Test
@@ -201,12 +224,15 @@ class ApiServerTest
             throws Exception
     {
         // a sweep far longer than the test's timeout: only the store's change listener can answer the poll in time
-        try (ApiServer slow = new ApiServer(new ApiServer.Settings("127.0.0.1", 0, List.of("secret"), 1024, 4, Duration.ofHours(1)), store, SCHEMA)) {
+        try (ApiServer slow =
+                new ApiServer(new ApiServer.Settings("127.0.0.1", 0, List.of("secret"), 1024, 4,
+                Duration.ofHours(1)), store, SCHEMA)) {
             slow.start();
             String slowBase = "http://127.0.0.1:" + slow.address().getPort();
             String id = Json.MAPPER.readTree(submit("{\"command\":[\"true\"]}").body()).path("task_id").asText();
             CompletableFuture<HttpResponse<String>> poll = client.sendAsync(
-                    HttpRequest.newBuilder(URI.create(slowBase + "/v1/tasks/" + id + "?wait=60")).header("Authorization", "Bearer secret").build(),
+                    HttpRequest.newBuilder(URI.create(slowBase + "/v1/tasks/" + id + "?wait=60"))
+                            .header("Authorization", "Bearer secret").build(),
                     HttpResponse.BodyHandlers.ofString());
             while (!poll.isDone() && waiting(slowBase) < 1) {
                 Thread.sleep(10);
@@ -221,9 +247,11 @@ class ApiServerTest
     private double waiting(String serverBase)
             throws Exception
     {
-        String metrics = client.send(HttpRequest.newBuilder(URI.create(serverBase + "/metrics")).header("Authorization", "Bearer secret").build(),
+        String metrics = client.send(HttpRequest.newBuilder(URI.create(serverBase
+                + "/metrics")).header("Authorization", "Bearer secret").build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        return metrics.lines().filter(line -> line.startsWith("taskyard_http_long_polls ")).mapToDouble(line -> Double.parseDouble(line.split(" ")[1]))
+        return metrics.lines().filter(line -> line.startsWith("taskyard_http_long_polls "))
+                .mapToDouble(line -> Double.parseDouble(line.split(" ")[1]))
                 .findFirst().orElse(0);
     }
 
@@ -232,16 +260,20 @@ class ApiServerTest
             throws Exception
     {
         String id = Json.MAPPER.readTree(submit("{\"command\":[\"true\"]}").body()).path("task_id").asText();
-        HttpResponse<String> pending = client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString());
-        HttpResponse<String> again = client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> pending =
+                client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> again =
+                client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(again.body()).isEqualTo(pending.body());
         assertThat(again.headers().firstValue("ETag")).isEqualTo(pending.headers().firstValue("ETag"));
         store.cancel(id, "test");
-        HttpResponse<String> canceled = client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> canceled =
+                client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(Json.MAPPER.readTree(canceled.body()).path("status").asText()).isEqualTo("CANCELED");
         assertThat(canceled.headers().firstValue("ETag")).isNotEqualTo(pending.headers().firstValue("ETag"));
         store.delete(id);
-        assertThat(client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
+        assertThat(client.send(request("/v1/tasks/" + id).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
     }
 
     @Test
@@ -249,14 +281,19 @@ class ApiServerTest
             throws Exception
     {
         for (int i = 0; i < 20; i++) {
-            HttpResponse<String> unknown = client.send(request("/v1/nothing-here").header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"n\":" + i + "}")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> unknown =
+                    client.send(request("/v1/nothing-here").header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"n\":" + i + "}")).build(),
+                            HttpResponse.BodyHandlers.ofString());
             assertThat(unknown.statusCode()).isEqualTo(404);
             // kept alive only if the body was dropped; else the answer says close. DELETE is not resent by the client
-            HttpResponse<String> next = client.send(request("/v1/tasks/01M89BC8EB7CPR4HDHFA7RM1K1").DELETE().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> next =
+                    client.send(request("/v1/tasks/01M89BC8EB7CPR4HDHFA7RM1K1").DELETE().build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(next.statusCode()).isEqualTo(404);
         }
-        HttpResponse<String> get = client.send(request("/v1/nothing-here").build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> get =
+                client.send(request("/v1/nothing-here").build(), HttpResponse.BodyHandlers.ofString());
         assertThat(get.statusCode()).isEqualTo(404);
         assertThat(get.headers().firstValue("Connection")).as("a GET without a body keeps its connection").isEmpty();
     }
@@ -266,30 +303,40 @@ class ApiServerTest
             throws Exception
     {
         String id = Json.MAPPER.readTree(submit("{\"command\":[\"true\"]}").body()).path("task_id").asText();
-        HttpResponse<String> get = client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString());
-        HttpResponse<String> head = client.send(request("/v1/tasks/" + id).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse<String> get =
+                client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> head =
+                client.send(request("/v1/tasks/" + id).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(head.statusCode()).isEqualTo(200);
         assertThat(head.body()).isEmpty();
         for (String header : List.of("ETag", "Retry-After", "Content-Type", "Content-Length")) {
-            assertThat(head.headers().firstValue(header)).as(header).isEqualTo(get.headers().firstValue(header)).isPresent();
+            assertThat(head.headers().firstValue(header)).as(header)
+                    .isEqualTo(get.headers().firstValue(header)).isPresent();
         }
-        HttpResponse<String> health = client.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> health =
+                client.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).method("HEAD",
+                HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
         // the log of a task that has not run yet is followed by GET; HEAD answers with the headers at once
-        HttpResponse<String> log = client.send(request("/v1/tasks/" + id + "/log").method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> log =
+                client.send(request("/v1/tasks/" + id + "/log").method("HEAD",
+                HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(log.statusCode()).isEqualTo(200);
-        assertThat(log.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
-        HttpResponse<String> unknown = client.send(request("/v1/tasks/01M89BC8EB7CPR4HDHFA7RM1K1").method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
+        assertThat(log.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
+        HttpResponse<String> unknown =
+                client.send(request("/v1/tasks/01M89BC8EB7CPR4HDHFA7RM1K1").method("HEAD",
+                HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(unknown.statusCode()).isEqualTo(404);
-        HttpResponse<String> postOnly = client.send(request("/v1/tasks/" + id + "/cancel").method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> postOnly =
+                client.send(request("/v1/tasks/" + id + "/cancel").method("HEAD",
+                HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(postOnly.statusCode()).isEqualTo(405);
         assertThat(postOnly.headers().firstValue("Allow")).hasValue("POST");
-        HttpResponse<String> put = client.send(request("/v1/tasks/" + id).PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> put =
+                client.send(request("/v1/tasks/" + id).PUT(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(put.statusCode()).isEqualTo(405);
         assertThat(put.headers().firstValue("Allow")).hasValue("DELETE, GET, HEAD");
     }

@@ -34,7 +34,9 @@ class StatsResourceTest
     {
         try (SqliteTaskStore store = SqliteTaskStore.Options.builder(temp.resolve("store")).open()) {
             AtomicLong submitted = new AtomicLong();
-            try (StatsResource stats = new StatsResource(store, submitted::get, Duration.ofSeconds(5), 3, Clock.fixed(Instant.EPOCH, ZoneOffset.UTC))) {
+            try (StatsResource stats =
+                    new StatsResource(store, submitted::get, Duration.ofSeconds(5), 3,
+                    Clock.fixed(Instant.EPOCH, ZoneOffset.UTC))) {
                 stats.sample();
                 String a = submit(store, submitted);
                 submit(store, submitted);
@@ -66,16 +68,20 @@ class StatsResourceTest
             throws Exception
     {
         try (SqliteTaskStore store = SqliteTaskStore.Options.builder(temp.resolve("store")).open();
-                ApiServer server = new ApiServer(new ApiServer.Settings("127.0.0.1", 0, List.of("secret"), 1024, 4, Duration.ofMillis(20)), store,
-                        JsonSchema.parse("{\"type\":\"object\"}"))) {
+                ApiServer server = new ApiServer(new ApiServer.Settings("127.0.0.1", 0, List.of("secret"), 1024, 4,
+                        Duration.ofMillis(20)), store, JsonSchema.parse("{\"type\":\"object\"}"))) {
             server.start();
             HttpClient client = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + server.address().getPort();
-            HttpResponse<String> submitted = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/tasks")).header("Authorization", "Bearer secret")
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"x\":1}")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> submitted =
+                    client.send(HttpRequest.newBuilder(URI.create(base
+                    + "/v1/tasks")).header("Authorization", "Bearer secret")
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"x\":1}"))
+                            .build(), HttpResponse.BodyHandlers.ofString());
             assertThat(submitted.statusCode()).isEqualTo(202);
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/stats")).header("Authorization", "Bearer secret").build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response =
+                    client.send(HttpRequest.newBuilder(URI.create(base + "/v1/stats")).header("Authorization",
+                    "Bearer secret").build(), HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).isEqualTo(200);
             JsonNode body = Json.MAPPER.readTree(response.body());
             assertThat(body.path("tasks").path("PENDING").asLong()).isEqualTo(1);
@@ -86,11 +92,13 @@ class StatsResourceTest
             assertThat(body.path("samples").get(0).has("queue_depth")).isTrue();
 
             String id = Json.MAPPER.readTree(submitted.body()).path("task_id").asText();
-            HttpResponse<String> payload = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/tasks/" + id + "/payload"))
+            HttpResponse<String> payload =
+                    client.send(HttpRequest.newBuilder(URI.create(base + "/v1/tasks/" + id + "/payload"))
                     .header("Authorization", "Bearer secret").build(), HttpResponse.BodyHandlers.ofString());
             assertThat(payload.statusCode()).isEqualTo(200);
             assertThat(Json.MAPPER.readTree(payload.body())).isEqualTo(Json.MAPPER.readTree("{\"x\":1}"));
-            assertThat(client.send(HttpRequest.newBuilder(URI.create(base + "/v1/tasks/nope/payload")).header("Authorization", "Bearer secret").build(),
+            assertThat(client.send(HttpRequest.newBuilder(URI.create(base
+                    + "/v1/tasks/nope/payload")).header("Authorization", "Bearer secret").build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
         }
     }
@@ -99,6 +107,7 @@ class StatsResourceTest
             throws Exception
     {
         submitted.incrementAndGet();
-        return store.submit(new SubmitRequest(Json.MAPPER.createObjectNode().put("x", 1), Optional.empty(), Optional.empty())).task().taskId();
+        return store.submit(new SubmitRequest(Json.MAPPER.createObjectNode().put("x", 1), Optional.empty(),
+                Optional.empty())).task().taskId();
     }
 }

@@ -25,7 +25,8 @@ class ProgressDisplayTest
 
     static JsonNode task(String status, int percent)
     {
-        ObjectNode task = JSON.createObjectNode().put("task_id", "T1").put("status", status).put("progress_percent", percent);
+        ObjectNode task = JSON.createObjectNode().put("task_id", "T1").put("status", status)
+                .put("progress_percent", percent);
         if (!status.equals("PENDING")) {
             task.put("started_at", "2026-12-04T10:00:00Z");
         }
@@ -39,7 +40,8 @@ class ProgressDisplayTest
     void theBarIsRedrawnInPlaceBelowWholeLogLines()
     {
         StringWriter text = new StringWriter();
-        ProgressDisplay display = new ProgressDisplay(new PrintWriter(text), ProgressDisplay.Mode.BAR, 80, () -> NOW, "");
+        ProgressDisplay display =
+                new ProgressDisplay(new PrintWriter(text), ProgressDisplay.Mode.BAR, 80, () -> NOW, "");
         display.update(task("PENDING", 0));
         assertThat(text.toString()).startsWith("\rPENDING   [").contains("   0%  -:--  T1\u001b[K");
         display.log(bytes("step 1\nhal"), 0, 10);
@@ -84,7 +86,8 @@ class ProgressDisplayTest
     void plainModePrintsALinePerChangeAndNoControlCharacters()
     {
         StringWriter text = new StringWriter();
-        ProgressDisplay display = new ProgressDisplay(new PrintWriter(text), ProgressDisplay.Mode.PLAIN, 80, () -> NOW, "taskyard: ");
+        ProgressDisplay display =
+                new ProgressDisplay(new PrintWriter(text), ProgressDisplay.Mode.PLAIN, 80, () -> NOW, "taskyard: ");
         display.update(task("PENDING", 0));
         display.update(task("PENDING", 0));
         display.update(task("RUNNING", 20));
@@ -102,10 +105,13 @@ class ProgressDisplayTest
     @Test
     void aWatchFollowsTheTaskUntilItEnds()
     {
-        List<JsonNode> answers = new ArrayList<>(List.of(task("PENDING", 0), task("RUNNING", 10), task("RUNNING", 90), task("COMPLETED", 100)));
+        List<JsonNode> answers =
+                new ArrayList<>(List.of(task("PENDING", 0), task("RUNNING", 10), task("RUNNING", 90),
+                task("COMPLETED", 100)));
         List<Integer> waits = new ArrayList<>();
         StringWriter text = new StringWriter();
-        ProgressDisplay display = new ProgressDisplay(new PrintWriter(text), ProgressDisplay.Mode.PLAIN, 80, () -> NOW, "");
+        ProgressDisplay display =
+                new ProgressDisplay(new PrintWriter(text), ProgressDisplay.Mode.PLAIN, 80, () -> NOW, "");
         JsonNode end = TaskWatch.untilEnd(wait -> {
             waits.add(wait);
             return answers.remove(0);
@@ -120,7 +126,8 @@ class ProgressDisplayTest
             throws Exception
     {
         StringWriter text = new StringWriter();
-        ProgressDisplay display = new ProgressDisplay(new PrintWriter(text), ProgressDisplay.Mode.BAR, 80, () -> NOW, "");
+        ProgressDisplay display =
+                new ProgressDisplay(new PrintWriter(text), ProgressDisplay.Mode.BAR, 80, () -> NOW, "");
         ExecutorService pool = Executors.newFixedThreadPool(2);
         CountDownLatch go = new CountDownLatch(1);
         try {
@@ -149,7 +156,9 @@ class ProgressDisplayTest
         }
         display.finish(task("COMPLETED", 100));
         // split at \n only: the bar's \r is part of a line on a terminal
-        List<String> logLines = java.util.Arrays.stream(text.toString().split("\n")).map(l -> l.substring(l.contains("\u001b[K") ? l.lastIndexOf("\u001b[K") + 3 : 0))
+        List<String> logLines =
+                java.util.Arrays.stream(text.toString().split("\n"))
+                .map(l -> l.substring(l.contains("\u001b[K") ? l.lastIndexOf("\u001b[K") + 3 : 0))
                 .filter(l -> l.startsWith("line ")).toList();
         assertThat(logLines).hasSize(500);
         for (int i = 0; i < 500; i++) {
