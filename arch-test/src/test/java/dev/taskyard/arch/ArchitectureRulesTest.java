@@ -32,7 +32,8 @@ class ArchitectureRulesTest
     @Test
     void engineRuleFailsOnAnEngineUsingTheWorker()
     {
-        assertFails(ArchitectureRules.enginesMustNotReachTheWorker(FIXTURES + ".engine.."), ArchFixtureEngineUsesWorker.class);
+        assertFails(ArchitectureRules.enginesMustNotReachTheWorker(FIXTURES + ".engine.."),
+                ArchFixtureEngineUsesWorker.class);
     }
 
     @Test
@@ -45,7 +46,8 @@ class ArchitectureRulesTest
     void internalRuleFailsOnAClassUsingAnotherModulesInternals()
     {
         List<ArchRule> rules = ArchitectureRules.noReachingIntoAnotherModulesInternals(
-                Map.of("dev.taskyard.engine.internal..", ArchitectureRules.INTERNALS.get("dev.taskyard.engine.internal..")));
+                Map.of("dev.taskyard.engine.internal..",
+                        ArchitectureRules.INTERNALS.get("dev.taskyard.engine.internal..")));
         assertThat(rules).hasSize(1);
         assertFails(rules.get(0), ArchFixtureUsesForeignInternal.class);
     }

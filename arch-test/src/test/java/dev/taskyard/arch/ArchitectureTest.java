@@ -26,14 +26,19 @@ class ArchitectureTest
                 .withImportOption(location -> !location.contains("-tests.jar"))
                 .importPackages("dev.taskyard");
         // a sanity check that the import saw every module, so that a rule cannot pass on an empty set
-        for (String type : new String[] {"dev.taskyard.engine.Engine", "dev.taskyard.engine.internal.BufferedTaskLog", "dev.taskyard.engine.mock.MockEngine",
-                "dev.taskyard.engine.process.internal.ProcessEngine", "dev.taskyard.engine.docker.internal.DockerEngine",
-                "dev.taskyard.engine.remote.internal.RemoteEngine", "dev.taskyard.plugin.internal.PluginManager", "dev.taskyard.worker.Worker",
-                "dev.taskyard.store.SqliteTaskStore", "dev.taskyard.client.TaskyardClient", "dev.taskyard.server.Main", "dev.taskyard.bench.WorkerBench",
+        for (String type : new String[] {"dev.taskyard.engine.Engine", "dev.taskyard.engine.internal.BufferedTaskLog",
+                "dev.taskyard.engine.mock.MockEngine",
+                "dev.taskyard.engine.process.internal.ProcessEngine",
+                        "dev.taskyard.engine.docker.internal.DockerEngine",
+                "dev.taskyard.engine.remote.internal.RemoteEngine", "dev.taskyard.plugin.internal.PluginManager",
+                        "dev.taskyard.worker.Worker",
+                "dev.taskyard.store.SqliteTaskStore", "dev.taskyard.client.TaskyardClient", "dev.taskyard.server.Main",
+                        "dev.taskyard.bench.WorkerBench",
                 "dev.taskyard.engine.testkit.EngineContractTest"}) {
             assertThat(production.contain(type)).as("imported %s", type).isTrue();
         }
-        assertThat(production.stream().anyMatch(type -> type.getSimpleName().startsWith("ArchFixture"))).as("fixtures are test classes").isFalse();
+        assertThat(production.stream().anyMatch(type -> type.getSimpleName().startsWith("ArchFixture")))
+                .as("fixtures are test classes").isFalse();
     }
 
     @Test

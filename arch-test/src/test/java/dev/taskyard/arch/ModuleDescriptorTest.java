@@ -28,7 +28,8 @@ class ModuleDescriptorTest
     @Test
     void everyModuleHasADescriptor()
     {
-        assertThat(descriptors.keySet()).as("module descriptors on the class path").containsExactlyInAnyOrderElementsOf(ModuleRules.MODULES);
+        assertThat(descriptors.keySet()).as("module descriptors on the class path")
+                .containsExactlyInAnyOrderElementsOf(ModuleRules.MODULES);
     }
 
     @Test
@@ -63,7 +64,8 @@ class ModuleDescriptorTest
     void anInternalPackageExportedToAForeignModuleFails()
     {
         ModuleDescriptor module = ModuleDescriptor.newModule("dev.taskyard.fixture")
-                .exports(java.util.Set.of(), "dev.taskyard.fixture.internal", java.util.Set.of("dev.taskyard.worker", "com.example.other"))
+                .exports(java.util.Set.of(), "dev.taskyard.fixture.internal",
+                        java.util.Set.of("dev.taskyard.worker", "com.example.other"))
                 .build();
         assertThat(ModuleRules.violations(module)).singleElement().asString().contains("not all taskyard modules");
     }
@@ -71,8 +73,10 @@ class ModuleDescriptorTest
     @Test
     void anUnqualifiedOpensOrAnOpenModuleFails()
     {
-        ModuleDescriptor opens = ModuleDescriptor.newModule("dev.taskyard.fixture").opens("dev.taskyard.fixture").build();
-        assertThat(ModuleRules.violations(opens)).containsExactly("dev.taskyard.fixture: opens dev.taskyard.fixture to everyone");
+        ModuleDescriptor opens =
+                ModuleDescriptor.newModule("dev.taskyard.fixture").opens("dev.taskyard.fixture").build();
+        assertThat(ModuleRules.violations(opens))
+                .containsExactly("dev.taskyard.fixture: opens dev.taskyard.fixture to everyone");
         ModuleDescriptor open = ModuleDescriptor.newOpenModule("dev.taskyard.fixture").build();
         assertThat(ModuleRules.violations(open)).singleElement().asString().contains("is an open module");
     }
@@ -92,7 +96,8 @@ class ModuleDescriptorTest
     @Test
     void aPackageOutsideTheModuleRootFails()
     {
-        ModuleDescriptor module = ModuleDescriptor.newModule("dev.taskyard.fixture").exports("dev.taskyard.other").build();
+        ModuleDescriptor module =
+                ModuleDescriptor.newModule("dev.taskyard.fixture").exports("dev.taskyard.other").build();
         assertThat(ModuleRules.violations(module)).containsExactly(
                 "dev.taskyard.fixture: package dev.taskyard.other lies outside the module's package root");
     }

@@ -19,15 +19,18 @@ import java.util.TreeMap;
 final class ModuleRules
 {
     /** Every module of taskyard with main code (arch-test has tests only). */
-    static final Set<String> MODULES = Set.of("dev.taskyard.engine", "dev.taskyard.engine.mock", "dev.taskyard.engine.testkit",
-            "dev.taskyard.engine.process", "dev.taskyard.engine.docker", "dev.taskyard.engine.remote", "dev.taskyard.plugin",
-            "dev.taskyard.worker", "dev.taskyard.store", "dev.taskyard.store.testkit", "dev.taskyard.store.postgres",
+    static final Set<String> MODULES = Set.of(
+            "dev.taskyard.engine", "dev.taskyard.engine.mock", "dev.taskyard.engine.testkit",
+            "dev.taskyard.engine.process", "dev.taskyard.engine.docker", "dev.taskyard.engine.remote",
+            "dev.taskyard.plugin", "dev.taskyard.worker",
+            "dev.taskyard.store", "dev.taskyard.store.testkit", "dev.taskyard.store.postgres",
             "dev.taskyard.client", "dev.taskyard.server", "dev.taskyard.bench");
 
     /** The test libraries: the only modules that may read JUnit. */
     static final Set<String> TEST_LIBRARIES = Set.of("dev.taskyard.engine.testkit", "dev.taskyard.store.testkit");
 
-    private static final Set<String> TEST_FRAMEWORKS = Set.of("org.junit.jupiter.api", "org.assertj.core", "quicktheories");
+    private static final Set<String> TEST_FRAMEWORKS =
+            Set.of("org.junit.jupiter.api", "org.assertj.core", "quicktheories");
 
     private ModuleRules() {}
 
@@ -51,13 +54,15 @@ final class ModuleRules
                     violations.add(name + ": exports its internal package " + export.source() + " to everyone");
                 }
                 else if (!MODULES.containsAll(export.targets())) {
-                    violations.add(name + ": exports its internal package " + export.source() + " to " + export.targets()
+                    violations.add(name + ": exports its internal package " + export.source()
+                            + " to " + export.targets()
                             + ", which are not all taskyard modules");
                 }
             }
         }
         if (module.isOpen()) {
-            violations.add(name + ": is an open module; open only the packages reflection needs, to the modules that reflect");
+            violations.add(name + ": is an open module; open only the packages reflection needs, to the modules that "
+                    + "reflect");
         }
         for (ModuleDescriptor.Opens opens : module.opens()) {
             if (!opens.isQualified()) {

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -18,14 +17,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.common.io.MoreFiles;
 import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineContext;
 import dev.taskyard.engine.EngineRegistry;
 import dev.taskyard.engine.ResourceTracker;
-import dev.taskyard.engine.ResultSet;
-import dev.taskyard.engine.SandboxOptions;
-import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.WorkerIdentity;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -61,72 +56,52 @@ public final class DockerEngineBench
         int warmUp = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int tasksPerLevel = args.length > 2 ? Integer.parseInt(args[2]) : 24;
         String host = System.getenv("DOCKER_HOST");
-        String socket = host != null && (host.startsWith("unix://") || host.startsWith("tcp://")) ? host : "unix:///var/run/docker.sock";
+        String socket = host != null && (host.startsWith("unix://") || host.startsWith("tcp://")) ? host
+                : "unix:///var/run/docker.sock";
         String image = prepareImage();
 
         Path temp = Files.createTempDirectory("taskyard-bench-docker");
         ResourceTracker tracker = new ResourceTracker();
         ObjectMapper mapper = new ObjectMapper();
         Engine engine = EngineRegistry.load().createEngine("docker", mapper.createObjectNode().put("socket", socket),
-                new EngineContext(temp, LoggerFactory.getLogger("bench.docker"), new WorkerIdentity("bench", "docker-bench-1"), tracker));
+                new EngineContext(temp, LoggerFactory.getLogger("bench.docker"),
+                        new WorkerIdentity("bench", "docker-bench-1"), tracker));
         ObjectNode payload = mapper.createObjectNode().put("image", image);
         payload.putArray("command").add("true");
 
-        System.out.println("docker engine full life-cycle of `true` vs `docker run --rm --network none " + image + " true`, " + samples
+        System.out.println("docker engine full life-cycle of `true` vs `docker run --rm --network none "
+                + image + " true`, " + samples
                 + " interleaved samples each after " + warmUp + " warm-up samples; daemon " + socket);
         for (int i = 0; i < warmUp; i++) {
-            engineRun(engine, payload, temp);
+            EngineRuns.timed(engine, payload, temp, "`true` in the docker engine");
             cliRun(image);
         }
         long[] engineNanos = new long[samples];
         long[] cliNanos = new long[samples];
         for (int i = 0; i < samples; i++) {
-            engineNanos[i] = engineRun(engine, payload, temp);
+            engineNanos[i] = EngineRuns.timed(engine, payload, temp, "`true` in the docker engine");
             cliNanos[i] = cliRun(image);
         }
-        double ratio = (double) median(engineNanos) / median(cliNanos);
+        double ratio = (double) Percentiles.median(engineNanos) / Percentiles.median(cliNanos);
         print("docker engine life-cycle", engineNanos);
         print("docker run --rm --network none (CLI)", cliNanos);
-        System.out.printf(Locale.ROOT, "ratio engine/CLI (medians): %.2f×  goal ≤ %.1f×: %s%n", ratio, GOAL, ratio <= GOAL ? "met" : "NOT met");
+        System.out.printf(Locale.ROOT, "ratio engine/CLI (medians): %.2f×  goal ≤ %.1f×: %s%n", ratio, GOAL,
+                ratio <= GOAL ? "met" : "NOT met");
 
         System.out.println("throughput of the docker engine, " + tasksPerLevel + " tasks per level:");
         for (int concurrency : new int[] {1, 2, 4}) {
             throughput(engine, payload, temp, concurrency, tasksPerLevel);
         }
 
-        engine.dispose();
-        if (!tracker.isEmpty()) {
-            throw new IllegalStateException("the docker engine leaked " + tracker.live());
-        }
-        MoreFiles.deleteRecursively(temp);
-    }
-
-    /** One full life-cycle, timed from newSandboxBuilder to the end of dispose; the task context is made outside. */
-    private static long engineRun(Engine engine, ObjectNode payload, Path temp)
-            throws Exception
-    {
-        TaskContext context = TaskContext.builder().taskId("bench").logSpillFolder(temp).build();
-        try {
-            long start = System.nanoTime();
-            ResultSet result = engine.newSandboxBuilder(new SandboxOptions(payload, context)).startSandbox().waitForResult();
-            boolean success = result.success();
-            result.dispose();
-            long elapsed = System.nanoTime() - start;
-            if (!success) {
-                throw new IllegalStateException("`true` failed in the docker engine: " + result.termination() + " " + context.log().contentAsString());
-            }
-            return elapsed;
-        }
-        finally {
-            context.dispose();
-        }
+        EngineRuns.dispose(engine, tracker, temp, "docker");
     }
 
     private static long cliRun(String image)
             throws Exception
     {
         long start = System.nanoTime();
-        Process process = new ProcessBuilder("docker", "run", "--rm", "--network", "none", image, "true").redirectErrorStream(true).start();
+        Process process = new ProcessBuilder("docker", "run", "--rm", "--network", "none", image, "true")
+                .redirectErrorStream(true).start();
         byte[] output = process.getInputStream().readAllBytes();
         int exit = process.waitFor();
         long elapsed = System.nanoTime() - start;
@@ -147,7 +122,7 @@ public final class DockerEngineBench
             for (int i = 0; i < concurrency; i++) {
                 workers.add(pool.submit(() -> {
                     while (remaining.getAndDecrement() > 0) {
-                        engineRun(engine, payload, temp);
+                        EngineRuns.timed(engine, payload, temp, "`true` in the docker engine");
                     }
                     return null;
                 }));
@@ -160,23 +135,28 @@ public final class DockerEngineBench
             pool.shutdownNow();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf(Locale.ROOT, "  %d sandbox%s at once: %6.2f tasks/s  (%d tasks in %.2f s)%n", concurrency, concurrency == 1 ? " " : "es",
-                tasks / seconds, tasks, seconds);
+        System.out.printf(Locale.ROOT, "  %d sandbox%s at once: %6.2f tasks/s  (%d tasks in %.2f s)%n", concurrency,
+                concurrency == 1 ? " " : "es", tasks / seconds, tasks, seconds);
     }
 
     /** Imports a busybox image through the CLI unless it is there already; returns its name. */
     private static String prepareImage()
             throws Exception
     {
-        Path busybox = List.of(Path.of("/bin/busybox"), Path.of("/usr/bin/busybox")).stream().filter(Files::isRegularFile).findFirst()
-                .orElseThrow(() -> new IllegalStateException("busybox-static is not installed (apt-get install busybox-static)"));
+        Path busybox = List.of(Path.of("/bin/busybox"), Path.of("/usr/bin/busybox")).stream()
+                .filter(Files::isRegularFile).findFirst()
+                .orElseThrow(() -> new IllegalStateException("busybox-static is not installed (apt-get install "
+                        + "busybox-static)"));
         byte[] tar = rootFilesystem(busybox);
-        String name = "taskyard-bench/busybox:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(tar)).substring(0, 16);
-        if (new ProcessBuilder("docker", "image", "inspect", name).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        String name = "taskyard-bench/busybox:"
+                + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(tar)).substring(0, 16);
+        if (new ProcessBuilder("docker", "image", "inspect",
+                name).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .start().waitFor() == 0) {
             return name;
         }
-        Process process = new ProcessBuilder("docker", "import", "-", name).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process process = new ProcessBuilder("docker", "import", "-", name).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try (OutputStream in = process.getOutputStream()) {
             in.write(tar);
         }
@@ -214,20 +194,9 @@ public final class DockerEngineBench
         return bytes.toByteArray();
     }
 
-    private static long median(long[] nanos)
-    {
-        return percentile(nanos, 50);
-    }
-
-    private static long percentile(long[] nanos, int percent)
-    {
-        long[] sorted = nanos.clone();
-        Arrays.sort(sorted);
-        return sorted[Math.min(sorted.length - 1, sorted.length * percent / 100)];
-    }
-
     private static void print(String what, long[] nanos)
     {
-        System.out.printf(Locale.ROOT, "%-40s median %8.1f ms   p90 %8.1f ms%n", what + ":", median(nanos) / 1e6, percentile(nanos, 90) / 1e6);
+        System.out.printf(Locale.ROOT, "%-40s median %8.1f ms   p90 %8.1f ms%n", what + ":",
+                Percentiles.median(nanos) / 1e6, Percentiles.of(nanos, 90) / 1e6);
     }
 }

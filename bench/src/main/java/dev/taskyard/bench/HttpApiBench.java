@@ -56,18 +56,22 @@ public final class HttpApiBench
         int connections = args.length > 2 ? Integer.parseInt(args[2]) : 1_000;
         int longPolls = args.length > 3 ? Integer.parseInt(args[3]) : 2_000;
         int seconds = args.length > 4 ? Integer.parseInt(args[4]) : 5;
-        List<Integer> mockConnections = Arrays.stream((args.length > 5 ? args[5] : "4,32").split(",")).map(Integer::valueOf).toList();
+        List<Integer> mockConnections =
+                Arrays.stream((args.length > 5 ? args[5] : "4,32").split(",")).map(Integer::valueOf).toList();
         int mockConcurrency = args.length > 6 ? Integer.parseInt(args[6]) : 32;
         Path jar = ServerProcess.locateJar();
         Path temp = Files.createTempDirectory("taskyard-bench-http");
         try {
-            System.out.println("server: " + jar + ", " + Runtime.getRuntime().availableProcessors() + " cores, client and server on the same host");
+            System.out.println("server: " + jar + ", " + Runtime.getRuntime().availableProcessors()
+                    + " cores, client and server on the same host");
             System.out.println("mock engine: worker concurrency " + mockConcurrency);
-            try (ServerProcess server = ServerProcess.start(jar, temp.resolve("mock"), "worker: {concurrency: " + mockConcurrency + ", pollInterval: 0.05, shutdownGrace: 1}\n"
-                    + "engine: mock\nengines: {mock: {}}\nplugins: {}\nserver: {maxPending: 1000000}\n")) {
+            try (ServerProcess server = ServerProcess.start(jar, temp.resolve("mock"),
+                    "worker: {concurrency: " + mockConcurrency + ", pollInterval: 0.05, shutdownGrace: 1}\n"
+                            + "engine: mock\nengines: {mock: {}}\nplugins: {}\nserver: {maxPending: 1000000}\n")) {
                 List<String> ids = new ArrayList<>();
                 for (int submitters : mockConnections) {
-                    List<String> submitted = submitThroughput(server, "mock engine", MOCK_PAYLOAD, mockTasks, submitters, true);
+                    List<String> submitted =
+                            submitThroughput(server, "mock engine", MOCK_PAYLOAD, mockTasks, submitters, true);
                     if (ids.isEmpty()) {
                         ids = submitted;
                     }
@@ -77,9 +81,12 @@ public final class HttpApiBench
             if (processTasks == 0) {
                 return;
             }
-            try (ServerProcess server = ServerProcess.start(jar, temp.resolve("process"), "worker: {concurrency: 8, pollInterval: 0.05, shutdownGrace: 1}\n"
-                    + "engine: process\nengines: {process: {}}\nplugins: {}\nserver: {maxPending: 1000000}\n")) {
-                submitThroughput(server, "process engine", PROCESS_PAYLOAD, processTasks, PROCESS_SUBMIT_CONNECTIONS, false);
+            try (ServerProcess server = ServerProcess.start(jar, temp.resolve("process"),
+                    "worker: {concurrency: 8, pollInterval: 0.05, shutdownGrace: 1}\n"
+                            + "engine: process\nengines: {process: {}}\nplugins: {}\n"
+                            + "server: {maxPending: 1000000}\n")) {
+                submitThroughput(server, "process engine", PROCESS_PAYLOAD, processTasks,
+                        PROCESS_SUBMIT_CONNECTIONS, false);
             }
         }
         finally {
@@ -91,7 +98,8 @@ public final class HttpApiBench
      * Submits {@code count} tasks over {@code connections} keep-alive connections (a {@link RawHttpLoad}, one submit in
      * flight on each), then waits until the store says they all COMPLETED.
      */
-    private static List<String> submitThroughput(ServerProcess server, String label, String payload, int count, int connections, boolean withGoal)
+    private static List<String> submitThroughput(ServerProcess server, String label, String payload, int count,
+            int connections, boolean withGoal)
             throws Exception
     {
         // warm-up: a tenth of the tasks (at most 1,000), not timed
@@ -108,11 +116,14 @@ public final class HttpApiBench
         double failed = server.tasksIn("FAILED") - failedBefore;
         long[] latencies = submits.latencies();
         double rate = done / seconds;
-        System.out.printf("%s, durable queue: %,d tasks over %d connections: %,.0f tasks/s submit→COMPLETED (%,.0f completed in %.2f s; "
+        System.out.printf("%s, durable queue: %,d tasks over %d connections: %,.0f tasks/s submit→COMPLETED (%,.0f "
+                + "completed in %.2f s; "
                         + "submitting alone %,.0f/s)  submit latency p50 %.2f ms, p99 %.2f ms%s%s%n",
-                label, count, connections, rate, done, seconds, count / submitSeconds, pct(latencies, 50), pct(latencies, 99),
+                label, count, connections, rate, done, seconds, count / submitSeconds,
+                        pct(latencies, 50), pct(latencies, 99),
                 failed > 0 ? String.format("  FAILED: %,.0f", failed) : "",
-                withGoal ? String.format("  goal ≥ %,d tasks/s: %s", SUBMIT_GOAL, rate >= SUBMIT_GOAL && done >= count ? "met" : "NOT met") : "");
+                withGoal ? String.format("  goal ≥ %,d tasks/s: %s", SUBMIT_GOAL, rate >= SUBMIT_GOAL && done >= count
+                        ? "met" : "NOT met") : "");
         return submits.ids();
     }
 
@@ -136,12 +147,14 @@ public final class HttpApiBench
             ids.add(body.substring(from, body.indexOf('"', from)));
         });
         if (!refused.isEmpty() || result.errors() > 0) {
-            throw new IllegalStateException(refused.size() + " submits refused, " + result.errors() + " failed: " + refused.stream().limit(3).toList());
+            throw new IllegalStateException(refused.size() + " submits refused, " + result.errors() + " failed: "
+                    + refused.stream().limit(3).toList());
         }
         return new Submits(ids, result.latencies());
     }
 
-    /** Polls the store's task gauge until COMPLETED + FAILED reach {@code target} (0: until nothing is PENDING or RUNNING). */
+    /** Polls the store's task gauge until COMPLETED + FAILED reach {@code target} (0: until nothing is PENDING or
+     * RUNNING). */
     private static double waitForCompleted(ServerProcess server, double target, Duration timeout)
             throws Exception
     {
@@ -151,10 +164,12 @@ public final class HttpApiBench
             double completed = ServerProcess.gauge(metrics, "taskyard_tasks{state=\"COMPLETED\"}");
             boolean reached = target > 0
                     ? completed + ServerProcess.gauge(metrics, "taskyard_tasks{state=\"FAILED\"}") >= target
-                    : ServerProcess.gauge(metrics, "taskyard_tasks{state=\"PENDING\"}") + ServerProcess.gauge(metrics, "taskyard_tasks{state=\"RUNNING\"}") == 0;
+                    : ServerProcess.gauge(metrics, "taskyard_tasks{state=\"PENDING\"}")
+                            + ServerProcess.gauge(metrics, "taskyard_tasks{state=\"RUNNING\"}") == 0;
             if (reached || System.nanoTime() > end) {
                 if (!reached) {
-                    System.out.println("  (timed out after " + timeout.toSeconds() + " s waiting for the tasks to end)");
+                    System.out.println("  (timed out after " + timeout.toSeconds()
+                            + " s waiting for the tasks to end)");
                 }
                 return completed;
             }
@@ -168,17 +183,21 @@ public final class HttpApiBench
     {
         HttpRequest heldSubmit = server.request("/v1/tasks").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(HELD_PAYLOAD)).build();
-        HttpClient holdClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(30)).build();
+        HttpClient holdClient =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(30)).build();
         HttpResponse<String> submitted = holdClient.send(heldSubmit, HttpResponse.BodyHandlers.ofString());
         String heldId = JSON.readTree(submitted.body()).path("task_id").asText();
         int socketsBefore = sockets();
-        HttpRequest poll = server.request("/v1/tasks/" + heldId + "?wait=60").timeout(Duration.ofSeconds(90)).GET().build();
+        HttpRequest poll = server.request("/v1/tasks/" + heldId + "?wait=60")
+                .timeout(Duration.ofSeconds(90)).GET().build();
         AtomicInteger answered = new AtomicInteger();
         AtomicInteger pollErrors = new AtomicInteger();
         List<CompletableFuture<HttpResponse<Void>>> polls = new ArrayList<>();
         long holdStart = System.nanoTime();
         for (int i = 0; i < longPolls; i++) {
-            polls.add(holdClient.sendAsync(poll, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
+            polls.add(holdClient.sendAsync(poll,
+                    HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
                 answered.incrementAndGet();
                 if (error != null) {
                     pollErrors.incrementAndGet();
@@ -194,7 +213,8 @@ public final class HttpApiBench
             }
             Thread.sleep(50);
         }
-        System.out.printf("long polls: %,.0f of %,d held by the server after %.1f s (GET /v1/tasks/{id}?wait=60 on a RUNNING task; %,d client sockets)%n",
+        System.out.printf("long polls: %,.0f of %,d held by the server after %.1f s (GET /v1/tasks/{id}?wait=60 on a "
+                + "RUNNING task; %,d client sockets)%n",
                 held, longPolls, (System.nanoTime() - holdStart) / 1e9, sockets() - socketsBefore);
 
         URI base = URI.create(server.baseUrl());
@@ -211,7 +231,8 @@ public final class HttpApiBench
                 status.rate / health.rate, STATUS_GOAL, stillHeld, status.rate >= STATUS_GOAL ? "met" : "NOT met");
 
         long cancelled = System.nanoTime();
-        HttpResponse<String> cancel = holdClient.send(server.request("/v1/tasks/" + heldId + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse<String> cancel = holdClient.send(
+                server.request("/v1/tasks/" + heldId + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
         try {
             CompletableFuture.allOf(polls.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
@@ -219,8 +240,8 @@ public final class HttpApiBench
         catch (Exception e) {
             // counted below
         }
-        System.out.printf("cancel (%d) → %,d of %,d long polls answered in %.0f ms (%d errors)%n", cancel.statusCode(), answered.get(), longPolls,
-                (System.nanoTime() - cancelled) / 1e6, pollErrors.get());
+        System.out.printf("cancel (%d) → %,d of %,d long polls answered in %.0f ms (%d errors)%n", cancel.statusCode(),
+                answered.get(), longPolls, (System.nanoTime() - cancelled) / 1e6, pollErrors.get());
     }
 
     private record Load(double rate, long[] latencies) {}
@@ -229,12 +250,15 @@ public final class HttpApiBench
      * {@code connections} keep-alive connections of a {@link RawHttpLoad} (raw NIO sockets on one client thread, one
      * request in flight each), a warm-up of {@code seconds}, then {@code seconds} measured.
      */
-    private static Load closedLoop(String label, InetSocketAddress address, List<byte[]> requests, int connections, int seconds)
+    private static Load closedLoop(String label, InetSocketAddress address, List<byte[]> requests,
+            int connections, int seconds)
             throws Exception
     {
         RawHttpLoad.Result result = new RawHttpLoad(address, requests).run(connections, seconds);
-        System.out.printf("%s: %,.0f req/s  p50 %.2f ms, p99 %.2f ms  (%d keep-alive connections, %,d connected, raw NIO client on 1 thread, %,d errors, %,d non-200)%n",
-                label, result.rate(), pct(result.latencies(), 50), pct(result.latencies(), 99), connections, result.connected(), result.errors(), result.notOk());
+        System.out.printf("%s: %,.0f req/s  p50 %.2f ms, p99 %.2f ms  (%d keep-alive connections, %,d connected, raw "
+                + "NIO client on 1 thread, %,d errors, %,d non-200)%n",
+                label, result.rate(), pct(result.latencies(), 50), pct(result.latencies(), 99), connections,
+                        result.connected(), result.errors(), result.notOk());
         return new Load(result.rate(), result.latencies());
     }
 

@@ -15,8 +15,6 @@ import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineContext;
 import dev.taskyard.engine.EngineRegistry;
 import dev.taskyard.engine.ResourceTracker;
-import dev.taskyard.engine.ResultSet;
-import dev.taskyard.engine.SandboxOptions;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.WorkerIdentity;
 import org.slf4j.LoggerFactory;
@@ -39,19 +37,13 @@ public final class MockEngineBench
         Path temp = Files.createTempDirectory("taskyard-bench-mock");
         ResourceTracker tracker = new ResourceTracker();
         Engine engine = EngineRegistry.load().createEngine("mock", new ObjectMapper().createObjectNode(),
-                new EngineContext(temp, LoggerFactory.getLogger("bench"), new WorkerIdentity("bench", "bench-1"), tracker));
-        ObjectNode payload = (ObjectNode) new ObjectMapper().readTree("{\"delay\":0,\"function\":\"true\",\"argument\":\"\"}");
+                new EngineContext(temp, LoggerFactory.getLogger("bench"),
+                        new WorkerIdentity("bench", "bench-1"), tracker));
+        ObjectNode payload =
+                (ObjectNode) new ObjectMapper().readTree("{\"delay\":0,\"function\":\"true\",\"argument\":\"\"}");
 
         Callable<Void> lifeCycle = () -> {
-            for (int i = 0; i < iterations; i++) {
-                TaskContext context = TaskContext.builder().taskId("t").logSpillFolder(temp).build();
-                ResultSet result = engine.newSandboxBuilder(new SandboxOptions(payload, context)).startSandbox().waitForResult();
-                if (!result.success()) {
-                    throw new IllegalStateException("the mock task failed");
-                }
-                result.dispose();
-                context.dispose();
-            }
+            EngineRuns.run(engine, payload, temp, iterations);
             return null;
         };
         Callable<Void> baseline = () -> {
@@ -69,14 +61,12 @@ public final class MockEngineBench
         for (int threads = 1; threads <= 2; threads++) {
             double engineRate = best(lifeCycle, threads, iterations);
             double baseRate = best(baseline, threads, iterations);
-            System.out.printf("threads=%d  mock life-cycle: %,.0f sandboxes/s (%.2f µs each)  baseline (task context only): %,.0f/s  "
-                            + "ratio baseline/engine: %.2f×  goal ≥ %,d/s: %s%n",
-                    threads, engineRate, 1e6 / engineRate * threads, baseRate, baseRate / engineRate, GOAL, engineRate >= GOAL ? "met" : "NOT met");
+            System.out.printf("threads=%d  mock life-cycle: %,.0f sandboxes/s (%.2f µs each)  "
+                            + "baseline (task context only): %,.0f/s  ratio baseline/engine: %.2f×  goal ≥ %,d/s: %s%n",
+                    threads, engineRate, 1e6 / engineRate * threads, baseRate, baseRate / engineRate, GOAL,
+                    engineRate >= GOAL ? "met" : "NOT met");
         }
-        engine.dispose();
-        if (!tracker.isEmpty()) {
-            throw new IllegalStateException("the mock engine leaked " + tracker.live());
-        }
+        EngineRuns.dispose(engine, tracker, temp, "mock");
     }
 
     private static double best(Callable<Void> work, int threads, int iterations)

@@ -58,7 +58,8 @@ public final class PostgresStoreBench
         Set<String> parts = Set.of((args.length > 3 ? args[3] : "in-process,sqlite,pg1,pg3").split(","));
         String url = env("URL", null);
         if (url == null) {
-            System.out.println("PostgresStoreBench skipped: set TASKYARD_BENCH_PG_URL/_USER/_PASSWORD or TASKYARD_TEST_PG_* "
+            System.out.println("PostgresStoreBench skipped: set TASKYARD_BENCH_PG_URL/_USER/_PASSWORD or "
+                    + "TASKYARD_TEST_PG_* "
                     + "(eval \"$(bash .ci/start-postgres)\")");
             return;
         }
@@ -66,39 +67,45 @@ public final class PostgresStoreBench
         String password = env("PASSWORD", "");
         Path temp = Files.createTempDirectory("taskyard-bench-pg");
         try {
-            System.out.println("PostgreSQL at " + url + ", " + Runtime.getRuntime().availableProcessors() + " cores, everything on one host");
+            System.out.println("PostgreSQL at " + url + ", " + Runtime.getRuntime().availableProcessors()
+                    + " cores, everything on one host");
             if (parts.contains("in-process")) {
                 double sqliteClaims;
-                try (TaskStore sqlite = SqliteTaskStore.Options.builder(temp.resolve("sqlite")).maxPendingTasks(10_000_000).open()) {
+                try (TaskStore sqlite =
+                        SqliteTaskStore.Options.builder(temp.resolve("sqlite")).maxPendingTasks(10_000_000).open()) {
                     sqliteClaims = inProcess("SQLite", sqlite, inProcessTasks);
                 }
                 String schema = "bench_" + ProcessHandle.current().pid();
                 double pgClaims;
-                try (TaskStore pg = PostgresTaskStore.Options.builder(url, user, password).schema(schema).maxPendingTasks(10_000_000).open()) {
+                try (TaskStore pg = PostgresTaskStore.Options.builder(url, user,
+                        password).schema(schema).maxPendingTasks(10_000_000).open()) {
                     pgClaims = inProcess("PostgreSQL", pg, inProcessTasks);
                 }
                 finally {
                     drop(url, user, password, schema);
                 }
-                System.out.printf("in process, claim+resolve: PostgreSQL/SQLite = %.2f  goal ≥ %,d/s: %s%n", pgClaims / sqliteClaims, CLAIM_GOAL,
-                        pgClaims >= CLAIM_GOAL ? "met" : "NOT met");
+                System.out.printf("in process, claim+resolve: PostgreSQL/SQLite = %.2f  goal ≥ %,d/s: %s%n",
+                        pgClaims / sqliteClaims, CLAIM_GOAL, pgClaims >= CLAIM_GOAL ? "met" : "NOT met");
             }
 
             Path jar = ServerProcess.locateJar();
             Path passwordFile = Files.writeString(temp.resolve("pg-password"), password + "\n");
-            String common = "worker: {concurrency: 32, pollInterval: 0.05, shutdownGrace: 1}\nengine: mock\nengines: {mock: {}}\nplugins: {}\n"
+            String common = "worker: {concurrency: 32, pollInterval: 0.05, shutdownGrace: 1}\nengine: mock\nengines: "
+                    + "{mock: {}}\nplugins: {}\n"
                     + "server: {maxPending: 10000000}\n";
             double sqliteHttp = Double.NaN;
             double pg1 = Double.NaN;
             double pg3 = Double.NaN;
             if (parts.contains("sqlite")) {
-                sqliteHttp = http("1 node, SQLite", jar, temp.resolve("http-sqlite"), List.of(common), httpTasks, connections);
+                sqliteHttp = http("1 node, SQLite", jar, temp.resolve("http-sqlite"), List.of(common),
+                        httpTasks, connections);
             }
             if (parts.contains("pg1")) {
                 String schema1 = "bench_http1_" + ProcessHandle.current().pid();
                 try {
                     String store1 = store(url, user, passwordFile, schema1);
-                    pg1 = http("1 node, PostgreSQL", jar, temp.resolve("http-pg1"), List.of(common + store1), httpTasks, connections);
+                    pg1 = http("1 node, PostgreSQL", jar, temp.resolve("http-pg1"), List.of(common + store1),
+                            httpTasks, connections);
                 }
                 finally {
                     drop(url, user, password, schema1);
@@ -108,17 +115,19 @@ public final class PostgresStoreBench
                 String schema3 = "bench_http3_" + ProcessHandle.current().pid();
                 try {
                     String store3 = store(url, user, passwordFile, schema3);
-                    pg3 = http("3 nodes, PostgreSQL", jar, temp.resolve("http-pg3"), List.of(common + store3, common + store3, common + store3), httpTasks,
-                            connections);
+                    pg3 = http("3 nodes, PostgreSQL", jar, temp.resolve("http-pg3"),
+                            List.of(common + store3, common + store3, common + store3), httpTasks, connections);
                 }
                 finally {
                     drop(url, user, password, schema3);
                 }
             }
             if (!Double.isNaN(pg1) || !Double.isNaN(pg3)) {
-                System.out.printf("over HTTP, submit→COMPLETED: 1 node PostgreSQL / 1 node SQLite = %.2f, 3 nodes PostgreSQL / 1 node SQLite = %.2f, "
+                System.out.printf("over HTTP, submit→COMPLETED: 1 node PostgreSQL / 1 node SQLite = %.2f, 3 nodes "
+                        + "PostgreSQL / 1 node SQLite = %.2f, "
                         + "3 nodes / 1 node PostgreSQL = %.2f  goal ≥ %,d tasks/s on 1 node with PostgreSQL: %s%n",
-                        pg1 / sqliteHttp, pg3 / sqliteHttp, pg3 / pg1, HTTP_GOAL, Double.isNaN(pg1) ? "not measured" : pg1 >= HTTP_GOAL ? "met" : "NOT met");
+                        pg1 / sqliteHttp, pg3 / sqliteHttp, pg3 / pg1, HTTP_GOAL, Double.isNaN(pg1) ? "not measured"
+                                : pg1 >= HTTP_GOAL ? "met" : "NOT met");
             }
         }
         finally {
@@ -128,7 +137,9 @@ public final class PostgresStoreBench
 
     private static String store(String url, String user, Path passwordFile, String schema)
     {
-        return "store: {type: postgresql, url: \"" + url + "\", user: \"" + user + "\", passwordFile: \"" + passwordFile + "\", schema: " + schema + ", poolSize: " + System.getenv().getOrDefault("BENCH_POOL", "10") + "}\n";
+        return "store: {type: postgresql, url: \"" + url + "\", user: \"" + user + "\", passwordFile: \""
+                + passwordFile + "\", schema: " + schema + ", poolSize: "
+                + System.getenv().getOrDefault("BENCH_POOL", "10") + "}\n";
     }
 
     private static String env(String suffix, String fallback)
@@ -143,12 +154,14 @@ public final class PostgresStoreBench
     private static void drop(String url, String user, String password, String schema)
             throws Exception
     {
-        try (Connection connection = DriverManager.getConnection(url, user, password); Statement statement = connection.createStatement()) {
+        try (Connection connection = DriverManager.getConnection(url, user, password);
+                Statement statement = connection.createStatement()) {
             statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
         }
     }
 
-    /** Submits {@code count} tasks from 4 threads, then claims and resolves them from 4 threads; returns claim+resolve/s. */
+    /** Submits {@code count} tasks from 4 threads, then claims and resolves them from 4 threads; returns
+     * claim+resolve/s. */
     private static double inProcess(String label, TaskStore store, int count)
             throws Exception
     {
@@ -178,7 +191,8 @@ public final class PostgresStoreBench
                 WorkerIdentity worker = new WorkerIdentity("bench", "w" + t);
                 work.add(pool.submit(() -> {
                     while (true) {
-                        List<Claim> claims = store.claim(new ClaimRequest(worker, 16, Duration.ZERO, Duration.ofMinutes(5)));
+                        List<Claim> claims =
+                                store.claim(new ClaimRequest(worker, 16, Duration.ZERO, Duration.ofMinutes(5)));
                         if (claims.isEmpty()) {
                             return null;
                         }
@@ -193,8 +207,8 @@ public final class PostgresStoreBench
                 f.get();
             }
             double claimRate = resolved.get() / ((System.nanoTime() - start) / 1e9);
-            System.out.printf("in process, %s: %,d submits from %d threads: %,.0f/s; claim (up to 16) + resolve from %d threads: %,.0f tasks/s%n",
-                    label, count, threads, submitRate, threads, claimRate);
+            System.out.printf("in process, %s: %,d submits from %d threads: %,.0f/s; claim (up to 16) + resolve from "
+                    + "%d threads: %,.0f tasks/s%n", label, count, threads, submitRate, threads, claimRate);
             return claimRate;
         }
         finally {
@@ -216,8 +230,8 @@ public final class PostgresStoreBench
             double done = submitAndWait(nodes, count, connections);
             double seconds = (System.nanoTime() - start) / 1e9;
             double rate = done / seconds;
-            System.out.printf("over HTTP, %s: %,d tasks (mock engine, %d submitting connections per node): %,.0f tasks/s submit→COMPLETED (%.2f s)%n",
-                    label, count, connections, rate, seconds);
+            System.out.printf("over HTTP, %s: %,d tasks (mock engine, %d submitting connections per node): %,.0f "
+                    + "tasks/s submit→COMPLETED (%.2f s)%n", label, count, connections, rate, seconds);
             return rate;
         }
         finally {
@@ -227,7 +241,8 @@ public final class PostgresStoreBench
         }
     }
 
-    /** Submits {@code count} tasks spread over the nodes (in parallel) and waits until the store counts them COMPLETED. */
+    /** Submits {@code count} tasks spread over the nodes (in parallel) and waits until the store counts them COMPLETED.
+     * */
     private static double submitAndWait(List<ServerProcess> nodes, int count, int connections)
             throws Exception
     {
@@ -241,7 +256,8 @@ public final class PostgresStoreBench
                 work.add(pool.submit(() -> {
                     URI base = URI.create(node.baseUrl());
                     RawHttpLoad load = new RawHttpLoad(new InetSocketAddress(base.getHost(), base.getPort()),
-                            List.of(RawHttpLoad.postJson(base.getHost(), base.getPort(), "/v1/tasks", node.token(), PAYLOAD)));
+                            List.of(RawHttpLoad.postJson(base.getHost(), base.getPort(), "/v1/tasks",
+                                    node.token(), PAYLOAD)));
                     AtomicInteger refused = new AtomicInteger();
                     RawHttpLoad.CountResult result = load.runCount(connections, share, (status, body) -> {
                         if (status != 202) {
@@ -249,7 +265,8 @@ public final class PostgresStoreBench
                         }
                     });
                     if (refused.get() > 0 || result.errors() > 0) {
-                        throw new IllegalStateException(refused.get() + " submits refused, " + result.errors() + " failed");
+                        throw new IllegalStateException(refused.get() + " submits refused, "
+                                + result.errors() + " failed");
                     }
                     return null;
                 }));

@@ -2,18 +2,13 @@ package dev.taskyard.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.google.common.io.MoreFiles;
 import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineContext;
 import dev.taskyard.engine.EngineRegistry;
 import dev.taskyard.engine.ResourceTracker;
-import dev.taskyard.engine.ResultSet;
-import dev.taskyard.engine.SandboxOptions;
-import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.WorkerIdentity;
 import org.slf4j.LoggerFactory;
 
@@ -36,8 +31,9 @@ import org.slf4j.LoggerFactory;
 public final class ProcessEngineBench
 {
     private static final double GOAL = 1.5;
-    private static final String[] BARE_BWRAP = {"/usr/bin/bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid", "--unshare-net",
-            "--die-with-parent", "--", "/bin/true"};
+    private static final String[] BARE_BWRAP =
+            {"/usr/bin/bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            "--unshare-pid", "--unshare-net", "--die-with-parent", "--", "/bin/true"};
 
     private ProcessEngineBench() {}
 
@@ -49,7 +45,8 @@ public final class ProcessEngineBench
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode payload = (ObjectNode) mapper.readTree("{\"command\": [\"/bin/true\"]}");
 
-        System.out.println("process engine full life-cycle of /bin/true vs bare baselines, " + samples + " interleaved samples each after "
+        System.out.println("process engine full life-cycle of /bin/true vs bare baselines, " + samples
+                + " interleaved samples each after "
                 + warmUp + " warm-up samples");
         try (Bench unisolated = new Bench(mapper.createObjectNode())) {
             for (int i = 0; i < warmUp; i++) {
@@ -65,18 +62,21 @@ public final class ProcessEngineBench
                 bareNanos[i] = bare("/bin/true");
                 setsidNanos[i] = bare("/usr/bin/setsid", "-w", "--", "/bin/true");
             }
-            double ratio = (double) median(engineNanos) / median(bareNanos);
+            double ratio = (double) Percentiles.median(engineNanos) / Percentiles.median(bareNanos);
             print("unisolated engine life-cycle", engineNanos);
             print("bare ProcessBuilder /bin/true", bareNanos);
             print("(info) bare setsid -w -- /bin/true", setsidNanos);
-            System.out.printf("unisolated ratio engine/bare (medians): %.2f×  goal ≤ %.1f×: %s%n", ratio, GOAL, ratio <= GOAL ? "met" : "NOT met");
+            System.out.printf("unisolated ratio engine/bare (medians): %.2f×  goal ≤ %.1f×: %s%n", ratio, GOAL,
+                    ratio <= GOAL ? "met" : "NOT met");
         }
 
-        if (ProcessHandle.current().info().user().map(user -> !user.equals("root")).orElse(true) || !Files.isExecutable(Path.of(BARE_BWRAP[0]))) {
+        if (ProcessHandle.current().info().user().map(user -> !user.equals("root")).orElse(true)
+                || !Files.isExecutable(Path.of(BARE_BWRAP[0]))) {
             System.out.println("isolated series skipped: they need root and " + BARE_BWRAP[0]);
             return;
         }
-        try (Bench isolated = new Bench((ObjectNode) mapper.readTree("{\"cgroups\": \"required\", \"bubblewrap\": \"required\"}"))) {
+        try (Bench isolated =
+                new Bench((ObjectNode) mapper.readTree("{\"cgroups\": \"required\", \"bubblewrap\": \"required\"}"))) {
             for (int i = 0; i < warmUp; i++) {
                 isolated.run(payload);
                 bare(BARE_BWRAP);
@@ -89,10 +89,12 @@ public final class ProcessEngineBench
             }
             print("isolated engine (cgroups, bubblewrap)", engineNanos);
             print("bare bwrap … /bin/true", bareNanos);
-            System.out.printf("isolated ratio engine/bare bwrap (medians): %.2f×%n", (double) median(engineNanos) / median(bareNanos));
+            System.out.printf("isolated ratio engine/bare bwrap (medians): %.2f×%n",
+                    (double) Percentiles.median(engineNanos) / Percentiles.median(bareNanos));
         }
         int fewer = Math.max(10, samples / 10);
-        try (Bench fresh = new Bench((ObjectNode) mapper.readTree("{\"runAs\": \"fresh\", \"cgroups\": \"required\", \"bubblewrap\": \"required\"}"))) {
+        try (Bench fresh = new Bench((ObjectNode) mapper.readTree("{\"runAs\": \"fresh\", \"cgroups\": \"required\", "
+                + "\"bubblewrap\": \"required\"}"))) {
             fresh.run(payload);
             long[] engineNanos = new long[fewer];
             for (int i = 0; i < fewer; i++) {
@@ -115,45 +117,21 @@ public final class ProcessEngineBench
         {
             temp = Files.createTempDirectory("taskyard-bench-process");
             engine = EngineRegistry.load().createEngine("process", config,
-                    new EngineContext(temp, LoggerFactory.getLogger("bench"), new WorkerIdentity("bench", "bench-1"), tracker));
+                    new EngineContext(temp, LoggerFactory.getLogger("bench"),
+                            new WorkerIdentity("bench", "bench-1"), tracker));
         }
 
         long run(ObjectNode payload)
                 throws Exception
         {
-            return engineRun(engine, payload, temp);
+            return EngineRuns.timed(engine, payload, temp, "/bin/true in the process engine");
         }
 
         @Override
         public void close()
                 throws Exception
         {
-            engine.dispose();
-            if (!tracker.isEmpty()) {
-                throw new IllegalStateException("the process engine leaked " + tracker.live());
-            }
-            MoreFiles.deleteRecursively(temp);
-        }
-    }
-
-    /** One full life-cycle, timed from newSandboxBuilder to the end of dispose; the task context is made outside. */
-    private static long engineRun(Engine engine, ObjectNode payload, Path temp)
-            throws Exception
-    {
-        TaskContext context = TaskContext.builder().taskId("bench").logSpillFolder(temp).build();
-        try {
-            long start = System.nanoTime();
-            ResultSet result = engine.newSandboxBuilder(new SandboxOptions(payload, context)).startSandbox().waitForResult();
-            boolean success = result.success();
-            result.dispose();
-            long elapsed = System.nanoTime() - start;
-            if (!success) {
-                throw new IllegalStateException("/bin/true failed in the process engine: " + context.log().contentAsString());
-            }
-            return elapsed;
-        }
-        finally {
-            context.dispose();
+            EngineRuns.dispose(engine, tracker, temp, "process");
         }
     }
 
@@ -169,20 +147,9 @@ public final class ProcessEngineBench
         return elapsed;
     }
 
-    private static long median(long[] nanos)
-    {
-        return percentile(nanos, 50);
-    }
-
-    private static long percentile(long[] nanos, int percent)
-    {
-        long[] sorted = nanos.clone();
-        Arrays.sort(sorted);
-        return sorted[Math.min(sorted.length - 1, sorted.length * percent / 100)];
-    }
-
     private static void print(String what, long[] nanos)
     {
-        System.out.printf("%-45s median %8.1f µs   p90 %8.1f µs%n", what + ":", median(nanos) / 1e3, percentile(nanos, 90) / 1e3);
+        System.out.printf("%-45s median %8.1f µs   p90 %8.1f µs%n", what + ":", Percentiles.median(nanos) / 1e3,
+                Percentiles.of(nanos, 90) / 1e3);
     }
 }

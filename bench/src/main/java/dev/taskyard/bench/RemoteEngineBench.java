@@ -61,12 +61,16 @@ public final class RemoteEngineBench
         Path jar = ServerProcess.locateJar();
         Path temp = Files.createTempDirectory("taskyard-bench-remote");
         try {
-            System.out.println("server: " + jar + ", " + Runtime.getRuntime().availableProcessors() + " cores, engine, client and server on the same host");
-            String common = "worker: {concurrency: 8, shutdownGrace: 1}\nplugins: {success: {}}\nserver: {maxPending: 1000000}\n";
-            try (ServerProcess server = ServerProcess.start(jar, temp.resolve("mock"), common + "engine: mock\nengines: {mock: {}}\n")) {
+            System.out.println("server: " + jar + ", " + Runtime.getRuntime().availableProcessors()
+                    + " cores, engine, client and server on the same host");
+            String common = "worker: {concurrency: 8, shutdownGrace: 1}\nplugins: {success: {}}\nserver: "
+                    + "{maxPending: 1000000}\n";
+            try (ServerProcess server =
+                    ServerProcess.start(jar, temp.resolve("mock"), common + "engine: mock\nengines: {mock: {}}\n")) {
                 compare("mock engine", server, MOCK, serial, parallel, temp);
             }
-            try (ServerProcess server = ServerProcess.start(jar, temp.resolve("process"), common + "engine: process\nengines: {process: {}}\n")) {
+            try (ServerProcess server = ServerProcess.start(jar, temp.resolve("process"),
+                    common + "engine: process\nengines: {process: {}}\n")) {
                 compare("process engine", server, PROCESS, serial, parallel, temp);
             }
         }
@@ -79,13 +83,16 @@ public final class RemoteEngineBench
             throws Exception
     {
         PollSettings poll = new PollSettings(Duration.ofMillis(5), Duration.ofMillis(100), Duration.ofSeconds(20));
-        TaskyardClient client = TaskyardClient.builder().baseUrl(server.baseUrl()).token(server.token()).pollSettings(poll).build();
-        ObjectNode config = JSON.createObjectNode().put("baseUrl", server.baseUrl()).put("token", server.token()).put("maxConcurrency", 64);
+        TaskyardClient client =
+                TaskyardClient.builder().baseUrl(server.baseUrl()).token(server.token()).pollSettings(poll).build();
+        ObjectNode config = JSON.createObjectNode().put("baseUrl", server.baseUrl()).put("token", server.token())
+                .put("maxConcurrency", 64);
         config.putObject("poll").put("minIntervalMillis", 5).put("maxIntervalMillis", 100).put("longPollSeconds", 20);
         ResourceTracker tracker = new ResourceTracker();
         Path engineTemp = Files.createDirectories(temp.resolve("engine-" + label.replace(' ', '-')));
         Engine engine = EngineRegistry.load(RemoteEngineBench.class.getClassLoader()).createEngine("remote", config,
-                new EngineContext(engineTemp, LoggerFactory.getLogger("bench"), new WorkerIdentity("bench", "remote"), tracker));
+                new EngineContext(engineTemp, LoggerFactory.getLogger("bench"),
+                        new WorkerIdentity("bench", "remote"), tracker));
         ObjectNode taskPayload = (ObjectNode) JSON.readTree(payload);
         ObjectNode remotePayload = JSON.createObjectNode();
         remotePayload.set("remote", taskPayload);
@@ -98,7 +105,8 @@ public final class RemoteEngineBench
         Run remote = index -> {
             TaskContext context = TaskContext.builder().logSpillFolder(engineTemp).build();
             try {
-                ResultSet result = engine.newSandboxBuilder(new SandboxOptions(remotePayload.deepCopy(), context)).startSandbox().waitForResult();
+                ResultSet result = engine.newSandboxBuilder(new SandboxOptions(remotePayload.deepCopy(), context))
+                        .startSandbox().waitForResult();
                 try {
                     if (!result.success()) {
                         throw new IllegalStateException("remote task ended " + result.termination());
@@ -119,9 +127,12 @@ public final class RemoteEngineBench
                 measure(remote, Math.max(20, count / 10), threads);
                 Figures d = measure(direct, count, threads);
                 Figures r = measure(remote, count, threads);
-                System.out.printf("%s, %d at a time, %,d tasks each: direct %,.0f tasks/s (p50 %.2f ms, p99 %.2f ms); remote engine %,.0f tasks/s "
-                                + "(p50 %.2f ms, p99 %.2f ms) → throughput ratio remote/direct %.2f, overhead per task (p50) %+.2f ms%n",
-                        label, threads, count, d.perSecond(), d.p50Millis(), d.p99Millis(), r.perSecond(), r.p50Millis(), r.p99Millis(),
+                System.out.printf("%s, %d at a time, %,d tasks each: direct %,.0f tasks/s (p50 %.2f ms, p99 %.2f "
+                        + "ms); remote engine %,.0f tasks/s "
+                                + "(p50 %.2f ms, p99 %.2f ms) → throughput ratio remote/direct %.2f, overhead per "
+                                        + "task (p50) %+.2f ms%n",
+                        label, threads, count, d.perSecond(), d.p50Millis(), d.p99Millis(), r.perSecond(),
+                                r.p50Millis(), r.p99Millis(),
                         r.perSecond() / d.perSecond(), r.p50Millis() - d.p50Millis());
             }
         }
@@ -161,6 +172,7 @@ public final class RemoteEngineBench
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         Arrays.sort(latencies);
-        return new Figures(count / seconds, latencies[count / 2] / 1e6, latencies[Math.min(count - 1, (int) (count * 0.99))] / 1e6);
+        return new Figures(count / seconds, latencies[count / 2] / 1e6,
+                latencies[Math.min(count - 1, (int) (count * 0.99))] / 1e6);
     }
 }

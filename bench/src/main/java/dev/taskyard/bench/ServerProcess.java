@@ -33,7 +33,8 @@ final class ServerProcess
     private final String baseUrl;
     private final String token;
     private final StringBuffer stderr;
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
 
     private ServerProcess(Process process, String baseUrl, String token, StringBuffer stderr)
     {
@@ -46,7 +47,8 @@ final class ServerProcess
     /** The shaded jar, looked up from the repository root or the bench module. */
     static Path locateJar()
     {
-        for (Path candidate : List.of(Path.of("server/target/taskyard.jar"), Path.of("../server/target/taskyard.jar"))) {
+        for (Path candidate : List.of(Path.of("server/target/taskyard.jar"),
+                Path.of("../server/target/taskyard.jar"))) {
             if (Files.isRegularFile(candidate)) {
                 return candidate.toAbsolutePath().normalize();
             }
@@ -70,14 +72,16 @@ final class ServerProcess
             command.addAll(List.of(serverOptions.trim().split("\\s+")));
         }
         command.addAll(List.of("-jar", jar.toString(),
-                "serve", "--data", folder.resolve("data").toString(), "--config", configFile.toString(), "--host", "127.0.0.1", "--port", "0"));
+                "serve", "--data", folder.resolve("data").toString(), "--config", configFile.toString(), "--host",
+                        "127.0.0.1", "--port", "0"));
         Process process = new ProcessBuilder(command).start();
         process.getOutputStream().close();
         StringBuffer err = new StringBuffer();
         daemon("taskyard-stderr", () -> drain(process, err));
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
         daemon("taskyard-stdout", () -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader in =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = in.readLine()) != null) {
                     lines.add(line);
@@ -108,7 +112,8 @@ final class ServerProcess
             process.destroyForcibly();
             throw new IllegalStateException("taskyard serve did not start within 60 s: " + err);
         }
-        String token = Files.readAllLines(tokenFile).stream().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#"))
+        String token = Files.readAllLines(tokenFile).stream().map(String::trim)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#"))
                 .findFirst().orElseThrow(() -> new IllegalStateException("no token in the token file"));
         return new ServerProcess(process, url, token, err);
     }
@@ -126,7 +131,8 @@ final class ServerProcess
     /** A request to {@code path} with the bearer token and a 30 s timeout. */
     HttpRequest.Builder request(String path)
     {
-        return HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token);
+        return HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + token);
     }
 
     /** The Prometheus text of {@code /metrics}. */
@@ -169,7 +175,8 @@ final class ServerProcess
 
     private static void drain(Process process, StringBuffer err)
     {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
                 if (err.length() < 100_000) {

@@ -17,9 +17,6 @@ import dev.taskyard.engine.Engine;
 import dev.taskyard.engine.EngineContext;
 import dev.taskyard.engine.EngineRegistry;
 import dev.taskyard.engine.ResourceTracker;
-import dev.taskyard.engine.ResultSet;
-import dev.taskyard.engine.SandboxOptions;
-import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.WorkerIdentity;
 import dev.taskyard.plugin.host.PluginRegistry;
 import dev.taskyard.worker.InMemoryTaskQueue;
@@ -41,7 +38,8 @@ public final class WorkerBench
 {
     private static final int GOAL_RATE = 20_000;
     private static final double GOAL_OVERHEAD_MICROS = 50;
-    private static final String PAYLOAD = "{\"delay\":0,\"function\":\"true\",\"argument\":\"\",\"env\":{\"STAGE\":\"bench\"},\"maxRunTime\":60}";
+    private static final String PAYLOAD =
+            "{\"delay\":0,\"function\":\"true\",\"argument\":\"\",\"env\":{\"STAGE\":\"bench\"},\"maxRunTime\":60}";
 
     private WorkerBench() {}
 
@@ -54,7 +52,8 @@ public final class WorkerBench
         ObjectMapper json = new ObjectMapper();
         JsonNode payload = json.readTree(PAYLOAD);
 
-        System.out.println("worker with the mock engine and the plugins env, success, maxruntime, artifacts, logprefix, watchdog, result, progress; "
+        System.out.println("worker with the mock engine and the plugins env, success, maxruntime, artifacts, "
+                + "logprefix, watchdog, result, progress; "
                 + tasks + " tasks per round");
         for (int round = 0; round < 2; round++) {
             workerRate(temp, payload, 1, tasks / 2); // warm-up
@@ -69,9 +68,11 @@ public final class WorkerBench
             }
             double overheadMicros = (threads / worker - threads / bare) * 1e6;
             boolean met = worker >= GOAL_RATE && overheadMicros < GOAL_OVERHEAD_MICROS;
-            System.out.printf("threads=%d  worker: %,.0f tasks/s  bare engine life-cycle: %,.0f/s  worker overhead: %.1f µs per task  "
+            System.out.printf("threads=%d  worker: %,.0f tasks/s  bare engine life-cycle: %,.0f/s  worker overhead: "
+                    + "%.1f µs per task  "
                             + "ratio bare/worker: %.2f×  goal ≥ %,d tasks/s and < %.0f µs: %s%n",
-                    threads, worker, bare, overheadMicros, bare / worker, GOAL_RATE, GOAL_OVERHEAD_MICROS, met ? "met" : "NOT met");
+                    threads, worker, bare, overheadMicros, bare / worker, GOAL_RATE, GOAL_OVERHEAD_MICROS,
+                            met ? "met" : "NOT met");
         }
     }
 
@@ -123,22 +124,15 @@ public final class WorkerBench
     {
         ResourceTracker tracker = new ResourceTracker();
         Engine engine = EngineRegistry.load().createEngine("mock", new ObjectMapper().createObjectNode(),
-                new EngineContext(temp, LoggerFactory.getLogger("bench"), new WorkerIdentity("bench", "bench-1"), tracker));
+                new EngineContext(temp, LoggerFactory.getLogger("bench"),
+                        new WorkerIdentity("bench", "bench-1"), tracker));
         ObjectNode enginePart = new ObjectMapper().createObjectNode();
         enginePart.set("delay", payload.get("delay"));
         enginePart.set("function", payload.get("function"));
         enginePart.set("argument", payload.get("argument"));
         int perThread = tasks / threads;
         Callable<Void> lifeCycle = () -> {
-            for (int i = 0; i < perThread; i++) {
-                TaskContext context = TaskContext.builder().taskId("t" + i).logSpillFolder(temp).build();
-                ResultSet result = engine.newSandboxBuilder(new SandboxOptions(enginePart, context)).startSandbox().waitForResult();
-                if (!result.success()) {
-                    throw new IllegalStateException("the mock task failed");
-                }
-                result.dispose();
-                context.dispose();
-            }
+            EngineRuns.run(engine, enginePart, temp, perThread);
             return null;
         };
         ExecutorService pool = Executors.newFixedThreadPool(threads);

@@ -94,7 +94,8 @@ public final class FolderArtifactStore
         for (Path file : files(errors)) {
             ObjectNode json = (ObjectNode) MAPPER.readTree(Files.readString(file, StandardCharsets.UTF_8));
             artifacts.add(new Artifact(relative(errors, file), 0,
-                    Optional.of(new Artifact.ArtifactError(json.path("reason").asText(), json.path("message").asText()))));
+                    Optional.of(new Artifact.ArtifactError(json.path("reason").asText(),
+                            json.path("message").asText()))));
         }
         artifacts.sort(Comparator.comparing(Artifact::name));
         return List.copyOf(artifacts);

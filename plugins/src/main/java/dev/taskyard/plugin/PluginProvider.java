@@ -5,7 +5,8 @@ import dev.taskyard.engine.schema.JsonSchema;
 
 /**
  * Creates plugins of one kind. Providers are found with {@link java.util.ServiceLoader}: list the class in
- * {@code META-INF/services/dev.taskyard.plugin.PluginProvider}; {@code dev.taskyard.plugin.host.PluginRegistry} does the discovery.
+ * {@code META-INF/services/dev.taskyard.plugin.PluginProvider}; {@code dev.taskyard.plugin.host.PluginRegistry} does
+ * the discovery.
  *
  * <p>A plugin is enabled when its {@linkplain #name() name} is a key of the worker's {@code plugins} config (and is
  * not listed in {@code plugins.disabled}); a plugin without settings is enabled with {@code {}}.

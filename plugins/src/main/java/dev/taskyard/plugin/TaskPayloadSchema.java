@@ -70,7 +70,8 @@ public final class TaskPayloadSchema
         }
     }
 
-    private TaskPayloadSchema(List<Component> components, Map<String, Integer> owners, boolean[] validate, ObjectNode document)
+    private TaskPayloadSchema(List<Component> components, Map<String, Integer> owners,
+            boolean[] validate, ObjectNode document)
     {
         this.components = components;
         this.owners = owners;
@@ -100,7 +101,8 @@ public final class TaskPayloadSchema
             JsonNode doc = component.schema().document();
             JsonNode type = doc.get("type");
             if (type != null && !"object".equals(type.asText())) {
-                throw new IllegalArgumentException("the payload schema of " + component.name() + " must describe an object, not " + type);
+                throw new IllegalArgumentException("the payload schema of " + component.name()
+                        + " must describe an object, not " + type);
             }
             for (Iterator<Map.Entry<String, JsonNode>> it = doc.path("properties").fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> property = it.next();
@@ -116,7 +118,8 @@ public final class TaskPayloadSchema
                 Map.Entry<String, JsonNode> def = it.next();
                 JsonNode existing = defs.get(def.getKey());
                 if (existing != null && !existing.equals(def.getValue())) {
-                    throw new NamingConflictException("payload schema definition \"" + def.getKey() + "\" is defined differently by "
+                    throw new NamingConflictException("payload schema definition \"" + def.getKey()
+                            + "\" is defined differently by "
                             + defOwners.get(def.getKey()) + " and " + component.name());
                 }
                 defs.set(def.getKey(), def.getValue());
@@ -172,7 +175,8 @@ public final class TaskPayloadSchema
         List<String> problems = new ArrayList<>(0);
         boolean[] invalid = new boolean[n];
         if (!payload.isObject()) {
-            problems.add("task payload: $: must be a JSON object, not " + payload.getNodeType().toString().toLowerCase());
+            problems.add("task payload: $: must be a JSON object, not "
+                    + payload.getNodeType().toString().toLowerCase());
             java.util.Arrays.fill(invalid, true);
             return new Split(List.copyOf(parts), List.copyOf(problems), invalid);
         }

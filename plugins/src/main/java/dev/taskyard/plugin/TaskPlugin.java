@@ -37,7 +37,8 @@ public interface TaskPlugin
     {
     }
 
-    /** The task runs. The plugin may use the sandbox (shells, displays, {@code kill}) but must not abort or wait for it. */
+    /** The task runs. The plugin may use the sandbox (shells, displays, {@code kill}) but must not abort or wait for
+     * it. */
     default void started(StartedRequest request)
             throws EngineException
     {

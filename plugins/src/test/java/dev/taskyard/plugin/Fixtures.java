@@ -44,8 +44,11 @@ final class Fixtures
             throw new UncheckedIOException(e);
         }
         WorkerIdentity identity = new WorkerIdentity("test", "worker-1");
-        engine = EngineRegistry.load().createEngine("mock", JSON.createObjectNode(), new EngineContext(temp, LoggerFactory.getLogger("engine"), identity, tracker));
-        environment = new PluginEnvironment(identity, temp, new FolderArtifactStore(temp.resolve("artifacts")), WorkerControl.ignoring(), scheduler);
+        engine = EngineRegistry.load()
+                .createEngine("mock", JSON.createObjectNode(),
+                new EngineContext(temp, LoggerFactory.getLogger("engine"), identity, tracker));
+        environment = new PluginEnvironment(identity, temp, new FolderArtifactStore(temp.resolve("artifacts")),
+                WorkerControl.ignoring(), scheduler);
     }
 
     static JsonNode json(String text)
@@ -61,7 +64,8 @@ final class Fixtures
     PluginManager manager(PluginRegistry registry, String config, HookExecutor executor)
             throws EngineException
     {
-        return PluginManager.create(new PluginManager.Options(registry, json(config), "$.plugins", "mock", engine, environment, executor));
+        return PluginManager.create(new PluginManager.Options(registry, json(config), "$.plugins", "mock", engine,
+                environment, executor));
     }
 
     TaskContext context()

@@ -32,7 +32,8 @@ class FolderArtifactStoreTest
         store.put("t1", "0", "public/a.txt", text("alpha"));
         store.putError("t1", "0", "public/b.txt", new Artifact.ArtifactError("file-missing-on-worker", "gone"));
         assertThat(store.list("t1", "0")).extracting(Artifact::name, Artifact::size, Artifact::isError)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("public/a.txt", 5L, false), org.assertj.core.groups.Tuple.tuple("public/b.txt", 0L, true));
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("public/a.txt", 5L, false),
+                        org.assertj.core.groups.Tuple.tuple("public/b.txt", 0L, true));
         try (var in = store.open("t1", "0", "public/a.txt")) {
             assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("alpha");
         }
@@ -47,9 +48,11 @@ class FolderArtifactStoreTest
         FolderArtifactStore store = new FolderArtifactStore(Files.createTempDirectory("store"));
         store.put("t1", "0", "x", text("1"));
         assertThatThrownBy(() -> store.put("t1", "0", "x", text("2"))).isInstanceOf(FileAlreadyExistsException.class);
-        assertThatThrownBy(() -> store.putError("t1", "0", "x", new Artifact.ArtifactError("r", "m"))).isInstanceOf(FileAlreadyExistsException.class);
+        assertThatThrownBy(() -> store.putError("t1", "0", "x", new Artifact.ArtifactError("r", "m")))
+                .isInstanceOf(FileAlreadyExistsException.class);
         for (String bad : List.of("../x", "a/../b", "/abs", "a//b", ".", "a/./b", "", "a b")) {
-            assertThatThrownBy(() -> store.put("t1", "0", bad, text("1"))).as(bad).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> store.put("t1", "0", bad, text("1"))).as(bad)
+                    .isInstanceOf(IllegalArgumentException.class);
         }
         assertThatThrownBy(() -> store.put("../t", "0", "x", text("1"))).isInstanceOf(IllegalArgumentException.class);
     }

@@ -117,7 +117,9 @@ class HookParallelismTest
     {
         BlockingQueue<HookExecutor.StuckHook> stuck = new LinkedBlockingQueue<>();
         try (HookExecutor executor = new HookExecutor(new HookExecutor.Settings(Duration.ofMillis(30)), stuck::add)) {
-            PluginRegistry registry = PluginRegistry.empty().register(provider("stubborn", null, options -> plugin(null, task -> new TaskPlugin()
+            PluginRegistry registry =
+                    PluginRegistry.empty()
+                    .register(provider("stubborn", null, options -> plugin(null, task -> new TaskPlugin()
             {
                 @Override
                 public void started(StartedRequest request)
@@ -127,7 +129,8 @@ class HookParallelismTest
             })));
             PluginManager manager = fixtures.manager(registry, "{\"stubborn\":{}}", executor);
             TaskContext context = fixtures.context();
-            PluginManager.Prepared prepared = manager.prepare(context, Fixtures.json(PAYLOAD), TaskReporter.discarding());
+            PluginManager.Prepared prepared =
+                    manager.prepare(context, Fixtures.json(PAYLOAD), TaskReporter.discarding());
             Sandbox sandbox = prepared.builder().orElseThrow().startSandbox();
             AtomicReference<Thread> callingThread = new AtomicReference<>();
             // the only hook of the stage runs on the calling thread: that call cannot return while the hook is stuck
@@ -147,8 +150,10 @@ class HookParallelismTest
             assertThat(executor.livelocks()).isEqualTo(1);
             assertThat(executor.stuckThreads()).isEqualTo(1);
             assertThat(context.log().contentAsString())
-                    .containsPattern("livelock detected: plugin \"stubborn\" ran its started hook for longer than PT0.03S; incident id [0-9a-f]{16}")
-                    .contains("stuck thread: plugin \"stubborn\" has not returned from its started hook").contains("incident id " + report.incidentId());
+                    .containsPattern("livelock detected: plugin \"stubborn\" ran its started hook for longer than "
+                            + "PT0.03S; incident id [0-9a-f]{16}")
+                    .contains("stuck thread: plugin \"stubborn\" has not returned from its started hook")
+                            .contains("incident id " + report.incidentId());
 
             release.countDown();
             assertThatThrownBy(() -> call.get(1, TimeUnit.MINUTES)).hasCauseInstanceOf(HookLivelockException.class);
@@ -196,7 +201,8 @@ class HookParallelismTest
                     })));
             PluginManager manager = fixtures.manager(registry, "{\"a-gate\":{},\"b-stubborn\":{}}", executor);
             TaskContext context = fixtures.context();
-            PluginManager.Prepared prepared = manager.prepare(context, Fixtures.json(PAYLOAD), TaskReporter.discarding());
+            PluginManager.Prepared prepared =
+                    manager.prepare(context, Fixtures.json(PAYLOAD), TaskReporter.discarding());
             Sandbox sandbox = prepared.builder().orElseThrow().startSandbox();
             assertThatThrownBy(() -> prepared.plugins().started(sandbox))
                     .isInstanceOf(HookLivelockException.class)

@@ -101,9 +101,11 @@ class PluginManagerTest
     void aConfigViolationNamesThePathAndThePlugin()
     {
         PluginRegistry registry = PluginRegistry.empty()
-                .register(provider("limit", "{\"type\":\"object\",\"properties\":{\"max\":{\"type\":\"integer\"}},\"required\":[\"max\"],\"additionalProperties\":false}",
+                .register(provider("limit", "{\"type\":\"object\",\"properties\":{\"max\":{\"type\":\"integer\"}},"
+                                + "\"required\":[\"max\"],\"additionalProperties\":false}",
                         options -> plugin(null, o -> TaskPlugin.NONE)));
-        assertThatThrownBy(() -> fixtures.manager(registry, "{\"limit\":{\"max\":\"ten\",\"extra\":1},\"nope\":{}}", executor))
+        assertThatThrownBy(() ->
+                fixtures.manager(registry, "{\"limit\":{\"max\":\"ten\",\"extra\":1},\"nope\":{}}", executor))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("$.plugins.limit.max: plugin \"limit\":")
                 .hasMessageContaining("$.plugins.limit: plugin \"limit\":")
@@ -126,7 +128,9 @@ class PluginManagerTest
     void aPluginClaimingAnEngineKeyStopsTheStartUp()
     {
         PluginRegistry registry = PluginRegistry.empty()
-                .register(simple("greedy", "{\"type\":\"object\",\"properties\":{\"delay\":{\"type\":\"integer\"}}}", o -> TaskPlugin.NONE));
+                .register(simple("greedy",
+                        "{\"type\":\"object\",\"properties\":{\"delay\":{\"type\":\"integer\"}}}",
+                        o -> TaskPlugin.NONE));
         assertThatThrownBy(() -> fixtures.manager(registry, "{\"greedy\":{}}", executor))
                 .isInstanceOf(NamingConflictException.class)
                 .hasMessage("payload key \"delay\" is claimed by both engine \"mock\" and plugin \"greedy\"");
@@ -164,7 +168,8 @@ class PluginManagerTest
                 }));
         PluginManager manager = fixtures.manager(registry, "{\"a\":{},\"b\":{},\"c\":{}}", executor);
         TaskContext context = fixtures.context();
-        PluginManager.Prepared prepared = manager.prepare(context, Fixtures.json(PAYLOAD + ",\"a\":1,\"b\":\"x\"}"), TaskReporter.discarding());
+        PluginManager.Prepared prepared =
+                manager.prepare(context, Fixtures.json(PAYLOAD + ",\"a\":1,\"b\":\"x\"}"), TaskReporter.discarding());
         assertThat(prepared.error()).isEmpty();
         assertThat(seen.get("a").toString()).isEqualTo("{\"a\":1}");
         assertThat(seen.get("b").toString()).isEqualTo("{\"b\":\"x\"}");
@@ -185,20 +190,25 @@ class PluginManagerTest
                     created.add("logger");
                     return TaskPlugin.NONE;
                 }))
-                .register(simple("typed", "{\"type\":\"object\",\"properties\":{\"typed\":{\"type\":\"integer\"}}}", o -> {
+                .register(simple("typed",
+                        "{\"type\":\"object\",\"properties\":{\"typed\":{\"type\":\"integer\"}}}", o -> {
                     created.add("typed");
                     return TaskPlugin.NONE;
                 }));
         PluginManager manager = fixtures.manager(registry, "{\"logger\":{},\"typed\":{}}", executor);
         TaskContext context = fixtures.context();
-        PluginManager.Prepared prepared = manager.prepare(context, Fixtures.json("{\"delay\":\"x\",\"function\":\"true\",\"typed\":\"nine\",\"zzz\":true}"), TaskReporter.discarding());
+        PluginManager.Prepared prepared =
+                manager.prepare(context,
+                Fixtures.json("{\"delay\":\"x\",\"function\":\"true\",\"typed\":\"nine\",\"zzz\":true}"),
+                TaskReporter.discarding());
         assertThat(created).containsExactly("logger");
         assertThat(prepared.builder()).isEmpty();
         assertThat(prepared.error()).get().isInstanceOf(MalformedPayloadException.class);
         List<String> messages = ((MalformedPayloadException) prepared.error().get()).messages();
         assertThat(messages).anySatisfy(m -> assertThat(m).startsWith("task payload: $.zzz: unknown key"));
         assertThat(messages).anySatisfy(m -> assertThat(m).startsWith("engine \"mock\": $.delay:"));
-        assertThat(messages).anySatisfy(m -> assertThat(m).startsWith("engine \"mock\": $: required property 'argument'"));
+        assertThat(messages).anySatisfy(m ->
+                assertThat(m).startsWith("engine \"mock\": $: required property 'argument'"));
         assertThat(messages).anySatisfy(m -> assertThat(m).startsWith("plugin \"typed\": $.typed:"));
         prepared.plugins().dispose();
         context.dispose();
@@ -225,10 +235,12 @@ class PluginManagerTest
             }
         };
         PluginRegistry registry = PluginRegistry.empty()
-                .register(simple("a", null, meeting)).register(simple("b", null, meeting)).register(simple("c", null, meeting));
+                .register(simple("a", null, meeting)).register(simple("b", null, meeting))
+                        .register(simple("c", null, meeting));
         PluginManager manager = fixtures.manager(registry, "{\"a\":{},\"b\":{},\"c\":{}}", executor);
         TaskContext context = fixtures.context();
-        PluginManager.Prepared prepared = manager.prepare(context, Fixtures.json(PAYLOAD + "}"), TaskReporter.discarding());
+        PluginManager.Prepared prepared =
+                manager.prepare(context, Fixtures.json(PAYLOAD + "}"), TaskReporter.discarding());
         SandboxBuilder builder = prepared.builder().orElseThrow();
         prepared.plugins().buildSandbox(builder);
         builder.discard();
@@ -247,7 +259,8 @@ class PluginManagerTest
         assertThat(stageError("malformed", "nonfatal")).isInstanceOf(NonFatalInternalErrorException.class);
         assertThat(stageError("fatal", "nonfatal")).isInstanceOf(FatalInternalErrorException.class);
         assertThat(stageError("nonfatal", "fatal")).isInstanceOf(FatalInternalErrorException.class);
-        assertThat(stageError("runtime", "malformed")).isInstanceOf(FatalInternalErrorException.class).hasMessageContaining("incident id");
+        assertThat(stageError("runtime", "malformed")).isInstanceOf(FatalInternalErrorException.class)
+                .hasMessageContaining("incident id");
     }
 
     private EngineException stageError(String errorA, String errorB)
@@ -258,14 +271,16 @@ class PluginManagerTest
                 .register(simple("b", null, o -> failingStarted(errorB, "bad b")));
         PluginManager manager = fixtures.manager(registry, "{\"a\":{},\"b\":{}}", executor);
         TaskContext context = fixtures.context();
-        PluginManager.Prepared prepared = manager.prepare(context, Fixtures.json(PAYLOAD + "}"), TaskReporter.discarding());
+        PluginManager.Prepared prepared =
+                manager.prepare(context, Fixtures.json(PAYLOAD + "}"), TaskReporter.discarding());
         var sandbox = prepared.builder().orElseThrow().startSandbox();
         try {
             prepared.plugins().started(sandbox);
             throw new AssertionError("no error");
         }
         catch (EngineException e) {
-            if (!(e instanceof MalformedPayloadException) && (errorA.equals("malformed") || errorB.equals("malformed"))) {
+            if (!(e instanceof MalformedPayloadException)
+                    && (errorA.equals("malformed") || errorB.equals("malformed"))) {
                 assertThat(context.log().contentAsString()).contains("[taskyard] malformed payload: plugin");
             }
             return e;
@@ -318,11 +333,13 @@ class PluginManagerTest
                     .register(simple("fine", null, o -> TaskPlugin.NONE));
             PluginManager manager = fixtures.manager(registry, "{\"stuck\":{},\"fine\":{}}", quick);
             TaskContext context = fixtures.context();
-            PluginManager.Prepared prepared = manager.prepare(context, Fixtures.json(PAYLOAD + "}"), TaskReporter.discarding());
+            PluginManager.Prepared prepared =
+                    manager.prepare(context, Fixtures.json(PAYLOAD + "}"), TaskReporter.discarding());
             var sandbox = prepared.builder().orElseThrow().startSandbox();
             assertThatThrownBy(() -> prepared.plugins().started(sandbox))
                     .isInstanceOf(HookLivelockException.class)
-                    .hasMessageContaining("livelock detected: plugin \"stuck\" ran its started hook for longer than PT0.03S");
+                    .hasMessageContaining("livelock detected: plugin \"stuck\" ran its started hook for longer than "
+                            + "PT0.03S");
             assertThat(Thread.currentThread().isInterrupted()).isFalse();
             assertThat(context.log().contentAsString()).containsPattern("livelock detected.*incident id [0-9a-f]{16}");
             sandbox.waitForResult().dispose();
@@ -369,7 +386,8 @@ class PluginManagerTest
                     }));
             PluginManager manager = fixtures.manager(registry, "{\"slow-first\":{},\"stuck\":{}}", quick);
             TaskContext context = fixtures.context();
-            PluginManager.Prepared prepared = manager.prepare(context, Fixtures.json(PAYLOAD + "}"), TaskReporter.discarding());
+            PluginManager.Prepared prepared =
+                    manager.prepare(context, Fixtures.json(PAYLOAD + "}"), TaskReporter.discarding());
             var sandbox = prepared.builder().orElseThrow().startSandbox();
             assertThatThrownBy(() -> prepared.plugins().started(sandbox))
                     .isInstanceOf(HookLivelockException.class)
@@ -405,7 +423,8 @@ class PluginManagerTest
         }));
         PluginManager manager = fixtures.manager(registry, "{\"slow\":{}}", executor);
         TaskContext context = fixtures.context();
-        PluginManager.Prepared prepared = manager.prepare(context, Fixtures.json(PAYLOAD + "}"), TaskReporter.discarding());
+        PluginManager.Prepared prepared =
+                manager.prepare(context, Fixtures.json(PAYLOAD + "}"), TaskReporter.discarding());
         var sandbox = prepared.builder().orElseThrow().startSandbox();
         ExecutorService other = Executors.newSingleThreadExecutor();
         Future<?> first = other.submit(() -> {
@@ -413,13 +432,15 @@ class PluginManagerTest
             return null;
         });
         assertThat(inside.await(1, TimeUnit.MINUTES)).isTrue();
-        assertThatThrownBy(() -> prepared.plugins().exception(ExceptionReason.CANCELED)).isInstanceOf(IllegalStateException.class).hasMessageContaining("concurrently");
+        assertThatThrownBy(() -> prepared.plugins().exception(ExceptionReason.CANCELED))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("concurrently");
         release.countDown();
         first.get(1, TimeUnit.MINUTES);
         other.shutdown();
         sandbox.waitForResult().dispose();
         prepared.plugins().dispose();
-        assertThatThrownBy(() -> prepared.plugins().finished(true)).isInstanceOf(IllegalStateException.class).hasMessageContaining("disposed");
+        assertThatThrownBy(() -> prepared.plugins().finished(true)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("disposed");
         context.dispose();
         manager.dispose();
     }
@@ -429,7 +450,8 @@ class PluginManagerTest
             throws Exception
     {
         PluginRegistry registry = PluginRegistry.empty()
-                .register(simple("a", "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}}}", o -> new TaskPlugin()
+                .register(simple("a",
+                        "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"}}}", o -> new TaskPlugin()
                 {
                     @Override
                     public void buildSandbox(BuildSandboxRequest request)
@@ -446,7 +468,8 @@ class PluginManagerTest
             results.add(pool.submit(() -> {
                 TaskContext context = TaskContext.builder().taskId("t" + n).logSpillFolder(fixtures.temp).build();
                 PluginManager.Prepared prepared = manager.prepare(context,
-                        Fixtures.json("{\"delay\":0,\"function\":\"print-env-var\",\"argument\":\"A\",\"a\":" + n + "}"), TaskReporter.discarding());
+                        Fixtures.json("{\"delay\":0,\"function\":\"print-env-var\",\"argument\":\"A\",\"a\":" + n
+                                + "}"), TaskReporter.discarding());
                 prepared.plugins().buildSandbox(prepared.builder().orElseThrow());
                 var result = prepared.builder().orElseThrow().startSandbox().waitForResult();
                 result.dispose();

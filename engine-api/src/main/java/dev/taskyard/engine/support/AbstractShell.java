@@ -3,6 +3,7 @@ package dev.taskyard.engine.support;
 import java.util.concurrent.CountDownLatch;
 
 import dev.taskyard.engine.EngineException;
+import dev.taskyard.engine.FeatureNotSupportedException;
 import dev.taskyard.engine.ResourceTracker;
 import dev.taskyard.engine.Shell;
 import dev.taskyard.engine.ShellAbortedException;
@@ -125,6 +126,23 @@ public abstract class AbstractShell
                 throw new ShellTerminatedException("the shell has ended");
             }
         }
+    }
+
+    /**
+     * The checks of {@link #resize} before the engine's own work.
+     *
+     * @param tty whether the shell has a terminal
+     * @throws FeatureNotSupportedException the shell has no terminal
+     * @throws ShellAbortedException the shell was aborted
+     * @throws ShellTerminatedException the shell has ended
+     */
+    protected final void checkResizable(boolean tty)
+            throws EngineException
+    {
+        if (!tty) {
+            throw new FeatureNotSupportedException("this shell has no terminal to resize");
+        }
+        checkRunning();
     }
 
     /** Whether the shell was aborted. */

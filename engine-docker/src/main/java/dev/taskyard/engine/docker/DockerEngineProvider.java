@@ -34,7 +34,8 @@ public final class DockerEngineProvider
     /** The engine's registered name. */
     public static final String NAME = "docker";
 
-    private static final JsonSchema CONFIG_SCHEMA = JsonSchema.read(DockerEngineProvider.class.getResourceAsStream("config.schema.json"), "config.schema.json");
+    private static final JsonSchema CONFIG_SCHEMA =
+            JsonSchema.read(DockerEngineProvider.class.getResourceAsStream("config.schema.json"), "config.schema.json");
 
     @Override
     public String name()

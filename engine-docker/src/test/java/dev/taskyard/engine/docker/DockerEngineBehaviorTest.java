@@ -43,8 +43,8 @@ class DockerEngineBehaviorTest
     void createEngine()
             throws Exception
     {
-        engine = TestEngines.create(TestEngines.config().put("maxCpus", 1).put("defaultCpus", 0.5).put("defaultMemoryMiB", 64).put("defaultPids", 50),
-                "behavior-test", tracker);
+        engine = TestEngines.create(TestEngines.config().put("maxCpus", 1).put("defaultCpus",
+                0.5).put("defaultMemoryMiB", 64).put("defaultPids", 50), "behavior-test", tracker);
     }
 
     @AfterEach
@@ -54,7 +54,8 @@ class DockerEngineBehaviorTest
         engine.dispose();
         contexts.forEach(TaskContext::dispose);
         assertThat(tracker.live()).isEmpty();
-        assertThat(TestDaemon.containers(TestDaemon.TEST_WORKER_GROUP)).filteredOn(c -> "behavior-test".equals(c.getLabels().get(DockerLabels.WORKER_ID)))
+        assertThat(TestDaemon.containers(TestDaemon.TEST_WORKER_GROUP))
+                .filteredOn(c -> "behavior-test".equals(c.getLabels().get(DockerLabels.WORKER_ID)))
                 .isEmpty();
     }
 
@@ -82,7 +83,8 @@ class DockerEngineBehaviorTest
                         .contains("cannot pull image taskyard-test/no-such-image:missing")
                         // the daemon's own words: no registry is reachable here, or the repository does not exist
                         .containsAnyOf("registry", "repository", "not found", "denied", "no such host"));
-        assertThat(contexts.get(0).log().contentAsString()).contains("[taskyard] image taskyard-test/no-such-image:missing is not present; pulling it");
+        assertThat(contexts.get(0).log().contentAsString())
+                .contains("[taskyard] image taskyard-test/no-such-image:missing is not present; pulling it");
         assertThat(tracker.live()).isEmpty();
     }
 
@@ -100,7 +102,8 @@ class DockerEngineBehaviorTest
         engine = TestEngines.create(TestEngines.config().put("init", false), "behavior-test", tracker);
         SandboxBuilder builder = builder(TestEngines.payload(TestDaemon.image(), "/no/such/program"));
         assertThatThrownBy(builder::startSandbox)
-                .isInstanceOfSatisfying(MalformedPayloadException.class, e -> assertThat(e.getMessage()).contains("no such file or directory"));
+                .isInstanceOfSatisfying(MalformedPayloadException.class,
+                        e -> assertThat(e.getMessage()).contains("no such file or directory"));
         assertThat(tracker.live()).isEmpty();
     }
 
@@ -108,10 +111,13 @@ class DockerEngineBehaviorTest
     void containerIsHardenedLabelledAndLimited()
             throws Exception
     {
-        SandboxBuilder builder = builder(TestEngines.payload(TestDaemon.image(), "sleep", "30").put("memoryMiB", 32).put("pids", 20));
+        SandboxBuilder builder =
+                builder(TestEngines.payload(TestDaemon.image(), "sleep", "30").put("memoryMiB", 32).put("pids", 20));
         Sandbox sandbox = builder.startSandbox();
         TaskContext context = contexts.get(0);
-        List<Container> found = TestDaemon.client().listContainersCmd().withLabelFilter(Map.of(DockerLabels.TASK_ID, context.taskId())).exec();
+        List<Container> found =
+                TestDaemon.client().listContainersCmd()
+                .withLabelFilter(Map.of(DockerLabels.TASK_ID, context.taskId())).exec();
         assertThat(found).hasSize(1);
         assertThat(found.get(0).getLabels()).containsEntry(DockerLabels.ENGINE, "docker")
                 .containsEntry(DockerLabels.WORKER_GROUP, TestDaemon.TEST_WORKER_GROUP)
@@ -130,14 +136,16 @@ class DockerEngineBehaviorTest
         assertThat(host.getMemorySwap()).isEqualTo(32L * 1024 * 1024);
         assertThat(host.getPidsLimit()).isEqualTo(20L);
         sandbox.abort();
-        assertThat(TestDaemon.client().listContainersCmd().withShowAll(true).withLabelFilter(Map.of(DockerLabels.TASK_ID, context.taskId())).exec()).isEmpty();
+        assertThat(TestDaemon.client().listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(DockerLabels.TASK_ID, context.taskId())).exec()).isEmpty();
     }
 
     @Test
     void outOfMemoryIsReported()
             throws Exception
     {
-        ResultSet result = run(TestEngines.payload(TestDaemon.image(), "dd", "if=/dev/zero", "of=/dev/null", "bs=128M", "count=1").put("memoryMiB", 16));
+        ResultSet result = run(TestEngines.payload(TestDaemon.image(), "dd", "if=/dev/zero", "of=/dev/null", "bs=128M",
+                "count=1").put("memoryMiB", 16));
         assertThat(result.success()).isFalse();
         assertThat(result.termination().outOfMemory()).as("termination %s", result.termination()).isTrue();
         assertThat(result.termination().killed()).isFalse();
@@ -185,15 +193,19 @@ class DockerEngineBehaviorTest
             throws Exception
     {
         ResultSet result = run(TestEngines.payload(TestDaemon.image(), "sh", "-c",
-                "mkdir -p /out/sub && echo data > /out/file.txt && ln /out/file.txt /out/sub/hard.txt && ln -s /etc/passwd /out/escape && ln -s ../.. /out/up"));
+                "mkdir -p /out/sub && echo data > /out/file.txt && ln /out/file.txt /out/sub/hard.txt && ln -s "
+                        + "/etc/passwd /out/escape && ln -s ../.. /out/up"));
         assertThat(result.success()).isTrue();
         Map<String, String> files = new ConcurrentHashMap<>();
-        result.extractFolder("/out", (path, in) -> files.put(path, new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+        result.extractFolder("/out",
+                (path, in) -> files.put(path, new String(in.readAllBytes(), StandardCharsets.UTF_8)));
         assertThat(files).containsOnly(Map.entry("file.txt", "data\n"), Map.entry("sub/hard.txt", "data\n"));
         assertThatThrownBy(() -> result.extractFile("/out/escape")).isInstanceOf(ResourceNotFoundException.class);
         assertThatThrownBy(() -> result.extractFile("/out")).isInstanceOf(ResourceNotFoundException.class);
-        assertThatThrownBy(() -> result.extractFolder("/out/file.txt", (path, in) -> {})).isInstanceOf(ResourceNotFoundException.class);
-        assertThatThrownBy(() -> result.extractFile("/out/../etc/passwd")).isInstanceOf(MalformedPayloadException.class);
+        assertThatThrownBy(() -> result.extractFolder("/out/file.txt", (path, in) -> {}))
+                .isInstanceOf(ResourceNotFoundException.class);
+        assertThatThrownBy(() -> result.extractFile("/out/../etc/passwd"))
+                .isInstanceOf(MalformedPayloadException.class);
         try (InputStream in = result.extractFile("/out/sub/hard.txt")) {
             assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("data\n");
         }
@@ -210,7 +222,8 @@ class DockerEngineBehaviorTest
         ResultSet result = builder.startSandbox().waitForResult();
         assertThat(result.success()).isTrue();
         volume.dispose();
-        assertThat(TestDaemon.volumes(TestDaemon.TEST_WORKER_GROUP)).as("the volume stays while the result set holds it").isNotEmpty();
+        assertThat(TestDaemon.volumes(TestDaemon.TEST_WORKER_GROUP))
+                .as("the volume stays while the result set holds it").isNotEmpty();
         try (InputStream in = result.extractFile("/data/file")) {
             assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("kept\n");
         }
@@ -226,7 +239,8 @@ class DockerEngineBehaviorTest
         try {
             SandboxBuilder builder = builder(TestEngines.payload(TestDaemon.image(), "true"));
             for (String bad : Set.of("relative", "/", "/a/../b", "/a/", "/a//b", "/with space")) {
-                assertThatThrownBy(() -> builder.attachVolume(bad, volume, false)).as(bad).isInstanceOf(MalformedPayloadException.class);
+                assertThatThrownBy(() -> builder.attachVolume(bad, volume, false)).as(bad)
+                        .isInstanceOf(MalformedPayloadException.class);
             }
             builder.discard();
         }
@@ -238,7 +252,8 @@ class DockerEngineBehaviorTest
     void userAndWorkdirComeFromThePayload()
             throws Exception
     {
-        ResultSet result = run(TestEngines.payload(TestDaemon.image(), "sh", "-c", "echo \"uid=$(id -u) cwd=$(pwd)\"").put("user", "nobody").put("workdir", "/tmp"));
+        ResultSet result = run(TestEngines.payload(TestDaemon.image(), "sh", "-c",
+                "echo \"uid=$(id -u) cwd=$(pwd)\"").put("user", "nobody").put("workdir", "/tmp"));
         assertThat(result.success()).isTrue();
         assertThat(contexts.get(0).log().contentAsString()).contains("uid=65534 cwd=/tmp");
         result.dispose();
@@ -276,8 +291,10 @@ class DockerEngineBehaviorTest
         engine.dispose();
         assertThat(tracker.live()).isEmpty();
         assertThat(TestDaemon.volumes(TestDaemon.TEST_WORKER_GROUP)).isEmpty();
-        Object outcome = org.assertj.core.api.Assertions.catchThrowable(() -> assertThat(sandbox.waitForResult().success()).isFalse());
-        assertThat(outcome).as("a sandbox whose container the disposal removed fails or reports a failed result").satisfiesAnyOf(
+        Object outcome = org.assertj.core.api.Assertions.catchThrowable(() ->
+                assertThat(sandbox.waitForResult().success()).isFalse());
+        assertThat(outcome).as("a sandbox whose container the disposal removed fails or reports a failed result")
+                .satisfiesAnyOf(
                 error -> assertThat(error).isNull(),
                 error -> assertThat(error).isInstanceOf(dev.taskyard.engine.NonFatalInternalErrorException.class));
     }
@@ -288,7 +305,9 @@ class DockerEngineBehaviorTest
     {
         TaskContext context = TaskContext.builder().build();
         contexts.add(context);
-        SandboxBuilder builder = engine.newSandboxBuilder(TestEngines.options(engine, TestEngines.payload(TestDaemon.image(), "sleep", "30"), context));
+        SandboxBuilder builder =
+                engine.newSandboxBuilder(TestEngines.options(engine,
+                TestEngines.payload(TestDaemon.image(), "sleep", "30"), context));
         context.cancel("test cancellation");
         assertThatThrownBy(builder::startSandbox).isInstanceOf(dev.taskyard.engine.TaskCanceledException.class);
         assertThat(tracker.live()).isEmpty();

@@ -67,7 +67,8 @@ class DockerEngineConfigTest
         Engine created = engine(TestEngines.MAPPER.createObjectNode().put("maxConcurrency", 3));
         assertThat(created.capabilities().maxConcurrency()).isEqualTo(3);
         assertThat(created.capabilities().features())
-                .containsExactlyInAnyOrder(Feature.ENVIRONMENT_VARIABLES, Feature.VOLUMES, Feature.SHELLS, Feature.ARTIFACTS);
+                .containsExactlyInAnyOrder(Feature.ENVIRONMENT_VARIABLES, Feature.VOLUMES,
+                        Feature.SHELLS, Feature.ARTIFACTS);
     }
 
     @Test
@@ -86,7 +87,8 @@ class DockerEngineConfigTest
             throws Exception
     {
         engine(limited());
-        ObjectNode payload = TestEngines.payload("busybox", "true").put("cpus", 2.5).put("pids", 101).put("memoryMiB", 5000);
+        ObjectNode payload =
+                TestEngines.payload("busybox", "true").put("cpus", 2.5).put("pids", 101).put("memoryMiB", 5000);
         MalformedPayloadException error = refused(payload);
         assertThat(error.messages()).hasSize(3);
         assertThat(error.messages().get(0)).contains("cpus 2.5").contains("maximum of 2");
@@ -102,7 +104,8 @@ class DockerEngineConfigTest
         engine(limited());
         TaskContext context = TaskContext.builder().build();
         SandboxBuilder builder = engine.newSandboxBuilder(TestEngines.options(engine,
-                TestEngines.payload("busybox", "true").put("cpus", 2).put("memoryMiB", 1024).put("pids", 100), context));
+                TestEngines.payload("busybox", "true").put("cpus", 2).put("memoryMiB", 1024)
+                        .put("pids", 100), context));
         assertThat(tracker.live()).hasSize(1);
         builder.discard();
         context.dispose();
@@ -120,7 +123,8 @@ class DockerEngineConfigTest
 
         engine(TestEngines.MAPPER.createObjectNode().put("privileged", "allow"));
         TaskContext context = TaskContext.builder().build();
-        engine.newSandboxBuilder(TestEngines.options(engine, TestEngines.payload("busybox", "true").put("privileged", true), context)).discard();
+        engine.newSandboxBuilder(TestEngines.options(engine,
+                TestEngines.payload("busybox", "true").put("privileged", true), context)).discard();
         context.dispose();
     }
 
@@ -130,7 +134,8 @@ class DockerEngineConfigTest
     {
         engine(TestEngines.MAPPER.createObjectNode());
         ObjectNode extra = TestEngines.payload("busybox", "true").put("network", "host");
-        assertThat(engine.payloadSchema().validate(extra)).extracting(Violation::keyword).contains("additionalProperties");
+        assertThat(engine.payloadSchema().validate(extra)).extracting(Violation::keyword)
+                .contains("additionalProperties");
         ObjectNode noCommand = TestEngines.MAPPER.createObjectNode().put("image", "busybox");
         assertThat(engine.payloadSchema().validate(noCommand)).extracting(Violation::keyword).contains("required");
         ObjectNode emptyCommand = TestEngines.payload("busybox");
@@ -140,9 +145,11 @@ class DockerEngineConfigTest
     @Test
     void defaultAboveMaximumIsAnInvalidConfig()
     {
-        ObjectNode config = TestEngines.MAPPER.createObjectNode().put("defaultCpus", 4).put("maxCpus", 2).put("defaultPids", 10).put("maxPids", 5);
+        ObjectNode config = TestEngines.MAPPER.createObjectNode().put("defaultCpus", 4).put("maxCpus", 2)
+                .put("defaultPids", 10).put("maxPids", 5);
         assertThatThrownBy(() -> engine(config))
-                .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.violations()).extracting(Violation::path)
+                .isInstanceOfSatisfying(InvalidConfigException.class,
+                        e -> assertThat(e.violations()).extracting(Violation::path)
                         .containsExactly("$.defaultCpus", "$.defaultPids"));
     }
 
@@ -151,7 +158,8 @@ class DockerEngineConfigTest
             throws Exception
     {
         assertThatThrownBy(() -> engine(TestEngines.MAPPER.createObjectNode().put("network", "bridge")))
-                .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.getMessage()).contains("allowedNetworks"));
+                .isInstanceOfSatisfying(InvalidConfigException.class,
+                        e -> assertThat(e.getMessage()).contains("allowedNetworks"));
         ObjectNode allowed = TestEngines.MAPPER.createObjectNode().put("network", "bridge");
         allowed.putArray("allowedNetworks").add("bridge");
         engine(allowed);
@@ -163,18 +171,23 @@ class DockerEngineConfigTest
         ObjectNode config = TestEngines.MAPPER.createObjectNode();
         config.putArray("capAdd").add("ALL").add("NOT_A_CAPABILITY");
         assertThatThrownBy(() -> engine(config))
-                .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.violations()).extracting(Violation::path)
+                .isInstanceOfSatisfying(InvalidConfigException.class,
+                        e -> assertThat(e.violations()).extracting(Violation::path)
                         .containsExactlyInAnyOrder("$.capAdd[1]", "$.capAdd"));
     }
 
     @Test
     void configSchemaRefusesUnknownKeysAndBadSockets()
     {
-        assertThatThrownBy(() -> TestEngines.create(TestEngines.MAPPER.createObjectNode().put("sockett", "x"), "config-test", tracker))
+        assertThatThrownBy(() ->
+                TestEngines.create(TestEngines.MAPPER.createObjectNode().put("sockett", "x"), "config-test", tracker))
                 .isInstanceOf(InvalidConfigException.class);
-        assertThatThrownBy(() -> TestEngines.create(TestEngines.MAPPER.createObjectNode().put("socket", "https://example.invalid"), "config-test", tracker))
+        assertThatThrownBy(() ->
+                TestEngines.create(TestEngines.MAPPER.createObjectNode().put("socket", "https://example.invalid"),
+                "config-test", tracker))
                 .isInstanceOf(InvalidConfigException.class);
         assertThat(List.of("unix:///var/run/docker.sock", "tcp://127.0.0.1:2375")).allSatisfy(socket ->
-                assertThat(new DockerEngineProvider().configSchema().validate(TestEngines.MAPPER.createObjectNode().put("socket", socket))).isEmpty());
+                assertThat(new DockerEngineProvider().configSchema()
+                        .validate(TestEngines.MAPPER.createObjectNode().put("socket", socket))).isEmpty());
     }
 }

@@ -12,7 +12,8 @@ import dev.taskyard.engine.testkit.ShellScript;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The Docker engine against the whole contract kit, with busybox {@code sh} payloads (the kit's command payloads). Proxies and displays are not
+ * The Docker engine against the whole contract kit, with busybox {@code sh} payloads (the kit's command payloads).
+ * Proxies and displays are not
  * supported, so the kit verifies that they fail with feature-not-supported.
  */
 @RequiresDocker

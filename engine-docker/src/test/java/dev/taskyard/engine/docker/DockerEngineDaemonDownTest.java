@@ -21,10 +21,13 @@ class DockerEngineDaemonDownTest
             throws Exception
     {
         ResourceTracker tracker = new ResourceTracker();
-        Engine engine = TestEngines.create(TestEngines.MAPPER.createObjectNode().put("socket", TestEngines.DEAD_SOCKET), "daemon-down-test", tracker);
+        Engine engine = TestEngines.create(TestEngines.MAPPER.createObjectNode().put("socket",
+                TestEngines.DEAD_SOCKET), "daemon-down-test", tracker);
         TaskContext context = TaskContext.builder().build();
         try {
-            SandboxBuilder builder = engine.newSandboxBuilder(TestEngines.options(engine, TestEngines.payload("busybox", "true"), context));
+            SandboxBuilder builder =
+                    engine.newSandboxBuilder(TestEngines.options(engine,
+                    TestEngines.payload("busybox", "true"), context));
             assertThatThrownBy(builder::startSandbox)
                     .isInstanceOf(NonFatalInternalErrorException.class)
                     .hasMessageContaining(TestEngines.DEAD_SOCKET)

@@ -27,7 +27,8 @@ final class DockerExtension
             return ConditionEvaluationResult.enabled("a Docker daemon answers at " + status.socket());
         }
         if (TestDaemon.ci()) {
-            return ConditionEvaluationResult.enabled("CI=true: Docker-backed tests run even though no daemon answers at " + status.socket());
+            return ConditionEvaluationResult.enabled("CI=true: Docker-backed tests run even though no daemon answers "
+                    + "at " + status.socket());
         }
         String reason = "skipped: no Docker daemon answers at " + status.socket() + " (" + status.reason()
                 + "); start dockerd, or set CI=true to make these tests fail instead of skipping";
@@ -43,10 +44,12 @@ final class DockerExtension
     {
         TestDaemon.Status status = TestDaemon.status();
         if (!status.reachable()) {
-            throw new AssertionError("CI=true but no Docker daemon answers at " + status.socket() + ": " + status.reason());
+            throw new AssertionError("CI=true but no Docker daemon answers at " + status.socket()
+                    + ": " + status.reason());
         }
         if (TestDaemon.busybox().isEmpty()) {
-            String reason = "busybox-static is not installed (apt-get install busybox-static); the test image cannot be built";
+            String reason = "busybox-static is not installed (apt-get install busybox-static); the test image cannot "
+                    + "be built";
             if (TestDaemon.ci()) {
                 throw new AssertionError("CI=true but " + reason);
             }

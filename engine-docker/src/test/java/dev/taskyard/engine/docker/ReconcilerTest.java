@@ -58,8 +58,8 @@ class ReconcilerTest
 
     private Map<String, String> labels(String workerId)
     {
-        return Map.of(DockerLabels.ENGINE, "docker", DockerLabels.WORKER_GROUP, TestDaemon.TEST_WORKER_GROUP, DockerLabels.WORKER_ID, workerId,
-                DockerLabels.TASK_ID, "crashed-task", DockerLabels.RUN_ID, "0");
+        return Map.of(DockerLabels.ENGINE, "docker", DockerLabels.WORKER_GROUP, TestDaemon.TEST_WORKER_GROUP,
+                DockerLabels.WORKER_ID, workerId, DockerLabels.TASK_ID, "crashed-task", DockerLabels.RUN_ID, "0");
     }
 
     private String leftoverContainer(String workerId)
@@ -80,8 +80,9 @@ class ReconcilerTest
     private String leftoverVolume(String workerId)
     {
         String name = "leftover-" + UUID.randomUUID();
-        docker.createVolumeCmd().withName(name).withLabels(Map.of(DockerLabels.ENGINE, "docker", DockerLabels.WORKER_GROUP, TestDaemon.TEST_WORKER_GROUP,
-                DockerLabels.WORKER_ID, workerId)).exec();
+        docker.createVolumeCmd().withName(name)
+                .withLabels(Map.of(DockerLabels.ENGINE, "docker", DockerLabels.WORKER_GROUP,
+                TestDaemon.TEST_WORKER_GROUP, DockerLabels.WORKER_ID, workerId)).exec();
         volumeCleanup.add(name);
         return name;
     }
@@ -116,11 +117,13 @@ class ReconcilerTest
         String leftoverVolume = leftoverVolume(worker);
         String foreign = leftoverContainer(worker + "-other");
         ResourceTracker tracker = new ResourceTracker();
-        Engine engine = TestEngines.create(TestEngines.config().put("gracePeriodSeconds", 1).put("reconcileIntervalSeconds", 1), worker, tracker);
+        Engine engine = TestEngines.create(TestEngines.config().put("gracePeriodSeconds",
+                1).put("reconcileIntervalSeconds", 1), worker, tracker);
         TaskContext context = TaskContext.builder().build();
         try {
             // a live sandbox of the new engine, older than the grace period by the time the leftovers go
-            Sandbox live = engine.newSandboxBuilder(TestEngines.options(engine, TestEngines.payload(TestDaemon.image(), "sleep", "4"), context)).startSandbox();
+            Sandbox live = engine.newSandboxBuilder(TestEngines.options(engine,
+                    TestEngines.payload(TestDaemon.image(), "sleep", "4"), context)).startSandbox();
             long deadline = System.nanoTime() + PATIENCE.toNanos();
             while ((containerExists(leftover) || volumeExists(leftoverVolume)) && System.nanoTime() < deadline) {
                 Thread.sleep(100);
@@ -145,7 +148,8 @@ class ReconcilerTest
     {
         String leftover = leftoverContainer(worker);
         ResourceTracker tracker = new ResourceTracker();
-        Engine engine = TestEngines.create(TestEngines.config().put("gracePeriodSeconds", 3600).put("reconcileIntervalSeconds", 1), worker, tracker);
+        Engine engine = TestEngines.create(TestEngines.config().put("gracePeriodSeconds",
+                3600).put("reconcileIntervalSeconds", 1), worker, tracker);
         try {
             Thread.sleep(2500); // the pass at start and two more
             assertThat(containerExists(leftover)).isTrue();

@@ -34,7 +34,8 @@ final class TestDaemon
     /** The worker group of every engine the tests create (the kit uses its own, {@code kit}). */
     static final String TEST_WORKER_GROUP = "taskyard-test";
 
-    private static final List<String> APPLETS = List.of("sh", "echo", "sleep", "cat", "ls", "mkdir", "printf", "test", "[", "env", "printenv",
+    private static final List<String> APPLETS =
+            List.of("sh", "echo", "sleep", "cat", "ls", "mkdir", "printf", "test", "[", "env", "printenv",
             "true", "false", "kill", "ps", "grep", "rm", "touch", "id", "head", "yes", "dd", "seq", "ln");
     private static final List<Path> BUSYBOX = List.of(Path.of("/bin/busybox"), Path.of("/usr/bin/busybox"));
 
@@ -51,7 +52,8 @@ final class TestDaemon
     static String socket()
     {
         String host = System.getenv("DOCKER_HOST");
-        return host != null && (host.startsWith("unix://") || host.startsWith("tcp://")) ? host : "unix:///var/run/docker.sock";
+        return host != null && (host.startsWith("unix://") || host.startsWith("tcp://")) ? host
+                : "unix:///var/run/docker.sock";
     }
 
     /** Whether Docker-backed tests must run (and fail without a daemon) instead of being skipped. */
@@ -82,8 +84,11 @@ final class TestDaemon
     static synchronized DockerClient client()
     {
         if (client == null) {
-            DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(socket()).withDockerTlsVerify(false).build();
-            client = DockerClientImpl.getInstance(config, new ApacheDockerHttpClient.Builder().dockerHost(config.getDockerHost())
+            DefaultDockerClientConfig config =
+                    DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(socket())
+                    .withDockerTlsVerify(false).build();
+            client = DockerClientImpl.getInstance(config,
+                    new ApacheDockerHttpClient.Builder().dockerHost(config.getDockerHost())
                     .connectionTimeout(Duration.ofSeconds(5)).build());
         }
         return client;
@@ -99,7 +104,8 @@ final class TestDaemon
     static synchronized String image()
     {
         if (image == null) {
-            Path busybox = busybox().orElseThrow(() -> new IllegalStateException("busybox-static is not installed: no " + BUSYBOX));
+            Path busybox = busybox()
+                    .orElseThrow(() -> new IllegalStateException("busybox-static is not installed: no " + BUSYBOX));
             byte[] layer = rootFilesystem(busybox);
             String layerDigest = HexFormat.of().formatHex(sha256(layer));
             String name = "taskyard-test/busybox:" + layerDigest.substring(0, 16);
@@ -119,13 +125,16 @@ final class TestDaemon
     /** The labelled containers of a worker group, whoever owns them. */
     static List<Container> containers(String workerGroup)
     {
-        return client().listContainersCmd().withShowAll(true).withLabelFilter(Map.of(DockerLabels.WORKER_GROUP, workerGroup)).exec();
+        return client().listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(DockerLabels.WORKER_GROUP, workerGroup)).exec();
     }
 
     /** The labelled volumes of a worker group. */
     static List<InspectVolumeResponse> volumes(String workerGroup)
     {
-        List<InspectVolumeResponse> volumes = client().listVolumesCmd().withFilter("label", List.of(DockerLabels.WORKER_GROUP + "=" + workerGroup)).exec().getVolumes();
+        List<InspectVolumeResponse> volumes =
+                client().listVolumesCmd()
+                .withFilter("label", List.of(DockerLabels.WORKER_GROUP + "=" + workerGroup)).exec().getVolumes();
         return volumes == null ? List.of() : volumes;
     }
 
@@ -146,7 +155,8 @@ final class TestDaemon
                 tar.putArchiveEntry(link);
                 tar.closeArchiveEntry();
             }
-            file(tar, "etc/passwd", 0644, "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n".getBytes());
+            file(tar, "etc/passwd", 0644,
+                    "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n".getBytes());
             file(tar, "etc/group", 0644, "root:x:0:\nnogroup:x:65534:\n".getBytes());
         }
         catch (IOException e) {
@@ -160,10 +170,12 @@ final class TestDaemon
         String config = "{\"architecture\":\"amd64\",\"os\":\"linux\","
                 + "\"config\":{\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"]},"
                 + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" + layerDigest + "\"]},"
-                + "\"history\":[{\"created\":\"1970-01-01T00:00:00Z\",\"created_by\":\"taskyard test fixture: busybox-static\"}]}";
+                + "\"history\":[{\"created\":\"1970-01-01T00:00:00Z\",\"created_by\":\"taskyard test fixture: "
+                        + "busybox-static\"}]}";
         byte[] configBytes = config.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         String configName = HexFormat.of().formatHex(sha256(configBytes)) + ".json";
-        String manifest = "[{\"Config\":\"" + configName + "\",\"RepoTags\":[\"" + name + "\"],\"Layers\":[\"" + layerDigest + "/layer.tar\"]}]";
+        String manifest = "[{\"Config\":\"" + configName + "\",\"RepoTags\":[\"" + name + "\"],\"Layers\":[\""
+                + layerDigest + "/layer.tar\"]}]";
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
             directory(tar, layerDigest + "/", 0755);

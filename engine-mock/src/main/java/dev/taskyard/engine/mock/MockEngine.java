@@ -67,8 +67,10 @@ import static java.util.Objects.requireNonNull;
 public class MockEngine
         extends AbstractEngine<MockEngine.MockTask>
 {
-    private static final JsonSchema PAYLOAD_SCHEMA = JsonSchema.read(MockEngine.class.getResourceAsStream("payload.schema.json"), "payload.schema.json");
-    private static final JsonSchema VOLUME_SCHEMA = JsonSchema.parse("{\"type\":\"object\",\"additionalProperties\":false}");
+    private static final JsonSchema PAYLOAD_SCHEMA =
+            JsonSchema.read(MockEngine.class.getResourceAsStream("payload.schema.json"), "payload.schema.json");
+    private static final JsonSchema VOLUME_SCHEMA =
+            JsonSchema.parse("{\"type\":\"object\",\"additionalProperties\":false}");
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final AtomicInteger ENGINES = new AtomicInteger();
 
@@ -80,7 +82,8 @@ public class MockEngine
     {
         super(context, "mock-sandbox", PAYLOAD_SCHEMA, Capabilities.of(maxConcurrency, Feature.values()));
         int id = ENGINES.incrementAndGet();
-        ScheduledThreadPoolExecutor scheduled = new ScheduledThreadPoolExecutor(1, daemonThreads("taskyard-mock-" + id + "-timer"));
+        ScheduledThreadPoolExecutor scheduled =
+                new ScheduledThreadPoolExecutor(1, daemonThreads("taskyard-mock-" + id + "-timer"));
         scheduled.setRemoveOnCancelPolicy(true);
         this.timer = scheduled;
         this.workers = Executors.newCachedThreadPool(daemonThreads("taskyard-mock-" + id + "-worker"));
@@ -92,10 +95,12 @@ public class MockEngine
     {
         MockTask task = MockTask.parse(options.payload());
         if (task.function().equals("malformed-payload-initial")) {
-            throw new MalformedPayloadException(task.argument().isEmpty() ? "the mock was asked to refuse its payload" : task.argument());
+            throw new MalformedPayloadException(task.argument().isEmpty()
+                    ? "the mock was asked to refuse its payload" : task.argument());
         }
         if (task.function().equals("exit") && !isExitCode(task.argument())) {
-            throw new MalformedPayloadException("exit takes an exit code from 0 to 255, not \"" + task.argument() + "\"");
+            throw new MalformedPayloadException("exit takes an exit code from 0 to 255, not \""
+                    + task.argument() + "\"");
         }
         return task;
     }
@@ -131,19 +136,22 @@ public class MockEngine
         checkNotDisposed();
         SandboxHandle handle = options.handle();
         if (!handle.engine().equals(MockEngineProvider.NAME)) {
-            throw new MalformedPayloadException("the handle is of the engine \"" + handle.engine() + "\", not of the mock");
+            throw new MalformedPayloadException("the handle is of the engine \"" + handle.engine()
+                    + "\", not of the mock");
         }
         String id;
         try {
             id = MAPPER.readTree(handle.data()).path("run").asText("");
         }
         catch (JsonProcessingException e) {
-            throw new MalformedPayloadException(List.of("the mock's sandbox handle is not JSON: " + e.getOriginalMessage()), e);
+            throw new MalformedPayloadException(List.of("the mock's sandbox handle is not JSON: "
+                    + e.getOriginalMessage()), e);
         }
         if (!id.matches("[0-9a-f-]{36}")) {
             throw new MalformedPayloadException("the mock's sandbox handle names no run: " + handle.data());
         }
-        MockRuns.Run run = MockRuns.find(id).orElseThrow(() -> new ResourceNotFoundException("the mock task " + id + " is gone"));
+        MockRuns.Run run = MockRuns.find(id)
+                .orElseThrow(() -> new ResourceNotFoundException("the mock task " + id + " is gone"));
         Slot slot = newSlot(options.context());
         RecoveredMockSandbox sandbox = new RecoveredMockSandbox(this, run, options.context(), slot, handle);
         if (!sandbox.attach(options.logOffset())) {
@@ -201,7 +209,8 @@ public class MockEngine
     {
         static MockTask parse(ObjectNode payload)
         {
-            return new MockTask(payload.path("delay").asInt(), payload.path("function").asText(), payload.path("argument").asText());
+            return new MockTask(payload.path("delay").asInt(), payload.path("function").asText(),
+                    payload.path("argument").asText());
         }
     }
 }

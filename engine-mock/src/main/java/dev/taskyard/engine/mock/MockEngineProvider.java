@@ -15,7 +15,8 @@ public class MockEngineProvider
     /** The name the provider registers; also the engine of the mock's sandbox handles. */
     public static final String NAME = "mock";
 
-    private static final JsonSchema CONFIG_SCHEMA = JsonSchema.read(MockEngineProvider.class.getResourceAsStream("config.schema.json"), "config.schema.json");
+    private static final JsonSchema CONFIG_SCHEMA =
+            JsonSchema.read(MockEngineProvider.class.getResourceAsStream("config.schema.json"), "config.schema.json");
 
     @Override
     public String name()

@@ -49,7 +49,9 @@ final class MockResultSet
         checkNotDisposed();
         validate(path);
         String prefix = path.endsWith("/") ? path : path + "/";
-        List<String> below = files.keySet().stream().filter(f -> f.startsWith(prefix)).sorted().map(f -> f.substring(prefix.length())).toList();
+        List<String> below =
+                files.keySet().stream().filter(f -> f.startsWith(prefix)).sorted()
+                .map(f -> f.substring(prefix.length())).toList();
         if (below.isEmpty()) {
             throw new ResourceNotFoundException("no folder " + path);
         }
@@ -66,8 +68,10 @@ final class MockResultSet
     private static void validate(String path)
             throws MalformedPayloadException
     {
-        if (path == null || !path.startsWith("/") || path.contains("/../") || path.endsWith("/..") || path.contains("//") || path.indexOf('\0') >= 0) {
-            throw new MalformedPayloadException("invalid artifact path \"" + path + "\": mock paths are absolute, without '..', empty segments or NUL");
+        if (path == null || !path.startsWith("/") || path.contains("/../") || path.endsWith("/..")
+                || path.contains("//") || path.indexOf('\0') >= 0) {
+            throw new MalformedPayloadException("invalid artifact path \"" + path
+                    + "\": mock paths are absolute, without '..', empty segments or NUL");
         }
     }
 }

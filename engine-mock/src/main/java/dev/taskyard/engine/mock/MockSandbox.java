@@ -39,7 +39,8 @@ final class MockSandbox
     private final MockRuns.Run run;
     private final SandboxHandle handle;
 
-    MockSandbox(MockEngine engine, MockEngine.MockTask task, TaskContext context, AbstractSandboxBuilder.Spec spec, Slot slot)
+    MockSandbox(MockEngine engine, MockEngine.MockTask task, TaskContext context,
+            AbstractSandboxBuilder.Spec spec, Slot slot)
     {
         super(context);
         this.engine = engine;
@@ -120,7 +121,8 @@ final class MockSandbox
             throws EngineException
     {
         checkRunning();
-        MockShell shell = new MockShell(engine, tty, engine.context().tracker().acquire("mock-shell", context.taskId()));
+        MockShell shell = new MockShell(engine, tty,
+                engine.context().tracker().acquire("mock-shell", context.taskId()));
         addSession(shell::abortSession);
         shell.start();
         return shell;

@@ -34,7 +34,8 @@ final class MockSandboxBuilder
             throws EngineException
     {
         if (mountPoint == null || !mountPoint.matches("/[a-z0-9][a-z0-9/_-]*")) {
-            throw new MalformedPayloadException("invalid mount point \"" + mountPoint + "\": it must be an absolute path of lower-case letters, digits, '/', '_' and '-'");
+            throw new MalformedPayloadException("invalid mount point \"" + mountPoint
+                    + "\": it must be an absolute path of lower-case letters, digits, '/', '_' and '-'");
         }
         if (!(volume instanceof MockVolume)) {
             throw new MalformedPayloadException("the volume was not created by the mock engine");
@@ -47,7 +48,8 @@ final class MockSandboxBuilder
             throws EngineException
     {
         if (name == null || !name.matches("[a-z][a-z0-9-]{2,21}")) {
-            throw new MalformedPayloadException("invalid proxy name \"" + name + "\": it must match [a-z][a-z0-9-]{2,21}");
+            throw new MalformedPayloadException("invalid proxy name \"" + name
+                    + "\": it must match [a-z][a-z0-9-]{2,21}");
         }
         declareProxy(name, handler);
     }

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Future;
 
 import dev.taskyard.engine.EngineException;
-import dev.taskyard.engine.FeatureNotSupportedException;
 import dev.taskyard.engine.ResourceTracker;
 import dev.taskyard.engine.support.AbstractShell;
 
@@ -80,10 +79,7 @@ final class MockShell
     public void resize(int columns, int rows)
             throws EngineException
     {
-        if (!tty) {
-            throw new FeatureNotSupportedException("this shell has no terminal to resize");
-        }
-        checkRunning();
+        checkResizable(tty);
     }
 
     @Override

@@ -60,7 +60,8 @@ final class RecoveredMockSandbox
     @Override
     public void terminated(Termination termination, Map<String, byte[]> files)
     {
-        terminated(termination, effective -> new MockResultSet(effective, files, slot, () -> run.gone("its result was collected")));
+        terminated(termination,
+                effective -> new MockResultSet(effective, files, slot, () -> run.gone("its result was collected")));
     }
 
     @Override

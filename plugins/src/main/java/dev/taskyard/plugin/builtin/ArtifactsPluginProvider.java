@@ -75,9 +75,11 @@ public final class ArtifactsPluginProvider
                     JsonNode item = declared.get(i);
                     String name = item.path("name").asText();
                     if (!names.add(name)) {
-                        throw new MalformedPayloadException("$.artifacts[" + i + "].name: the artifact name \"" + name + "\" is declared twice");
+                        throw new MalformedPayloadException("$.artifacts[" + i + "].name: the artifact name \"" + name
+                                + "\" is declared twice");
                     }
-                    artifacts.add(new Declared(i, item.path("type").asText().equals("folder"), item.path("path").asText(), name));
+                    artifacts.add(new Declared(i, item.path("type").asText().equals("folder"),
+                            item.path("path").asText(), name));
                 }
                 return new Extractor(store, List.copyOf(artifacts));
             }
@@ -112,8 +114,10 @@ public final class ArtifactsPluginProvider
                 catch (ResourceNotFoundException e) {
                     success = false;
                     String what = (artifact.folder() ? "folder " : "file ") + artifact.path();
-                    Incidents.writeTaskLog(request.context(), "[taskyard] artifacts: the task did not produce the " + what + " declared as \"" + artifact.name() + "\"");
-                    storeError(request.context(), artifact, "file-missing-on-worker", "the task did not produce the " + what);
+                    Incidents.writeTaskLog(request.context(), "[taskyard] artifacts: the task did not produce the "
+                            + what + " declared as \"" + artifact.name() + "\"");
+                    storeError(request.context(), artifact, "file-missing-on-worker",
+                            "the task did not produce the " + what);
                 }
                 catch (MalformedPayloadException e) {
                     malformed.add("$.artifacts[" + artifact.index() + "].path: " + e.getMessage());
@@ -142,7 +146,9 @@ public final class ArtifactsPluginProvider
                 return;
             }
             try {
-                result.extractFolder(artifact.path(), (relative, content) -> store.put(context.taskId(), context.runId(), artifact.name() + "/" + relative, content));
+                result.extractFolder(artifact.path(),
+                        (relative, content) ->
+                        store.put(context.taskId(), context.runId(), artifact.name() + "/" + relative, content));
             }
             catch (HandlerInterruptedException e) {
                 Throwable cause = e.getCause() == null ? e : e.getCause();
@@ -153,17 +159,20 @@ public final class ArtifactsPluginProvider
         private EngineException storeFailed(TaskContext context, String name, Throwable cause)
         {
             if (cause instanceof FileAlreadyExistsException) {
-                return new MalformedPayloadException("$.artifacts: the artifact \"" + cause.getMessage() + "\" is produced twice (by \"" + name + "\")");
+                return new MalformedPayloadException("$.artifacts: the artifact \"" + cause.getMessage()
+                        + "\" is produced twice (by \"" + name + "\")");
             }
             String incident = Incidents.report(context, "storing the artifact \"" + name + "\" failed", cause);
-            return new NonFatalInternalErrorException("storing the artifact \"" + name + "\" failed (incident id " + incident + ")", cause);
+            return new NonFatalInternalErrorException("storing the artifact \"" + name + "\" failed (incident id "
+                    + incident + ")", cause);
         }
 
         private void storeError(TaskContext context, Declared artifact, String reason, String message)
                 throws EngineException
         {
             try {
-                store.putError(context.taskId(), context.runId(), artifact.name(), new Artifact.ArtifactError(reason, message));
+                store.putError(context.taskId(), context.runId(), artifact.name(),
+                        new Artifact.ArtifactError(reason, message));
             }
             catch (IOException e) {
                 LOG.warn("cannot store the error artifact {} of {}", artifact.name(), context, e);

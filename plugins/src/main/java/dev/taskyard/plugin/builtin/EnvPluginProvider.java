@@ -72,13 +72,15 @@ public final class EnvPluginProvider
                                 request.builder().setEnvironmentVariable(variable.getKey(), variable.getValue());
                             }
                             catch (NamingConflictException e) {
-                                throw new MalformedPayloadException("environment variable " + variable.getKey() + " is also set by another component");
+                                throw new MalformedPayloadException("environment variable " + variable.getKey()
+                                        + " is also set by another component");
                             }
                             catch (FeatureNotSupportedException e) {
                                 if (fromPayload.isEmpty()) {
                                     return;
                                 }
-                                throw new MalformedPayloadException("$.env: this worker's engine does not support environment variables");
+                                throw new MalformedPayloadException("$.env: this worker's engine does not support "
+                                        + "environment variables");
                             }
                         }
                     }

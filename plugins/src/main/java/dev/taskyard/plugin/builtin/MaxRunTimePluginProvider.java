@@ -54,8 +54,11 @@ public final class MaxRunTimePluginProvider
         String perTask = options.config().path("perTaskLimit").asText("allow");
         JsonSchema payload = switch (perTask) {
             case "forbid" -> JsonSchema.emptyObject();
-            case "require" -> JsonSchema.parse("{\"type\":\"object\",\"properties\":{\"maxRunTime\":{\"type\":\"number\",\"exclusiveMinimum\":0}},\"required\":[\"maxRunTime\"]}");
-            default -> JsonSchema.parse("{\"type\":\"object\",\"properties\":{\"maxRunTime\":{\"type\":\"number\",\"exclusiveMinimum\":0}}}");
+            case "require" -> JsonSchema.parse("{\"type\":\"object\","
+                    + "\"properties\":{\"maxRunTime\":{\"type\":\"number\",\"exclusiveMinimum\":0}},"
+                    + "\"required\":[\"maxRunTime\"]}");
+            default -> JsonSchema.parse("{\"type\":\"object\","
+                    + "\"properties\":{\"maxRunTime\":{\"type\":\"number\",\"exclusiveMinimum\":0}}}");
         };
         ScheduledExecutorService scheduler = options.environment().scheduler();
         return new Plugin()
@@ -74,7 +77,8 @@ public final class MaxRunTimePluginProvider
                 if (task.payload().has("maxRunTime")) {
                     limit = Schemas.seconds(task.payload().get("maxRunTime"));
                     if (limit.compareTo(max) > 0) {
-                        throw new MalformedPayloadException("$.maxRunTime: " + Schemas.render(limit) + " is above this worker's maximum of " + Schemas.render(max));
+                        throw new MalformedPayloadException("$.maxRunTime: " + Schemas.render(limit)
+                                + " is above this worker's maximum of " + Schemas.render(max));
                     }
                 }
                 return new Limit(limit, scheduler);
@@ -108,7 +112,8 @@ public final class MaxRunTimePluginProvider
         private void kill(Sandbox sandbox, TaskContext context)
         {
             killed = true;
-            Incidents.writeTaskLog(context, "[taskyard] maxruntime: the task ran longer than its maximum run time of " + Schemas.render(limit) + " and was killed");
+            Incidents.writeTaskLog(context, "[taskyard] maxruntime: the task ran longer than its maximum run time of "
+                    + Schemas.render(limit) + " and was killed");
             try {
                 sandbox.kill();
             }

@@ -53,7 +53,8 @@ public final class ProgressPluginProvider
     public Plugin createPlugin(PluginOptions options)
     {
         Pattern pattern = Pattern.compile(options.config().path("pattern").asText("::progress (\\d{1,3})\\s*"));
-        Duration poll = options.config().has("pollInterval") ? Schemas.seconds(options.config().get("pollInterval")) : Duration.ofMillis(500);
+        Duration poll = options.config().has("pollInterval") ? Schemas.seconds(options.config().get("pollInterval"))
+                : Duration.ofMillis(500);
         Set<Follower> following = ConcurrentHashMap.newKeySet();
         ScheduledFuture<?> ticker = options.environment().scheduler().scheduleWithFixedDelay(() -> {
             for (Follower follower : following) {

@@ -85,18 +85,22 @@ public final class ResultPluginProvider
                             throw new MalformedPayloadException("$.result: this worker's engine cannot extract files");
                         }
                         catch (IOException e) {
-                            String incident = Incidents.report(request.context(), "reading the result file " + path + " failed", e);
-                            throw new NonFatalInternalErrorException("reading the result file failed (incident id " + incident + ")", e);
+                            String incident = Incidents.report(request.context(),
+                                    "reading the result file " + path + " failed", e);
+                            throw new NonFatalInternalErrorException("reading the result file failed (incident id "
+                                    + incident + ")", e);
                         }
                         if (content.length > maxBytes) {
-                            return fail(request, "the result file " + path + " is larger than the limit of " + maxBytes + " bytes");
+                            return fail(request, "the result file " + path
+                                    + " is larger than the limit of " + maxBytes + " bytes");
                         }
                         try {
                             reporter.result(MAPPER.readTree(content));
                             return true;
                         }
                         catch (JsonProcessingException e) {
-                            return fail(request, "the result file " + path + " is not valid JSON: " + e.getOriginalMessage());
+                            return fail(request, "the result file " + path + " is not valid JSON: "
+                                    + e.getOriginalMessage());
                         }
                         catch (IOException e) {
                             return fail(request, "the result file " + path + " cannot be read: " + e.getMessage());

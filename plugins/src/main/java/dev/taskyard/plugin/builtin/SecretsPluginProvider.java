@@ -58,8 +58,8 @@ public final class SecretsPluginProvider
             Map.Entry<String, JsonNode> entry = it.next();
             variables.put(entry.getKey(), entry.getValue().asText());
             if (entry.getValue().asText().length() < SHORT) {
-                LOG.warn("secrets: the value of {} is shorter than {} characters; it is masked, but masking it also hides ordinary text that equals it",
-                        entry.getKey(), SHORT);
+                LOG.warn("secrets: the value of {} is shorter than {} characters; it is masked, but masking it also "
+                        + "hides ordinary text that equals it", entry.getKey(), SHORT);
             }
         }
         Set<String> values = Set.copyOf(new LinkedHashSet<>(variables.values()));
@@ -85,10 +85,12 @@ public final class SecretsPluginProvider
                                 request.builder().setEnvironmentVariable(variable.getKey(), variable.getValue());
                             }
                             catch (NamingConflictException e) {
-                                throw new MalformedPayloadException("the secret environment variable " + variable.getKey() + " is also set by another component");
+                                throw new MalformedPayloadException("the secret environment variable "
+                                        + variable.getKey() + " is also set by another component");
                             }
                             catch (FeatureNotSupportedException e) {
-                                throw new FatalInternalErrorException("the secrets plugin needs an engine with environment variables", e);
+                                throw new FatalInternalErrorException("the secrets plugin needs an engine with "
+                                        + "environment variables", e);
                             }
                         }
                     }

@@ -72,7 +72,8 @@ public final class TaskLogPluginProvider
                         }
                         catch (IOException e) {
                             String incident = Incidents.report(context, "storing the task log failed", e);
-                            throw new NonFatalInternalErrorException("storing the task log failed (incident id " + incident + ")", e);
+                            throw new NonFatalInternalErrorException("storing the task log failed (incident id "
+                                    + incident + ")", e);
                         }
                     }
                 };

@@ -71,11 +71,13 @@ public final class PluginRegistry
         requireNonNull(provider, "provider is null");
         String name = requireNonNull(provider.name(), "provider name is null");
         if (!name.matches("[a-z][a-z0-9-]*") || name.equals(DISABLED)) {
-            throw new IllegalArgumentException("invalid plugin name \"" + name + "\" from " + provider.getClass().getName());
+            throw new IllegalArgumentException("invalid plugin name \"" + name + "\" from "
+                    + provider.getClass().getName());
         }
         PluginProvider existing = providers.putIfAbsent(name, provider);
         if (existing != null) {
-            throw new IllegalStateException("duplicate plugin name \"" + name + "\": " + existing.getClass().getName() + " and " + provider.getClass().getName());
+            throw new IllegalStateException("duplicate plugin name \"" + name + "\": " + existing.getClass().getName()
+                    + " and " + provider.getClass().getName());
         }
         return this;
     }

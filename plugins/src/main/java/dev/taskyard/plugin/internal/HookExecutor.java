@@ -118,7 +118,8 @@ public final class HookExecutor
      * @param callerThread whether it is the thread that called {@link #run}: that call cannot return
      * @param incidentId the id of the report in the worker log and the task log
      */
-    public record StuckHook(String stage, String component, TaskContext context, Thread thread, boolean callerThread, String incidentId)
+    public record StuckHook(String stage, String component, TaskContext context, Thread thread,
+            boolean callerThread, String incidentId)
     {
         public StuckHook
         {
@@ -184,10 +185,12 @@ public final class HookExecutor
         AtomicInteger threads = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 runnable -> daemon(runnable, "taskyard-hooks-" + id + "-" + threads.incrementAndGet()));
-        ScheduledThreadPoolExecutor scheduled = new ScheduledThreadPoolExecutor(1, runnable -> daemon(runnable, "taskyard-hooks-" + id + "-monitor"));
+        ScheduledThreadPoolExecutor scheduled =
+                new ScheduledThreadPoolExecutor(1, runnable -> daemon(runnable, "taskyard-hooks-" + id + "-monitor"));
         scheduled.setRemoveOnCancelPolicy(true);
         this.monitor = scheduled;
-        long tick = Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(FORK_AFTER.toNanos(), settings.livelockTimeout().toNanos() / 8));
+        long tick = Math.max(TimeUnit.MILLISECONDS.toNanos(1),
+                Math.min(FORK_AFTER.toNanos(), settings.livelockTimeout().toNanos() / 8));
         monitor.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.NANOSECONDS);
     }
 
@@ -218,7 +221,8 @@ public final class HookExecutor
                 hookSites[i] = stageSites.computeIfAbsent(hooks.get(i).component(), c -> new HookSite());
             }
         }
-        StageRun<T> run = new StageRun<>(stage, context, hooks, hookSites, pool, settings.livelockTimeout(), FORK_AFTER, host);
+        StageRun<T> run = new StageRun<>(stage, context, hooks, hookSites, pool,
+                settings.livelockTimeout(), FORK_AFTER, host);
         inFlight.add(run);
         List<Outcome<T>> outcomes = run.execute();
         if (run.over()) {

@@ -45,7 +45,8 @@ public final class HookMask
     private static int overrides(Class<?> type, String name, Class<?> parameter, int bit)
     {
         try {
-            Class<?> declaring = (parameter == null ? type.getMethod(name) : type.getMethod(name, parameter)).getDeclaringClass();
+            Class<?> declaring =
+                    (parameter == null ? type.getMethod(name) : type.getMethod(name, parameter)).getDeclaringClass();
             return declaring == TaskPlugin.class ? 0 : bit;
         }
         catch (NoSuchMethodException e) {

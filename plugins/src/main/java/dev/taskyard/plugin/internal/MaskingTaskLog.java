@@ -97,7 +97,8 @@ public final class MaskingTaskLog
     private byte[] matchAt(int i)
     {
         for (byte[] secret : secrets) { // longest first
-            if (pending.length - i >= secret.length && Arrays.equals(pending, i, i + secret.length, secret, 0, secret.length)) {
+            if (pending.length - i >= secret.length
+                    && Arrays.equals(pending, i, i + secret.length, secret, 0, secret.length)) {
                 return secret;
             }
         }

@@ -26,7 +26,6 @@ import dev.taskyard.engine.SandboxBuilder;
 import dev.taskyard.engine.SandboxOptions;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.TaskLog;
-import dev.taskyard.engine.schema.JsonSchema;
 import dev.taskyard.engine.schema.Violation;
 import dev.taskyard.plugin.Plugin;
 import dev.taskyard.plugin.PluginEnvironment;
@@ -107,7 +106,8 @@ public final class PluginManager
         }
     }
 
-    private PluginManager(HookExecutor executor, Engine engine, List<String> names, List<Plugin> plugins, TaskPayloadSchema payloadSchema)
+    private PluginManager(HookExecutor executor, Engine engine, List<String> names, List<Plugin> plugins,
+            TaskPayloadSchema payloadSchema)
     {
         this.executor = executor;
         this.engine = engine;
@@ -128,7 +128,8 @@ public final class PluginManager
         }
         ObjectNode disabled = properties.putObject(PluginRegistry.DISABLED);
         disabled.put("type", "array").put("uniqueItems", true);
-        disabled.putObject("items").set("enum", NODES.arrayNode().addAll(registry.names().stream().map(NODES::textNode).toList()));
+        disabled.putObject("items")
+                .set("enum", NODES.arrayNode().addAll(registry.names().stream().map(NODES::textNode).toList()));
         ObjectNode schema = NODES.objectNode();
         schema.put("type", "object");
         schema.set("properties", properties);
@@ -164,7 +165,8 @@ public final class PluginManager
                 continue;
             }
             for (Violation violation : provider.get().configSchema().validate(entry.getValue())) {
-                violations.add(new Violation(configPath + "." + name + violation.path().substring(1), violation.keyword(),
+                violations.add(new Violation(configPath + "." + name
+                        + violation.path().substring(1), violation.keyword(),
                         component(name) + ": " + violation.message()));
             }
         }
@@ -194,9 +196,11 @@ public final class PluginManager
                 continue;
             }
             PluginProvider provider = options.registry().provider(name).orElseThrow();
-            PluginOptions pluginOptions = new PluginOptions(name, config.deepCopy(), options.engine(), options.environment());
+            PluginOptions pluginOptions =
+                    new PluginOptions(name, config.deepCopy(), options.engine(), options.environment());
             names.add(name);
-            creations.add(new HookExecutor.Hook<>(component(name), () -> requireNonNull(provider.createPlugin(pluginOptions), "createPlugin returned null")));
+            creations.add(new HookExecutor.Hook<>(component(name),
+                    () -> requireNonNull(provider.createPlugin(pluginOptions), "createPlugin returned null")));
         }
         List<HookExecutor.Outcome<Plugin>> outcomes = options.executor().run("create", null, creations);
         List<Plugin> plugins = new ArrayList<>();
@@ -213,13 +217,16 @@ public final class PluginManager
         }
         if (!failures.isEmpty()) {
             disposeQuietly(plugins);
-            FatalInternalErrorException error = new FatalInternalErrorException("cannot create plugins: " + String.join("; ", failures), causes.get(0));
+            FatalInternalErrorException error =
+                    new FatalInternalErrorException("cannot create plugins: "
+                    + String.join("; ", failures), causes.get(0));
             causes.forEach(error::addSuppressed);
             throw error;
         }
         try {
             List<TaskPayloadSchema.Component> schemas = new ArrayList<>();
-            schemas.add(new TaskPayloadSchema.Component("engine \"" + options.engineName() + "\"", options.engine().payloadSchema()));
+            schemas.add(new TaskPayloadSchema.Component("engine \"" + options.engineName() + "\"",
+                    options.engine().payloadSchema()));
             for (int i = 0; i < plugins.size(); i++) {
                 schemas.add(new TaskPayloadSchema.Component(component(names.get(i)), plugins.get(i).payloadSchema()));
             }
@@ -256,8 +263,8 @@ public final class PluginManager
     }
 
     /**
-     * Like {@link #prepare(TaskContext, JsonNode, TaskReporter)}; with {@code createBuilder} false no sandbox builder is
-     * created (the run's sandbox already exists: it was recovered), only the task plugins.
+     * Like {@link #prepare(TaskContext, JsonNode, TaskReporter)}; with {@code createBuilder} false no sandbox builder
+     * is created (the run's sandbox already exists: it was recovered), only the task plugins.
      */
     public Prepared prepare(TaskContext context, JsonNode payload, TaskReporter reporter, boolean createBuilder)
     {
@@ -269,7 +276,8 @@ public final class PluginManager
         boolean withBuilder = createBuilder && split.isValid();
         if (withBuilder) {
             SandboxOptions sandboxOptions = new SandboxOptions(split.part(0), context);
-            hooks.add(new HookExecutor.Hook<>(payloadSchema.components().get(0).name(), () -> newSandboxBuilder(sandboxOptions)));
+            hooks.add(new HookExecutor.Hook<>(payloadSchema.components().get(0).name(),
+                    () -> newSandboxBuilder(sandboxOptions)));
         }
         TaskPlugin[] created = new TaskPlugin[n];
         for (int i = 0; i < n; i++) {
@@ -279,7 +287,8 @@ public final class PluginManager
             }
             Plugin plugin = plugins.get(i);
             TaskPluginOptions pluginOptions = new TaskPluginOptions(context, split.part(i + 1), reporter);
-            hooks.add(new HookExecutor.Hook<>(components.get(i), () -> requireNonNull(plugin.newTaskPlugin(pluginOptions), "newTaskPlugin returned null")));
+            hooks.add(new HookExecutor.Hook<>(components.get(i),
+                    () -> requireNonNull(plugin.newTaskPlugin(pluginOptions), "newTaskPlugin returned null")));
         }
         List<HookExecutor.Outcome<Object>> outcomes = executor.run("prepare", context, hooks);
         SandboxBuilder builder = null;
@@ -320,7 +329,8 @@ public final class PluginManager
         }
         catch (MaxConcurrencyExceededException e) {
             String incident = Incidents.report(options.context(), "the engine refused a sandbox: " + e.getMessage(), e);
-            throw new NonFatalInternalErrorException("the engine runs as many sandboxes as it can (incident id " + incident + ")", e);
+            throw new NonFatalInternalErrorException("the engine runs as many sandboxes as it can (incident id "
+                    + incident + ")", e);
         }
     }
 
@@ -396,7 +406,8 @@ public final class PluginManager
         }
     }
 
-    private static Set<String> disabled(PluginRegistry registry, JsonNode config, String configPath, List<Violation> violations)
+    private static Set<String> disabled(PluginRegistry registry, JsonNode config, String configPath,
+            List<Violation> violations)
     {
         Set<String> disabled = new TreeSet<>();
         JsonNode list = config.get(PluginRegistry.DISABLED);
@@ -404,13 +415,15 @@ public final class PluginManager
             return disabled;
         }
         if (!list.isArray()) {
-            violations.add(new Violation(configPath + ".disabled", "type", "plugins: must be an array of plugin names"));
+            violations.add(new Violation(configPath + ".disabled", "type",
+                    "plugins: must be an array of plugin names"));
             return disabled;
         }
         for (int i = 0; i < list.size(); i++) {
             String name = list.get(i).asText();
             if (!list.get(i).isTextual() || registry.provider(name).isEmpty()) {
-                violations.add(new Violation(configPath + ".disabled[" + i + "]", "enum", "plugins: unknown plugin " + list.get(i) + "; available: " + registry.names()));
+                violations.add(new Violation(configPath + ".disabled[" + i + "]", "enum", "plugins: unknown plugin "
+                        + list.get(i) + "; available: " + registry.names()));
             }
             disabled.add(name);
         }

@@ -51,9 +51,11 @@ public final class StageErrors
                 }
             }
             else {
-                String what = "unexpected " + error.getClass().getName() + " from " + outcome.component() + " in the " + stage + " stage: " + error.getMessage();
+                String what = "unexpected " + error.getClass().getName() + " from " + outcome.component() + " in the "
+                        + stage + " stage: " + error.getMessage();
                 String incident = Incidents.report(context, what, error);
-                FatalInternalErrorException wrapped = new FatalInternalErrorException(what + " (incident id " + incident + ")", error);
+                FatalInternalErrorException wrapped =
+                        new FatalInternalErrorException(what + " (incident id " + incident + ")", error);
                 fatal = fatal == null ? wrapped : fatal;
             }
         }
@@ -83,8 +85,10 @@ public final class StageErrors
         }
         if (error instanceof EngineException e) {
             ErrorCode code = e.code();
-            return code == ErrorCode.CANCELED || code == ErrorCode.SANDBOX_ABORTED || code == ErrorCode.BUILDER_DISCARDED
-                    || code == ErrorCode.SANDBOX_TERMINATED || code == ErrorCode.HANDLER_INTERRUPTED || code == ErrorCode.SHELL_ABORTED;
+            return code == ErrorCode.CANCELED || code == ErrorCode.SANDBOX_ABORTED
+                    || code == ErrorCode.BUILDER_DISCARDED
+                    || code == ErrorCode.SANDBOX_TERMINATED || code == ErrorCode.HANDLER_INTERRUPTED
+                            || code == ErrorCode.SHELL_ABORTED;
         }
         return false;
     }

@@ -89,7 +89,8 @@ public final class StageRun<T>
      * @param sites the history of each hook, in hook order; {@code null} for a stage of one hook (it runs on the
      *        calling thread, with nothing to wait for it)
      */
-    public StageRun(String stage, TaskContext context, List<HookExecutor.Hook<T>> hooks, HookSite[] sites, ExecutorService pool, Duration livelockTimeout,
+    public StageRun(String stage, TaskContext context, List<HookExecutor.Hook<T>> hooks, HookSite[] sites,
+            ExecutorService pool, Duration livelockTimeout,
                     Duration forkAfter, Host host)
     {
         this.sites = sites;
@@ -286,7 +287,8 @@ public final class StageRun<T>
             }
         }
         if (released) {
-            LOG.warn("{} returned from its {} hook after it was reported as stuck; its thread {} is free again", hooks.get(index).component(), stage, me.getName());
+            LOG.warn("{} returned from its {} hook after it was reported as stuck; its thread {} is free again",
+                    hooks.get(index).component(), stage, me.getName());
             host.released();
         }
     }
@@ -300,7 +302,8 @@ public final class StageRun<T>
             lingering++;
         }
         String component = hooks.get(index).component();
-        String what = "livelock detected: " + component + " ran its " + stage + " hook for longer than " + livelockTimeout;
+        String what = "livelock detected: " + component + " ran its " + stage
+                + " hook for longer than " + livelockTimeout;
         String incident = Incidents.report(context, what, null);
         errors[index] = new HookLivelockException(what + " (incident id " + incident + ")");
         host.livelocked();

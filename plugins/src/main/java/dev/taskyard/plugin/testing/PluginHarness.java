@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Artifacts go to a {@link FolderArtifactStore} in a fresh temporary folder, which the returned {@link PluginRun}
  * owns: close it to delete the folder (the harness deletes it itself when the run fails to complete); progress,
- * results and requests to stop the worker are recorded. Engines are found by name with {@link EngineRegistry}, so the mock needs only to be
+ * results and requests to stop the worker are recorded. Engines are found by name with {@link EngineRegistry}, so the
+ * mock needs only to be
  * on the class path ({@code taskyard-engine-testkit}, test scope). Thread-safe: each call is independent.
  */
 public final class PluginHarness
@@ -116,7 +117,8 @@ public final class PluginHarness
         try {
             PluginRegistry plugins = testCase.plugins().orElseGet(PluginRegistry::load);
             manager = PluginManager.create(new PluginManager.Options(plugins,
-                    JSON.createObjectNode().set(testCase.plugin(), json(testCase.config())), "$.plugins", testCase.engine(), engine,
+                    JSON.createObjectNode().set(testCase.plugin(), json(testCase.config())), "$.plugins",
+                            testCase.engine(), engine,
                     new PluginEnvironment(identity, temp, store, control, scheduler), executor));
             return new Run(manager, testCase, temp, store, stops).execute();
         }
@@ -182,7 +184,8 @@ public final class PluginHarness
             this.testCase = testCase;
             this.store = store;
             this.stops = stops;
-            this.context = TaskContext.builder().taskId(testCase.taskId()).runId(testCase.runId()).logSpillFolder(temp).logWrapper(manager.logWrapper()).build();
+            this.context = TaskContext.builder().taskId(testCase.taskId()).runId(testCase.runId()).logSpillFolder(temp)
+                    .logWrapper(manager.logWrapper()).build();
         }
 
         PluginRun execute()
@@ -232,7 +235,8 @@ public final class PluginHarness
             }
             Optional<ExceptionReason> exception = Optional.empty();
             if (error != null) {
-                ExceptionReason reason = error instanceof MalformedPayloadException ? ExceptionReason.MALFORMED_PAYLOAD : ExceptionReason.INTERNAL_ERROR;
+                ExceptionReason reason = error instanceof MalformedPayloadException ? ExceptionReason.MALFORMED_PAYLOAD
+                        : ExceptionReason.INTERNAL_ERROR;
                 exception = Optional.of(reason);
                 if (error instanceof MalformedPayloadException malformed) {
                     malformed.messages().forEach(m -> context.log().writeLine("[taskyard] malformed payload: " + m));
@@ -272,8 +276,10 @@ public final class PluginHarness
             String log = context.log().contentAsString();
             context.dispose();
             try {
-                return new PluginRun(exception, Optional.ofNullable(error).map(Throwable::getMessage), engineSuccess, pluginSuccess, List.copyOf(hooks), log,
-                        store.list(testCase.taskId(), testCase.runId()), List.copyOf(progress), Optional.ofNullable(result), List.copyOf(stops), store,
+                return new PluginRun(exception, Optional.ofNullable(error).map(Throwable::getMessage), engineSuccess,
+                        pluginSuccess, List.copyOf(hooks), log,
+                        store.list(testCase.taskId(), testCase.runId()), List.copyOf(progress),
+                                Optional.ofNullable(result), List.copyOf(stops), store,
                         testCase.taskId(), testCase.runId(), temp);
             }
             catch (IOException e) {

@@ -32,8 +32,10 @@ import dev.taskyard.plugin.ExceptionReason;
  *
  * <p>Close it when done (try-with-resources): artifacts cannot be read afterwards. Closing is idempotent.
  */
-public record PluginRun(Optional<ExceptionReason> exception, Optional<String> error, Optional<Boolean> engineSuccess, Optional<Boolean> pluginSuccess,
-                        List<String> hooks, String log, List<Artifact> artifacts, List<Integer> progress, Optional<JsonNode> result,
+public record PluginRun(Optional<ExceptionReason> exception, Optional<String> error, Optional<Boolean> engineSuccess,
+        Optional<Boolean> pluginSuccess,
+                        List<String> hooks, String log, List<Artifact> artifacts, List<Integer> progress,
+                                Optional<JsonNode> result,
                         List<String> stopRequests, ArtifactStore store, String taskId, String runId, Path folder)
         implements AutoCloseable
 {

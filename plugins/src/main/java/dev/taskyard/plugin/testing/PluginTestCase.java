@@ -22,7 +22,8 @@ import static java.util.Objects.requireNonNull;
  * @param engines where the engine comes from; empty for {@link EngineRegistry#load()}
  * @param plugins where the plugin comes from; empty for {@link PluginRegistry#load()}
  */
-public record PluginTestCase(String plugin, String config, String payload, String taskId, String runId, String engine, String engineConfig,
+public record PluginTestCase(String plugin, String config, String payload, String taskId, String runId,
+        String engine, String engineConfig,
                              Optional<EngineRegistry> engines, Optional<PluginRegistry> plugins)
 {
     public PluginTestCase
@@ -41,8 +42,8 @@ public record PluginTestCase(String plugin, String config, String payload, Strin
     /** A case for {@code plugin} with config {@code {}} and a mock payload that succeeds at once. */
     public static PluginTestCase of(String plugin)
     {
-        return new PluginTestCase(plugin, "{}", "{\"delay\":0,\"function\":\"true\",\"argument\":\"\"}", "task-1", "0", "mock", "{}",
-                Optional.empty(), Optional.empty());
+        return new PluginTestCase(plugin, "{}", "{\"delay\":0,\"function\":\"true\",\"argument\":\"\"}",
+                "task-1", "0", "mock", "{}", Optional.empty(), Optional.empty());
     }
 
     public PluginTestCase withConfig(String json)
@@ -62,11 +63,13 @@ public record PluginTestCase(String plugin, String config, String payload, Strin
 
     public PluginTestCase withEngine(EngineRegistry registry, String name, String configJson)
     {
-        return new PluginTestCase(plugin, config, payload, taskId, runId, name, configJson, Optional.of(registry), plugins);
+        return new PluginTestCase(plugin, config, payload, taskId, runId, name, configJson,
+                Optional.of(registry), plugins);
     }
 
     public PluginTestCase withPlugins(PluginRegistry registry)
     {
-        return new PluginTestCase(plugin, config, payload, taskId, runId, engine, engineConfig, engines, Optional.of(registry));
+        return new PluginTestCase(plugin, config, payload, taskId, runId, engine, engineConfig,
+                engines, Optional.of(registry));
     }
 }

@@ -64,7 +64,8 @@ class BuiltinPluginsTest
 
     private static String mock(String function, String argument, int delay, String extra)
     {
-        return "{\"delay\":" + delay + ",\"function\":\"" + function + "\",\"argument\":\"" + argument + "\"" + extra + "}";
+        return "{\"delay\":" + delay + ",\"function\":\"" + function + "\",\"argument\":\""
+                + argument + "\"" + extra + "}";
     }
 
     @Nested
@@ -76,7 +77,8 @@ class BuiltinPluginsTest
         void injectsTheSecretAndMasksItInTheLog()
                 throws Exception
         {
-            PluginRun run = harness(PluginTestCase.of("secrets").withConfig(CONFIG).withPayload(mock("print-env-var", "DEPLOY_TOKEN")));
+            PluginRun run = harness(PluginTestCase.of("secrets").withConfig(CONFIG)
+                    .withPayload(mock("print-env-var", "DEPLOY_TOKEN")));
             assertThat(run.exception()).isEmpty();
             assertThat(run.log()).isEqualTo("***\n");
         }
@@ -89,26 +91,31 @@ class BuiltinPluginsTest
         void setsTheTaskAndRunIds()
                 throws Exception
         {
-            PluginRun run = harness(PluginTestCase.of("env").withIds("task-7", "3").withPayload(mock("print-env-var", "TASK_ID")));
+            PluginRun run = harness(PluginTestCase.of("env").withIds("task-7",
+                    "3").withPayload(mock("print-env-var", "TASK_ID")));
             assertThat(run.exception()).isEmpty();
             assertThat(run.log()).isEqualTo("task-7\n");
-            assertThat(harness(PluginTestCase.of("env").withIds("task-7", "3").withPayload(mock("print-env-var", "RUN_ID"))).log()).isEqualTo("3\n");
+            assertThat(harness(PluginTestCase.of("env").withIds("task-7",
+                    "3").withPayload(mock("print-env-var", "RUN_ID"))).log()).isEqualTo("3\n");
         }
 
         @Test
         void payloadVariablesOverrideConfiguredOnes()
                 throws Exception
         {
-            PluginTestCase base = PluginTestCase.of("env").withConfig("{\"extra\":{\"POOL\":\"blue\",\"REGION\":\"north\"}}");
+            PluginTestCase base =
+                    PluginTestCase.of("env").withConfig("{\"extra\":{\"POOL\":\"blue\",\"REGION\":\"north\"}}");
             assertThat(harness(base.withPayload(mock("print-env-var", "REGION"))).log()).isEqualTo("north\n");
-            assertThat(harness(base.withPayload(mock("print-env-var", "POOL", 0, ",\"env\":{\"POOL\":\"red\"}"))).log()).isEqualTo("red\n");
+            assertThat(harness(base.withPayload(mock("print-env-var", "POOL", 0,
+                    ",\"env\":{\"POOL\":\"red\"}"))).log()).isEqualTo("red\n");
         }
 
         @Test
         void anInvalidVariableNameIsAMalformedPayloadNamingPathAndPlugin()
                 throws Exception
         {
-            PluginRun run = harness(PluginTestCase.of("env").withPayload(mock("true", "", 0, ",\"env\":{\"1BAD\":\"x\"}")));
+            PluginRun run = harness(PluginTestCase.of("env").withPayload(mock("true", "", 0,
+                    ",\"env\":{\"1BAD\":\"x\"}")));
             assertThat(run.exception()).contains(ExceptionReason.MALFORMED_PAYLOAD);
             assertThat(run.hooks()).containsExactly("exception:malformed-payload", "dispose");
             assertThat(run.log()).contains("plugin \"env\": $.env");
@@ -122,8 +129,10 @@ class BuiltinPluginsTest
         void theExitCodeDecides()
                 throws Exception
         {
-            assertThat(harness(PluginTestCase.of("success").withPayload(mock("true", ""))).pluginSuccess()).contains(true);
-            assertThat(harness(PluginTestCase.of("success").withPayload(mock("false", ""))).pluginSuccess()).contains(false);
+            assertThat(harness(PluginTestCase.of("success").withPayload(mock("true",
+                    ""))).pluginSuccess()).contains(true);
+            assertThat(harness(PluginTestCase.of("success").withPayload(mock("false",
+                    ""))).pluginSuccess()).contains(false);
         }
     }
 
@@ -139,14 +148,17 @@ class BuiltinPluginsTest
             assertThat(run.exception()).isEmpty();
             assertThat(run.pluginSuccess()).contains(false);
             assertThat(run.engineSuccess()).contains(false);
-            assertThat(run.log()).contains("[taskyard] maxruntime: the task ran longer than its maximum run time of 0.05 s and was killed");
+            assertThat(run.log())
+                    .contains("[taskyard] maxruntime: the task ran longer than its maximum run time of 0.05 s and "
+                    + "was killed");
         }
 
         @Test
         void aQuickTaskIsNotKilled()
                 throws Exception
         {
-            PluginRun run = harness(PluginTestCase.of("maxruntime").withConfig("{\"maxRunTime\":600}").withPayload(mock("true", "", 0, ",\"maxRunTime\":60")));
+            PluginRun run = harness(PluginTestCase.of("maxruntime").withConfig("{\"maxRunTime\":600}")
+                    .withPayload(mock("true", "", 0, ",\"maxRunTime\":60")));
             assertThat(run.pluginSuccess()).contains(true);
             assertThat(run.log()).doesNotContain("maxruntime");
         }
@@ -155,19 +167,25 @@ class BuiltinPluginsTest
         void aPayloadValueAboveTheConfiguredMaximumIsMalformed()
                 throws Exception
         {
-            PluginRun run = harness(PluginTestCase.of("maxruntime").withConfig("{\"maxRunTime\":60}").withPayload(mock("true", "", 0, ",\"maxRunTime\":61")));
+            PluginRun run = harness(PluginTestCase.of("maxruntime").withConfig("{\"maxRunTime\":60}")
+                    .withPayload(mock("true", "", 0, ",\"maxRunTime\":61")));
             assertThat(run.exception()).contains(ExceptionReason.MALFORMED_PAYLOAD);
-            assertThat(run.log()).contains("plugin \"maxruntime\": $.maxRunTime: 61 s is above this worker's maximum of 60 s");
+            assertThat(run.log())
+                    .contains("plugin \"maxruntime\": $.maxRunTime: 61 s is above this worker's maximum of 60 s");
         }
 
         @Test
         void perTaskLimitRequireAndForbid()
                 throws Exception
         {
-            PluginRun required = harness(PluginTestCase.of("maxruntime").withConfig("{\"maxRunTime\":60,\"perTaskLimit\":\"require\"}").withPayload(mock("true", "")));
+            PluginRun required =
+                    harness(PluginTestCase.of("maxruntime")
+                    .withConfig("{\"maxRunTime\":60,\"perTaskLimit\":\"require\"}").withPayload(mock("true", "")));
             assertThat(required.exception()).contains(ExceptionReason.MALFORMED_PAYLOAD);
             assertThat(required.log()).contains("plugin \"maxruntime\": $: required property 'maxRunTime'");
-            PluginRun forbidden = harness(PluginTestCase.of("maxruntime").withConfig("{\"maxRunTime\":60,\"perTaskLimit\":\"forbid\"}")
+            PluginRun forbidden =
+                    harness(PluginTestCase.of("maxruntime")
+                    .withConfig("{\"maxRunTime\":60,\"perTaskLimit\":\"forbid\"}")
                     .withPayload(mock("true", "", 0, ",\"maxRunTime\":5")));
             assertThat(forbidden.exception()).contains(ExceptionReason.MALFORMED_PAYLOAD);
             assertThat(forbidden.log()).contains("$.maxRunTime: unknown key");
@@ -181,11 +199,13 @@ class BuiltinPluginsTest
         void extractsDeclaredFilesAndFolders()
                 throws Exception
         {
-            PluginRun run = harness(PluginTestCase.of("artifacts").withPayload(mock("write-files", "/out/a.txt /out/sub/b.txt /single.txt", 0,
+            PluginRun run = harness(PluginTestCase.of("artifacts").withPayload(mock("write-files",
+                    "/out/a.txt /out/sub/b.txt /single.txt", 0,
                     ",\"artifacts\":[{\"type\":\"file\",\"path\":\"/single.txt\",\"name\":\"public/single.txt\"},"
                             + "{\"type\":\"folder\",\"path\":\"/out\",\"name\":\"public/out\"}]")));
             assertThat(run.pluginSuccess()).contains(true);
-            assertThat(run.artifacts()).extracting(Artifact::name).containsExactly("public/out/a.txt", "public/out/sub/b.txt", "public/single.txt");
+            assertThat(run.artifacts()).extracting(Artifact::name)
+                    .containsExactly("public/out/a.txt", "public/out/sub/b.txt", "public/single.txt");
             assertThat(run.artifactText("public/out/sub/b.txt")).isEqualTo("Hello World");
         }
 
@@ -199,7 +219,8 @@ class BuiltinPluginsTest
             assertThat(run.pluginSuccess()).contains(false);
             assertThat(run.artifacts()).singleElement().satisfies(artifact -> {
                 assertThat(artifact.name()).isEqualTo("public/missing.txt");
-                assertThat(artifact.error()).get().extracting(Artifact.ArtifactError::reason).isEqualTo("file-missing-on-worker");
+                assertThat(artifact.error()).get().extracting(Artifact.ArtifactError::reason)
+                        .isEqualTo("file-missing-on-worker");
             });
             assertThat(run.log()).contains("did not produce the file /missing.txt");
         }
@@ -233,8 +254,11 @@ class BuiltinPluginsTest
         void writesSortedKeyValueLinesFirst()
                 throws Exception
         {
-            PluginRun run = harness(PluginTestCase.of("logprefix").withConfig("{\"pool\":\"blue\"}").withPayload(mock("write-log", "hello")));
-            assertThat(run.log()).isEqualTo("pool: blue\nrunId: 0\ntaskId: task-1\ntasksSinceStartup: 0\nworkerGroup: plugin-harness\nworkerId: worker-1\nhello\n");
+            PluginRun run = harness(PluginTestCase.of("logprefix").withConfig("{\"pool\":\"blue\"}")
+                    .withPayload(mock("write-log", "hello")));
+            assertThat(run.log())
+                    .isEqualTo("pool: blue\nrunId: 0\ntaskId: task-1\ntasksSinceStartup: 0\nworkerGroup: "
+                    + "plugin-harness\nworkerId: worker-1\nhello\n");
         }
     }
 
@@ -298,8 +322,10 @@ class BuiltinPluginsTest
         {
             PluginRun run = harness(PluginTestCase.of("progress").withPayload(mock("write-log", "::progress 45")));
             assertThat(run.progress()).containsExactly(45);
-            assertThat(harness(PluginTestCase.of("progress").withPayload(mock("write-log", "::progress 250"))).progress()).containsExactly(100);
-            assertThat(harness(PluginTestCase.of("progress").withPayload(mock("write-log", "progress 45"))).progress()).isEmpty();
+            assertThat(harness(PluginTestCase.of("progress").withPayload(mock("write-log",
+                    "::progress 250"))).progress()).containsExactly(100);
+            assertThat(harness(PluginTestCase.of("progress").withPayload(mock("write-log",
+                    "progress 45"))).progress()).isEmpty();
         }
 
         @Test
@@ -308,14 +334,19 @@ class BuiltinPluginsTest
         {
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
             try {
-                PluginEnvironment environment = new PluginEnvironment(new WorkerIdentity("g", "w"), Files.createTempDirectory("progress"),
-                        new FolderArtifactStore(Files.createTempDirectory("artifacts")), WorkerControl.ignoring(), scheduler);
+                PluginEnvironment environment =
+                        new PluginEnvironment(new WorkerIdentity("g", "w"), Files.createTempDirectory("progress"),
+                        new FolderArtifactStore(Files.createTempDirectory("artifacts")),
+                                WorkerControl.ignoring(), scheduler);
                 Plugin plugin = new ProgressPluginProvider().createPlugin(new PluginOptions("progress",
-                        new ObjectMapper().readTree("{\"pollInterval\":0.005}"), new MockEngineProvider().createEngine(options()), environment));
+                        new ObjectMapper().readTree("{\"pollInterval\":0.005}"),
+                                new MockEngineProvider().createEngine(options()), environment));
                 TaskContext context = TaskContext.builder().build();
                 CountDownLatch seen = new CountDownLatch(2);
                 List<Integer> values = new java.util.concurrent.CopyOnWriteArrayList<>();
-                TaskPlugin follower = plugin.newTaskPlugin(new TaskPluginOptions(context, new ObjectMapper().createObjectNode(), new TaskReporter()
+                TaskPlugin follower =
+                        plugin.newTaskPlugin(new TaskPluginOptions(context,
+                        new ObjectMapper().createObjectNode(), new TaskReporter()
                 {
                     @Override
                     public void progress(int percent)
@@ -342,8 +373,10 @@ class BuiltinPluginsTest
         private dev.taskyard.engine.EngineOptions options()
                 throws Exception
         {
-            return new dev.taskyard.engine.EngineOptions(new ObjectMapper().createObjectNode(), new dev.taskyard.engine.EngineContext(Files.createTempDirectory("e"),
-                    org.slf4j.LoggerFactory.getLogger("e"), new WorkerIdentity("g", "w"), new dev.taskyard.engine.ResourceTracker()));
+            return new dev.taskyard.engine.EngineOptions(new ObjectMapper().createObjectNode(),
+                    new dev.taskyard.engine.EngineContext(Files.createTempDirectory("e"),
+                    org.slf4j.LoggerFactory.getLogger("e"), new WorkerIdentity("g", "w"),
+                            new dev.taskyard.engine.ResourceTracker()));
         }
     }
 
@@ -370,9 +403,11 @@ class BuiltinPluginsTest
                         stopped.countDown();
                     }
                 };
-                PluginEnvironment environment = new PluginEnvironment(new WorkerIdentity("g", "w"), Files.createTempDirectory("watchdog"),
+                PluginEnvironment environment =
+                        new PluginEnvironment(new WorkerIdentity("g", "w"), Files.createTempDirectory("watchdog"),
                         new FolderArtifactStore(Files.createTempDirectory("artifacts")), control, scheduler);
-                Plugin plugin = new WatchdogPluginProvider().createPlugin(new PluginOptions("watchdog", new ObjectMapper().readTree("{\"timeout\":0.02}"),
+                Plugin plugin = new WatchdogPluginProvider()
+                        .createPlugin(new PluginOptions("watchdog", new ObjectMapper().readTree("{\"timeout\":0.02}"),
                         new MockEngineProvider().createEngine(new Progress().options()), environment));
                 assertThat(stopped.await(1, TimeUnit.MINUTES)).isTrue();
                 assertThat(reasons).singleElement().asString().startsWith("watchdog: no activity for 0.02 s");
@@ -408,14 +443,20 @@ class BuiltinPluginsTest
                         reasons.add(reason);
                     }
                 };
-                PluginEnvironment environment = new PluginEnvironment(new WorkerIdentity("g", "w"), Files.createTempDirectory("watchdog"),
+                PluginEnvironment environment =
+                        new PluginEnvironment(new WorkerIdentity("g", "w"), Files.createTempDirectory("watchdog"),
                         new FolderArtifactStore(Files.createTempDirectory("artifacts")), control, scheduler);
-                Plugin plugin = new WatchdogPluginProvider().createPlugin(new PluginOptions("watchdog", new ObjectMapper().readTree("{\"timeout\":0.02}"),
+                Plugin plugin = new WatchdogPluginProvider()
+                        .createPlugin(new PluginOptions("watchdog", new ObjectMapper().readTree("{\"timeout\":0.02}"),
                         new MockEngineProvider().createEngine(new Progress().options()), environment));
-                TaskContext first = TaskContext.builder().taskId("first").logSpillFolder(Files.createTempDirectory("log")).build();
-                TaskContext second = TaskContext.builder().taskId("second").logSpillFolder(Files.createTempDirectory("log")).build();
-                TaskPlugin one = plugin.newTaskPlugin(new TaskPluginOptions(first, new ObjectMapper().createObjectNode(), TaskReporter.discarding()));
-                TaskPlugin two = plugin.newTaskPlugin(new TaskPluginOptions(second, new ObjectMapper().createObjectNode(), TaskReporter.discarding()));
+                TaskContext first = TaskContext.builder().taskId("first")
+                        .logSpillFolder(Files.createTempDirectory("log")).build();
+                TaskContext second =
+                        TaskContext.builder().taskId("second").logSpillFolder(Files.createTempDirectory("log")).build();
+                TaskPlugin one = plugin.newTaskPlugin(new TaskPluginOptions(first,
+                        new ObjectMapper().createObjectNode(), TaskReporter.discarding()));
+                TaskPlugin two = plugin.newTaskPlugin(new TaskPluginOptions(second,
+                        new ObjectMapper().createObjectNode(), TaskReporter.discarding()));
                 one.started(new StartedRequest(new NoSandbox(), first));
                 two.started(new StartedRequest(new NoSandbox(), second));
 
@@ -465,13 +506,18 @@ class BuiltinPluginsTest
                         reasons.add(reason);
                     }
                 };
-                PluginEnvironment environment = new PluginEnvironment(new WorkerIdentity("g", "w"), Files.createTempDirectory("watchdog"),
+                PluginEnvironment environment =
+                        new PluginEnvironment(new WorkerIdentity("g", "w"), Files.createTempDirectory("watchdog"),
                         new FolderArtifactStore(Files.createTempDirectory("artifacts")), control, scheduler);
-                Plugin plugin = new WatchdogPluginProvider().createPlugin(new PluginOptions("watchdog", new ObjectMapper().readTree("{\"timeout\":0.02}"),
+                Plugin plugin = new WatchdogPluginProvider()
+                        .createPlugin(new PluginOptions("watchdog", new ObjectMapper().readTree("{\"timeout\":0.02}"),
                         new MockEngineProvider().createEngine(new Progress().options()), environment));
                 for (int i = 0; i < 3; i++) {
-                    TaskContext context = TaskContext.builder().taskId("t" + i).logSpillFolder(Files.createTempDirectory("log")).build();
-                    TaskPlugin task = plugin.newTaskPlugin(new TaskPluginOptions(context, new ObjectMapper().createObjectNode(), TaskReporter.discarding()));
+                    TaskContext context =
+                            TaskContext.builder().taskId("t" + i)
+                            .logSpillFolder(Files.createTempDirectory("log")).build();
+                    TaskPlugin task = plugin.newTaskPlugin(new TaskPluginOptions(context,
+                            new ObjectMapper().createObjectNode(), TaskReporter.discarding()));
                     task.started(new StartedRequest(new NoSandbox(), context));
                     scheduler.checkAfter(100);
                     // a task plugin disposed twice (exception, then dispose) releases the pause once
@@ -515,9 +561,11 @@ class BuiltinPluginsTest
         void storesTheLogExplainingAMalformedPayload()
                 throws Exception
         {
-            PluginRun run = harness(PluginTestCase.of("tasklog").withPayload("{\"delay\":0,\"function\":\"nope\",\"argument\":\"\"}"));
+            PluginRun run = harness(PluginTestCase.of("tasklog")
+                    .withPayload("{\"delay\":0,\"function\":\"nope\",\"argument\":\"\"}"));
             assertThat(run.exception()).contains(ExceptionReason.MALFORMED_PAYLOAD);
-            assertThat(run.artifactText("public/logs/task.log")).contains("[taskyard] malformed payload: engine \"mock\": $.function");
+            assertThat(run.artifactText("public/logs/task.log"))
+                    .contains("[taskyard] malformed payload: engine \"mock\": $.function");
         }
     }
 
@@ -533,7 +581,8 @@ class BuiltinPluginsTest
         }
 
         @Override
-        public java.util.concurrent.ScheduledFuture<?> scheduleWithFixedDelay(Runnable command, long initialDelay, long delay, TimeUnit unit)
+        public java.util.concurrent.ScheduledFuture<?> scheduleWithFixedDelay(Runnable command, long initialDelay,
+                long delay, TimeUnit unit)
         {
             periodic = command;
             return super.schedule(() -> {}, 1, TimeUnit.DAYS);

@@ -58,7 +58,8 @@ final class JsonFilesEngineProvider
                             throws EngineException
                     {
                         if (path.startsWith("/json/")) {
-                            return new ByteArrayInputStream(path.substring("/json/".length()).getBytes(StandardCharsets.UTF_8));
+                            return new ByteArrayInputStream(path.substring("/json/".length())
+                                    .getBytes(StandardCharsets.UTF_8));
                         }
                         return delegate.extractFile(path);
                     }

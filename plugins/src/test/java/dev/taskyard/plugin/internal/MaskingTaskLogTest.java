@@ -80,7 +80,8 @@ class MaskingTaskLogTest
         assertThat(inner.contentAsString()).isEqualTo("hunter2-very-public\n");
         log.write("ends with hunt");
         log.close();
-        assertThat(inner.contentAsString()).as("close flushes the held-back bytes").isEqualTo("hunter2-very-public\nends with hunt");
+        assertThat(inner.contentAsString()).as("close flushes the held-back bytes")
+                .isEqualTo("hunter2-very-public\nends with hunt");
     }
 
     @Test

@@ -278,7 +278,8 @@ public abstract class TaskStoreContract
         Submission again = open(defaults).submit(request("{\"b\":2,\"a\":1}", "key-1"));
         assertThat(again.created()).isFalse();
         assertThat(again.task().taskId()).isEqualTo(first.task().taskId());
-        assertThatThrownBy(() -> store().submit(request("{\"a\":2}", "key-1"))).isInstanceOf(IdempotencyConflictException.class);
+        assertThatThrownBy(() -> store().submit(request("{\"a\":2}", "key-1")))
+                .isInstanceOf(IdempotencyConflictException.class);
         assertThat(store().submit(request("{\"a\":1,\"b\":2}", "key-2")).created()).isTrue();
         assertThat(store().countByStatus().get(TaskStatus.PENDING)).isEqualTo(2);
     }
@@ -363,8 +364,10 @@ public abstract class TaskStoreContract
         assertThat(store().list(Optional.of(TaskStatus.RUNNING), 10, Optional.empty()).tasks())
                 .extracting(TaskRecord::taskId).containsExactly(ids.get(1), ids.get(0));
         assertThat(store().list(Optional.of(TaskStatus.PENDING), 10, Optional.empty()).tasks()).hasSize(5);
-        assertThatThrownBy(() -> store().list(Optional.empty(), 3, Optional.of("not a token"))).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> store().list(Optional.empty(), 0, Optional.empty())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store().list(Optional.empty(), 3, Optional.of("not a token")))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store().list(Optional.empty(), 0, Optional.empty()))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -400,7 +403,8 @@ public abstract class TaskStoreContract
         List<Claim> first = store().claim(claim(3));
         assertThat(first).extracting(c -> c.task().taskId()).containsExactlyElementsOf(ids.subList(0, 3));
         assertThat(first.get(0).task().payload()).isEqualTo(json("{\"i\":0}"));
-        assertThat(open(defaults).claim(claim(3))).extracting(c -> c.task().taskId()).containsExactlyElementsOf(ids.subList(3, 5));
+        assertThat(open(defaults).claim(claim(3))).extracting(c -> c.task().taskId())
+                .containsExactlyElementsOf(ids.subList(3, 5));
         assertThat(store().claim(claim(3))).isEmpty();
     }
 
@@ -421,7 +425,8 @@ public abstract class TaskStoreContract
         Lease renewed = open(defaults).renew(lease);
         assertThat(renewed.token()).isEqualTo(lease.token());
         assertThat(renewed.expiresAt()).isEqualTo(clock.instant().plusSeconds(10));
-        TaskResolution done = TaskResolution.completed().withResult(json("{\"answer\":42}")).withExitCode(OptionalInt.of(0));
+        TaskResolution done =
+                TaskResolution.completed().withResult(json("{\"answer\":42}")).withExitCode(OptionalInt.of(0));
         store().resolve(renewed, done);
         long version = get(store(), id).version();
         store().resolve(renewed, done); // the answer was lost and the worker repeats it
@@ -446,7 +451,8 @@ public abstract class TaskStoreContract
     {
         Map<TaskResolution, String> expected = Map.of(
                 TaskResolution.failed().withExitCode(OptionalInt.of(3)), "FAILED task-failed",
-                TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD).withMessage("bad"), "FAILED malformed-payload",
+                TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD).withMessage("bad"),
+                        "FAILED malformed-payload",
                 TaskResolution.exception(ExceptionReason.INTERNAL_ERROR), "FAILED internal-error",
                 TaskResolution.exception(ExceptionReason.DEADLINE_EXCEEDED), "FAILED deadline-exceeded",
                 TaskResolution.exception(ExceptionReason.CANCELED), "CANCELED canceled");
@@ -456,7 +462,8 @@ public abstract class TaskStoreContract
             assertThat(claim.task().taskId()).isEqualTo(id);
             store().resolve(claim.lease(), entry.getKey());
             TaskRecord task = get(store(), id);
-            assertThat(task.status() + " " + task.error().orElseThrow().reason()).as("%s", entry.getKey()).isEqualTo(entry.getValue());
+            assertThat(task.status() + " " + task.error().orElseThrow().reason()).as("%s", entry.getKey())
+                    .isEqualTo(entry.getValue());
             assertThat(task.error().get().title()).isNotBlank();
             assertThat(task.completedAt()).isPresent();
         }
@@ -483,7 +490,8 @@ public abstract class TaskStoreContract
         assertThat(get(store(), id).attempt()).isEqualTo(1);
         assertThatThrownBy(() -> store().renew(first)).isInstanceOf(LeaseLostException.class)
                 .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(LeaseLostException.Reason.EXPIRED));
-        assertThatThrownBy(() -> store().resolve(first, TaskResolution.completed())).isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> store().resolve(first, TaskResolution.completed()))
+                .isInstanceOf(LeaseLostException.class);
         assertThatThrownBy(() -> store().reportProgress(first, 50)).isInstanceOf(LeaseLostException.class);
         store().resolve(second, TaskResolution.completed());
         assertThat(get(store(), id).status()).isEqualTo(TaskStatus.COMPLETED);
@@ -531,7 +539,8 @@ public abstract class TaskStoreContract
         Lease forged = new Lease(id, 0, "forged", lease.expiresAt());
         assertThatThrownBy(() -> store().reportProgress(forged, 5)).isInstanceOf(LeaseLostException.class);
         assertThatThrownBy(() -> store().renew(forged)).isInstanceOf(LeaseLostException.class);
-        assertThatThrownBy(() -> store().resolve(forged, TaskResolution.completed())).isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> store().resolve(forged, TaskResolution.completed()))
+                .isInstanceOf(LeaseLostException.class);
     }
 
     // ---------------------------------------------------------------- cancel and release
@@ -553,7 +562,8 @@ public abstract class TaskStoreContract
         assertThat(cancelled.error().get().detail()).contains("stop it");
         assertThatThrownBy(() -> store().renew(lease)).isInstanceOf(LeaseLostException.class)
                 .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(LeaseLostException.Reason.CANCELED));
-        assertThatThrownBy(() -> store().resolve(lease, TaskResolution.completed())).isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> store().resolve(lease, TaskResolution.completed()))
+                .isInstanceOf(LeaseLostException.class);
         long version = get(store(), running).version();
         assertThat(store().cancel(running, "again")).map(TaskRecord::version).contains(version);
         assertThat(store().cancel("no-such-task", "x")).isEmpty();
@@ -605,7 +615,8 @@ public abstract class TaskStoreContract
                 assertThat(told.await(WAIT.toSeconds(), TimeUnit.SECONDS)).as("told through the database").isTrue();
             }
             else {
-                assertThatThrownBy(() -> store().renew(claim.lease())).as("the renewal is the backstop").isInstanceOf(LeaseLostException.class);
+                assertThatThrownBy(() -> store().renew(claim.lease())).as("the renewal is the backstop")
+                        .isInstanceOf(LeaseLostException.class);
             }
         }
     }
@@ -681,8 +692,10 @@ public abstract class TaskStoreContract
         assertThat(reclaimed.expiresAt()).isEqualTo(clock.instant().plusSeconds(10));
         assertThat(get(second, id).status()).isEqualTo(TaskStatus.RUNNING);
         assertThat(get(second, id).attempt()).isZero();
-        assertThatThrownBy(() -> second.renew(lease)).as("the old token is fenced").isInstanceOf(LeaseLostException.class);
-        assertThatThrownBy(() -> second.saveSandbox(lease, handle)).as("the old token saves nothing").isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> second.renew(lease)).as("the old token is fenced")
+                .isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> second.saveSandbox(lease, handle)).as("the old token saves nothing")
+                .isInstanceOf(LeaseLostException.class);
         assertThat(second.renew(reclaimed).token()).isEqualTo(reclaimed.token());
 
         append(second, id, "0", "after\n");
@@ -708,13 +721,15 @@ public abstract class TaskStoreContract
         store().saveSandbox(leaseA, handle);
         store().saveSandbox(leaseA, new SandboxHandle("kit-engine", "a, saved again"));
         WorkerIdentity other = new WorkerIdentity(WORKER.workerGroup(), "someone-else");
-        assertThat(open(defaults).reclaim(other, Duration.ofSeconds(10))).as("another worker reclaims nothing").isEmpty();
+        assertThat(open(defaults).reclaim(other, Duration.ofSeconds(10)))
+                .as("another worker reclaims nothing").isEmpty();
         assertThat(store().renew(leaseA).token()).as("and changes nothing").isEqualTo(leaseA.token());
         List<ReclaimedRun> mine = open(defaults).reclaim(WORKER, Duration.ofSeconds(10));
         assertThat(mine).as("only the run with a saved sandbox").hasSize(1);
         assertThat(mine.get(0).claim().task().taskId()).isEqualTo(a);
         assertThat(mine.get(0).handle().data()).as("the last save counts").isEqualTo("a, saved again");
-        assertThat(store().renew(leaseB).token()).as("a run without a handle keeps its lease").isEqualTo(leaseB.token());
+        assertThat(store().renew(leaseB).token()).as("a run without a handle keeps its lease")
+                .isEqualTo(leaseB.token());
 
         // once the lease expired and another worker claimed the task, the handle is gone with the old lease
         Lease reclaimedA = mine.get(0).claim().lease();
@@ -757,11 +772,14 @@ public abstract class TaskStoreContract
         store().claim(claim(1)); // the store is up
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
-            Future<List<Claim>> waiting = pool.submit(() -> store().claim(new ClaimRequest(WORKER, 1, Duration.ofMinutes(1), Duration.ofSeconds(10))));
+            Future<List<Claim>> waiting =
+                    pool.submit(() -> store().claim(new ClaimRequest(WORKER, 1, Duration.ofMinutes(1),
+                    Duration.ofSeconds(10))));
             Thread.sleep(100);
             assertThat(waiting).isNotDone();
             String id = submit(other, "{}");
-            assertThat(waiting.get(WAIT.toSeconds(), TimeUnit.SECONDS)).extracting(c -> c.task().taskId()).containsExactly(id);
+            assertThat(waiting.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+                    .extracting(c -> c.task().taskId()).containsExactly(id);
         }
         finally {
             pool.shutdownNow();
@@ -775,16 +793,19 @@ public abstract class TaskStoreContract
         String id = submit(store(), "{}");
         long version = get(store(), id).version();
         assertThat(store().awaitChange(id, version, Duration.ofMillis(50))).map(TaskRecord::version).contains(version);
-        assertThat(store().awaitChange(id, version - 1, Duration.ofMinutes(1))).map(TaskRecord::version).contains(version);
+        assertThat(store().awaitChange(id, version - 1, Duration.ofMinutes(1)))
+                .map(TaskRecord::version).contains(version);
         assertThat(store().awaitChange("no-such-task", 1, Duration.ofMinutes(1))).isEmpty();
         TaskStore other = open(defaults);
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
-            Future<Optional<TaskRecord>> waiting = pool.submit(() -> store().awaitChange(id, version, Duration.ofMinutes(1)));
+            Future<Optional<TaskRecord>> waiting =
+                    pool.submit(() -> store().awaitChange(id, version, Duration.ofMinutes(1)));
             Thread.sleep(100);
             assertThat(waiting).isNotDone();
             other.cancel(id, "wake up");
-            assertThat(waiting.get(WAIT.toSeconds(), TimeUnit.SECONDS).orElseThrow().status()).isEqualTo(TaskStatus.CANCELED);
+            assertThat(waiting.get(WAIT.toSeconds(), TimeUnit.SECONDS).orElseThrow().status())
+                    .isEqualTo(TaskStatus.CANCELED);
         }
         finally {
             pool.shutdownNow();
@@ -904,7 +925,9 @@ public abstract class TaskStoreContract
                     go.await();
                     int resolved = 0;
                     while (true) {
-                        List<Claim> claims = target.claim(new ClaimRequest(WORKER, 1 + worker % 4, Duration.ZERO, Duration.ofMinutes(5)));
+                        List<Claim> claims =
+                                target.claim(new ClaimRequest(WORKER, 1 + worker % 4, Duration.ZERO,
+                                Duration.ofMinutes(5)));
                         if (claims.isEmpty()) {
                             return resolved;
                         }
@@ -931,7 +954,8 @@ public abstract class TaskStoreContract
         finally {
             pool.shutdownNow();
         }
-        assertThat(store().countByStatus()).containsEntry(TaskStatus.COMPLETED, (long) tasks).containsEntry(TaskStatus.PENDING, 0L)
+        assertThat(store().countByStatus()).containsEntry(TaskStatus.COMPLETED, (long) tasks)
+                .containsEntry(TaskStatus.PENDING, 0L)
                 .containsEntry(TaskStatus.RUNNING, 0L);
     }
 
@@ -942,7 +966,8 @@ public abstract class TaskStoreContract
         for (int i = 0; i < 20; i++) {
             submit(store(), "{}");
         }
-        List<Claim> held = new ArrayList<>(store().claim(new ClaimRequest(WORKER, 20, Duration.ZERO, Duration.ofSeconds(30))));
+        List<Claim> held = new ArrayList<>(store().claim(new ClaimRequest(WORKER, 20, Duration.ZERO,
+                Duration.ofSeconds(30))));
         assertThat(held).hasSize(20);
         TaskStore other = open(defaults);
         AtomicBoolean stop = new AtomicBoolean();
@@ -1013,7 +1038,8 @@ public abstract class TaskStoreContract
         }
         assertThatThrownBy(() -> append(store(), id, "0", "late")).isInstanceOf(IOException.class);
         assertThatThrownBy(() -> reader.openLog("no-such-task", 0)).isInstanceOf(NoSuchFileException.class);
-        assertThatThrownBy(() -> store().appendLog("../x", "0", new byte[1], 0, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store().appendLog("../x", "0", new byte[1], 0, 1))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -1059,7 +1085,8 @@ public abstract class TaskStoreContract
         for (int i = 0; i < big.length; i++) {
             big[i] = (byte) (i * 31);
         }
-        Artifact a = store().put(id, "0", "public/out/a.txt", new ByteArrayInputStream("Hello".getBytes(StandardCharsets.UTF_8)));
+        Artifact a = store().put(id, "0", "public/out/a.txt",
+                new ByteArrayInputStream("Hello".getBytes(StandardCharsets.UTF_8)));
         assertThat(a).isEqualTo(new Artifact("public/out/a.txt", 5, Optional.empty()));
         store().put(id, "0", "public/big.bin", new ByteArrayInputStream(big));
         store().put(id, "0", "public/empty", new ByteArrayInputStream(new byte[0]));
@@ -1080,12 +1107,16 @@ public abstract class TaskStoreContract
         }
         assertThatThrownBy(() -> other.put(id, "0", "public/out/a.txt", new ByteArrayInputStream(new byte[1])))
                 .isInstanceOf(FileAlreadyExistsException.class);
-        assertThatThrownBy(() -> other.putError(id, "0", "public/out/a.txt", error)).isInstanceOf(FileAlreadyExistsException.class);
+        assertThatThrownBy(() -> other.putError(id, "0", "public/out/a.txt", error))
+                .isInstanceOf(FileAlreadyExistsException.class);
         assertThatThrownBy(() -> other.open(id, "0", "public/nope")).isInstanceOf(NoSuchFileException.class);
         assertThatThrownBy(() -> other.open(id, "0", "missing")).isInstanceOf(NoSuchFileException.class);
-        assertThatThrownBy(() -> other.put(id, "0", "../evil", new ByteArrayInputStream(new byte[1]))).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> other.put(id, "0", "/abs", new ByteArrayInputStream(new byte[1]))).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> other.put("no-such-task", "0", "x", new ByteArrayInputStream(new byte[1]))).isInstanceOf(NoSuchFileException.class);
+        assertThatThrownBy(() -> other.put(id, "0", "../evil", new ByteArrayInputStream(new byte[1])))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> other.put(id, "0", "/abs", new ByteArrayInputStream(new byte[1])))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> other.put("no-such-task", "0", "x", new ByteArrayInputStream(new byte[1])))
+                .isInstanceOf(NoSuchFileException.class);
     }
 
     @Test

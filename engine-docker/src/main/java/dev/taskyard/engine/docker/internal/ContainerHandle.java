@@ -18,8 +18,6 @@ import dev.taskyard.engine.ResourceTracker;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.support.AbstractSandboxBuilder;
 
-import static java.util.Objects.requireNonNull;
-
 /**
  * One task's container, from creation to removal. It is owned by the builder while it starts, then by the sandbox,
  * then by the result set; the last owner calls {@link #remove()}. The name is claimed in {@link Ownership} and the
@@ -37,7 +35,8 @@ final class ContainerHandle
     private final AtomicBoolean removed = new AtomicBoolean();
     private volatile String id;
 
-    private ContainerHandle(DockerEngine engine, TaskContext task, String name, ResourceTracker.Resource resource, List<DockerVolume> volumes)
+    private ContainerHandle(DockerEngine engine, TaskContext task, String name, ResourceTracker.Resource resource,
+            List<DockerVolume> volumes)
     {
         this.engine = engine;
         this.task = task;
@@ -53,7 +52,8 @@ final class ContainerHandle
      *         CPUs than the host has, …) or a volume was disposed
      * @throws NonFatalInternalErrorException the daemon failed or does not answer
      */
-    static ContainerHandle create(DockerEngine engine, TaskSpec spec, AbstractSandboxBuilder.Spec declared, TaskContext task)
+    static ContainerHandle create(DockerEngine engine, TaskSpec spec,
+            AbstractSandboxBuilder.Spec declared, TaskContext task)
             throws EngineException
     {
         String name = "taskyard-" + UUID.randomUUID();
@@ -69,10 +69,12 @@ final class ContainerHandle
                 throw e;
             }
             volumes.add(volume);
-            mounts.add(new Mount().withType(MountType.VOLUME).withSource(volume.name()).withTarget(mount.mountPoint()).withReadOnly(mount.readOnly()));
+            mounts.add(new Mount().withType(MountType.VOLUME).withSource(volume.name()).withTarget(mount.mountPoint())
+                    .withReadOnly(mount.readOnly()));
         }
         Ownership.claim(name);
-        ResourceTracker.Resource resource = engine.context().tracker().acquire("docker-container", name + " (task " + task.taskId() + " run " + task.runId() + ")");
+        ResourceTracker.Resource resource = engine.context().tracker()
+                .acquire("docker-container", name + " (task " + task.taskId() + " run " + task.runId() + ")");
         ContainerHandle handle = new ContainerHandle(engine, task, name, resource, List.copyOf(volumes));
         engine.register(handle);
         try {
@@ -81,19 +83,23 @@ final class ContainerHandle
         catch (RuntimeException e) {
             handle.removeQuietly();
             if (DockerErrors.isNotFound(e)) {
-                throw new MalformedPayloadException("image " + spec.image() + " is not present: " + DockerErrors.reason(e));
+                throw new MalformedPayloadException("image " + spec.image() + " is not present: "
+                        + DockerErrors.reason(e));
             }
-            if (DockerErrors.isDaemonAnswer(e) && e instanceof com.github.dockerjava.api.exception.BadRequestException) {
-                throw new MalformedPayloadException("the Docker daemon refused the container: " + DockerErrors.reason(e));
+            if (DockerErrors.isDaemonAnswer(e)
+                    && e instanceof com.github.dockerjava.api.exception.BadRequestException) {
+                throw new MalformedPayloadException("the Docker daemon refused the container: "
+                        + DockerErrors.reason(e));
             }
             throw DockerErrors.internal(engine.config().socket(), "create the container of task " + task.taskId(), e);
         }
-        engine.logger().info("task {} run {}: created container {} ({}) from {}", task.taskId(), task.runId(), name, handle.shortId(), spec.image());
+        engine.logger().info("task {} run {}: created container {} ({}) from {}", task.taskId(), task.runId(), name,
+                handle.shortId(), spec.image());
         return handle;
     }
 
-    private static CreateContainerCmd command(DockerEngine engine, TaskSpec spec, Map<String, String> environment, String name, TaskContext task,
-            List<Mount> mounts)
+    private static CreateContainerCmd command(DockerEngine engine, TaskSpec spec, Map<String, String> environment,
+            String name, TaskContext task, List<Mount> mounts)
     {
         DockerConfig config = engine.config();
         HostConfig host = HostConfig.newHostConfig()
@@ -160,7 +166,8 @@ final class ContainerHandle
         }
         catch (RuntimeException e) {
             if (!DockerErrors.isNotRunning(e) && !DockerErrors.isNotFound(e)) {
-                engine.logger().warn("task {} run {}: killing container {} failed: {}", task.taskId(), task.runId(), shortId(), DockerErrors.reason(e));
+                engine.logger().warn("task {} run {}: killing container {} failed: {}", task.taskId(), task.runId(),
+                        shortId(), DockerErrors.reason(e));
             }
         }
     }
@@ -183,8 +190,10 @@ final class ContainerHandle
             engine.logger().info("task {} run {}: removed container {}", task.taskId(), task.runId(), shortId());
         }
         catch (RuntimeException e) {
-            if (!DockerErrors.isNotFound(e) && !(DockerErrors.isConflict(e) && DockerErrors.reason(e).contains("already in progress"))) {
-                throw DockerErrors.internal(engine.config().socket(), "remove container " + name + " of task " + task.taskId() + " (left to the reconciler)", e);
+            if (!DockerErrors.isNotFound(e)
+                    && !(DockerErrors.isConflict(e) && DockerErrors.reason(e).contains("already in progress"))) {
+                throw DockerErrors.internal(engine.config().socket(), "remove container " + name + " of task "
+                        + task.taskId() + " (left to the reconciler)", e);
             }
         }
         finally {

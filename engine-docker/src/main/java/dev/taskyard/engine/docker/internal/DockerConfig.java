@@ -23,8 +23,10 @@ import static java.util.Objects.requireNonNull;
  * @param defaults the limits of a task whose payload names none
  * @param maxima the highest limits a payload may ask for
  */
-public record DockerConfig(String socket, String network, boolean allowPrivileged, ResourceLimits defaults, ResourceLimits maxima,
-        boolean init, boolean readOnlyRootFilesystem, List<Capability> capDrop, List<Capability> capAdd, boolean noNewPrivileges,
+public record DockerConfig(String socket, String network, boolean allowPrivileged,
+        ResourceLimits defaults, ResourceLimits maxima,
+        boolean init, boolean readOnlyRootFilesystem, List<Capability> capDrop, List<Capability> capAdd,
+                boolean noNewPrivileges,
         int maxConcurrency, Duration gracePeriod, Duration reconcileInterval)
 {
     public static final String NETWORK_NONE = "none";
@@ -58,7 +60,8 @@ public record DockerConfig(String socket, String network, boolean allowPrivilege
         config.path("allowedNetworks").forEach(node -> allowedNetworks.add(node.asText()));
         if (!network.equals(NETWORK_NONE) && !allowedNetworks.contains(network)) {
             violations.add(new Violation("$.network", "allowedNetworks",
-                    "network \"" + network + "\" is not listed in allowedNetworks " + allowedNetworks + "; only \"none\" needs no listing"));
+                    "network \"" + network + "\" is not listed in allowedNetworks " + allowedNetworks
+                            + "; only \"none\" needs no listing"));
         }
 
         ResourceLimits maxima = new ResourceLimits(
@@ -72,10 +75,12 @@ public record DockerConfig(String socket, String network, boolean allowPrivilege
         checkAtMost(violations, "defaultMemoryMiB", defaultMemory, "maxMemoryMiB", maxima.memoryMiB());
         checkAtMost(violations, "defaultPids", defaultPids, "maxPids", maxima.pids());
 
-        List<Capability> capDrop = config.has("capDrop") ? capabilities(config.path("capDrop"), "capDrop", violations) : List.of(Capability.ALL);
+        List<Capability> capDrop = config.has("capDrop") ? capabilities(config.path("capDrop"), "capDrop", violations)
+                : List.of(Capability.ALL);
         List<Capability> capAdd = capabilities(config.path("capAdd"), "capAdd", violations);
         if (capAdd.contains(Capability.ALL)) {
-            violations.add(new Violation("$.capAdd", "capAdd", "ALL cannot be added back: list the capabilities the tasks need"));
+            violations.add(new Violation("$.capAdd", "capAdd",
+                    "ALL cannot be added back: list the capabilities the tasks need"));
         }
 
         if (!violations.isEmpty()) {
@@ -106,7 +111,8 @@ public record DockerConfig(String socket, String network, boolean allowPrivilege
     private static void checkAtMost(List<Violation> violations, String field, double value, String maxField, double max)
     {
         if (value > max) {
-            violations.add(new Violation("$." + field, "maximum", field + " " + format(value) + " is above " + maxField + " " + format(max)));
+            violations.add(new Violation("$." + field, "maximum", field + " " + format(value) + " is above "
+                    + maxField + " " + format(max)));
         }
     }
 
@@ -120,7 +126,8 @@ public record DockerConfig(String socket, String network, boolean allowPrivilege
                 capabilities.add(Capability.valueOf(bare));
             }
             catch (IllegalArgumentException e) {
-                violations.add(new Violation("$." + field + "[" + i + "]", "capability", "unknown Linux capability \"" + name + "\""));
+                violations.add(new Violation("$." + field + "[" + i + "]", "capability",
+                        "unknown Linux capability \"" + name + "\""));
             }
         }
         return List.copyOf(capabilities);

@@ -42,7 +42,9 @@ import static java.util.Objects.requireNonNull;
 public final class DockerEngine
         extends AbstractEngine<TaskSpec>
 {
-    private static final JsonSchema PAYLOAD_SCHEMA = JsonSchema.read(DockerEngineProvider.class.getResourceAsStream("payload.schema.json"), "payload.schema.json");
+    private static final JsonSchema PAYLOAD_SCHEMA =
+            JsonSchema.read(DockerEngineProvider.class.getResourceAsStream("payload.schema.json"),
+            "payload.schema.json");
     private static final JsonSchema VOLUME_SCHEMA = JsonSchema.emptyObject();
     private static final AtomicInteger ENGINES = new AtomicInteger();
 
@@ -58,13 +60,15 @@ public final class DockerEngine
     private DockerEngine(DockerConfig config, EngineContext context)
     {
         super(context, "docker-sandbox", PAYLOAD_SCHEMA,
-                Capabilities.of(config.maxConcurrency(), Feature.ENVIRONMENT_VARIABLES, Feature.VOLUMES, Feature.SHELLS, Feature.ARTIFACTS));
+                Capabilities.of(config.maxConcurrency(), Feature.ENVIRONMENT_VARIABLES, Feature.VOLUMES,
+                        Feature.SHELLS, Feature.ARTIFACTS));
         this.config = config;
         this.labels = new WorkerLabels(context.worker());
         this.client = newClient(config.socket());
         int id = ENGINES.incrementAndGet();
         this.executor = Executors.newCachedThreadPool(daemonThreads("taskyard-docker-" + id + "-worker"));
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("taskyard-docker-" + id + "-reconciler"));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("taskyard-docker-" + id
+                + "-reconciler"));
         this.images = new Images(this);
     }
 
@@ -78,8 +82,10 @@ public final class DockerEngine
         requireNonNull(context, "context is null");
         DockerEngine engine = new DockerEngine(config, context);
         Reconciler reconciler = new Reconciler(engine, config.gracePeriod());
-        engine.scheduler.scheduleWithFixedDelay(reconciler::pass, 0, config.reconcileInterval().toMillis(), TimeUnit.MILLISECONDS);
-        engine.logger().info("docker engine for worker {}/{} uses {} (network {}, grace period {} s)", context.worker().workerGroup(),
+        engine.scheduler.scheduleWithFixedDelay(reconciler::pass, 0,
+                config.reconcileInterval().toMillis(), TimeUnit.MILLISECONDS);
+        engine.logger().info("docker engine for worker {}/{} uses {} (network {}, grace period {} s)",
+                context.worker().workerGroup(),
                 context.worker().workerId(), config.socket(), config.network(), config.gracePeriod().toSeconds());
         return engine;
     }
@@ -124,8 +130,8 @@ public final class DockerEngine
         scheduler.shutdown();
         images.close();
         for (ContainerHandle container : List.copyOf(containers)) {
-            logger().warn("task {} run {}: container {} was still live at engine disposal; removing it", container.task().taskId(),
-                    container.task().runId(), container.name());
+            logger().warn("task {} run {}: container {} was still live at engine disposal; removing it",
+                    container.task().taskId(), container.task().runId(), container.name());
             container.removeQuietly();
         }
         for (DockerVolume volume : List.copyOf(volumes)) {

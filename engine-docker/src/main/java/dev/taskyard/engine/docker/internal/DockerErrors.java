@@ -32,7 +32,8 @@ final class DockerErrors
     /** The daemon refused because the container is not running (409), or it was already stopped (304). */
     static boolean isNotRunning(Throwable e)
     {
-        return e instanceof NotModifiedException || e instanceof ConflictException && reason(e).contains("is not running");
+        return e instanceof NotModifiedException || e instanceof ConflictException
+                && reason(e).contains("is not running");
     }
 
     /** The daemon answered 409 for another reason than a stopped container (e.g. a volume in use). */
@@ -80,9 +81,11 @@ final class DockerErrors
     static NonFatalInternalErrorException internal(String socket, String action, RuntimeException e)
     {
         if (!isDaemonAnswer(e)) {
-            return new NonFatalInternalErrorException("the Docker daemon at " + socket + " does not answer (" + reason(e)
+            return new NonFatalInternalErrorException("the Docker daemon at " + socket
+                    + " does not answer (" + reason(e)
                     + "); could not " + action + ". Is dockerd running, and may this worker use its socket?", e);
         }
-        return new NonFatalInternalErrorException("the Docker daemon at " + socket + " could not " + action + ": " + reason(e), e);
+        return new NonFatalInternalErrorException("the Docker daemon at " + socket + " could not "
+                + action + ": " + reason(e), e);
     }
 }

@@ -37,7 +37,8 @@ final class DockerResultSet
     private final Slot slot;
     private final TaskContext context;
 
-    DockerResultSet(DockerEngine engine, Termination termination, ContainerHandle container, Slot slot, TaskContext context)
+    DockerResultSet(DockerEngine engine, Termination termination, ContainerHandle container,
+            Slot slot, TaskContext context)
     {
         super(termination);
         this.engine = requireNonNull(engine, "engine is null");
@@ -58,7 +59,8 @@ final class DockerResultSet
             if (entry == null || !isRegularFile(entry)) {
                 String what = entry == null ? "nothing" : entry.isDirectory() ? "a folder" : "not a regular file";
                 closeQuietly(tar);
-                throw new ResourceNotFoundException("no file " + path + " in the container of task " + context.taskId() + ": it is " + what);
+                throw new ResourceNotFoundException("no file " + path + " in the container of task "
+                        + context.taskId() + ": it is " + what);
             }
             return new FilterInputStream(tar)
             {
@@ -72,7 +74,8 @@ final class DockerResultSet
         }
         catch (IOException e) {
             closeQuietly(tar);
-            throw new NonFatalInternalErrorException("reading " + path + " from the container of task " + context.taskId() + " failed: " + e.getMessage(), e);
+            throw new NonFatalInternalErrorException("reading " + path + " from the container of task "
+                    + context.taskId() + " failed: " + e.getMessage(), e);
         }
     }
 
@@ -86,14 +89,15 @@ final class DockerResultSet
         try (TarArchiveInputStream tar = openArchive(path)) {
             TarArchiveEntry root = tar.getNextEntry();
             if (root == null || !root.isDirectory()) {
-                throw new ResourceNotFoundException("no folder " + path + " in the container of task " + context.taskId() + ": it is a file");
+                throw new ResourceNotFoundException("no folder " + path + " in the container of task "
+                        + context.taskId() + ": it is a file");
             }
             String rootName = root.getName().endsWith("/") ? root.getName() : root.getName() + "/";
             for (TarArchiveEntry entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
                 Optional<String> relative = ArtifactPaths.relativeEntry(entry.getName(), rootName);
                 if (relative.isEmpty()) {
-                    engine.logger().warn("task {} run {}: skipped archive entry \"{}\" of {}: it would escape the folder", context.taskId(), context.runId(),
-                            entry.getName(), path);
+                    engine.logger().warn("task {} run {}: skipped archive entry \"{}\" of {}: "
+                            + "it would escape the folder", context.taskId(), context.runId(), entry.getName(), path);
                     continue;
                 }
                 if (entry.isLink()) {
@@ -105,7 +109,8 @@ final class DockerResultSet
             }
         }
         catch (IOException e) {
-            throw new NonFatalInternalErrorException("reading folder " + path + " from the container of task " + context.taskId() + " failed: " + e.getMessage(), e);
+            throw new NonFatalInternalErrorException("reading folder " + path + " from the container of task "
+                    + context.taskId() + " failed: " + e.getMessage(), e);
         }
     }
 
@@ -122,7 +127,8 @@ final class DockerResultSet
     }
 
     // a hard link's content is stored once, under the first name: fetch it from there
-    private void handHardLink(String folder, String rootName, TarArchiveEntry entry, String relative, FileHandler handler)
+    private void handHardLink(String folder, String rootName, TarArchiveEntry entry,
+            String relative, FileHandler handler)
             throws EngineException
     {
         Optional<String> target = ArtifactPaths.relativeEntry(entry.getLinkName(), rootName);
@@ -133,7 +139,8 @@ final class DockerResultSet
             hand(relative, in, handler);
         }
         catch (IOException e) {
-            throw new NonFatalInternalErrorException("reading " + folder + "/" + target.get() + " failed: " + e.getMessage(), e);
+            throw new NonFatalInternalErrorException("reading " + folder + "/" + target.get()
+                    + " failed: " + e.getMessage(), e);
         }
     }
 
@@ -160,9 +167,11 @@ final class DockerResultSet
         catch (RuntimeException e) {
             String reason = DockerErrors.reason(e);
             if (DockerErrors.isNotFound(e) || DockerErrors.isDaemonAnswer(e) && reason.contains("not a directory")) {
-                throw new ResourceNotFoundException("no " + path + " in the container of task " + context.taskId() + ": " + reason);
+                throw new ResourceNotFoundException("no " + path + " in the container of task "
+                        + context.taskId() + ": " + reason);
             }
-            throw DockerErrors.internal(engine.config().socket(), "read " + path + " from the container of task " + context.taskId(), e);
+            throw DockerErrors.internal(engine.config().socket(), "read " + path
+                    + " from the container of task " + context.taskId(), e);
         }
     }
 

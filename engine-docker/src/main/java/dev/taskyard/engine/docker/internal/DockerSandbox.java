@@ -71,7 +71,8 @@ final class DockerSandbox
     protected void abortTask()
             throws EngineException
     {
-        engine.logger().info("task {} run {}: aborting container {}", context.taskId(), context.runId(), container.shortId());
+        engine.logger().info("task {} run {}: aborting container {}", context.taskId(),
+                context.runId(), container.shortId());
         wait.close();
         pump.close();
         try {
@@ -130,7 +131,8 @@ final class DockerSandbox
     {
         try {
             if (!pump.awaitEnded(DRAIN_TIMEOUT)) {
-                engine.logger().warn("task {} run {}: the log stream of container {} did not end within {} s of its exit; closing it",
+                engine.logger().warn("task {} run {}: the log stream of container {} did not end within {} s "
+                        + "of its exit; closing it",
                         context.taskId(), context.runId(), container.shortId(), DRAIN_TIMEOUT.toSeconds());
                 pump.close();
             }
@@ -146,15 +148,16 @@ final class DockerSandbox
         catch (RuntimeException e) {
             // gone: aborted meanwhile (then terminated() below refuses) or removed by the engine's disposal
             if (!DockerErrors.isNotFound(e) && !isResolved() && !engine.isDisposed()) {
-                engine.logger().warn("task {} run {}: inspecting container {} after its exit failed: {}", context.taskId(), context.runId(),
-                        container.shortId(), DockerErrors.reason(e));
+                engine.logger().warn("task {} run {}: inspecting container {} after its exit failed: {}",
+                        context.taskId(), context.runId(), container.shortId(), DockerErrors.reason(e));
             }
         }
         Termination termination = termination(statusCode, outOfMemory);
-        boolean resolved = terminated(termination, effective -> new DockerResultSet(engine, effective, container, slot, context));
+        boolean resolved = terminated(termination,
+                effective -> new DockerResultSet(engine, effective, container, slot, context));
         if (resolved) {
-            engine.logger().info("task {} run {}: container {} exited with {}{}", context.taskId(), context.runId(), container.shortId(), statusCode,
-                    outOfMemory ? " (killed by the OOM killer)" : "");
+            engine.logger().info("task {} run {}: container {} exited with {}{}", context.taskId(), context.runId(),
+                    container.shortId(), statusCode, outOfMemory ? " (killed by the OOM killer)" : "");
         }
     }
 
@@ -173,8 +176,9 @@ final class DockerSandbox
         if (isResolved()) {
             return;
         }
-        NonFatalInternalErrorException failure = DockerErrors.internal(engine.config().socket(), "report the exit of container " + container.shortId()
-                + " of task " + context.taskId(), error instanceof RuntimeException runtime ? runtime : new RuntimeException(error));
+        RuntimeException cause = error instanceof RuntimeException runtime ? runtime : new RuntimeException(error);
+        NonFatalInternalErrorException failure = DockerErrors.internal(engine.config().socket(),
+                "report the exit of container " + container.shortId() + " of task " + context.taskId(), cause);
         pump.close();
         container.removeQuietly();
         slot.release();
@@ -208,7 +212,8 @@ final class DockerSandbox
                     exited(code);
                 }
                 else {
-                    lost(error != null ? error : new IllegalStateException("the wait stream ended without an exit code"));
+                    lost(error != null ? error
+                            : new IllegalStateException("the wait stream ended without an exit code"));
                 }
             };
             try {

@@ -41,7 +41,8 @@ final class DockerSandboxBuilder
     private final CompletableFuture<Void> image;
     private volatile boolean transferred;
 
-    DockerSandboxBuilder(DockerEngine engine, TaskSpec spec, TaskContext context, Slot slot, CompletableFuture<Void> image)
+    DockerSandboxBuilder(DockerEngine engine, TaskSpec spec, TaskContext context, Slot slot,
+            CompletableFuture<Void> image)
     {
         super(context);
         this.engine = requireNonNull(engine, "engine is null");
@@ -58,13 +59,16 @@ final class DockerSandboxBuilder
     public void attachVolume(String mountPoint, Volume volume, boolean readOnly)
             throws EngineException
     {
-        if (mountPoint == null || !MOUNT_POINT.matcher(mountPoint).matches() || mountPoint.contains("/./") || mountPoint.contains("/../")
+        if (mountPoint == null || !MOUNT_POINT.matcher(mountPoint).matches() || mountPoint.contains("/./")
+                || mountPoint.contains("/../")
                 || mountPoint.endsWith("/.") || mountPoint.endsWith("/..")) {
             throw new MalformedPayloadException("invalid mount point \"" + mountPoint
-                    + "\": it must be an absolute path of letters, digits and _ . @ + -, without . or .. segments or a trailing /");
+                    + "\": it must be an absolute path of letters, digits and _ . @ + -, without . or .. segments or "
+                            + "a trailing /");
         }
         if (!(volume instanceof DockerVolume dockerVolume) || !engine.owns(dockerVolume)) {
-            throw new MalformedPayloadException("the volume for " + mountPoint + " was not created by this Docker engine, or was disposed");
+            throw new MalformedPayloadException("the volume for " + mountPoint
+                    + " was not created by this Docker engine, or was disposed");
         }
         declareVolume(mountPoint, volume, readOnly);
     }
@@ -87,7 +91,8 @@ final class DockerSandboxBuilder
                         .exec(pump);
             }
             catch (RuntimeException e) {
-                throw DockerErrors.internal(engine.config().socket(), "attach to the container of task " + context.taskId(), e);
+                throw DockerErrors.internal(engine.config().socket(),
+                        "attach to the container of task " + context.taskId(), e);
             }
             awaitAttached(pump);
             checkStillWanted();
@@ -97,7 +102,8 @@ final class DockerSandboxBuilder
             catch (RuntimeException e) {
                 throw startFailure(e);
             }
-            engine.logger().info("task {} run {}: started container {}", context.taskId(), context.runId(), container.shortId());
+            engine.logger().info("task {} run {}: started container {}", context.taskId(),
+                    context.runId(), container.shortId());
             DockerSandbox sandbox = new DockerSandbox(engine, context, container, pump, slot);
             transferred = true;
             sandbox.begin();
@@ -129,14 +135,16 @@ final class DockerSandboxBuilder
             catch (TimeoutException e) {
                 checkStillWanted();
                 if (engine.isDisposed()) {
-                    throw new NonFatalInternalErrorException("the Docker engine was disposed while task " + context.taskId() + " waited for its image");
+                    throw new NonFatalInternalErrorException("the Docker engine was disposed while task "
+                            + context.taskId() + " waited for its image");
                 }
             }
             catch (ExecutionException e) {
                 if (e.getCause() instanceof EngineException engineError) {
                     throw rethrowable(engineError);
                 }
-                throw new NonFatalInternalErrorException("preparing image " + spec.image() + " failed: " + e.getCause(), e.getCause());
+                throw new NonFatalInternalErrorException("preparing image " + spec.image() + " failed: "
+                        + e.getCause(), e.getCause());
             }
             catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -150,7 +158,8 @@ final class DockerSandboxBuilder
     {
         try {
             if (!pump.awaitStarted(ATTACH_TIMEOUT)) {
-                throw new NonFatalInternalErrorException("the Docker daemon did not attach to the container of task " + context.taskId() + " within " + ATTACH_TIMEOUT.toSeconds() + " s");
+                throw new NonFatalInternalErrorException("the Docker daemon did not attach to the container of task "
+                        + context.taskId() + " within " + ATTACH_TIMEOUT.toSeconds() + " s");
             }
         }
         catch (InterruptedException e) {
@@ -158,7 +167,8 @@ final class DockerSandboxBuilder
             throw new TaskCanceledException("interrupted while attaching to the container of task " + context.taskId());
         }
         if (pump.error().isPresent()) {
-            throw DockerErrors.internal(engine.config().socket(), "attach to the container of task " + context.taskId(), asRuntime(pump.error().get()));
+            throw DockerErrors.internal(engine.config().socket(), "attach to the container of task "
+                    + context.taskId(), asRuntime(pump.error().get()));
         }
     }
 
@@ -175,10 +185,13 @@ final class DockerSandboxBuilder
     {
         String reason = DockerErrors.reason(e);
         // the runtime refusing the command or the user is the payload's fault; anything else is the daemon's
-        if (DockerErrors.isDaemonAnswer(e) && (reason.contains("executable file not found") || reason.contains("no such file or directory")
-                || reason.contains("permission denied") || reason.contains("unable to find user") || reason.contains("not a directory")
+        if (DockerErrors.isDaemonAnswer(e)
+                && (reason.contains("executable file not found") || reason.contains("no such file or directory")
+                || reason.contains("permission denied") || reason.contains("unable to find user")
+                        || reason.contains("not a directory")
                 || e instanceof com.github.dockerjava.api.exception.BadRequestException)) {
-            return new MalformedPayloadException("the container of task " + context.taskId() + " cannot start: " + reason);
+            return new MalformedPayloadException("the container of task " + context.taskId()
+                    + " cannot start: " + reason);
         }
         return DockerErrors.internal(engine.config().socket(), "start the container of task " + context.taskId(), e);
     }

@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 
 import com.github.dockerjava.api.command.InspectExecResponse;
 import dev.taskyard.engine.EngineException;
-import dev.taskyard.engine.FeatureNotSupportedException;
 import dev.taskyard.engine.NonFatalInternalErrorException;
 import dev.taskyard.engine.SandboxTerminatedException;
 import dev.taskyard.engine.TaskContext;
@@ -181,10 +180,7 @@ final class DockerShell
     public void resize(int columns, int rows)
             throws EngineException
     {
-        if (!tty) {
-            throw new FeatureNotSupportedException("this shell has no terminal to resize");
-        }
-        checkRunning();
+        checkResizable(tty);
         String id;
         synchronized (lock) {
             id = execId;
@@ -265,7 +261,8 @@ final class DockerShell
             catch (EOFException e) {
                 return;
             }
-            int length = ((header[4] & 0xff) << 24) | ((header[5] & 0xff) << 16) | ((header[6] & 0xff) << 8) | (header[7] & 0xff);
+            int length = ((header[4] & 0xff) << 24) | ((header[5] & 0xff) << 16) | ((header[6] & 0xff) << 8)
+                    | (header[7] & 0xff);
             while (length > 0) {
                 int n = in.read(payload, 0, Math.min(payload.length, length));
                 if (n < 0) {
@@ -337,7 +334,8 @@ final class DockerShell
             }
         }
         catch (RuntimeException e) {
-            engine.logger().warn("task {} run {}: reading the exit code of shell {} failed: {}", context.taskId(), context.runId(), shortExecId(), DockerErrors.reason(e));
+            engine.logger().warn("task {} run {}: reading the exit code of shell {} failed: {}", context.taskId(),
+                    context.runId(), shortExecId(), DockerErrors.reason(e));
             return -1;
         }
         catch (InterruptedException e) {
@@ -376,7 +374,8 @@ final class DockerShell
         }
         catch (RuntimeException e) {
             if (!DockerErrors.isConflict(e) && !DockerErrors.isNotFound(e)) {
-                engine.logger().warn("task {} run {}: killing shell {} failed: {}", context.taskId(), context.runId(), shortExecId(), DockerErrors.reason(e));
+                engine.logger().warn("task {} run {}: killing shell {} failed: {}", context.taskId(), context.runId(),
+                        shortExecId(), DockerErrors.reason(e));
             }
         }
         catch (InterruptedException e) {

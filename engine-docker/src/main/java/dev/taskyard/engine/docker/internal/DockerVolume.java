@@ -119,7 +119,8 @@ final class DockerVolume
             removeVolume();
         }
         else {
-            engine.logger().info("volume {} is still mounted by a container of an undisposed result set; it is removed with that container", name);
+            engine.logger().info("volume {} is still mounted by a container of an undisposed result set; it is "
+                    + "removed with that container", name);
         }
     }
 
@@ -151,7 +152,8 @@ final class DockerVolume
         catch (RuntimeException e) {
             if (!DockerErrors.isNotFound(e)) {
                 forget();
-                throw DockerErrors.internal(engine.config().socket(), "remove volume " + name + " (left to the reconciler)", e);
+                throw DockerErrors.internal(engine.config().socket(), "remove volume " + name
+                        + " (left to the reconciler)", e);
             }
         }
         forget();

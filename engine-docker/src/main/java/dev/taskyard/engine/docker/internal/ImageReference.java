@@ -48,8 +48,10 @@ public record ImageReference(String reference, String repository, Optional<Strin
             tag = Optional.of(name.substring(colon + 1));
             name = name.substring(0, colon);
         }
-        if (name.isEmpty() || tag.filter(String::isEmpty).isPresent() || digest.filter(d -> !d.contains(":") || d.endsWith(":")).isPresent()) {
-            throw new MalformedPayloadException("invalid image reference \"" + reference + "\": expected repository[:tag][@algorithm:digest]");
+        if (name.isEmpty() || tag.filter(String::isEmpty).isPresent()
+                || digest.filter(d -> !d.contains(":") || d.endsWith(":")).isPresent()) {
+            throw new MalformedPayloadException("invalid image reference \"" + reference
+                    + "\": expected repository[:tag][@algorithm:digest]");
         }
         return new ImageReference(reference, name, tag, digest);
     }

@@ -84,7 +84,9 @@ final class Images
             pull.unfollow(task.log());
         }
         if (!isPresent(image)) {
-            throw new MalformedPayloadException("image " + image + " is still not present after it was pulled; does the reference name a platform this daemon cannot run?");
+            throw new MalformedPayloadException("image " + image
+                    + " is still not present after it was pulled; does the reference name a platform this daemon "
+                    + "cannot run?");
         }
     }
 
@@ -100,7 +102,8 @@ final class Images
                 return false;
             }
             if (e instanceof BadRequestException) {
-                throw new MalformedPayloadException("invalid image reference \"" + image + "\": " + DockerErrors.reason(e));
+                throw new MalformedPayloadException("invalid image reference \"" + image + "\": "
+                        + DockerErrors.reason(e));
             }
             throw DockerErrors.internal(engine.config().socket(), "inspect image " + image, e);
         }
@@ -178,7 +181,8 @@ final class Images
                 while (!awaitEnded(Duration.ofSeconds(1))) {
                     if (System.nanoTime() - lastActivity > PULL_INACTIVITY.toNanos()) {
                         close();
-                        throw new NonFatalInternalErrorException("the pull of image " + image + " made no progress for " + PULL_INACTIVITY.toMinutes() + " minutes");
+                        throw new NonFatalInternalErrorException("the pull of image " + image
+                                + " made no progress for " + PULL_INACTIVITY.toMinutes() + " minutes");
                     }
                 }
             }
@@ -187,7 +191,8 @@ final class Images
                 throw new NonFatalInternalErrorException("interrupted while pulling image " + image, e);
             }
             if (isClosed()) {
-                throw new NonFatalInternalErrorException("the pull of image " + image + " was stopped: the engine is being disposed");
+                throw new NonFatalInternalErrorException("the pull of image " + image
+                        + " was stopped: the engine is being disposed");
             }
             Throwable error = error().orElse(null);
             if (error != null) {

@@ -56,7 +56,8 @@ final class Reconciler
         catch (RuntimeException e) {
             if (!DockerErrors.isDaemonAnswer(e)) {
                 if (!daemonDown) {
-                    engine.logger().warn("reconciler: the Docker daemon at {} does not answer ({}); will retry", engine.config().socket(), DockerErrors.reason(e));
+                    engine.logger().warn("reconciler: the Docker daemon at {} does not answer ({}); will retry",
+                            engine.config().socket(), DockerErrors.reason(e));
                 }
                 daemonDown = true;
                 return;
@@ -72,25 +73,29 @@ final class Reconciler
                 .withLabelFilter(engine.labels().forWorker())
                 .exec();
         for (Container container : containers) {
-            String name = container.getNames() == null || container.getNames().length == 0 ? container.getId() : container.getNames()[0].replaceFirst("^/", "");
+            String name = container.getNames() == null || container.getNames().length == 0 ? container.getId()
+                    : container.getNames()[0].replaceFirst("^/", "");
             if (Ownership.isOwned(name)) {
                 continue;
             }
             seen.add(name);
             // the list gives whole seconds: round up, so an object never looks older than it is
-            Optional<Instant> created = Optional.ofNullable(container.getCreated()).map(seconds -> Instant.ofEpochSecond(seconds + 1));
+            Optional<Instant> created =
+                    Optional.ofNullable(container.getCreated()).map(seconds -> Instant.ofEpochSecond(seconds + 1));
             if (!isPastGrace(name, created, now)) {
                 continue;
             }
             Map<String, String> labels = container.getLabels() == null ? Map.of() : container.getLabels();
             try {
                 engine.client().removeContainerCmd(container.getId()).withForce(true).withRemoveVolumes(true).exec();
-                engine.logger().info("task {} run {}: reconciler removed leftover container {} ({})", labels.getOrDefault(DockerLabels.TASK_ID, "-"),
+                engine.logger().info("task {} run {}: reconciler removed leftover container {} ({})",
+                        labels.getOrDefault(DockerLabels.TASK_ID, "-"),
                         labels.getOrDefault(DockerLabels.RUN_ID, "-"), name, container.getState());
             }
             catch (RuntimeException e) {
                 if (!DockerErrors.isNotFound(e)) {
-                    engine.logger().warn("reconciler: removing leftover container {} failed: {}", name, DockerErrors.reason(e));
+                    engine.logger().warn("reconciler: removing leftover container {} failed: {}", name,
+                            DockerErrors.reason(e));
                 }
             }
         }
@@ -100,14 +105,17 @@ final class Reconciler
     {
         List<String> filter = new ArrayList<>();
         engine.labels().forWorker().forEach((key, value) -> filter.add(key + "=" + value));
-        List<InspectVolumeResponse> volumes = engine.client().listVolumesCmd().withFilter("label", filter).exec().getVolumes();
+        List<InspectVolumeResponse> volumes =
+                engine.client().listVolumesCmd().withFilter("label", filter).exec().getVolumes();
         for (InspectVolumeResponse volume : volumes == null ? List.<InspectVolumeResponse>of() : volumes) {
             String name = volume.getName();
             if (Ownership.isOwned(name)) {
                 continue;
             }
             seen.add(name);
-            Optional<Instant> created = Optional.ofNullable(volume.getRawValues().get("CreatedAt")).map(String::valueOf).flatMap(Reconciler::parseTime)
+            Optional<Instant> created =
+                    Optional.ofNullable(volume.getRawValues().get("CreatedAt")).map(String::valueOf)
+                    .flatMap(Reconciler::parseTime)
                     .map(instant -> instant.plusSeconds(1));
             if (!isPastGrace(name, created, now)) {
                 continue;
@@ -118,7 +126,8 @@ final class Reconciler
             }
             catch (RuntimeException e) {
                 if (!DockerErrors.isNotFound(e)) {
-                    engine.logger().warn("reconciler: removing leftover volume {} failed (retried next pass): {}", name, DockerErrors.reason(e));
+                    engine.logger().warn("reconciler: removing leftover volume {} failed (retried next pass): {}",
+                            name, DockerErrors.reason(e));
                 }
             }
         }
@@ -135,7 +144,8 @@ final class Reconciler
 
     private Instant daemonNow()
     {
-        return Optional.ofNullable(engine.client().infoCmd().exec().getSystemTime()).flatMap(Reconciler::parseTime).orElseGet(Instant::now);
+        return Optional.ofNullable(engine.client().infoCmd().exec().getSystemTime()).flatMap(Reconciler::parseTime)
+                .orElseGet(Instant::now);
     }
 
     static Optional<Instant> parseTime(String text)

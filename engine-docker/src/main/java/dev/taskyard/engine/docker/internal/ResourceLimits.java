@@ -12,7 +12,8 @@ public record ResourceLimits(double cpus, long memoryMiB, long pids)
     public ResourceLimits
     {
         if (!(cpus > 0) || memoryMiB <= 0 || pids <= 0) {
-            throw new IllegalArgumentException("limits must be positive: " + cpus + " CPUs, " + memoryMiB + " MiB, " + pids + " pids");
+            throw new IllegalArgumentException("limits must be positive: " + cpus + " CPUs, " + memoryMiB
+                    + " MiB, " + pids + " pids");
         }
     }
 

@@ -20,8 +20,8 @@ import static java.util.Objects.requireNonNull;
  * @param limits the limits the container gets
  * @param privileged whether the container runs privileged
  */
-public record TaskSpec(ImageReference image, List<String> command, Optional<String> workdir, Optional<String> user, ResourceLimits limits,
-        boolean privileged)
+public record TaskSpec(ImageReference image, List<String> command, Optional<String> workdir,
+        Optional<String> user, ResourceLimits limits, boolean privileged)
 {
     public TaskSpec
     {
@@ -58,7 +58,8 @@ public record TaskSpec(ImageReference image, List<String> command, Optional<Stri
         ResourceLimits defaults = config.defaults();
         ResourceLimits maxima = config.maxima();
         double cpus = limit(payload.path("cpus"), defaults.cpus(), "cpus", maxima.cpus(), "CPUs", problems);
-        double memory = limit(payload.path("memoryMiB"), defaults.memoryMiB(), "memoryMiB", maxima.memoryMiB(), "MiB", problems);
+        double memory = limit(payload.path("memoryMiB"), defaults.memoryMiB(), "memoryMiB",
+                maxima.memoryMiB(), "MiB", problems);
         double pids = limit(payload.path("pids"), defaults.pids(), "pids", maxima.pids(), "processes", problems);
 
         boolean privileged = payload.path("privileged").asBoolean(false);
@@ -72,14 +73,16 @@ public record TaskSpec(ImageReference image, List<String> command, Optional<Stri
                 new ResourceLimits(cpus, (long) memory, (long) pids), privileged);
     }
 
-    private static double limit(JsonNode node, double fallback, String field, double maximum, String unit, List<String> problems)
+    private static double limit(JsonNode node, double fallback, String field, double maximum,
+            String unit, List<String> problems)
     {
         if (node.isMissingNode() || node.isNull()) {
             return fallback;
         }
         double value = node.asDouble();
         if (value > maximum) {
-            problems.add(field + " " + DockerConfig.format(value) + " is above the maximum of " + DockerConfig.format(maximum) + " " + unit + " this worker allows");
+            problems.add(field + " " + DockerConfig.format(value) + " is above the maximum of "
+                    + DockerConfig.format(maximum) + " " + unit + " this worker allows");
         }
         return value;
     }

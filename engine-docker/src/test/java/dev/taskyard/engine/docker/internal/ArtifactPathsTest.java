@@ -21,10 +21,12 @@ class ArtifactPathsTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "relative/path.txt", "/", "/a/", "/a//b", "/a/./b", "/a/../b", "/..", "/a/.", "/nul\0byte"})
+    @ValueSource(strings =
+            {"", "relative/path.txt", "/", "/a/", "/a//b", "/a/./b", "/a/../b", "/..", "/a/.", "/nul\0byte"})
     void refusesEverythingElse(String path)
     {
-        assertThatThrownBy(() -> ArtifactPaths.validate(path)).isInstanceOf(MalformedPayloadException.class).hasMessageContaining("invalid artifact path");
+        assertThatThrownBy(() -> ArtifactPaths.validate(path)).isInstanceOf(MalformedPayloadException.class)
+                .hasMessageContaining("invalid artifact path");
     }
 
     @ParameterizedTest
@@ -39,7 +41,8 @@ class ArtifactPathsTest
             "out/a/../../x, out/, ''"})
     void entriesThatWouldEscapeAreRefused(String entry, String root, String expected)
     {
-        assertThat(ArtifactPaths.relativeEntry(entry, root)).isEqualTo(expected.isEmpty() ? Optional.empty() : Optional.of(expected));
+        assertThat(ArtifactPaths.relativeEntry(entry, root))
+                .isEqualTo(expected.isEmpty() ? Optional.empty() : Optional.of(expected));
     }
 
     @ParameterizedTest

@@ -16,7 +16,8 @@ class ImageReferenceTest
     void splitsTagsDigestsAndRegistryPorts()
             throws Exception
     {
-        assertThat(ImageReference.parse("alpine")).isEqualTo(new ImageReference("alpine", "alpine", Optional.empty(), Optional.empty()));
+        assertThat(ImageReference.parse("alpine"))
+                .isEqualTo(new ImageReference("alpine", "alpine", Optional.empty(), Optional.empty()));
         assertThat(ImageReference.parse("alpine").pullTag()).isEqualTo("latest");
         ImageReference tagged = ImageReference.parse("registry:5000/team/tool:1.2");
         assertThat(tagged.repository()).isEqualTo("registry:5000/team/tool");
