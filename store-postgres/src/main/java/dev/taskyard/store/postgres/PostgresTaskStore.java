@@ -450,7 +450,7 @@ public final class PostgresTaskStore
         String id = ids.next(now);
         // with an idempotency key, a lost answer is harmless (the retry finds the task); without one, a retry after
         // the statement reached the database could store the task twice, so only failures to connect are retried
-        Submission submission = call("submit a task", key.isPresent(), connection -> {
+        Submission submission = singleWrite("submit a task", key.isPresent(), connection -> {
             try (PreparedStatement insert = connection.prepareStatement("""
                     INSERT INTO tasks (id, payload, status, created_at, attempts, progress, version, idempotency_key, payload_hash, deadline, cancel_requested)
                     VALUES (?, ?, 'PENDING', ?, 0, 0, 1, ?, ?, ?, FALSE)
@@ -764,7 +764,7 @@ public final class PostgresTaskStore
         String tokenPrefix = UUID.randomUUID().toString().replace("-", "") + ".";
         record Claimed(Claim claim, long createdAt) {}
         record Outcome(List<Claimed> claimed, List<String> crashed) {}
-        Outcome outcome = call("claim tasks", true, connection -> {
+        Outcome outcome = singleWrite("claim tasks", true, connection -> {
             List<String> crashed = new ArrayList<>();
             List<Claimed> claimed = new ArrayList<>();
             // one statement (one round trip): fail the crashed tasks, lock both candidate sets with SKIP LOCKED (so
@@ -1011,7 +1011,7 @@ public final class PostgresTaskStore
     {
         requireNonNull(lease, "lease is null");
         checkOpen();
-        return call("renew the lease of task " + lease.taskId(), true, connection -> {
+        return singleWrite("renew the lease of task " + lease.taskId(), true, connection -> {
             long now = clock.millis();
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE tasks SET lease_expires_at = ? + lease_duration_ms
@@ -1038,7 +1038,7 @@ public final class PostgresTaskStore
         requireNonNull(lease, "lease is null");
         checkOpen();
         int clamped = Math.max(0, Math.min(100, percent));
-        call("report the progress of task " + lease.taskId(), true, connection -> {
+        singleWrite("report the progress of task " + lease.taskId(), true, connection -> {
             try (PreparedStatement update = connection.prepareStatement(
                     "UPDATE tasks SET progress = ?, version = version + 1 WHERE id = ? AND lease_token = ? AND status = 'RUNNING'")) {
                 update.setInt(1, clamped);
@@ -1077,7 +1077,7 @@ public final class PostgresTaskStore
         }
         String result = resolution.result().map(TaskRows::write).orElse(null);
         // idempotent per lease: a retry after a lost answer finds the task resolved with this token and changes nothing
-        boolean changed = call("resolve task " + lease.taskId(), true, connection -> {
+        boolean changed = singleWrite("resolve task " + lease.taskId(), true, connection -> {
             // an expired lease that nobody claimed since is still the current one: its resolution is accepted
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE tasks
@@ -1388,17 +1388,38 @@ public final class PostgresTaskStore
 
     // ---------------------------------------------------------------- helpers
 
+    /** Runs reads (no writes) with auto-commit: see {@link Retrying#singleWrite}. */
     private <T> T read(String what, Retrying.Work<T> work)
             throws QueueException
     {
-        return call(what, true, work);
+        return singleWrite(what, true, work);
     }
 
+    /** Runs a unit of work in one transaction. */
     private <T> T call(String what, boolean idempotent, Retrying.Work<T> work)
             throws QueueException
     {
+        return unit(what, () -> database.transaction(what, idempotent, work));
+    }
+
+    /** Runs a unit that writes with one statement at most, with auto-commit: see {@link Retrying#singleWrite}. */
+    private <T> T singleWrite(String what, boolean idempotent, Retrying.Work<T> work)
+            throws QueueException
+    {
+        return unit(what, () -> database.singleWrite(what, idempotent, work));
+    }
+
+    private interface Unit<T>
+    {
+        T run()
+                throws Exception;
+    }
+
+    private static <T> T unit(String what, Unit<T> unit)
+            throws QueueException
+    {
         try {
-            return database.transaction(what, idempotent, work);
+            return unit.run();
         }
         catch (QueueException | RuntimeException e) {
             throw e;
