@@ -673,8 +673,9 @@ public final class SqliteTaskStore
     /**
      * {@inheritDoc}
      *
-     * <p>One {@code UPDATE … WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NOT NULL … RETURNING}
-     * gives every such run a new token and expiry; the log offset is the size of the run's log file.
+     * <p>In one transaction: the worker's runs without a handle are handed back as {@link #release} does, and one
+     * {@code UPDATE … WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NOT NULL … RETURNING} gives every
+     * run with one a new token and expiry; the log offset is the size of the run's log file.
      */
     @Override
     public List<ReclaimedRun> reclaim(WorkerIdentity worker, Duration leaseDuration)
@@ -688,7 +689,27 @@ public final class SqliteTaskStore
         long expiry = now + leaseMillis;
         String tokenPrefix = UUID.randomUUID().toString().replace("-", "") + ".";
         record Row(Claim claim, SandboxHandle handle) {}
+        List<Lease> handedBack = new ArrayList<>();
         List<Row> rows = write("reclaim the runs of " + holder(worker), connection -> {
+            handedBack.clear();
+            // the runs whose sandbox handle was never saved cannot be recovered: handed back at once, attempt reused
+            try (PreparedStatement update = connection.prepareStatement("""
+                    UPDATE tasks
+                    SET status = 'PENDING', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL, lease_worker = NULL,
+                        lease_duration_ms = NULL, started_at = NULL, progress = 0, version = version + 1
+                    WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NULL AND cancel_requested = 0 AND attempts > 0
+                    RETURNING id, attempts""")) {
+                update.setString(1, holder(worker));
+                try (ResultSet result = update.executeQuery()) {
+                    while (result.next()) {
+                        handedBack.add(new Lease(result.getString("id"), result.getInt("attempts"), "handed-back", Instant.ofEpochMilli(now)));
+                    }
+                }
+            }
+            for (Lease lease : handedBack) {
+                discardRun(connection, lease);
+                pendingBound++;
+            }
             List<Row> found = new ArrayList<>();
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE tasks
@@ -710,6 +731,16 @@ public final class SqliteTaskStore
             }
             return found;
         });
+        for (Lease lease : handedBack) {
+            deleteRunFiles(lease);
+            LOG.info("task {}: attempt {} of {} had no saved sandbox; handed back, it runs again", lease.taskId(), lease.attempt(), holder(worker));
+            changed(lease.taskId());
+            claimable.signalOne();
+        }
+        if (!handedBack.isEmpty()) {
+            changes.signal();
+            logs.wakeReaders();
+        }
         List<ReclaimedRun> reclaimed = new ArrayList<>();
         for (Row row : rows) {
             Lease lease = row.claim().lease();

@@ -263,7 +263,10 @@ public final class InMemoryTaskQueue
         }
     }
 
-    /** Hands back the running tasks {@code worker} holds with a saved handle; the queue stores no logs (offset 0). */
+    /**
+     * Hands back the running tasks {@code worker} holds with a saved handle (the queue stores no logs: offset 0) and
+     * puts those without one back in the queue with their attempt.
+     */
     @Override
     public List<ReclaimedRun> reclaim(WorkerIdentity worker, Duration leaseDuration)
     {
@@ -273,6 +276,12 @@ public final class InMemoryTaskQueue
         try {
             List<ReclaimedRun> reclaimed = new ArrayList<>();
             Instant expiry = clock.instant().plus(leaseDuration);
+            for (Entry entry : List.copyOf(running)) {
+                if (entry.handle == null && worker.equals(entry.worker) && !entry.canceled) {
+                    expire(entry);
+                    entry.attempts--;
+                }
+            }
             for (Entry entry : running) {
                 if (entry.handle != null && worker.equals(entry.worker) && !entry.canceled) {
                     entry.leaseDuration = leaseDuration;

@@ -102,8 +102,9 @@ public interface TaskQueue
      * handle}, each under a new lease token and expiry ({@code leaseDuration} from now) but with its attempt and run id
      * unchanged, with the handle and the number of bytes of the run's log already stored. Leases of other workers are
      * never touched; the old token of a reclaimed lease is stale from now on. Runs of {@code worker} without a handle
-     * are left as they are: their leases expire and they are handed out again as the next attempt. Optional: the
-     * default reclaims nothing.
+     * (its previous process ended between the claim and {@link #saveSandbox}) cannot be recovered: a queue that can
+     * {@linkplain #release hand leases back} does so for them in the same call (they run again with their attempt),
+     * otherwise they are left to expire. Optional: the default reclaims nothing.
      *
      * @return the reclaimed runs, possibly empty
      */

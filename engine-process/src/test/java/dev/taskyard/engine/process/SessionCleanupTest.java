@@ -161,13 +161,25 @@ class SessionCleanupTest
 
     /** The shell, its background sleep and the orphaned sleep are alive; the orphan's parent is outside the session. */
     private static void assertSpawnedProcessesAlive(long session)
+            throws InterruptedException
     {
+        // "started" is printed while the double-forked subshell may not have exec'd its sleep yet: wait for both
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         List<Info> members = HostProcesses.session(session);
+        while (sleeps(members).size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            members = HostProcesses.session(session);
+        }
         Set<Long> pids = members.stream().map(Info::pid).collect(Collectors.toSet());
         assertThat(pids).as("the session leader is the task's shell").contains(session);
-        List<Info> sleeps = members.stream().filter(info -> info.commandLine().equals("sleep 300")).toList();
+        List<Info> sleeps = sleeps(members);
         assertThat(sleeps).as("sleeps of session " + session + ": " + members).hasSizeGreaterThanOrEqualTo(2);
         assertThat(sleeps).as("one sleep is a child of the task's shell").anyMatch(info -> info.ppid() == session);
         assertThat(sleeps).as("one sleep was reparented out of the session (double fork)").anyMatch(info -> !pids.contains(info.ppid()));
+    }
+
+    private static List<Info> sleeps(List<Info> members)
+    {
+        return members.stream().filter(info -> info.commandLine().equals("sleep 300")).toList();
     }
 }

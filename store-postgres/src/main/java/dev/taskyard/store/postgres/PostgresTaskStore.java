@@ -869,8 +869,9 @@ public final class PostgresTaskStore
     /**
      * {@inheritDoc}
      *
-     * <p>One statement gives every RUNNING run of {@code worker} with a saved handle a new token and expiry and reads
-     * the size of its log ({@code task_logs.size}). Repeating it after a lost answer reclaims the same runs again.
+     * <p>In one transaction: the worker's runs without a handle are handed back as {@link #release} does, and one
+     * statement gives every RUNNING run of {@code worker} with a saved handle a new token and expiry and reads the size
+     * of its log ({@code task_logs.size}). Repeating it after a lost answer reclaims the same runs again.
      */
     @Override
     public List<ReclaimedRun> reclaim(WorkerIdentity worker, Duration leaseDuration)
@@ -881,8 +882,27 @@ public final class PostgresTaskStore
         checkOpen();
         long leaseMillis = Math.max(1, leaseDuration.toMillis());
         String tokenPrefix = UUID.randomUUID().toString().replace("-", "") + ".";
+        List<Lease> handedBack = new ArrayList<>();
         List<ReclaimedRun> reclaimed = call("reclaim the runs of " + holder(worker), true, connection -> {
             long expiry = clock.millis() + leaseMillis;
+            handedBack.clear();
+            // the runs whose sandbox handle was never saved cannot be recovered: handed back at once, attempt reused
+            try (PreparedStatement update = connection.prepareStatement("""
+                    UPDATE tasks
+                    SET status = 'PENDING', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL, lease_worker = NULL,
+                        lease_duration_ms = NULL, started_at = NULL, progress = 0, version = version + 1
+                    WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NULL AND NOT cancel_requested AND attempts > 0
+                    RETURNING id, attempts""")) {
+                update.setString(1, holder(worker));
+                try (ResultSet rows = update.executeQuery()) {
+                    while (rows.next()) {
+                        handedBack.add(new Lease(rows.getString("id"), rows.getInt("attempts"), "handed-back", Instant.ofEpochMilli(expiry)));
+                    }
+                }
+            }
+            if (!handedBack.isEmpty()) {
+                discardRuns(connection, handedBack);
+            }
             List<ReclaimedRun> found = new ArrayList<>();
             try (PreparedStatement update = connection.prepareStatement("""
                     WITH reclaimed AS (UPDATE tasks
@@ -907,6 +927,14 @@ public final class PostgresTaskStore
             }
             return found;
         });
+        for (Lease lease : handedBack) {
+            LOG.info("task {}: attempt {} of {} had no saved sandbox; handed back, it runs again", lease.taskId(), lease.attempt(), holder(worker));
+            claimable.signalOne();
+            announce(lease.taskId());
+        }
+        if (!handedBack.isEmpty()) {
+            notifications.send(SUBMITTED, null);
+        }
         for (ReclaimedRun run : reclaimed) {
             Lease lease = run.claim().lease();
             LOG.info("task {}: attempt {} reclaimed by {} with its sandbox handle (log at {} bytes)", lease.taskId(), lease.attempt(), holder(worker), run.logOffset());

@@ -728,38 +728,53 @@ public abstract class TaskStoreContract
         assertThat(mine).as("only the run with a saved sandbox").hasSize(1);
         assertThat(mine.get(0).claim().task().taskId()).isEqualTo(a);
         assertThat(mine.get(0).handle().data()).as("the last save counts").isEqualTo("a, saved again");
-        assertThat(store().renew(leaseB).token()).as("a run without a handle keeps its lease")
-                .isEqualTo(leaseB.token());
+        assertThatThrownBy(() -> store().renew(leaseB)).as("a run without a handle is handed back")
+                .isInstanceOf(LeaseLostException.class);
+        assertThat(get(store(), b).status()).isEqualTo(TaskStatus.PENDING);
+        assertThat(get(store(), b).attempt()).as("with its attempt").isZero();
 
         // once the lease expired and another worker claimed the task, the handle is gone with the old lease
         Lease reclaimedA = mine.get(0).claim().lease();
         clock.advance(Duration.ofSeconds(11));
         List<Claim> retaken = open(defaults).claim(new ClaimRequest(other, 2, Duration.ZERO, Duration.ofSeconds(10)));
         assertThat(retaken).hasSize(2);
+        Claim retakenA = retaken.stream().filter(c -> c.task().taskId().equals(a)).findFirst().orElseThrow();
+        Claim retakenB = retaken.stream().filter(c -> c.task().taskId().equals(b)).findFirst().orElseThrow();
+        assertThat(retakenA.lease().attempt()).as("a's reclaimed lease expired: the next attempt").isEqualTo(1);
+        assertThat(retakenB.lease().attempt()).as("b was handed back: its attempt again").isZero();
         assertThatThrownBy(() -> store().saveSandbox(reclaimedA, handle)).isInstanceOf(LeaseLostException.class);
         assertThat(store().reclaim(WORKER, Duration.ofSeconds(10))).as("the old holder reclaims nothing").isEmpty();
-        assertThat(store().reclaim(other, Duration.ofSeconds(10))).as("the new holder saved no sandbox").isEmpty();
-        assertThat(retaken).allSatisfy(claim -> assertThat(claim.lease().attempt()).isEqualTo(1));
 
-        // a cancelled task is not reclaimed
-        Claim c = retaken.get(0);
-        store().saveSandbox(c.lease(), handle);
-        store().cancel(c.task().taskId(), "stop");
+        // a cancelled task is not reclaimed (nor handed back)
+        store().saveSandbox(retakenA.lease(), handle);
+        store().cancel(a, "stop");
         assertThat(store().reclaim(other, Duration.ofSeconds(10))).isEmpty();
+        assertThat(get(store(), a).status()).isEqualTo(TaskStatus.CANCELED);
+        assertThat(get(store(), b).status()).as("b had no handle: handed back").isEqualTo(TaskStatus.PENDING);
     }
 
     @Test
     public void aHandedBackRunForgetsItsSandbox()
             throws Exception
     {
-        submit(store(), "{}");
+        String id = submit(store(), "{}");
         Lease lease = store().claim(claim(1)).get(0).lease();
         store().saveSandbox(lease, new SandboxHandle("kit-engine", "x"));
         assertThat(store().release(lease)).isTrue();
         Lease again = store().claim(claim(1)).get(0).lease();
         assertThat(again.attempt()).isZero();
+        append(store(), id, "0", "started without a saved sandbox\n");
+        // the new run saved no handle: a reclaim cannot recover it, and hands it back to run again with its attempt
         assertThat(store().reclaim(WORKER, Duration.ofSeconds(10))).isEmpty();
-        assertThat(store().renew(again).token()).isEqualTo(again.token());
+        assertThatThrownBy(() -> store().renew(again)).isInstanceOf(LeaseLostException.class);
+        assertThat(get(store(), id).status()).isEqualTo(TaskStatus.PENDING);
+        Lease third = store().claim(claim(1)).get(0).lease();
+        assertThat(third.attempt()).isZero();
+        append(store(), id, "0", "fresh\n");
+        store().closeLog(id, "0");
+        try (InputStream in = store().openLog(id, 0)) {
+            assertThat(read(in)).as("the handed-back run's log was discarded").isEqualTo("fresh\n");
+        }
     }
 
     // ---------------------------------------------------------------- waiting and listening

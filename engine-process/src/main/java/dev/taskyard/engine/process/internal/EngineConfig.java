@@ -14,10 +14,12 @@ import static java.util.Objects.requireNonNull;
  * @param rootFolder where task work dirs go; empty for the default, a folder under the engine's temp folder
  * @param maxConcurrency the most live sandboxes, {@code 0} for no limit
  * @param keepWorkDirs whether work dirs survive their task (for debugging)
+ * @param recovery whether tasks run under a supervisor that lets them outlive the JVM and be recovered (without
+ *        isolation only)
  * @param defaultPath the {@code PATH} of tasks that do not set their own
  * @param isolation who tasks run as, their limits and their namespaces
  */
-public record EngineConfig(Optional<Path> rootFolder, int maxConcurrency, boolean keepWorkDirs, String defaultPath, IsolationConfig isolation)
+public record EngineConfig(Optional<Path> rootFolder, int maxConcurrency, boolean keepWorkDirs, String defaultPath, IsolationConfig isolation, boolean recovery)
 {
     public static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
@@ -47,6 +49,7 @@ public record EngineConfig(Optional<Path> rootFolder, int maxConcurrency, boolea
                 config.path("maxConcurrency").asInt(0),
                 config.path("keepWorkDirs").asBoolean(false),
                 config.path("defaultPath").asText(DEFAULT_PATH),
-                IsolationConfig.from(config));
+                IsolationConfig.from(config),
+                config.path("recovery").asBoolean(false));
     }
 }

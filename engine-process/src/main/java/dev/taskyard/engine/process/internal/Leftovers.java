@@ -36,6 +36,8 @@ import static java.util.Objects.requireNonNull;
 final class Leftovers
 {
     static final String FOLDER = ".taskyard-state";
+    /** The supervisors' state folders of recoverable tasks, one per work dir (see {@link Supervisor}). */
+    static final String RECOVERY_FOLDER = ".taskyard-recovery";
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
     private static final long SELF = ProcessHandle.current().pid();
     private static final long SELF_START = ProcSessions.startTime(SELF);
@@ -113,7 +115,7 @@ final class Leftovers
      *
      * @return how many work dirs were cleaned up
      */
-    int cleanUp(Path root)
+    int cleanUp(Path root, boolean keepRecoverable)
     {
         int cleaned = 0;
         List<Path> files = new ArrayList<>();
@@ -139,6 +141,11 @@ final class Leftovers
             long[] owner = numbers(lines, "owner");
             if (owner.length == 2 && alive(owner[0], owner[1])) {
                 continue; // a live engine's
+            }
+            if (keepRecoverable && Files.isDirectory(root.resolve(RECOVERY_FOLDER).resolve(file.getFileName().toString()))) {
+                // a recoverable task: left for the worker to recover; its recovered sandbox deletes it when resolved
+                logger.info("the work dir of {} is left for recovery", file.getFileName());
+                continue;
             }
             int killed = 0;
             for (String line : lines) {

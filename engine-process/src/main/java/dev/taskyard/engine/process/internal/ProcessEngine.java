@@ -21,13 +21,19 @@ import dev.taskyard.engine.EngineContext;
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.FatalInternalErrorException;
 import dev.taskyard.engine.Feature;
+import dev.taskyard.engine.FeatureNotSupportedException;
+import dev.taskyard.engine.InvalidConfigException;
 import dev.taskyard.engine.MalformedPayloadException;
 import dev.taskyard.engine.NonFatalInternalErrorException;
+import dev.taskyard.engine.RecoveryOptions;
+import dev.taskyard.engine.ResourceNotFoundException;
+import dev.taskyard.engine.Sandbox;
 import dev.taskyard.engine.SandboxBuilder;
 import dev.taskyard.engine.SandboxOptions;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.TaskLog;
 import dev.taskyard.engine.schema.JsonSchema;
+import dev.taskyard.engine.schema.Violation;
 import dev.taskyard.engine.support.AbstractEngine;
 import org.slf4j.Logger;
 
@@ -58,6 +64,7 @@ public final class ProcessEngine
     private final EngineConfig config;
     private final Logger logger;
     private final ExecutorService pool;
+    private final Set<RecoveredProcessSandbox> recovered = ConcurrentHashMap.newKeySet();
     private final Path root;
     private final boolean defaultRoot;
     private final dev.taskyard.engine.ResourceTracker.Resource rootResource;
@@ -70,8 +77,9 @@ public final class ProcessEngine
     private ProcessEngine(EngineConfig config, EngineContext context, JsonSchema payloadSchema, Path root, boolean defaultRoot, Leftovers leftovers,
             Isolation isolation)
     {
-        super(context, "process-sandbox", payloadSchema, Capabilities.of(config.maxConcurrency(), Feature.ENVIRONMENT_VARIABLES, Feature.ARTIFACTS,
-                Feature.SHELLS));
+        super(context, "process-sandbox", payloadSchema, config.recovery()
+                ? Capabilities.of(config.maxConcurrency(), Feature.ENVIRONMENT_VARIABLES, Feature.ARTIFACTS, Feature.SHELLS, Feature.RECOVERY)
+                : Capabilities.of(config.maxConcurrency(), Feature.ENVIRONMENT_VARIABLES, Feature.ARTIFACTS, Feature.SHELLS));
         this.leftovers = leftovers;
         this.isolation = isolation;
         this.config = config;
@@ -115,11 +123,15 @@ public final class ProcessEngine
         catch (IOException e) {
             throw new FatalInternalErrorException("cannot create the process engine's state folder in " + root + ": " + e, e);
         }
-        int cleaned = leftovers.cleanUp(root);
+        int cleaned = leftovers.cleanUp(root, config.recovery());
         if (cleaned > 0) {
             context.logger().warn("process engine: cleaned up {} work dirs (and their processes) left by an engine that crashed", cleaned);
         }
         Isolation isolation = Isolation.create(config.isolation(), context.logger());
+        if (config.recovery() && (isolation.switchesUser() || isolation.hasCgroups() || isolation.bubblewrap())) {
+            throw new InvalidConfigException("engine \"process\"", List.of(new Violation("$.recovery", "const",
+                    "recovery works only without isolation (runAs, cgroups and bubblewrap are not supported with it yet)")));
+        }
         if (isolation.switchesUser()) {
             try {
                 WorkDir.makeSearchable(root, context.logger());
@@ -158,6 +170,9 @@ public final class ProcessEngine
     protected void disposeEngine()
             throws EngineException
     {
+        for (RecoveredProcessSandbox sandbox : recovered) {
+            sandbox.killForDispose();
+        }
         for (SessionProcess leaked : liveProcesses) {
             if (!leaked.ended().isDone()) {
                 logger.warn("process engine disposed while {} is alive: killing it", leaked);
@@ -256,6 +271,7 @@ public final class ProcessEngine
         try {
             workDir.delete();
             liveWorkDirs.remove(workDir);
+            WorkDir.deleteTree(recoveryRoot().resolve(workDir.path().getFileName().toString()));
             leftovers.forget(workDir);
         }
         catch (IOException e) {
@@ -352,6 +368,76 @@ public final class ProcessEngine
             logger.warn("{}: {}", label(task), e.getMessage(), e);
             throw new NonFatalInternalErrorException(e.getMessage(), e);
         }
+    }
+
+    /** Whether tasks run under a {@link Supervisor} and can be recovered. */
+    boolean recovers()
+    {
+        return config.recovery();
+    }
+
+    /** The folder of the supervisors' state folders: outside every work dir, so that no artifact shows them. */
+    Path recoveryRoot()
+    {
+        return root.resolve(Leftovers.RECOVERY_FOLDER);
+    }
+
+    /** Creates the supervisor's state folder of a work dir's task. */
+    Path newRecoveryState(WorkDir workDir)
+            throws IOException
+    {
+        Path state = recoveryRoot().resolve(workDir.path().getFileName().toString());
+        Files.createDirectories(state);
+        return state;
+    }
+
+    /** Runs {@code work} on the engine's pool. */
+    void execute(Runnable work)
+    {
+        pool.execute(work);
+    }
+
+    /**
+     * Re-attaches to a task a supervisor runs ({@code "recovery": true}): resolved at once from its exit file if it
+     * ended, followed if its session still runs, gone (resource-not-found) if its state folder is gone or its
+     * session ended without an exit status.
+     */
+    @Override
+    public Sandbox recoverSandbox(RecoveryOptions options)
+            throws EngineException
+    {
+        requireNonNull(options, "options is null");
+        checkNotDisposed();
+        if (!config.recovery()) {
+            throw new FeatureNotSupportedException("this process engine is not configured for recovery (\"recovery\": true)");
+        }
+        Supervisor.Parsed task = Supervisor.parse(options.handle(), root, recoveryRoot());
+        TaskContext context = options.context();
+        try {
+            if (!Files.isDirectory(task.state()) || !Files.isDirectory(task.workDir())
+                    || (Supervisor.exitStatus(task.state()).isEmpty() && !RecoveredProcessSandbox.running(task))) {
+                throw new ResourceNotFoundException("the task of session " + task.session() + " is gone (its state folder " + task.state()
+                        + " or its process is gone)");
+            }
+        }
+        catch (IOException e) {
+            throw new NonFatalInternalErrorException("cannot read the state of the recovered task in " + task.state() + ": " + e, e);
+        }
+        Slot slot = newSlot(context);
+        WorkDir workDir = WorkDir.adopt(task.workDir(), context().tracker());
+        RecoveredProcessSandbox sandbox = new RecoveredProcessSandbox(this, context, task, workDir, slot, options.handle(), options.logOffset());
+        recovered.add(sandbox);
+        try {
+            sandbox.attach();
+        }
+        catch (RuntimeException e) {
+            recovered.remove(sandbox);
+            workDir.release();
+            slot.release();
+            throw new NonFatalInternalErrorException("cannot follow the recovered task: " + e, e);
+        }
+        logger.info("{}: recovered session {} (work dir {}, log from byte {})", label(context), task.session(), task.workDir(), options.logOffset());
+        return sandbox;
     }
 
     /** Starts a process and tracks it until it has ended; see {@link SessionProcess}. */

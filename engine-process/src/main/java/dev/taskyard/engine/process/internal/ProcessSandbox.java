@@ -15,6 +15,7 @@ import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.FeatureNotSupportedException;
 import dev.taskyard.engine.MalformedPayloadException;
 import dev.taskyard.engine.NonFatalInternalErrorException;
+import dev.taskyard.engine.SandboxHandle;
 import dev.taskyard.engine.Shell;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.Termination;
@@ -45,6 +46,7 @@ final class ProcessSandbox
         extends AbstractSandbox
 {
     private static final Duration ABORT_WAIT = Duration.ofSeconds(20);
+    private static final Duration OUTPUT_GRACE = Duration.ofSeconds(5);
 
     private final ProcessEngine engine;
     private final WorkDir workDir;
@@ -55,11 +57,15 @@ final class ProcessSandbox
     private final String label;
     private final Set<ProcessShell> shells = ConcurrentHashMap.newKeySet();
     private volatile SessionProcess task;
+    /** The supervisor's folder of a recoverable task ({@link ProcessEngine#recovers()}), else null. */
+    private final Path state;
+    private volatile SandboxHandle handle;
 
     private ProcessSandbox(ProcessEngine engine, TaskContext context, WorkDir workDir, Confinement confinement, Slot slot, Map<String, String> environment,
-            Path directory)
+            Path directory, Path state)
     {
         super(context);
+        this.state = state;
         this.engine = engine;
         this.workDir = workDir;
         this.confinement = confinement;
@@ -87,7 +93,8 @@ final class ProcessSandbox
             Map<String, String> environment = engine.environment(workDir, declared);
             ProcessEngine.checkExecutable(payload.command().get(0), directory, environment.get("PATH"));
             confinement = engine.confine(workDir, directory, payload.limits());
-            ProcessSandbox sandbox = new ProcessSandbox(engine, context, workDir, confinement, slot, environment, directory);
+            Path state = engine.recovers() ? engine.newRecoveryState(workDir) : null;
+            ProcessSandbox sandbox = new ProcessSandbox(engine, context, workDir, confinement, slot, environment, directory, state);
             sandbox.launch(payload.command());
             return sandbox;
         }
@@ -125,13 +132,43 @@ final class ProcessSandbox
             throws IOException
     {
         Optional<TaskCgroup> cgroup = confinement.cgroup();
-        SessionProcess started = engine.launch(confinement.argv(command, cgroup.isEmpty()),
-                pid -> cgroup.isPresent() ? SessionProcess.Sweep.cgroup(cgroup.get()) : SessionProcess.Sweep.session(pid),
-                directory, environment, context.log(), "process", label);
+        if (state == null) {
+            SessionProcess started = engine.launch(confinement.argv(command, cgroup.isEmpty()),
+                    pid -> cgroup.isPresent() ? SessionProcess.Sweep.cgroup(cgroup.get()) : SessionProcess.Sweep.session(pid),
+                    directory, environment, context.log(), "process", label);
+            task = started;
+            engine.logger().debug("{}: started {} as session {} in {}", label, command, started.sessionId(), workDir);
+            started.ended().whenComplete(this::ended);
+            watchContext();
+            return;
+        }
+        // recoverable: the supervisor writes the output to a file, which this JVM tails (a pipe would die with it)
+        FileTail tail = new FileTail(Supervisor.output(state), context.log(), 0);
+        SessionProcess started = engine.launch(confinement.argv(Supervisor.argv(state, command), true), SessionProcess.Sweep::session,
+                directory, environment, null, "process", label);
         task = started;
-        engine.logger().debug("{}: started {} as session {} in {}", label, command, started.sessionId(), workDir);
-        started.ended().whenComplete(this::ended);
+        handle = Supervisor.handle(started.sessionId(), workDir.path(), state);
+        engine.execute(tail);
+        engine.logger().debug("{}: started {} under a supervisor as session {} in {}", label, command, started.sessionId(), workDir);
+        started.ended().whenComplete((exit, error) -> {
+            tail.finish();
+            if (!tail.awaitEof(OUTPUT_GRACE)) {
+                engine.logger().warn("{}: the output file of session {} was not drained within {}", label, started.sessionId(), OUTPUT_GRACE);
+            }
+            ended(exit, error);
+        });
         watchContext();
+    }
+
+    @Override
+    public SandboxHandle handle()
+            throws EngineException
+    {
+        SandboxHandle current = handle;
+        if (current == null) {
+            throw new FeatureNotSupportedException("this process engine is not configured for recovery (\"recovery\": true)");
+        }
+        return current;
     }
 
     @Override

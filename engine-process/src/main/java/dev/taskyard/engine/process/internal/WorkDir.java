@@ -65,6 +65,20 @@ final class WorkDir
         return new WorkDir(created, tracker.acquire("work-dir", created.toString()));
     }
 
+    /** A work dir an earlier engine instance created, taken over by a recovered sandbox of this one. */
+    static WorkDir adopt(Path path, ResourceTracker tracker)
+    {
+        return new WorkDir(path, tracker.acquire("work-dir", path.toString()));
+    }
+
+    /** Releases the tracker entry without deleting anything (the work dir stays its task's). Idempotent. */
+    void release()
+    {
+        if (gone.compareAndSet(false, true)) {
+            resource.release();
+        }
+    }
+
     /**
      * Makes the work dir, its {@code .tmp} and the folders from it down to {@code directory} the account's own (the
      * work dir keeps mode 700: nobody else gets in).

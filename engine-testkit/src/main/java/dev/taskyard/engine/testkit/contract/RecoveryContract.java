@@ -56,6 +56,8 @@ public interface RecoveryContract
         final TaskContext context;
         final SandboxHandle handle;
         final long offset;
+        /** What the fresh engine holds of its own (a root folder): everything beyond it belongs to a sandbox. */
+        final List<String> baseline;
 
         private Recovered(Engine engine, ResourceTracker tracker, TaskContext context, SandboxHandle handle, long offset)
         {
@@ -64,6 +66,14 @@ public interface RecoveryContract
             this.context = context;
             this.handle = handle;
             this.offset = offset;
+            this.baseline = tracker.live();
+        }
+
+        /** Checks that the fresh engine holds nothing beyond what it held when created. */
+        void checkReleased(ContractRule rule, String after)
+                throws InterruptedException
+        {
+            KitAssertions.checkReleased(rule, tracker, baseline, after);
         }
 
         Sandbox sandbox()
@@ -126,7 +136,7 @@ public interface RecoveryContract
                 result.dispose();
                 return null;
             });
-            check(recovered.tracker.isEmpty(), ContractRule.RECOVER_RUNNING, "the fresh engine still holds " + recovered.tracker.live() + " after the result set was disposed");
+            recovered.checkReleased(ContractRule.RECOVER_RUNNING, "after the result set was disposed");
         }
     }
 
@@ -153,7 +163,7 @@ public interface RecoveryContract
                 result.dispose();
                 return null;
             });
-            check(recovered.tracker.isEmpty(), ContractRule.RECOVER_FINISHED, "the fresh engine still holds " + recovered.tracker.live() + " after the result set was disposed");
+            recovered.checkReleased(ContractRule.RECOVER_FINISHED, "after the result set was disposed");
         }
     }
 
@@ -174,10 +184,10 @@ public interface RecoveryContract
                     new SandboxHandle(handle.engine(), ""))) {
                 try (Recovered other = recover(malformed, 0)) {
                     expectError(ContractRule.RECOVER_GONE, MalformedPayloadException.class, "recoverSandbox of the malformed handle " + malformed, other::sandbox);
-                    check(other.tracker.isEmpty(), ContractRule.RECOVER_GONE, "the fresh engine holds " + other.tracker.live() + " after refusing a malformed handle");
+                    other.checkReleased(ContractRule.RECOVER_GONE, "after refusing a malformed handle");
                 }
             }
-            check(recovered.tracker.isEmpty(), ContractRule.RECOVER_GONE, "the fresh engine holds " + recovered.tracker.live() + " after refusing a gone task");
+            recovered.checkReleased(ContractRule.RECOVER_GONE, "after refusing a gone task");
         }
     }
 
@@ -194,7 +204,7 @@ public interface RecoveryContract
         try (Recovered recovered = recover(handle, 0)) {
             Sandbox sandbox = within("recoverSandbox of a running task", recovered::sandbox);
             expectSuccess(ContractRule.RECOVER_ABORT, "abort of the recovered sandbox", sandbox::abort);
-            check(recovered.tracker.isEmpty(), ContractRule.RECOVER_ABORT, "the fresh engine still holds " + recovered.tracker.live() + " after abort returned");
+            recovered.checkReleased(ContractRule.RECOVER_ABORT, "after abort returned");
             expectError(ContractRule.WAIT_AFTER_ABORT, SandboxAbortedException.class, "waitForResult of the aborted recovered sandbox", sandbox::waitForResult);
             // the task itself is over: the original sandbox resolves, and the handle leads nowhere any more
             Object outcome = KitAssertions.within("waitForResult of the original sandbox after the recovered one was aborted", payloads().callTimeout(),
