@@ -33,7 +33,8 @@ class RecoveryIT
     private static String payload(int n, Path file)
     {
         ObjectNode payload = TaskyardServer.JSON.createObjectNode();
-        payload.putArray("command").add("/bin/sh").add("-c").add("echo start-" + n + "; sleep 1; echo run-" + n + " >> " + file + "; echo end-" + n);
+        payload.putArray("command").add("/bin/sh").add("-c")
+                .add("echo start-" + n + "; sleep 1; echo run-" + n + " >> " + file + "; echo end-" + n);
         return payload.toString();
     }
 
@@ -65,17 +66,22 @@ class RecoveryIT
         }
         long linesAtKill = Files.readAllLines(file).size();
         assertThat(linesAtKill).as("commands done when the server was killed").isBetween(1L, (long) TASKS - 1);
-        try (TaskyardServer second = TaskyardServer.startOnPort(data, 0, Map.of("TASKYARD_LOG_LEVEL", "INFO"), "--config", config.toString())) {
+        try (TaskyardServer second = TaskyardServer.startOnPort(data, 0, Map.of("TASKYARD_LOG_LEVEL", "INFO"),
+                "--config", config.toString())) {
             Map<String, String> outcomes = new TreeMap<>();
             for (int i = 0; i < TASKS; i++) {
                 JsonNode task = second.awaitTerminal(ids.get(i), Duration.ofSeconds(180));
                 outcomes.put(ids.get(i), task.path("status").asText() + "/" + task.path("attempt").asInt());
                 String log = second.get("/v1/tasks/" + ids.get(i) + "/log").body();
-                assertThat(log).as("log of task %d (%s); server log:%n%s", i, ids.get(i), second.stderr).isEqualTo("start-" + i + "\nend-" + i + "\n");
+                assertThat(log).as("log of task %d (%s); server log:%n%s", i, ids.get(i), second.stderr)
+                        .isEqualTo("start-" + i + "\nend-" + i + "\n");
             }
-            assertThat(outcomes.values()).as("%s%nserver log:%n%s", outcomes, second.stderr).containsOnly("COMPLETED/0");
-            long recovered = second.stderr.toString().lines().filter(line -> line.contains("recovered its sandbox")).count();
-            assertThat(recovered).as("runs recovered by the restarted worker; server log:%n%s", second.stderr).isPositive();
+            assertThat(outcomes.values()).as("%s%nserver log:%n%s", outcomes, second.stderr)
+                    .containsOnly("COMPLETED/0");
+            long recovered = second.stderr.toString().lines()
+                    .filter(line -> line.contains("recovered its sandbox")).count();
+            assertThat(recovered).as("runs recovered by the restarted worker; server log:%n%s", second.stderr)
+                    .isPositive();
             assertThat(second.stop()).isZero();
         }
         List<String> lines = Files.readAllLines(file);
