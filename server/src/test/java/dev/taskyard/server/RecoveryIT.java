@@ -43,9 +43,24 @@ class RecoveryIT
     void runningTasksSurviveASigkillOfTheServerAndRunOnce()
             throws Exception
     {
+        killAndRestart(false);
+    }
+
+    /** SIGTERM with a grace period (0.2 s) shorter than the tasks: the running tasks are detached, not killed. */
+    @Test
+    @Timeout(600)
+    void runningTasksSurviveAGracefulStopShorterThanThemAndRunOnce()
+            throws Exception
+    {
+        killAndRestart(true);
+    }
+
+    private void killAndRestart(boolean graceful)
+            throws Exception
+    {
         Path config = temp.resolve("config.json");
         Files.writeString(config, """
-                {"worker": {"concurrency": 8, "leaseDuration": 10},
+                {"worker": {"concurrency": 8, "leaseDuration": 10, "shutdownGrace": 0.2},
                  "engine": "process", "engines": {"process": {"recovery": true}},
                  "plugins": {"env": {}, "success": {}, "tasklog": {}}}
                 """);
@@ -62,7 +77,12 @@ class RecoveryIT
                 Thread.sleep(20);
             }
             Thread.sleep(300);
-            first.kill();
+            if (graceful) {
+                assertThat(first.stop()).as("exit code after SIGTERM; server log:%n%s", first.stderr).isZero();
+            }
+            else {
+                first.kill();
+            }
         }
         long linesAtKill = Files.readAllLines(file).size();
         assertThat(linesAtKill).as("commands done when the server was killed").isBetween(1L, (long) TASKS - 1);

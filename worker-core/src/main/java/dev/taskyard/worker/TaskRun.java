@@ -151,6 +151,9 @@ public final class TaskRun
     private boolean disposed;
     private volatile boolean fatal;
     private volatile boolean nonFatal;
+    // guarded by lock: a detach was asked for (see detach()) and whether the run ended by it
+    private boolean detachRequested;
+    private boolean detached;
 
     public TaskRun(Options options)
     {
@@ -194,6 +197,34 @@ public final class TaskRun
     {
         synchronized (lock) {
             return java.util.Optional.ofNullable(resolution);
+        }
+    }
+
+    /**
+     * Asks the run to let go of its sandbox without ending it, for a worker that stops while its engine can recover
+     * the sandbox later ({@link dev.taskyard.engine.Feature#RECOVERY}): only while the run waits for the task's result.
+     * The caller then interrupts the owner thread; the run ends without a resolution ({@link #isDetached()}), and
+     * the owner must neither report nor {@linkplain #dispose() dispose} it: the task, its log and its lease are left
+     * for a later process of the worker. Thread-safe.
+     *
+     * @return false if the run is not waiting for its result (it is then left as it is)
+     */
+    public boolean detach()
+    {
+        synchronized (lock) {
+            if (stage != Stage.WAITING || resolution != null || sandbox == null) {
+                return false;
+            }
+            detachRequested = true;
+            return true;
+        }
+    }
+
+    /** Whether the run ended by a {@link #detach()}: its task still runs and nothing of it may be reported or disposed. */
+    public boolean isDetached()
+    {
+        synchronized (lock) {
+            return detached;
         }
     }
 
@@ -329,6 +360,14 @@ public final class TaskRun
                     result = currentSandbox().waitForResult();
                 }
                 catch (InterruptedException e) {
+                    synchronized (lock) {
+                        if (detachRequested && resolution == null) {
+                            detached = true;
+                            resolution = TaskResolution.exception(ExceptionReason.WORKER_SHUTDOWN);
+                            LOG.info("task {} run {} detached from its sandbox, which keeps running", context.taskId(), context.runId());
+                            return false;
+                        }
+                    }
                     Thread.currentThread().interrupt();
                     abort(ExceptionReason.WORKER_SHUTDOWN);
                     return false;
@@ -340,6 +379,11 @@ public final class TaskRun
                     sandbox = null;
                     resultSet = result;
                     exitCode = result.termination().exitCode();
+                    if (detachRequested) {
+                        // the result came first: the run goes on; the interrupt meant for the wait is not for later calls
+                        detachRequested = false;
+                        Thread.interrupted();
+                    }
                 }
                 if (result.termination().outOfMemory()) {
                     Incidents.writeTaskLog(context, "[taskyard] the task ran out of memory: the kernel killed it for exceeding its memory limit");

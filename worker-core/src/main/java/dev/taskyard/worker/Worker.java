@@ -102,6 +102,8 @@ public final class Worker
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicLong completed = new AtomicLong();
     private final AtomicInteger active = new AtomicInteger();
+    /** Runs left running for a later process of this worker (see {@link #detachOrAbortAll()}). */
+    private final AtomicInteger detachedRuns = new AtomicInteger();
     private volatile java.util.concurrent.ScheduledFuture<?> graceTimer;
     private volatile boolean graceOver;
 
@@ -113,6 +115,8 @@ public final class Worker
         final TaskThread owner;
         final Reporter reporter;
         volatile Lease lease;
+        /** Set once the handle of the run's sandbox is stored: the run may be detached at a stop. */
+        volatile boolean handleSaved;
         /** Set by whoever reports the resolution first: the task thread, or the rescue of a stuck task thread. */
         final AtomicBoolean reported = new AtomicBoolean();
         /** Set by whoever releases the task's slot first (same two). */
@@ -334,7 +338,7 @@ public final class Worker
                     if (!running.isEmpty()) {
                         LOG.warn("worker {}: {} tasks still running after the grace period; aborting them", identity.workerId(), running.size());
                     }
-                    abortAll(ExceptionReason.WORKER_SHUTDOWN);
+                    detachOrAbortAll();
                 }, config.shutdownGrace().toNanos(), TimeUnit.NANOSECONDS);
             }
             catch (java.util.concurrent.RejectedExecutionException e) {
@@ -390,6 +394,16 @@ public final class Worker
         private boolean claiming;
         /** Set once the thread no longer counts as alive: it ended, or it was abandoned while stuck in a hook. */
         final AtomicBoolean gone = new AtomicBoolean();
+
+        /** Interrupts the thread while it runs a task (to end a detached run's wait). */
+        void interruptRun()
+        {
+            synchronized (this) {
+                if (!claiming) {
+                    thread.interrupt();
+                }
+            }
+        }
 
         void wake()
         {
@@ -482,6 +496,25 @@ public final class Worker
         }
     }
 
+    /**
+     * At the end of the grace period: a run whose sandbox the engine can recover and whose handle is stored is detached
+     * (the task keeps running, its lease stays, a later process of this worker recovers it); every other run is
+     * aborted.
+     */
+    private void detachOrAbortAll()
+    {
+        boolean recovers = engine.capabilities().supports(Feature.RECOVERY);
+        for (Running task : running.values()) {
+            if (recovers && task.handleSaved && task.run.detach()) {
+                detachedRuns.incrementAndGet();
+                task.owner.interruptRun();
+            }
+            else {
+                task.run.abort(ExceptionReason.WORKER_SHUTDOWN);
+            }
+        }
+    }
+
     private void abortAll(ExceptionReason reason)
     {
         for (Running task : running.values()) {
@@ -504,11 +537,17 @@ public final class Worker
         if (grace != null) {
             grace.cancel(false);
         }
-        try {
-            engine.dispose();
+        if (detachedRuns.get() > 0) {
+            // the engine still owns the detached tasks, which must outlive this process: it is not disposed
+            LOG.warn("worker {}: {} tasks left running for recovery after a restart; the engine is not disposed", identity.workerId(), detachedRuns.get());
         }
-        catch (EngineException | RuntimeException e) {
-            LOG.error("disposing the engine failed", e);
+        else {
+            try {
+                engine.dispose();
+            }
+            catch (EngineException | RuntimeException e) {
+                LOG.error("disposing the engine failed", e);
+            }
         }
         executor.close();
         scheduler.shutdownNow();
@@ -561,7 +600,7 @@ public final class Worker
         }
         Lease lease = current.lease;
         try {
-            queue.saveSandbox(lease, sandbox.handle());
+            current.handleSaved = queue.saveSandbox(lease, sandbox.handle());
         }
         catch (LeaseLostException e) {
             LOG.info("task {} run {}: its sandbox handle was not saved, the lease is gone: {}", lease.taskId(), lease.runId(), e.getMessage());
@@ -608,6 +647,10 @@ public final class Worker
             LOG.debug("task {} run {} {} (attempt {})", lease.taskId(), lease.runId(), recovered.isPresent() ? "recovered" : "claimed", lease.attempt());
             try (TaskQueue.Subscription cancellation = watchCancellation(lease, run)) {
                 TaskResolution resolution = run.run().withResult(reporter.result);
+                if (run.isDetached()) {
+                    LOG.info("task {} run {} left running for recovery (attempt {})", lease.taskId(), lease.runId(), lease.attempt());
+                    return;
+                }
                 if (handle.reported.compareAndSet(false, true)) {
                     report(handle, resolution);
                 }

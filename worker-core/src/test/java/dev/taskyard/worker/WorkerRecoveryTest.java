@@ -94,7 +94,7 @@ class WorkerRecoveryTest
             throws Exception
     {
         Path temp = Files.createDirectories(folder.resolve(name));
-        String yaml = "worker: {workerId: w1, concurrency: 2, pollInterval: 0.02, leaseDuration: 3, tempFolder: \"" + temp + "\"}\n"
+        String yaml = "worker: {workerId: w1, concurrency: 2, pollInterval: 0.02, leaseDuration: 3, shutdownGrace: 0.1, tempFolder: \"" + temp + "\"}\n"
                 + "engine: mock\nplugins: {tasklog: {}}";
         EngineRegistry engines = EngineRegistry.load();
         PluginRegistry plugins = PluginRegistry.load();
@@ -142,6 +142,40 @@ class WorkerRecoveryTest
             restarted.stopNow();
             dying.stopNow();
             dying.awaitTermination(Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    void aGracefulStopDetachesRecoverableRunsInsteadOfKillingThem()
+            throws Exception
+    {
+        Path folder = Files.createTempDirectory("taskyard-recovery");
+        InMemoryTaskQueue queue = new InMemoryTaskQueue();
+        queue.submit(new TaskSpec("long", JSON.readTree(mock("write-log-sleep-write-log", "first|second", 1500))));
+        CuttableQueue first = new CuttableQueue(queue);
+        Worker stopping = worker(first, folder, "first");
+        stopping.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (first.saved.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(first.saved).hasSize(1);
+        // the grace period (0.1 s) is shorter than the task: the run is detached, not aborted
+        stopping.stopGracefully();
+        assertThat(stopping.awaitTermination(Duration.ofSeconds(30))).as("the worker stopped").isTrue();
+        assertThat(queue.resolution("long")).as("a detached run is not resolved").isEmpty();
+
+        Worker restarted = worker(queue, folder, "second");
+        restarted.start();
+        try {
+            assertThat(queue.awaitResolution("long", Duration.ofSeconds(30))).get().hasToString("completed");
+            assertThat(queue.attempts("long")).as("the detached run kept its attempt").isEqualTo(1);
+            restarted.stopGracefully();
+            assertThat(restarted.awaitTermination(Duration.ofSeconds(30))).isTrue();
+            assertThat(log(folder, "second", "long")).contains("first\nsecond\n");
+        }
+        finally {
+            restarted.stopNow();
         }
     }
 

@@ -134,7 +134,30 @@ class WorkerTest
             throws Exception
     {
         RecordingPlugin recorder = new RecordingPlugin();
-        Fixture fixture = new Fixture("mock", "worker: {shutdownGrace: 0.05}\nplugins: {recorder: {}}", recorder);
+        // a queue that stores no sandbox handles: the run cannot be recovered later, so it is aborted, not detached
+        Fixture fixture = new Fixture(new InMemoryTaskQueue(), queue -> new TaskQueue()
+        {
+            @Override
+            public List<Claim> claim(ClaimRequest request)
+                    throws InterruptedException
+            {
+                return queue.claim(request);
+            }
+
+            @Override
+            public Lease renew(Lease lease)
+                    throws QueueException
+            {
+                return queue.renew(lease);
+            }
+
+            @Override
+            public void resolve(Lease lease, TaskResolution resolution)
+                    throws QueueException
+            {
+                queue.resolve(lease, resolution);
+            }
+        }, "mock", "worker: {shutdownGrace: 0.05}\nplugins: {recorder: {}}", recorder);
         fixture.queue.submit(new TaskSpec("long", JSON.readTree(mock("write-log-sleep", "zzz", 120000, ""))));
         fixture.worker.start();
         assertThat(recorder.started().await(1, TimeUnit.MINUTES)).isTrue();
