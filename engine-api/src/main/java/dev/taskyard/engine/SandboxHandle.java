@@ -26,7 +26,8 @@ public record SandboxHandle(String engine, String data)
         requireNonNull(engine, "engine is null");
         requireNonNull(data, "data is null");
         if (engine.isEmpty() || engine.length() > MAX_ENGINE_LENGTH) {
-            throw new IllegalArgumentException("the engine name must have 1 to " + MAX_ENGINE_LENGTH + " characters: \"" + engine + "\"");
+            throw new IllegalArgumentException(
+                    "the engine name must have 1 to " + MAX_ENGINE_LENGTH + " characters: \"" + engine + "\"");
         }
         int bytes = data.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_DATA_BYTES) {
