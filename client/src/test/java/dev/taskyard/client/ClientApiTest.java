@@ -263,8 +263,7 @@ class ClientApiTest
         assertThat(spied.toString()).doesNotContain(Fixtures.TOKEN).contains("<redacted>");
         assertThat(TaskyardClient.builder().token(Fixtures.TOKEN).toString()).doesNotContain(Fixtures.TOKEN);
         assertThat(seen).hasSize(1).allSatisfy(s -> assertThat(s).doesNotContain(Fixtures.TOKEN));
-        ApiRequest withAuth =
-                ApiRequest.get(server.url(), Duration.ofSeconds(1))
+        ApiRequest withAuth = ApiRequest.get(server.url(), Duration.ofSeconds(1))
                 .withHeader("Authorization", "Bearer " + Fixtures.TOKEN);
         assertThat(withAuth.toString()).doesNotContain(Fixtures.TOKEN).contains("<redacted>");
     }

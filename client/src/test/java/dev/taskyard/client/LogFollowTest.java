@@ -70,8 +70,7 @@ class LogFollowTest
             boolean partial = honourRange && offset > 0;
             int from = partial ? (int) offset : 0;
             byte[] rest = java.util.Arrays.copyOfRange(LOG, from, LOG.length);
-            MockResponse response =
-                    MockResponse.status(partial ? 206 : 200)
+            MockResponse response = MockResponse.status(partial ? 206 : 200)
                     .header("Content-Type", "text/plain; charset=utf-8").body(rest);
             if (partial) {
                 response = response.header("Content-Range", "bytes " + offset + "-*/*");
@@ -180,8 +179,7 @@ class LogFollowTest
     {
         server.setDispatcher(request -> MockResponse.status(200).body(LOG).cutAt(0));
 
-        TransportException e =
-                catchThrowableOfType(() -> client.followLog("t1", new ByteArrayOutputStream()),
+        TransportException e = catchThrowableOfType(() -> client.followLog("t1", new ByteArrayOutputStream()),
                 TransportException.class);
 
         assertThat(e).hasMessageContaining("broke at byte 0").hasMessageContaining("5 breaks");

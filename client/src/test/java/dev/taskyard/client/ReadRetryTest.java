@@ -219,8 +219,7 @@ class ReadRetryTest
     @Test
     void aConfiguredBudgetIsKept()
     {
-        TaskyardClient three =
-                Fixtures.client(server, sleeper)
+        TaskyardClient three = Fixtures.client(server, sleeper)
                 .retryPolicy(Fixtures.policy(sleeper).toBuilder().maxAttempts(3).build()).build();
         for (int i = 0; i < 3; i++) {
             server.enqueue(MockResponse.status(503));

@@ -156,8 +156,7 @@ class SubmitRetryTest
             throws Exception
     {
         // the answers to the first three attempts of every key are lost, each in another way
-        SocketPolicy[] policies =
-                {SocketPolicy.DISCONNECT_AFTER_REQUEST, SocketPolicy.RESET_AFTER_REQUEST,
+        SocketPolicy[] policies = {SocketPolicy.DISCONNECT_AFTER_REQUEST, SocketPolicy.RESET_AFTER_REQUEST,
                 SocketPolicy.DISCONNECT_DURING_RESPONSE_BODY};
         Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
         server.setDispatcher(request -> {

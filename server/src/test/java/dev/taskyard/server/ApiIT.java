@@ -114,23 +114,20 @@ class ApiIT
         assertThat(done.path("status").asText()).isEqualTo("COMPLETED");
         HttpResponse<String> terminal = server.get("/v1/tasks/" + id);
         assertThat(terminal.headers().firstValue("Retry-After")).isEmpty();
-        HttpResponse<String> same =
-                server.send(server.request("/v1/tasks/" + id).header("If-None-Match",
+        HttpResponse<String> same = server.send(server.request("/v1/tasks/" + id).header("If-None-Match",
                 terminal.headers().firstValue("ETag").orElseThrow()).GET().build());
         assertThat(same.statusCode()).isEqualTo(304);
 
         int offset = log.body().indexOf("second line");
-        HttpResponse<String> resumed =
-                server.send(server.request("/v1/tasks/" + id + "/log").header("Range", "bytes="
-                + offset + "-").GET().build());
+        HttpResponse<String> resumed = server.send(server.request("/v1/tasks/" + id + "/log")
+                .header("Range", "bytes=" + offset + "-").GET().build());
         assertThat(resumed.statusCode()).isEqualTo(206);
         assertThat(resumed.body()).isEqualTo(log.body().substring(offset));
         int length = log.body().length();
         assertThat(resumed.headers().firstValue("Content-Range"))
                 .hasValue("bytes " + offset + "-" + (length - 1) + "/" + length);
-        HttpResponse<String> past =
-                server.send(server.request("/v1/tasks/" + id + "/log").header("Range", "bytes="
-                + length + "-").GET().build());
+        HttpResponse<String> past = server.send(server.request("/v1/tasks/" + id + "/log")
+                .header("Range", "bytes=" + length + "-").GET().build());
         assertThat(past.statusCode()).isEqualTo(416);
         assertThat(past.headers().firstValue("Content-Range")).hasValue("bytes */" + length);
 
@@ -153,13 +150,11 @@ class ApiIT
         for (int i = 0; i < 100 && !server.task(id).path("status").asText().equals("RUNNING"); i++) {
             server.get("/v1/tasks/" + id + "?wait=1");
         }
-        HttpResponse<String> cancel =
-                server.send(server.request("/v1/tasks/" + id
-                + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build());
+        HttpResponse<String> cancel = server.send(server.request("/v1/tasks/" + id + "/cancel")
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
         assertThat(cancel.statusCode()).isEqualTo(202);
-        HttpResponse<String> again =
-                server.send(server.request("/v1/tasks/" + id
-                + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build());
+        HttpResponse<String> again = server.send(server.request("/v1/tasks/" + id + "/cancel")
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
         assertThat(again.statusCode()).isEqualTo(202);
         JsonNode task = server.awaitTerminal(id, Duration.ofSeconds(60));
         assertThat(task.path("status").asText()).isEqualTo("CANCELED");

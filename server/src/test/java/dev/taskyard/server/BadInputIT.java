@@ -156,9 +156,8 @@ class BadInputIT
                 "application/json").header("Idempotency-Key", "")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"command\":[\"true\"]}")).build()), 400);
 
-        HttpResponse<String> noToken =
-                server.send(HttpRequest.newBuilder(URI.create(server.baseUrl
-                + "/v1/tasks")).header("Content-Type", "application/json")
+        HttpResponse<String> noToken = server.send(HttpRequest.newBuilder(URI.create(server.baseUrl + "/v1/tasks"))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"command\":[\"true\"]}")).build());
         problem(noToken, 401);
         assertThat(noToken.headers().firstValue("WWW-Authenticate").orElseThrow()).startsWith("Bearer");

@@ -40,8 +40,7 @@ class CancelIT
         try (TaskyardServer server = TaskyardServer.start(temp.resolve("data"), "--config", config.toString())) {
             String id = server.submit("{\"command\": [\"sh\", \"-c\", \"echo pid $$; exec sleep 600\"]}");
             // the log follows the running task: read its first line only
-            HttpResponse<InputStream> log =
-                    server.client.send(server.request("/v1/tasks/" + id + "/log").GET().build(),
+            HttpResponse<InputStream> log = server.client.send(server.request("/v1/tasks/" + id + "/log").GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             String first;
             try (BufferedReader reader =

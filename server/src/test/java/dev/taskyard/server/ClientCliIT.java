@@ -46,8 +46,7 @@ class ClientCliIT
             throws Exception
     {
         Path jar = Path.of(System.getProperty("taskyard.jar", "target/taskyard.jar"));
-        List<String> command =
-                new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-jar", jar.toString()));
         command.add(args[0]);
         if (connect) {

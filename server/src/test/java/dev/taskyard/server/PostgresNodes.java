@@ -117,8 +117,7 @@ final class PostgresNodes
     static HttpResponse<String> submit(TaskyardServer node, String payload, String key)
             throws Exception
     {
-        HttpRequest.Builder request =
-                node.request("/v1/tasks").header("Content-Type", "application/json")
+        HttpRequest.Builder request = node.request("/v1/tasks").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(payload));
         if (key != null) {
             request.header("Idempotency-Key", key);

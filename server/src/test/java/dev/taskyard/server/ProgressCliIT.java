@@ -49,8 +49,7 @@ class ProgressCliIT
     private static List<String> command(String... args)
     {
         Path jar = Path.of(System.getProperty("taskyard.jar", "target/taskyard.jar"));
-        List<String> command =
-                new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar",
                 jar.toString(), args[0], "--server", server.baseUrl, "--token", server.token));
         command.addAll(List.of(args).subList(1, args.length));
         return command;

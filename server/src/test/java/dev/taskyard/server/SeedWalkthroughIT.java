@@ -99,8 +99,7 @@ class SeedWalkthroughIT
     private Run curl(String... arguments)
             throws Exception
     {
-        List<String> command =
-                new ArrayList<>(List.of("curl", "-sS", "--max-time", "90", "-H",
+        List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "90", "-H",
                 "Authorization: Bearer " + server.token));
         command.addAll(List.of(arguments));
         Run run = run(Map.of(), command.toArray(String[]::new));

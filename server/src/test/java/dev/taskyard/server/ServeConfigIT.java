@@ -32,9 +32,8 @@ class ServeConfigIT
         try (TaskyardServer server = TaskyardServer.start(temp.resolve("data"), "--config", config.toString())) {
             assertThat(server.tokenFile).isEqualTo(tokenFile);
             assertThat(Files.exists(temp.resolve("data").resolve("api-token"))).isFalse();
-            HttpResponse<String> second =
-                    server.send(HttpRequest.newBuilder(URI.create(server.baseUrl
-                    + "/v1/tasks")).header("Authorization", "Bearer second-token").GET().build());
+            HttpResponse<String> second = server.send(HttpRequest.newBuilder(URI.create(server.baseUrl + "/v1/tasks"))
+                    .header("Authorization", "Bearer second-token").GET().build());
             assertThat(second.statusCode()).isEqualTo(200);
             String id = server.submit("{\"command\":[\"sh\",\"-c\",\"echo pool=$POOL\"]}");
             assertThat(server.awaitTerminal(id, java.time.Duration.ofSeconds(60)).path("status").asText())

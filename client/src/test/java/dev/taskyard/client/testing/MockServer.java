@@ -205,8 +205,7 @@ public final class MockServer
             throws IOException, InterruptedException
     {
         byte[] body = response.body();
-        StringBuilder head =
-                new StringBuilder("HTTP/1.1 ").append(response.status()).append(' ')
+        StringBuilder head = new StringBuilder("HTTP/1.1 ").append(response.status()).append(' ')
                 .append(reason(response.status())).append("\r\n");
         response.headers().forEach(h -> head.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n"));
         if (response.status() != 304 && response.status() != 204) {

@@ -305,9 +305,8 @@ class RemoteEngineTest
                 .isInstanceOf(dev.taskyard.engine.NamingConflictException.class);
         Sandbox sandbox = builder.startSandbox();
         sandbox.waitForResult().dispose();
-        JsonNode submitted =
-                JSON.readTree(requests.stream().filter(r ->
-                r.method().equals("POST")).findFirst().orElseThrow().bodyText());
+        JsonNode submitted = JSON.readTree(requests.stream().filter(r -> r.method().equals("POST")).findFirst()
+                .orElseThrow().bodyText());
         assertThat(submitted.path("env"))
                 .isEqualTo(JSON.readTree("{\"FROM_PAYLOAD\": \"1\", \"FROM_BUILDER\": \"2\"}"));
         engine.dispose();

@@ -38,8 +38,7 @@ class StoreFactoryTest
             assertThat(((SqliteTaskStore) store).options().maxAttempts()).isEqualTo(5);
         }
         assertThat(folder.resolve("store/taskyard.db")).exists();
-        try (TaskStore store =
-                StoreFactory.open(json("{\"type\":\"sqlite\",\"retentionHours\":1}"),
+        try (TaskStore store = StoreFactory.open(json("{\"type\":\"sqlite\",\"retentionHours\":1}"),
                 ServerSettings.of(null), folder)) {
             assertThat(((SqliteTaskStore) store).options().retention()).hasHours(1);
         }

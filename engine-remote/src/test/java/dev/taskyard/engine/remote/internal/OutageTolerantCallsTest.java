@@ -48,8 +48,7 @@ class OutageTolerantCallsTest
                 .random(() -> 0.0)
                 .sleeper(sleeper)
                 .build();
-        TaskyardClient client =
-                TaskyardClient.builder().baseUrl(server.url()).token("t0ken").retryPolicy(policy)
+        TaskyardClient client = TaskyardClient.builder().baseUrl(server.url()).token("t0ken").retryPolicy(policy)
                 .sleeper(sleeper).build();
         calls = new OutageTolerantCalls(client, WINDOW, server.url().toString());
     }
@@ -134,8 +133,7 @@ class OutageTolerantCallsTest
     {
         RetryPolicy tiny = RetryPolicy.builder().maxAttempts(2).backoff(Duration.ZERO, Duration.ofMillis(1))
                 .random(() -> 0.0).sleeper(sleeper).build();
-        TaskyardClient client =
-                TaskyardClient.builder().baseUrl(server.url()).token("t0ken").retryPolicy(tiny)
+        TaskyardClient client = TaskyardClient.builder().baseUrl(server.url()).token("t0ken").retryPolicy(tiny)
                 .sleeper(sleeper).build();
         OutageTolerantCalls fast = new OutageTolerantCalls(client, Duration.ofMillis(200), "remote");
         server.setDispatcher(request -> MockResponse.status(503));

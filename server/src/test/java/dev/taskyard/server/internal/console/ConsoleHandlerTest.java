@@ -115,9 +115,8 @@ class ConsoleHandlerTest
         assertThat(get("/ui/nothing.js").statusCode()).isEqualTo(404);
         assertThat(get("/ui/%2e%2e/openapi.json").statusCode()).isIn(400, 404);
         assertThat(get("/ui/js/main.java").statusCode()).isEqualTo(404);
-        HttpResponse<String> post =
-                client.send(HttpRequest.newBuilder(URI.create(base
-                + "/ui/")).POST(HttpRequest.BodyPublishers.ofString("x")).build(),
+        HttpResponse<String> post = client.send(HttpRequest.newBuilder(URI.create(base + "/ui/"))
+                .POST(HttpRequest.BodyPublishers.ofString("x")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(post.statusCode()).isEqualTo(405);
         assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD");

@@ -26,8 +26,7 @@ class ActionsTest
             + "\"command\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"minItems\":1},"
             + "\"env\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}}},"
             + "\"required\":[\"command\"],\"additionalProperties\":false}");
-    private static final String WORD_COUNT =
-            "{\"word-count\":{\"description\":\"counts words\","
+    private static final String WORD_COUNT = "{\"word-count\":{\"description\":\"counts words\","
             + "\"input\":{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"}},"
             + "\"required\":[\"text\"],\"additionalProperties\":false},"
             + "\"task\":{\"command\":[\"wc\",\"-w\",\"in.json\"],\"env\":{\"A\":\"b\"}},"
@@ -52,8 +51,7 @@ class ActionsTest
         ObjectNode payload = action.payload(Json.MAPPER.readTree("{\"text\":\"a b\"}"));
         assertThat(payload.path("env").path("WC_INPUT").asText()).isEqualTo("{\"text\":\"a b\"}");
         assertThat(payload.path("env").path("A").asText()).isEqualTo("b");
-        List<String> command =
-                Json.MAPPER.convertValue(payload.path("command"),
+        List<String> command = Json.MAPPER.convertValue(payload.path("command"),
                 Json.MAPPER.getTypeFactory().constructCollectionType(List.class, String.class));
         assertThat(command).containsExactly("sh", "-c", Action.WRITE_INPUT, "sh", "{\"text\":\"a b\"}",
                 "in.json", "wc", "-w", "in.json");
@@ -101,8 +99,7 @@ class ActionsTest
             assertThat(list.statusCode()).isEqualTo(200);
             assertThat(Json.MAPPER.readTree(list.body()).findValuesAsText("name"))
                     .containsExactly("word-count", "broken");
-            HttpResponse<String> noToken =
-                    client.send(HttpRequest.newBuilder(URI.create(base + "/v1/actions")).build(),
+            HttpResponse<String> noToken = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/actions")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(noToken.statusCode()).isEqualTo(401);
 
@@ -134,8 +131,7 @@ class ActionsTest
     private static HttpResponse<String> post(HttpClient client, String base, String action, String body, String key)
             throws Exception
     {
-        HttpRequest.Builder request =
-                HttpRequest.newBuilder(URI.create(base + "/v1/actions/" + action))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/v1/actions/" + action))
                 .header("Authorization", "Bearer secret")
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
         if (key != null) {

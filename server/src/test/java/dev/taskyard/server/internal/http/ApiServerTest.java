@@ -171,8 +171,7 @@ class ApiServerTest
                 client.send(request("/v1/tasks/" + id).build(), HttpResponse.BodyHandlers.ofString());
         String etag = first.headers().firstValue("ETag").orElseThrow();
         assertThat(first.headers().firstValue("Retry-After")).isPresent();
-        HttpResponse<String> same =
-                client.send(request("/v1/tasks/" + id).header("If-None-Match", etag).build(),
+        HttpResponse<String> same = client.send(request("/v1/tasks/" + id).header("If-None-Match", etag).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(same.statusCode()).isEqualTo(304);
 
@@ -224,8 +223,7 @@ class ApiServerTest
             throws Exception
     {
         // a sweep far longer than the test's timeout: only the store's change listener can answer the poll in time
-        try (ApiServer slow =
-                new ApiServer(new ApiServer.Settings("127.0.0.1", 0, List.of("secret"), 1024, 4,
+        try (ApiServer slow = new ApiServer(new ApiServer.Settings("127.0.0.1", 0, List.of("secret"), 1024, 4,
                 Duration.ofHours(1)), store, SCHEMA)) {
             slow.start();
             String slowBase = "http://127.0.0.1:" + slow.address().getPort();
@@ -287,8 +285,7 @@ class ApiServerTest
                             HttpResponse.BodyHandlers.ofString());
             assertThat(unknown.statusCode()).isEqualTo(404);
             // kept alive only if the body was dropped; else the answer says close. DELETE is not resent by the client
-            HttpResponse<String> next =
-                    client.send(request("/v1/tasks/01M89BC8EB7CPR4HDHFA7RM1K1").DELETE().build(),
+            HttpResponse<String> next = client.send(request("/v1/tasks/01M89BC8EB7CPR4HDHFA7RM1K1").DELETE().build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(next.statusCode()).isEqualTo(404);
         }
@@ -314,24 +311,20 @@ class ApiServerTest
             assertThat(head.headers().firstValue(header)).as(header)
                     .isEqualTo(get.headers().firstValue(header)).isPresent();
         }
-        HttpResponse<String> health =
-                client.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).method("HEAD",
-                HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> health = client.send(HttpRequest.newBuilder(URI.create(base + "/healthz"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
         // the log of a task that has not run yet is followed by GET; HEAD answers with the headers at once
-        HttpResponse<String> log =
-                client.send(request("/v1/tasks/" + id + "/log").method("HEAD",
-                HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> log = client.send(request("/v1/tasks/" + id + "/log")
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(log.statusCode()).isEqualTo(200);
         assertThat(log.headers().firstValue("Content-Type"))
                 .hasValueSatisfying(type -> assertThat(type).startsWith("text/plain"));
-        HttpResponse<String> unknown =
-                client.send(request("/v1/tasks/01M89BC8EB7CPR4HDHFA7RM1K1").method("HEAD",
-                HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> unknown = client.send(request("/v1/tasks/01M89BC8EB7CPR4HDHFA7RM1K1")
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(unknown.statusCode()).isEqualTo(404);
-        HttpResponse<String> postOnly =
-                client.send(request("/v1/tasks/" + id + "/cancel").method("HEAD",
-                HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> postOnly = client.send(request("/v1/tasks/" + id + "/cancel")
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(postOnly.statusCode()).isEqualTo(405);
         assertThat(postOnly.headers().firstValue("Allow")).hasValue("POST");
         HttpResponse<String> put =

@@ -34,8 +34,7 @@ class StatsResourceTest
     {
         try (SqliteTaskStore store = SqliteTaskStore.Options.builder(temp.resolve("store")).open()) {
             AtomicLong submitted = new AtomicLong();
-            try (StatsResource stats =
-                    new StatsResource(store, submitted::get, Duration.ofSeconds(5), 3,
+            try (StatsResource stats = new StatsResource(store, submitted::get, Duration.ofSeconds(5), 3,
                     Clock.fixed(Instant.EPOCH, ZoneOffset.UTC))) {
                 stats.sample();
                 String a = submit(store, submitted);
@@ -73,9 +72,8 @@ class StatsResourceTest
             server.start();
             HttpClient client = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + server.address().getPort();
-            HttpResponse<String> submitted =
-                    client.send(HttpRequest.newBuilder(URI.create(base
-                    + "/v1/tasks")).header("Authorization", "Bearer secret")
+            HttpResponse<String> submitted = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/tasks"))
+                    .header("Authorization", "Bearer secret")
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"x\":1}"))
                             .build(), HttpResponse.BodyHandlers.ofString());
             assertThat(submitted.statusCode()).isEqualTo(202);
@@ -97,8 +95,8 @@ class StatsResourceTest
                     .header("Authorization", "Bearer secret").build(), HttpResponse.BodyHandlers.ofString());
             assertThat(payload.statusCode()).isEqualTo(200);
             assertThat(Json.MAPPER.readTree(payload.body())).isEqualTo(Json.MAPPER.readTree("{\"x\":1}"));
-            assertThat(client.send(HttpRequest.newBuilder(URI.create(base
-                    + "/v1/tasks/nope/payload")).header("Authorization", "Bearer secret").build(),
+            assertThat(client.send(HttpRequest.newBuilder(URI.create(base + "/v1/tasks/nope/payload"))
+                    .header("Authorization", "Bearer secret").build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
         }
     }

@@ -105,8 +105,7 @@ class ProgressDisplayTest
     @Test
     void aWatchFollowsTheTaskUntilItEnds()
     {
-        List<JsonNode> answers =
-                new ArrayList<>(List.of(task("PENDING", 0), task("RUNNING", 10), task("RUNNING", 90),
+        List<JsonNode> answers = new ArrayList<>(List.of(task("PENDING", 0), task("RUNNING", 10), task("RUNNING", 90),
                 task("COMPLETED", 100)));
         List<Integer> waits = new ArrayList<>();
         StringWriter text = new StringWriter();
@@ -156,8 +155,7 @@ class ProgressDisplayTest
         }
         display.finish(task("COMPLETED", 100));
         // split at \n only: the bar's \r is part of a line on a terminal
-        List<String> logLines =
-                java.util.Arrays.stream(text.toString().split("\n"))
+        List<String> logLines = java.util.Arrays.stream(text.toString().split("\n"))
                 .map(l -> l.substring(l.contains("\u001b[K") ? l.lastIndexOf("\u001b[K") + 3 : 0))
                 .filter(l -> l.startsWith("line ")).toList();
         assertThat(logLines).hasSize(500);
