@@ -23,6 +23,8 @@ class ProgressCliIT
 {
     private static final Path SCRIPT = Path.of("/usr/bin/script");
     private static final String TASK = "echo one; echo ::progress 50; sleep 1.5; echo two; echo ::progress 100";
+    /** Holds 50 % long enough for a watcher started after the submit (a JVM start, slow on a loaded machine). */
+    private static final String WATCHED_TASK = "echo one; echo ::progress 50; sleep 6; echo two; echo ::progress 100";
 
     @TempDir
     static Path temp;
@@ -112,7 +114,7 @@ class ProgressCliIT
     void statusWatchFollowsATaskUntilItEnds()
             throws Exception
     {
-        String id = server.submit("{\"command\":[\"sh\",\"-c\",\"" + TASK + "\"]}");
+        String id = server.submit("{\"command\":[\"sh\",\"-c\",\"" + WATCHED_TASK + "\"]}");
         Outcome piped = run(command("status", "--watch", id));
         assertThat(piped.exitCode()).as(piped.stderr()).isZero();
         assertThat(piped.stdout()).doesNotContain("\r", "\u001b").contains("task " + id + " RUNNING 50%");
