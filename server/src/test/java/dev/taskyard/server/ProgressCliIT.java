@@ -23,8 +23,9 @@ class ProgressCliIT
 {
     private static final Path SCRIPT = Path.of("/usr/bin/script");
     private static final String TASK = "echo one; echo ::progress 50; sleep 1.5; echo two; echo ::progress 100";
-    /** Holds 50 % long enough for a watcher started after the submit (a JVM start, slow on a loaded machine). */
-    private static final String WATCHED_TASK = "echo one; echo ::progress 50; sleep 6; echo two; echo ::progress 100";
+    /** Holds 50 % until the file named by its first argument exists (the test creates it once the watcher saw 50 %). */
+    private static final String GATED_TASK = "echo one; echo ::progress 50; "
+            + "while [ ! -e \\\"$0\\\" ]; do sleep 0.05; done; echo two; echo ::progress 100";
 
     @TempDir
     static Path temp;
@@ -61,12 +62,29 @@ class ProgressCliIT
     private static Outcome run(List<String> command)
             throws Exception
     {
+        return run(command, null, null);
+    }
+
+    /**
+     * Runs the command with its output in files (no terminal), and no input; once its standard output contains
+     * {@code seen} (if given), creates the file {@code gate}.
+     */
+    private static Outcome run(List<String> command, String seen, Path gate)
+            throws Exception
+    {
         Path out = Files.createTempFile(temp, "stdout", ".txt");
         Path err = Files.createTempFile(temp, "stderr", ".txt");
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         builder.environment().put("COLUMNS", "100");
         Process process = builder.start();
+        if (seen != null) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!Files.readString(out).contains(seen) && process.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            Files.createFile(gate);
+        }
         if (!process.waitFor(120, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new AssertionError(command + " did not end within 120 s");
@@ -114,8 +132,10 @@ class ProgressCliIT
     void statusWatchFollowsATaskUntilItEnds()
             throws Exception
     {
-        String id = server.submit("{\"command\":[\"sh\",\"-c\",\"" + WATCHED_TASK + "\"]}");
-        Outcome piped = run(command("status", "--watch", id));
+        Path gate = temp.resolve("gate-" + System.nanoTime());
+        String id = server.submit("{\"command\":[\"sh\",\"-c\",\"" + GATED_TASK + "\",\"" + gate + "\"]}");
+        // the watcher is a JVM started after the submit: the task holds 50 % until the watcher has shown it
+        Outcome piped = run(command("status", "--watch", id), "task " + id + " RUNNING 50%", gate);
         assertThat(piped.exitCode()).as(piped.stderr()).isZero();
         assertThat(piped.stdout()).doesNotContain("\r", "\u001b").contains("task " + id + " RUNNING 50%");
         assertThat(piped.stdout().lines().reduce((a, b) -> b).orElseThrow())
