@@ -85,7 +85,8 @@ public final class EngineRegistry
         }
         EngineProvider existing = providers.putIfAbsent(name, provider);
         if (existing != null) {
-            throw new IllegalStateException("duplicate engine name \"" + name + "\": " + describe(existing) + " and " + describe(provider));
+            throw new IllegalStateException("duplicate engine name \"" + name + "\": " + describe(existing)
+                    + " and " + describe(provider));
         }
         return this;
     }
@@ -95,7 +96,8 @@ public final class EngineRegistry
     {
         List<ProviderInfo> infos = new ArrayList<>();
         for (EngineProvider provider : providers.values()) {
-            infos.add(new ProviderInfo(provider.name(), provider.version(), location(provider), provider.getClass().getName()));
+            infos.add(new ProviderInfo(provider.name(), provider.version(), location(provider),
+                    provider.getClass().getName()));
         }
         return List.copyOf(infos);
     }
@@ -136,7 +138,8 @@ public final class EngineRegistry
     private EngineProvider require(String name)
     {
         return provider(name).orElseThrow(() -> new IllegalArgumentException(
-                "no engine named \"" + name + "\"; available: " + providers().stream().map(ProviderInfo::name).toList()));
+                "no engine named \"" + name + "\"; available: "
+                        + providers().stream().map(ProviderInfo::name).toList()));
     }
 
     private static String describe(EngineProvider provider)

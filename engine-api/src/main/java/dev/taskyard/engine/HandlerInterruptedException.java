@@ -1,7 +1,8 @@
 package dev.taskyard.engine;
 
 /**
- * A {@link FileHandler} failed; the extraction stopped after outstanding handler calls returned. The first handler failure is the cause.
+ * A {@link FileHandler} failed; the extraction stopped after outstanding handler calls returned. The first handler
+ * failure is the cause.
  */
 public class HandlerInterruptedException extends EngineException
 {

@@ -1,7 +1,8 @@
 package dev.taskyard.engine;
 
 /**
- * The engine already holds {@link Capabilities#maxConcurrency()} live sandboxes (counting builders and undisposed result sets).
+ * The engine already holds {@link Capabilities#maxConcurrency()} live sandboxes (counting builders and undisposed
+ * result sets).
  */
 public class MaxConcurrencyExceededException extends EngineException
 {

@@ -1,7 +1,8 @@
 package dev.taskyard.engine;
 
 /**
- * An internal error not expected to persist: the task resolves as internal-error and the worker goes on. Resources have been released.
+ * An internal error not expected to persist: the task resolves as internal-error and the worker goes on. Resources have
+ * been released.
  */
 public class NonFatalInternalErrorException extends InternalErrorException
 {

@@ -21,7 +21,8 @@ public record ProxyResponse(int status, Map<String, List<String>> headers, byte[
     /** A {@code text/plain} answer. */
     public static ProxyResponse text(int status, String body)
     {
-        return new ProxyResponse(status, Map.of("Content-Type", List.of("text/plain; charset=utf-8")), body.getBytes(StandardCharsets.UTF_8));
+        return new ProxyResponse(status, Map.of("Content-Type", List.of("text/plain; charset=utf-8")),
+                body.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

@@ -24,7 +24,8 @@ public final class ResourceTracker
     /** Records a live resource of the given kind (e.g. {@code process}) and description (e.g. a pid). */
     public Resource acquire(String kind, String description)
     {
-        Resource resource = new Resource(ids.incrementAndGet(), requireNonNull(kind, "kind is null"), requireNonNull(description, "description is null"));
+        Resource resource = new Resource(ids.incrementAndGet(), requireNonNull(kind, "kind is null"),
+                requireNonNull(description, "description is null"));
         live.put(resource.id, resource);
         return resource;
     }

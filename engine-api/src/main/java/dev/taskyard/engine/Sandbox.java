@@ -23,7 +23,7 @@ import java.util.List;
  *     killed}: not an error. A {@code kill} that returns normally guarantees that.</li>
  * <li>[kill-after-termination], [shell-after-termination] {@code kill} or {@code newShell} after the task
  *     terminated throw {@link SandboxTerminatedException}, whether or not anyone called {@code waitForResult} yet
- *     (termination is a fact of the task, not of its observation); after an abort, {@link SandboxAbortedException}.</li>
+ * (termination is a fact of the task, not of its observation); after an abort, {@link SandboxAbortedException}.</li>
  * <li>[kill-aborts-shells], [kill-closes-displays] Killing or resolving a sandbox aborts its shells and closes its
  *     displays.</li>
  * <li>[abort-releases] {@code abort} returns only once everything the sandbox held is released: when it returns,

@@ -1,7 +1,8 @@
 package dev.taskyard.engine;
 
 /**
- * The sandbox terminated on its own before the call: {@code abort}, {@code kill} and {@code newShell} report it, and the result set must be obtained from {@link Sandbox#waitForResult()}.
+ * The sandbox terminated on its own before the call: {@code abort}, {@code kill} and {@code newShell} report it, and
+ * the result set must be obtained from {@link Sandbox#waitForResult()}.
  */
 public class SandboxTerminatedException extends EngineException
 {

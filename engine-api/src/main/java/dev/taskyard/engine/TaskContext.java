@@ -41,7 +41,8 @@ public final class TaskContext
         this.taskId = builder.taskId;
         this.runId = builder.runId;
         this.deadline = Optional.ofNullable(builder.deadline);
-        this.log = requireNonNull(builder.logWrapper.apply(TaskLog.create(builder.spillFolder, builder.memoryLimit, builder.logCap)), "the log wrapper returned null");
+        this.log = requireNonNull(builder.logWrapper.apply(TaskLog.create(builder.spillFolder, builder.memoryLimit,
+                builder.logCap)), "the log wrapper returned null");
     }
 
     /** A builder for a context with a random task id, run id {@code 0}, no deadline and an uncapped log. */

@@ -15,7 +15,8 @@ import static java.util.Objects.requireNonNull;
  * @param timedOut whether it was ended because the task context's deadline passed
  * @param outOfMemory whether it was ended for exceeding its memory limit
  */
-public record Termination(OptionalInt exitCode, OptionalInt signal, boolean killed, boolean timedOut, boolean outOfMemory)
+public record Termination(OptionalInt exitCode, OptionalInt signal, boolean killed,
+        boolean timedOut, boolean outOfMemory)
 {
     public Termination
     {

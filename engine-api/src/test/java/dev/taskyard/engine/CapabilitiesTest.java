@@ -21,13 +21,15 @@ class CapabilitiesTest
         assertThat(capabilities.features()).containsExactly(Feature.SHELLS);
         assertThat(capabilities.supports(Feature.SHELLS)).isTrue();
         assertThat(capabilities.supports(Feature.VOLUMES)).isFalse();
-        assertThatThrownBy(() -> capabilities.features().add(Feature.ARTIFACTS)).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> capabilities.features().add(Feature.ARTIFACTS))
+                .isInstanceOf(UnsupportedOperationException.class);
     }
 
     @Test
     void negativeConcurrencyIsRefused()
     {
-        assertThatThrownBy(() -> Capabilities.of(-1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
+        assertThatThrownBy(() -> Capabilities.of(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-1");
         assertThatThrownBy(() -> new Capabilities(-5, Set.of())).isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -45,7 +47,8 @@ class CapabilitiesTest
         assertThat(capabilities.maxConcurrency()).isEqualTo(3);
         assertThat(capabilities.features()).containsExactlyInAnyOrder(Feature.ARTIFACTS, Feature.ENVIRONMENT_VARIABLES);
         assertThat(Capabilities.of(1).features()).isEmpty();
-        assertThat(capabilities).isEqualTo(new Capabilities(3, Set.of(Feature.ENVIRONMENT_VARIABLES, Feature.ARTIFACTS)));
+        assertThat(capabilities)
+                .isEqualTo(new Capabilities(3, Set.of(Feature.ENVIRONMENT_VARIABLES, Feature.ARTIFACTS)));
     }
 
     @Test

@@ -33,7 +33,8 @@ class EngineExceptionTest
                 entry(ErrorCode.SHELL_ABORTED, ShellAbortedException::new),
                 entry(ErrorCode.NO_SUCH_DISPLAY, NoSuchDisplayException::new),
                 entry(ErrorCode.CANCELED, TaskCanceledException::new));
-        assertThat(factories.keySet()).containsAll(Arrays.stream(ErrorCode.values()).filter(c -> c != ErrorCode.INVALID_CONFIG).toList());
+        assertThat(factories.keySet())
+                .containsAll(Arrays.stream(ErrorCode.values()).filter(c -> c != ErrorCode.INVALID_CONFIG).toList());
         IllegalStateException cause = new IllegalStateException("cause");
 
         factories.forEach((code, factory) -> {

@@ -104,7 +104,8 @@ class EngineRegistryTest
 
     private EngineContext engineContext()
     {
-        return new EngineContext(tempFolder, LoggerFactory.getLogger("test-engine"), new WorkerIdentity("group", "worker-1"), new ResourceTracker());
+        return new EngineContext(tempFolder, LoggerFactory.getLogger("test-engine"),
+                new WorkerIdentity("group", "worker-1"), new ResourceTracker());
     }
 
     private static JsonNode json(String text)
@@ -215,7 +216,8 @@ class EngineRegistryTest
         NamedProvider provider = new NamedProvider("strict", JsonSchema.parse(STRICT_SCHEMA));
         EngineRegistry registry = EngineRegistry.empty().register(provider);
 
-        assertThatThrownBy(() -> registry.createEngine("strict", json("{\"maxConcurrency\": -1, \"extra\": 1}"), engineContext()))
+        assertThatThrownBy(() ->
+                registry.createEngine("strict", json("{\"maxConcurrency\": -1, \"extra\": 1}"), engineContext()))
                 .isInstanceOfSatisfying(InvalidConfigException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_CONFIG);
                     assertThat(e.component()).isEqualTo("engine \"strict\"");
@@ -278,7 +280,8 @@ class EngineRegistryTest
     {
         EngineRegistry registry = EngineRegistry.empty().register(new NamedProvider("process"));
 
-        assertThatThrownBy(() -> registry.createEngine("process", null, engineContext())).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> registry.createEngine("process", null, engineContext()))
+                .isInstanceOf(NullPointerException.class);
     }
 
     @Test

@@ -14,12 +14,14 @@ class MalformedPayloadExceptionTest
     void mergeConcatenatesMessagesInOrder()
     {
         MalformedPayloadException first = new MalformedPayloadException("image is missing");
-        MalformedPayloadException second = new MalformedPayloadException(List.of("env A is invalid", "env B is invalid"));
+        MalformedPayloadException second =
+                new MalformedPayloadException(List.of("env A is invalid", "env B is invalid"));
         MalformedPayloadException third = new MalformedPayloadException("artifact path escapes");
 
         MalformedPayloadException merged = MalformedPayloadException.merge(List.of(first, second, third));
 
-        assertThat(merged.messages()).containsExactly("image is missing", "env A is invalid", "env B is invalid", "artifact path escapes");
+        assertThat(merged.messages())
+                .containsExactly("image is missing", "env A is invalid", "env B is invalid", "artifact path escapes");
         assertThat(merged).hasMessage("image is missing; env A is invalid; env B is invalid; artifact path escapes");
         assertThat(merged.getSuppressed()).containsExactly(first, second, third);
         assertThat(merged.code()).isEqualTo(ErrorCode.MALFORMED_PAYLOAD);
@@ -37,7 +39,8 @@ class MalformedPayloadExceptionTest
     @Test
     void mergeRefusesNothingToMerge()
     {
-        assertThatThrownBy(() -> MalformedPayloadException.merge(List.of())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> MalformedPayloadException.merge(List.of()))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> MalformedPayloadException.merge(null)).isInstanceOf(NullPointerException.class);
     }
 
@@ -58,7 +61,8 @@ class MalformedPayloadExceptionTest
     {
         assertThatThrownBy(() -> new MalformedPayloadException(List.of())).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new MalformedPayloadException((String) null)).isInstanceOf(NullPointerException.class);
-        assertThatThrownBy(() -> new MalformedPayloadException(java.util.Arrays.asList("a", null))).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> new MalformedPayloadException(java.util.Arrays.asList("a", null)))
+                .isInstanceOf(NullPointerException.class);
     }
 
     @Test

@@ -91,7 +91,8 @@ class ResourceTrackerTest
 
         TestThreads.runTogether(8, () -> {
             for (int i = 0; i < 2_000; i++) {
-                ResourceTracker.Resource resource = tracker.acquire("process", Thread.currentThread().getName() + " " + i);
+                ResourceTracker.Resource resource =
+                        tracker.acquire("process", Thread.currentThread().getName() + " " + i);
                 shared.add(resource);
                 if (i % 2 == 0) {
                     resource.release();

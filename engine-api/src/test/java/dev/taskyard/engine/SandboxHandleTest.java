@@ -10,7 +10,8 @@ class SandboxHandleTest
     @Test
     void dataIsCappedInUtf8Bytes()
     {
-        assertThat(new SandboxHandle("process", "x".repeat(SandboxHandle.MAX_DATA_BYTES)).data()).hasSize(SandboxHandle.MAX_DATA_BYTES);
+        assertThat(new SandboxHandle("process", "x".repeat(SandboxHandle.MAX_DATA_BYTES)).data())
+                .hasSize(SandboxHandle.MAX_DATA_BYTES);
         // 2 bytes per character in UTF-8: half as many fit
         assertThatThrownBy(() -> new SandboxHandle("process", "é".repeat(SandboxHandle.MAX_DATA_BYTES / 2 + 1)))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -22,7 +23,8 @@ class SandboxHandleTest
     {
         assertThatThrownBy(() -> new SandboxHandle("", "{}")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new SandboxHandle("e".repeat(65), "{}")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new SandboxHandle(null, "{}")).isInstanceOf(NullPointerException.class).hasMessage("engine is null");
+        assertThatThrownBy(() -> new SandboxHandle(null, "{}")).isInstanceOf(NullPointerException.class)
+                .hasMessage("engine is null");
     }
 
     @Test
@@ -49,7 +51,8 @@ class SandboxHandleTest
         assertThatThrownBy(sandbox::handle).isInstanceOf(FeatureNotSupportedException.class);
         TaskContext context = TaskContext.builder().build();
         try {
-            assertThatThrownBy(() -> new RecoveryOptions(new SandboxHandle("x", "{}"), context, -1)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> new RecoveryOptions(new SandboxHandle("x", "{}"), context, -1))
+                    .isInstanceOf(IllegalArgumentException.class);
         }
         finally {
             context.dispose();

@@ -289,7 +289,8 @@ class TaskContextTest
             });
 
             assertThat(counts).allSatisfy(count -> assertThat(count).hasValue(1));
-            assertThat(context.cancellationReason()).hasValueSatisfying(reason -> assertThat(reason).matches("reason [0-7]"));
+            assertThat(context.cancellationReason())
+                    .hasValueSatisfying(reason -> assertThat(reason).matches("reason [0-7]"));
         }
     }
 

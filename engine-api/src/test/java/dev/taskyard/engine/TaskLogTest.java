@@ -101,7 +101,8 @@ class TaskLogTest
         for (int i = 0; i < bufferSizes.length; i++) {
             ReaderOutcome outcome = outcomes.get(i);
             assertThat(outcome.bytes()).as("reader with buffer %d", bufferSizes[i]).isEqualTo(written);
-            assertThat(outcome.closedAtEof()).as("reader with buffer %d saw end-of-stream only after close()", bufferSizes[i]).isTrue();
+            assertThat(outcome.closedAtEof())
+                    .as("reader with buffer %d saw end-of-stream only after close()", bufferSizes[i]).isTrue();
         }
         assertThat(log.size()).isEqualTo(written.length);
         assertThat(log.isSpilled()).isEqualTo(written.length > memoryLimit);
@@ -376,7 +377,8 @@ class TaskLogTest
         ByteArrayOutputStream viaReader = new ByteArrayOutputStream();
         viaReader.write(firstHalf);
         viaReader.write(earlyReader.readAllBytes());
-        assertThat(viaReader.toString(StandardCharsets.US_ASCII)).as("a reader started before the spill").isEqualTo(expected);
+        assertThat(viaReader.toString(StandardCharsets.US_ASCII))
+                .as("a reader started before the spill").isEqualTo(expected);
 
         log.dispose();
 
@@ -574,7 +576,8 @@ class TaskLogTest
 
         for (int i = 0; i < readers.size(); i++) {
             join(threads.get(i));
-            assertThat(readers.get(i).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isEqualTo(expected.substring(i * 250));
+            assertThat(readers.get(i).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+                    .isEqualTo(expected.substring(i * 250));
         }
     }
 

@@ -21,16 +21,21 @@ class TerminationTest
     @Test
     void exitedAndSignalledFillOneSide()
     {
-        assertThat(Termination.exited(3)).isEqualTo(new Termination(OptionalInt.of(3), OptionalInt.empty(), false, false, false));
-        assertThat(Termination.signalled(15)).isEqualTo(new Termination(OptionalInt.empty(), OptionalInt.of(15), false, false, false));
+        assertThat(Termination.exited(3))
+                .isEqualTo(new Termination(OptionalInt.of(3), OptionalInt.empty(), false, false, false));
+        assertThat(Termination.signalled(15))
+                .isEqualTo(new Termination(OptionalInt.empty(), OptionalInt.of(15), false, false, false));
     }
 
     @Test
     void killedTimedOutOrOutOfMemoryIsNeverClean()
     {
-        assertThat(new Termination(OptionalInt.of(0), OptionalInt.empty(), true, false, false).exitedCleanly()).isFalse();
-        assertThat(new Termination(OptionalInt.of(0), OptionalInt.empty(), false, true, false).exitedCleanly()).isFalse();
-        assertThat(new Termination(OptionalInt.of(0), OptionalInt.empty(), false, false, true).exitedCleanly()).isFalse();
+        assertThat(new Termination(OptionalInt.of(0), OptionalInt.empty(), true, false,
+                false).exitedCleanly()).isFalse();
+        assertThat(new Termination(OptionalInt.of(0), OptionalInt.empty(), false, true,
+                false).exitedCleanly()).isFalse();
+        assertThat(new Termination(OptionalInt.of(0), OptionalInt.empty(), false, false,
+                true).exitedCleanly()).isFalse();
     }
 
     @Test
@@ -44,7 +49,8 @@ class TerminationTest
         assertThat(killed.signal()).isEmpty();
         assertThat(killed.exitedCleanly()).isFalse();
 
-        Termination signalled = new Termination(OptionalInt.empty(), OptionalInt.of(9), false, false, true).asKilled(false);
+        Termination signalled =
+                new Termination(OptionalInt.empty(), OptionalInt.of(9), false, false, true).asKilled(false);
         assertThat(signalled.signal()).hasValue(9);
         assertThat(signalled.outOfMemory()).isTrue();
         assertThat(signalled.killed()).isTrue();
@@ -63,7 +69,9 @@ class TerminationTest
     @Test
     void absentValuesAreOptionalNotNull()
     {
-        assertThatThrownBy(() -> new Termination(null, OptionalInt.empty(), false, false, false)).isInstanceOf(NullPointerException.class);
-        assertThatThrownBy(() -> new Termination(OptionalInt.empty(), null, false, false, false)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> new Termination(null, OptionalInt.empty(), false, false, false))
+                .isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> new Termination(OptionalInt.empty(), null, false, false, false))
+                .isInstanceOf(NullPointerException.class);
     }
 }

@@ -21,13 +21,15 @@ public final class TestThreads
 
     private TestThreads() {}
 
-    /** Waits until {@code thread} is parked in {@code wait}/{@code await} (or has ended), failing after {@link #TIMEOUT}. */
+    /** Waits until {@code thread} is parked in {@code wait}/{@code await} (or has ended), failing after {@link
+     * #TIMEOUT}. */
     public static void awaitParked(Thread thread)
     {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (true) {
             Thread.State state = thread.getState();
-            if (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING || state == Thread.State.TERMINATED) {
+            if (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING
+                    || state == Thread.State.TERMINATED) {
                 return;
             }
             if (System.nanoTime() - deadline > 0) {

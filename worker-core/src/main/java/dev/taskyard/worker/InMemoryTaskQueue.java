@@ -33,7 +33,10 @@ import static java.util.Objects.requireNonNull;
 public final class InMemoryTaskQueue
         implements TaskQueue
 {
-    private enum State { PENDING, RUNNING, RESOLVED }
+    private enum State
+    {
+        PENDING, RUNNING, RESOLVED
+    }
 
     private static final class Entry
     {
@@ -155,7 +158,8 @@ public final class InMemoryTaskQueue
     }
 
     /**
-     * Tells {@code listener} when the task is cancelled while {@code lease} is current (see {@link TaskQueue#onCancel}).
+     * Tells {@code listener} when the task is cancelled while {@code lease} is current (see
+     * {@link TaskQueue#onCancel}).
      * A lease that is no longer current (expired, or the task resolved) registers nothing; a cancelled task runs the
      * listener at once.
      */
@@ -212,7 +216,8 @@ public final class InMemoryTaskQueue
                         entry.leaseDuration = request.leaseDuration();
                         entry.worker = request.worker();
                         entry.handle = null;
-                        entry.lease = new Lease(entry.task.taskId(), entry.attempts++, UUID.randomUUID().toString(), expiry);
+                        entry.lease = new Lease(entry.task.taskId(), entry.attempts++,
+                                UUID.randomUUID().toString(), expiry);
                         claims.add(new Claim(entry.task, entry.lease));
                     }
                     return claims;
@@ -237,9 +242,11 @@ public final class InMemoryTaskQueue
             Entry entry = current(lease);
             if (!clock.instant().isBefore(entry.lease.expiresAt())) {
                 expire(entry);
-                throw new LeaseLostException(LeaseLostException.Reason.EXPIRED, "the lease of task " + lease.taskId() + " expired");
+                throw new LeaseLostException(LeaseLostException.Reason.EXPIRED, "the lease of task "
+                        + lease.taskId() + " expired");
             }
-            entry.lease = new Lease(lease.taskId(), lease.attempt(), lease.token(), clock.instant().plus(entry.leaseDuration));
+            entry.lease = new Lease(lease.taskId(), lease.attempt(), lease.token(),
+                    clock.instant().plus(entry.leaseDuration));
             return entry.lease;
         }
         finally {
@@ -285,7 +292,8 @@ public final class InMemoryTaskQueue
             for (Entry entry : running) {
                 if (entry.handle != null && worker.equals(entry.worker) && !entry.canceled) {
                     entry.leaseDuration = leaseDuration;
-                    entry.lease = new Lease(entry.task.taskId(), entry.lease.attempt(), UUID.randomUUID().toString(), expiry);
+                    entry.lease = new Lease(entry.task.taskId(), entry.lease.attempt(),
+                            UUID.randomUUID().toString(), expiry);
                     reclaimed.add(new ReclaimedRun(new Claim(entry.task, entry.lease), entry.handle, 0));
                 }
             }
@@ -337,7 +345,8 @@ public final class InMemoryTaskQueue
         lock.lock();
         try {
             Entry entry = require(lease.taskId());
-            if (entry.state == State.RESOLVED && entry.runs.containsKey(lease.attempt()) && entry.lease != null && entry.lease.token().equals(lease.token())) {
+            if (entry.state == State.RESOLVED && entry.runs.containsKey(lease.attempt()) && entry.lease != null
+                    && entry.lease.token().equals(lease.token())) {
                 return; // a repeated resolution of the same lease
             }
             current(lease);
@@ -449,13 +458,16 @@ public final class InMemoryTaskQueue
     {
         Entry entry = require(lease.taskId());
         if (entry.canceled) {
-            throw new LeaseLostException(LeaseLostException.Reason.CANCELED, "task " + lease.taskId() + " was cancelled");
+            throw new LeaseLostException(LeaseLostException.Reason.CANCELED, "task "
+                    + lease.taskId() + " was cancelled");
         }
         if (entry.state == State.RESOLVED) {
-            throw new LeaseLostException(LeaseLostException.Reason.RESOLVED, "task " + lease.taskId() + " is already resolved");
+            throw new LeaseLostException(LeaseLostException.Reason.RESOLVED, "task " + lease.taskId()
+                    + " is already resolved");
         }
         if (entry.state != State.RUNNING || !entry.lease.token().equals(lease.token())) {
-            throw new LeaseLostException(LeaseLostException.Reason.EXPIRED, "the lease of task " + lease.taskId() + " attempt " + lease.attempt() + " is no longer valid");
+            throw new LeaseLostException(LeaseLostException.Reason.EXPIRED, "the lease of task " + lease.taskId()
+                    + " attempt " + lease.attempt() + " is no longer valid");
         }
         return entry;
     }
@@ -478,7 +490,8 @@ public final class InMemoryTaskQueue
         entry.state = State.PENDING;
         entry.handle = null;
         running.remove(entry);
-        entry.lease = new Lease(entry.task.taskId(), entry.lease.attempt(), "expired-" + entry.lease.token(), entry.lease.expiresAt());
+        entry.lease = new Lease(entry.task.taskId(), entry.lease.attempt(), "expired-" + entry.lease.token(),
+                entry.lease.expiresAt());
         pending.addFirst(entry);
         changed.signalAll();
     }

@@ -17,7 +17,8 @@ import static java.util.Objects.requireNonNull;
  * @param exitCode the exit code of the task's main process, when it ran and ended with one
  * @param message why the run ended as it did, for people (e.g. the malformed-payload messages), when known
  */
-public record TaskResolution(Status status, Optional<ExceptionReason> reason, Optional<JsonNode> result, OptionalInt exitCode, Optional<String> message)
+public record TaskResolution(Status status, Optional<ExceptionReason> reason, Optional<JsonNode> result,
+        OptionalInt exitCode, Optional<String> message)
 {
     public enum Status
     {
@@ -37,23 +38,27 @@ public record TaskResolution(Status status, Optional<ExceptionReason> reason, Op
         requireNonNull(exitCode, "exitCode is null");
         requireNonNull(message, "message is null");
         if (reason.isPresent() != (status == Status.EXCEPTION)) {
-            throw new IllegalArgumentException("a reason is required for, and only for, an exception: " + status + " " + reason);
+            throw new IllegalArgumentException("a reason is required for, and only for, an exception: "
+                    + status + " " + reason);
         }
     }
 
     public static TaskResolution completed()
     {
-        return new TaskResolution(Status.COMPLETED, Optional.empty(), Optional.empty(), OptionalInt.empty(), Optional.empty());
+        return new TaskResolution(Status.COMPLETED, Optional.empty(), Optional.empty(),
+                OptionalInt.empty(), Optional.empty());
     }
 
     public static TaskResolution failed()
     {
-        return new TaskResolution(Status.FAILED, Optional.empty(), Optional.empty(), OptionalInt.empty(), Optional.empty());
+        return new TaskResolution(Status.FAILED, Optional.empty(), Optional.empty(),
+                OptionalInt.empty(), Optional.empty());
     }
 
     public static TaskResolution exception(ExceptionReason reason)
     {
-        return new TaskResolution(Status.EXCEPTION, Optional.of(reason), Optional.empty(), OptionalInt.empty(), Optional.empty());
+        return new TaskResolution(Status.EXCEPTION, Optional.of(reason), Optional.empty(),
+                OptionalInt.empty(), Optional.empty());
     }
 
     /** A copy with the given result document. */

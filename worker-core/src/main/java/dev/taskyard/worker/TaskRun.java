@@ -62,7 +62,8 @@ import static java.util.Objects.requireNonNull;
 public final class TaskRun
 {
     private static final Logger LOG = LoggerFactory.getLogger(TaskRun.class);
-    private static final Stage[] ORDER = {Stage.PREPARE, Stage.BUILD, Stage.START, Stage.STARTED, Stage.WAITING, Stage.STOPPED, Stage.FINISHED};
+    private static final Stage[] ORDER =
+            {Stage.PREPARE, Stage.BUILD, Stage.START, Stage.STARTED, Stage.WAITING, Stage.STOPPED, Stage.FINISHED};
 
     /** The stages, in order. */
     public enum Stage
@@ -173,8 +174,10 @@ public final class TaskRun
         this.engine = manager.payloadSchema().components().get(0).name();
         ScheduledFuture<?> backstop = null;
         if (options.scheduler() != null && context.deadline().isPresent()) {
-            long delay = Duration.between(Instant.now(), context.deadline().get().plus(options.deadlineGrace())).toNanos();
-            backstop = options.scheduler().schedule(() -> abort(ExceptionReason.DEADLINE_EXCEEDED), Math.max(0, delay), TimeUnit.NANOSECONDS);
+            long delay = Duration.between(Instant.now(),
+                    context.deadline().get().plus(options.deadlineGrace())).toNanos();
+            backstop = options.scheduler()
+                    .schedule(() -> abort(ExceptionReason.DEADLINE_EXCEEDED), Math.max(0, delay), TimeUnit.NANOSECONDS);
         }
         this.deadlineBackstop = backstop;
     }
@@ -220,7 +223,9 @@ public final class TaskRun
         }
     }
 
-    /** Whether the run ended by a {@link #detach()}: its task still runs and nothing of it may be reported or disposed. */
+    /**
+     * Whether the run ended by a {@link #detach()}: its task still runs and nothing of it may be reported or disposed.
+     */
     public boolean isDetached()
     {
         synchronized (lock) {
@@ -318,7 +323,8 @@ public final class TaskRun
     {
         switch (next) {
             case PREPARE -> {
-                PluginManager.Prepared prepared = manager.prepare(context, payload, reporter, hooks.recovered().isEmpty());
+                PluginManager.Prepared prepared =
+                        manager.prepare(context, payload, reporter, hooks.recovered().isEmpty());
                 taskPlugins = prepared.plugins();
                 synchronized (lock) {
                     builder = prepared.builder().orElse(null);
@@ -364,7 +370,8 @@ public final class TaskRun
                         if (detachRequested && resolution == null) {
                             detached = true;
                             resolution = TaskResolution.exception(ExceptionReason.WORKER_SHUTDOWN);
-                            LOG.info("task {} run {} detached from its sandbox, which keeps running", context.taskId(), context.runId());
+                            LOG.info("task {} run {} detached from its sandbox, which keeps running",
+                                    context.taskId(), context.runId());
                             return false;
                         }
                     }
@@ -380,13 +387,16 @@ public final class TaskRun
                     resultSet = result;
                     exitCode = result.termination().exitCode();
                     if (detachRequested) {
-                        // the result came first: the run goes on; the interrupt meant for the wait is not for later calls
+                        // the result came first: the run goes on; the interrupt meant for the wait is not for later
+                        // calls
                         detachRequested = false;
                         Thread.interrupted();
                     }
                 }
                 if (result.termination().outOfMemory()) {
-                    Incidents.writeTaskLog(context, "[taskyard] the task ran out of memory: the kernel killed it for exceeding its memory limit");
+                    Incidents.writeTaskLog(context,
+                            "[taskyard] the task ran out of memory: the kernel killed it for exceeding its memory "
+                            + "limit");
                 }
             }
             case STOPPED -> {
@@ -532,7 +542,8 @@ public final class TaskRun
                             fetched[0] = leftSandbox.waitForResult();
                         }
                         catch (SandboxAbortedException violation) {
-                            LOG.warn("contract violation by {}: waitForResult reported sandbox-aborted after abort reported sandbox-terminated", engine, violation);
+                            LOG.warn("contract violation by {}: waitForResult reported sandbox-aborted after abort "
+                                    + "reported sandbox-terminated", engine, violation);
                         }
                     }
                 });
@@ -583,7 +594,8 @@ public final class TaskRun
             }
             catch (Exception | Error e) {
                 String incident = Incidents.report(context, "cleanup step \"" + what + "\" failed", e);
-                record(new FatalInternalErrorException("cleanup step \"" + what + "\" failed (incident id " + incident + ")", e));
+                record(new FatalInternalErrorException("cleanup step \"" + what
+                        + "\" failed (incident id " + incident + ")", e));
             }
         }
 

@@ -80,7 +80,10 @@ public final class Worker
 {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
 
-    private enum State { CREATED, RUNNING, STOPPING, STOPPING_NOW, TERMINATED }
+    private enum State
+    {
+        CREATED, RUNNING, STOPPING, STOPPING_NOW, TERMINATED
+    }
 
     private final WorkerConfig config;
     private final WorkerIdentity identity;
@@ -132,7 +135,8 @@ public final class Worker
         }
     }
 
-    private Worker(WorkerConfig config, TaskQueue queue, Path tempFolder, Engine engine, HookExecutor executor, ScheduledExecutorService scheduler,
+    private Worker(WorkerConfig config, TaskQueue queue, Path tempFolder, Engine engine, HookExecutor executor,
+            ScheduledExecutorService scheduler,
                    PluginManager plugins)
     {
         this.config = config;
@@ -149,7 +153,8 @@ public final class Worker
     }
 
     /** Creates a worker with a folder-backed artifact store at {@link WorkerConfig#artifactsFolder()}. */
-    public static Worker create(WorkerConfig config, EngineRegistry engines, PluginRegistry pluginRegistry, TaskQueue queue)
+    public static Worker create(WorkerConfig config, EngineRegistry engines,
+            PluginRegistry pluginRegistry, TaskQueue queue)
             throws EngineException
     {
         return create(config, engines, pluginRegistry, queue, new FolderArtifactStore(config.artifactsFolder()));
@@ -161,7 +166,8 @@ public final class Worker
      * @throws EngineException the engine or a plugin could not be created, or two components claim one payload key;
      *         everything created so far is disposed
      */
-    public static Worker create(WorkerConfig config, EngineRegistry engines, PluginRegistry pluginRegistry, TaskQueue queue, ArtifactStore artifacts)
+    public static Worker create(WorkerConfig config, EngineRegistry engines, PluginRegistry pluginRegistry,
+            TaskQueue queue, ArtifactStore artifacts)
             throws EngineException
     {
         requireNonNull(config, "config is null");
@@ -171,21 +177,26 @@ public final class Worker
         try {
             Files.createDirectories(temp.resolve("engine"));
             // task logs spill here: the worker's alone (engines may run tasks on this host as other accounts)
-            Files.setPosixFilePermissions(Files.createDirectories(temp.resolve("logs")), PosixFilePermissions.fromString("rwx------"));
+            Files.setPosixFilePermissions(Files.createDirectories(temp.resolve("logs")),
+                    PosixFilePermissions.fromString("rwx------"));
         }
         catch (IOException e) {
             throw new UncheckedIOException("cannot create the worker folder " + temp, e);
         }
         ResourceTracker tracker = new ResourceTracker();
         Engine engine = engines.createEngine(config.engineName(), config.engineConfig(),
-                new EngineContext(temp.resolve("engine"), LoggerFactory.getLogger("dev.taskyard.engine." + config.engineName()), config.identity(), tracker));
+                new EngineContext(temp.resolve("engine"),
+                        LoggerFactory.getLogger("dev.taskyard.engine." + config.engineName()),
+                        config.identity(), tracker));
         StuckHookHolder stuck = new StuckHookHolder();
         HookExecutor executor = new HookExecutor(new HookExecutor.Settings(config.hookTimeout()), stuck);
-        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, runnable -> thread(runnable, "taskyard-worker-timer"));
+        ScheduledThreadPoolExecutor scheduler =
+                new ScheduledThreadPoolExecutor(1, runnable -> thread(runnable, "taskyard-worker-timer"));
         scheduler.setRemoveOnCancelPolicy(true);
         WorkerControlHolder control = new WorkerControlHolder();
         try {
-            PluginManager manager = PluginManager.create(new PluginManager.Options(pluginRegistry, config.pluginsConfig(), "$.plugins", config.engineName(),
+            PluginManager manager = PluginManager.create(new PluginManager.Options(pluginRegistry,
+                    config.pluginsConfig(), "$.plugins", config.engineName(),
                     engine, new PluginEnvironment(config.identity(), temp, artifacts, control, scheduler), executor));
             Worker worker = new Worker(config, queue, temp, engine, executor, scheduler, manager);
             control.worker = worker;
@@ -291,8 +302,8 @@ public final class Worker
             threads.add(taskThread);
         }
         threads.forEach(t -> t.thread.start());
-        LOG.info("worker {}/{} started: engine {}, concurrency {}, plugins {}", identity.workerGroup(), identity.workerId(),
-                config.engineName(), concurrency, plugins.enabled());
+        LOG.info("worker {}/{} started: engine {}, concurrency {}, plugins {}",
+                identity.workerGroup(), identity.workerId(), config.engineName(), concurrency, plugins.enabled());
     }
 
     /**
@@ -309,12 +320,13 @@ public final class Worker
             List<ReclaimedRun> runs = queue.reclaim(identity, config.leaseDuration());
             reclaimed.addAll(runs);
             if (!runs.isEmpty()) {
-                LOG.info("worker {}: reclaimed {} runs its previous process left running; recovering them", identity.workerId(), runs.size());
+                LOG.info("worker {}: reclaimed {} runs its previous process left running; recovering them",
+                        identity.workerId(), runs.size());
             }
         }
         catch (QueueException | RuntimeException e) {
-            LOG.warn("worker {}: reclaiming the runs of its previous process failed; their leases expire and they run again: {}",
-                    identity.workerId(), e.getMessage(), e);
+            LOG.warn("worker {}: reclaiming the runs of its previous process failed; their leases expire and they "
+                    + "run again: {}", identity.workerId(), e.getMessage(), e);
         }
     }
 
@@ -336,7 +348,8 @@ public final class Worker
                 graceTimer = scheduler.schedule(() -> {
                     graceOver = true;
                     if (!running.isEmpty()) {
-                        LOG.warn("worker {}: {} tasks still running after the grace period; aborting them", identity.workerId(), running.size());
+                        LOG.warn("worker {}: {} tasks still running after the grace period; aborting them",
+                                identity.workerId(), running.size());
                     }
                     detachOrAbortAll();
                 }, config.shutdownGrace().toNanos(), TimeUnit.NANOSECONDS);
@@ -539,7 +552,8 @@ public final class Worker
         }
         if (detachedRuns.get() > 0) {
             // the engine still owns the detached tasks, which must outlive this process: it is not disposed
-            LOG.warn("worker {}: {} tasks left running for recovery after a restart; the engine is not disposed", identity.workerId(), detachedRuns.get());
+            LOG.warn("worker {}: {} tasks left running for recovery after a restart; the engine is not disposed",
+                    identity.workerId(), detachedRuns.get());
         }
         else {
             try {
@@ -556,7 +570,8 @@ public final class Worker
         }
         int stuckThreads = executor.stuckThreads();
         if (stuckThreads > 0) {
-            LOG.error("worker {} stopped with {} threads stuck in plugin hooks; they cannot be reclaimed and are left behind", identity.workerId(), stuckThreads);
+            LOG.error("worker {} stopped with {} threads stuck in plugin hooks; they cannot be reclaimed and are "
+                    + "left behind", identity.workerId(), stuckThreads);
         }
         LOG.info("worker {} stopped after {} tasks", identity.workerId(), completed.get());
         terminated.countDown();
@@ -570,23 +585,29 @@ public final class Worker
     {
         Lease lease = reclaimedRun.claim().lease();
         try {
-            Sandbox sandbox = engine.recoverSandbox(new RecoveryOptions(reclaimedRun.handle(), context, reclaimedRun.logOffset()));
-            LOG.info("task {} run {}: recovered its sandbox (attempt {}, log from byte {})", lease.taskId(), lease.runId(), lease.attempt(), reclaimedRun.logOffset());
+            Sandbox sandbox = engine.recoverSandbox(new RecoveryOptions(reclaimedRun.handle(), context,
+                    reclaimedRun.logOffset()));
+            LOG.info("task {} run {}: recovered its sandbox (attempt {}, log from byte {})", lease.taskId(),
+                    lease.runId(), lease.attempt(), reclaimedRun.logOffset());
             return Optional.of(sandbox);
         }
         catch (ResourceNotFoundException e) {
-            LOG.info("task {} run {}: its sandbox is gone ({}); running the task again", lease.taskId(), lease.runId(), e.getMessage());
+            LOG.info("task {} run {}: its sandbox is gone ({}); running the task again", lease.taskId(),
+                    lease.runId(), e.getMessage());
         }
         catch (EngineException | RuntimeException e) {
-            LOG.warn("task {} run {}: recovering its sandbox failed; running the task again: {}", lease.taskId(), lease.runId(), e.getMessage(), e);
+            LOG.warn("task {} run {}: recovering its sandbox failed; running the task again: {}", lease.taskId(),
+                    lease.runId(), e.getMessage(), e);
         }
         try {
             if (!queue.release(lease)) {
-                LOG.info("task {} run {}: the lease could not be handed back; the task runs again once it expires", lease.taskId(), lease.runId());
+                LOG.info("task {} run {}: the lease could not be handed back; the task runs again once it expires",
+                        lease.taskId(), lease.runId());
             }
         }
         catch (QueueException | RuntimeException e) {
-            LOG.warn("task {} run {}: handing the lease back failed; the task runs again once it expires: {}", lease.taskId(), lease.runId(), e.getMessage());
+            LOG.warn("task {} run {}: handing the lease back failed; the task runs again once it expires: {}",
+                    lease.taskId(), lease.runId(), e.getMessage());
         }
         return Optional.empty();
     }
@@ -603,10 +624,12 @@ public final class Worker
             current.handleSaved = queue.saveSandbox(lease, sandbox.handle());
         }
         catch (LeaseLostException e) {
-            LOG.info("task {} run {}: its sandbox handle was not saved, the lease is gone: {}", lease.taskId(), lease.runId(), e.getMessage());
+            LOG.info("task {} run {}: its sandbox handle was not saved, the lease is gone: {}", lease.taskId(),
+                    lease.runId(), e.getMessage());
         }
         catch (EngineException | QueueException | RuntimeException e) {
-            LOG.warn("task {} run {}: saving its sandbox handle failed; the run cannot be recovered after a restart: {}", lease.taskId(), lease.runId(), e.getMessage());
+            LOG.warn("task {} run {}: saving its sandbox handle failed; the run cannot be recovered after a restart: "
+                    + "{}", lease.taskId(), lease.runId(), e.getMessage());
         }
     }
 
@@ -636,7 +659,8 @@ public final class Worker
                 }
             }
             Reporter reporter = new Reporter();
-            TaskRun run = new TaskRun(new TaskRun.Options(plugins, context, claim.task().payload(), reporter, scheduler, config.deadlineGrace()),
+            TaskRun run = new TaskRun(new TaskRun.Options(plugins, context, claim.task().payload(), reporter,
+                    scheduler, config.deadlineGrace()),
                     new TaskRun.SandboxHooks(recovered, sandbox -> saveSandbox(reporter, sandbox)));
             handle = new Running(key, run, owner, reporter, lease);
             reporter.handle = handle;
@@ -644,11 +668,13 @@ public final class Worker
             if (state.get() == State.STOPPING_NOW || graceOver) {
                 run.abort(ExceptionReason.WORKER_SHUTDOWN);
             }
-            LOG.debug("task {} run {} {} (attempt {})", lease.taskId(), lease.runId(), recovered.isPresent() ? "recovered" : "claimed", lease.attempt());
+            LOG.debug("task {} run {} {} (attempt {})", lease.taskId(), lease.runId(), recovered.isPresent()
+                    ? "recovered" : "claimed", lease.attempt());
             try (TaskQueue.Subscription cancellation = watchCancellation(lease, run)) {
                 TaskResolution resolution = run.run().withResult(reporter.result);
                 if (run.isDetached()) {
-                    LOG.info("task {} run {} left running for recovery (attempt {})", lease.taskId(), lease.runId(), lease.attempt());
+                    LOG.info("task {} run {} left running for recovery (attempt {})", lease.taskId(),
+                            lease.runId(), lease.attempt());
                     return;
                 }
                 if (handle.reported.compareAndSet(false, true)) {
@@ -685,7 +711,8 @@ public final class Worker
             });
         }
         catch (QueueException | RuntimeException e) {
-            LOG.warn("cannot watch task {} run {} for cancellation; its lease renewals will notice: {}", lease.taskId(), lease.runId(), e.getMessage());
+            LOG.warn("cannot watch task {} run {} for cancellation; its lease renewals will notice: {}",
+                    lease.taskId(), lease.runId(), e.getMessage());
             return TaskQueue.Subscription.NONE;
         }
     }
@@ -700,7 +727,8 @@ public final class Worker
             scheduler.execute(() -> rescue(hook));
         }
         catch (java.util.concurrent.RejectedExecutionException e) {
-            LOG.error("worker {} is stopped; the stuck thread {} is left as it is", identity.workerId(), hook.thread().getName());
+            LOG.error("worker {} is stopped; the stuck thread {} is left as it is", identity.workerId(),
+                    hook.thread().getName());
         }
     }
 
@@ -721,7 +749,8 @@ public final class Worker
             }
         }
         if (owner == null || !hook.callerThread()) {
-            LOG.error("a thread is stuck in {}'s {} hook (incident id {}); it cannot be reclaimed", hook.component(), hook.stage(), hook.incidentId());
+            LOG.error("a thread is stuck in {}'s {} hook (incident id {}); it cannot be reclaimed", hook.component(),
+                    hook.stage(), hook.incidentId());
             return;
         }
         for (Running handle : running.values()) {
@@ -731,18 +760,23 @@ public final class Worker
             Lease lease = handle.lease;
             handle.run.abort(ExceptionReason.INTERNAL_ERROR);
             if (handle.reported.compareAndSet(false, true)) {
-                TaskResolution resolution = handle.run.resolution().orElse(TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
+                TaskResolution resolution =
+                        handle.run.resolution().orElse(TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
                 report(handle, resolution.withResult(handle.reporter.result));
             }
             if (handle.released.compareAndSet(false, true)) {
                 running.remove(handle.key);
                 active.decrementAndGet();
             }
-            LOG.error("task {} run {}: its task thread {} is stuck in {}'s {} hook (incident id {}); the run is resolved without it and never disposed",
-                    lease.taskId(), lease.runId(), hook.thread().getName(), hook.component(), hook.stage(), hook.incidentId());
+            LOG.error("task {} run {}: its task thread {} is stuck in {}'s {} hook (incident id {}); the run is "
+                    + "resolved without it and never disposed",
+                    lease.taskId(), lease.runId(), hook.thread().getName(), hook.component(),
+                            hook.stage(), hook.incidentId());
         }
-        LOG.error("worker {}: task thread {} is stuck and abandoned; stopping", identity.workerId(), hook.thread().getName());
-        stopNow("a task thread is stuck in " + hook.component() + "'s " + hook.stage() + " hook (incident id " + hook.incidentId() + ")");
+        LOG.error("worker {}: task thread {} is stuck and abandoned; stopping", identity.workerId(),
+                hook.thread().getName());
+        stopNow("a task thread is stuck in " + hook.component() + "'s " + hook.stage() + " hook (incident id "
+                + hook.incidentId() + ")");
         owner.leave();
     }
 
@@ -758,10 +792,12 @@ public final class Worker
             LOG.info("task {} run {} resolved: {}", lease.taskId(), lease.runId(), resolution);
         }
         catch (LeaseLostException e) {
-            LOG.warn("task {} run {} resolved as {} but its lease is gone: {}", lease.taskId(), lease.runId(), resolution, e.getMessage());
+            LOG.warn("task {} run {} resolved as {} but its lease is gone: {}", lease.taskId(), lease.runId(),
+                    resolution, e.getMessage());
         }
         catch (QueueException | RuntimeException e) {
-            LOG.error("reporting the resolution {} of task {} run {} failed", resolution, lease.taskId(), lease.runId(), e);
+            LOG.error("reporting the resolution {} of task {} run {} failed", resolution,
+                    lease.taskId(), lease.runId(), e);
             plugins.reportNonFatalError();
         }
     }
@@ -801,7 +837,8 @@ public final class Worker
                 task.run.abort(ExceptionReason.CANCELED);
             }
             catch (QueueException | RuntimeException e) {
-                LOG.warn("renewing the lease of task {} run {} failed; retrying: {}", lease.taskId(), lease.runId(), e.getMessage());
+                LOG.warn("renewing the lease of task {} run {} failed; retrying: {}", lease.taskId(),
+                        lease.runId(), e.getMessage());
             }
         }
     }

@@ -75,7 +75,8 @@ public final class WorkerConfig
             document = YAML.readTree(requireNonNull(text, "text is null"));
         }
         catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new InvalidConfigException("worker config", List.of(new Violation("$", "syntax", "config: not valid YAML or JSON: " + e.getOriginalMessage())));
+            throw new InvalidConfigException("worker config",
+                    List.of(new Violation("$", "syntax", "config: not valid YAML or JSON: " + e.getOriginalMessage())));
         }
         return of(document == null ? NODES.missingNode() : document, engines, plugins);
     }
@@ -100,12 +101,14 @@ public final class WorkerConfig
     {
         List<Violation> violations = new ArrayList<>();
         if (!document.isObject()) {
-            violations.add(new Violation("$", "type", "config: must be an object with the sections worker, engine, engines and plugins"));
+            violations.add(new Violation("$", "type",
+                    "config: must be an object with the sections worker, engine, engines and plugins"));
             return violations;
         }
         document.fieldNames().forEachRemaining(name -> {
             if (!List.of("worker", "engine", "engines", "plugins").contains(name)) {
-                violations.add(new Violation("$." + name, "additionalProperties", "config: unknown section; the sections are worker, engine, engines and plugins"));
+                violations.add(new Violation("$." + name, "additionalProperties",
+                        "config: unknown section; the sections are worker, engine, engines and plugins"));
             }
         });
         JsonNode worker = document.path("worker");
@@ -120,12 +123,14 @@ public final class WorkerConfig
         JsonNode engine = document.path("engine");
         Optional<EngineProvider> provider = Optional.empty();
         if (!engine.isTextual()) {
-            violations.add(new Violation("$.engine", "required", "config: the engine's name is required; available: " + names(engines)));
+            violations.add(new Violation("$.engine", "required",
+                    "config: the engine's name is required; available: " + names(engines)));
         }
         else {
             provider = engines.provider(engine.asText());
             if (provider.isEmpty()) {
-                violations.add(new Violation("$.engine", "enum", "config: no engine named \"" + engine.asText() + "\"; available: " + names(engines)));
+                violations.add(new Violation("$.engine", "enum", "config: no engine named \"" + engine.asText()
+                        + "\"; available: " + names(engines)));
             }
         }
         JsonNode engineConfigs = document.path("engines");
@@ -135,12 +140,14 @@ public final class WorkerConfig
         if (provider.isPresent()) {
             String name = engine.asText();
             JsonNode config = engineConfigs.path(name);
-            for (Violation violation : provider.get().configSchema().validate(config.isMissingNode() ? NODES.objectNode() : config)) {
+            for (Violation violation : provider.get().configSchema().validate(config.isMissingNode()
+                    ? NODES.objectNode() : config)) {
                 violations.add(violation.at("$.engines." + name, "engine \"" + name + "\""));
             }
         }
         JsonNode pluginConfig = document.path("plugins");
-        violations.addAll(PluginManager.validateConfig(plugins, pluginConfig.isMissingNode() ? NODES.objectNode() : pluginConfig, "$.plugins"));
+        violations.addAll(PluginManager.validateConfig(plugins, pluginConfig.isMissingNode() ? NODES.objectNode()
+                : pluginConfig, "$.plugins"));
         return violations;
     }
 
@@ -154,7 +161,8 @@ public final class WorkerConfig
         ObjectNode properties = schema.putObject("properties");
         ObjectNode worker = (ObjectNode) WORKER_SCHEMA.document();
         properties.set("worker", worker);
-        properties.putObject("engine").set("enum", NODES.arrayNode().addAll(names(engines).stream().map(NODES::textNode).toList()));
+        properties.putObject("engine")
+                .set("enum", NODES.arrayNode().addAll(names(engines).stream().map(NODES::textNode).toList()));
         ObjectNode engineConfigs = properties.putObject("engines");
         engineConfigs.put("type", "object");
         ObjectNode engineProperties = engineConfigs.putObject("properties");
@@ -238,7 +246,9 @@ public final class WorkerConfig
     /** The worker's folder: the configured one, or {@code java.io.tmpdir/taskyard-worker-<id>}. */
     public Path tempFolder()
     {
-        return settings.tempFolder().orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"), "taskyard-worker-" + settings.workerId()));
+        return settings.tempFolder()
+                .orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"), "taskyard-worker-"
+                + settings.workerId()));
     }
 
     public Path artifactsFolder()
@@ -256,15 +266,20 @@ public final class WorkerConfig
      * The {@code worker} section bound once, after validation, with the schema's defaults ({@code worker.schema.json}
      * is the one place they are written).
      */
-    private record Settings(String workerGroup, String workerId, int concurrency, Duration pollInterval, Duration leaseDuration, Duration shutdownGrace,
-                            Duration hookTimeout, Duration deadlineGrace, Optional<Path> tempFolder, Optional<Path> artifactsFolder, long logCap)
+    private record Settings(String workerGroup, String workerId, int concurrency, Duration pollInterval,
+            Duration leaseDuration, Duration shutdownGrace,
+                            Duration hookTimeout, Duration deadlineGrace, Optional<Path> tempFolder,
+                                    Optional<Path> artifactsFolder, long logCap)
     {
         static Settings bind(JsonNode section)
         {
             ObjectNode worker = WORKER_SCHEMA.withDefaults(section);
-            return new Settings(worker.get("workerGroup").asText(), worker.get("workerId").asText(), worker.get("concurrency").asInt(),
-                    seconds(worker, "pollInterval"), seconds(worker, "leaseDuration"), seconds(worker, "shutdownGrace"), seconds(worker, "hookTimeout"),
-                    seconds(worker, "deadlineGrace"), path(worker, "tempFolder"), path(worker, "artifactsFolder"), worker.get("logCap").asLong());
+            return new Settings(worker.get("workerGroup").asText(), worker.get("workerId").asText(),
+                    worker.get("concurrency").asInt(),
+                    seconds(worker, "pollInterval"), seconds(worker, "leaseDuration"),
+                            seconds(worker, "shutdownGrace"), seconds(worker, "hookTimeout"),
+                    seconds(worker, "deadlineGrace"), path(worker, "tempFolder"), path(worker, "artifactsFolder"),
+                            worker.get("logCap").asLong());
         }
 
         private static Duration seconds(JsonNode worker, String key)

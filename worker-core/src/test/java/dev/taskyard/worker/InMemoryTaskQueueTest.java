@@ -98,7 +98,8 @@ class InMemoryTaskQueueTest
         Lease first = queue.claim(request(1)).get(0).lease();
         clock.advance(Duration.ofSeconds(11));
         assertThatThrownBy(() -> queue.renew(first)).isInstanceOf(LeaseLostException.class)
-                .satisfies(e -> assertThat(((LeaseLostException) e).reason()).isEqualTo(LeaseLostException.Reason.EXPIRED));
+                .satisfies(e -> assertThat(((LeaseLostException) e).reason())
+                        .isEqualTo(LeaseLostException.Reason.EXPIRED));
         Lease second = queue.claim(request(1)).get(0).lease();
         assertThat(second.attempt()).isEqualTo(1);
         assertThat(second.runId()).isEqualTo("1");
@@ -121,7 +122,8 @@ class InMemoryTaskQueueTest
         assertThat(lease.taskId()).isEqualTo("running");
         queue.cancel("running");
         assertThatThrownBy(() -> queue.renew(lease)).isInstanceOf(LeaseLostException.class)
-                .satisfies(e -> assertThat(((LeaseLostException) e).reason()).isEqualTo(LeaseLostException.Reason.CANCELED));
+                .satisfies(e -> assertThat(((LeaseLostException) e).reason())
+                        .isEqualTo(LeaseLostException.Reason.CANCELED));
     }
 
     @Test
@@ -139,7 +141,8 @@ class InMemoryTaskQueueTest
                 workers.add(pool.submit(() -> {
                     List<String> mine = new ArrayList<>();
                     while (true) {
-                        List<Claim> claims = queue.claim(new ClaimRequest(WORKER, 3, Duration.ZERO, Duration.ofMinutes(1)));
+                        List<Claim> claims =
+                                queue.claim(new ClaimRequest(WORKER, 3, Duration.ZERO, Duration.ofMinutes(1)));
                         if (claims.isEmpty()) {
                             return mine;
                         }

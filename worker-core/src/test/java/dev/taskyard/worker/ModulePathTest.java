@@ -19,10 +19,11 @@ class ModulePathTest
 {
     /** What the module path needs: the taskyard modules and what they require, at run time. */
     private static final List<String> MODULE_JARS = List.of(
-            "jackson-core-", "jackson-databind-", "jackson-annotations-", "jackson-dataformat-yaml-", "snakeyaml-", "json-schema-validator-",
+            "jackson-core-", "jackson-databind-", "jackson-annotations-", "jackson-dataformat-yaml-", "snakeyaml-",
+            "json-schema-validator-",
             "slf4j-api-", "itu-", "taskyard-engine-api-", "taskyard-plugins-");
-    private static final List<Path> MODULE_FOLDERS = List.of(Path.of("engine-api", "target", "classes"), Path.of("plugins", "target", "classes"),
-            Path.of("worker-core", "target", "classes"));
+    private static final List<Path> MODULE_FOLDERS = List.of(Path.of("engine-api", "target", "classes"),
+            Path.of("plugins", "target", "classes"), Path.of("worker-core", "target", "classes"));
 
     private static final String MODULE_INFO = """
             module worker.modules {
@@ -47,8 +48,10 @@ class ModulePathTest
                     System.out.println("plugins " + plugins.names());
                     System.out.println("worker module " + WorkerConfig.class.getModule().getName());
                     var config = new ObjectMapper().readTree(
-                            "{\\"worker\\":{\\"workerId\\":\\"w1\\",\\"hookTimeout\\":\\"long\\"},\\"engine\\":\\"none\\",\\"plugins\\":{\\"env\\":{\\"extra\\":5}}}");
-                    WorkerConfig.validate(config, EngineRegistry.empty(), plugins).forEach(violation -> System.out.println("violation " + violation));
+                            "{\\"worker\\":{\\"workerId\\":\\"w1\\",\\"hookTimeout\\":\\"long\\"},\
+            \\"engine\\":\\"none\\",\\"plugins\\":{\\"env\\":{\\"extra\\":5}}}");
+                    WorkerConfig.validate(config, EngineRegistry.empty(), plugins).forEach(violation -> \
+            System.out.println("violation " + violation));
                 }
             }
             """;
@@ -63,10 +66,12 @@ class ModulePathTest
                 .anyMatch(entry -> entry.contains("plugins"))
                 .anyMatch(entry -> entry.contains("worker-core"))
                 .anyMatch(entry -> entry.contains("jackson-dataformat-yaml-"));
-        ModulePathRun.Output output = ModulePathRun.compileAndRun(Files.createTempDirectory("module-path-"), modulePath, "worker.modules", MODULE_INFO, MAIN);
+        ModulePathRun.Output output = ModulePathRun.compileAndRun(Files.createTempDirectory("module-path-"), modulePath,
+                "worker.modules", MODULE_INFO, MAIN);
         String text = output.text();
         assertThat(output.exitCode()).as("module path %s, output:%n%s", modulePath, text).isZero();
-        assertThat(text).contains("plugins [env, success, maxruntime, artifacts, logprefix, watchdog, result, progress, tasklog, secrets]");
+        assertThat(text).contains("plugins [env, success, maxruntime, artifacts, logprefix, watchdog, result, "
+                + "progress, tasklog, secrets]");
         assertThat(text).contains("worker module dev.taskyard.worker");
         // read from worker-core's module: the worker config schema
         assertThat(text).containsPattern("violation .*\\$\\.worker\\.hookTimeout");

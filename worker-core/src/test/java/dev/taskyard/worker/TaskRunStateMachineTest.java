@@ -24,7 +24,8 @@ class TaskRunStateMachineTest
     private RecordingPlugin recorder;
     private TestRig rig;
 
-    record Outcome(TaskResolution resolution, List<String> calls, String log, boolean fatal, boolean nonFatal, boolean disposeFailed) {}
+    record Outcome(TaskResolution resolution, List<String> calls, String log, boolean fatal, boolean nonFatal,
+            boolean disposeFailed) {}
 
     @BeforeEach
     void setUp()
@@ -52,7 +53,8 @@ class TaskRunStateMachineTest
         catch (InternalErrorException e) {
             disposeFailed = true;
         }
-        return new Outcome(resolution, recorder.calls(), log, run.sawFatalError(), run.sawNonFatalError(), disposeFailed);
+        return new Outcome(resolution, recorder.calls(), log, run.sawFatalError(),
+                run.sawNonFatalError(), disposeFailed);
     }
 
     private Outcome execute(String payload)
@@ -99,7 +101,8 @@ class TaskRunStateMachineTest
         assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD));
         assertThat(outcome.calls()).containsExactly("create", "exception:malformed-payload", "dispose");
         assertThat(outcome.log()).contains("[taskyard] malformed payload: engine \"mock\": no such image");
-        assertThat(outcome.resolution().message()).as("the messages travel with the resolution").hasValueSatisfying(m -> assertThat(m).contains("no such image"));
+        assertThat(outcome.resolution().message()).as("the messages travel with the resolution")
+                .hasValueSatisfying(m -> assertThat(m).contains("no such image"));
         assertThat(outcome.resolution().exitCode()).isEmpty();
     }
 
@@ -126,10 +129,13 @@ class TaskRunStateMachineTest
     @Test
     void malformedPayloadAfterStart()
     {
-        Outcome outcome = execute(mock("write-log-sleep", "running", ",\"recorder\":{\"fail\":\"started\"}").replace("\"delay\":0", "\"delay\":60000"));
+        Outcome outcome = execute(mock("write-log-sleep", "running",
+                ",\"recorder\":{\"fail\":\"started\"}").replace("\"delay\":0", "\"delay\":60000"));
         assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD));
-        assertThat(outcome.calls()).containsExactly("create", "build", "started", "exception:malformed-payload", "dispose");
-        assertThat(outcome.log()).contains("[taskyard] malformed payload: plugin \"recorder\": injected malformed payload in started");
+        assertThat(outcome.calls())
+                .containsExactly("create", "build", "started", "exception:malformed-payload", "dispose");
+        assertThat(outcome.log())
+                .contains("[taskyard] malformed payload: plugin \"recorder\": injected malformed payload in started");
     }
 
     @Test
@@ -137,7 +143,8 @@ class TaskRunStateMachineTest
     {
         Outcome outcome = execute(mock("nonfatal-internal-error", ""));
         assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
-        assertThat(outcome.calls()).containsExactly("create", "build", "started", "exception:internal-error", "dispose");
+        assertThat(outcome.calls())
+                .containsExactly("create", "build", "started", "exception:internal-error", "dispose");
         assertThat(outcome.nonFatal()).isTrue();
         assertThat(outcome.fatal()).isFalse();
     }
@@ -147,7 +154,8 @@ class TaskRunStateMachineTest
     {
         Outcome outcome = execute(mock("true", "fatal-on-wait"));
         assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
-        assertThat(outcome.calls()).containsExactly("create", "build", "started", "exception:internal-error", "dispose");
+        assertThat(outcome.calls())
+                .containsExactly("create", "build", "started", "exception:internal-error", "dispose");
         assertThat(outcome.fatal()).isTrue();
     }
 
@@ -174,7 +182,8 @@ class TaskRunStateMachineTest
     {
         Outcome outcome = execute(mock("true", "", ",\"recorder\":{\"fail\":\"stopped\",\"error\":\"nonfatal\"}"));
         assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
-        assertThat(outcome.calls()).containsExactly("create", "build", "started", "stopped", "exception:internal-error", "dispose");
+        assertThat(outcome.calls())
+                .containsExactly("create", "build", "started", "stopped", "exception:internal-error", "dispose");
         assertThat(outcome.nonFatal()).isTrue();
         assertThat(outcome.fatal()).isFalse();
     }
@@ -193,7 +202,9 @@ class TaskRunStateMachineTest
     {
         Outcome outcome = execute(mock("true", "", ",\"recorder\":{\"fail\":\"finished\",\"error\":\"runtime\"}"));
         assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.INTERNAL_ERROR));
-        assertThat(outcome.calls()).containsExactly("create", "build", "started", "stopped", "finished", "exception:internal-error", "dispose");
+        assertThat(outcome.calls())
+                .containsExactly("create", "build", "started", "stopped", "finished",
+                "exception:internal-error", "dispose");
         assertThat(outcome.fatal()).isTrue();
     }
 
@@ -201,7 +212,9 @@ class TaskRunStateMachineTest
     void unexpectedPluginExceptionWritesTheIncidentIdToTheTaskLog()
     {
         Outcome outcome = execute(mock("true", "", ",\"recorder\":{\"fail\":\"started\",\"error\":\"runtime\"}"));
-        assertThat(outcome.log()).containsPattern("unhandled worker error: unexpected java.lang.IllegalStateException from plugin \"recorder\" in the started stage: injected bug in started; incident id [0-9a-f]{16}");
+        assertThat(outcome.log())
+                .containsPattern("unhandled worker error: unexpected java.lang.IllegalStateException from plugin "
+                + "\"recorder\" in the started stage: injected bug in started; incident id [0-9a-f]{16}");
     }
 
     @Test
@@ -221,7 +234,8 @@ class TaskRunStateMachineTest
     private void abortWhileRunning(ExceptionReason reason)
             throws Exception
     {
-        TaskRun run = rig.newRun("task-1", mock("write-log-sleep", "running").replace("\"delay\":0", "\"delay\":60000"));
+        TaskRun run = rig.newRun("task-1",
+                mock("write-log-sleep", "running").replace("\"delay\":0", "\"delay\":60000"));
         CompletableFuture<Outcome> outcome = CompletableFuture.supplyAsync(() -> execute(run));
         assertThat(recorder.started().await(1, TimeUnit.MINUTES)).isTrue();
         assertThat(run.abort(reason)).isTrue();
@@ -237,7 +251,8 @@ class TaskRunStateMachineTest
     void abortDuringAHookIsNeverOverwritten()
             throws Exception
     {
-        TaskRun run = rig.newRun("task-1", mock("true", "", ",\"recorder\":{\"blockIn\":\"build\",\"fail\":\"build\",\"error\":\"fatal\"}"));
+        TaskRun run = rig.newRun("task-1",
+                mock("true", "", ",\"recorder\":{\"blockIn\":\"build\",\"fail\":\"build\",\"error\":\"fatal\"}"));
         CompletableFuture<Outcome> outcome = CompletableFuture.supplyAsync(() -> execute(run));
         assertThat(recorder.blocked().await(1, TimeUnit.MINUTES)).isTrue();
         run.abort(ExceptionReason.CANCELED);
@@ -262,7 +277,8 @@ class TaskRunStateMachineTest
     void concurrentAbortsResolveOnce()
             throws Exception
     {
-        TaskRun run = rig.newRun("task-1", mock("write-log-sleep", "running").replace("\"delay\":0", "\"delay\":60000"));
+        TaskRun run = rig.newRun("task-1",
+                mock("write-log-sleep", "running").replace("\"delay\":0", "\"delay\":60000"));
         CompletableFuture<Outcome> outcome = CompletableFuture.supplyAsync(() -> execute(run));
         assertThat(recorder.started().await(1, TimeUnit.MINUTES)).isTrue();
         List<CompletableFuture<Boolean>> aborts = new java.util.ArrayList<>();
@@ -281,12 +297,14 @@ class TaskRunStateMachineTest
     void deadlineKillResolvesAsDeadlineExceededAfterStopped()
     {
         TaskRun run = new TaskRun(new TaskRun.Options(rig.manager(),
-                dev.taskyard.engine.TaskContext.builder().taskId("task-1").deadlineIn(java.time.Duration.ofMillis(20)).build(),
+                dev.taskyard.engine.TaskContext.builder().taskId("task-1")
+                        .deadlineIn(java.time.Duration.ofMillis(20)).build(),
                 TestRig.json(mock("write-log-sleep", "running").replace("\"delay\":0", "\"delay\":60000")),
                 dev.taskyard.plugin.TaskReporter.discarding()));
         Outcome outcome = execute(run);
         assertResolved(outcome.resolution(), TaskResolution.exception(ExceptionReason.DEADLINE_EXCEEDED));
-        assertThat(outcome.calls()).containsExactly("create", "build", "started", "stopped", "exception:deadline-exceeded", "dispose");
+        assertThat(outcome.calls())
+                .containsExactly("create", "build", "started", "stopped", "exception:deadline-exceeded", "dispose");
         assertThat(outcome.log()).contains("passed its deadline");
     }
 

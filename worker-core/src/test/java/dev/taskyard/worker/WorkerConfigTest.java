@@ -29,7 +29,8 @@ class WorkerConfigTest
         assertThat(yaml.concurrency()).isEqualTo(4);
         assertThat(yaml.pollInterval().toMillis()).isEqualTo(500);
         assertThat(yaml.engineConfig().path("maxConcurrency").asInt()).isEqualTo(2);
-        WorkerConfig json = WorkerConfig.parse("{\"worker\":{\"workerId\":\"w1\"},\"engine\":\"mock\"}", engines, plugins);
+        WorkerConfig json = WorkerConfig.parse("{\"worker\":{\"workerId\":\"w1\"},\"engine\":\"mock\"}", engines,
+                plugins);
         assertThat(json.concurrency()).isEqualTo(1);
         assertThat(json.pluginsConfig().size()).isZero();
     }
@@ -72,7 +73,8 @@ class WorkerConfigTest
     void aDisabledPluginsConfigIsNotValidated()
             throws Exception
     {
-        WorkerConfig config = WorkerConfig.parse("worker: {workerId: w1}\nengine: mock\nplugins: {maxruntime: {maxRunTime: bad}, disabled: [maxruntime]}", engines, plugins);
+        WorkerConfig config = WorkerConfig.parse("worker: {workerId: w1}\nengine: mock\n"
+                + "plugins: {maxruntime: {maxRunTime: bad}, disabled: [maxruntime]}", engines, plugins);
         assertThat(config.pluginsConfig().has("maxruntime")).isTrue();
     }
 
@@ -83,6 +85,7 @@ class WorkerConfigTest
         assertThat(schema.path("properties").path("worker").path("properties").has("concurrency")).isTrue();
         assertThat(schema.path("properties").path("engines").path("properties").has("mock")).isTrue();
         assertThat(schema.path("properties").path("plugins").path("properties").has("maxruntime")).isTrue();
-        assertThat(schema.path("properties").path("plugins").path("properties").path("disabled").path("items").path("enum").toString()).contains("\"env\"");
+        assertThat(schema.path("properties").path("plugins").path("properties").path("disabled").path("items")
+                .path("enum").toString()).contains("\"env\"");
     }
 }

@@ -94,17 +94,20 @@ class WorkerRecoveryTest
             throws Exception
     {
         Path temp = Files.createDirectories(folder.resolve(name));
-        String yaml = "worker: {workerId: w1, concurrency: 2, pollInterval: 0.02, leaseDuration: 3, shutdownGrace: 0.1, tempFolder: \"" + temp + "\"}\n"
+        String yaml = "worker: {workerId: w1, concurrency: 2, pollInterval: 0.02, leaseDuration: 3, shutdownGrace: "
+                + "0.1, tempFolder: \"" + temp + "\"}\n"
                 + "engine: mock\nplugins: {tasklog: {}}";
         EngineRegistry engines = EngineRegistry.load();
         PluginRegistry plugins = PluginRegistry.load();
-        return Worker.create(WorkerConfig.parse(yaml, engines, plugins), engines, plugins, queue, new FolderArtifactStore(temp.resolve("artifacts")));
+        return Worker.create(WorkerConfig.parse(yaml, engines, plugins), engines, plugins, queue,
+                new FolderArtifactStore(temp.resolve("artifacts")));
     }
 
     private static String log(Path folder, String name, String taskId)
             throws Exception
     {
-        try (InputStream in = new FolderArtifactStore(folder.resolve(name).resolve("artifacts")).open(taskId, "0", "public/logs/task.log")) {
+        try (InputStream in = new FolderArtifactStore(folder.resolve(name).resolve("artifacts"))
+                .open(taskId, "0", "public/logs/task.log")) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
@@ -131,7 +134,8 @@ class WorkerRecoveryTest
         Worker restarted = worker(queue, folder, "second");
         restarted.start();
         try {
-            assertThat(queue.awaitResolution("long", Duration.ofSeconds(30))).as("the recovered run's resolution").get().hasToString("completed");
+            assertThat(queue.awaitResolution("long", Duration.ofSeconds(30))).as("the recovered run's resolution").get()
+                    .hasToString("completed");
             assertThat(queue.attempts("long")).as("handed out once: the run kept its attempt").isEqualTo(1);
             restarted.stopGracefully();
             assertThat(restarted.awaitTermination(Duration.ofSeconds(30))).isTrue();
@@ -187,9 +191,11 @@ class WorkerRecoveryTest
         InMemoryTaskQueue queue = new InMemoryTaskQueue();
         queue.submit(new TaskSpec("gone", JSON.readTree(mock("write-log", "ran-again", 0))));
         // the previous process claimed the task and saved the handle of a sandbox that no longer exists
-        List<Claim> claims = queue.claim(new ClaimRequest(new WorkerIdentity("default", "w1"), 1, Duration.ZERO, Duration.ofSeconds(30)));
+        List<Claim> claims = queue.claim(new ClaimRequest(new WorkerIdentity("default", "w1"), 1, Duration.ZERO,
+                Duration.ofSeconds(30)));
         assertThat(claims).hasSize(1);
-        assertThat(queue.saveSandbox(claims.get(0).lease(), new SandboxHandle("mock", "{\"run\":\"" + UUID.randomUUID() + "\"}"))).isTrue();
+        assertThat(queue.saveSandbox(claims.get(0).lease(),
+                new SandboxHandle("mock", "{\"run\":\"" + UUID.randomUUID() + "\"}"))).isTrue();
 
         Worker restarted = worker(queue, folder, "second");
         restarted.start();
@@ -212,7 +218,8 @@ class WorkerRecoveryTest
         Path folder = Files.createTempDirectory("taskyard-recovery");
         InMemoryTaskQueue queue = new InMemoryTaskQueue();
         queue.submit(new TaskSpec("theirs", JSON.readTree(mock("write-log", "x", 0))));
-        List<Claim> claims = queue.claim(new ClaimRequest(new WorkerIdentity("default", "someone-else"), 1, Duration.ZERO, Duration.ofSeconds(30)));
+        List<Claim> claims = queue.claim(new ClaimRequest(new WorkerIdentity("default", "someone-else"), 1,
+                Duration.ZERO, Duration.ofSeconds(30)));
         queue.saveSandbox(claims.get(0).lease(), new SandboxHandle("mock", "{\"run\":\"" + UUID.randomUUID() + "\"}"));
         assertThat(queue.reclaim(new WorkerIdentity("default", "w1"), Duration.ofSeconds(30))).isEmpty();
         List<ReclaimedRun> mine = queue.reclaim(new WorkerIdentity("default", "someone-else"), Duration.ofSeconds(30));
@@ -220,6 +227,7 @@ class WorkerRecoveryTest
         assertThat(mine.get(0).claim().lease().attempt()).isZero();
         assertThat(mine.get(0).claim().lease().token()).isNotEqualTo(claims.get(0).lease().token());
         // the old token is fenced off
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> queue.renew(claims.get(0).lease())).isInstanceOf(LeaseLostException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> queue.renew(claims.get(0).lease()))
+                .isInstanceOf(LeaseLostException.class);
     }
 }

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskyard.engine.EngineRegistry;
 import dev.taskyard.engine.NamingConflictException;
 import dev.taskyard.engine.testkit.forwarding.FaultyEngineProvider;
-import dev.taskyard.plugin.ExceptionReason;
 import dev.taskyard.plugin.host.PluginRegistry;
 import dev.taskyard.worker.testing.RecordingPlugin;
 import dev.taskyard.worker.testing.WorkerTestCase;
@@ -45,7 +44,8 @@ class WorkerTest
 
     private static String mock(String function, String argument, int delay, String extra)
     {
-        return "{\"delay\":" + delay + ",\"function\":\"" + function + "\",\"argument\":\"" + argument + "\"" + extra + "}";
+        return "{\"delay\":" + delay + ",\"function\":\"" + function + "\",\"argument\":\""
+                + argument + "\"" + extra + "}";
     }
 
     @Test
@@ -53,17 +53,22 @@ class WorkerTest
             throws Exception
     {
         WorkerTestCase.withConfig(ALL_PLUGINS)
-                .task("pass", mock("write-log", "hello")).resolves("completed").logContains("taskId: pass").logContains("hello").and()
+                .task("pass", mock("write-log", "hello")).resolves("completed").logContains("taskId: pass")
+                        .logContains("hello").and()
                 .task("fail", mock("write-error-log", "broken")).resolves("failed").logContains("broken").and()
                 .task("env", mock("print-env-var", "POOL")).logContains("\nblue\n").and()
-                .task("env-override", mock("print-env-var", "POOL", 0, ",\"env\":{\"POOL\":\"red\"}")).logContains("\nred\n").and()
+                .task("env-override", mock("print-env-var", "POOL", 0, ",\"env\":{\"POOL\":\"red\"}"))
+                        .logContains("\nred\n").and()
                 .task("files", mock("write-files", "/out/a.txt /out/b/c.txt", 0,
                         ",\"artifacts\":[{\"type\":\"folder\",\"path\":\"/out\",\"name\":\"public/out\"}]"))
                         .artifact("public/out/a.txt", "Hello World").artifact("public/out/b/c.txt", "Hello World").and()
-                .task("missing", mock("true", "", 0, ",\"artifacts\":[{\"type\":\"file\",\"path\":\"/nope\",\"name\":\"public/nope\"}]"))
-                        .resolves("failed").errorArtifact("public/nope").logContains("did not produce the file /nope").and()
+                .task("missing", mock("true", "", 0,
+                        ",\"artifacts\":[{\"type\":\"file\",\"path\":\"/nope\",\"name\":\"public/nope\"}]"))
+                        .resolves("failed").errorArtifact("public/nope")
+                                .logContains("did not produce the file /nope").and()
                 .task("progress", mock("write-log", "::progress 45")).progress(45).and()
-                .task("slow", mock("write-log-sleep", "slow", 60000, ",\"maxRunTime\":0.05")).resolves("failed").logContains("maximum run time of 0.05 s").and()
+                .task("slow", mock("write-log-sleep", "slow", 60000, ",\"maxRunTime\":0.05")).resolves("failed")
+                        .logContains("maximum run time of 0.05 s").and()
                 .run();
     }
 
@@ -72,16 +77,23 @@ class WorkerTest
             throws Exception
     {
         WorkerTestCase.Result result = WorkerTestCase.withConfig(ALL_PLUGINS)
-                .task("unknown-key", mock("write-files", "/x", 0, ",\"surprise\":true,\"artifacts\":[{\"type\":\"file\",\"path\":\"/x\",\"name\":\"x\"}]"))
-                        .resolves("exception/malformed-payload").logContains("[taskyard] malformed payload: task payload: $.surprise: unknown key: no component claims it").and()
+                .task("unknown-key",
+                        mock("write-files", "/x", 0,
+                        ",\"surprise\":true,\"artifacts\":[{\"type\":\"file\",\"path\":\"/x\",\"name\":\"x\"}]"))
+                        .resolves("exception/malformed-payload")
+                                .logContains("[taskyard] malformed payload: task payload: $.surprise: unknown key: "
+                                + "no component claims it").and()
                 .task("wrong-type", mock("true", "", 0, ",\"maxRunTime\":\"long\""))
-                        .resolves("exception/malformed-payload").logContains("plugin \"maxruntime\": $.maxRunTime: string found, number expected").and()
+                        .resolves("exception/malformed-payload")
+                                .logContains("plugin \"maxruntime\": $.maxRunTime: string found, number expected").and()
                 .task("missing-field", "{\"delay\":0,\"function\":\"true\"}")
-                        .resolves("exception/malformed-payload").logContains("engine \"mock\": $: required property 'argument' not found").and()
+                        .resolves("exception/malformed-payload")
+                                .logContains("engine \"mock\": $: required property 'argument' not found").and()
                 .task("engine-refuses", mock("malformed-payload-initial", "no such image"))
                         .resolves("exception/malformed-payload").logContains("engine \"mock\": no such image").and()
                 .run();
-        assertThat(result.artifacts().list("unknown-key", "0")).extracting(a -> a.name()).containsExactly("public/logs/task.log");
+        assertThat(result.artifacts().list("unknown-key", "0")).extracting(a -> a.name())
+                .containsExactly("public/logs/task.log");
     }
 
     @Test
@@ -110,7 +122,8 @@ class WorkerTest
         fixture.queue.submit(new TaskSpec("doomed", JSON.readTree(mock("true", "fatal-on-wait"))));
         fixture.worker.start();
         assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
-        assertThat(fixture.queue.resolution("doomed")).map(TaskResolution::toString).contains("exception/internal-error");
+        assertThat(fixture.queue.resolution("doomed")).map(TaskResolution::toString)
+                .contains("exception/internal-error");
     }
 
     @Test
@@ -163,8 +176,10 @@ class WorkerTest
         assertThat(recorder.started().await(1, TimeUnit.MINUTES)).isTrue();
         fixture.worker.stopGracefully();
         assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
-        assertThat(fixture.queue.resolution("long")).map(TaskResolution::toString).contains("exception/worker-shutdown");
-        assertThat(recorder.calls()).containsExactly("create", "build", "started", "exception:worker-shutdown", "dispose");
+        assertThat(fixture.queue.resolution("long")).map(TaskResolution::toString)
+                .contains("exception/worker-shutdown");
+        assertThat(recorder.calls())
+                .containsExactly("create", "build", "started", "exception:worker-shutdown", "dispose");
     }
 
     @Test
@@ -172,8 +187,10 @@ class WorkerTest
             throws Exception
     {
         RecordingPlugin recorder = new RecordingPlugin();
-        Fixture fixture = new Fixture("mock", "worker: {shutdownGrace: 600, leaseDuration: 0.06}\nplugins: {recorder: {}}", recorder);
-        fixture.queue.submit(new TaskSpec("short", JSON.readTree(mock("true", "", 0, ",\"recorder\":{\"blockIn\":\"started\"}"))));
+        Fixture fixture = new Fixture("mock",
+                "worker: {shutdownGrace: 600, leaseDuration: 0.06}\nplugins: {recorder: {}}", recorder);
+        fixture.queue.submit(new TaskSpec("short",
+                JSON.readTree(mock("true", "", 0, ",\"recorder\":{\"blockIn\":\"started\"}"))));
         fixture.queue.submit(new TaskSpec("never", JSON.readTree(mock("true", ""))));
         fixture.worker.start();
         assertThat(recorder.blocked().await(1, TimeUnit.MINUTES)).isTrue();
@@ -197,7 +214,8 @@ class WorkerTest
         assertThat(recorder.started().await(1, TimeUnit.MINUTES)).isTrue();
         fixture.worker.stopNow();
         assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
-        assertThat(fixture.queue.resolution("long")).map(TaskResolution::toString).contains("exception/worker-shutdown");
+        assertThat(fixture.queue.resolution("long")).map(TaskResolution::toString)
+                .contains("exception/worker-shutdown");
     }
 
     @Test
@@ -223,10 +241,12 @@ class WorkerTest
             throws Exception
     {
         Path temp = Files.createTempDirectory("schema");
-        WorkerConfig config = WorkerConfig.parse("worker: {workerId: w1, tempFolder: " + temp + "}\nengine: mock\nplugins: {env: {}, maxruntime: {maxRunTime: 5}}",
+        WorkerConfig config = WorkerConfig.parse("worker: {workerId: w1, tempFolder: " + temp
+                + "}\nengine: mock\nplugins: {env: {}, maxruntime: {maxRunTime: 5}}",
                 EngineRegistry.load(), PluginRegistry.load());
         var schema = WorkerSchemas.payload(config, EngineRegistry.load(), PluginRegistry.load());
-        assertThat(schema.path("properties").fieldNames()).toIterable().containsExactlyInAnyOrder("delay", "function", "argument", "env", "maxRunTime");
+        assertThat(schema.path("properties").fieldNames()).toIterable()
+                .containsExactlyInAnyOrder("delay", "function", "argument", "env", "maxRunTime");
         assertThat(schema.path("additionalProperties").asBoolean(true)).isFalse();
         StringBuilder out = new StringBuilder();
         WorkerSchemas.write(schema, out);
@@ -269,7 +289,8 @@ class WorkerTest
         Fixture fixture = new Fixture("mock", "plugins: {slow-cleanup: {}, success: {}}", slowCleanup);
         fixture.queue.submit(new TaskSpec("t", JSON.readTree(mock("true", ""))));
         fixture.worker.start();
-        assertThat(fixture.queue.awaitResolution("t", Duration.ofMinutes(1))).map(TaskResolution::toString).contains("completed");
+        assertThat(fixture.queue.awaitResolution("t", Duration.ofMinutes(1)))
+                .map(TaskResolution::toString).contains("completed");
         reported.countDown();
         fixture.worker.stopGracefully();
         assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
@@ -282,14 +303,17 @@ class WorkerTest
     {
         RecordingPlugin recorder = new RecordingPlugin();
         Fixture fixture = new Fixture("mock", "plugins: {recorder: {}, success: {}}", recorder);
-        fixture.queue.submit(new TaskSpec("bad", JSON.readTree(mock("true", "", 0, ",\"recorder\":{\"fail\":\"nowhere\"}"))));
+        fixture.queue.submit(new TaskSpec("bad",
+                JSON.readTree(mock("true", "", 0, ",\"recorder\":{\"fail\":\"nowhere\"}"))));
         fixture.queue.submit(new TaskSpec("unknown", JSON.readTree(mock("true", "", 0, ",\"bogus\":1"))));
         fixture.worker.start();
         assertThat(fixture.queue.awaitAllResolved(Duration.ofMinutes(1))).isTrue();
         fixture.worker.stopGracefully();
         assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
-        assertThat(fixture.queue.resolution("bad")).map(TaskResolution::toString).contains("exception/malformed-payload");
-        assertThat(fixture.queue.resolution("unknown")).map(TaskResolution::toString).contains("exception/malformed-payload");
+        assertThat(fixture.queue.resolution("bad")).map(TaskResolution::toString)
+                .contains("exception/malformed-payload");
+        assertThat(fixture.queue.resolution("unknown")).map(TaskResolution::toString)
+                .contains("exception/malformed-payload");
         // "bad" violates the recorder's own schema: it gets no task plugin; "unknown" has a valid recorder part
         assertThat(recorder.calls()).containsExactly("create", "exception:malformed-payload", "dispose");
     }
@@ -338,7 +362,8 @@ class WorkerTest
         Fixture fixture = new Fixture("mock", "plugins: {listener: {}}", listener);
         fixture.queue.submit(new TaskSpec("flaky", JSON.readTree(mock("nonfatal-internal-error", ""))));
         fixture.worker.start();
-        assertThat(fixture.queue.awaitResolution("flaky", Duration.ofMinutes(1))).map(TaskResolution::toString).contains("exception/internal-error");
+        assertThat(fixture.queue.awaitResolution("flaky", Duration.ofMinutes(1))).map(TaskResolution::toString)
+                .contains("exception/internal-error");
         assertThat(nonFatal.await(1, TimeUnit.MINUTES)).isTrue();
         assertThat(idle.await(1, TimeUnit.MINUTES)).isTrue();
         fixture.worker.stopGracefully();
@@ -350,7 +375,8 @@ class WorkerTest
             throws Exception
     {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicReference<dev.taskyard.engine.TaskContext> context = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<dev.taskyard.engine.TaskContext> context =
+                new java.util.concurrent.atomic.AtomicReference<>();
         dev.taskyard.plugin.PluginProvider stubborn = new dev.taskyard.plugin.PluginProvider()
         {
             @Override
@@ -386,17 +412,20 @@ class WorkerTest
             }
         };
         try {
-            Fixture fixture = new Fixture("mock", "worker: {hookTimeout: 0.05, shutdownGrace: 600}\nplugins: {stubborn: {}}", stubborn);
+            Fixture fixture = new Fixture("mock",
+                    "worker: {hookTimeout: 0.05, shutdownGrace: 600}\nplugins: {stubborn: {}}", stubborn);
             fixture.queue.submit(new TaskSpec("stuck", JSON.readTree(mock("write-log-sleep", "zzz", 120000, ""))));
             fixture.worker.start();
-            assertThat(fixture.queue.awaitResolution("stuck", Duration.ofMinutes(1))).map(TaskResolution::toString).contains("exception/internal-error");
+            assertThat(fixture.queue.awaitResolution("stuck", Duration.ofMinutes(1))).map(TaskResolution::toString)
+                    .contains("exception/internal-error");
             // a livelock is fatal: the worker stops, without waiting for the stuck thread
             assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
             assertThat(fixture.worker.stuckThreads()).isEqualTo(1);
             assertThat(fixture.worker.livelockedHooks()).isEqualTo(1);
             assertThat(context.get().isCancelled()).isTrue();
             assertThat(context.get().log().contentAsString())
-                    .containsPattern("livelock detected: plugin \"stubborn\" ran its started hook for longer than PT0.05S; incident id [0-9a-f]{16}")
+                    .containsPattern("livelock detected: plugin \"stubborn\" ran its started hook for longer than "
+                            + "PT0.05S; incident id [0-9a-f]{16}")
                     .contains("stuck thread: plugin \"stubborn\" has not returned from its started hook")
                     .contains("[taskyard] the task run was aborted: internal-error");
         }
@@ -411,7 +440,8 @@ class WorkerTest
     {
         RecordingPlugin recorder = new RecordingPlugin();
         // renewals every 200 s and a grace of 600 s: only the pushed cancel can end the run within the test
-        Fixture fixture = new Fixture("mock", "worker: {leaseDuration: 600, shutdownGrace: 600}\nplugins: {recorder: {}}", recorder);
+        Fixture fixture = new Fixture("mock",
+                "worker: {leaseDuration: 600, shutdownGrace: 600}\nplugins: {recorder: {}}", recorder);
         fixture.queue.submit(new TaskSpec("long", JSON.readTree(mock("write-log-sleep", "zzz", 300000, ""))));
         fixture.worker.start();
         assertThat(recorder.started().await(1, TimeUnit.MINUTES)).isTrue();
@@ -472,14 +502,16 @@ class WorkerTest
         List<String> resolvedB = new java.util.concurrent.CopyOnWriteArrayList<>();
         Fixture a = new Fixture(queue, q -> new RecordingQueue(q, true, refusedA, new java.util.ArrayList<>()), "mock",
                 "worker: {leaseDuration: 0.05}\nplugins: {holder: {}, success: {}}", holder);
-        Fixture b = new Fixture(queue, q -> new RecordingQueue(q, false, new java.util.ArrayList<>(), resolvedB), "mock",
+        Fixture b = new Fixture(queue,
+                q -> new RecordingQueue(q, false, new java.util.ArrayList<>(), resolvedB), "mock",
                 "worker: {leaseDuration: 0.05}\nplugins: {holder: {}, success: {}}", holder);
         queue.submit(new TaskSpec("t", JSON.readTree(mock("true", ""))));
         try {
             a.worker.start();
             assertThat(firstRunHeld.await(1, TimeUnit.MINUTES)).isTrue();
             b.worker.start();
-            assertThat(queue.awaitResolution("t", Duration.ofMinutes(1))).map(TaskResolution::toString).contains("completed");
+            assertThat(queue.awaitResolution("t", Duration.ofMinutes(1)))
+                    .map(TaskResolution::toString).contains("completed");
             assertThat(queue.attempts("t")).isEqualTo(2);
         }
         finally {
@@ -534,7 +566,8 @@ class WorkerTest
         public void resolve(Lease lease, TaskResolution resolution)
                 throws QueueException
         {
-            String what = lease.taskId() + " attempt " + lease.attempt() + ": " + resolution.status().name().toLowerCase();
+            String what = lease.taskId() + " attempt " + lease.attempt() + ": "
+                    + resolution.status().name().toLowerCase();
             try {
                 queue.resolve(lease, resolution);
                 resolved.add(what);
@@ -559,21 +592,23 @@ class WorkerTest
         }
 
         /** A worker that talks to {@code queue} through the wrapper {@code through} makes of it. */
-        Fixture(InMemoryTaskQueue queue, java.util.function.Function<InMemoryTaskQueue, TaskQueue> through, String engine, String extraYaml,
-                dev.taskyard.plugin.PluginProvider... extra)
+        Fixture(InMemoryTaskQueue queue, java.util.function.Function<InMemoryTaskQueue, TaskQueue> through,
+                String engine, String extraYaml, dev.taskyard.plugin.PluginProvider... extra)
                 throws Exception
         {
             this.queue = queue;
             Path temp = Files.createTempDirectory("taskyard-worker");
             String worker = extraYaml.contains("worker:") ? "" : "worker: {}\n";
-            String yaml = (worker + extraYaml).replace("worker: {", "worker: {workerId: w1, pollInterval: 0.02, tempFolder: \"" + temp + "\", ")
+            String yaml = (worker + extraYaml)
+                    .replace("worker: {", "worker: {workerId: w1, pollInterval: 0.02, tempFolder: \"" + temp + "\", ")
                     .replace(", }", "}") + "\nengine: " + engine;
             EngineRegistry engines = EngineRegistry.load().register(new FaultyEngineProvider());
             PluginRegistry plugins = PluginRegistry.load();
             for (dev.taskyard.plugin.PluginProvider provider : extra) {
                 plugins.register(provider);
             }
-            this.worker = Worker.create(WorkerConfig.parse(yaml, engines, plugins), engines, plugins, through.apply(queue));
+            this.worker = Worker.create(WorkerConfig.parse(yaml, engines, plugins), engines,
+                    plugins, through.apply(queue));
         }
     }
 }

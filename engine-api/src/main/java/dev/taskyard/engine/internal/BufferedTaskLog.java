@@ -26,7 +26,8 @@ public final class BufferedTaskLog
     private final int memoryLimit;
     private final long cap;
 
-    // guarded by this; java.io rather than a FileChannel, which an interrupt of any reader or writer would close for all
+    // guarded by this; java.io rather than a FileChannel, which an interrupt of any reader or writer would close for
+    // all
     private byte[] memory = new byte[256];
     private RandomAccessFile file;
     private Path filePath;
@@ -143,7 +144,8 @@ public final class BufferedTaskLog
             return;
         }
         if (dropped > 0) {
-            byte[] notice = ("\n[taskyard] log truncated: " + dropped + " bytes dropped beyond the cap of " + cap + " bytes\n")
+            byte[] notice = ("\n[taskyard] log truncated: " + dropped
+                    + " bytes dropped beyond the cap of " + cap + " bytes\n")
                     .getBytes(StandardCharsets.UTF_8);
             append(notice, 0, notice.length);
         }
@@ -196,7 +198,8 @@ public final class BufferedTaskLog
         }
         else {
             if (size + length > memory.length) {
-                memory = Arrays.copyOf(memory, (int) Math.min(memoryLimit, Math.max(memory.length * 2L, size + length)));
+                memory = Arrays.copyOf(memory,
+                        (int) Math.min(memoryLimit, Math.max(memory.length * 2L, size + length)));
             }
             System.arraycopy(bytes, offset, memory, (int) size, length);
         }

@@ -27,7 +27,8 @@ public final class JsonSchema
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(
             SpecificationVersion.DRAFT_2020_12,
-            builder -> builder.schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true).build()));
+            builder -> builder.schemaRegistryConfig(SchemaRegistryConfig.builder()
+                    .formatAssertionsEnabled(true).build()));
 
     private final JsonNode document;
     private final Schema schema;
@@ -85,7 +86,8 @@ public final class JsonSchema
     {
         try (InputStream in = anchor.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalArgumentException("schema resource not found: " + name + " next to " + anchor.getName());
+                throw new IllegalArgumentException("schema resource not found: " + name
+                        + " next to " + anchor.getName());
             }
             return new JsonSchema(MAPPER.readTree(in));
         }
@@ -112,7 +114,8 @@ public final class JsonSchema
         requireNonNull(instance, "instance is null");
         List<Violation> violations = new ArrayList<>();
         for (com.networknt.schema.Error error : schema.validate(instance)) {
-            violations.add(new Violation(jsonPath(error.getInstanceLocation()), String.valueOf(error.getKeyword()), error.getMessage()));
+            violations.add(new Violation(jsonPath(error.getInstanceLocation()),
+                    String.valueOf(error.getKeyword()), error.getMessage()));
         }
         return List.copyOf(violations);
     }

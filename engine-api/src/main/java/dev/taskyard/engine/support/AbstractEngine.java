@@ -53,7 +53,8 @@ public abstract class AbstractEngine<P>
      * @param payloadSchema the schema of the engine's part of the payload
      * @param capabilities what the engine can do; its {@code maxConcurrency} limits live slots
      */
-    protected AbstractEngine(EngineContext context, String sandboxKind, JsonSchema payloadSchema, Capabilities capabilities)
+    protected AbstractEngine(EngineContext context, String sandboxKind, JsonSchema payloadSchema,
+            Capabilities capabilities)
     {
         this.context = requireNonNull(context, "context is null");
         this.sandboxKind = requireNonNull(sandboxKind, "sandboxKind is null");
@@ -149,7 +150,9 @@ public abstract class AbstractEngine<P>
         }
     }
 
-    /** A factory of daemon threads named {@code name}, e.g. {@code taskyard-docker-1-worker}, for the engine's pools. */
+    /**
+     * A factory of daemon threads named {@code name}, e.g. {@code taskyard-docker-1-worker}, for the engine's pools.
+     */
     protected static ThreadFactory daemonThreads(String name)
     {
         requireNonNull(name, "name is null");

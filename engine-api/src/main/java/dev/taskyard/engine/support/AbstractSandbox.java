@@ -45,9 +45,15 @@ public abstract class AbstractSandbox
         return thread;
     });
 
-    private enum State { RUNNING, ABORTING, RESOLVED }
+    private enum State
+    {
+        RUNNING, ABORTING, RESOLVED
+    }
 
-    private enum KillCause { REQUESTED, DEADLINE }
+    private enum KillCause
+    {
+        REQUESTED, DEADLINE
+    }
 
     protected final TaskContext context;
     private final Object lock = new Object();
@@ -130,7 +136,8 @@ public abstract class AbstractSandbox
             if (state != State.RUNNING) {
                 return false;
             }
-            Termination effective = killCause == null ? termination : termination.asKilled(killCause == KillCause.DEADLINE);
+            Termination effective = killCause == null ? termination
+                    : termination.asKilled(killCause == KillCause.DEADLINE);
             result = requireNonNull(factory.create(effective), "result set is null");
             toAbort = resolveLocked();
         }
@@ -230,7 +237,8 @@ public abstract class AbstractSandbox
         List<Session> toAbort = List.of();
         synchronized (lock) {
             if (state == State.RESOLVED && !aborted) {
-                throw new SandboxTerminatedException("the task already terminated; use waitForResult to get its result");
+                throw new SandboxTerminatedException(
+                        "the task already terminated; use waitForResult to get its result");
             }
             if (state == State.RUNNING) {
                 state = State.ABORTING;

@@ -32,7 +32,10 @@ public abstract class AbstractSandboxBuilder
 {
     private static final Logger LOG = LoggerFactory.getLogger(AbstractSandboxBuilder.class);
 
-    private enum State { OPEN, STARTING, STARTED, DISCARDED }
+    private enum State
+    {
+        OPEN, STARTING, STARTED, DISCARDED
+    }
 
     protected final TaskContext context;
     private final Object lock = new Object();
@@ -187,7 +190,8 @@ public abstract class AbstractSandboxBuilder
         }
         if (context.isCancelled()) {
             abortQuietly(sandbox);
-            throw new TaskCanceledException("the task was cancelled during start: " + context.cancellationReason().orElse(""));
+            throw new TaskCanceledException("the task was cancelled during start: "
+                    + context.cancellationReason().orElse(""));
         }
         return sandbox;
     }

@@ -31,7 +31,8 @@ public final class ConcurrencyLimiter
         while (true) {
             int current = live.get();
             if (max != 0 && current >= max) {
-                throw new MaxConcurrencyExceededException("the engine already runs " + current + " sandboxes, its maximum");
+                throw new MaxConcurrencyExceededException("the engine already runs " + current
+                        + " sandboxes, its maximum");
             }
             if (live.compareAndSet(current, current + 1)) {
                 return new Permit();

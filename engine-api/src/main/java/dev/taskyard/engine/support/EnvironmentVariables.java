@@ -21,7 +21,8 @@ public final class EnvironmentVariables
     {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new MalformedPayloadException("invalid environment variable name \"" + name
-                    + "\": names must start with a letter or underscore and contain only letters, digits and underscores");
+                    + "\": names must start with a letter or underscore and contain only letters, digits and "
+                            + "underscores");
         }
     }
 
@@ -30,7 +31,8 @@ public final class EnvironmentVariables
             throws MalformedPayloadException
     {
         if (value == null || value.indexOf('\0') >= 0) {
-            throw new MalformedPayloadException("invalid value for environment variable " + name + ": it must not be null or contain NUL");
+            throw new MalformedPayloadException("invalid value for environment variable " + name
+                    + ": it must not be null or contain NUL");
         }
     }
 }

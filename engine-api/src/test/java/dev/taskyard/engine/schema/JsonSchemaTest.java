@@ -116,7 +116,8 @@ class JsonSchemaTest
     void validInstanceHasNoViolations()
             throws Exception
     {
-        assertThat(PAYLOAD.validate(json("{\"command\": [\"echo\", \"hi\"], \"odd key\": 1, \"nested\": {\"list\": []}}"))).isEmpty();
+        assertThat(PAYLOAD.validate(json("{\"command\": [\"echo\", \"hi\"], \"odd key\": 1, \"nested\": {\"list\": "
+                + "[]}}"))).isEmpty();
     }
 
     @Test
@@ -157,7 +158,8 @@ class JsonSchemaTest
     void documentIsADefensiveCopy()
             throws Exception
     {
-        ObjectNode source = (ObjectNode) json("{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"string\"}}}");
+        ObjectNode source = (ObjectNode) json(
+                "{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"string\"}}}");
         JsonSchema schema = JsonSchema.of(source);
         JsonNode original = source.deepCopy();
 

@@ -128,7 +128,8 @@ class AbstractResultSetTest
         assertThatThrownBy(result::success).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(result::termination).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> result.extractFile("/out.txt")).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> result.extractFolder("/out", (path, in) -> {})).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> result.extractFolder("/out", (path, in) -> {}))
+                .isInstanceOf(IllegalStateException.class);
     }
 
     @Test
@@ -137,7 +138,8 @@ class AbstractResultSetTest
         TestResultSet result = new TestResultSet(Termination.exited(0));
 
         assertThatThrownBy(() -> result.extractFile("/out.txt")).isInstanceOf(FeatureNotSupportedException.class);
-        assertThatThrownBy(() -> result.extractFolder("/out", (path, in) -> {})).isInstanceOf(FeatureNotSupportedException.class);
+        assertThatThrownBy(() -> result.extractFolder("/out", (path, in) -> {}))
+                .isInstanceOf(FeatureNotSupportedException.class);
     }
 
     @Test
@@ -169,8 +171,8 @@ class AbstractResultSetTest
     void feedCallsTheHandlerForEveryFileInOrderAndClosesEachStream()
             throws Exception
     {
-        Map<String, TrackedStream> streams = Map.of("a.txt", new TrackedStream("A"), "sub/b.txt", new TrackedStream("B"),
-                "sub/deeper/c.txt", new TrackedStream("C"));
+        Map<String, TrackedStream> streams = Map.of("a.txt", new TrackedStream("A"),
+                "sub/b.txt", new TrackedStream("B"), "sub/deeper/c.txt", new TrackedStream("C"));
         List<String> seen = new ArrayList<>();
 
         TestResultSet.feedFiles(List.of("a.txt", "sub/b.txt", "sub/deeper/c.txt"), streams::get, (path, in) -> {
@@ -261,7 +263,8 @@ class AbstractResultSetTest
     {
         InterruptedException failure = new InterruptedException("stop");
         try {
-            assertThatThrownBy(() -> TestResultSet.feedFiles(List.of("a"), path -> new TrackedStream(path), (path, in) -> {
+            assertThatThrownBy(() ->
+                    TestResultSet.feedFiles(List.of("a"), path -> new TrackedStream(path), (path, in) -> {
                 throw failure;
             })).isInstanceOf(HandlerInterruptedException.class).hasCause(failure);
             assertThat(Thread.currentThread().isInterrupted()).isTrue();

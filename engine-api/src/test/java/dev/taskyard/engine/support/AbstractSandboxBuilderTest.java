@@ -162,8 +162,10 @@ class AbstractSandboxBuilderTest
 
         assertThatThrownBy(() -> builder.setEnvironmentVariable("A", "2")).isInstanceOf(NamingConflictException.class)
                 .hasMessageContaining("A");
-        assertThatThrownBy(() -> builder.setEnvironmentVariable("1A", "x")).isInstanceOf(MalformedPayloadException.class);
-        assertThatThrownBy(() -> builder.setEnvironmentVariable("C", "nul\0")).isInstanceOf(MalformedPayloadException.class);
+        assertThatThrownBy(() -> builder.setEnvironmentVariable("1A", "x"))
+                .isInstanceOf(MalformedPayloadException.class);
+        assertThatThrownBy(() -> builder.setEnvironmentVariable("C", "nul\0"))
+                .isInstanceOf(MalformedPayloadException.class);
 
         assertThat(builder.startSandbox()).isSameAs(sandbox);
         assertThat(builder.spec.get().environment()).isEqualTo(Map.of("A", "1", "B", ""));
@@ -177,17 +179,20 @@ class AbstractSandboxBuilderTest
         builder.attachVolume("/data", VOLUME, true);
         builder.attachProxy("queue", PROXY);
 
-        assertThatThrownBy(() -> builder.attachVolume("/data", VOLUME, false)).isInstanceOf(NamingConflictException.class)
+        assertThatThrownBy(() -> builder.attachVolume("/data", VOLUME, false))
+                .isInstanceOf(NamingConflictException.class)
                 .hasMessageContaining("/data");
         assertThatThrownBy(() -> builder.attachProxy("queue", PROXY)).isInstanceOf(NamingConflictException.class)
                 .hasMessageContaining("queue");
-        assertThatThrownBy(() -> builder.attachVolume("relative", VOLUME, false)).isInstanceOf(MalformedPayloadException.class);
+        assertThatThrownBy(() -> builder.attachVolume("relative", VOLUME, false))
+                .isInstanceOf(MalformedPayloadException.class);
         assertThatThrownBy(() -> builder.attachVolume("/other", null, false)).isInstanceOf(NullPointerException.class);
         assertThatThrownBy(() -> builder.attachProxy("other", null)).isInstanceOf(NullPointerException.class);
 
         builder.startSandbox();
         AbstractSandboxBuilder.Spec spec = builder.spec.get();
-        assertThat(spec.volumes()).containsExactly(Map.entry("/data", new AbstractSandboxBuilder.Mount("/data", VOLUME, true)));
+        assertThat(spec.volumes())
+                .containsExactly(Map.entry("/data", new AbstractSandboxBuilder.Mount("/data", VOLUME, true)));
         assertThat(spec.proxies()).containsExactly(Map.entry("queue", PROXY));
         assertThatThrownBy(() -> spec.environment().put("X", "y")).isInstanceOf(UnsupportedOperationException.class);
     }
@@ -245,7 +250,8 @@ class AbstractSandboxBuilderTest
 
         assertThatThrownBy(builder::startSandbox).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> builder.setEnvironmentVariable("A", "1")).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> builder.attachVolume("/data", VOLUME, false)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> builder.attachVolume("/data", VOLUME, false))
+                .isInstanceOf(IllegalStateException.class);
         builder.discard();
         assertThat(builder.starts).hasValue(1);
         assertThat(builder.releases).hasValue(1);
@@ -259,7 +265,8 @@ class AbstractSandboxBuilderTest
             throw new MalformedPayloadException("no such image");
         });
 
-        assertThatThrownBy(builder::startSandbox).isInstanceOf(MalformedPayloadException.class).hasMessage("no such image");
+        assertThatThrownBy(builder::startSandbox).isInstanceOf(MalformedPayloadException.class)
+                .hasMessage("no such image");
 
         assertThatThrownBy(builder::startSandbox).isInstanceOf(IllegalStateException.class);
         assertThat(builder.starts).hasValue(1);
@@ -293,8 +300,10 @@ class AbstractSandboxBuilderTest
         assertThat(builder.releases).as("discard is idempotent").hasValue(1);
 
         assertThatThrownBy(builder::startSandbox).isInstanceOf(BuilderDiscardedException.class);
-        assertThatThrownBy(builder::startSandbox).as("a second call is a bug of the caller").isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> builder.setEnvironmentVariable("A", "1")).isInstanceOf(BuilderDiscardedException.class);
+        assertThatThrownBy(builder::startSandbox).as("a second call is a bug of the caller")
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> builder.setEnvironmentVariable("A", "1"))
+                .isInstanceOf(BuilderDiscardedException.class);
         assertThatThrownBy(() -> builder.attachProxy("queue", PROXY)).isInstanceOf(BuilderDiscardedException.class);
         assertThat(builder.starts).hasValue(0);
         assertThat(builder.releases).hasValue(1);
@@ -422,7 +431,8 @@ class AbstractSandboxBuilderTest
             return sandbox;
         });
 
-        assertThatThrownBy(builder::startSandbox).isInstanceOf(TaskCanceledException.class).hasMessageContaining("user request");
+        assertThatThrownBy(builder::startSandbox).isInstanceOf(TaskCanceledException.class)
+                .hasMessageContaining("user request");
         assertThat(sandbox.aborts).hasValue(1);
         assertThat(builder.releases).hasValue(1);
     }

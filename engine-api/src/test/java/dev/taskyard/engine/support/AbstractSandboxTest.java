@@ -308,7 +308,8 @@ class AbstractSandboxTest
         sandbox.abort();
 
         join(waiter);
-        assertThatThrownBy(waited::get).isInstanceOf(ExecutionException.class).hasCauseInstanceOf(SandboxAbortedException.class);
+        assertThatThrownBy(waited::get).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(SandboxAbortedException.class);
     }
 
     @Test
@@ -513,7 +514,8 @@ class AbstractSandboxTest
     void watchingAfterResolutionDoesNothing()
             throws Exception
     {
-        TaskContext context = TaskContext.builder().logSpillFolder(spillFolder).deadline(Instant.now().minusSeconds(1)).build();
+        TaskContext context =
+                TaskContext.builder().logSpillFolder(spillFolder).deadline(Instant.now().minusSeconds(1)).build();
         TestSandbox sandbox = new TestSandbox(context);
         sandbox.finish(Termination.exited(0));
 
@@ -528,7 +530,8 @@ class AbstractSandboxTest
     void contextDeadlineKillsWithTimedOut()
             throws Exception
     {
-        TaskContext context = TaskContext.builder().logSpillFolder(spillFolder).deadline(Instant.now().minusSeconds(1)).build();
+        TaskContext context =
+                TaskContext.builder().logSpillFolder(spillFolder).deadline(Instant.now().minusSeconds(1)).build();
         TestSandbox sandbox = new TestSandbox(context);
 
         sandbox.watch();

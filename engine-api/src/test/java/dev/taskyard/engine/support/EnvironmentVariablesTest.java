@@ -46,6 +46,7 @@ class EnvironmentVariablesTest
         assertThatThrownBy(() -> EnvironmentVariables.validateValue("NAME", "a\0b"))
                 .isInstanceOf(MalformedPayloadException.class)
                 .hasMessageContaining("NAME");
-        assertThatThrownBy(() -> EnvironmentVariables.validateValue("NAME", null)).isInstanceOf(MalformedPayloadException.class);
+        assertThatThrownBy(() -> EnvironmentVariables.validateValue("NAME", null))
+                .isInstanceOf(MalformedPayloadException.class);
     }
 }

@@ -15,8 +15,8 @@ import static java.util.Objects.requireNonNull;
  * @param nestedFiles the files below {@code nestedFolder}, relative, {@code /}-separated, each containing {@code text}
  * @param invalidPath a path in the wrong format, or escaping the sandbox, that must give malformed-payload
  */
-public record ArtifactLayout(String text, String textFile, String missingFile, String missingFolder, String nestedFolder,
-        Set<String> nestedFiles, String invalidPath)
+public record ArtifactLayout(String text, String textFile, String missingFile,
+        String missingFolder, String nestedFolder, Set<String> nestedFiles, String invalidPath)
 {
     public ArtifactLayout
     {

@@ -130,8 +130,8 @@ public abstract class CommandEngineContractTest
     protected ArtifactLayout artifactLayout()
     {
         String folder = artifactFolder();
-        return new ArtifactLayout(FILE_TEXT, folder + "/hello.txt", folder + "/missing.txt", folder + "-missing", folder, NESTED_FILES,
-                invalidArtifactPath());
+        return new ArtifactLayout(FILE_TEXT, folder + "/hello.txt", folder + "/missing.txt", folder
+                + "-missing", folder, NESTED_FILES, invalidArtifactPath());
     }
 
     /** {@link #commandPayload(List)} of the arguments. */

@@ -72,7 +72,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 @Timeout(120)
 public abstract class EngineContractTest
         implements LoggingContract, EnvironmentContract, ArtifactContract, VolumeContract, ProxyContract, ShellContract,
-        DisplayContract, ResolutionContract, BuilderContract, CancellationContract, ResolutionPropertyContract, DisposalContract,
+        DisplayContract, ResolutionContract, BuilderContract, CancellationContract,
+                ResolutionPropertyContract, DisposalContract,
         ProbeContract, ConcurrencyContract, RecoveryContract
 {
     /** The name of the link to a file outside the sandbox that {@link #symbolicLinksPayload} makes. */
@@ -348,7 +349,8 @@ public abstract class EngineContractTest
                 run.dispose();
             }
             if (!(refused instanceof IllegalStateException)) {
-                fail(ContractRule.ENGINE_AFTER_DISPOSE.violation("newSandboxBuilder on the disposed engine gave " + refused));
+                fail(ContractRule.ENGINE_AFTER_DISPOSE.violation("newSandboxBuilder on the disposed engine gave "
+                        + refused));
             }
         }
         if (!failures.isEmpty()) {
@@ -496,7 +498,8 @@ public abstract class EngineContractTest
     /** The error for a payload method an engine test did not provide although it declares the behaviour. */
     protected static IllegalStateException notProvided(String method, EngineBehavior behavior)
     {
-        return new IllegalStateException(method + "() is not provided: override it, or declare " + behavior + " unsupported");
+        return new IllegalStateException(method + "() is not provided: override it, or declare "
+                + behavior + " unsupported");
     }
 
     private static void deleteRecursively(Path folder)

@@ -145,11 +145,14 @@ public final class KitRun
                 catch (SandboxTerminatedException terminated) {
                     killError = SandboxTerminatedException.class;
                     try {
-                        resultSet.compareAndSet(null, KitAssertions.within("waitForResult in the kit's cleanup", callTimeout, current::waitForResult));
+                        resultSet.compareAndSet(null,
+                                KitAssertions.within("waitForResult in the kit's cleanup", callTimeout,
+                                current::waitForResult));
                     }
                     catch (SandboxAbortedException aborted) {
                         throw new AssertionError(ContractRule.ABORT_AFTER_COMPLETION.violation(
-                                "abort reported sandbox-terminated, then waitForResult reported sandbox-aborted"), aborted);
+                                "abort reported sandbox-terminated, then waitForResult reported sandbox-aborted"),
+                                        aborted);
                     }
                 }
             }
@@ -162,15 +165,16 @@ public final class KitRun
                 DisposalContract.checkRefusesUse(result, callTimeout);
             }
             Object start = outcome(builder::startSandbox);
-            check(start instanceof IllegalStateException || start instanceof BuilderDiscardedException, ContractRule.BUILDER_SINGLE_USE,
-                    "startSandbox on an ended builder gave " + start);
+            check(start instanceof IllegalStateException || start instanceof BuilderDiscardedException,
+                    ContractRule.BUILDER_SINGLE_USE, "startSandbox on an ended builder gave " + start);
             if (killError != null) {
                 Object kill = outcome(() -> {
                     current.kill();
                     return KitAssertions.RETURNED;
                 });
                 check(killError.isInstance(kill), ContractRule.CONSISTENT_RESOLUTION,
-                        "kill on a " + (killError == SandboxAbortedException.class ? "aborted" : "terminated") + " sandbox gave " + kill + "; expected " + killError.getSimpleName());
+                        "kill on a " + (killError == SandboxAbortedException.class ? "aborted" : "terminated")
+                                + " sandbox gave " + kill + "; expected " + killError.getSimpleName());
             }
         }
         finally {

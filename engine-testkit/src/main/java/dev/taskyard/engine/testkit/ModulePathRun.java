@@ -58,7 +58,8 @@ public final class ModulePathRun
     public static List<String> classPath()
             throws IOException
     {
-        List<String> entries = new ArrayList<>(List.of(System.getProperty("java.class.path").split(File.pathSeparator)));
+        List<String> entries =
+                new ArrayList<>(List.of(System.getProperty("java.class.path").split(File.pathSeparator)));
         if (entries.size() == 1 && entries.get(0).contains("surefirebooter")) {
             try (JarFile jar = new JarFile(entries.get(0))) {
                 Manifest manifest = jar.getManifest();
@@ -78,11 +79,13 @@ public final class ModulePathRun
      *
      * @throws AssertionError the program does not compile or does not end in time
      */
-    public static Output compileAndRun(Path work, List<String> modulePath, String moduleName, String moduleInfo, String mainSource)
+    public static Output compileAndRun(Path work, List<String> modulePath, String moduleName,
+            String moduleInfo, String mainSource)
             throws IOException, InterruptedException
     {
         requireNonNull(work, "work is null");
-        Path sources = Files.createDirectories(work.resolve("src").resolve(moduleName.replace('.', File.separatorChar)));
+        Path sources = Files.createDirectories(work.resolve("src")
+                .resolve(moduleName.replace('.', File.separatorChar)));
         Path descriptor = work.resolve("src/module-info.java");
         Files.writeString(descriptor, moduleInfo);
         Path main = sources.resolve("Main.java");
@@ -90,17 +93,19 @@ public final class ModulePathRun
         Path classes = work.resolve("classes");
         // the system compiler through java.base's tool SPI: a test may run patched into a module that does not read
         // java.compiler (javax.tools)
-        ToolProvider javac = ToolProvider.findFirst("javac").orElseThrow(() -> new AssertionError("no javac in this JDK"));
+        ToolProvider javac =
+                ToolProvider.findFirst("javac").orElseThrow(() -> new AssertionError("no javac in this JDK"));
         StringWriter diagnostics = new StringWriter();
         PrintWriter writer = new PrintWriter(diagnostics);
-        int compiled = javac.run(writer, writer, "--module-path", String.join(File.pathSeparator, modulePath), "-d", classes.toString(),
-                descriptor.toString(), main.toString());
+        int compiled = javac.run(writer, writer, "--module-path", String.join(File.pathSeparator, modulePath),
+                "-d", classes.toString(), descriptor.toString(), main.toString());
         if (compiled != 0) {
             throw new AssertionError("javac failed with " + compiled + ": " + diagnostics);
         }
-        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> command = List.of(java, "-Djava.io.tmpdir=" + work, "--module-path", classes + File.pathSeparator + String.join(File.pathSeparator, modulePath),
-                "-m", moduleName + "/" + moduleName + ".Main");
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> command = List.of(java, "-Djava.io.tmpdir=" + work, "--module-path", classes + File.pathSeparator
+                + String.join(File.pathSeparator, modulePath), "-m", moduleName + "/" + moduleName + ".Main");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         byte[] output;
         try (InputStream in = process.getInputStream()) {
@@ -108,7 +113,8 @@ public final class ModulePathRun
         }
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            throw new AssertionError("the module " + moduleName + " did not end within 60 s: " + new String(output, StandardCharsets.UTF_8));
+            throw new AssertionError("the module " + moduleName + " did not end within 60 s: "
+                    + new String(output, StandardCharsets.UTF_8));
         }
         return new Output(process.exitValue(), new String(output, StandardCharsets.UTF_8));
     }

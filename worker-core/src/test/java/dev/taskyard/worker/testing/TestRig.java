@@ -60,7 +60,8 @@ public final class TestRig
         this.engine = new FaultyEngine(mock);
         this.executor = new HookExecutor(settings);
         this.artifacts = new FolderArtifactStore(temp.resolve("artifacts"));
-        this.manager = PluginManager.create(new PluginManager.Options(registry, json(pluginsConfig), "$.plugins", "mock", engine,
+        this.manager = PluginManager.create(new PluginManager.Options(registry, json(pluginsConfig),
+                "$.plugins", "mock", engine,
                 new PluginEnvironment(identity, temp, artifacts, WorkerControl.ignoring(), scheduler), executor));
     }
 
@@ -97,7 +98,8 @@ public final class TestRig
 
     public TaskRun newRun(String taskId, String payload)
     {
-        return new TaskRun(new TaskRun.Options(manager, newContext(taskId), json(payload), TaskReporter.discarding(), scheduler, Duration.ZERO));
+        return new TaskRun(new TaskRun.Options(manager, newContext(taskId), json(payload), TaskReporter.discarding(),
+                scheduler, Duration.ZERO));
     }
 
     public ResourceTracker tracker()

@@ -44,7 +44,8 @@ public final class WorkerTestCase
         this.config = config;
     }
 
-    /** A case with a worker config in YAML or JSON; {@code worker.workerId} and {@code worker.tempFolder} are filled in. */
+    /** A case with a worker config in YAML or JSON; {@code worker.workerId} and {@code worker.tempFolder} are filled
+     * in. */
     public static WorkerTestCase withConfig(String yaml)
     {
         return new WorkerTestCase(yaml);
@@ -144,7 +145,8 @@ public final class WorkerTestCase
             worker.put("workerId", "worker-1");
         }
         worker.put("tempFolder", temp.toString());
-        ObjectNode plugins = document.has("plugins") ? (ObjectNode) document.get("plugins") : document.putObject("plugins");
+        ObjectNode plugins = document.has("plugins") ? (ObjectNode) document.get("plugins")
+                : document.putObject("plugins");
         if (!plugins.has("tasklog")) {
             plugins.putObject("tasklog");
         }
@@ -166,7 +168,8 @@ public final class WorkerTestCase
             Optional<TaskResolution> resolution = queue.resolution(task.taskId);
             assertThat(resolution).as("resolution of " + task.taskId).get().hasToString(task.resolution);
             List<Artifact> artifacts = store.list(task.taskId, "0");
-            String log = artifacts.stream().anyMatch(a -> a.name().equals("public/logs/task.log")) ? read(store, task.taskId, "public/logs/task.log") : "";
+            String log = artifacts.stream().anyMatch(a -> a.name().equals("public/logs/task.log"))
+                    ? read(store, task.taskId, "public/logs/task.log") : "";
             for (String text : task.logContains) {
                 assertThat(log).as("log of " + task.taskId).contains(text);
             }
@@ -174,7 +177,8 @@ public final class WorkerTestCase
                 assertThat(log).as("log of " + task.taskId).doesNotContain(text);
             }
             for (Map.Entry<String, String> artifact : task.artifacts.entrySet()) {
-                assertThat(read(store, task.taskId, artifact.getKey())).as("artifact " + artifact.getKey() + " of " + task.taskId).isEqualTo(artifact.getValue());
+                assertThat(read(store, task.taskId, artifact.getKey()))
+                        .as("artifact " + artifact.getKey() + " of " + task.taskId).isEqualTo(artifact.getValue());
             }
             for (String name : task.errorArtifacts) {
                 assertThat(artifacts).as("artifacts of " + task.taskId).anySatisfy(a -> {

@@ -42,9 +42,10 @@ public interface ArtifactContract
                 run.run();
                 return run.waitForResult();
             });
-            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class, "extractFile on an engine declared without artifacts",
-                    () -> result.extractFile("anything"));
-            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class, "extractFolder on an engine declared without artifacts",
+            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class,
+                    "extractFile on an engine declared without artifacts", () -> result.extractFile("anything"));
+            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class,
+                    "extractFolder on an engine declared without artifacts",
                     () -> result.extractFolder("anything", (path, in) -> {}));
             return;
         }
@@ -55,7 +56,8 @@ public interface ArtifactContract
                 return new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
         });
-        check(content.contains(layout.text()), ContractRule.ARTIFACTS, "extracted file lacks the text: \"" + content + "\"");
+        check(content.contains(layout.text()), ContractRule.ARTIFACTS,
+                "extracted file lacks the text: \"" + content + "\"");
     }
 
     @Test
@@ -81,7 +83,8 @@ public interface ArtifactContract
         ArtifactLayout layout = payloads().artifactLayout();
         ResultSet result = artifactRun();
         AtomicBoolean called = new AtomicBoolean();
-        expectError(ContractRule.RESOURCE_NOT_FOUND, ResourceNotFoundException.class, "extractFolder of a missing folder",
+        expectError(ContractRule.RESOURCE_NOT_FOUND, ResourceNotFoundException.class,
+                "extractFolder of a missing folder",
                 () -> result.extractFolder(layout.missingFolder(), (path, in) -> called.set(true)));
         check(!called.get(), ContractRule.RESOURCE_NOT_FOUND, "the handler was called for a missing folder");
     }
@@ -108,7 +111,8 @@ public interface ArtifactContract
             return null;
         });
         for (String path : seen) {
-            check(!path.endsWith("/") && !path.startsWith("/") && !path.contains("\\"), ContractRule.FOLDER_WITHOUT_DIRECTORIES,
+            check(!path.endsWith("/") && !path.startsWith("/") && !path.contains("\\"),
+                    ContractRule.FOLDER_WITHOUT_DIRECTORIES,
                     "reported path is not a relative, /-separated file path: \"" + path + "\"");
         }
         Set<String> directories = new java.util.TreeSet<>();
@@ -118,9 +122,12 @@ public interface ArtifactContract
             }
         }
         for (String path : seen) {
-            check(!directories.contains(path), ContractRule.FOLDER_WITHOUT_DIRECTORIES, "a directory was reported: " + path);
+            check(!directories.contains(path), ContractRule.FOLDER_WITHOUT_DIRECTORIES,
+                    "a directory was reported: " + path);
         }
-        check(seen.equals(layout.nestedFiles()), ContractRule.ARTIFACTS, "extractFolder reported " + new java.util.TreeSet<>(seen) + ", expected exactly " + new java.util.TreeSet<>(layout.nestedFiles()));
+        check(seen.equals(layout.nestedFiles()), ContractRule.ARTIFACTS, "extractFolder reported "
+                + new java.util.TreeSet<>(seen) + ", expected exactly "
+                + new java.util.TreeSet<>(layout.nestedFiles()));
         check(withoutText.isEmpty(), ContractRule.ARTIFACTS, "files without the text: " + withoutText);
     }
 
@@ -133,7 +140,8 @@ public interface ArtifactContract
         }
         ArtifactLayout layout = payloads().artifactLayout();
         ResultSet result = artifactRun();
-        expectError(ContractRule.HANDLER_INTERRUPT, HandlerInterruptedException.class, "extractFolder with a failing handler",
+        expectError(ContractRule.HANDLER_INTERRUPT, HandlerInterruptedException.class,
+                "extractFolder with a failing handler",
                 () -> result.extractFolder(layout.nestedFolder(), (path, in) -> {
                     throw new IllegalStateException("kit handler failure");
                 }));
@@ -148,9 +156,9 @@ public interface ArtifactContract
         }
         ArtifactLayout layout = payloads().artifactLayout();
         ResultSet result = artifactRun();
-        expectError(ContractRule.MALFORMED_PAYLOAD, MalformedPayloadException.class, "extractFile(\"" + layout.invalidPath() + "\")",
-                () -> result.extractFile(layout.invalidPath()).close());
-        expectError(ContractRule.MALFORMED_PAYLOAD, MalformedPayloadException.class, "extractFolder(\"" + layout.invalidPath() + "\")",
-                () -> result.extractFolder(layout.invalidPath(), (path, in) -> {}));
+        expectError(ContractRule.MALFORMED_PAYLOAD, MalformedPayloadException.class, "extractFile(\""
+                + layout.invalidPath() + "\")", () -> result.extractFile(layout.invalidPath()).close());
+        expectError(ContractRule.MALFORMED_PAYLOAD, MalformedPayloadException.class, "extractFolder(\""
+                + layout.invalidPath() + "\")", () -> result.extractFolder(layout.invalidPath(), (path, in) -> {}));
     }
 }

@@ -41,7 +41,8 @@ public interface BuilderContract
         KitRun run = newRun(payloads().silent());
         expectSuccess(ContractRule.BUILDER_SINGLE_USE, "discard", () -> run.builder().discard());
         expectSuccess(ContractRule.BUILDER_SINGLE_USE, "a second discard", () -> run.builder().discard());
-        expectError(ContractRule.BUILDER_SINGLE_USE, BuilderDiscardedException.class, "startSandbox after discard", () -> run.builder().startSandbox());
+        expectError(ContractRule.BUILDER_SINGLE_USE, BuilderDiscardedException.class, "startSandbox after discard",
+                () -> run.builder().startSandbox());
         KitAssertions.checkReleased(tracker(), before, "discard");
     }
 
@@ -64,15 +65,18 @@ public interface BuilderContract
             });
             go.countDown();
             KitAssertions.jitter(i);
-            expectSuccess(ContractRule.BUILDER_SINGLE_USE, "discard during startSandbox", () -> run.builder().discard());
+            expectSuccess(ContractRule.BUILDER_SINGLE_USE, "discard during startSandbox",
+                    () -> run.builder().discard());
             Object outcome = await("startSandbox racing discard", start);
             if (outcome instanceof Sandbox sandbox) {
                 // the start won the race: the sandbox owns everything and must abort cleanly
-                expectSuccess(ContractRule.BUILDER_SINGLE_USE, "abort of a sandbox that won the race with discard", sandbox::abort);
+                expectSuccess(ContractRule.BUILDER_SINGLE_USE,
+                        "abort of a sandbox that won the race with discard", sandbox::abort);
             }
             else {
                 check(outcome instanceof BuilderDiscardedException, ContractRule.BUILDER_SINGLE_USE,
-                        "startSandbox racing discard must return a sandbox or throw BuilderDiscardedException, got " + outcome);
+                        "startSandbox racing discard must return a sandbox or throw BuilderDiscardedException, got "
+                                + outcome);
             }
             KitAssertions.checkReleased(tracker(), before, "discard during start");
         }
@@ -84,7 +88,8 @@ public interface BuilderContract
     {
         KitRun run = newRun(payloads().silent());
         run.start();
-        expectError(ContractRule.BUILDER_SINGLE_USE, IllegalStateException.class, "a second startSandbox", () -> run.builder().startSandbox());
+        expectError(ContractRule.BUILDER_SINGLE_USE, IllegalStateException.class, "a second startSandbox",
+                () -> run.builder().startSandbox());
         within("waitForResult", run::waitForResult);
     }
 
@@ -148,15 +153,19 @@ public interface BuilderContract
             finally {
                 pool.shutdownNow();
             }
-            check(unexpected.isEmpty(), ContractRule.BUILDER_THREAD_SAFETY, "unexpected outcomes of concurrent builder calls: " + unexpected);
+            check(unexpected.isEmpty(), ContractRule.BUILDER_THREAD_SAFETY,
+                    "unexpected outcomes of concurrent builder calls: " + unexpected);
             check(sharedWins.get() == (env ? 1 : 0), ContractRule.BUILDER_THREAD_SAFETY,
-                    sharedWins.get() + " of 8 threads declared the same variable successfully; exactly one may, the rest must get naming-conflict");
+                    sharedWins.get() + " of 8 threads declared the same variable successfully; exactly one may, the "
+                            + "rest must get naming-conflict");
             check(proxyWins.get() == (proxies ? 1 : 0), ContractRule.BUILDER_THREAD_SAFETY,
                     proxyWins.get() + " of 8 threads attached the same proxy successfully; exactly one may");
             boolean success = within("a run after concurrent declarations", run::run);
-            check(success, ContractRule.BUILDER_THREAD_SAFETY, "the task failed after concurrent declarations; log: " + run.log());
+            check(success, ContractRule.BUILDER_THREAD_SAFETY,
+                    "the task failed after concurrent declarations; log: " + run.log());
             if (env) {
-                check(run.log().contains("from-"), ContractRule.ENVIRONMENT, "the shared variable did not reach the task; log: " + run.log());
+                check(run.log().contains("from-"), ContractRule.ENVIRONMENT,
+                        "the shared variable did not reach the task; log: " + run.log());
             }
         }
     }
@@ -167,21 +176,24 @@ public interface BuilderContract
     {
         ResourceTracker limitedTracker = new ResourceTracker();
         Engine limited = newEngine(payloads().configWithMaxConcurrency(2), limitedTracker);
-        check(limited.capabilities().maxConcurrency() == 2, ContractRule.MAX_CONCURRENCY, "an engine configured for 2 sandboxes declares " + limited.capabilities().maxConcurrency());
+        check(limited.capabilities().maxConcurrency() == 2, ContractRule.MAX_CONCURRENCY,
+                "an engine configured for 2 sandboxes declares " + limited.capabilities().maxConcurrency());
         KitRun first = newRun(limited, payloads().silent(), newContext(b -> {}));
         KitRun second = newRun(limited, payloads().sleep(Duration.ofSeconds(60)), newContext(b -> {}));
-        expectError(ContractRule.MAX_CONCURRENCY, MaxConcurrencyExceededException.class, "a third newSandboxBuilder on an engine limited to 2",
+        expectError(ContractRule.MAX_CONCURRENCY, MaxConcurrencyExceededException.class,
+                "a third newSandboxBuilder on an engine limited to 2",
                 () -> newRun(limited, payloads().silent(), newContext(b -> {})));
         first.builder().discard();
         KitRun third = newRun(limited, payloads().silent(), newContext(b -> {}));
         second.start();
-        expectError(ContractRule.MAX_CONCURRENCY, MaxConcurrencyExceededException.class, "newSandboxBuilder while 2 are live",
-                () -> newRun(limited, payloads().silent(), newContext(b -> {})));
+        expectError(ContractRule.MAX_CONCURRENCY, MaxConcurrencyExceededException.class,
+                "newSandboxBuilder while 2 are live", () -> newRun(limited, payloads().silent(), newContext(b -> {})));
         second.sandbox().abort();
         third.run();
         // third's result set is still live: one slot left
         KitRun fourth = newRun(limited, payloads().silent(), newContext(b -> {}));
-        expectError(ContractRule.MAX_CONCURRENCY, MaxConcurrencyExceededException.class, "newSandboxBuilder while a builder and an undisposed result set are live",
+        expectError(ContractRule.MAX_CONCURRENCY, MaxConcurrencyExceededException.class,
+                "newSandboxBuilder while a builder and an undisposed result set are live",
                 () -> newRun(limited, payloads().silent(), newContext(b -> {})));
         third.dispose();
         fourth.dispose();
@@ -201,8 +213,10 @@ public interface BuilderContract
                 continue;
             }
             check(engine().capabilities().supports(feature) == supports(behavior), ContractRule.FEATURE_DECLARATION,
-                    "the test declares " + behavior + "=" + supports(behavior) + " but the engine's capabilities say " + engine().capabilities().supports(feature));
+                    "the test declares " + behavior + "=" + supports(behavior) + " but the engine's capabilities say "
+                            + engine().capabilities().supports(feature));
         }
-        check(engine().capabilities().equals(engine().capabilities()), ContractRule.FEATURE_DECLARATION, "capabilities changed between calls");
+        check(engine().capabilities().equals(engine().capabilities()), ContractRule.FEATURE_DECLARATION,
+                "capabilities changed between calls");
     }
 }

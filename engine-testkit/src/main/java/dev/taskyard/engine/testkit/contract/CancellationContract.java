@@ -26,10 +26,12 @@ public interface CancellationContract
     {
         List<String> before = tracker().live();
         TaskContext context = newContext(b -> {});
-        KitRun run = newRun(engine(), payloads().targetThenSleep("kit-cancel-running", Duration.ofSeconds(60)), context);
+        KitRun run = newRun(engine(),
+                payloads().targetThenSleep("kit-cancel-running", Duration.ofSeconds(60)), context);
         Sandbox sandbox = run.start();
         // a real synchronisation point: the task is running once its output is in the log
-        check(run.awaitLog("kit-cancel-running", payloads().callTimeout()), ContractRule.LIVE_LOG, "the task's output did not reach the live log");
+        check(run.awaitLog("kit-cancel-running", payloads().callTimeout()), ContractRule.LIVE_LOG,
+                "the task's output did not reach the live log");
         within("cancel", () -> {
             context.cancel("kit cancellation");
             return null;
@@ -87,7 +89,8 @@ public interface CancellationContract
             }
             else {
                 check(outcome instanceof TaskCanceledException, ContractRule.CANCELLATION,
-                        "startSandbox racing cancellation must return a sandbox or throw TaskCanceledException, got " + outcome);
+                        "startSandbox racing cancellation must return a sandbox or throw TaskCanceledException, got "
+                                + outcome);
             }
             KitAssertions.checkReleased(ContractRule.CANCELLATION, tracker(), before, "cancellation during start");
         }
@@ -108,7 +111,8 @@ public interface CancellationContract
             throw e;
         }
         catch (Exception e) {
-            throw KitAssertions.violation(ContractRule.KILL_YIELDS_FAILED_RESULT, "a task killed at its deadline must yield a failed result", e);
+            throw KitAssertions.violation(ContractRule.KILL_YIELDS_FAILED_RESULT,
+                    "a task killed at its deadline must yield a failed result", e);
         }
         check(!result.success() && result.termination().timedOut(), ContractRule.KILL_YIELDS_FAILED_RESULT,
                 "a task killed at its deadline reports " + result.termination());

@@ -33,7 +33,8 @@ public interface ConcurrencyContract
         ResourceTracker limitedTracker = new ResourceTracker();
         Engine limited = newEngine(payloads().configWithMaxConcurrency(max), limitedTracker);
         for (int round = 0; round < 12; round++) {
-            List<Object> outcomes = atOnce("newSandboxBuilder", threads, i -> () -> newRun(limited, payloads().silent(), newContext(b -> {})));
+            List<Object> outcomes = atOnce("newSandboxBuilder", threads,
+                    i -> () -> newRun(limited, payloads().silent(), newContext(b -> {})));
             List<KitRun> granted = new ArrayList<>();
             for (Object outcome : outcomes) {
                 if (outcome instanceof KitRun run) {
@@ -41,12 +42,14 @@ public interface ConcurrencyContract
                 }
                 else {
                     check(outcome instanceof MaxConcurrencyExceededException, ContractRule.MAX_CONCURRENCY,
-                            "newSandboxBuilder beyond the limit gave " + outcome + "; expected max-concurrency-exceeded");
+                            "newSandboxBuilder beyond the limit gave " + outcome
+                                    + "; expected max-concurrency-exceeded");
                 }
             }
             check(granted.size() == max, ContractRule.MAX_CONCURRENCY,
-                    "round " + round + ": " + threads + " threads called newSandboxBuilder at one instant on an engine limited to " + max + ", and "
-                            + granted.size() + " got a builder");
+                    "round " + round + ": " + threads
+                            + " threads called newSandboxBuilder at one instant on an engine limited to " + max
+                            + ", and " + granted.size() + " got a builder");
             for (KitRun run : granted) {
                 run.dispose();
             }
@@ -64,7 +67,8 @@ public interface ConcurrencyContract
         }
         ArtifactLayout layout = payloads().artifactLayout();
         KitRun run = newRun(payloads().writeFiles());
-        check(within("a run of the write-files payload", run::run), ContractRule.SUCCESS_REPORTING, "the write-files payload failed; log: " + run.log());
+        check(within("a run of the write-files payload", run::run), ContractRule.SUCCESS_REPORTING,
+                "the write-files payload failed; log: " + run.log());
         ResultSet result = run.waitForResult();
         List<String> paths = new ArrayList<>();
         paths.add(layout.textFile());
@@ -78,17 +82,21 @@ public interface ConcurrencyContract
             List<Object> outcomes = atOnce("extractFile", threads, i -> () -> {
                 if (i % 4 == 3) {
                     Map<String, String> folder = new ConcurrentHashMap<>();
-                    result.extractFolder(layout.nestedFolder(), (name, in) -> folder.put(layout.nestedFolder() + "/" + name, new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+                    result.extractFolder(layout.nestedFolder(),
+                            (name, in) -> folder.put(layout.nestedFolder() + "/" + name,
+                            new String(in.readAllBytes(), StandardCharsets.UTF_8)));
                     return new TreeMap<>(folder);
                 }
                 String path = paths.get(i % paths.size());
                 return Map.of(path, read(result, path));
             });
             for (Object outcome : outcomes) {
-                check(outcome instanceof Map<?, ?>, ContractRule.RESULT_SET_THREAD_SAFETY, "a concurrent extraction failed: " + outcome);
+                check(outcome instanceof Map<?, ?>, ContractRule.RESULT_SET_THREAD_SAFETY,
+                        "a concurrent extraction failed: " + outcome);
                 for (Map.Entry<?, ?> entry : ((Map<?, ?>) outcome).entrySet()) {
                     check(entry.getValue().equals(expected.get(entry.getKey())), ContractRule.RESULT_SET_THREAD_SAFETY,
-                            "a concurrent extraction of " + entry.getKey() + " gave \"" + entry.getValue() + "\", alone it gives \"" + expected.get(entry.getKey()) + "\"");
+                            "a concurrent extraction of " + entry.getKey() + " gave \"" + entry.getValue()
+                                    + "\", alone it gives \"" + expected.get(entry.getKey()) + "\"");
                 }
             }
         }
@@ -111,13 +119,16 @@ public interface ConcurrencyContract
         for (int i = 0; i < threads; i++) {
             trackers.add(new ResourceTracker());
         }
-        List<Object> outcomes = atOnce("createEngine", threads, i -> () -> newEngine(payloads().config(), trackers.get(i)));
+        List<Object> outcomes =
+                atOnce("createEngine", threads, i -> () -> newEngine(payloads().config(), trackers.get(i)));
         List<Engine> engines = new ArrayList<>();
         for (Object outcome : outcomes) {
-            check(outcome instanceof Engine, ContractRule.PROVIDER_REENTRANT, "createEngine called concurrently gave " + outcome);
+            check(outcome instanceof Engine, ContractRule.PROVIDER_REENTRANT,
+                    "createEngine called concurrently gave " + outcome);
             engines.add((Engine) outcome);
         }
-        check(engines.stream().distinct().count() == threads, ContractRule.PROVIDER_REENTRANT, "createEngine returned the same engine twice");
+        check(engines.stream().distinct().count() == threads, ContractRule.PROVIDER_REENTRANT,
+                "createEngine returned the same engine twice");
         within("dispose of the first engine", () -> {
             engines.get(0).dispose();
             return null;
@@ -128,11 +139,14 @@ public interface ConcurrencyContract
                 run = newRun(engines.get(i), payloads().target("kit-independent-" + i), newContext(b -> {}));
             }
             catch (IllegalStateException e) {
-                throw KitAssertions.violation(ContractRule.PROVIDER_REENTRANT, "disposing one engine disabled another", e);
+                throw KitAssertions.violation(ContractRule.PROVIDER_REENTRANT,
+                        "disposing one engine disabled another", e);
             }
-            check(within("a run on engine " + i, run::run), ContractRule.PROVIDER_REENTRANT, "a run on engine " + i + " failed after another engine was disposed; log: " + run.log());
+            check(within("a run on engine " + i, run::run), ContractRule.PROVIDER_REENTRANT, "a run on engine " + i
+                    + " failed after another engine was disposed; log: " + run.log());
             run.dispose();
-            check(trackers.get(0).isEmpty(), ContractRule.PROVIDER_REENTRANT, "a run on engine " + i + " was recorded in another engine's tracker: " + trackers.get(0).live());
+            check(trackers.get(0).isEmpty(), ContractRule.PROVIDER_REENTRANT, "a run on engine " + i
+                    + " was recorded in another engine's tracker: " + trackers.get(0).live());
         }
         for (int i = 1; i < threads; i++) {
             engines.get(i).dispose();

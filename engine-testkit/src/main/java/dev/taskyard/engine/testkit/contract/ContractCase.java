@@ -67,14 +67,18 @@ public interface ContractCase
         return KitAssertions.await(what, payloads().callTimeout(), future);
     }
 
-    /** {@link KitAssertions#expectError(ContractRule, Class, String, Duration, KitAssertions.Action)} with the call timeout. */
-    default <E extends Throwable> E expectError(ContractRule rule, Class<E> expected, String what, KitAssertions.Action action)
+    /** {@link KitAssertions#expectError(ContractRule, Class, String, Duration, KitAssertions.Action)} with the call
+     * timeout. */
+    default <E extends Throwable> E expectError(ContractRule rule, Class<E> expected, String what,
+            KitAssertions.Action action)
             throws Exception
     {
         return KitAssertions.expectError(rule, expected, what, payloads().callTimeout(), action);
     }
 
-    /** {@link KitAssertions#expectSuccess(ContractRule, String, Duration, KitAssertions.Action)} with the call timeout. */
+    /**
+     * {@link KitAssertions#expectSuccess(ContractRule, String, Duration, KitAssertions.Action)} with the call timeout.
+     */
     default void expectSuccess(ContractRule rule, String what, KitAssertions.Action action)
             throws Exception
     {

@@ -35,8 +35,10 @@ public interface DisplayContract
     {
         Sandbox sandbox = runningSandbox();
         if (!supports(EngineBehavior.SUPPORTS_DISPLAYS)) {
-            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class, "listDisplays on an engine declared without displays", sandbox::listDisplays);
-            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class, "openDisplay on an engine declared without displays",
+            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class,
+                    "listDisplays on an engine declared without displays", sandbox::listDisplays);
+            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class,
+                    "openDisplay on an engine declared without displays",
                     () -> sandbox.openDisplay(payloads().invalidDisplayName()));
             return;
         }
@@ -46,9 +48,12 @@ public interface DisplayContract
         for (Display display : listed) {
             Display wanted = expected.stream().filter(d -> d.name().equals(display.name())).findFirst()
                     .orElseThrow(() -> KitAssertions.violation(ContractRule.DISPLAYS, "unexpected display " + display));
-            check(wanted.description().isEmpty() || wanted.description().equals(display.description()), ContractRule.DISPLAYS, "description of " + display);
-            check(wanted.width() == 0 || wanted.width() == display.width(), ContractRule.DISPLAYS, "width of " + display);
-            check(wanted.height() == 0 || wanted.height() == display.height(), ContractRule.DISPLAYS, "height of " + display);
+            check(wanted.description().isEmpty() || wanted.description().equals(display.description()),
+                    ContractRule.DISPLAYS, "description of " + display);
+            check(wanted.width() == 0 || wanted.width() == display.width(),
+                    ContractRule.DISPLAYS, "width of " + display);
+            check(wanted.height() == 0 || wanted.height() == display.height(), ContractRule.DISPLAYS,
+                    "height of " + display);
         }
     }
 
@@ -67,9 +72,11 @@ public interface DisplayContract
                 Rfb.ServerInit init = within("an RFB handshake", () -> Rfb.handshake(connection));
                 if (init.width() != display.width() || init.height() != display.height()) {
                     // one resolution change is tolerated: the listing must then agree
-                    Display again = within("listDisplays", sandbox::listDisplays).stream().filter(d -> d.name().equals(display.name())).findFirst().orElseThrow();
+                    Display again = within("listDisplays", sandbox::listDisplays).stream()
+                            .filter(d -> d.name().equals(display.name())).findFirst().orElseThrow();
                     check(init.width() == again.width() && init.height() == again.height(), ContractRule.DISPLAYS,
-                            "the framebuffer is " + init.width() + "x" + init.height() + " but the listing says " + again.width() + "x" + again.height());
+                            "the framebuffer is " + init.width() + "x" + init.height() + " but the listing says "
+                                    + again.width() + "x" + again.height());
                 }
             }
         }
@@ -83,7 +90,8 @@ public interface DisplayContract
             return;
         }
         Sandbox sandbox = runningSandbox();
-        expectError(ContractRule.DISPLAYS, NoSuchDisplayException.class, "openDisplay of an unknown name", () -> sandbox.openDisplay(payloads().invalidDisplayName()));
+        expectError(ContractRule.DISPLAYS, NoSuchDisplayException.class, "openDisplay of an unknown name",
+                () -> sandbox.openDisplay(payloads().invalidDisplayName()));
     }
 
     @Test
@@ -109,12 +117,14 @@ public interface DisplayContract
                 }
             });
             check(!ended.isDone(), ContractRule.DISPLAYS, "the display connection closed on its own");
-            expectSuccess(ContractRule.KILL_YIELDS_FAILED_RESULT, "kill of a sandbox with an open display", sandbox::kill);
+            expectSuccess(ContractRule.KILL_YIELDS_FAILED_RESULT,
+                    "kill of a sandbox with an open display", sandbox::kill);
             try {
                 ended.get(payloads().callTimeout().toNanos(), TimeUnit.NANOSECONDS);
             }
             catch (java.util.concurrent.TimeoutException e) {
-                throw KitAssertions.violation(ContractRule.KILL_CLOSES_DISPLAYS, "the display connection stayed open after kill");
+                throw KitAssertions.violation(ContractRule.KILL_CLOSES_DISPLAYS,
+                        "the display connection stayed open after kill");
             }
         }
     }

@@ -49,10 +49,14 @@ public interface DisposalContract
             throws Exception
     {
         ContractRule rule = ContractRule.RESULT_SET_AFTER_DISPOSE;
-        KitAssertions.expectError(rule, IllegalStateException.class, "success() after dispose", timeout, result::success);
-        KitAssertions.expectError(rule, IllegalStateException.class, "termination() after dispose", timeout, result::termination);
-        KitAssertions.expectError(rule, IllegalStateException.class, "extractFile after dispose", timeout, () -> result.extractFile("kit-any").close());
-        KitAssertions.expectError(rule, IllegalStateException.class, "extractFolder after dispose", timeout, () -> result.extractFolder("kit-any", (path, in) -> {}));
+        KitAssertions.expectError(rule, IllegalStateException.class, "success() after dispose",
+                timeout, result::success);
+        KitAssertions.expectError(rule, IllegalStateException.class, "termination() after dispose",
+                timeout, result::termination);
+        KitAssertions.expectError(rule, IllegalStateException.class, "extractFile after dispose", timeout,
+                () -> result.extractFile("kit-any").close());
+        KitAssertions.expectError(rule, IllegalStateException.class, "extractFolder after dispose", timeout,
+                () -> result.extractFolder("kit-any", (path, in) -> {}));
     }
 
     @Test
@@ -67,7 +71,8 @@ public interface DisposalContract
         expectSuccess(ContractRule.DISPOSE_IDEMPOTENT, "dispose of the engine", other::dispose);
         expectSuccess(ContractRule.DISPOSE_IDEMPOTENT, "a second dispose of the engine", other::dispose);
         KitAssertions.checkReleased(otherTracker, List.of(), "dispose of an engine");
-        expectError(ContractRule.ENGINE_AFTER_DISPOSE, IllegalStateException.class, "newSandboxBuilder after the engine was disposed",
+        expectError(ContractRule.ENGINE_AFTER_DISPOSE, IllegalStateException.class,
+                "newSandboxBuilder after the engine was disposed",
                 () -> newRun(other, payloads().silent(), newContext(b -> {})));
         Object volume = within("newVolume after the engine was disposed", () -> {
             try {
@@ -77,7 +82,8 @@ public interface DisposalContract
                 return e;
             }
         });
-        check(volume instanceof Exception, ContractRule.ENGINE_AFTER_DISPOSE, "newVolume after dispose returned " + volume);
+        check(volume instanceof Exception, ContractRule.ENGINE_AFTER_DISPOSE,
+                "newVolume after dispose returned " + volume);
         KitAssertions.checkReleased(otherTracker, List.of(), "calls on a disposed engine");
     }
 
@@ -90,12 +96,14 @@ public interface DisposalContract
             KitRun run = newRun(payloads().targetThenSleep("kit-abort-" + i, Duration.ofSeconds(60)));
             Sandbox sandbox = run.start();
             if (i > 0) {
-                check(run.awaitLog("kit-abort-" + i, payloads().callTimeout()), ContractRule.LIVE_LOG, "the task's output did not reach the live log");
+                check(run.awaitLog("kit-abort-" + i, payloads().callTimeout()), ContractRule.LIVE_LOG,
+                        "the task's output did not reach the live log");
             }
             expectSuccess(ContractRule.WAIT_AFTER_ABORT, "abort of a running sandbox", sandbox::abort);
             // no grace period: when abort has returned, the sandbox's resources must be gone
             List<String> live = tracker().live();
-            check(live.equals(before), ContractRule.ABORT_RELEASES, "abort returned while the engine still holds " + live + " (before the run: " + before + ")");
+            check(live.equals(before), ContractRule.ABORT_RELEASES, "abort returned while the engine still holds "
+                    + live + " (before the run: " + before + ")");
         }
     }
 
@@ -131,10 +139,11 @@ public interface DisposalContract
                     return e;
                 }
             });
-            check(expected.isInstance(outcome) || outcome instanceof FeatureNotSupportedException, ContractRule.BUILDER_AFTER_END,
+            check(expected.isInstance(outcome) || outcome instanceof FeatureNotSupportedException,
+                    ContractRule.BUILDER_AFTER_END,
                     what + " on a " + state + " builder gave " + outcome + "; expected " + expected.getSimpleName());
-            check(!(outcome instanceof NamingConflictException || outcome instanceof MalformedPayloadException), ContractRule.BUILDER_AFTER_END,
-                    what + " on a " + state + " builder gave " + outcome);
+            check(!(outcome instanceof NamingConflictException || outcome instanceof MalformedPayloadException),
+                    ContractRule.BUILDER_AFTER_END, what + " on a " + state + " builder gave " + outcome);
         }
     }
 }

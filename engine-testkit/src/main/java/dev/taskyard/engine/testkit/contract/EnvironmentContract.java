@@ -21,15 +21,18 @@ public interface EnvironmentContract
         String name = payloads().environmentVariableName();
         if (!supports(EngineBehavior.SUPPORTS_ENVIRONMENT_VARIABLES)) {
             KitRun run = newRun(payloads().silent());
-            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class, "setEnvironmentVariable on an engine declared without it",
+            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class,
+                    "setEnvironmentVariable on an engine declared without it",
                     () -> run.builder().setEnvironmentVariable(name, "Hello World"));
             return;
         }
         KitRun run = newRun(payloads().printEnvironmentVariable(name));
-        expectSuccess(ContractRule.ENVIRONMENT, "setEnvironmentVariable(" + name + ")", () -> run.builder().setEnvironmentVariable(name, "Hello World"));
+        expectSuccess(ContractRule.ENVIRONMENT, "setEnvironmentVariable(" + name + ")",
+                () -> run.builder().setEnvironmentVariable(name, "Hello World"));
         boolean success = within("a run printing a variable", run::run);
         check(success, ContractRule.SUCCESS_REPORTING, "the print-variable payload failed; log: " + run.log());
-        check(run.log().contains("Hello World"), ContractRule.ENVIRONMENT, "the value did not reach the task; log: " + run.log());
+        check(run.log().contains("Hello World"), ContractRule.ENVIRONMENT,
+                "the value did not reach the task; log: " + run.log());
     }
 
     @Test
@@ -41,8 +44,10 @@ public interface EnvironmentContract
         }
         String name = payloads().environmentVariableName();
         KitRun run = newRun(payloads().silent());
-        expectSuccess(ContractRule.ENVIRONMENT, "first setEnvironmentVariable", () -> run.builder().setEnvironmentVariable(name, "one"));
-        expectError(ContractRule.NAMING_CONFLICT, NamingConflictException.class, "second setEnvironmentVariable of the same name",
+        expectSuccess(ContractRule.ENVIRONMENT, "first setEnvironmentVariable",
+                () -> run.builder().setEnvironmentVariable(name, "one"));
+        expectError(ContractRule.NAMING_CONFLICT, NamingConflictException.class,
+                "second setEnvironmentVariable of the same name",
                 () -> run.builder().setEnvironmentVariable(name, "two"));
     }
 
@@ -55,7 +60,8 @@ public interface EnvironmentContract
         }
         KitRun run = newRun(payloads().silent());
         for (String name : payloads().invalidEnvironmentVariableNames()) {
-            expectError(ContractRule.INVALID_NAME, MalformedPayloadException.class, "setEnvironmentVariable(\"" + name + "\")",
+            expectError(ContractRule.INVALID_NAME, MalformedPayloadException.class,
+                    "setEnvironmentVariable(\"" + name + "\")",
                     () -> run.builder().setEnvironmentVariable(name, "value"));
         }
     }

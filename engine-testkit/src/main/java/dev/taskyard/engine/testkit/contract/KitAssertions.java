@@ -138,7 +138,8 @@ public final class KitAssertions
      * Runs {@code action} (within {@code timeout}) and checks it throws exactly an instance of {@code expected};
      * returns the error. Fails with {@code rule} on no error or another error.
      */
-    public static <E extends Throwable> E expectError(ContractRule rule, Class<E> expected, String what, Duration timeout, Action action)
+    public static <E extends Throwable> E expectError(ContractRule rule, Class<E> expected, String what,
+            Duration timeout, Action action)
             throws Exception
     {
         Throwable thrown = null;
@@ -161,7 +162,8 @@ public final class KitAssertions
             throw violation(rule, what + " returned normally; expected " + name(expected));
         }
         if (!expected.isInstance(thrown)) {
-            throw violation(rule, what + " threw " + thrown.getClass().getSimpleName() + " (" + thrown.getMessage() + "); expected " + name(expected), thrown);
+            throw violation(rule, what + " threw " + thrown.getClass().getSimpleName() + " (" + thrown.getMessage()
+                    + "); expected " + name(expected), thrown);
         }
         return expected.cast(thrown);
     }
@@ -195,13 +197,15 @@ public final class KitAssertions
     public static void checkReleased(ContractRule rule, ResourceTracker tracker, List<String> baseline, String after)
             throws InterruptedException
     {
-        // releases triggered on other threads (cancel listeners, pumps) may lag a little behind the call that caused them
+        // releases triggered on other threads (cancel listeners, pumps) may lag a little behind the call that caused
+        // them
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!tracker.live().equals(baseline) && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
         List<String> live = tracker.live();
-        check(live.equals(baseline), rule, "after " + after + " the engine still holds " + live + " (before the run: " + baseline + ")");
+        check(live.equals(baseline), rule, "after " + after + " the engine still holds " + live
+                + " (before the run: " + baseline + ")");
     }
 
     /**
@@ -241,7 +245,8 @@ public final class KitAssertions
             }
             catch (TimeoutException e) {
                 started.forEach(Thread::interrupt);
-                throw violation(ContractRule.NO_HANG, what + " (call " + i + " of " + threads + " started at one instant) did not return within "
+                throw violation(ContractRule.NO_HANG, what + " (call " + i + " of " + threads
+                        + " started at one instant) did not return within "
                         + format(timeout));
             }
             catch (ExecutionException e) {

@@ -28,7 +28,8 @@ public interface LoggingContract
         KitRun run = newRun(payloads().target("kit-target-1f3a"));
         boolean success = within("a run of the target payload", run::run);
         check(success, ContractRule.SUCCESS_REPORTING, "the target payload must succeed; log was: " + run.log());
-        check(run.log().contains("kit-target-1f3a"), ContractRule.LOG_CAPTURE, "the log lacks the target; log was: " + run.log());
+        check(run.log().contains("kit-target-1f3a"), ContractRule.LOG_CAPTURE,
+                "the log lacks the target; log was: " + run.log());
     }
 
     @Test
@@ -38,7 +39,8 @@ public interface LoggingContract
         KitRun run = newRun(payloads().failingTarget("kit-target-2b4c"));
         boolean success = within("a run of the failing payload", run::run);
         check(!success, ContractRule.SUCCESS_REPORTING, "the failing payload must not succeed");
-        check(run.log().contains("kit-target-2b4c"), ContractRule.LOG_CAPTURE, "the log of a failing task lacks the target; log was: " + run.log());
+        check(run.log().contains("kit-target-2b4c"), ContractRule.LOG_CAPTURE,
+                "the log of a failing task lacks the target; log was: " + run.log());
     }
 
     @Test
@@ -48,7 +50,8 @@ public interface LoggingContract
         KitRun run = newRun(payloads().silent());
         boolean success = within("a run of the silent payload", run::run);
         check(success, ContractRule.SUCCESS_REPORTING, "the silent payload must succeed");
-        check(!run.log().contains("kit-target"), ContractRule.LOG_ISOLATION, "the silent task's log contains a target: " + run.log());
+        check(!run.log().contains("kit-target"), ContractRule.LOG_ISOLATION,
+                "the silent task's log contains a target: " + run.log());
     }
 
     @Test
@@ -59,7 +62,9 @@ public interface LoggingContract
             String text = "kit-last-line-" + i;
             KitRun run = newRun(payloads().lastLineWithoutNewline(text));
             within("a run printing a last line without newline", run::run);
-            check(run.log().contains(text), ContractRule.LOG_CAPTURE, "the last line, written without a trailing newline right before exit, was lost; log was: \"" + run.log() + "\"");
+            check(run.log().contains(text), ContractRule.LOG_CAPTURE,
+                    "the last line, written without a trailing newline right before exit, was lost; log was: \""
+                    + run.log() + "\"");
         }
     }
 
@@ -91,7 +96,8 @@ public interface LoggingContract
             prefix = seen.get(payloads().callTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
         catch (java.util.concurrent.TimeoutException e) {
-            throw KitAssertions.violation(ContractRule.LIVE_LOG, "the target did not appear in the live log within " + KitAssertions.format(payloads().callTimeout()) + " while the task ran");
+            throw KitAssertions.violation(ContractRule.LIVE_LOG, "the target did not appear in the live log within "
+                    + KitAssertions.format(payloads().callTimeout()) + " while the task ran");
         }
         check(prefix != null, ContractRule.LIVE_LOG, "the live log ended before the target appeared");
         expectSuccess(ContractRule.KILL_YIELDS_FAILED_RESULT, "kill of a running sandbox", sandbox::kill);
@@ -103,10 +109,12 @@ public interface LoggingContract
             throw e;
         }
         catch (Exception e) {
-            throw KitAssertions.violation(ContractRule.KILL_YIELDS_FAILED_RESULT, "waitForResult after kill threw instead of returning a failed result", e);
+            throw KitAssertions.violation(ContractRule.KILL_YIELDS_FAILED_RESULT,
+                    "waitForResult after kill threw instead of returning a failed result", e);
         }
         check(!result.success(), ContractRule.KILL_YIELDS_FAILED_RESULT, "success() is true after kill");
-        check(result.termination().killed(), ContractRule.KILL_YIELDS_FAILED_RESULT, "termination().killed() is false after kill: " + result.termination());
+        check(result.termination().killed(), ContractRule.KILL_YIELDS_FAILED_RESULT,
+                "termination().killed() is false after kill: " + result.termination());
     }
 
     @Test
@@ -134,7 +142,8 @@ public interface LoggingContract
             String log = runs.get(i).log();
             for (int j = 0; j < runs.size(); j++) {
                 boolean contains = log.contains("kit-apart-" + j + "-x");
-                check(contains == (i == j), ContractRule.LOG_ISOLATION, "log of sandbox " + i + (contains ? " contains" : " lacks") + " the target of sandbox " + j + ": " + log);
+                check(contains == (i == j), ContractRule.LOG_ISOLATION, "log of sandbox " + i
+                        + (contains ? " contains" : " lacks") + " the target of sandbox " + j + ": " + log);
             }
         }
     }

@@ -1,6 +1,5 @@
 package dev.taskyard.engine.testkit.contract;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -36,7 +35,8 @@ public interface ProxyContract
     {
         if (!supports(EngineBehavior.SUPPORTS_PROXIES)) {
             KitRun run = newRun(payloads().silent());
-            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class, "attachProxy on an engine declared without proxies",
+            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class,
+                    "attachProxy on an engine declared without proxies",
                     () -> run.builder().attachProxy(payloads().proxyName(), request -> ProxyResponse.text(200, "")));
             return;
         }
@@ -48,9 +48,12 @@ public interface ProxyContract
         });
         check(success, ContractRule.PROXIES, "the ping payload failed on a 200 answer; log: " + run.log());
         check(!requests.isEmpty(), ContractRule.PROXIES, "the handler was never called");
-        check(requests.get(0).path().equals("/v1/ping"), ContractRule.PROXIES, "the handler saw path " + requests.get(0).path() + ", expected /v1/ping (prefix stripped)");
-        check(requests.get(0).method().equals("GET"), ContractRule.PROXIES, "the handler saw method " + requests.get(0).method());
-        check(run.log().contains("secret=42"), ContractRule.PROXIES, "the answer did not reach the task; log: " + run.log());
+        check(requests.get(0).path().equals("/v1/ping"), ContractRule.PROXIES, "the handler saw path "
+                + requests.get(0).path() + ", expected /v1/ping (prefix stripped)");
+        check(requests.get(0).method().equals("GET"), ContractRule.PROXIES, "the handler saw method "
+                + requests.get(0).method());
+        check(run.log().contains("secret=42"), ContractRule.PROXIES,
+                "the answer did not reach the task; log: " + run.log());
     }
 
     @Test
@@ -63,7 +66,8 @@ public interface ProxyContract
         KitRun run = newRun(payloads().pingProxy(payloads().proxyName()));
         boolean success = ping(run, request -> ProxyResponse.text(404, "Hello secret=42!!!"));
         check(!success, ContractRule.PROXIES, "the ping payload succeeded on a 404 answer");
-        check(run.log().contains("secret=42"), ContractRule.PROXIES, "the 404 body did not reach the task; log: " + run.log());
+        check(run.log().contains("secret=42"), ContractRule.PROXIES,
+                "the 404 body did not reach the task; log: " + run.log());
     }
 
     @Test
@@ -81,7 +85,8 @@ public interface ProxyContract
             }
             return ProxyResponse.text(200, "Hello secret=42!!!");
         });
-        check(success, ContractRule.LIVE_LOG, "\"Pinging\" was not in the live log while the task waited for the proxy; log: " + run.log());
+        check(success, ContractRule.LIVE_LOG,
+                "\"Pinging\" was not in the live log while the task waited for the proxy; log: " + run.log());
     }
 
     @Test
@@ -108,7 +113,8 @@ public interface ProxyContract
         second.builder().attachProxy(payloads().proxyName(), handler);
         CompletableFuture<Boolean> a = CompletableFuture.supplyAsync(() -> run(first));
         CompletableFuture<Boolean> b = CompletableFuture.supplyAsync(() -> run(second));
-        check(await("the first parallel ping", a) && await("the second parallel ping", b), ContractRule.PROXIES, "two sandboxes could not ping in parallel");
+        check(await("the first parallel ping", a) && await("the second parallel ping", b), ContractRule.PROXIES,
+                "two sandboxes could not ping in parallel");
     }
 
     private static boolean run(KitRun run)

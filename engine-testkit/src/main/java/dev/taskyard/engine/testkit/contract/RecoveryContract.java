@@ -59,7 +59,8 @@ public interface RecoveryContract
         /** What the fresh engine holds of its own (a root folder): everything beyond it belongs to a sandbox. */
         final List<String> baseline;
 
-        private Recovered(Engine engine, ResourceTracker tracker, TaskContext context, SandboxHandle handle, long offset)
+        private Recovered(Engine engine, ResourceTracker tracker, TaskContext context,
+                SandboxHandle handle, long offset)
         {
             this.engine = engine;
             this.tracker = tracker;
@@ -100,11 +101,14 @@ public interface RecoveryContract
             check(handle != null, ContractRule.HANDLE_STABLE, "handle() returned null");
             return;
         }
-        expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class, "handle() on an engine declared without recovery", sandbox::handle);
+        expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class,
+                "handle() on an engine declared without recovery", sandbox::handle);
         TaskContext context = newContext(b -> {});
         try {
-            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class, "recoverSandbox on an engine declared without recovery",
-                    () -> engine().recoverSandbox(new RecoveryOptions(new SandboxHandle(payloads().engineName(), "{}"), context, 0)));
+            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class,
+                    "recoverSandbox on an engine declared without recovery",
+                    () -> engine().recoverSandbox(new RecoveryOptions(new SandboxHandle(payloads()
+                            .engineName(), "{}"), context, 0)));
         }
         finally {
             context.dispose();
@@ -120,18 +124,21 @@ public interface RecoveryContract
         }
         KitRun run = newRun(payloads().recovery("kit-before-recovery", Duration.ofSeconds(3), "kit-after-recovery"));
         Sandbox original = within("startSandbox", run::start);
-        check(run.awaitLog("kit-before-recovery\n", payloads().callTimeout()), ContractRule.LIVE_LOG, "the first line never reached the live log; log: " + run.log());
+        check(run.awaitLog("kit-before-recovery\n", payloads().callTimeout()), ContractRule.LIVE_LOG,
+                "the first line never reached the live log; log: " + run.log());
         SandboxHandle handle = within("handle()", original::handle);
         String stored = run.log();
         try (Recovered recovered = recover(handle, bytes(stored))) {
             Sandbox sandbox = within("recoverSandbox of a running task", recovered::sandbox);
             ResultSet result = within("waitForResult of the recovered sandbox", sandbox::waitForResult);
             String whole = stored + recovered.context.log().contentAsString();
-            check(result.success(), ContractRule.RECOVER_RUNNING, "the recovered task did not succeed: " + result.termination() + "; log: " + whole);
+            check(result.success(), ContractRule.RECOVER_RUNNING, "the recovered task did not succeed: "
+                    + result.termination() + "; log: " + whole);
             check(result.termination().exitCode().equals(java.util.OptionalInt.of(0)), ContractRule.RECOVER_RUNNING,
                     "the recovered task's termination is " + result.termination() + ", expected exit code 0");
             check(whole.equals("kit-before-recovery\nkit-after-recovery\n"), ContractRule.RECOVER_RUNNING,
-                    "the stored log (" + bytes(stored) + " bytes) and the recovered rest make \"" + whole + "\", expected \"kit-before-recovery\\nkit-after-recovery\\n\"");
+                    "the stored log (" + bytes(stored) + " bytes) and the recovered rest make \"" + whole
+                            + "\", expected \"kit-before-recovery\\nkit-after-recovery\\n\"");
             within("dispose of the recovered result set", () -> {
                 result.dispose();
                 return null;
@@ -155,10 +162,12 @@ public interface RecoveryContract
             Sandbox sandbox = within("recoverSandbox of a terminated task", recovered::sandbox);
             ResultSet result = within("waitForResult of the recovered sandbox", sandbox::waitForResult);
             String log = recovered.context.log().contentAsString();
-            check(!result.success(), ContractRule.RECOVER_FINISHED, "the recovered task succeeded; it exited with " + first.termination());
+            check(!result.success(), ContractRule.RECOVER_FINISHED,
+                    "the recovered task succeeded; it exited with " + first.termination());
             check(result.termination().exitCode().equals(first.termination().exitCode()), ContractRule.RECOVER_FINISHED,
                     "the recovered termination is " + result.termination() + ", the task's was " + first.termination());
-            check(log.equals(run.log()), ContractRule.RECOVER_FINISHED, "the recovered log from byte 0 is \"" + log + "\", the task printed \"" + run.log() + "\"");
+            check(log.equals(run.log()), ContractRule.RECOVER_FINISHED, "the recovered log from byte 0 is \"" + log
+                    + "\", the task printed \"" + run.log() + "\"");
             within("dispose of the recovered result set", () -> {
                 result.dispose();
                 return null;
@@ -179,11 +188,13 @@ public interface RecoveryContract
         SandboxHandle handle = within("handle()", original::handle);
         expectSuccess(ContractRule.ABORT_RELEASES, "abort of the original sandbox", original::abort);
         try (Recovered recovered = recover(handle, 0)) {
-            expectError(ContractRule.RECOVER_GONE, ResourceNotFoundException.class, "recoverSandbox of an aborted task", recovered::sandbox);
-            for (SandboxHandle malformed : List.of(new SandboxHandle("kit-no-such-engine", handle.data()), new SandboxHandle(handle.engine(), "kit {garbage"),
-                    new SandboxHandle(handle.engine(), ""))) {
+            expectError(ContractRule.RECOVER_GONE, ResourceNotFoundException.class,
+                    "recoverSandbox of an aborted task", recovered::sandbox);
+            for (SandboxHandle malformed : List.of(new SandboxHandle("kit-no-such-engine", handle.data()),
+                    new SandboxHandle(handle.engine(), "kit {garbage"), new SandboxHandle(handle.engine(), ""))) {
                 try (Recovered other = recover(malformed, 0)) {
-                    expectError(ContractRule.RECOVER_GONE, MalformedPayloadException.class, "recoverSandbox of the malformed handle " + malformed, other::sandbox);
+                    expectError(ContractRule.RECOVER_GONE, MalformedPayloadException.class,
+                            "recoverSandbox of the malformed handle " + malformed, other::sandbox);
                     other.checkReleased(ContractRule.RECOVER_GONE, "after refusing a malformed handle");
                 }
             }
@@ -205,10 +216,11 @@ public interface RecoveryContract
             Sandbox sandbox = within("recoverSandbox of a running task", recovered::sandbox);
             expectSuccess(ContractRule.RECOVER_ABORT, "abort of the recovered sandbox", sandbox::abort);
             recovered.checkReleased(ContractRule.RECOVER_ABORT, "after abort returned");
-            expectError(ContractRule.WAIT_AFTER_ABORT, SandboxAbortedException.class, "waitForResult of the aborted recovered sandbox", sandbox::waitForResult);
+            expectError(ContractRule.WAIT_AFTER_ABORT, SandboxAbortedException.class,
+                    "waitForResult of the aborted recovered sandbox", sandbox::waitForResult);
             // the task itself is over: the original sandbox resolves, and the handle leads nowhere any more
-            Object outcome = KitAssertions.within("waitForResult of the original sandbox after the recovered one was aborted", payloads().callTimeout(),
-                    ContractRule.RECOVER_ABORT, () -> {
+            Object outcome = KitAssertions.within("waitForResult of the original sandbox after the recovered one was "
+                    + "aborted", payloads().callTimeout(), ContractRule.RECOVER_ABORT, () -> {
                         try {
                             return original.waitForResult();
                         }
@@ -219,7 +231,8 @@ public interface RecoveryContract
             check(!(outcome instanceof ResultSet result) || !result.success(), ContractRule.RECOVER_ABORT,
                     "the task succeeded although its recovered sandbox was aborted");
             try (Recovered again = recover(handle, 0)) {
-                expectError(ContractRule.RECOVER_ABORT, ResourceNotFoundException.class, "recoverSandbox after the recovered sandbox was aborted", again::sandbox);
+                expectError(ContractRule.RECOVER_ABORT, ResourceNotFoundException.class,
+                        "recoverSandbox after the recovered sandbox was aborted", again::sandbox);
             }
         }
     }
@@ -238,7 +251,8 @@ public interface RecoveryContract
         check(first.equals(second), ContractRule.HANDLE_STABLE, "two calls gave " + first + " and " + second);
         List<Object> handles = atOnce("handle() from 8 threads", 8, i -> sandbox::handle);
         for (Object handle : handles) {
-            check(first.equals(handle), ContractRule.HANDLE_STABLE, "a concurrent call gave " + handle + ", the first " + first);
+            check(first.equals(handle), ContractRule.HANDLE_STABLE, "a concurrent call gave " + handle
+                    + ", the first " + first);
         }
     }
 }

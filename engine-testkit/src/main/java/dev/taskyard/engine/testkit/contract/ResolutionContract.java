@@ -39,12 +39,16 @@ public interface ResolutionContract
             }
         });
         expectSuccess(ContractRule.WAIT_AFTER_ABORT, "abort of a running sandbox", sandbox::abort);
-        expectError(ContractRule.WAIT_AFTER_ABORT, SandboxAbortedException.class, "waitForResult after abort", sandbox::waitForResult);
+        expectError(ContractRule.WAIT_AFTER_ABORT, SandboxAbortedException.class, "waitForResult after abort",
+                sandbox::waitForResult);
         Throwable blocked = await("a waitForResult blocked during abort", blockedWait);
-        check(blocked instanceof SandboxAbortedException, ContractRule.WAIT_AFTER_ABORT, "a waitForResult blocked during abort ended with " + blocked);
+        check(blocked instanceof SandboxAbortedException, ContractRule.WAIT_AFTER_ABORT,
+                "a waitForResult blocked during abort ended with " + blocked);
         expectSuccess(ContractRule.CONSISTENT_RESOLUTION, "a second abort", sandbox::abort);
-        expectError(ContractRule.CONSISTENT_RESOLUTION, SandboxAbortedException.class, "waitForResult after a second abort", sandbox::waitForResult);
-        expectError(ContractRule.CONSISTENT_RESOLUTION, SandboxAbortedException.class, "kill after abort", sandbox::kill);
+        expectError(ContractRule.CONSISTENT_RESOLUTION, SandboxAbortedException.class,
+                "waitForResult after a second abort", sandbox::waitForResult);
+        expectError(ContractRule.CONSISTENT_RESOLUTION, SandboxAbortedException.class,
+                "kill after abort", sandbox::kill);
     }
 
     @Test
@@ -54,13 +58,15 @@ public interface ResolutionContract
         KitRun run = newRun(payloads().silent());
         run.start();
         ResultSet first = within("waitForResult", run::waitForResult);
-        expectError(ContractRule.ABORT_AFTER_COMPLETION, SandboxTerminatedException.class, "abort after waitForResult returned", () -> run.sandbox().abort());
+        expectError(ContractRule.ABORT_AFTER_COMPLETION, SandboxTerminatedException.class,
+                "abort after waitForResult returned", () -> run.sandbox().abort());
         ResultSet second;
         try {
             second = within("waitForResult after abort", () -> run.sandbox().waitForResult());
         }
         catch (SandboxAbortedException e) {
-            throw KitAssertions.violation(ContractRule.ABORT_AFTER_COMPLETION, "waitForResult reported sandbox-aborted after the task had completed", e);
+            throw KitAssertions.violation(ContractRule.ABORT_AFTER_COMPLETION,
+                    "waitForResult reported sandbox-aborted after the task had completed", e);
         }
         check(second == first, ContractRule.SAME_RESULT_SET, "waitForResult returned another ResultSet after abort");
         check(first.success(), ContractRule.SUCCESS_REPORTING, "the silent task did not succeed");
@@ -88,10 +94,12 @@ public interface ResolutionContract
         go.countDown();
         ResultSet first = within("waitForResult", run::waitForResult);
         for (CompletableFuture<ResultSet> wait : waits) {
-            check(await("a concurrent waitForResult", wait) == first, ContractRule.SAME_RESULT_SET, "concurrent waitForResult calls returned different instances");
+            check(await("a concurrent waitForResult", wait) == first, ContractRule.SAME_RESULT_SET,
+                    "concurrent waitForResult calls returned different instances");
         }
         for (int i = 0; i < 3; i++) {
-            check(within("waitForResult", sandbox::waitForResult) == first, ContractRule.SAME_RESULT_SET, "a repeated waitForResult returned another instance");
+            check(within("waitForResult", sandbox::waitForResult) == first, ContractRule.SAME_RESULT_SET,
+                    "a repeated waitForResult returned another instance");
         }
     }
 
@@ -102,9 +110,12 @@ public interface ResolutionContract
         KitRun run = newRun(payloads().silent());
         run.start();
         ResultSet result = within("waitForResult", run::waitForResult);
-        expectError(ContractRule.KILL_AFTER_TERMINATION, SandboxTerminatedException.class, "kill after termination", () -> run.sandbox().kill());
-        check(within("waitForResult", () -> run.sandbox().waitForResult()) == result, ContractRule.SAME_RESULT_SET, "kill after termination changed the result");
-        check(result.success(), ContractRule.KILL_AFTER_TERMINATION, "kill after termination turned the result into a failure");
+        expectError(ContractRule.KILL_AFTER_TERMINATION, SandboxTerminatedException.class, "kill after termination",
+                () -> run.sandbox().kill());
+        check(within("waitForResult", () -> run.sandbox().waitForResult()) == result, ContractRule.SAME_RESULT_SET,
+                "kill after termination changed the result");
+        check(result.success(), ContractRule.KILL_AFTER_TERMINATION,
+                "kill after termination turned the result into a failure");
     }
 
     @Test
@@ -128,10 +139,13 @@ public interface ResolutionContract
             throw e;
         }
         catch (Exception e) {
-            throw KitAssertions.violation(ContractRule.KILL_YIELDS_FAILED_RESULT, "waitForResult after kill threw instead of returning a failed result", e);
+            throw KitAssertions.violation(ContractRule.KILL_YIELDS_FAILED_RESULT,
+                    "waitForResult after kill threw instead of returning a failed result", e);
         }
-        check(!result.success() && result.termination().killed(), ContractRule.KILL_YIELDS_FAILED_RESULT, "the result after kill is " + result.termination());
-        expectError(ContractRule.ABORT_AFTER_COMPLETION, SandboxTerminatedException.class, "abort after a killed task terminated", sandbox::abort);
+        check(!result.success() && result.termination().killed(), ContractRule.KILL_YIELDS_FAILED_RESULT,
+                "the result after kill is " + result.termination());
+        expectError(ContractRule.ABORT_AFTER_COMPLETION, SandboxTerminatedException.class,
+                "abort after a killed task terminated", sandbox::abort);
     }
 
     /**
@@ -166,7 +180,8 @@ public interface ResolutionContract
             ResultSet result = within("waitForResult", run::waitForResult);
             if (killed == KitAssertions.RETURNED) {
                 check(!result.success() && result.termination().killed(), ContractRule.KILL_AFTER_TERMINATION,
-                        "kill returned normally (so the task was still running) but the result is " + result.termination()
+                        "kill returned normally (so the task was still running) but the result is "
+                                + result.termination()
                                 + ": a kill after unobserved termination must report sandbox-terminated");
             }
             else {
@@ -176,7 +191,8 @@ public interface ResolutionContract
             }
         }
         check(terminatedSeen > 0, ContractRule.KILL_AFTER_TERMINATION,
-                "in 3 attempts, kill never reported sandbox-terminated although the silent task had " + "run many times longer than an observed run");
+                "in 3 attempts, kill never reported sandbox-terminated although the silent task had "
+                        + "run many times longer than an observed run");
     }
 
     /**
@@ -194,7 +210,8 @@ public interface ResolutionContract
             Sandbox sandbox = run.start();
             int shape = round % 4;
             List<Object> outcomes = atOnce("waitForResult/abort/kill", threads, i -> {
-                int kind = shape == 0 ? i % 3 : shape == 1 ? (i % 2 == 0 ? 1 : 0) : shape == 2 ? (i % 2 == 0 ? 2 : 0) : (i == 0 ? 2 : i % 3);
+                int kind = shape == 0 ? i % 3 : shape == 1 ? (i % 2 == 0 ? 1 : 0) : shape == 2
+                        ? (i % 2 == 0 ? 2 : 0) : (i == 0 ? 2 : i % 3);
                 return switch (kind) {
                     case 0 -> sandbox::waitForResult;
                     case 1 -> () -> {
@@ -219,21 +236,26 @@ public interface ResolutionContract
             boolean aborted = last instanceof SandboxAbortedException;
             boolean abortReturned = false;
             for (int i = 0; i < threads; i++) {
-                int kind = shape == 0 ? i % 3 : shape == 1 ? (i % 2 == 0 ? 1 : 0) : shape == 2 ? (i % 2 == 0 ? 2 : 0) : (i == 0 ? 2 : i % 3);
+                int kind = shape == 0 ? i % 3 : shape == 1 ? (i % 2 == 0 ? 1 : 0) : shape == 2
+                        ? (i % 2 == 0 ? 2 : 0) : (i == 0 ? 2 : i % 3);
                 Object outcome = outcomes.get(i);
-                String where = "round " + round + ", call " + i + " (" + (kind == 0 ? "waitForResult" : kind == 1 ? "abort" : "kill") + ") gave " + outcome;
+                String where = "round " + round + ", call " + i + " ("
+                        + (kind == 0 ? "waitForResult" : kind == 1 ? "abort" : "kill") + ") gave " + outcome;
                 if (kind == 0) {
-                    check(aborted ? outcome instanceof SandboxAbortedException : outcome == last, ContractRule.SANDBOX_THREAD_SAFETY,
-                            (aborted ? "the sandbox was aborted but " : "the final waitForResult returned " + last + " but ") + where);
+                    check(aborted ? outcome instanceof SandboxAbortedException : outcome == last,
+                            ContractRule.SANDBOX_THREAD_SAFETY,
+                            (aborted ? "the sandbox was aborted but " : "the final waitForResult returned "
+                                    + last + " but ") + where);
                 }
                 else if (kind == 1) {
                     abortReturned |= outcome == KitAssertions.RETURNED;
-                    check(aborted ? outcome == KitAssertions.RETURNED : outcome instanceof SandboxTerminatedException, ContractRule.SANDBOX_THREAD_SAFETY,
+                    check(aborted ? outcome == KitAssertions.RETURNED : outcome instanceof SandboxTerminatedException,
+                            ContractRule.SANDBOX_THREAD_SAFETY,
                             (aborted ? "the sandbox was aborted but " : "the task completed but ") + where);
                 }
                 else {
-                    check(outcome == KitAssertions.RETURNED || outcome instanceof SandboxTerminatedException || outcome instanceof SandboxAbortedException,
-                            ContractRule.SANDBOX_THREAD_SAFETY, where);
+                    check(outcome == KitAssertions.RETURNED || outcome instanceof SandboxTerminatedException
+                            || outcome instanceof SandboxAbortedException, ContractRule.SANDBOX_THREAD_SAFETY, where);
                     if (outcome == KitAssertions.RETURNED && !aborted) {
                         ResultSet result = (ResultSet) last;
                         check(!result.success() && result.termination().killed(), ContractRule.SANDBOX_THREAD_SAFETY,
@@ -241,10 +263,12 @@ public interface ResolutionContract
                     }
                 }
             }
-            check(aborted == abortReturned, ContractRule.SANDBOX_THREAD_SAFETY, "round " + round + ": aborted=" + aborted + " but an abort returned=" + abortReturned);
+            check(aborted == abortReturned, ContractRule.SANDBOX_THREAD_SAFETY, "round " + round + ": aborted="
+                    + aborted + " but an abort returned=" + abortReturned);
             if (aborted) {
                 check(afterCalls.equals(before), ContractRule.ABORT_RELEASES,
-                        "round " + round + ": every abort had returned, yet the engine still holds " + afterCalls + " (before the run: " + before + ")");
+                        "round " + round + ": every abort had returned, yet the engine still holds " + afterCalls
+                                + " (before the run: " + before + ")");
             }
             run.dispose();
             KitAssertions.checkReleased(tracker(), before, "round " + round);
@@ -256,8 +280,8 @@ public interface ResolutionContract
             throws Exception
     {
         List<String> before = tracker().live();
-        MalformedPayloadException error = expectError(ContractRule.MALFORMED_PAYLOAD, MalformedPayloadException.class, "newSandboxBuilder with a malformed payload",
-                () -> newRun(payloads().malformed()));
+        MalformedPayloadException error = expectError(ContractRule.MALFORMED_PAYLOAD, MalformedPayloadException.class,
+                "newSandboxBuilder with a malformed payload", () -> newRun(payloads().malformed()));
         check(!error.messages().isEmpty(), ContractRule.MALFORMED_PAYLOAD, "the error has no messages");
         KitAssertions.checkReleased(tracker(), before, "a refused payload");
     }
@@ -269,10 +293,12 @@ public interface ResolutionContract
         KitRun ok = newRun(payloads().target("kit-exit-ok"));
         ok.start();
         ResultSet okResult = within("waitForResult", ok::waitForResult);
-        check(okResult.success() && okResult.termination().exitedCleanly(), ContractRule.SUCCESS_REPORTING, "a successful task reports " + okResult.termination());
+        check(okResult.success() && okResult.termination().exitedCleanly(), ContractRule.SUCCESS_REPORTING,
+                "a successful task reports " + okResult.termination());
         KitRun failing = newRun(payloads().failingTarget("kit-exit-fail"));
         failing.start();
         ResultSet failed = within("waitForResult", failing::waitForResult);
-        check(!failed.success() && !failed.termination().killed(), ContractRule.SUCCESS_REPORTING, "a failing task reports " + failed.termination());
+        check(!failed.success() && !failed.termination().killed(), ContractRule.SUCCESS_REPORTING,
+                "a failing task reports " + failed.termination());
     }
 }

@@ -38,7 +38,10 @@ public interface ResolutionPropertyContract
         }
     }
 
-    enum Kind { WAIT, ABORT, KILL }
+    enum Kind
+    {
+        WAIT, ABORT, KILL
+    }
 
     /** A task of {@code taskMillis} (0: the silent payload) and the calls made against it. */
     record Schedule(int taskMillis, List<Call> calls)
@@ -54,7 +57,8 @@ public interface ResolutionPropertyContract
     default void randomResolutionSchedulesResolveConsistently()
     {
         long seed = Long.getLong("taskyard.kit.seed", System.nanoTime());
-        Gen<Call> call = integers().between(0, 2).zip(integers().between(0, 80), (kind, delay) -> new Call(Kind.values()[kind], delay));
+        Gen<Call> call = integers().between(0, 2)
+                .zip(integers().between(0, 80), (kind, delay) -> new Call(Kind.values()[kind], delay));
         Gen<Schedule> schedules = integers().between(0, 150).zip(lists().of(call).ofSizeBetween(1, 5), Schedule::new);
         AtomicReference<String> firstViolation = new AtomicReference<>();
         try {
@@ -72,14 +76,16 @@ public interface ResolutionPropertyContract
                             throw e;
                         }
                         catch (Exception e) {
-                            AssertionError error = new AssertionError(ContractRule.CONSISTENT_RESOLUTION.violation("schedule " + schedule + " failed: " + e), e);
+                            AssertionError error = new AssertionError(ContractRule.CONSISTENT_RESOLUTION
+                                    .violation("schedule " + schedule + " failed: " + e), e);
                             firstViolation.compareAndSet(null, error.getMessage());
                             throw error;
                         }
                     });
         }
         catch (AssertionError e) {
-            throw new AssertionError(firstViolation.get() + "\nreplay with -Dtaskyard.kit.seed=" + seed + "\n" + e.getMessage(), e);
+            throw new AssertionError(firstViolation.get() + "\nreplay with -Dtaskyard.kit.seed=" + seed
+                    + "\n" + e.getMessage(), e);
         }
     }
 
@@ -87,7 +93,8 @@ public interface ResolutionPropertyContract
             throws Exception
     {
         List<String> before = tracker().live();
-        String payload = schedule.taskMillis() == 0 ? payloads().silent() : payloads().sleep(Duration.ofMillis(schedule.taskMillis()));
+        String payload = schedule.taskMillis() == 0 ? payloads().silent()
+                : payloads().sleep(Duration.ofMillis(schedule.taskMillis()));
         KitRun run = newRun(payload);
         Sandbox sandbox = run.start();
         List<CompletableFuture<Object>> outcomes = new ArrayList<>();
@@ -132,19 +139,24 @@ public interface ResolutionPropertyContract
             switch (call.kind()) {
                 case WAIT -> {
                     if (aborted) {
-                        check(outcome instanceof SandboxAbortedException, ContractRule.CONSISTENT_RESOLUTION, "the sandbox was aborted but " + where);
+                        check(outcome instanceof SandboxAbortedException, ContractRule.CONSISTENT_RESOLUTION,
+                                "the sandbox was aborted but " + where);
                     }
                     else {
-                        check(outcome instanceof ResultSet, ContractRule.CONSISTENT_RESOLUTION, "the task completed but " + where);
-                        check(outcome == finalWait, ContractRule.SAME_RESULT_SET, "waitForResult returned different instances: " + where);
+                        check(outcome instanceof ResultSet, ContractRule.CONSISTENT_RESOLUTION,
+                                "the task completed but " + where);
+                        check(outcome == finalWait, ContractRule.SAME_RESULT_SET,
+                                "waitForResult returned different instances: " + where);
                     }
                 }
                 case ABORT -> {
                     if (aborted) {
-                        check("returned".equals(outcome), ContractRule.CONSISTENT_RESOLUTION, "the sandbox was aborted but " + where);
+                        check("returned".equals(outcome), ContractRule.CONSISTENT_RESOLUTION,
+                                "the sandbox was aborted but " + where);
                     }
                     else {
-                        check(outcome instanceof SandboxTerminatedException, ContractRule.ABORT_AFTER_COMPLETION, "the task completed but " + where);
+                        check(outcome instanceof SandboxTerminatedException, ContractRule.ABORT_AFTER_COMPLETION,
+                                "the task completed but " + where);
                     }
                 }
                 case KILL -> {
@@ -152,10 +164,12 @@ public interface ResolutionPropertyContract
                         anyKill = true;
                     }
                     else if (aborted) {
-                        check(outcome instanceof SandboxAbortedException, ContractRule.CONSISTENT_RESOLUTION, "the sandbox was aborted but " + where);
+                        check(outcome instanceof SandboxAbortedException, ContractRule.CONSISTENT_RESOLUTION,
+                                "the sandbox was aborted but " + where);
                     }
                     else {
-                        check(outcome instanceof SandboxTerminatedException, ContractRule.KILL_AFTER_TERMINATION, "the task completed but " + where);
+                        check(outcome instanceof SandboxTerminatedException, ContractRule.KILL_AFTER_TERMINATION,
+                                "the task completed but " + where);
                     }
                 }
             }
@@ -165,7 +179,8 @@ public interface ResolutionPropertyContract
             anyAbortReturned |= schedule.calls().get(i).kind() == Kind.ABORT && "returned".equals(results.get(i));
         }
         check(aborted == anyAbortReturned, ContractRule.CONSISTENT_RESOLUTION,
-                (aborted ? "the sandbox reports aborted although no abort returned" : "an abort returned but the sandbox reports a result") + " in " + schedule);
+                (aborted ? "the sandbox reports aborted although no abort returned"
+                        : "an abort returned but the sandbox reports a result") + " in " + schedule);
         if (!aborted && anyKill) {
             ResultSet result = (ResultSet) finalWait;
             check(!result.success() && result.termination().killed(), ContractRule.KILL_YIELDS_FAILED_RESULT,

@@ -58,8 +58,8 @@ public interface ShellContract
     {
         if (!supports(EngineBehavior.SUPPORTS_SHELLS)) {
             Sandbox sandbox = runningSandbox();
-            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class, "newShell on an engine declared without shells",
-                    () -> sandbox.newShell(List.of(), false));
+            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class,
+                    "newShell on an engine declared without shells", () -> sandbox.newShell(List.of(), false));
             return;
         }
         ShellScript script = payloads().shellScript();
@@ -71,8 +71,10 @@ public interface ShellContract
         check(success, ContractRule.SHELLS, "the shell command did not succeed");
         String out = await("the shell's stdout", stdout);
         String err = await("the shell's stderr", stderr);
-        check(out.equals(script.stdout()), ContractRule.SHELLS, "stdout was \"" + out + "\", expected \"" + script.stdout() + "\"");
-        check(err.equals(script.stderr()), ContractRule.SHELLS, "stderr was \"" + err + "\", expected \"" + script.stderr() + "\"");
+        check(out.equals(script.stdout()), ContractRule.SHELLS, "stdout was \"" + out + "\", expected \""
+                + script.stdout() + "\"");
+        check(err.equals(script.stderr()), ContractRule.SHELLS, "stderr was \"" + err + "\", expected \""
+                + script.stderr() + "\"");
         expectError(ContractRule.SHELLS, ShellTerminatedException.class, "shell abort after it ended", shell::abort);
     }
 
@@ -123,13 +125,15 @@ public interface ShellContract
         CompletableFuture<String> stderr = drain(shell.stderr());
         write(shell, payloads().shellScript().sleepCommand());
         expectSuccess(ContractRule.KILL_YIELDS_FAILED_RESULT, "kill of a sandbox with a shell", sandbox::kill);
-        expectError(ContractRule.KILL_ABORTS_SHELLS, ShellAbortedException.class, "shell waitFor after the sandbox was killed", shell::waitFor);
+        expectError(ContractRule.KILL_ABORTS_SHELLS, ShellAbortedException.class,
+                "shell waitFor after the sandbox was killed", shell::waitFor);
         try {
             await("the shell's stdout", stdout);
             await("the shell's stderr", stderr);
         }
         catch (java.util.concurrent.TimeoutException e) {
-            throw KitAssertions.violation(ContractRule.KILL_ABORTS_SHELLS, "the shell's output streams did not end after the sandbox was killed");
+            throw KitAssertions.violation(ContractRule.KILL_ABORTS_SHELLS,
+                    "the shell's output streams did not end after the sandbox was killed");
         }
     }
 
@@ -139,7 +143,9 @@ public interface ShellContract
     {
         KitRun run = newRun(payloads().silent());
         within("a silent run", run::run);
-        Class<? extends Exception> expected = supports(EngineBehavior.SUPPORTS_SHELLS) ? SandboxTerminatedException.class : FeatureNotSupportedException.class;
-        expectError(ContractRule.SHELL_AFTER_TERMINATION, expected, "newShell after termination", () -> run.sandbox().newShell(List.of(), false));
+        Class<? extends Exception> expected = supports(EngineBehavior.SUPPORTS_SHELLS)
+                ? SandboxTerminatedException.class : FeatureNotSupportedException.class;
+        expectError(ContractRule.SHELL_AFTER_TERMINATION, expected, "newShell after termination",
+                () -> run.sandbox().newShell(List.of(), false));
     }
 }

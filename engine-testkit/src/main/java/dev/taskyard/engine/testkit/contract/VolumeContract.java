@@ -39,10 +39,12 @@ public interface VolumeContract
             throws Exception
     {
         if (!supports(EngineBehavior.SUPPORTS_VOLUMES)) {
-            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class, "newVolume on an engine declared without volumes",
+            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class,
+                    "newVolume on an engine declared without volumes",
                     () -> engine().newVolume(JsonNodeFactory.instance.objectNode()));
             KitRun run = newRun(payloads().silent());
-            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class, "attachVolume on an engine declared without volumes",
+            expectError(ContractRule.FEATURE_DECLARATION, FeatureNotSupportedException.class,
+                    "attachVolume on an engine declared without volumes",
                     () -> run.builder().attachVolume("/kit", () -> {}, false));
             return;
         }
@@ -50,8 +52,10 @@ public interface VolumeContract
         Volume volume = newVolume();
         try {
             runWithVolume(payloads().writeVolume(mountPoint), volume, false);
-            check(runWithVolume(payloads().checkVolume(mountPoint), volume, false), ContractRule.VOLUMES, "what one sandbox wrote was not there for the next one");
-            check(runWithVolume(payloads().checkVolume(mountPoint), volume, true), ContractRule.VOLUMES, "a read-only mount could not be read");
+            check(runWithVolume(payloads().checkVolume(mountPoint), volume, false), ContractRule.VOLUMES,
+                    "what one sandbox wrote was not there for the next one");
+            check(runWithVolume(payloads().checkVolume(mountPoint), volume, true), ContractRule.VOLUMES,
+                    "a read-only mount could not be read");
         }
         finally {
             volume.dispose();
@@ -67,7 +71,8 @@ public interface VolumeContract
         }
         Volume volume = newVolume();
         try {
-            check(!runWithVolume(payloads().checkVolume(payloads().volumeMountPoint()), volume, false), ContractRule.VOLUMES, "the check passed on an empty volume");
+            check(!runWithVolume(payloads().checkVolume(payloads().volumeMountPoint()), volume, false),
+                    ContractRule.VOLUMES, "the check passed on an empty volume");
         }
         finally {
             volume.dispose();
@@ -85,7 +90,8 @@ public interface VolumeContract
         Volume volume = newVolume();
         try {
             runWithVolume(payloads().writeVolume(mountPoint), volume, true);
-            check(!runWithVolume(payloads().checkVolume(mountPoint), volume, false), ContractRule.VOLUMES, "a write through a read-only mount went through");
+            check(!runWithVolume(payloads().checkVolume(mountPoint), volume, false), ContractRule.VOLUMES,
+                    "a write through a read-only mount went through");
         }
         finally {
             volume.dispose();
@@ -104,7 +110,8 @@ public interface VolumeContract
         try {
             KitRun run = newRun(payloads().silent());
             run.builder().attachVolume(payloads().volumeMountPoint(), first, false);
-            expectError(ContractRule.NAMING_CONFLICT, NamingConflictException.class, "attachVolume at a mount point in use",
+            expectError(ContractRule.NAMING_CONFLICT, NamingConflictException.class,
+                    "attachVolume at a mount point in use",
                     () -> run.builder().attachVolume(payloads().volumeMountPoint(), second, true));
             run.dispose();
         }

@@ -9,7 +9,8 @@ import dev.taskyard.engine.mock.MockEngineProvider;
 
 /**
  * {@code faulty-mock}: the mock engine wrapped in {@link FaultyEngine}. Not registered with
- * {@link java.util.ServiceLoader}; register it, e.g. {@code EngineRegistry.load().register(new FaultyEngineProvider())}.
+ * {@link java.util.ServiceLoader}; register it, e.g.
+ * {@code EngineRegistry.load().register(new FaultyEngineProvider())}.
  */
 public final class FaultyEngineProvider
         implements EngineProvider

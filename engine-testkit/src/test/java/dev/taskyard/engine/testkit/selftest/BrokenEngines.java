@@ -13,7 +13,6 @@ import dev.taskyard.engine.FileHandler;
 import dev.taskyard.engine.NamingConflictException;
 import dev.taskyard.engine.NonFatalInternalErrorException;
 import dev.taskyard.engine.ResultSet;
-import dev.taskyard.engine.Sandbox;
 import dev.taskyard.engine.SandboxAbortedException;
 import dev.taskyard.engine.SandboxBuilder;
 import dev.taskyard.engine.SandboxOptions;

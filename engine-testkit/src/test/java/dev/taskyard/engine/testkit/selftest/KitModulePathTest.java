@@ -20,11 +20,13 @@ class KitModulePathTest
 {
     /** What the module path needs at run time: the kit's modules and what they require. */
     private static final List<String> MODULE_JARS = List.of(
-            "jackson-core-", "jackson-databind-", "jackson-annotations-", "json-schema-validator-", "itu-", "slf4j-api-", "slf4j-simple-",
-            "guava-", "failureaccess-", "quicktheories-", "junit-jupiter-api-", "junit-platform-commons-", "opentest4j-", "apiguardian-api-",
+            "jackson-core-", "jackson-databind-", "jackson-annotations-", "json-schema-validator-", "itu-",
+            "slf4j-api-", "slf4j-simple-",
+            "guava-", "failureaccess-", "quicktheories-", "junit-jupiter-api-", "junit-platform-commons-",
+            "opentest4j-", "apiguardian-api-",
             "taskyard-engine-api-", "taskyard-engine-mock-", "taskyard-engine-testkit-");
-    private static final List<Path> MODULE_FOLDERS = List.of(Path.of("engine-api", "target", "classes"), Path.of("engine-mock", "target", "classes"),
-            Path.of("engine-testkit", "target", "classes"));
+    private static final List<Path> MODULE_FOLDERS = List.of(Path.of("engine-api", "target", "classes"),
+            Path.of("engine-mock", "target", "classes"), Path.of("engine-testkit", "target", "classes"));
 
     private static final String MODULE_INFO = """
             module kit.modules {
@@ -47,7 +49,8 @@ class KitModulePathTest
                     System.out.println("kit module " + EngineContractTest.class.getModule().getName());
                     System.out.println("rule " + ContractRule.NO_HANG.violation("a call hung"));
                     System.out.println("faulty " + new FaultyEngineProvider().name());
-                    System.out.println("engines " + EngineRegistry.load().providers().stream().map(EngineRegistry.ProviderInfo::name).toList());
+                    System.out.println("engines " + \
+            EngineRegistry.load().providers().stream().map(EngineRegistry.ProviderInfo::name).toList());
                 }
             }
             """;
@@ -66,7 +69,8 @@ class KitModulePathTest
                 .anyMatch(entry -> entry.contains("junit-jupiter-api-"));
         Path work = Files.createTempDirectory("kit-module-path-");
         try {
-            ModulePathRun.Output output = ModulePathRun.compileAndRun(work, modulePath, "kit.modules", MODULE_INFO, MAIN);
+            ModulePathRun.Output output =
+                    ModulePathRun.compileAndRun(work, modulePath, "kit.modules", MODULE_INFO, MAIN);
             String text = output.text();
             assertThat(output.exitCode()).as("module path %s, output:%n%s", modulePath, text).isZero();
             assertThat(text).contains("kit module dev.taskyard.engine.testkit");

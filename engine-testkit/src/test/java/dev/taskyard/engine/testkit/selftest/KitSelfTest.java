@@ -56,32 +56,43 @@ class KitSelfTest
     }
 
     static final List<Broken> BROKEN = List.of(
-            new Broken("broken-new-result-set", ContractRule.SAME_RESULT_SET, "sameResultSetFromRepeatedAndConcurrentWaits"),
+            new Broken("broken-new-result-set", ContractRule.SAME_RESULT_SET,
+                    "sameResultSetFromRepeatedAndConcurrentWaits"),
             new Broken("broken-abort-after-completion", ContractRule.ABORT_AFTER_COMPLETION, "abortAfterCompletion"),
-            new Broken("broken-unsynchronised-builder", ContractRule.BUILDER_THREAD_SAFETY, "builderHammeredFromEightThreads"),
+            new Broken("broken-unsynchronised-builder", ContractRule.BUILDER_THREAD_SAFETY,
+                    "builderHammeredFromEightThreads"),
             new Broken("broken-lost-last-line", ContractRule.LOG_CAPTURE, "lastLineWithoutNewlineIsCaptured"),
             new Broken("broken-folder-directories", ContractRule.FOLDER_WITHOUT_DIRECTORIES, "extractNestedFolder"),
             new Broken("broken-leak", ContractRule.NO_LEAK, "logTarget"),
             new Broken("broken-kill-error", ContractRule.KILL_YIELDS_FAILED_RESULT, "killTwiceThenWait"),
             new Broken("broken-kill-after-termination", ContractRule.KILL_AFTER_TERMINATION, "killAfterTermination"),
             new Broken("broken-path-escape", ContractRule.ARTIFACT_PATH_ESCAPE, "artifactPathsCannotEscape"),
-            new Broken("broken-usable-after-dispose", ContractRule.RESULT_SET_AFTER_DISPOSE, "resultSetRefusesUseAfterDispose"),
-            new Broken("broken-result-set-second-dispose", ContractRule.DISPOSE_IDEMPOTENT, "resultSetRefusesUseAfterDispose"),
-            new Broken("broken-engine-second-dispose", ContractRule.DISPOSE_IDEMPOTENT, "engineDisposeIsIdempotentAndFinal"),
-            new Broken("broken-engine-usable-after-dispose", ContractRule.ENGINE_AFTER_DISPOSE, "engineDisposeIsIdempotentAndFinal"),
-            new Broken("broken-racy-limit", ContractRule.MAX_CONCURRENCY, "maxConcurrencyHoldsForBuildersStartedAtOnce"),
-            new Broken("broken-lazy-termination", ContractRule.KILL_AFTER_TERMINATION, "killAfterUnobservedTermination"),
+            new Broken("broken-usable-after-dispose", ContractRule.RESULT_SET_AFTER_DISPOSE,
+                    "resultSetRefusesUseAfterDispose"),
+            new Broken("broken-result-set-second-dispose", ContractRule.DISPOSE_IDEMPOTENT,
+                    "resultSetRefusesUseAfterDispose"),
+            new Broken("broken-engine-second-dispose", ContractRule.DISPOSE_IDEMPOTENT,
+                    "engineDisposeIsIdempotentAndFinal"),
+            new Broken("broken-engine-usable-after-dispose", ContractRule.ENGINE_AFTER_DISPOSE,
+                    "engineDisposeIsIdempotentAndFinal"),
+            new Broken("broken-racy-limit", ContractRule.MAX_CONCURRENCY,
+                    "maxConcurrencyHoldsForBuildersStartedAtOnce"),
+            new Broken("broken-lazy-termination", ContractRule.KILL_AFTER_TERMINATION,
+                    "killAfterUnobservedTermination"),
             new Broken("broken-async-abort", ContractRule.ABORT_RELEASES, "abortReleasesBeforeReturning"),
             new Broken("broken-collapsed-exit-code", ContractRule.EXIT_CODE, "exitCodesAreReportedExactly"),
             new Broken("broken-lenient-config", ContractRule.CONFIG_SCHEMA, "configSchemaRefusesInvalidConfigs"),
             new Broken("broken-payload-schema", ContractRule.PAYLOAD_SCHEMA, "payloadSchemaDescribesAnObject"),
-            new Broken("broken-shared-engine", ContractRule.PROVIDER_REENTRANT, "providerCreatesIndependentEnginesConcurrently"),
+            new Broken("broken-shared-engine", ContractRule.PROVIDER_REENTRANT,
+                    "providerCreatesIndependentEnginesConcurrently"),
             new Broken("broken-late-declarations", ContractRule.BUILDER_AFTER_END, "endedBuilderRefusesDeclarations"),
-            new Broken("broken-racy-result-set", ContractRule.RESULT_SET_THREAD_SAFETY, "resultSetExtractsFromManyThreads"),
+            new Broken("broken-racy-result-set", ContractRule.RESULT_SET_THREAD_SAFETY,
+                    "resultSetExtractsFromManyThreads"),
             new Broken("broken-racy-resolution", ContractRule.SANDBOX_THREAD_SAFETY, "resolutionRaceFromManyThreads"),
             new Broken("broken-wait-after-abort", ContractRule.WAIT_AFTER_ABORT, "abortBeforeCompletion"),
             new Broken("broken-second-abort", ContractRule.CONSISTENT_RESOLUTION, "abortBeforeCompletion"),
-            new Broken("broken-shell-after-termination", ContractRule.SHELL_AFTER_TERMINATION, "newShellAfterTermination"),
+            new Broken("broken-shell-after-termination", ContractRule.SHELL_AFTER_TERMINATION,
+                    "newShellAfterTermination"),
             new Broken("broken-kill-keeps-shells", ContractRule.KILL_ABORTS_SHELLS, "sandboxKillAbortsShells"),
             new Broken("broken-shell-exit", ContractRule.SHELLS, "shellBadCommand"),
             new Broken("broken-display-size", ContractRule.DISPLAYS, "listDisplays"),
@@ -93,15 +104,21 @@ class KitSelfTest
             new Broken("broken-empty-artifacts", ContractRule.ARTIFACTS, "extractTextFile"),
             new Broken("broken-missing-file", ContractRule.RESOURCE_NOT_FOUND, "extractMissingFile"),
             new Broken("broken-handler-interrupt", ContractRule.HANDLER_INTERRUPT, "extractFolderHandlerInterrupt"),
-            new Broken("broken-feature-declaration", ContractRule.FEATURE_DECLARATION, "capabilitiesMatchDeclaredBehaviors"),
-            new Broken("broken-malformed-payload", ContractRule.MALFORMED_PAYLOAD, "malformedPayloadFromNewSandboxBuilder"),
+            new Broken("broken-feature-declaration", ContractRule.FEATURE_DECLARATION,
+                    "capabilitiesMatchDeclaredBehaviors"),
+            new Broken("broken-malformed-payload", ContractRule.MALFORMED_PAYLOAD,
+                    "malformedPayloadFromNewSandboxBuilder"),
             new Broken("broken-shared-log", ContractRule.LOG_ISOLATION, "concurrentSandboxesKeepLogsApart"),
             new Broken("broken-read-only-mount", ContractRule.VOLUMES, "readOnlyVolumeIsEnforced"),
             new Broken("broken-proxy-prefix", ContractRule.PROXIES, "pingProxy"),
-            new Broken("broken-display-left-open", ContractRule.KILL_CLOSES_DISPLAYS, "killClosesDisplays").withCallTimeout(SHORT_CALL_TIMEOUT),
-            new Broken("broken-log-at-exit", ContractRule.LIVE_LOG, "liveLogThenKill").withCallTimeout(SHORT_CALL_TIMEOUT),
-            new Broken("broken-ignores-cancellation", ContractRule.CANCELLATION, "cancelDuringRun", "cancelBeforeStart").withCallTimeout(SHORT_CALL_TIMEOUT),
-            new Broken("broken-kill-waits-for-exit", ContractRule.NO_HANG, "killTwiceThenWait").withCallTimeout(SHORT_CALL_TIMEOUT),
+            new Broken("broken-display-left-open", ContractRule.KILL_CLOSES_DISPLAYS, "killClosesDisplays")
+                    .withCallTimeout(SHORT_CALL_TIMEOUT),
+            new Broken("broken-log-at-exit", ContractRule.LIVE_LOG, "liveLogThenKill")
+                    .withCallTimeout(SHORT_CALL_TIMEOUT),
+            new Broken("broken-ignores-cancellation", ContractRule.CANCELLATION, "cancelDuringRun", "cancelBeforeStart")
+                    .withCallTimeout(SHORT_CALL_TIMEOUT),
+            new Broken("broken-kill-waits-for-exit", ContractRule.NO_HANG, "killTwiceThenWait")
+                    .withCallTimeout(SHORT_CALL_TIMEOUT),
             new Broken("broken-recover-replays-log", ContractRule.RECOVER_RUNNING, "recoverRunningSandbox"),
             new Broken("broken-recover-success", ContractRule.RECOVER_FINISHED, "recoverFinishedSandbox"),
             new Broken("broken-recover-gone", ContractRule.RECOVER_GONE, "recoverGoneOrMalformedHandle"),
@@ -136,7 +153,8 @@ class KitSelfTest
                     .toList();
             assertThat(tests.started().count()).as("kit cases run").isEqualTo(broken.cases().size());
             assertThat(messages).as("failures of the kit against " + broken.engine()).isNotEmpty();
-            assertThat(messages).as("a failure names [" + broken.rule().id() + "]").anyMatch(message -> message.contains("[" + broken.rule().id() + "]"));
+            assertThat(messages).as("a failure names [" + broken.rule().id() + "]")
+                    .anyMatch(message -> message.contains("[" + broken.rule().id() + "]"));
         }
         finally {
             BrokenEngineContractTest.engine = null;
@@ -147,8 +165,10 @@ class KitSelfTest
     @Test
     void everyRuleHasABrokenEngine()
     {
-        Set<ContractRule> covered = BROKEN.stream().map(Broken::rule).collect(Collectors.toCollection(() -> EnumSet.noneOf(ContractRule.class)));
-        assertThat(covered).as("rules with a broken engine in the self-test").containsExactlyInAnyOrder(ContractRule.values());
+        Set<ContractRule> covered = BROKEN.stream().map(Broken::rule)
+                .collect(Collectors.toCollection(() -> EnumSet.noneOf(ContractRule.class)));
+        assertThat(covered).as("rules with a broken engine in the self-test")
+                .containsExactlyInAnyOrder(ContractRule.values());
     }
 
     private static String fullMessage(Throwable throwable)

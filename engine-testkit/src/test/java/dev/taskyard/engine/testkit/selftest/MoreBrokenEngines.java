@@ -439,7 +439,8 @@ public final class MoreBrokenEngines
                 public Termination termination()
                 {
                     Termination real = delegate.termination();
-                    OptionalInt code = real.exitCode().isPresent() && real.exitCode().getAsInt() != 0 ? OptionalInt.of(1) : real.exitCode();
+                    OptionalInt code = real.exitCode().isPresent() && real.exitCode().getAsInt() != 0
+                            ? OptionalInt.of(1) : real.exitCode();
                     return new Termination(code, real.signal(), real.killed(), real.timedOut(), real.outOfMemory());
                 }
             });

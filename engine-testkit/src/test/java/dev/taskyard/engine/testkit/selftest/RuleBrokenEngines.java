@@ -160,7 +160,8 @@ public final class RuleBrokenEngines
                 public List<Display> listDisplays()
                         throws EngineException
                 {
-                    return delegate.listDisplays().stream().map(d -> new Display(d.name(), d.description(), d.width() + 160, d.height())).toList();
+                    return delegate.listDisplays().stream()
+                            .map(d -> new Display(d.name(), d.description(), d.width() + 160, d.height())).toList();
                 }
             });
         }
@@ -672,7 +673,8 @@ public final class RuleBrokenEngines
                         throws EngineException
                 {
                     delegate.attachProxy(proxyName, request -> handler.handle(
-                            new ProxyRequest(request.method(), "/" + proxyName + request.path(), request.headers(), request.body())));
+                            new ProxyRequest(request.method(), "/" + proxyName + request.path(),
+                                    request.headers(), request.body())));
                 }
             });
         }
