@@ -21,8 +21,8 @@ public final class TestThreads
 
     private TestThreads() {}
 
-    /** Waits until {@code thread} is parked in {@code wait}/{@code await} (or has ended), failing after {@link
-     * #TIMEOUT}. */
+    /** Waits until {@code thread} is parked in {@code wait}/{@code await} (or has ended), failing
+     * after {@link #TIMEOUT}. */
     public static void awaitParked(Thread thread)
     {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();

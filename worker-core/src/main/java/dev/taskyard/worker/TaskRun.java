@@ -387,16 +387,16 @@ public final class TaskRun
                     resultSet = result;
                     exitCode = result.termination().exitCode();
                     if (detachRequested) {
-                        // the result came first: the run goes on; the interrupt meant for the wait is not for later
-                        // calls
+                        // the result came first: the run goes on; the interrupt meant for the wait is
+                        // not for later calls
                         detachRequested = false;
                         Thread.interrupted();
                     }
                 }
                 if (result.termination().outOfMemory()) {
                     Incidents.writeTaskLog(context,
-                            "[taskyard] the task ran out of memory: the kernel killed it for exceeding its memory "
-                            + "limit");
+                            "[taskyard] the task ran out of memory: the kernel killed it for exceeding "
+                            + "its memory limit");
                 }
             }
             case STOPPED -> {

@@ -29,8 +29,8 @@ class WorkerConfigTest
         assertThat(yaml.concurrency()).isEqualTo(4);
         assertThat(yaml.pollInterval().toMillis()).isEqualTo(500);
         assertThat(yaml.engineConfig().path("maxConcurrency").asInt()).isEqualTo(2);
-        WorkerConfig json = WorkerConfig.parse("{\"worker\":{\"workerId\":\"w1\"},\"engine\":\"mock\"}", engines,
-                plugins);
+        WorkerConfig json = WorkerConfig.parse("{\"worker\":{\"workerId\":\"w1\"},\"engine\":\"mock\"}",
+                engines, plugins);
         assertThat(json.concurrency()).isEqualTo(1);
         assertThat(json.pluginsConfig().size()).isZero();
     }

@@ -26,8 +26,8 @@ public final class BufferedTaskLog
     private final int memoryLimit;
     private final long cap;
 
-    // guarded by this; java.io rather than a FileChannel, which an interrupt of any reader or writer would close for
-    // all
+    // guarded by this; java.io rather than a FileChannel, which an interrupt of any reader or writer
+    // would close for all
     private byte[] memory = new byte[256];
     private RandomAccessFile file;
     private Path filePath;

@@ -349,8 +349,8 @@ public abstract class EngineContractTest
                 run.dispose();
             }
             if (!(refused instanceof IllegalStateException)) {
-                fail(ContractRule.ENGINE_AFTER_DISPOSE.violation("newSandboxBuilder on the disposed engine gave "
-                        + refused));
+                fail(ContractRule.ENGINE_AFTER_DISPOSE.violation(
+                        "newSandboxBuilder on the disposed engine gave " + refused));
             }
         }
         if (!failures.isEmpty()) {

@@ -152,7 +152,7 @@ public final class KitRun
                     catch (SandboxAbortedException aborted) {
                         throw new AssertionError(ContractRule.ABORT_AFTER_COMPLETION.violation(
                                 "abort reported sandbox-terminated, then waitForResult reported sandbox-aborted"),
-                                        aborted);
+                                aborted);
                     }
                 }
             }

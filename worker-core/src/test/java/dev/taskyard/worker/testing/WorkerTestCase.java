@@ -44,8 +44,8 @@ public final class WorkerTestCase
         this.config = config;
     }
 
-    /** A case with a worker config in YAML or JSON; {@code worker.workerId} and {@code worker.tempFolder} are filled
-     * in. */
+    /** A case with a worker config in YAML or JSON; {@code worker.workerId} and {@code worker.tempFolder}
+     * are filled in. */
     public static WorkerTestCase withConfig(String yaml)
     {
         return new WorkerTestCase(yaml);

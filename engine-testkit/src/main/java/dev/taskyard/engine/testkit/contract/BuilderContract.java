@@ -75,8 +75,8 @@ public interface BuilderContract
             }
             else {
                 check(outcome instanceof BuilderDiscardedException, ContractRule.BUILDER_SINGLE_USE,
-                        "startSandbox racing discard must return a sandbox or throw BuilderDiscardedException, got "
-                                + outcome);
+                        "startSandbox racing discard must return a sandbox or throw BuilderDiscardedException, "
+                                + "got " + outcome);
             }
             KitAssertions.checkReleased(tracker(), before, "discard during start");
         }

@@ -89,8 +89,8 @@ public interface CancellationContract
             }
             else {
                 check(outcome instanceof TaskCanceledException, ContractRule.CANCELLATION,
-                        "startSandbox racing cancellation must return a sandbox or throw TaskCanceledException, got "
-                                + outcome);
+                        "startSandbox racing cancellation must return a sandbox or throw TaskCanceledException, "
+                                + "got " + outcome);
             }
             KitAssertions.checkReleased(ContractRule.CANCELLATION, tracker(), before, "cancellation during start");
         }

@@ -67,8 +67,8 @@ public interface ContractCase
         return KitAssertions.await(what, payloads().callTimeout(), future);
     }
 
-    /** {@link KitAssertions#expectError(ContractRule, Class, String, Duration, KitAssertions.Action)} with the call
-     * timeout. */
+    /** {@link KitAssertions#expectError(ContractRule, Class, String, Duration, KitAssertions.Action)} with
+     * the call timeout. */
     default <E extends Throwable> E expectError(ContractRule rule, Class<E> expected, String what,
             KitAssertions.Action action)
             throws Exception

@@ -197,8 +197,8 @@ public final class KitAssertions
     public static void checkReleased(ContractRule rule, ResourceTracker tracker, List<String> baseline, String after)
             throws InterruptedException
     {
-        // releases triggered on other threads (cancel listeners, pumps) may lag a little behind the call that caused
-        // them
+        // releases triggered on other threads (cancel listeners, pumps) may lag a little behind the
+        // call that caused them
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!tracker.live().equals(baseline) && System.nanoTime() < deadline) {
             Thread.sleep(5);

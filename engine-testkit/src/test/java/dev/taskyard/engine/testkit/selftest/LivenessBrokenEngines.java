@@ -32,8 +32,8 @@ public final class LivenessBrokenEngines
 {
     private LivenessBrokenEngines() {}
 
-    /** kill leaves an open display connection open: its input blocks once the display is gone, until the client closes
-     * it. */
+    /** kill leaves an open display connection open: its input blocks once the display is gone, until the
+     * client closes it. */
     public static final class DisplayLeftOpen
             extends BrokenProvider
     {
