@@ -108,7 +108,8 @@ public final class SqliteTaskStore
      * @param maintenanceInterval how often the retention purge runs
      * @param clock decides creation times, lease expiry and retention
      */
-    public record Options(Path dataFolder, int maxAttempts, long maxPendingTasks, Duration retention, boolean synchronousFull,
+    public record Options(Path dataFolder, int maxAttempts, long maxPendingTasks, Duration retention,
+            boolean synchronousFull,
                           Duration busyTimeout, Duration maintenanceInterval, Clock clock)
     {
         public Options
@@ -124,7 +125,8 @@ public final class SqliteTaskStore
             if (maxPendingTasks < 1) {
                 throw new IllegalArgumentException("maxPendingTasks must be at least 1");
             }
-            if (retention.isNegative() || maintenanceInterval.isNegative() || maintenanceInterval.isZero() || busyTimeout.isNegative()) {
+            if (retention.isNegative() || maintenanceInterval.isNegative() || maintenanceInterval.isZero()
+                    || busyTimeout.isNegative()) {
                 throw new IllegalArgumentException("durations must be positive");
             }
         }
@@ -197,7 +199,8 @@ public final class SqliteTaskStore
 
         public Options build()
         {
-            return new Options(dataFolder, maxAttempts, maxPendingTasks, retention, synchronousFull, busyTimeout, maintenanceInterval, clock);
+            return new Options(dataFolder, maxAttempts, maxPendingTasks, retention, synchronousFull, busyTimeout,
+                    maintenanceInterval, clock);
         }
 
         /** Builds the options and opens the store. */
@@ -259,7 +262,8 @@ public final class SqliteTaskStore
         Files.createDirectories(folder.resolve("artifacts"));
         Database database;
         try {
-            database = Database.open(new Database.Settings(folder.resolve("taskyard.db"), options.synchronousFull(), options.busyTimeout(), 4));
+            database = Database.open(new Database.Settings(folder.resolve("taskyard.db"), options.synchronousFull(),
+                    options.busyTimeout(), 4));
         }
         catch (SQLException e) {
             throw new IOException("cannot open the database in " + folder, e);
@@ -300,7 +304,8 @@ public final class SqliteTaskStore
         Optional<String> hash = request.idempotencyKey().map(key -> CanonicalJson.sha256(request.payload()));
         Submission submission = write("submit a task", connection -> {
             if (request.idempotencyKey().isPresent()) {
-                Optional<Submission> earlier = earlierSubmission(connection, request.idempotencyKey().get(), hash.get());
+                Optional<Submission> earlier =
+                        earlierSubmission(connection, request.idempotencyKey().get(), hash.get());
                 if (earlier.isPresent()) {
                     return earlier.get();
                 }
@@ -309,7 +314,8 @@ public final class SqliteTaskStore
             long now = clock.millis();
             String id = ids.next(now);
             try (PreparedStatement insert = connection.prepareStatement("""
-                    INSERT INTO tasks (id, payload, status, created_at, attempts, progress, version, idempotency_key, payload_hash, deadline, cancel_requested)
+                    INSERT INTO tasks (id, payload, status, created_at, attempts, progress, version, idempotency_key, \
+                    payload_hash, deadline, cancel_requested)
                     VALUES (?, ?, 'PENDING', ?, 0, 0, 1, ?, ?, ?, 0)""")) {
                 insert.setString(1, id);
                 insert.setString(2, payload);
@@ -321,7 +327,8 @@ public final class SqliteTaskStore
             }
             pendingBound++;
             submitsSinceCount++;
-            TaskRecord task = new TaskRecord(id, TaskStatus.PENDING, request.payload().deepCopy(), 0, Instant.ofEpochMilli(now), Optional.empty(),
+            TaskRecord task = new TaskRecord(id, TaskStatus.PENDING, request.payload().deepCopy(), 0,
+                    Instant.ofEpochMilli(now), Optional.empty(),
                     Optional.empty(), 0, java.util.OptionalInt.empty(), Optional.empty(), Optional.empty(), 1);
             return new Submission(task, true);
         });
@@ -337,14 +344,17 @@ public final class SqliteTaskStore
     private Optional<Submission> earlierSubmission(Connection connection, String key, String hash)
             throws SQLException, IdempotencyConflictException
     {
-        try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + ", payload_hash FROM tasks WHERE idempotency_key = ?")) {
+        try (PreparedStatement select =
+                connection.prepareStatement("SELECT " + COLUMNS
+                + ", payload_hash FROM tasks WHERE idempotency_key = ?")) {
             select.setString(1, key);
             try (ResultSet rows = select.executeQuery()) {
                 if (!rows.next()) {
                     return Optional.empty();
                 }
                 if (!hash.equals(rows.getString("payload_hash"))) {
-                    throw new IdempotencyConflictException("the idempotency key was used for task " + rows.getString("id") + " with another payload");
+                    throw new IdempotencyConflictException("the idempotency key was used for task "
+                            + rows.getString("id") + " with another payload");
                 }
                 return Optional.of(new Submission(record(rows), false));
             }
@@ -360,7 +370,8 @@ public final class SqliteTaskStore
             throws SQLException, QueueFullException
     {
         if (pendingBound < 0 || pendingBound >= options.maxPendingTasks() || submitsSinceCount >= RECOUNT_EVERY) {
-            try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(*) FROM tasks WHERE status = 'PENDING'");
+            try (PreparedStatement count =
+                    connection.prepareStatement("SELECT COUNT(*) FROM tasks WHERE status = 'PENDING'");
                  ResultSet rows = count.executeQuery()) {
                 rows.next();
                 pendingBound = rows.getLong(1);
@@ -368,7 +379,8 @@ public final class SqliteTaskStore
             }
         }
         if (pendingBound >= options.maxPendingTasks()) {
-            throw new QueueFullException("the store holds its maximum of " + options.maxPendingTasks() + " pending tasks");
+            throw new QueueFullException("the store holds its maximum of "
+                    + options.maxPendingTasks() + " pending tasks");
         }
     }
 
@@ -464,7 +476,8 @@ public final class SqliteTaskStore
             for (TaskStatus status : TaskStatus.values()) {
                 counts.put(status, 0L);
             }
-            try (PreparedStatement select = connection.prepareStatement("SELECT status, COUNT(*) FROM tasks GROUP BY status");
+            try (PreparedStatement select =
+                    connection.prepareStatement("SELECT status, COUNT(*) FROM tasks GROUP BY status");
                  ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
                     counts.put(TaskStatus.valueOf(rows.getString(1)), rows.getLong(2));
@@ -572,15 +585,19 @@ public final class SqliteTaskStore
             List<Claimed> claimed = new ArrayList<>();
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE tasks
-                    SET status = 'RUNNING', attempts = attempts + 1, lease_token = ? || id, lease_expires_at = ?, lease_worker = ?,
-                        lease_duration_ms = ?, started_at = ?, progress = 0, version = version + 1, sandbox_engine = NULL, sandbox_data = NULL
+                    SET status = 'RUNNING', attempts = attempts + 1, lease_token = ? || id, lease_expires_at = ?, \
+                    lease_worker = ?,
+                        lease_duration_ms = ?, started_at = ?, progress = 0, version = version + 1, \
+                    sandbox_engine = NULL, sandbox_data = NULL
                     WHERE id IN (SELECT id FROM (SELECT id, created_at FROM (SELECT id, created_at FROM tasks
                                                                              WHERE status = 'PENDING'
                                                                              ORDER BY created_at, id LIMIT ?) AS pending
                                                  UNION ALL
                                                  SELECT id, created_at FROM (SELECT id, created_at FROM tasks
-                                                                             WHERE status = 'RUNNING' AND lease_expires_at <= ?
-                                                                             ORDER BY lease_expires_at LIMIT ?) AS expired) AS claimable
+                                                                             WHERE status = 'RUNNING' \
+                    AND lease_expires_at <= ?
+                                                                             ORDER BY lease_expires_at \
+                    LIMIT ?) AS expired) AS claimable
                                  ORDER BY created_at, id
                                  LIMIT ?)
                     RETURNING id, payload, deadline, attempts, lease_token, created_at""")) {
@@ -597,7 +614,8 @@ public final class SqliteTaskStore
                     while (rows.next()) {
                         String id = rows.getString("id");
                         TaskSpec spec = new TaskSpec(id, parse(rows.getString("payload")), millis(rows, "deadline"));
-                        Lease lease = new Lease(id, rows.getInt("attempts") - 1, rows.getString("lease_token"), Instant.ofEpochMilli(expiry));
+                        Lease lease = new Lease(id, rows.getInt("attempts") - 1, rows.getString("lease_token"),
+                                Instant.ofEpochMilli(expiry));
                         claimed.add(new Claimed(new Claim(spec, lease), rows.getLong("created_at")));
                     }
                 }
@@ -626,7 +644,8 @@ public final class SqliteTaskStore
         }
         claimed.sort(Comparator.comparingLong(Claimed::createdAt).thenComparing(c -> c.claim().task().taskId()));
         for (Claimed c : claimed) {
-            LOG.debug("task {}: claimed as attempt {} by {}", c.claim().task().taskId(), c.claim().lease().attempt(), request.worker().workerId());
+            LOG.debug("task {}: claimed as attempt {} by {}", c.claim().task().taskId(), c.claim().lease().attempt(),
+                    request.worker().workerId());
             changed(c.claim().task().taskId());
         }
         changes.signal();
@@ -655,7 +674,8 @@ public final class SqliteTaskStore
         checkOpen();
         write("save the sandbox handle of task " + lease.taskId(), connection -> {
             try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE tasks SET sandbox_engine = ?, sandbox_data = ? WHERE id = ? AND lease_token = ? AND status = 'RUNNING'")) {
+                    "UPDATE tasks SET sandbox_engine = ?, sandbox_data = ? "
+                            + "WHERE id = ? AND lease_token = ? AND status = 'RUNNING'")) {
                 update.setString(1, handle.engine());
                 update.setString(2, handle.data());
                 update.setString(3, lease.taskId());
@@ -674,8 +694,8 @@ public final class SqliteTaskStore
      * {@inheritDoc}
      *
      * <p>In one transaction: the worker's runs without a handle are handed back as {@link #release} does, and one
-     * {@code UPDATE … WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NOT NULL … RETURNING} gives every
-     * run with one a new token and expiry; the log offset is the size of the run's log file.
+     * {@code UPDATE … WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NOT NULL … RETURNING}
+     * gives every run with one a new token and expiry; the log offset is the size of the run's log file.
      */
     @Override
     public List<ReclaimedRun> reclaim(WorkerIdentity worker, Duration leaseDuration)
@@ -695,14 +715,17 @@ public final class SqliteTaskStore
             // the runs whose sandbox handle was never saved cannot be recovered: handed back at once, attempt reused
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE tasks
-                    SET status = 'PENDING', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL, lease_worker = NULL,
+                    SET status = 'PENDING', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL, \
+                    lease_worker = NULL,
                         lease_duration_ms = NULL, started_at = NULL, progress = 0, version = version + 1
-                    WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NULL AND cancel_requested = 0 AND attempts > 0
+                    WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NULL AND cancel_requested = 0 \
+                    AND attempts > 0
                     RETURNING id, attempts""")) {
                 update.setString(1, holder(worker));
                 try (ResultSet result = update.executeQuery()) {
                     while (result.next()) {
-                        handedBack.add(new Lease(result.getString("id"), result.getInt("attempts"), "handed-back", Instant.ofEpochMilli(now)));
+                        handedBack.add(new Lease(result.getString("id"), result.getInt("attempts"), "handed-back",
+                                Instant.ofEpochMilli(now)));
                     }
                 }
             }
@@ -723,9 +746,13 @@ public final class SqliteTaskStore
                 try (ResultSet result = update.executeQuery()) {
                     while (result.next()) {
                         String id = result.getString("id");
-                        TaskSpec spec = new TaskSpec(id, parse(result.getString("payload")), millis(result, "deadline"));
-                        Lease lease = new Lease(id, result.getInt("attempts") - 1, result.getString("lease_token"), Instant.ofEpochMilli(expiry));
-                        found.add(new Row(new Claim(spec, lease), new SandboxHandle(result.getString("sandbox_engine"), result.getString("sandbox_data"))));
+                        TaskSpec spec = new TaskSpec(id, parse(result.getString("payload")),
+                                millis(result, "deadline"));
+                        Lease lease = new Lease(id, result.getInt("attempts") - 1, result.getString("lease_token"),
+                                Instant.ofEpochMilli(expiry));
+                        found.add(new Row(new Claim(spec, lease),
+                                new SandboxHandle(result.getString("sandbox_engine"),
+                                result.getString("sandbox_data"))));
                     }
                 }
             }
@@ -733,7 +760,8 @@ public final class SqliteTaskStore
         });
         for (Lease lease : handedBack) {
             deleteRunFiles(lease);
-            LOG.info("task {}: attempt {} of {} had no saved sandbox; handed back, it runs again", lease.taskId(), lease.attempt(), holder(worker));
+            LOG.info("task {}: attempt {} of {} had no saved sandbox; handed back, it runs again", lease.taskId(),
+                    lease.attempt(), holder(worker));
             changed(lease.taskId());
             claimable.signalOne();
         }
@@ -749,9 +777,11 @@ public final class SqliteTaskStore
                 offset = logs.size(lease.taskId(), lease.runId());
             }
             catch (IOException e) {
-                throw new QueueException("cannot read the log size of task " + lease.taskId() + " run " + lease.runId(), e);
+                throw new QueueException("cannot read the log size of task " + lease.taskId()
+                        + " run " + lease.runId(), e);
             }
-            LOG.info("task {}: attempt {} reclaimed by {} with its sandbox handle (log at {} bytes)", lease.taskId(), lease.attempt(), holder(worker), offset);
+            LOG.info("task {}: attempt {} reclaimed by {} with its sandbox handle (log at {} bytes)", lease.taskId(),
+                    lease.attempt(), holder(worker), offset);
             reclaimed.add(new ReclaimedRun(row.claim(), row.handle(), offset));
             changed(lease.taskId());
         }
@@ -771,20 +801,22 @@ public final class SqliteTaskStore
         List<String> failed = new ArrayList<>();
         try (PreparedStatement update = connection.prepareStatement("""
                 UPDATE tasks
-                SET status = 'FAILED', completed_at = ?, error_reason = ?, error_title = ?, error_detail = ?, version = version + 1
+                SET status = 'FAILED', completed_at = ?, error_reason = ?, error_title = ?, error_detail = ?, \
+                version = version + 1
                 WHERE status = 'RUNNING' AND lease_expires_at <= ? AND attempts >= ?
                 RETURNING id, attempts""")) {
             update.setLong(1, now);
             update.setString(2, WORKER_CRASH);
             update.setString(3, title(WORKER_CRASH));
-            update.setString(4, "the lease of the last allowed attempt (" + options.maxAttempts() + ") expired: the worker crashed or lost contact");
+            update.setString(4, "the lease of the last allowed attempt (" + options.maxAttempts()
+                    + ") expired: the worker crashed or lost contact");
             update.setLong(5, now);
             update.setInt(6, options.maxAttempts());
             try (ResultSet rows = update.executeQuery()) {
                 while (rows.next()) {
                     failed.add(rows.getString(1));
-                    LOG.warn("task {}: the lease of attempt {} expired and no attempts are left; the task failed with {}",
-                            rows.getString(1), rows.getInt(2) - 1, WORKER_CRASH);
+                    LOG.warn("task {}: the lease of attempt {} expired and no attempts are left; the task failed "
+                            + "with {}", rows.getString(1), rows.getInt(2) - 1, WORKER_CRASH);
                 }
             }
         }
@@ -792,20 +824,22 @@ public final class SqliteTaskStore
     }
 
     /** The lease state of a task, for diagnosing a refused lease. */
-    private record LeaseRow(TaskStatus status, String leaseToken, String resolvedToken, boolean cancelRequested, long expiresAt, long durationMillis) {}
+    private record LeaseRow(TaskStatus status, String leaseToken, String resolvedToken, boolean cancelRequested,
+            long expiresAt, long durationMillis) {}
 
     private Optional<LeaseRow> leaseRow(Connection connection, String taskId)
             throws SQLException
     {
         try (PreparedStatement select = connection.prepareStatement(
-                "SELECT status, lease_token, resolved_token, cancel_requested, lease_expires_at, lease_duration_ms FROM tasks WHERE id = ?")) {
+                "SELECT status, lease_token, resolved_token, cancel_requested, lease_expires_at, lease_duration_ms "
+                        + "FROM tasks WHERE id = ?")) {
             select.setString(1, taskId);
             try (ResultSet rows = select.executeQuery()) {
                 if (!rows.next()) {
                     return Optional.empty();
                 }
-                return Optional.of(new LeaseRow(TaskStatus.valueOf(rows.getString(1)), rows.getString(2), rows.getString(3), rows.getInt(4) != 0,
-                        rows.getLong(5), rows.getLong(6)));
+                return Optional.of(new LeaseRow(TaskStatus.valueOf(rows.getString(1)), rows.getString(2),
+                        rows.getString(3), rows.getInt(4) != 0, rows.getLong(5), rows.getLong(6)));
             }
         }
     }
@@ -836,11 +870,13 @@ public final class SqliteTaskStore
         return write("renew the lease of task " + lease.taskId(), connection -> {
             long now = clock.millis();
             Optional<LeaseRow> row = leaseRow(connection, lease.taskId());
-            if (row.isEmpty() || row.get().status() != TaskStatus.RUNNING || !lease.token().equals(row.get().leaseToken()) || row.get().expiresAt() <= now) {
+            if (row.isEmpty() || row.get().status() != TaskStatus.RUNNING
+                    || !lease.token().equals(row.get().leaseToken()) || row.get().expiresAt() <= now) {
                 throw lost(row, lease);
             }
             long expiry = now + row.get().durationMillis();
-            try (PreparedStatement update = connection.prepareStatement("UPDATE tasks SET lease_expires_at = ? WHERE id = ? AND lease_token = ?")) {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE tasks SET lease_expires_at = ? WHERE id = ? AND lease_token = ?")) {
                 update.setLong(1, expiry);
                 update.setString(2, lease.taskId());
                 update.setString(3, lease.token());
@@ -859,7 +895,8 @@ public final class SqliteTaskStore
         int clamped = Math.max(0, Math.min(100, percent));
         write("report the progress of task " + lease.taskId(), connection -> {
             try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE tasks SET progress = ?, version = version + 1 WHERE id = ? AND lease_token = ? AND status = 'RUNNING'")) {
+                    "UPDATE tasks SET progress = ?, version = version + 1 "
+                            + "WHERE id = ? AND lease_token = ? AND status = 'RUNNING'")) {
                 update.setInt(1, clamped);
                 update.setString(2, lease.taskId());
                 update.setString(3, lease.token());
@@ -901,14 +938,17 @@ public final class SqliteTaskStore
             if (row.isPresent() && row.get().status().isTerminal() && lease.token().equals(row.get().resolvedToken())) {
                 return false; // the same lease resolved before: the answer was lost, nothing changes
             }
-            if (row.isEmpty() || row.get().status() != TaskStatus.RUNNING || !lease.token().equals(row.get().leaseToken())) {
+            if (row.isEmpty() || row.get().status() != TaskStatus.RUNNING
+                    || !lease.token().equals(row.get().leaseToken())) {
                 throw lost(row, lease);
             }
             // an expired lease that nobody claimed since is still the current one: its resolution is accepted
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE tasks
-                    SET status = ?, completed_at = ?, result = ?, error_reason = ?, error_title = ?, error_detail = ?, resolved_token = ?,
-                        progress = CASE WHEN ? = 'COMPLETED' THEN 100 ELSE progress END, version = version + 1, exit_code = ?
+                    SET status = ?, completed_at = ?, result = ?, error_reason = ?, error_title = ?, error_detail = ?, \
+                    resolved_token = ?,
+                        progress = CASE WHEN ? = 'COMPLETED' THEN 100 ELSE progress END, version = version + 1, \
+                    exit_code = ?
                     WHERE id = ? AND lease_token = ? AND status = 'RUNNING'""")) {
                 update.setString(1, status.name());
                 update.setLong(2, clock.millis());
@@ -953,9 +993,12 @@ public final class SqliteTaskStore
         boolean released = write("hand back the lease of task " + lease.taskId(), connection -> {
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE tasks
-                    SET status = 'PENDING', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL, lease_worker = NULL,
-                        lease_duration_ms = NULL, started_at = NULL, progress = 0, version = version + 1, sandbox_engine = NULL, sandbox_data = NULL
-                    WHERE id = ? AND lease_token = ? AND status = 'RUNNING' AND cancel_requested = 0 AND attempts > 0""")) {
+                    SET status = 'PENDING', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL, \
+                    lease_worker = NULL,
+                        lease_duration_ms = NULL, started_at = NULL, progress = 0, version = version + 1, \
+                    sandbox_engine = NULL, sandbox_data = NULL
+                    WHERE id = ? AND lease_token = ? AND status = 'RUNNING' AND cancel_requested = 0 \
+                    AND attempts > 0""")) {
                 update.setString(1, lease.taskId());
                 update.setString(2, lease.token());
                 if (update.executeUpdate() == 0) {
@@ -967,11 +1010,13 @@ public final class SqliteTaskStore
             return true;
         });
         if (!released) {
-            LOG.debug("task {}: lease of attempt {} not handed back: it is no longer the current one", lease.taskId(), lease.attempt());
+            LOG.debug("task {}: lease of attempt {} not handed back: it is no longer the current one",
+                    lease.taskId(), lease.attempt());
             return false;
         }
         deleteRunFiles(lease);
-        LOG.info("task {}: attempt {} handed back unfinished; the task is pending again", lease.taskId(), lease.attempt());
+        LOG.info("task {}: attempt {} handed back unfinished; the task is pending again",
+                lease.taskId(), lease.attempt());
         changes.signal();
         claimable.signalOne();
         logs.wakeReaders();
@@ -984,7 +1029,8 @@ public final class SqliteTaskStore
             throws SQLException
     {
         int deleted = 0;
-        for (String sql : List.of("DELETE FROM task_logs WHERE task_id = ? AND run_id = ?", "DELETE FROM artifacts WHERE task_id = ? AND run_id = ?")) {
+        for (String sql : List.of("DELETE FROM task_logs WHERE task_id = ? AND run_id = ?",
+                "DELETE FROM artifacts WHERE task_id = ? AND run_id = ?")) {
             try (PreparedStatement delete = connection.prepareStatement(sql)) {
                 delete.setString(1, lease.taskId());
                 delete.setString(2, lease.runId());
@@ -998,7 +1044,8 @@ public final class SqliteTaskStore
     private void deleteRunFiles(Lease lease)
     {
         logs.forgetRun(lease.taskId(), lease.runId());
-        for (Path discarded : List.of(logs.folder(lease.taskId()).resolve(lease.runId() + ".log"), artifacts.folder(lease.taskId()).resolve(lease.runId()))) {
+        for (Path discarded : List.of(logs.folder(lease.taskId()).resolve(lease.runId() + ".log"),
+                artifacts.folder(lease.taskId()).resolve(lease.runId()))) {
             try {
                 deleteTree(discarded);
             }
@@ -1022,7 +1069,8 @@ public final class SqliteTaskStore
             }
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE tasks
-                    SET status = 'CANCELED', cancel_requested = 1, completed_at = ?, error_reason = ?, error_title = ?, error_detail = ?,
+                    SET status = 'CANCELED', cancel_requested = 1, completed_at = ?, error_reason = ?, \
+                    error_title = ?, error_detail = ?,
                         version = version + 1
                     WHERE id = ?""")) {
                 update.setLong(1, clock.millis());
@@ -1058,7 +1106,8 @@ public final class SqliteTaskStore
                 return false;
             }
             if (!task.get().status().isTerminal()) {
-                throw new IllegalStateException("task " + taskId + " is " + task.get().status() + "; only ended tasks can be deleted");
+                throw new IllegalStateException("task " + taskId + " is " + task.get().status()
+                        + "; only ended tasks can be deleted");
             }
             deleteRows(connection, "= ?", statement -> statement.setString(1, taskId));
             return true;
@@ -1082,8 +1131,8 @@ public final class SqliteTaskStore
     private static void deleteRows(Connection connection, String idCondition, Binder binder)
             throws SQLException
     {
-        for (String sql : List.of("DELETE FROM artifacts WHERE task_id " + idCondition, "DELETE FROM task_logs WHERE task_id " + idCondition,
-                "DELETE FROM tasks WHERE id " + idCondition)) {
+        for (String sql : List.of("DELETE FROM artifacts WHERE task_id " + idCondition,
+                "DELETE FROM task_logs WHERE task_id " + idCondition, "DELETE FROM tasks WHERE id " + idCondition)) {
             try (PreparedStatement delete = connection.prepareStatement(sql)) {
                 binder.bind(delete);
                 delete.executeUpdate();
@@ -1130,7 +1179,8 @@ public final class SqliteTaskStore
             List<String> purged = write("purge expired tasks", connection -> {
                 List<String> ids = new ArrayList<>();
                 try (PreparedStatement select = connection.prepareStatement(
-                        "SELECT id FROM tasks WHERE status IN " + TERMINAL + " AND completed_at < ? ORDER BY completed_at LIMIT " + PURGE_BATCH)) {
+                        "SELECT id FROM tasks WHERE status IN " + TERMINAL
+                                + " AND completed_at < ? ORDER BY completed_at LIMIT " + PURGE_BATCH)) {
                     select.setLong(1, cutoff);
                     try (ResultSet rows = select.executeQuery()) {
                         while (rows.next()) {
@@ -1389,7 +1439,8 @@ public final class SqliteTaskStore
 
     private static void checkIds(String taskId, String runId)
     {
-        if (taskId == null || !ArtifactStore.ID.matcher(taskId).matches() || runId == null || !ArtifactStore.ID.matcher(runId).matches()) {
+        if (taskId == null || !ArtifactStore.ID.matcher(taskId).matches() || runId == null
+                || !ArtifactStore.ID.matcher(runId).matches()) {
             throw new IllegalArgumentException("invalid task or run id: " + taskId + "/" + runId);
         }
     }

@@ -6,7 +6,8 @@
  * <pre>
  * taskyard.db                      SQLite, WAL: tables tasks, task_logs, artifacts, schema_version
  * logs/&lt;taskId&gt;/&lt;runId&gt;.log        the log of one run, appended as it runs, forced to disk when closed
- * artifacts/&lt;taskId&gt;/&lt;runId&gt;/*.bin  artifact contents under generated names; the artifacts table maps names to them
+ * artifacts/&lt;taskId&gt;/&lt;runId&gt;/*.bin artifact contents under generated names; the artifacts table maps names
+ * to them
  * </pre>
  *
  * <p>The schema uses plain types (times are epoch milliseconds in BIGINT columns) and the statements avoid

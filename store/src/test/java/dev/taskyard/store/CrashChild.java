@@ -14,7 +14,8 @@ import dev.taskyard.worker.ClaimRequest;
  * The process {@link CrashSafetyTest} kills: opens the store in {@code args[0]}, submits {@code args[1]} tasks
  * (printing {@code submitted <id>} once each submit returned), claims {@code args[2]} of them with leases of
  * {@code args[3]} ms (printing {@code leased <id> <attempt> <token> <expiresAtMillis>}), appends a log line to each
- * claimed task (printing {@code logged <id> <bytes>}), prints {@code ready} and then keeps submitting until it is killed.
+ * claimed task (printing {@code logged <id> <bytes>}), prints {@code ready} and then keeps submitting until it
+ * is killed.
  */
 public final class CrashChild
 {
@@ -31,12 +32,15 @@ public final class CrashChild
         Duration lease = Duration.ofMillis(Long.parseLong(args[3]));
         SqliteTaskStore store = SqliteTaskStore.Options.builder(folder).maxAttempts(2).open();
         for (int i = 0; i < submits; i++) {
-            String id = store.submit(new SubmitRequest(TestStores.json("{\"i\":" + i + "}"), Optional.empty(), Optional.empty())).task().taskId();
+            String id = store.submit(new SubmitRequest(TestStores.json("{\"i\":" + i + "}"), Optional.empty(),
+                    Optional.empty())).task().taskId();
             System.out.println("submitted " + id);
         }
-        List<Claim> claimed = store.claim(new ClaimRequest(new WorkerIdentity("crash", "child"), claims, Duration.ZERO, lease));
+        List<Claim> claimed =
+                store.claim(new ClaimRequest(new WorkerIdentity("crash", "child"), claims, Duration.ZERO, lease));
         for (Claim claim : claimed) {
-            System.out.println("leased " + claim.lease().taskId() + " " + claim.lease().attempt() + " " + claim.lease().token() + " "
+            System.out.println("leased " + claim.lease().taskId() + " " + claim.lease().attempt() + " "
+                    + claim.lease().token() + " "
                     + claim.lease().expiresAt().toEpochMilli());
             byte[] line = ("output of " + claim.lease().taskId() + "\n").getBytes(StandardCharsets.UTF_8);
             store.appendLog(claim.lease().taskId(), claim.lease().runId(), line, 0, line.length);
@@ -45,7 +49,8 @@ public final class CrashChild
         System.out.println("ready");
         System.out.flush();
         for (int i = submits; ; i++) {
-            String id = store.submit(new SubmitRequest(TestStores.json("{\"i\":" + i + "}"), Optional.empty(), Optional.empty())).task().taskId();
+            String id = store.submit(new SubmitRequest(TestStores.json("{\"i\":" + i + "}"), Optional.empty(),
+                    Optional.empty())).task().taskId();
             System.out.println("submitted " + id);
         }
     }

@@ -40,15 +40,18 @@ class CrashSafetyTest
     void tasksSurviveASigkillAndExpiredLeasesAreRetriedThenFailed()
             throws Exception
     {
-        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "-Dorg.slf4j.simpleLogger.logFile=System.err",
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                "-Dorg.slf4j.simpleLogger.logFile=System.err",
                 CrashChild.class.getName(), folder.toString(), "20", "5", "1000")
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
         List<String> submitted = new ArrayList<>();
         Map<String, Lease> leases = new HashMap<>();
         Map<String, Integer> logged = new HashMap<>();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             int submittedAfterReady = -1;
             String line;
             while ((line = out.readLine()) != null) {
@@ -60,7 +63,9 @@ class CrashSafetyTest
                             submittedAfterReady++;
                         }
                     }
-                    case "leased" -> leases.put(words[1], new Lease(words[1], Integer.parseInt(words[2]), words[3], Instant.ofEpochMilli(Long.parseLong(words[4]))));
+                    case "leased" -> leases.put(words[1],
+                            new Lease(words[1], Integer.parseInt(words[2]), words[3],
+                            Instant.ofEpochMilli(Long.parseLong(words[4]))));
                     case "logged" -> logged.put(words[1], Integer.parseInt(words[2]));
                     case "ready" -> submittedAfterReady = 0;
                     default -> throw new AssertionError("unexpected output: " + line);
@@ -91,7 +96,8 @@ class CrashSafetyTest
             }
             for (Map.Entry<String, Integer> log : logged.entrySet()) {
                 try (InputStream in = store.openLog(log.getKey(), 0)) {
-                    assertThat(in.readNBytes(log.getValue())).asString(StandardCharsets.UTF_8).isEqualTo("output of " + log.getKey() + "\n");
+                    assertThat(in.readNBytes(log.getValue())).asString(StandardCharsets.UTF_8)
+                            .isEqualTo("output of " + log.getKey() + "\n");
                 }
             }
             for (String id : leases.keySet()) {
@@ -101,23 +107,28 @@ class CrashSafetyTest
             assertThat(again).extracting(c -> c.task().taskId()).containsExactlyInAnyOrderElementsOf(leases.keySet());
             assertThat(again).allSatisfy(c -> assertThat(c.lease().attempt()).isEqualTo(1));
             for (Lease old : leases.values()) {
-                assertThatThrownBy(() -> store.resolve(old, TaskResolution.completed())).isInstanceOf(LeaseLostException.class);
+                assertThatThrownBy(() -> store.resolve(old, TaskResolution.completed()))
+                        .isInstanceOf(LeaseLostException.class);
             }
             // one retried task completes, once
             Claim done = again.get(0);
             store.resolve(done.lease(), TaskResolution.completed());
             store.resolve(done.lease(), TaskResolution.completed());
             Lease deadLease = leases.get(done.task().taskId());
-            assertThatThrownBy(() -> store.resolve(deadLease, TaskResolution.completed())).isInstanceOf(LeaseLostException.class)
-                    .satisfies(e -> assertThat(((LeaseLostException) e).reason()).isEqualTo(LeaseLostException.Reason.RESOLVED));
+            assertThatThrownBy(() -> store.resolve(deadLease, TaskResolution.completed()))
+                    .isInstanceOf(LeaseLostException.class)
+                    .satisfies(e -> assertThat(((LeaseLostException) e).reason())
+                            .isEqualTo(LeaseLostException.Reason.RESOLVED));
             // the others crash again: with two attempts used they fail
             clock.advance(Duration.ofMinutes(1));
-            assertThat(store.claim(claim(1))).extracting(c -> c.task().taskId()).doesNotContainAnyElementsOf(leases.keySet());
+            assertThat(store.claim(claim(1))).extracting(c -> c.task().taskId())
+                    .doesNotContainAnyElementsOf(leases.keySet());
             for (Claim retried : again.subList(1, again.size())) {
                 TaskRecord task = store.get(retried.task().taskId()).orElseThrow();
                 assertThat(task.status()).isEqualTo(TaskStatus.FAILED);
                 assertThat(task.error().orElseThrow().reason()).isEqualTo("worker-crash");
-                assertThatThrownBy(() -> store.resolve(retried.lease(), TaskResolution.completed())).isInstanceOf(LeaseLostException.class);
+                assertThatThrownBy(() -> store.resolve(retried.lease(), TaskResolution.completed()))
+                        .isInstanceOf(LeaseLostException.class);
             }
             assertThat(store.get(done.task().taskId()).orElseThrow().status()).isEqualTo(TaskStatus.COMPLETED);
             assertThat(store.countByStatus().get(TaskStatus.COMPLETED)).isEqualTo(1L);

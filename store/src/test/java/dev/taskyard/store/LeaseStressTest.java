@@ -42,7 +42,8 @@ class LeaseStressTest
             throws Exception
     {
         int tasks = 150;
-        try (SqliteTaskStore store = SqliteTaskStore.Options.builder(folder).maxAttempts(4).synchronousFull(false).open()) {
+        try (SqliteTaskStore store =
+                SqliteTaskStore.Options.builder(folder).maxAttempts(4).synchronousFull(false).open()) {
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < tasks; i++) {
                 ids.add(store.submit(request("{\"i\":" + i + "}")).task().taskId());
@@ -57,7 +58,8 @@ class LeaseStressTest
                     Random random = new Random(t);
                     claimers.add(pool.submit(() -> {
                         while (!allEnded(store, tasks)) {
-                            List<Claim> claims = store.claim(new ClaimRequest(WORKER, 2, Duration.ofMillis(100), Duration.ofMillis(40)));
+                            List<Claim> claims = store.claim(new ClaimRequest(WORKER, 2, Duration.ofMillis(100),
+                                    Duration.ofMillis(40)));
                             for (Claim claim : claims) {
                                 if (!handedOut.add(claim.task().taskId() + "#" + claim.lease().attempt())) {
                                     duplicates.incrementAndGet();
@@ -67,7 +69,8 @@ class LeaseStressTest
                                 }
                                 try {
                                     store.resolve(claim.lease(), TaskResolution.completed());
-                                    completions.computeIfAbsent(claim.task().taskId(), id -> new AtomicInteger()).incrementAndGet();
+                                    completions.computeIfAbsent(claim.task().taskId(),
+                                            id -> new AtomicInteger()).incrementAndGet();
                                 }
                                 catch (LeaseLostException e) {
                                     // the lease expired and the task went to another claimer: fine
@@ -87,7 +90,8 @@ class LeaseStressTest
             assertThat(duplicates).hasValue(0);
             long retries = handedOut.stream().filter(claim -> !claim.endsWith("#0")).count();
             assertThat(retries).as("abandoned runs were handed out again").isPositive();
-            LoggerFactory.getLogger(LeaseStressTest.class).info("{} hand-outs, {} of them retries, {} tasks completed, {} failed with worker-crash",
+            LoggerFactory.getLogger(LeaseStressTest.class)
+                    .info("{} hand-outs, {} of them retries, {} tasks completed, {} failed with worker-crash",
                     handedOut.size(), retries, completions.size(), store.countByStatus().get(TaskStatus.FAILED));
             for (String id : ids) {
                 TaskRecord task = store.get(id).orElseThrow();

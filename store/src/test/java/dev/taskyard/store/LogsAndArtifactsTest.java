@@ -97,7 +97,8 @@ class LogsAndArtifactsTest
             pool.shutdownNow();
         }
         try (InputStream in = store.openLog(taskId, 7)) {
-            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).as("resumed from an offset").isEqualTo("line 2\nline 3\n");
+            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).as("resumed from an offset")
+                    .isEqualTo("line 2\nline 3\n");
         }
         assertThatThrownBy(() -> append("0", "late")).isInstanceOf(java.io.IOException.class);
     }
@@ -137,14 +138,16 @@ class LogsAndArtifactsTest
             assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("second run\n");
         }
         assertThatThrownBy(() -> store.openLog("nope", 0)).isInstanceOf(NoSuchFileException.class);
-        assertThatThrownBy(() -> store.appendLog("../x", "0", new byte[1], 0, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.appendLog("../x", "0", new byte[1], 0, 1))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void artifactsAreStoredListedAndOpened()
             throws Exception
     {
-        Artifact a = store.put(taskId, "0", "public/out/a.txt", new ByteArrayInputStream("Hello".getBytes(StandardCharsets.UTF_8)));
+        Artifact a = store.put(taskId, "0", "public/out/a.txt",
+                new ByteArrayInputStream("Hello".getBytes(StandardCharsets.UTF_8)));
         assertThat(a).isEqualTo(new Artifact("public/out/a.txt", 5, Optional.empty()));
         store.put(taskId, "0", "public/out", new ByteArrayInputStream(new byte[0]));
         Artifact.ArtifactError error = new Artifact.ArtifactError("file-missing-on-worker", "no /nope");
@@ -159,12 +162,16 @@ class LogsAndArtifactsTest
         }
         assertThatThrownBy(() -> store.put(taskId, "0", "public/out/a.txt", new ByteArrayInputStream(new byte[1])))
                 .isInstanceOf(FileAlreadyExistsException.class);
-        assertThatThrownBy(() -> store.putError(taskId, "0", "public/out/a.txt", error)).isInstanceOf(FileAlreadyExistsException.class);
+        assertThatThrownBy(() -> store.putError(taskId, "0", "public/out/a.txt", error))
+                .isInstanceOf(FileAlreadyExistsException.class);
         assertThatThrownBy(() -> store.open(taskId, "0", "public/nope")).isInstanceOf(NoSuchFileException.class);
         assertThatThrownBy(() -> store.open(taskId, "0", "missing")).isInstanceOf(NoSuchFileException.class);
-        assertThatThrownBy(() -> store.put(taskId, "0", "../evil", new ByteArrayInputStream(new byte[1]))).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> store.put(taskId, "0", "/abs", new ByteArrayInputStream(new byte[1]))).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> store.put("no-such-task", "0", "x", new ByteArrayInputStream(new byte[1]))).isInstanceOf(NoSuchFileException.class);
+        assertThatThrownBy(() -> store.put(taskId, "0", "../evil", new ByteArrayInputStream(new byte[1])))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.put(taskId, "0", "/abs", new ByteArrayInputStream(new byte[1])))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.put("no-such-task", "0", "x", new ByteArrayInputStream(new byte[1])))
+                .isInstanceOf(NoSuchFileException.class);
         store.close();
         store = TestStores.open(folder, new TestStores.ManualClock());
         assertThat(store.list(taskId, "0")).hasSize(3);
@@ -216,7 +223,8 @@ class LogsAndArtifactsTest
             append("0", "from the writer process\n");
             assertThat(all).isNotDone();
             store.closeLog(taskId, "0");
-            assertThat(new String(all.get(1, TimeUnit.MINUTES), StandardCharsets.UTF_8)).isEqualTo("from the writer process\n");
+            assertThat(new String(all.get(1, TimeUnit.MINUTES), StandardCharsets.UTF_8))
+                    .isEqualTo("from the writer process\n");
         }
         finally {
             pool.shutdownNow();

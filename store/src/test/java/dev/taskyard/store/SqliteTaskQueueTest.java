@@ -104,7 +104,9 @@ class SqliteTaskQueueTest
         assertThat(done.version()).as("a repeated resolution changes nothing").isEqualTo(version);
         assertThatThrownBy(() -> store().renew(renewed)).isInstanceOf(LeaseLostException.class)
                 .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(LeaseLostException.Reason.RESOLVED));
-        assertThatThrownBy(() -> store().resolve(new Lease(b, 0, "forged", claims.get(1).lease().expiresAt()), TaskResolution.completed()))
+        assertThatThrownBy(() ->
+                store().resolve(new Lease(b, 0, "forged", claims.get(1).lease().expiresAt()),
+                TaskResolution.completed()))
                 .isInstanceOf(LeaseLostException.class);
         assertThat(store().claim(claim(5))).isEmpty();
     }
@@ -127,7 +129,8 @@ class SqliteTaskQueueTest
                 .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(LeaseLostException.Reason.EXPIRED));
         assertThatThrownBy(() -> store().reportProgress(first, 10)).isInstanceOf(LeaseLostException.class);
         store().resolve(second, TaskResolution.completed());
-        assertThatThrownBy(() -> store().resolve(first, TaskResolution.completed())).isInstanceOf(LeaseLostException.class)
+        assertThatThrownBy(() -> store().resolve(first, TaskResolution.completed()))
+                .isInstanceOf(LeaseLostException.class)
                 .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(LeaseLostException.Reason.RESOLVED));
         TaskRecord task = store().get(a).orElseThrow();
         assertThat(task.status()).isEqualTo(TaskStatus.COMPLETED);
@@ -153,7 +156,8 @@ class SqliteTaskQueueTest
         assertThat(task.error()).get().extracting(TaskError::reason).isEqualTo("worker-crash");
         assertThat(task.attempt()).isEqualTo(2);
         for (Lease lease : leases) {
-            assertThatThrownBy(() -> store().resolve(lease, TaskResolution.completed())).isInstanceOf(LeaseLostException.class);
+            assertThatThrownBy(() -> store().resolve(lease, TaskResolution.completed()))
+                    .isInstanceOf(LeaseLostException.class);
         }
         assertThat(store().get(a).orElseThrow().status()).isEqualTo(TaskStatus.FAILED);
     }
@@ -178,7 +182,8 @@ class SqliteTaskQueueTest
         store.close();
         store = null;
         // turn the database back into schema version 1: no exit_code column
-        try (java.sql.Connection connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + folder.resolve("taskyard.db").toAbsolutePath());
+        try (java.sql.Connection connection =
+                java.sql.DriverManager.getConnection("jdbc:sqlite:" + folder.resolve("taskyard.db").toAbsolutePath());
                 java.sql.Statement statement = connection.createStatement()) {
             statement.execute("ALTER TABLE tasks DROP COLUMN exit_code");
             statement.execute("ALTER TABLE tasks DROP COLUMN sandbox_engine");
@@ -200,7 +205,8 @@ class SqliteTaskQueueTest
         store.close();
         store = null;
         // turn the database back into schema version 2: no saved sandbox handles
-        try (java.sql.Connection connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + folder.resolve("taskyard.db").toAbsolutePath());
+        try (java.sql.Connection connection =
+                java.sql.DriverManager.getConnection("jdbc:sqlite:" + folder.resolve("taskyard.db").toAbsolutePath());
                 java.sql.Statement statement = connection.createStatement()) {
             statement.execute("ALTER TABLE tasks DROP COLUMN sandbox_engine");
             statement.execute("ALTER TABLE tasks DROP COLUMN sandbox_data");
@@ -208,7 +214,8 @@ class SqliteTaskQueueTest
         }
         assertThat(store().get(kept).orElseThrow().status()).isEqualTo(TaskStatus.RUNNING);
         assertThat(store().saveSandbox(lease, new dev.taskyard.engine.SandboxHandle("process", "{}"))).isTrue();
-        try (java.sql.Connection connection = java.sql.DriverManager.getConnection("jdbc:sqlite:" + folder.resolve("taskyard.db").toAbsolutePath());
+        try (java.sql.Connection connection =
+                java.sql.DriverManager.getConnection("jdbc:sqlite:" + folder.resolve("taskyard.db").toAbsolutePath());
                 java.sql.Statement statement = connection.createStatement();
                 java.sql.ResultSet rows = statement.executeQuery("SELECT version FROM schema_version")) {
             assertThat(rows.next()).isTrue();
@@ -251,8 +258,11 @@ class SqliteTaskQueueTest
         String canceled = submit("{\"f\":3}");
         String shutdown = submit("{\"f\":4}");
         List<Claim> claims = store().claim(claim(4));
-        store().resolve(claims.get(0).lease(), TaskResolution.failed().withResult(json("[1]")).withExitCode(java.util.OptionalInt.of(3)));
-        store().resolve(claims.get(1).lease(), TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD).withMessage("malformed payload: $.command: required"));
+        store().resolve(claims.get(0).lease(),
+                TaskResolution.failed().withResult(json("[1]")).withExitCode(java.util.OptionalInt.of(3)));
+        store().resolve(claims.get(1).lease(),
+                TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD)
+                .withMessage("malformed payload: $.command: required"));
         store().resolve(claims.get(2).lease(), TaskResolution.exception(ExceptionReason.CANCELED));
         store().resolve(claims.get(3).lease(), TaskResolution.exception(ExceptionReason.WORKER_SHUTDOWN));
         assertThat(store().get(failed).orElseThrow()).satisfies(t -> {
@@ -292,9 +302,11 @@ class SqliteTaskQueueTest
         assertThat(store().get(running).orElseThrow().status()).isEqualTo(TaskStatus.CANCELED);
         assertThatThrownBy(() -> store().renew(lease)).isInstanceOf(LeaseLostException.class)
                 .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(LeaseLostException.Reason.CANCELED));
-        assertThatThrownBy(() -> store().resolve(lease, TaskResolution.completed())).isInstanceOf(LeaseLostException.class)
+        assertThatThrownBy(() -> store().resolve(lease, TaskResolution.completed()))
+                .isInstanceOf(LeaseLostException.class)
                 .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(LeaseLostException.Reason.CANCELED));
-        assertThat(store().cancel(running, "again").orElseThrow().version()).as("cancel is idempotent").isEqualTo(version);
+        assertThat(store().cancel(running, "again").orElseThrow().version())
+                .as("cancel is idempotent").isEqualTo(version);
         assertThat(store().cancel("nope", "x")).isEmpty();
         assertThat(store().claim(claim(5))).isEmpty();
         clock.advance(Duration.ofMinutes(1));
@@ -342,7 +354,8 @@ class SqliteTaskQueueTest
                     go.await();
                     List<String> mine = new ArrayList<>();
                     while (true) {
-                        List<Claim> claims = store.claim(new ClaimRequest(WORKER, 1, Duration.ZERO, Duration.ofMinutes(10)));
+                        List<Claim> claims =
+                                store.claim(new ClaimRequest(WORKER, 1, Duration.ZERO, Duration.ofMinutes(10)));
                         if (claims.isEmpty()) {
                             return mine;
                         }
@@ -381,8 +394,10 @@ class SqliteTaskQueueTest
         for (int i = 0; i < 5; i++) {
             ids.add(submit("{}"));
         }
-        assertThat(store().claim(claim(3))).extracting(c -> c.task().taskId()).containsExactlyElementsOf(ids.subList(0, 3));
-        assertThat(store().claim(claim(3))).extracting(c -> c.task().taskId()).containsExactlyElementsOf(ids.subList(3, 5));
+        assertThat(store().claim(claim(3))).extracting(c -> c.task().taskId())
+                .containsExactlyElementsOf(ids.subList(0, 3));
+        assertThat(store().claim(claim(3))).extracting(c -> c.task().taskId())
+                .containsExactlyElementsOf(ids.subList(3, 5));
         assertThat(Optional.of(store().countByStatus().get(TaskStatus.RUNNING))).contains(5L);
     }
 
@@ -406,7 +421,8 @@ class SqliteTaskQueueTest
                         go.await();
                         List<String> mine = new ArrayList<>();
                         List<Claim> claims;
-                        while (!(claims = store.claim(new ClaimRequest(WORKER, 3, Duration.ZERO, Duration.ofMinutes(10)))).isEmpty()) {
+                        while (!(claims = store.claim(new ClaimRequest(WORKER, 3, Duration.ZERO,
+                                Duration.ofMinutes(10)))).isEmpty()) {
                             claims.forEach(c -> mine.add(c.task().taskId()));
                         }
                         return mine;
@@ -446,7 +462,8 @@ class SqliteTaskQueueTest
         assertThat(store().release(first.lease())).as("released twice").isFalse();
         // the stopping worker closes the run's log after handing it back, as the server's worker does
         store().closeLog(id, first.lease().runId());
-        assertThatThrownBy(() -> store().resolve(first.lease(), TaskResolution.completed())).isInstanceOf(LeaseLostException.class);
+        assertThatThrownBy(() -> store().resolve(first.lease(), TaskResolution.completed()))
+                .isInstanceOf(LeaseLostException.class);
 
         Claim again = store().claim(claim(1)).get(0);
         assertThat(again.lease().attempt()).isZero();

@@ -55,7 +55,8 @@ class SqliteTaskStoreTest
     {
         open();
         Instant deadline = Instant.parse("2030-01-01T00:00:00Z");
-        Submission submission = store.submit(new SubmitRequest(json("{\"b\":[1,2],\"a\":\"x\"}"), Optional.empty(), Optional.of(deadline)));
+        Submission submission = store.submit(new SubmitRequest(json("{\"b\":[1,2],\"a\":\"x\"}"), Optional.empty(),
+                Optional.of(deadline)));
         assertThat(submission.created()).isTrue();
         TaskRecord task = submission.task();
         assertThat(task.taskId()).matches("[A-Za-z0-9_-]{1,64}");
@@ -79,7 +80,8 @@ class SqliteTaskStoreTest
         assertThat(first.created()).isTrue();
         assertThat(again.created()).isFalse();
         assertThat(again.task().taskId()).isEqualTo(first.task().taskId());
-        assertThatThrownBy(() -> store.submit(request("{\"a\":2}", "key-1"))).isInstanceOf(IdempotencyConflictException.class);
+        assertThatThrownBy(() -> store.submit(request("{\"a\":2}", "key-1")))
+                .isInstanceOf(IdempotencyConflictException.class);
         assertThat(store.submit(request("{\"a\":1}", "key-2")).created()).isTrue();
         assertThat(store.countByStatus()).containsEntry(TaskStatus.PENDING, 2L);
     }
@@ -92,7 +94,8 @@ class SqliteTaskStoreTest
         Submission keyed = store.submit(request("{}", "k"));
         store.submit(request("{}"));
         assertThatThrownBy(() -> store.submit(request("{}"))).isInstanceOf(QueueFullException.class);
-        assertThat(store.submit(request("{}", "k")).task().taskId()).as("an idempotent repeat is not a new task").isEqualTo(keyed.task().taskId());
+        assertThat(store.submit(request("{}", "k")).task().taskId()).as("an idempotent repeat is not a new task")
+                .isEqualTo(keyed.task().taskId());
         store.claim(claim(1));
         assertThat(store.submit(request("{}")).created()).isTrue();
     }
@@ -129,9 +132,12 @@ class SqliteTaskStoreTest
         TaskPage next = store.list(Optional.of(TaskStatus.CANCELED), 1, canceled.nextPageToken());
         assertThat(next.tasks()).extracting(TaskRecord::taskId).containsExactly(ids.get(2));
         assertThat(next.nextPageToken()).isEmpty();
-        assertThatThrownBy(() -> store.list(Optional.empty(), 3, Optional.of("garbage!"))).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> store.list(Optional.empty(), 3, Optional.of("djE6eDp5"))).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> store.list(Optional.empty(), 0, Optional.empty())).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.list(Optional.empty(), 3, Optional.of("garbage!")))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.list(Optional.empty(), 3, Optional.of("djE6eDp5")))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.list(Optional.empty(), 0, Optional.empty()))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

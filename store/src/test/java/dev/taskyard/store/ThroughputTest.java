@@ -82,7 +82,8 @@ class ThroughputTest
                     claimers.add(pool.submit(() -> {
                         go.await();
                         while (claimed.get() < TASKS) {
-                            List<Claim> claims = store.claim(new ClaimRequest(WORKER, 1, Duration.ZERO, Duration.ofMinutes(10)));
+                            List<Claim> claims =
+                                    store.claim(new ClaimRequest(WORKER, 1, Duration.ZERO, Duration.ofMinutes(10)));
                             claimed.addAndGet(claims.size());
                         }
                         return null;
@@ -95,8 +96,10 @@ class ThroughputTest
                 }
                 double claims = claimed.get() / seconds(start);
                 assertThat(store.countByStatus().get(TaskStatus.RUNNING)).isEqualTo(claimed.get());
-                LOG.info("synchronous={}: {} submits/s with 1 thread, {} submits/s with 4 threads, {} claims/s with 4 claimers over a backlog of {}",
-                        synchronousFull ? "FULL" : "NORMAL", Math.round(oneThread), Math.round(fourThreads), Math.round(claims), BACKLOG);
+                LOG.info("synchronous={}: {} submits/s with 1 thread, {} submits/s with 4 threads, {} claims/s with "
+                        + "4 claimers over a backlog of {}",
+                        synchronousFull ? "FULL" : "NORMAL", Math.round(oneThread), Math.round(fourThreads),
+                                Math.round(claims), BACKLOG);
             }
             finally {
                 pool.shutdownNow();

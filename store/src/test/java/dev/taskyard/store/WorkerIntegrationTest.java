@@ -50,8 +50,10 @@ class WorkerIntegrationTest
         try (SqliteTaskStore store = SqliteTaskStore.Options.builder(folder.resolve("store")).open()) {
             Map<String, String> expected = new LinkedHashMap<>();
             expected.put(store.submit(request(mock("write-log", "hello"))).task().taskId(), "COMPLETED");
-            expected.put(store.submit(request(mock("write-error-log", "broken"))).task().taskId(), "FAILED/task-failed");
-            expected.put(store.submit(request("{\"delay\":0,\"function\":\"true\"}")).task().taskId(), "FAILED/malformed-payload");
+            expected.put(store.submit(request(mock("write-error-log",
+                    "broken"))).task().taskId(), "FAILED/task-failed");
+            expected.put(store.submit(request("{\"delay\":0,\"function\":\"true\"}")).task().taskId(),
+                    "FAILED/malformed-payload");
             expected.put(store.submit(request(mock("write-log", "::progress 45"))).task().taskId(), "COMPLETED");
             Worker worker = Worker.create(config, engines, plugins, store, store);
             worker.start();
@@ -72,7 +74,8 @@ class WorkerIntegrationTest
             try (InputStream in = store.open(hello, "0", "public/logs/task.log")) {
                 assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).contains("hello");
             }
-            assertThat(store.countByStatus()).containsEntry(TaskStatus.COMPLETED, 2L).containsEntry(TaskStatus.FAILED, 2L);
+            assertThat(store.countByStatus()).containsEntry(TaskStatus.COMPLETED, 2L)
+                    .containsEntry(TaskStatus.FAILED, 2L);
         }
     }
 
@@ -90,7 +93,8 @@ class WorkerIntegrationTest
         PluginRegistry plugins = PluginRegistry.load();
         WorkerConfig config = WorkerConfig.of(document, engines, plugins);
         try (SqliteTaskStore store = SqliteTaskStore.Options.builder(folder.resolve("store")).open()) {
-            TaskRecord task = store.submit(request("{\"delay\":120000,\"function\":\"write-log-sleep\",\"argument\":\"zzz\"}")).task();
+            TaskRecord task = store.submit(
+                    request("{\"delay\":120000,\"function\":\"write-log-sleep\",\"argument\":\"zzz\"}")).task();
             Worker worker = Worker.create(config, engines, plugins, store, store);
             worker.start();
             try {
@@ -104,7 +108,8 @@ class WorkerIntegrationTest
             }
             finally {
                 worker.stopGracefully();
-                assertThat(worker.awaitTermination(Duration.ofMinutes(1))).as("the aborted run let the worker stop").isTrue();
+                assertThat(worker.awaitTermination(Duration.ofMinutes(1)))
+                        .as("the aborted run let the worker stop").isTrue();
             }
             TaskRecord canceled = store.get(task.taskId()).orElseThrow();
             assertThat(canceled.status()).isEqualTo(TaskStatus.CANCELED);

@@ -52,8 +52,10 @@ public final class ProcessEngineProvider
     /** The engine's name. */
     public static final String NAME = "process";
 
-    private static final JsonSchema CONFIG_SCHEMA = JsonSchema.read(ProcessEngineProvider.class.getResourceAsStream("config.schema.json"), "config.schema.json");
-    private static final JsonSchema PAYLOAD_SCHEMA = JsonSchema.read(ProcessEngineProvider.class.getResourceAsStream("payload.schema.json"), "payload.schema.json");
+    private static final JsonSchema CONFIG_SCHEMA = JsonSchema.read(
+            ProcessEngineProvider.class.getResourceAsStream("config.schema.json"), "config.schema.json");
+    private static final JsonSchema PAYLOAD_SCHEMA = JsonSchema.read(
+            ProcessEngineProvider.class.getResourceAsStream("payload.schema.json"), "payload.schema.json");
 
     @Override
     public String name()

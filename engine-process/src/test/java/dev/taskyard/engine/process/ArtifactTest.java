@@ -72,7 +72,8 @@ class ArtifactTest
         for (String path : List.of("out", "out/", "./out")) {
             Map<String, String> files = new ConcurrentHashMap<>();
             result.extractFolder(path, (name, in) -> files.put(name, read(in)));
-            assertThat(files).as(path).isEqualTo(Map.of("hello.txt", "hello\n", "sub/a.txt", "a\n", "sub/deeper/b.txt", "b\n"));
+            assertThat(files).as(path)
+                    .isEqualTo(Map.of("hello.txt", "hello\n", "sub/a.txt", "a\n", "sub/deeper/b.txt", "b\n"));
         }
     }
 
@@ -82,16 +83,20 @@ class ArtifactTest
     {
         Map<String, String> files = new ConcurrentHashMap<>();
         result.extractFolder("", (name, in) -> files.put(name, read(in)));
-        assertThat(files).containsKeys("out/hello.txt", "out/sub/deeper/b.txt").doesNotContainKeys("etc-link", "dangling", "out-fifo");
+        assertThat(files).containsKeys("out/hello.txt", "out/sub/deeper/b.txt")
+                .doesNotContainKeys("etc-link", "dangling", "out-fifo");
     }
 
     @Test
     void escapesAreMalformed()
     {
-        for (String path : List.of("/etc/passwd", "../outside-secret.txt", "out/../../outside-secret.txt", "..", "etc-link/passwd", "etc-link",
+        for (String path : List.of("/etc/passwd", "../outside-secret.txt", "out/../../outside-secret.txt", "..",
+                "etc-link/passwd", "etc-link",
                 "out/host-link", "out/sub/etc-dir-link", "out/sub/etc-dir-link/missing", "etc-link/no-such-file")) {
-            assertThatThrownBy(() -> result.extractFile(path).close()).as("extractFile(%s)", path).isInstanceOf(MalformedPayloadException.class);
-            assertThatThrownBy(() -> result.extractFolder(path, (name, in) -> {})).as("extractFolder(%s)", path).isInstanceOf(MalformedPayloadException.class);
+            assertThatThrownBy(() -> result.extractFile(path).close()).as("extractFile(%s)", path)
+                    .isInstanceOf(MalformedPayloadException.class);
+            assertThatThrownBy(() -> result.extractFolder(path, (name, in) -> {})).as("extractFolder(%s)", path)
+                    .isInstanceOf(MalformedPayloadException.class);
         }
     }
 
@@ -99,12 +104,17 @@ class ArtifactTest
     void missingPathsAreNotFound()
     {
         for (String path : List.of("out/missing.txt", "missing/hello.txt", "dangling")) {
-            assertThatThrownBy(() -> result.extractFile(path).close()).as(path).isInstanceOf(ResourceNotFoundException.class);
-            assertThatThrownBy(() -> result.extractFolder(path, (name, in) -> {})).as(path).isInstanceOf(ResourceNotFoundException.class);
+            assertThatThrownBy(() -> result.extractFile(path).close()).as(path)
+                    .isInstanceOf(ResourceNotFoundException.class);
+            assertThatThrownBy(() -> result.extractFolder(path, (name, in) -> {})).as(path)
+                    .isInstanceOf(ResourceNotFoundException.class);
         }
-        assertThatThrownBy(() -> result.extractFile("out")).as("a folder is not a file").isInstanceOf(ResourceNotFoundException.class);
-        assertThatThrownBy(() -> result.extractFile("out-fifo")).as("a fifo is not a regular file").isInstanceOf(ResourceNotFoundException.class);
-        assertThatThrownBy(() -> result.extractFolder("out/hello.txt", (name, in) -> {})).as("a file is not a folder").isInstanceOf(ResourceNotFoundException.class);
+        assertThatThrownBy(() -> result.extractFile("out")).as("a folder is not a file")
+                .isInstanceOf(ResourceNotFoundException.class);
+        assertThatThrownBy(() -> result.extractFile("out-fifo")).as("a fifo is not a regular file")
+                .isInstanceOf(ResourceNotFoundException.class);
+        assertThatThrownBy(() -> result.extractFolder("out/hello.txt", (name, in) -> {})).as("a file is not a folder")
+                .isInstanceOf(ResourceNotFoundException.class);
     }
 
     @Test

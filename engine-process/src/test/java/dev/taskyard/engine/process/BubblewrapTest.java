@@ -3,7 +3,6 @@ package dev.taskyard.engine.process;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import dev.taskyard.engine.ResultSet;
@@ -32,7 +31,8 @@ class BubblewrapTest
             String connect = "exec 3<>/dev/tcp/127.0.0.1/" + listener.getLocalPort() + " && echo connected";
             try (EngineFixture fixture = new EngineFixture(SANDBOXED)) {
                 TaskContext context = fixture.newContext();
-                ResultSet result = fixture.builder(EngineFixture.command("bash", "-c", connect), context).startSandbox().waitForResult();
+                ResultSet result = fixture.builder(EngineFixture.command("bash", "-c", connect), context)
+                        .startSandbox().waitForResult();
                 assertThat(result.success()).isFalse();
                 assertThat(context.log().contentAsString()).doesNotContain("connected");
                 assertThat(accepted(listener)).as("a connection from the sandbox").isFalse();
@@ -41,7 +41,8 @@ class BubblewrapTest
             // the control: the same probe connects when the config allows the network
             try (EngineFixture fixture = new EngineFixture(SANDBOXED.replace("}", ", \"allowNetwork\": true}"))) {
                 TaskContext context = fixture.newContext();
-                ResultSet result = fixture.builder(EngineFixture.command("bash", "-c", connect), context).startSandbox().waitForResult();
+                ResultSet result = fixture.builder(EngineFixture.command("bash", "-c", connect), context)
+                        .startSandbox().waitForResult();
                 assertThat(context.log().contentAsString()).contains("connected");
                 assertThat(accepted(listener)).isTrue();
                 result.dispose();
@@ -57,9 +58,12 @@ class BubblewrapTest
             Path outside = fixture.folder().resolve("outside.txt");
             String marker = "taskyard-bwrap-" + System.nanoTime();
             String script = "echo x > " + outside + "; echo outside=$?; echo x > /etc/" + marker + "; echo etc=$?; "
-                    + "echo x > /tmp/" + marker + " && echo tmp=$?; echo x > \"$HOME/inside.txt\" && echo home=$?; ls /proc | grep -c '^[0-9]' | sed 's/^/pids=/'";
+                    + "echo x > /tmp/" + marker
+                            + " && echo tmp=$?; echo x > \"$HOME/inside.txt\" && echo home=$?; ls /proc | grep -c "
+                            + "'^[0-9]' | sed 's/^/pids=/'";
             TaskContext context = fixture.newContext();
-            ResultSet result = fixture.builder(EngineFixture.command("sh", "-c", script), context).startSandbox().waitForResult();
+            ResultSet result = fixture.builder(EngineFixture.command("sh", "-c", script), context)
+                    .startSandbox().waitForResult();
             String log = context.log().contentAsString();
             assertThat(log).contains("outside=2", "etc=2", "tmp=0", "home=0").contains("Read-only file system");
             assertThat(outside).doesNotExist();
@@ -81,7 +85,8 @@ class BubblewrapTest
             long server = ProcessHandle.current().pid();
             TaskContext context = fixture.newContext();
             String script = "kill -0 " + server + "; echo server=$?; ls " + fixture.folder() + "; echo list=$?";
-            ResultSet result = fixture.builder(EngineFixture.command("sh", "-c", script), context).startSandbox().waitForResult();
+            ResultSet result = fixture.builder(EngineFixture.command("sh", "-c", script), context)
+                    .startSandbox().waitForResult();
             assertThat(context.log().contentAsString()).contains("server=1", "list=2");
             result.dispose();
         }

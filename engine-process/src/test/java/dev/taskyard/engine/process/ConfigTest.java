@@ -26,7 +26,9 @@ class ConfigTest
     void validConfigs()
             throws Exception
     {
-        for (String config : List.of("{}", "{\"maxConcurrency\": 0}", "{\"rootFolder\": \"/tmp/x\", \"maxConcurrency\": 4, \"keepWorkDirs\": true, \"defaultPath\": \"/bin\"}")) {
+        for (String config : List.of("{}", "{\"maxConcurrency\": 0}",
+                "{\"rootFolder\": \"/tmp/x\", \"maxConcurrency\": 4, \"keepWorkDirs\": true, \"defaultPath\": "
+                + "\"/bin\"}")) {
             assertThat(registry.validateConfig("process", EngineFixture.json(config))).as(config).isEmpty();
         }
     }
@@ -36,11 +38,15 @@ class ConfigTest
             throws Exception
     {
         List<Violation> violations = registry.validateConfig("process", EngineFixture.json(
-                "{\"rootFolder\": \"relative/path\", \"maxConcurrency\": -1, \"keepWorkDirs\": \"yes\", \"defaultPath\": 7, \"logCap\": 5}"));
+                "{\"rootFolder\": \"relative/path\", \"maxConcurrency\": -1, \"keepWorkDirs\": \"yes\", "
+                        + "\"defaultPath\": 7, \"logCap\": 5}"));
         assertThat(violations).extracting(Violation::path)
                 .contains("$.rootFolder", "$.maxConcurrency", "$.keepWorkDirs", "$.defaultPath");
-        assertThat(violations).anyMatch(violation -> violation.keyword().equals("additionalProperties") && violation.toString().contains("logCap"));
-        assertThat(registry.validateConfig("process", EngineFixture.json("{\"maxConcurrency\": 1.5}"))).extracting(Violation::path).containsExactly("$.maxConcurrency");
+        assertThat(violations)
+                .anyMatch(violation -> violation.keyword().equals("additionalProperties")
+                && violation.toString().contains("logCap"));
+        assertThat(registry.validateConfig("process", EngineFixture.json("{\"maxConcurrency\": 1.5}")))
+                .extracting(Violation::path).containsExactly("$.maxConcurrency");
     }
 
     @Test
@@ -48,8 +54,10 @@ class ConfigTest
             throws Exception
     {
         ResourceTracker tracker = new ResourceTracker();
-        EngineContext context = new EngineContext(EngineFixture.tmpdir(), LoggerFactory.getLogger("test"), new WorkerIdentity("g", "w"), tracker);
-        assertThatThrownBy(() -> registry.createEngine("process", EngineFixture.json("{\"maxConcurrency\": \"many\"}"), context))
+        EngineContext context = new EngineContext(EngineFixture.tmpdir(), LoggerFactory.getLogger("test"),
+                new WorkerIdentity("g", "w"), tracker);
+        assertThatThrownBy(() ->
+                registry.createEngine("process", EngineFixture.json("{\"maxConcurrency\": \"many\"}"), context))
                 .isInstanceOfSatisfying(InvalidConfigException.class, error -> {
                     assertThat(error.violations()).extracting(Violation::path).containsExactly("$.maxConcurrency");
                     assertThat(error.getMessage()).contains("$.maxConcurrency");
@@ -64,11 +72,15 @@ class ConfigTest
         try (EngineFixture fixture = new EngineFixture()) {
             var schema = fixture.engine().payloadSchema();
             assertThat(schema.validate(EngineFixture.json("{\"command\": [\"echo\", \"hi\"]}"))).isEmpty();
-            assertThat(schema.validate(EngineFixture.json("{\"command\": [\"echo\"], \"workingFolder\": \"sub\"}"))).isEmpty();
+            assertThat(schema.validate(EngineFixture.json("{\"command\": [\"echo\"], \"workingFolder\": \"sub\"}")))
+                    .isEmpty();
             assertThat(schema.validate(EngineFixture.json("{}"))).extracting(Violation::keyword).contains("required");
-            assertThat(schema.validate(EngineFixture.json("{\"command\": []}"))).extracting(Violation::path).contains("$.command");
-            assertThat(schema.validate(EngineFixture.json("{\"command\": [\"\"]}"))).extracting(Violation::path).contains("$.command[0]");
-            assertThat(schema.validate(EngineFixture.json("{\"command\": [\"a\", 1]}"))).extracting(Violation::path).contains("$.command[1]");
+            assertThat(schema.validate(EngineFixture.json("{\"command\": []}")))
+                    .extracting(Violation::path).contains("$.command");
+            assertThat(schema.validate(EngineFixture.json("{\"command\": [\"\"]}"))).extracting(Violation::path)
+                    .contains("$.command[0]");
+            assertThat(schema.validate(EngineFixture.json("{\"command\": [\"a\", 1]}"))).extracting(Violation::path)
+                    .contains("$.command[1]");
             assertThat(schema.validate(EngineFixture.json("{\"command\": [\"a\"], \"image\": \"x\"}"))).isNotEmpty();
         }
     }
@@ -84,7 +96,8 @@ class ConfigTest
             assertThatThrownBy(() -> fixture.builder("true")).isInstanceOf(MaxConcurrencyExceededException.class);
             result.dispose();
             fixture.builder("true").discard();
-            assertThatThrownBy(() -> fixture.builder("{\"command\": [\"true\"], \"workingFolder\": \"/abs\"}", fixture.newContext()))
+            assertThatThrownBy(() ->
+                    fixture.builder("{\"command\": [\"true\"], \"workingFolder\": \"/abs\"}", fixture.newContext()))
                     .isInstanceOf(MalformedPayloadException.class);
             fixture.builder("true").discard();
         }
@@ -95,24 +108,33 @@ class ConfigTest
             throws Exception
     {
         assertThat(registry.validateConfig("process", EngineFixture.json(
-                "{\"runAs\": \"fresh\", \"uidRange\": {\"first\": 800000000, \"count\": 10}, \"cgroups\": \"auto\", \"maxMemoryMiB\": 64, "
-                        + "\"defaultMemoryMiB\": 32, \"maxPids\": 10, \"defaultPids\": 5, \"maxCpus\": 1.5, \"bubblewrap\": \"on\", \"allowNetwork\": true}")))
+                "{\"runAs\": \"fresh\", \"uidRange\": {\"first\": 800000000, \"count\": 10}, \"cgroups\": \"auto\", "
+                        + "\"maxMemoryMiB\": 64, "
+                        + "\"defaultMemoryMiB\": 32, \"maxPids\": 10, \"defaultPids\": 5, \"maxCpus\": 1.5, "
+                                + "\"bubblewrap\": \"on\", \"allowNetwork\": true}")))
                 .isEmpty();
         assertThat(registry.validateConfig("process", EngineFixture.json(
-                "{\"runAs\": \"nobody\", \"cgroups\": true, \"bubblewrap\": \"maybe\", \"maxPids\": 0, \"uidRange\": {\"first\": 5}}")))
-                .extracting(Violation::path).contains("$.runAs", "$.cgroups", "$.bubblewrap", "$.maxPids", "$.uidRange");
+                "{\"runAs\": \"nobody\", \"cgroups\": true, \"bubblewrap\": \"maybe\", \"maxPids\": 0, \"uidRange\": "
+                        + "{\"first\": 5}}")))
+                .extracting(Violation::path)
+                        .contains("$.runAs", "$.cgroups", "$.bubblewrap", "$.maxPids", "$.uidRange");
     }
 
     @Test
     void aDefaultLimitAboveItsMaximumOrRunAsUserWithoutAUserIsRefused()
     {
         ResourceTracker tracker = new ResourceTracker();
-        EngineContext context = new EngineContext(EngineFixture.tmpdir(), LoggerFactory.getLogger("test"), new WorkerIdentity("g", "w"), tracker);
-        assertThatThrownBy(() -> registry.createEngine("process", EngineFixture.json("{\"defaultPids\": 100, \"maxPids\": 10}"), context))
-                .isInstanceOfSatisfying(InvalidConfigException.class, error -> assertThat(error.violations()).extracting(Violation::path)
+        EngineContext context = new EngineContext(EngineFixture.tmpdir(), LoggerFactory.getLogger("test"),
+                new WorkerIdentity("g", "w"), tracker);
+        assertThatThrownBy(() ->
+                registry.createEngine("process",
+                EngineFixture.json("{\"defaultPids\": 100, \"maxPids\": 10}"), context))
+                .isInstanceOfSatisfying(InvalidConfigException.class,
+                        error -> assertThat(error.violations()).extracting(Violation::path)
                         .containsExactly("$.defaultPids"));
         assertThatThrownBy(() -> registry.createEngine("process", EngineFixture.json("{\"runAs\": \"user\"}"), context))
-                .isInstanceOfSatisfying(InvalidConfigException.class, error -> assertThat(error.violations()).extracting(Violation::path)
+                .isInstanceOfSatisfying(InvalidConfigException.class,
+                        error -> assertThat(error.violations()).extracting(Violation::path)
                         .containsExactly("$.user"));
         assertThat(tracker.isEmpty()).isTrue();
     }
@@ -122,12 +144,16 @@ class ConfigTest
             throws Exception
     {
         try (EngineFixture fixture = new EngineFixture("{\"maxPids\": 10, \"maxMemoryMiB\": 64, \"maxCpus\": 1}")) {
-            assertThatThrownBy(() -> fixture.builder("{\"command\": [\"true\"], \"pids\": 11, \"memoryMiB\": 65, \"cpus\": 2}", fixture.newContext()))
-                    .isInstanceOfSatisfying(MalformedPayloadException.class, error -> assertThat(error.messages()).hasSize(3)
+            assertThatThrownBy(() ->
+                    fixture.builder("{\"command\": [\"true\"], \"pids\": 11, \"memoryMiB\": 65, \"cpus\": 2}",
+                    fixture.newContext()))
+                    .isInstanceOfSatisfying(MalformedPayloadException.class,
+                            error -> assertThat(error.messages()).hasSize(3)
                             .anyMatch(message -> message.startsWith("pids 11 is above the maximum of 10"))
                             .anyMatch(message -> message.startsWith("memoryMiB 65 is above the maximum of 64"))
                             .anyMatch(message -> message.startsWith("cpus 2 is above the maximum of 1")));
-            fixture.builder("{\"command\": [\"true\"], \"pids\": 10, \"memoryMiB\": 64, \"cpus\": 0.5}", fixture.newContext()).discard();
+            fixture.builder("{\"command\": [\"true\"], \"pids\": 10, \"memoryMiB\": 64, \"cpus\": 0.5}",
+                    fixture.newContext()).discard();
         }
     }
 }

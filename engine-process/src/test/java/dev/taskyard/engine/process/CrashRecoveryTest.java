@@ -29,13 +29,16 @@ class CrashRecoveryTest
             throws Exception
     {
         Path root = EngineFixture.tmpdir().resolve("crash-" + System.nanoTime());
-        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), CrashedEngineChild.class.getName(), root.toString())
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                CrashedEngineChild.class.getName(), root.toString())
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
         long session;
         Path workDir;
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             String started = out.readLine();
             String dir = out.readLine();
             assertThat(started).startsWith("started ");
@@ -55,7 +58,8 @@ class CrashRecoveryTest
             // an engine in this (live) JVM on the same root: its work dir must survive the next engine's start
             try (EngineFixture live = new EngineFixture("{\"rootFolder\": \"" + root + "\"}")) {
                 TaskContext context = live.newContext();
-                Sandbox running = live.builder(EngineFixture.command("sh", "-c", "echo \"started $$\"; pwd -P; exec sleep 300"), context).startSandbox();
+                Sandbox running = live.builder(EngineFixture.command("sh", "-c",
+                        "echo \"started $$\"; pwd -P; exec sleep 300"), context).startSandbox();
                 String log = EngineFixture.awaitLog(context, "\n/", Duration.ofSeconds(30));
                 long liveSession = Long.parseLong(log.lines().findFirst().orElseThrow().substring("started ".length()));
 

@@ -18,7 +18,8 @@ public final class CrashedEngineChild
     {
         EngineFixture fixture = new EngineFixture("{\"rootFolder\": \"" + args[0] + "\"}");
         TaskContext context = fixture.newContext();
-        fixture.builder(EngineFixture.command("sh", "-c", "sleep 300 & (sleep 300 &); echo \"started $$\"; pwd -P; exec sleep 300"), context).startSandbox();
+        fixture.builder(EngineFixture.command("sh", "-c",
+                "sleep 300 & (sleep 300 &); echo \"started $$\"; pwd -P; exec sleep 300"), context).startSandbox();
         String log = EngineFixture.awaitLog(context, "\n/", Duration.ofSeconds(30));
         String[] lines = log.strip().split("\n");
         System.out.println(lines[0]);

@@ -17,9 +17,11 @@ class DiscoveryTest
 {
     /** What the module path needs: the two taskyard modules and what they require, at run time. */
     private static final List<String> MODULE_JARS = List.of(
-            "jackson-core-", "jackson-databind-", "jackson-annotations-", "json-schema-validator-", "slf4j-api-", "slf4j-simple-", "itu-",
+            "jackson-core-", "jackson-databind-", "jackson-annotations-", "json-schema-validator-", "slf4j-api-",
+                    "slf4j-simple-", "itu-",
             "taskyard-engine-api-", "taskyard-engine-process-");
-    private static final List<Path> MODULE_FOLDERS = List.of(Path.of("engine-api", "target", "classes"), Path.of("engine-process", "target", "classes"));
+    private static final List<Path> MODULE_FOLDERS =
+            List.of(Path.of("engine-api", "target", "classes"), Path.of("engine-process", "target", "classes"));
 
     private static final String MODULE_INFO = """
             module kit.discovery {
@@ -54,18 +56,23 @@ class DiscoveryTest
                         throws Exception
                 {
                     for (EngineProvider provider : ServiceLoader.load(EngineProvider.class)) {
-                        System.out.println("service " + provider.name() + " in module " + provider.getClass().getModule().getName());
+                        System.out.println("service " + provider.name() + " in module " \
+            + provider.getClass().getModule().getName());
                     }
                     EngineRegistry registry = EngineRegistry.load();
-                    registry.providers().forEach(info -> System.out.println("registry " + info.name() + " version " + info.version()));
+                    registry.providers().forEach(info -> System.out.println("registry " + info.name() + " version " \
+            + info.version()));
                     Path temp = Files.createTempDirectory("kit-discovery-");
                     ResourceTracker tracker = new ResourceTracker();
                     ObjectMapper mapper = new ObjectMapper();
                     Engine engine = registry.createEngine("process", mapper.readTree("{}"),
-                            new EngineContext(temp, LoggerFactory.getLogger("kit.discovery"), new WorkerIdentity("kit", "kit"), tracker));
+                            new EngineContext(temp, LoggerFactory.getLogger("kit.discovery"), \
+            new WorkerIdentity("kit", "kit"), tracker));
                     TaskContext context = TaskContext.builder().logSpillFolder(temp).build();
-                    ObjectNode payload = (ObjectNode) mapper.readTree("{\\"command\\": [\\"echo\\", \\"module-path-run\\"]}");
-                    ResultSet result = engine.newSandboxBuilder(new SandboxOptions(payload, context)).startSandbox().waitForResult();
+                    ObjectNode payload = (ObjectNode) \
+            mapper.readTree("{\\"command\\": [\\"echo\\", \\"module-path-run\\"]}");
+                    ResultSet result = engine.newSandboxBuilder(new SandboxOptions(payload, context))\
+            .startSandbox().waitForResult();
                     System.out.println("run " + result.success() + " " + context.log().contentAsString().strip());
                     result.dispose();
                     engine.dispose();
@@ -84,7 +91,8 @@ class DiscoveryTest
                 .orElseThrow(() -> new AssertionError("process engine not discovered"));
         assertThat(info.className()).isEqualTo(ProcessEngineProvider.class.getName());
         assertThat(info.version()).isNotBlank();
-        assertThat(info.location()).matches(".*(/engine-process/target/classes/?|/taskyard-engine-process-[^/]+\\.jar)");
+        assertThat(info.location())
+                .matches(".*(/engine-process/target/classes/?|/taskyard-engine-process-[^/]+\\.jar)");
     }
 
     @Test

@@ -45,7 +45,8 @@ final class EngineFixture
             throws Exception
     {
         this.folder = Files.createTempDirectory(tmpdir(), "process-engine-test-");
-        EngineContext context = new EngineContext(folder, LoggerFactory.getLogger("test.process-engine"), new WorkerIdentity("test", "test-worker"), tracker);
+        EngineContext context = new EngineContext(folder, LoggerFactory.getLogger("test.process-engine"),
+                new WorkerIdentity("test", "test-worker"), tracker);
         this.engine = EngineRegistry.load().createEngine(ProcessEngineProvider.NAME, MAPPER.readTree(config), context);
     }
 

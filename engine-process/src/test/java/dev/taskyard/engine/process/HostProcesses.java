@@ -29,7 +29,8 @@ final class HostProcesses
                 if (!name.chars().allMatch(Character::isDigit)) {
                     continue;
                 }
-                read(Long.parseLong(name)).filter(info -> info.state() != 'Z' && info.state() != 'X').ifPresent(processes::add);
+                read(Long.parseLong(name)).filter(info -> info.state() != 'Z' && info.state() != 'X')
+                        .ifPresent(processes::add);
             }
         }
         catch (IOException e) {
@@ -56,7 +57,9 @@ final class HostProcesses
         try {
             String stat = Files.readString(proc.resolve("stat"), StandardCharsets.UTF_8);
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            String commandLine = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8).replace('\0', ' ').trim();
+            String commandLine =
+                    new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8)
+                    .replace('\0', ' ').trim();
             Optional<Path> cwd;
             try {
                 cwd = Optional.of(Files.readSymbolicLink(proc.resolve("cwd")));
@@ -64,7 +67,8 @@ final class HostProcesses
             catch (IOException e) {
                 cwd = Optional.empty();
             }
-            return Optional.of(new Info(pid, fields[0].charAt(0), Long.parseLong(fields[1]), Long.parseLong(fields[3]), commandLine, cwd));
+            return Optional.of(new Info(pid, fields[0].charAt(0), Long.parseLong(fields[1]),
+                    Long.parseLong(fields[3]), commandLine, cwd));
         }
         catch (IOException | RuntimeException e) {
             return Optional.empty(); // vanished meanwhile

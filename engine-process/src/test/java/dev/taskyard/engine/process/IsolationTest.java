@@ -29,7 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(120)
 class IsolationTest
 {
-    static final String ISOLATED = "{\"runAs\": \"fresh\", \"cgroups\": \"required\", \"maxPids\": 256, \"defaultPids\": 64, \"defaultMemoryMiB\": 256}";
+    static final String ISOLATED =
+            "{\"runAs\": \"fresh\", \"cgroups\": \"required\", \"maxPids\": 256, \"defaultPids\": 64, "
+            + "\"defaultMemoryMiB\": 256}";
     private static final Pattern UID = Pattern.compile("uid=(\\d+)");
 
     @Test
@@ -38,7 +40,8 @@ class IsolationTest
     {
         try (EngineFixture fixture = new EngineFixture(ISOLATED)) {
             TaskContext context = fixture.newContext();
-            ResultSet result = fixture.builder(EngineFixture.command("sh", "-c", "id; echo home=$HOME; touch \"$HOME/mine\" \"$TMPDIR/tmp\" && echo wrote"), context)
+            ResultSet result = fixture.builder(EngineFixture.command("sh", "-c",
+                    "id; echo home=$HOME; touch \"$HOME/mine\" \"$TMPDIR/tmp\" && echo wrote"), context)
                     .startSandbox().waitForResult();
             String log = context.log().contentAsString();
             assertThat(result.success()).as(log).isTrue();
@@ -49,7 +52,8 @@ class IsolationTest
             assertThat(log).contains("wrote").contains("taskyard-" + taskUid);
             result.dispose();
             assertThat(passwd()).as("the task account after dispose").doesNotContain("taskyard-" + taskUid + ":");
-            assertThat(HostProcesses.all()).as("processes left").noneMatch(info -> info.commandLine().contains("taskyard-" + taskUid));
+            assertThat(HostProcesses.all()).as("processes left")
+                    .noneMatch(info -> info.commandLine().contains("taskyard-" + taskUid));
         }
     }
 
@@ -66,12 +70,15 @@ class IsolationTest
             Thread.sleep(1000);
             // the host still starts processes while the bomb runs against its limit
             Process probe = new ProcessBuilder("sh", "-c", "echo host-alive").redirectErrorStream(true).start();
-            assertThat(new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).contains("host-alive");
+            assertThat(new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .contains("host-alive");
             assertThat(probe.waitFor()).isZero();
             assertThat(cgroupPids(fixture)).as("processes in the task's cgroups").allMatch(count -> count <= 32);
             ResultSet result = sandbox.waitForResult();
-            assertThat(result.termination().timedOut()).as("the bomb ran until its deadline: %s", result.termination()).isTrue();
-            assertThat(context.log().contentAsString()).containsAnyOf("Cannot fork", "Resource temporarily unavailable", "fork");
+            assertThat(result.termination().timedOut())
+                    .as("the bomb ran until its deadline: %s", result.termination()).isTrue();
+            assertThat(context.log().contentAsString())
+                    .containsAnyOf("Cannot fork", "Resource temporarily unavailable", "fork");
             result.dispose();
             assertThat(cgroupPids(fixture)).as("task cgroups after dispose").isEmpty();
         }
@@ -100,7 +107,8 @@ class IsolationTest
     {
         try (EngineFixture fixture = new EngineFixture(ISOLATED)) {
             TaskContext context = fixture.newContext();
-            ObjectNode payload = EngineFixture.command("sh", "-c", "head -c 4000000 /dev/zero | tail -c 10 | wc -c; exit 3");
+            ObjectNode payload =
+                    EngineFixture.command("sh", "-c", "head -c 4000000 /dev/zero | tail -c 10 | wc -c; exit 3");
             payload.put("memoryMiB", 64);
             ResultSet result = fixture.builder(payload, context).startSandbox().waitForResult();
             assertThat(result.termination().outOfMemory()).isFalse();
@@ -123,14 +131,18 @@ class IsolationTest
             Files.setPosixFilePermissions(store, PosixFilePermissions.fromString("rwx------"));
 
             TaskContext victimContext = fixture.newContext();
-            Sandbox victim = fixture.builder(EngineFixture.command("sh", "-c", "echo victim $$; exec sleep 60"), victimContext).startSandbox();
-            long victimPid = Long.parseLong(EngineFixture.awaitLog(victimContext, "victim ", Duration.ofSeconds(10)).replaceAll("(?s).*victim (\\d+).*", "$1"));
+            Sandbox victim = fixture.builder(EngineFixture.command("sh", "-c", "echo victim $$; exec sleep 60"),
+                    victimContext).startSandbox();
+            long victimPid = Long.parseLong(EngineFixture.awaitLog(victimContext, "victim ",
+                    Duration.ofSeconds(10)).replaceAll("(?s).*victim (\\d+).*", "$1"));
 
             long server = ProcessHandle.current().pid();
             TaskContext context = fixture.newContext();
-            String script = "cat " + token + "; echo token=$?; cat " + store.resolve("tasks.db") + "; echo store=$?; ls " + store + "; echo list=$?; "
+            String script = "cat " + token + "; echo token=$?; cat " + store.resolve("tasks.db")
+                    + "; echo store=$?; ls " + store + "; echo list=$?; "
                     + "kill -0 " + server + "; echo server=$?; kill -9 " + victimPid + "; echo victim=$?";
-            ResultSet result = fixture.builder(EngineFixture.command("sh", "-c", script), context).startSandbox().waitForResult();
+            ResultSet result = fixture.builder(EngineFixture.command("sh", "-c", script), context)
+                    .startSandbox().waitForResult();
             String log = context.log().contentAsString();
             assertThat(log).doesNotContain("secret-token-value").doesNotContain("store-content")
                     .contains("token=1", "store=1", "list=2", "server=1", "victim=1")

@@ -94,7 +94,8 @@ class ProcessEngineContractTest
     protected void assertNoLeftovers()
     {
         List<HostProcesses.Info> leftovers = HostProcesses.all().stream()
-                .filter(info -> info.cwd().map(cwd -> cwd.toString().contains("/" + KIT_FOLDER)).orElse(false) || info.commandLine().contains(KIT_FOLDER))
+                .filter(info -> info.cwd().map(cwd -> cwd.toString().contains("/" + KIT_FOLDER)).orElse(false)
+                        || info.commandLine().contains(KIT_FOLDER))
                 .toList();
         assertThat(leftovers).as("processes working in or naming the kit's folders").isEmpty();
     }

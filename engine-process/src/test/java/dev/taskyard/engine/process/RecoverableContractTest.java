@@ -24,6 +24,7 @@ class RecoverableContractTest
     @Override
     protected String recoveryPayload(String first, Duration duration, String second)
     {
-        return commandPayload(List.of("/bin/sh", "-c", "echo " + first + "; sleep " + duration.toMillis() / 1000.0 + "; echo " + second));
+        return commandPayload(List.of("/bin/sh", "-c", "echo " + first + "; sleep "
+                + duration.toMillis() / 1000.0 + "; echo " + second));
     }
 }

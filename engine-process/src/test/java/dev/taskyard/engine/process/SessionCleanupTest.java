@@ -39,7 +39,8 @@ class SessionCleanupTest
         try (EngineFixture fixture = new EngineFixture()) {
             TaskContext context = fixture.newContext();
             // the main process waits a moment so that the test can see the spawned processes alive
-            Sandbox sandbox = fixture.builder(EngineFixture.command("sh", "-c", SPAWNER + "; sleep 1"), context).startSandbox();
+            Sandbox sandbox = fixture.builder(EngineFixture.command("sh", "-c", SPAWNER + "; sleep 1"),
+                    context).startSandbox();
             long session = sessionOf(context);
             assertSpawnedProcessesAlive(session);
             ResultSet result = sandbox.waitForResult();
@@ -70,7 +71,8 @@ class SessionCleanupTest
     {
         try (EngineFixture fixture = new EngineFixture()) {
             TaskContext context = fixture.newContext();
-            Sandbox sandbox = fixture.builder(EngineFixture.command("sh", "-c", SPAWNER + "; sleep 300"), context).startSandbox();
+            Sandbox sandbox = fixture.builder(EngineFixture.command("sh", "-c", SPAWNER + "; sleep 300"),
+                    context).startSandbox();
             long session = sessionOf(context);
             assertSpawnedProcessesAlive(session);
             sandbox.abort();
@@ -85,7 +87,8 @@ class SessionCleanupTest
     {
         try (EngineFixture fixture = new EngineFixture()) {
             TaskContext context = fixture.newContext();
-            Sandbox sandbox = fixture.builder(EngineFixture.command("sh", "-c", SPAWNER + "; sleep 300"), context).startSandbox();
+            Sandbox sandbox = fixture.builder(EngineFixture.command("sh", "-c", SPAWNER + "; sleep 300"),
+                    context).startSandbox();
             long session = sessionOf(context);
             assertSpawnedProcessesAlive(session);
             sandbox.kill();
@@ -105,13 +108,15 @@ class SessionCleanupTest
     {
         try (EngineFixture fixture = new EngineFixture()) {
             TaskContext context = fixture.newContext();
-            Sandbox sandbox = fixture.builder(EngineFixture.command("sh", "-c", SPAWNER + "; sleep 300"), context).startSandbox();
+            Sandbox sandbox = fixture.builder(EngineFixture.command("sh", "-c", SPAWNER + "; sleep 300"),
+                    context).startSandbox();
             long session = sessionOf(context);
             assertSpawnedProcessesAlive(session);
             context.cancel("test cancellation");
             assertThatThrownBy(sandbox::waitForResult).isInstanceOf(SandboxAbortedException.class);
             assertThat(HostProcesses.session(session)).as("processes of the session after cancellation").isEmpty();
-            assertThat(fixture.tracker().live()).as("resources after cancellation").noneMatch(entry -> entry.contains(context.taskId()));
+            assertThat(fixture.tracker().live()).as("resources after cancellation")
+                    .noneMatch(entry -> entry.contains(context.taskId()));
         }
     }
 
@@ -121,7 +126,8 @@ class SessionCleanupTest
     {
         try (EngineFixture fixture = new EngineFixture()) {
             TaskContext context = fixture.newContext(b -> b.deadlineIn(Duration.ofSeconds(2)));
-            Sandbox sandbox = fixture.builder(EngineFixture.command("sh", "-c", SPAWNER + "; sleep 300"), context).startSandbox();
+            Sandbox sandbox = fixture.builder(EngineFixture.command("sh", "-c", SPAWNER + "; sleep 300"),
+                    context).startSandbox();
             long session = sessionOf(context);
             ResultSet result = sandbox.waitForResult();
             assertThat(HostProcesses.session(session)).as("processes of the session after the deadline").isEmpty();
@@ -138,7 +144,8 @@ class SessionCleanupTest
         try (EngineFixture fixture = new EngineFixture()) {
             TaskContext context = fixture.newContext();
             // $$ is the pid of the shell exec'd by setsid; the stat line names its session id
-            Sandbox sandbox = fixture.builder(EngineFixture.command("sh", "-c", "read -r stat < /proc/$$/stat; echo \"pid $$ stat $stat\""), context)
+            Sandbox sandbox = fixture.builder(EngineFixture.command("sh", "-c",
+                    "read -r stat < /proc/$$/stat; echo \"pid $$ stat $stat\""), context)
                     .startSandbox();
             sandbox.waitForResult().dispose();
             Matcher matcher = Pattern.compile("pid (\\d+) stat (.*)").matcher(context.log().contentAsString());
@@ -175,7 +182,8 @@ class SessionCleanupTest
         List<Info> sleeps = sleeps(members);
         assertThat(sleeps).as("sleeps of session " + session + ": " + members).hasSizeGreaterThanOrEqualTo(2);
         assertThat(sleeps).as("one sleep is a child of the task's shell").anyMatch(info -> info.ppid() == session);
-        assertThat(sleeps).as("one sleep was reparented out of the session (double fork)").anyMatch(info -> !pids.contains(info.ppid()));
+        assertThat(sleeps).as("one sleep was reparented out of the session (double fork)")
+                .anyMatch(info -> !pids.contains(info.ppid()));
     }
 
     private static List<Info> sleeps(List<Info> members)

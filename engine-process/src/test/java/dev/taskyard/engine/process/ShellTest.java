@@ -32,7 +32,8 @@ class ShellTest
             throws Exception
     {
         try (EngineFixture fixture = new EngineFixture()) {
-            var builder = fixture.builder(EngineFixture.payload("{\"command\": [\"sleep\", \"60\"], \"workingFolder\": \"sub\"}"), fixture.newContext());
+            var builder = fixture.builder(EngineFixture.payload("{\"command\": [\"sleep\", \"60\"], "
+                    + "\"workingFolder\": \"sub\"}"), fixture.newContext());
             builder.setEnvironmentVariable("SHELL_VARIABLE", "from the builder");
             Sandbox sandbox = builder.startSandbox();
             Shell shell = sandbox.newShell(List.of(), false);
@@ -55,7 +56,8 @@ class ShellTest
     {
         try (EngineFixture fixture = new EngineFixture()) {
             Sandbox sandbox = fixture.builder("sleep", "60").startSandbox();
-            Shell shell = sandbox.newShell(List.of("sh", "-c", "sleep 300 & (sleep 300 &); echo \"started $$\"; sleep 300"), false);
+            Shell shell = sandbox.newShell(List.of("sh", "-c",
+                    "sleep 300 & (sleep 300 &); echo \"started $$\"; sleep 300"), false);
             CompletableFuture<String> stderr = drain(shell.stderr());
             InputStream stdout = shell.stdout();
             long session = readSession(stdout);
@@ -64,7 +66,8 @@ class ShellTest
             shell.abort();
             assertThatThrownBy(shell::waitFor).isInstanceOf(ShellAbortedException.class);
             // abort sends SIGKILL without waiting: the processes go once the kernel has torn them down
-            assertThat(awaitSessionGone(session, Duration.ofSeconds(10))).as("live processes of session " + session).isEmpty();
+            assertThat(awaitSessionGone(session, Duration.ofSeconds(10)))
+                    .as("live processes of session " + session).isEmpty();
             stdout.readAllBytes();
             stderr.get(10, TimeUnit.SECONDS);
             sandbox.abort();
@@ -92,8 +95,10 @@ class ShellTest
     {
         try (EngineFixture fixture = new EngineFixture()) {
             Sandbox sandbox = fixture.builder("sleep", "60").startSandbox();
-            assertThatThrownBy(() -> sandbox.newShell(List.of(), true)).isInstanceOf(FeatureNotSupportedException.class);
-            assertThatThrownBy(() -> sandbox.newShell(List.of("no-such-shell"), false)).isInstanceOf(MalformedPayloadException.class);
+            assertThatThrownBy(() -> sandbox.newShell(List.of(), true))
+                    .isInstanceOf(FeatureNotSupportedException.class);
+            assertThatThrownBy(() -> sandbox.newShell(List.of("no-such-shell"), false))
+                    .isInstanceOf(MalformedPayloadException.class);
             Shell shell = sandbox.newShell(List.of(), false);
             assertThatThrownBy(() -> shell.resize(80, 24)).isInstanceOf(FeatureNotSupportedException.class);
             shell.stdin().close();

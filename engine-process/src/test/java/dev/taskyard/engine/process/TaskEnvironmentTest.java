@@ -58,7 +58,8 @@ class TaskEnvironmentTest
             builder.setEnvironmentVariable("HOME", "/nowhere");
             builder.startSandbox().waitForResult().dispose();
             Map<String, String> environment = parseEnv(context.log().contentAsString());
-            assertThat(environment).containsEntry("PATH", "/usr/bin:/bin").containsEntry("HOME", "/nowhere").containsOnlyKeys("PATH", "HOME", "TMPDIR");
+            assertThat(environment).containsEntry("PATH", "/usr/bin:/bin").containsEntry("HOME", "/nowhere")
+                    .containsOnlyKeys("PATH", "HOME", "TMPDIR");
         }
     }
 
@@ -68,7 +69,8 @@ class TaskEnvironmentTest
     {
         try (EngineFixture fixture = new EngineFixture("{\"defaultPath\": \"/nonexistent\"}")) {
             SandboxBuilder builder = fixture.builder("true");
-            assertThatThrownBy(builder::startSandbox).isInstanceOf(MalformedPayloadException.class).hasMessageContaining("not found");
+            assertThatThrownBy(builder::startSandbox).isInstanceOf(MalformedPayloadException.class)
+                    .hasMessageContaining("not found");
             assertThat(fixture.taskResources()).isEmpty();
         }
     }
@@ -79,7 +81,9 @@ class TaskEnvironmentTest
     {
         try (EngineFixture fixture = new EngineFixture()) {
             TaskContext context = fixture.newContext();
-            SandboxBuilder builder = fixture.builder("{\"command\": [\"sh\", \"-c\", \"pwd -P; echo $HOME\"], \"workingFolder\": \"./sub//deeper/\"}", context);
+            SandboxBuilder builder =
+                    fixture.builder("{\"command\": [\"sh\", \"-c\", \"pwd -P; echo $HOME\"], \"workingFolder\": "
+                    + "\"./sub//deeper/\"}", context);
             builder.startSandbox().waitForResult().dispose();
             List<String> lines = context.log().contentAsString().lines().toList();
             assertThat(Path.of(lines.get(0))).isEqualTo(Path.of(lines.get(1)).resolve("sub/deeper"));
@@ -107,17 +111,21 @@ class TaskEnvironmentTest
             throws Exception
     {
         try (EngineFixture fixture = new EngineFixture()) {
-            assertThatThrownBy(() -> fixture.builder("{\"command\": []}", fixture.newContext())).isInstanceOf(MalformedPayloadException.class);
-            assertThatThrownBy(() -> fixture.builder("{\"command\": [\"\"]}", fixture.newContext())).isInstanceOf(MalformedPayloadException.class);
+            assertThatThrownBy(() -> fixture.builder("{\"command\": []}", fixture.newContext()))
+                    .isInstanceOf(MalformedPayloadException.class);
+            assertThatThrownBy(() -> fixture.builder("{\"command\": [\"\"]}", fixture.newContext()))
+                    .isInstanceOf(MalformedPayloadException.class);
             assertThatThrownBy(() -> fixture.builder("{\"command\": [\"echo\", \"a\\u0000b\"]}", fixture.newContext()))
                     .isInstanceOf(MalformedPayloadException.class);
             SandboxBuilder missing = fixture.builder("no-such-command-here");
-            assertThatThrownBy(missing::startSandbox).isInstanceOf(MalformedPayloadException.class).hasMessageContaining("no-such-command-here");
+            assertThatThrownBy(missing::startSandbox).isInstanceOf(MalformedPayloadException.class)
+                    .hasMessageContaining("no-such-command-here");
             SandboxBuilder relative = fixture.builder("./script.sh");
             assertThatThrownBy(relative::startSandbox).isInstanceOf(MalformedPayloadException.class);
             assertThat(fixture.taskResources()).isEmpty();
             try (var entries = Files.list(fixture.folder().resolve("process-engine"))) {
-                assertThat(entries.filter(entry -> !entry.getFileName().toString().equals(".taskyard-state"))).as("work dirs of refused starts").isEmpty();
+                assertThat(entries.filter(entry -> !entry.getFileName().toString().equals(".taskyard-state")))
+                        .as("work dirs of refused starts").isEmpty();
             }
         }
     }
@@ -148,7 +156,8 @@ class TaskEnvironmentTest
     {
         try (EngineFixture fixture = new EngineFixture()) {
             TaskContext context = fixture.newContext();
-            fixture.builder(EngineFixture.command("sh", "-c", "cat; echo out; echo err >&2; printf tail"), context).startSandbox().waitForResult().dispose();
+            fixture.builder(EngineFixture.command("sh", "-c", "cat; echo out; echo err >&2; printf tail"), context)
+                    .startSandbox().waitForResult().dispose();
             assertThat(context.log().contentAsString()).isEqualTo("out\nerr\ntail");
         }
     }
@@ -159,7 +168,8 @@ class TaskEnvironmentTest
     {
         try (EngineFixture fixture = new EngineFixture("{\"maxConcurrency\": 3}")) {
             assertThat(fixture.engine().capabilities().maxConcurrency()).isEqualTo(3);
-            assertThat(fixture.engine().capabilities().features()).containsExactlyInAnyOrder(Feature.ENVIRONMENT_VARIABLES, Feature.ARTIFACTS, Feature.SHELLS);
+            assertThat(fixture.engine().capabilities().features())
+                    .containsExactlyInAnyOrder(Feature.ENVIRONMENT_VARIABLES, Feature.ARTIFACTS, Feature.SHELLS);
         }
     }
 
@@ -170,13 +180,15 @@ class TaskEnvironmentTest
         Path root = EngineFixture.tmpdir().resolve("kept-" + System.nanoTime());
         try (EngineFixture fixture = new EngineFixture("{\"rootFolder\": \"" + root + "\", \"keepWorkDirs\": true}")) {
             TaskContext context = fixture.newContext();
-            Sandbox sandbox = fixture.builder(EngineFixture.command("sh", "-c", "echo kept > file.txt; pwd -P"), context).startSandbox();
+            Sandbox sandbox = fixture.builder(EngineFixture.command("sh", "-c", "echo kept > file.txt; pwd -P"),
+                    context).startSandbox();
             sandbox.waitForResult().dispose();
             Path workDir = Path.of(context.log().contentAsString().strip());
             assertThat(workDir.getParent()).isEqualTo(root.toRealPath());
             assertThat(workDir.resolve("file.txt")).hasContent("kept");
             TaskContext aborted = fixture.newContext();
-            Sandbox running = fixture.builder(EngineFixture.command("sh", "-c", "pwd -P; exec sleep 60"), aborted).startSandbox();
+            Sandbox running = fixture.builder(EngineFixture.command("sh", "-c", "pwd -P; exec sleep 60"),
+                    aborted).startSandbox();
             EngineFixture.awaitLog(aborted, "/", java.time.Duration.ofSeconds(20));
             running.abort();
             assertThat(Path.of(aborted.log().contentAsString().strip())).isDirectory();
@@ -192,7 +204,8 @@ class TaskEnvironmentTest
         try (EngineFixture fixture = new EngineFixture()) {
             Path root = fixture.folder().resolve("process-engine");
             TaskContext context = fixture.newContext();
-            Sandbox sandbox = fixture.builder(EngineFixture.command("sh", "-c", "pwd -P; exec sleep 60"), context).startSandbox();
+            Sandbox sandbox = fixture.builder(EngineFixture.command("sh", "-c", "pwd -P; exec sleep 60"),
+                    context).startSandbox();
             EngineFixture.awaitLog(context, "/", java.time.Duration.ofSeconds(20));
             Path workDir = Path.of(context.log().contentAsString().strip());
             assertThat(workDir).isDirectory();
@@ -200,7 +213,8 @@ class TaskEnvironmentTest
             assertThat(workDir).doesNotExist();
             fixture.builder("true").discard();
             try (var entries = Files.list(root)) {
-                assertThat(entries.filter(entry -> !entry.getFileName().toString().equals(".taskyard-state"))).as("work dirs").isEmpty();
+                assertThat(entries.filter(entry -> !entry.getFileName().toString().equals(".taskyard-state")))
+                        .as("work dirs").isEmpty();
             }
             try (var states = Files.list(root.resolve(".taskyard-state"))) {
                 assertThat(states).as("state files of discarded work dirs").isEmpty();
@@ -218,7 +232,8 @@ class TaskEnvironmentTest
             TaskContext context = fixture.newContext();
             String script = "mkdir -p locked/inner .tmp/t && touch locked/inner/f .tmp/t/f && ln -s \"$1\" link-out"
                     + " && chmod 000 locked/inner && chmod 500 locked && pwd -P";
-            fixture.builder(EngineFixture.command("sh", "-c", script, "sh", outside.toString()), context).startSandbox().waitForResult().dispose();
+            fixture.builder(EngineFixture.command("sh", "-c", script, "sh", outside.toString()), context).startSandbox()
+                    .waitForResult().dispose();
             Path workDir = Path.of(context.log().contentAsString().strip());
             assertThat(workDir).doesNotExist();
             assertThat(outside.resolve("keep.txt")).as("links are removed, not followed").hasContent("must survive");
@@ -229,6 +244,7 @@ class TaskEnvironmentTest
     {
         return Arrays.stream(log.split("\n"))
                 .filter(line -> line.contains("="))
-                .collect(Collectors.toMap(line -> line.substring(0, line.indexOf('=')), line -> line.substring(line.indexOf('=') + 1)));
+                .collect(Collectors.toMap(line -> line.substring(0, line.indexOf('=')),
+                        line -> line.substring(line.indexOf('=') + 1)));
     }
 }

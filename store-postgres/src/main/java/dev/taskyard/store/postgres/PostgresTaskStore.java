@@ -113,7 +113,8 @@ public final class PostgresTaskStore
      */
     private static final String CRASHED = """
             UPDATE tasks
-            SET status = 'FAILED', completed_at = ?, error_reason = ?, error_title = ?, error_detail = ?, version = version + 1
+            SET status = 'FAILED', completed_at = ?, error_reason = ?, error_title = ?, error_detail = ?, \
+            version = version + 1
             WHERE id IN (SELECT id FROM tasks WHERE status = 'RUNNING' AND lease_expires_at <= ? AND attempts >= ?
                          LIMIT 100 FOR UPDATE SKIP LOCKED)
             RETURNING id, attempts""";
@@ -140,8 +141,10 @@ public final class PostgresTaskStore
      * @param maintenanceInterval how often the crashed-task check and the retention purge run
      * @param clock decides creation times, lease expiry and retention
      */
-    public record Options(String url, String user, String password, String schema, int poolSize, int maxAttempts, long maxPendingTasks,
-                          Duration retention, Duration retryFor, Duration connectTimeout, Duration maintenanceInterval, Clock clock)
+    public record Options(String url, String user, String password, String schema, int poolSize,
+            int maxAttempts, long maxPendingTasks,
+                          Duration retention, Duration retryFor, Duration connectTimeout,
+                                  Duration maintenanceInterval, Clock clock)
     {
         public Options
         {
@@ -161,9 +164,11 @@ public final class PostgresTaskStore
                 throw new IllegalArgumentException("schema must match " + SCHEMA.pattern() + " (got " + schema + ")");
             }
             if (poolSize < 2 || maxAttempts < 1 || maxPendingTasks < 1) {
-                throw new IllegalArgumentException("poolSize must be at least 2, maxAttempts and maxPendingTasks at least 1");
+                throw new IllegalArgumentException("poolSize must be at least 2, maxAttempts and maxPendingTasks at "
+                        + "least 1");
             }
-            if (retention.isNegative() || retryFor.isNegative() || connectTimeout.toMillis() < 250 || maintenanceInterval.toMillis() < 1) {
+            if (retention.isNegative() || retryFor.isNegative() || connectTimeout.toMillis() < 250
+                    || maintenanceInterval.toMillis() < 1) {
                 throw new IllegalArgumentException("durations must be positive (connectTimeout at least 250 ms)");
             }
         }
@@ -172,11 +177,14 @@ public final class PostgresTaskStore
         @Override
         public String toString()
         {
-            return "Options[url=" + url + ", user=" + user + ", schema=" + schema + ", poolSize=" + poolSize + ", maxAttempts=" + maxAttempts
-                    + ", maxPendingTasks=" + maxPendingTasks + ", retention=" + retention + ", retryFor=" + retryFor + "]";
+            return "Options[url=" + url + ", user=" + user + ", schema=" + schema + ", poolSize=" + poolSize
+                    + ", maxAttempts=" + maxAttempts
+                    + ", maxPendingTasks=" + maxPendingTasks + ", retention=" + retention
+                            + ", retryFor=" + retryFor + "]";
         }
 
-        /** Defaults: schema taskyard, pool of 10, 3 attempts, 100,000 pending tasks, 7 days of retention, 60 s of retries. */
+        /** Defaults: schema taskyard, pool of 10, 3 attempts, 100,000 pending tasks, 7 days of retention, 60 s of
+         * retries. */
         public static Builder builder(String url, String user, String password)
         {
             return new Builder(url, user, password);
@@ -262,8 +270,8 @@ public final class PostgresTaskStore
 
         public Options build()
         {
-            return new Options(url, user, password, schema, poolSize, maxAttempts, maxPendingTasks, retention, retryFor, connectTimeout,
-                    maintenanceInterval, clock);
+            return new Options(url, user, password, schema, poolSize, maxAttempts, maxPendingTasks, retention,
+                    retryFor, connectTimeout, maintenanceInterval, clock);
         }
 
         public PostgresTaskStore open()
@@ -290,7 +298,9 @@ public final class PostgresTaskStore
     private volatile boolean closed;
     private final Object pendingLock = new Object();
     private long pendingEstimate = -1;
-    /** The last claim that found nothing: the claimable generation it read first, and when it ran; guarded by itself. */
+    /**
+     * The last claim that found nothing: the claimable generation it read first, and when it ran; guarded by itself.
+     */
     private final ClaimMiss lastMiss = new ClaimMiss();
     private long pendingCountedAt;
 
@@ -357,12 +367,14 @@ public final class PostgresTaskStore
             credentials.setProperty("ApplicationName", "taskyard-listen");
             credentials.setProperty("connectTimeout", Long.toString(Math.max(1, options.connectTimeout().toSeconds())));
             credentials.setProperty("tcpKeepAlive", "true");
-            store.notifications = new Notifications("taskyard_" + options.schema(), pool, options.url(), credentials, store.new Events());
+            store.notifications = new Notifications("taskyard_" + options.schema(), pool, options.url(),
+                    credentials, store.new Events());
             store.maintain();
         }
         catch (SQLException | QueueException | RuntimeException e) {
             store.close();
-            throw new IOException("cannot open the task store in PostgreSQL at " + where + ", schema " + options.schema() + ": " + rootMessage(e), e);
+            throw new IOException("cannot open the task store in PostgreSQL at " + where + ", schema "
+                    + options.schema() + ": " + rootMessage(e), e);
         }
         long interval = options.maintenanceInterval().toMillis();
         store.maintenance.scheduleWithFixedDelay(store::maintainQuietly, interval, interval, TimeUnit.MILLISECONDS);
@@ -440,7 +452,8 @@ public final class PostgresTaskStore
         Optional<String> key = request.idempotencyKey();
         Optional<String> hash = key.map(k -> CanonicalJson.sha256(request.payload()));
         if (key.isPresent()) {
-            Optional<Submission> earlier = read("look up idempotency key", connection -> earlierSubmission(connection, key.get(), hash.get()));
+            Optional<Submission> earlier =
+                    read("look up idempotency key", connection -> earlierSubmission(connection, key.get(), hash.get()));
             if (earlier.isPresent()) {
                 return earlier.get();
             }
@@ -452,7 +465,8 @@ public final class PostgresTaskStore
         // the statement reached the database could store the task twice, so only failures to connect are retried
         Submission submission = singleWrite("submit a task", key.isPresent(), connection -> {
             try (PreparedStatement insert = connection.prepareStatement("""
-                    INSERT INTO tasks (id, payload, status, created_at, attempts, progress, version, idempotency_key, payload_hash, deadline, cancel_requested)
+                    INSERT INTO tasks (id, payload, status, created_at, attempts, progress, version, idempotency_key, \
+                    payload_hash, deadline, cancel_requested)
                     VALUES (?, ?, 'PENDING', ?, 0, 0, 1, ?, ?, ?, FALSE)
                     ON CONFLICT (idempotency_key) DO NOTHING
                     RETURNING\s""" + COLUMNS)) {
@@ -488,14 +502,17 @@ public final class PostgresTaskStore
     private Optional<Submission> earlierSubmission(Connection connection, String key, String hash)
             throws SQLException, IdempotencyConflictException
     {
-        try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + ", payload_hash FROM tasks WHERE idempotency_key = ?")) {
+        try (PreparedStatement select =
+                connection.prepareStatement("SELECT " + COLUMNS
+                + ", payload_hash FROM tasks WHERE idempotency_key = ?")) {
             select.setString(1, key);
             try (ResultSet rows = select.executeQuery()) {
                 if (!rows.next()) {
                     return Optional.empty();
                 }
                 if (!hash.equals(rows.getString("payload_hash"))) {
-                    throw new IdempotencyConflictException("the idempotency key was used for task " + rows.getString("id") + " with another payload");
+                    throw new IdempotencyConflictException("the idempotency key was used for task "
+                            + rows.getString("id") + " with another payload");
                 }
                 return Optional.of(new Submission(TaskRows.record(rows), false));
             }
@@ -512,11 +529,13 @@ public final class PostgresTaskStore
         long now = System.currentTimeMillis();
         boolean recount;
         synchronized (pendingLock) {
-            recount = pendingEstimate < 0 || pendingEstimate >= options.maxPendingTasks() || now - pendingCountedAt >= PENDING_RECOUNT_MILLIS;
+            recount = pendingEstimate < 0 || pendingEstimate >= options.maxPendingTasks() || now
+                    - pendingCountedAt >= PENDING_RECOUNT_MILLIS;
         }
         if (recount) {
             long counted = read("count pending tasks", connection -> {
-                try (PreparedStatement count = connection.prepareStatement("SELECT COUNT(*) FROM tasks WHERE status = 'PENDING'");
+                try (PreparedStatement count =
+                        connection.prepareStatement("SELECT COUNT(*) FROM tasks WHERE status = 'PENDING'");
                      ResultSet rows = count.executeQuery()) {
                     rows.next();
                     return rows.getLong(1);
@@ -529,7 +548,8 @@ public final class PostgresTaskStore
         }
         synchronized (pendingLock) {
             if (pendingEstimate >= options.maxPendingTasks()) {
-                throw new QueueFullException("the store holds its maximum of " + options.maxPendingTasks() + " pending tasks");
+                throw new QueueFullException("the store holds its maximum of "
+                        + options.maxPendingTasks() + " pending tasks");
             }
         }
     }
@@ -625,7 +645,8 @@ public final class PostgresTaskStore
             for (TaskStatus status : TaskStatus.values()) {
                 counts.put(status, 0L);
             }
-            try (PreparedStatement select = connection.prepareStatement("SELECT status, COUNT(*) FROM tasks GROUP BY status");
+            try (PreparedStatement select =
+                    connection.prepareStatement("SELECT status, COUNT(*) FROM tasks GROUP BY status");
                  ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
                     counts.put(TaskStatus.valueOf(rows.getString(1)), rows.getLong(2));
@@ -775,18 +796,23 @@ public final class PostgresTaskStore
                     WITH crashed AS (%s),
                          pending AS (SELECT id, created_at FROM tasks WHERE status = 'PENDING'
                                      ORDER BY created_at, id LIMIT ? FOR UPDATE SKIP LOCKED),
-                         expired AS (SELECT id, created_at FROM tasks WHERE status = 'RUNNING' AND lease_expires_at <= ? AND attempts < ?
+                         expired AS (SELECT id, created_at FROM tasks \
+                    WHERE status = 'RUNNING' AND lease_expires_at <= ? AND attempts < ?
                                      ORDER BY lease_expires_at LIMIT ? FOR UPDATE SKIP LOCKED),
                          chosen AS (SELECT id FROM (SELECT * FROM pending UNION ALL SELECT * FROM expired) AS candidates
                                     ORDER BY created_at, id LIMIT ?),
                          claimed AS (UPDATE tasks t
-                                     SET status = 'RUNNING', attempts = t.attempts + 1, lease_token = ? || t.id, lease_expires_at = ?,
-                                         lease_worker = ?, lease_duration_ms = ?, started_at = ?, progress = 0, version = t.version + 1,
+                                     SET status = 'RUNNING', attempts = t.attempts + 1, lease_token = ? || t.id, \
+                    lease_expires_at = ?,
+                                         lease_worker = ?, lease_duration_ms = ?, started_at = ?, progress = 0, \
+                    version = t.version + 1,
                                          sandbox_engine = NULL, sandbox_data = NULL
                                      FROM chosen WHERE t.id = chosen.id
                                      RETURNING t.id, t.payload, t.deadline, t.attempts, t.lease_token, t.created_at),
-                         old_logs AS (DELETE FROM task_logs l USING claimed c WHERE l.task_id = c.id AND l.run_id = (c.attempts - 1)::text),
-                         old_artifacts AS (DELETE FROM artifacts a USING claimed c WHERE a.task_id = c.id AND a.run_id = (c.attempts - 1)::text)
+                         old_logs AS (DELETE FROM task_logs l USING claimed c WHERE l.task_id = c.id \
+                    AND l.run_id = (c.attempts - 1)::text),
+                         old_artifacts AS (DELETE FROM artifacts a USING claimed c WHERE a.task_id = c.id \
+                    AND a.run_id = (c.attempts - 1)::text)
                     SELECT TRUE AS handed_out, id, payload, deadline, attempts, lease_token, created_at FROM claimed
                     UNION ALL SELECT FALSE, id, NULL, NULL, attempts, NULL, NULL FROM crashed""".formatted(CRASHED))) {
                 int index = setCrashed(update, now);
@@ -807,8 +833,10 @@ public final class PostgresTaskStore
                             crashed.add(crashedTask(id, rows.getInt("attempts")));
                             continue;
                         }
-                        TaskSpec spec = new TaskSpec(id, TaskRows.parse(rows.getString("payload")), TaskRows.millis(rows, "deadline"));
-                        Lease lease = new Lease(id, rows.getInt("attempts") - 1, rows.getString("lease_token"), Instant.ofEpochMilli(expiry));
+                        TaskSpec spec = new TaskSpec(id, TaskRows.parse(rows.getString("payload")),
+                                TaskRows.millis(rows, "deadline"));
+                        Lease lease = new Lease(id, rows.getInt("attempts") - 1, rows.getString("lease_token"),
+                                Instant.ofEpochMilli(expiry));
                         claimed.add(new Claimed(new Claim(spec, lease), rows.getLong("created_at")));
                     }
                 }
@@ -825,7 +853,8 @@ public final class PostgresTaskStore
             pendingEstimate = Math.max(0, pendingEstimate - claimed.size());
         }
         for (Claimed c : claimed) {
-            LOG.debug("task {}: claimed as attempt {} by {}", c.claim().task().taskId(), c.claim().lease().attempt(), request.worker().workerId());
+            LOG.debug("task {}: claimed as attempt {} by {}", c.claim().task().taskId(), c.claim().lease().attempt(),
+                    request.worker().workerId());
             announce(c.claim().task().taskId());
         }
         return claimed.stream().map(Claimed::claim).toList();
@@ -840,7 +869,8 @@ public final class PostgresTaskStore
     /**
      * {@inheritDoc}
      *
-     * <p>One {@code UPDATE … WHERE id = ? AND lease_token = ? AND status = 'RUNNING'} stores the handle in the task's row.
+     * <p>One {@code UPDATE … WHERE id = ? AND lease_token = ? AND status = 'RUNNING'} stores the handle in the
+     * task's row.
      */
     @Override
     public boolean saveSandbox(Lease lease, SandboxHandle handle)
@@ -851,7 +881,8 @@ public final class PostgresTaskStore
         checkOpen();
         call("save the sandbox handle of task " + lease.taskId(), true, connection -> {
             try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE tasks SET sandbox_engine = ?, sandbox_data = ? WHERE id = ? AND lease_token = ? AND status = 'RUNNING'")) {
+                    "UPDATE tasks SET sandbox_engine = ?, sandbox_data = ? "
+                            + "WHERE id = ? AND lease_token = ? AND status = 'RUNNING'")) {
                 update.setString(1, handle.engine());
                 update.setString(2, handle.data());
                 update.setString(3, lease.taskId());
@@ -889,14 +920,17 @@ public final class PostgresTaskStore
             // the runs whose sandbox handle was never saved cannot be recovered: handed back at once, attempt reused
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE tasks
-                    SET status = 'PENDING', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL, lease_worker = NULL,
+                    SET status = 'PENDING', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL, \
+                    lease_worker = NULL,
                         lease_duration_ms = NULL, started_at = NULL, progress = 0, version = version + 1
-                    WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NULL AND NOT cancel_requested AND attempts > 0
+                    WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NULL AND NOT cancel_requested \
+                    AND attempts > 0
                     RETURNING id, attempts""")) {
                 update.setString(1, holder(worker));
                 try (ResultSet rows = update.executeQuery()) {
                     while (rows.next()) {
-                        handedBack.add(new Lease(rows.getString("id"), rows.getInt("attempts"), "handed-back", Instant.ofEpochMilli(expiry)));
+                        handedBack.add(new Lease(rows.getString("id"), rows.getInt("attempts"), "handed-back",
+                                Instant.ofEpochMilli(expiry)));
                     }
                 }
             }
@@ -906,11 +940,15 @@ public final class PostgresTaskStore
             List<ReclaimedRun> found = new ArrayList<>();
             try (PreparedStatement update = connection.prepareStatement("""
                     WITH reclaimed AS (UPDATE tasks
-                                       SET lease_token = ? || id, lease_expires_at = ?, lease_duration_ms = ?, version = version + 1
-                                       WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NOT NULL AND NOT cancel_requested
-                                       RETURNING id, payload, deadline, attempts, lease_token, sandbox_engine, sandbox_data)
+                                       SET lease_token = ? || id, lease_expires_at = ?, lease_duration_ms = ?, \
+                    version = version + 1
+                                       WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NOT NULL \
+                    AND NOT cancel_requested
+                                       RETURNING id, payload, deadline, attempts, lease_token, sandbox_engine, \
+                    sandbox_data)
                     SELECT r.*, COALESCE(l.size, 0) AS log_size
-                    FROM reclaimed r LEFT JOIN task_logs l ON l.task_id = r.id AND l.run_id = (r.attempts - 1)::text""")) {
+                    FROM reclaimed r LEFT JOIN task_logs l ON l.task_id = r.id \
+                    AND l.run_id = (r.attempts - 1)::text""")) {
                 update.setString(1, tokenPrefix);
                 update.setLong(2, expiry);
                 update.setLong(3, leaseMillis);
@@ -918,9 +956,12 @@ public final class PostgresTaskStore
                 try (ResultSet rows = update.executeQuery()) {
                     while (rows.next()) {
                         String id = rows.getString("id");
-                        TaskSpec spec = new TaskSpec(id, TaskRows.parse(rows.getString("payload")), TaskRows.millis(rows, "deadline"));
-                        Lease lease = new Lease(id, rows.getInt("attempts") - 1, rows.getString("lease_token"), Instant.ofEpochMilli(expiry));
-                        found.add(new ReclaimedRun(new Claim(spec, lease), new SandboxHandle(rows.getString("sandbox_engine"), rows.getString("sandbox_data")),
+                        TaskSpec spec = new TaskSpec(id, TaskRows.parse(rows.getString("payload")),
+                                TaskRows.millis(rows, "deadline"));
+                        Lease lease = new Lease(id, rows.getInt("attempts") - 1, rows.getString("lease_token"),
+                                Instant.ofEpochMilli(expiry));
+                        found.add(new ReclaimedRun(new Claim(spec, lease),
+                                new SandboxHandle(rows.getString("sandbox_engine"), rows.getString("sandbox_data")),
                                 rows.getLong("log_size")));
                     }
                 }
@@ -928,7 +969,8 @@ public final class PostgresTaskStore
             return found;
         });
         for (Lease lease : handedBack) {
-            LOG.info("task {}: attempt {} of {} had no saved sandbox; handed back, it runs again", lease.taskId(), lease.attempt(), holder(worker));
+            LOG.info("task {}: attempt {} of {} had no saved sandbox; handed back, it runs again", lease.taskId(),
+                    lease.attempt(), holder(worker));
             claimable.signalOne();
             announce(lease.taskId());
         }
@@ -937,7 +979,8 @@ public final class PostgresTaskStore
         }
         for (ReclaimedRun run : reclaimed) {
             Lease lease = run.claim().lease();
-            LOG.info("task {}: attempt {} reclaimed by {} with its sandbox handle (log at {} bytes)", lease.taskId(), lease.attempt(), holder(worker), run.logOffset());
+            LOG.info("task {}: attempt {} reclaimed by {} with its sandbox handle (log at {} bytes)", lease.taskId(),
+                    lease.attempt(), holder(worker), run.logOffset());
             announce(lease.taskId());
         }
         return reclaimed;
@@ -950,7 +993,8 @@ public final class PostgresTaskStore
         statement.setLong(1, now);
         statement.setString(2, TaskEndReason.WORKER_CRASH.id());
         statement.setString(3, TaskRows.title(TaskEndReason.WORKER_CRASH.id()));
-        statement.setString(4, "the lease of the last allowed attempt (" + options.maxAttempts() + ") expired: the worker crashed or lost contact");
+        statement.setString(4, "the lease of the last allowed attempt (" + options.maxAttempts()
+                + ") expired: the worker crashed or lost contact");
         statement.setLong(5, now);
         statement.setInt(6, options.maxAttempts());
         return 7;
@@ -958,8 +1002,8 @@ public final class PostgresTaskStore
 
     private static String crashedTask(String taskId, int attempts)
     {
-        LOG.warn("task {}: the lease of attempt {} expired and no attempts are left; the task failed with {}", taskId, attempts - 1,
-                TaskEndReason.WORKER_CRASH.id());
+        LOG.warn("task {}: the lease of attempt {} expired and no attempts are left; the task failed with {}", taskId,
+                attempts - 1, TaskEndReason.WORKER_CRASH.id());
         return taskId;
     }
 
@@ -987,7 +1031,8 @@ public final class PostgresTaskStore
         String[] runIds = leases.stream().map(Lease::runId).toArray(String[]::new);
         for (String table : List.of("task_logs", "artifacts")) {
             try (PreparedStatement delete = connection.prepareStatement("DELETE FROM " + table
-                    + " t USING unnest(?::varchar[], ?::varchar[]) AS r(task_id, run_id) WHERE t.task_id = r.task_id AND t.run_id = r.run_id")) {
+                    + " t USING unnest(?::varchar[], ?::varchar[]) AS r(task_id, run_id) "
+                    + "WHERE t.task_id = r.task_id AND t.run_id = r.run_id")) {
                 Array tasks = connection.createArrayOf("varchar", taskIds);
                 Array runs = connection.createArrayOf("varchar", runIds);
                 delete.setArray(1, tasks);
@@ -1005,13 +1050,16 @@ public final class PostgresTaskStore
     private static Optional<LeaseRow> leaseRow(Connection connection, String taskId)
             throws SQLException
     {
-        try (PreparedStatement select = connection.prepareStatement("SELECT status, lease_token, resolved_token, cancel_requested FROM tasks WHERE id = ?")) {
+        try (PreparedStatement select =
+                connection.prepareStatement("SELECT status, lease_token, resolved_token, cancel_requested FROM tasks "
+                + "WHERE id = ?")) {
             select.setString(1, taskId);
             try (ResultSet rows = select.executeQuery()) {
                 if (!rows.next()) {
                     return Optional.empty();
                 }
-                return Optional.of(new LeaseRow(TaskStatus.valueOf(rows.getString(1)), rows.getString(2), rows.getString(3), rows.getBoolean(4)));
+                return Optional.of(new LeaseRow(TaskStatus.valueOf(rows.getString(1)), rows.getString(2),
+                        rows.getString(3), rows.getBoolean(4)));
             }
         }
     }
@@ -1051,7 +1099,8 @@ public final class PostgresTaskStore
                 update.setLong(4, now);
                 try (ResultSet rows = update.executeQuery()) {
                     if (rows.next()) {
-                        return new Lease(lease.taskId(), lease.attempt(), lease.token(), Instant.ofEpochMilli(rows.getLong(1)));
+                        return new Lease(lease.taskId(), lease.attempt(), lease.token(),
+                                Instant.ofEpochMilli(rows.getLong(1)));
                     }
                 }
             }
@@ -1068,7 +1117,8 @@ public final class PostgresTaskStore
         int clamped = Math.max(0, Math.min(100, percent));
         singleWrite("report the progress of task " + lease.taskId(), true, connection -> {
             try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE tasks SET progress = ?, version = version + 1 WHERE id = ? AND lease_token = ? AND status = 'RUNNING'")) {
+                    "UPDATE tasks SET progress = ?, version = version + 1 "
+                            + "WHERE id = ? AND lease_token = ? AND status = 'RUNNING'")) {
                 update.setInt(1, clamped);
                 update.setString(2, lease.taskId());
                 update.setString(3, lease.token());
@@ -1109,8 +1159,10 @@ public final class PostgresTaskStore
             // an expired lease that nobody claimed since is still the current one: its resolution is accepted
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE tasks
-                    SET status = ?, completed_at = ?, result = ?, error_reason = ?, error_title = ?, error_detail = ?, resolved_token = ?,
-                        progress = CASE WHEN ? = 'COMPLETED' THEN 100 ELSE progress END, version = version + 1, exit_code = ?
+                    SET status = ?, completed_at = ?, result = ?, error_reason = ?, error_title = ?, error_detail = ?, \
+                    resolved_token = ?,
+                        progress = CASE WHEN ? = 'COMPLETED' THEN 100 ELSE progress END, version = version + 1, \
+                    exit_code = ?
                     WHERE id = ? AND lease_token = ? AND status = 'RUNNING'""")) {
                 update.setString(1, status.name());
                 update.setLong(2, clock.millis());
@@ -1159,9 +1211,12 @@ public final class PostgresTaskStore
         boolean released = call("hand back the lease of task " + lease.taskId(), true, connection -> {
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE tasks
-                    SET status = 'PENDING', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL, lease_worker = NULL,
-                        lease_duration_ms = NULL, started_at = NULL, progress = 0, version = version + 1, sandbox_engine = NULL, sandbox_data = NULL
-                    WHERE id = ? AND lease_token = ? AND status = 'RUNNING' AND NOT cancel_requested AND attempts > 0""")) {
+                    SET status = 'PENDING', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL, \
+                    lease_worker = NULL,
+                        lease_duration_ms = NULL, started_at = NULL, progress = 0, version = version + 1, \
+                    sandbox_engine = NULL, sandbox_data = NULL
+                    WHERE id = ? AND lease_token = ? AND status = 'RUNNING' AND NOT cancel_requested \
+                    AND attempts > 0""")) {
                 update.setString(1, lease.taskId());
                 update.setString(2, lease.token());
                 if (update.executeUpdate() == 0) {
@@ -1172,10 +1227,12 @@ public final class PostgresTaskStore
             return true;
         });
         if (!released) {
-            LOG.debug("task {}: lease of attempt {} not handed back: it is no longer the current one", lease.taskId(), lease.attempt());
+            LOG.debug("task {}: lease of attempt {} not handed back: it is no longer the current one",
+                    lease.taskId(), lease.attempt());
             return false;
         }
-        LOG.info("task {}: attempt {} handed back unfinished; the task is pending again", lease.taskId(), lease.attempt());
+        LOG.info("task {}: attempt {} handed back unfinished; the task is pending again",
+                lease.taskId(), lease.attempt());
         claimable.signalOne();
         notifications.send(SUBMITTED, null);
         announce(lease.taskId());
@@ -1193,7 +1250,8 @@ public final class PostgresTaskStore
         Outcome outcome = call("cancel task " + taskId, true, connection -> {
             try (PreparedStatement update = connection.prepareStatement("""
                     UPDATE tasks
-                    SET status = 'CANCELED', cancel_requested = TRUE, completed_at = ?, error_reason = ?, error_title = ?, error_detail = ?,
+                    SET status = 'CANCELED', cancel_requested = TRUE, completed_at = ?, error_reason = ?, \
+                    error_title = ?, error_detail = ?,
                         version = version + 1
                     WHERE id = ? AND status IN ('PENDING', 'RUNNING')""")) {
                 update.setLong(1, clock.millis());
@@ -1223,7 +1281,8 @@ public final class PostgresTaskStore
         requireNonNull(taskId, "taskId is null");
         checkOpen();
         boolean deleted = call("delete task " + taskId, true, connection -> {
-            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM tasks WHERE id = ? AND status IN " + TERMINAL)) {
+            try (PreparedStatement delete =
+                    connection.prepareStatement("DELETE FROM tasks WHERE id = ? AND status IN " + TERMINAL)) {
                 delete.setString(1, taskId);
                 if (delete.executeUpdate() == 1) {
                     return true;
@@ -1231,7 +1290,8 @@ public final class PostgresTaskStore
             }
             Optional<TaskRecord> task = find(connection, taskId);
             if (task.isPresent()) {
-                throw new IllegalStateException("task " + taskId + " is " + task.get().status() + "; only ended tasks can be deleted");
+                throw new IllegalStateException("task " + taskId + " is " + task.get().status()
+                        + "; only ended tasks can be deleted");
             }
             return false;
         });
@@ -1258,7 +1318,8 @@ public final class PostgresTaskStore
             List<String> purged = call("purge expired tasks", true, connection -> {
                 List<String> deleted = new ArrayList<>();
                 try (PreparedStatement delete = connection.prepareStatement("""
-                        DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE status IN ('COMPLETED', 'FAILED', 'CANCELED') AND completed_at < ?
+                        DELETE FROM tasks WHERE id IN (SELECT id FROM tasks \
+                        WHERE status IN ('COMPLETED', 'FAILED', 'CANCELED') AND completed_at < ?
                                                        ORDER BY completed_at LIMIT ? FOR UPDATE SKIP LOCKED)
                         RETURNING id""")) {
                     delete.setLong(1, cutoff);
@@ -1284,7 +1345,8 @@ public final class PostgresTaskStore
         return total;
     }
 
-    /** Fails the RUNNING tasks whose last allowed attempt's lease expired (claims do this too) and purges expired tasks. */
+    /** Fails the RUNNING tasks whose last allowed attempt's lease expired (claims do this too) and purges expired
+     * tasks. */
     public void maintain()
             throws QueueException
     {
@@ -1479,7 +1541,8 @@ public final class PostgresTaskStore
 
     private static void checkIds(String taskId, String runId)
     {
-        if (taskId == null || !ArtifactStore.ID.matcher(taskId).matches() || runId == null || !ArtifactStore.ID.matcher(runId).matches()) {
+        if (taskId == null || !ArtifactStore.ID.matcher(taskId).matches() || runId == null
+                || !ArtifactStore.ID.matcher(runId).matches()) {
             throw new IllegalArgumentException("invalid task or run id: " + taskId + "/" + runId);
         }
     }

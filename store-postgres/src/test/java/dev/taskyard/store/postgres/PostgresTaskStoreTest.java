@@ -60,18 +60,22 @@ class PostgresTaskStoreTest
             port = socket.getLocalPort();
         }
         String url = "jdbc:postgresql://127.0.0.1:" + port + "/taskyard";
-        assertThatThrownBy(() -> PostgresTaskStore.Options.builder(url, "someone", "secret").connectTimeout(Duration.ofSeconds(1)).open())
+        assertThatThrownBy(() ->
+                PostgresTaskStore.Options.builder(url, "someone", "secret")
+                .connectTimeout(Duration.ofSeconds(1)).open())
                 .isInstanceOf(java.io.IOException.class)
                 .hasMessageContaining("cannot connect to PostgreSQL at " + url + " as someone")
                 .hasMessageContaining("Connection to 127.0.0.1:" + port + " refused")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("secret"));
-        assertThat(PostgresTaskStore.Options.builder(url, "someone", "secret").build().toString()).doesNotContain("secret");
+        assertThat(PostgresTaskStore.Options.builder(url, "someone", "secret").build().toString())
+                .doesNotContain("secret");
     }
 
     @Test
     void aWrongPasswordIsAClearErrorAtStartUp()
     {
-        assertThatThrownBy(() -> PostgresTaskStore.Options.builder(database.url, database.user, "wrong-password").schema(schema).open())
+        assertThatThrownBy(() ->
+                PostgresTaskStore.Options.builder(database.url, database.user, "wrong-password").schema(schema).open())
                 .isInstanceOf(java.io.IOException.class)
                 .hasMessageContaining("cannot connect to PostgreSQL at " + database.url + " as " + database.user)
                 .hasMessageContaining("password authentication failed");
@@ -85,7 +89,8 @@ class PostgresTaskStoreTest
         String ctl = System.getenv("TASKYARD_TEST_PG_CTL");
         if (ctl == null || ctl.isBlank()) {
             if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                throw new IllegalStateException("TASKYARD_TEST_PG_CTL is not set; with CI=true the restart test must run");
+                throw new IllegalStateException("TASKYARD_TEST_PG_CTL is not set; with CI=true the restart test must "
+                        + "run");
             }
             Assumptions.abort("TASKYARD_TEST_PG_CTL is not set: cannot restart the test cluster");
         }
@@ -93,7 +98,8 @@ class PostgresTaskStoreTest
              PostgresTaskStore b = database.store(schema).retryFor(Duration.ofSeconds(60)).open()) {
             List<String> before = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
-                before.add(a.submit(new SubmitRequest(JSON.readTree("{\"i\":" + i + "}"), Optional.of("k" + i), Optional.empty())).task().taskId());
+                before.add(a.submit(new SubmitRequest(JSON.readTree("{\"i\":" + i + "}"), Optional.of("k" + i),
+                        Optional.empty())).task().taskId());
             }
             List<Claim> running = b.claim(new ClaimRequest(WORKER, 5, Duration.ZERO, Duration.ofMinutes(5)));
             assertThat(running).hasSize(5);
@@ -106,7 +112,8 @@ class PostgresTaskStoreTest
                 Future<List<String>> submits = pool.submit(() -> {
                     List<String> ids = new ArrayList<>();
                     for (int i = 20; i < 30; i++) {
-                        ids.add(a.submit(new SubmitRequest(JSON.readTree("{\"i\":" + i + "}"), Optional.of("k" + i), Optional.empty())).task().taskId());
+                        ids.add(a.submit(new SubmitRequest(JSON.readTree("{\"i\":" + i + "}"), Optional.of("k" + i),
+                                Optional.empty())).task().taskId());
                     }
                     return ids;
                 });
@@ -141,7 +148,8 @@ class PostgresTaskStoreTest
                 }
             }
             assertThat(completed).isEqualTo(29);
-            assertThat(b.countByStatus()).containsEntry(TaskStatus.COMPLETED, 29L).containsEntry(TaskStatus.CANCELED, 1L)
+            assertThat(b.countByStatus()).containsEntry(TaskStatus.COMPLETED, 29L)
+                    .containsEntry(TaskStatus.CANCELED, 1L)
                     .containsEntry(TaskStatus.PENDING, 0L).containsEntry(TaskStatus.RUNNING, 0L);
         }
     }
@@ -166,7 +174,8 @@ class PostgresTaskStoreTest
             long opening = settledTableScans(0);
             try (PostgresTaskStore store = database.store(schema).open()) {
                 for (int i = 0; i < 10; i++) {
-                    assertThat(store.claim(new ClaimRequest(WORKER, 1, Duration.ZERO, Duration.ofMinutes(5)))).isEmpty();
+                    assertThat(store.claim(new ClaimRequest(WORKER, 1, Duration.ZERO,
+                            Duration.ofMinutes(5)))).isEmpty();
                 }
             }
             long calibrated = settledTableScans(opening);
@@ -180,7 +189,8 @@ class PostgresTaskStoreTest
                         List<Claim> claimed = new ArrayList<>();
                         long end = System.nanoTime() + Duration.ofMillis(1_500).toNanos();
                         while (System.nanoTime() < end && claimed.isEmpty()) {
-                            claimed.addAll(store.claim(new ClaimRequest(WORKER, 1, Duration.ofMillis(20), Duration.ofMinutes(5))));
+                            claimed.addAll(store.claim(new ClaimRequest(WORKER, 1, Duration.ofMillis(20),
+                                    Duration.ofMinutes(5))));
                         }
                         return claimed;
                     }));
@@ -190,14 +200,20 @@ class PostgresTaskStoreTest
                 }
             }
             double claims = (settledTableScans(calibrated) - calibrated - opening) / perClaim;
-            // polling every 20 ms, 8 claimers would make ~600 claims in 1.5 s; with the miss remembered and the backstop
+            // polling every 20 ms, 8 claimers would make ~600 claims in 1.5 s; with the miss remembered and the
+            // backstop
             // every second: one round of misses and at most two backstop rounds
-            assertThat(claims).as("claim statements of idle claimers (%.1f scans each)", perClaim).isLessThanOrEqualTo(3.0 * threads);
+            assertThat(claims).as("claim statements of idle claimers (%.1f scans each)", perClaim)
+                    .isLessThanOrEqualTo(3.0 * threads);
 
             try (PostgresTaskStore store = database.store(schema).open()) {
-                Future<List<Claim>> waiting = pool.submit(() -> store.claim(new ClaimRequest(WORKER, 1, Duration.ofSeconds(30), Duration.ofMinutes(5))));
-                String id = store.submit(new SubmitRequest(JSON.readTree("{}"), Optional.empty(), Optional.empty())).task().taskId();
-                assertThat(waiting.get(1, TimeUnit.MINUTES)).singleElement().satisfies(claim -> assertThat(claim.task().taskId()).isEqualTo(id));
+                Future<List<Claim>> waiting =
+                        pool.submit(() -> store.claim(new ClaimRequest(WORKER, 1, Duration.ofSeconds(30),
+                        Duration.ofMinutes(5))));
+                String id = store.submit(new SubmitRequest(JSON.readTree("{}"), Optional.empty(),
+                        Optional.empty())).task().taskId();
+                assertThat(waiting.get(1, TimeUnit.MINUTES)).singleElement()
+                        .satisfies(claim -> assertThat(claim.task().taskId()).isEqualTo(id));
             }
         }
         finally {
@@ -209,9 +225,11 @@ class PostgresTaskStoreTest
     private long settledTableScans(long above)
             throws Exception
     {
-        try (java.sql.Connection connection = java.sql.DriverManager.getConnection(database.url, database.user, database.password);
+        try (java.sql.Connection connection =
+                java.sql.DriverManager.getConnection(database.url, database.user, database.password);
              java.sql.PreparedStatement query = connection.prepareStatement(
-                     "SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE schemaname = ? AND relname = 'tasks'");
+                     "SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM pg_stat_user_tables "
+                             + "WHERE schemaname = ? AND relname = 'tasks'");
              java.sql.Statement clear = connection.createStatement()) {
             query.setString(1, schema);
             long last = -1;

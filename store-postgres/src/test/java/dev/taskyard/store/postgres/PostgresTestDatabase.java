@@ -39,7 +39,8 @@ final class PostgresTestDatabase
         String password = System.getenv().getOrDefault("TASKYARD_TEST_PG_PASSWORD", "");
         boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
         if (url == null || url.isBlank()) {
-            String reason = "TASKYARD_TEST_PG_URL is not set: no PostgreSQL for the tests (start one with: eval \"$(bash .ci/start-postgres)\")";
+            String reason = "TASKYARD_TEST_PG_URL is not set: no PostgreSQL for the tests (start one with: eval "
+                    + "\"$(bash .ci/start-postgres)\")";
             if (ci) {
                 throw new IllegalStateException(reason + "; with CI=true the PostgreSQL tests must run");
             }

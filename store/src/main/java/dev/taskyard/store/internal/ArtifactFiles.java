@@ -70,7 +70,8 @@ public final class ArtifactFiles
         long size;
         boolean published = false;
         try {
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel channel =
+                    FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 OutputStream out = Channels.newOutputStream(channel);
                 size = content.transferTo(out);
                 channel.force(true);
@@ -107,7 +108,8 @@ public final class ArtifactFiles
         try {
             return database.read(connection -> {
                 try (PreparedStatement select = connection.prepareStatement(
-                        "SELECT name, size, error_reason, error_message FROM artifacts WHERE task_id = ? AND run_id = ? ORDER BY name")) {
+                        "SELECT name, size, error_reason, error_message FROM artifacts "
+                                + "WHERE task_id = ? AND run_id = ? ORDER BY name")) {
                     select.setString(1, taskId);
                     select.setString(2, runId);
                     List<Artifact> artifacts = new ArrayList<>();
@@ -146,7 +148,9 @@ public final class ArtifactFiles
     {
         try {
             return database.read(connection -> {
-                try (PreparedStatement select = connection.prepareStatement("SELECT file FROM artifacts WHERE task_id = ? AND run_id = ? AND name = ?")) {
+                try (PreparedStatement select =
+                        connection.prepareStatement("SELECT file FROM artifacts "
+                        + "WHERE task_id = ? AND run_id = ? AND name = ?")) {
                     select.setString(1, taskId);
                     select.setString(2, runId);
                     select.setString(3, name);
@@ -167,7 +171,9 @@ public final class ArtifactFiles
         try {
             database.write(connection -> {
                 requireTask(connection, taskId);
-                try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM artifacts WHERE task_id = ? AND run_id = ? AND name = ?")) {
+                try (PreparedStatement exists =
+                        connection.prepareStatement("SELECT 1 FROM artifacts "
+                        + "WHERE task_id = ? AND run_id = ? AND name = ?")) {
                     exists.setString(1, taskId);
                     exists.setString(2, runId);
                     exists.setString(3, name);
@@ -178,7 +184,8 @@ public final class ArtifactFiles
                     }
                 }
                 try (PreparedStatement insert = connection.prepareStatement(
-                        "INSERT INTO artifacts (task_id, run_id, name, file, size, error_reason, error_message, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                        "INSERT INTO artifacts (task_id, run_id, name, file, size, error_reason, error_message, "
+                                + "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
                     insert.setString(1, taskId);
                     insert.setString(2, runId);
                     insert.setString(3, name);
@@ -221,7 +228,8 @@ public final class ArtifactFiles
 
     private static FileAlreadyExistsException exists(String taskId, String runId, String name)
     {
-        return new FileAlreadyExistsException(taskId + "/" + runId + "/" + name, null, "the run already has an artifact of that name");
+        return new FileAlreadyExistsException(taskId + "/" + runId + "/" + name, null,
+                "the run already has an artifact of that name");
     }
 
     private static void check(String taskId, String runId, String name)
@@ -234,7 +242,8 @@ public final class ArtifactFiles
 
     private static void checkIds(String taskId, String runId)
     {
-        if (taskId == null || !ArtifactStore.ID.matcher(taskId).matches() || runId == null || !ArtifactStore.ID.matcher(runId).matches()) {
+        if (taskId == null || !ArtifactStore.ID.matcher(taskId).matches() || runId == null
+                || !ArtifactStore.ID.matcher(runId).matches()) {
             throw new IllegalArgumentException("invalid task or run id: " + taskId + "/" + runId);
         }
     }

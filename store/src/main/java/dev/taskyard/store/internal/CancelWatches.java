@@ -23,7 +23,8 @@ public final class CancelWatches
 
     private final ConcurrentMap<String, List<Watch>> watches = new ConcurrentHashMap<>();
 
-    /** Registers {@code listener} for the task; the caller then checks whether it is cancelled already (see {@link Watch#fire}). */
+    /** Registers {@code listener} for the task; the caller then checks whether it is cancelled already (see {@link
+     * Watch#fire}). */
     public Watch register(String taskId, Runnable listener)
     {
         Watch watch = new Watch(requireNonNull(taskId, "taskId is null"), requireNonNull(listener, "listener is null"));

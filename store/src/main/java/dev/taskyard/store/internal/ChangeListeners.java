@@ -9,7 +9,9 @@ import org.slf4j.LoggerFactory;
 
 import static java.util.Objects.requireNonNull;
 
-/** The {@link TaskChangeListener}s of a store; a listener that throws is logged and the others still run. Thread-safe. */
+/**
+ * The {@link TaskChangeListener}s of a store; a listener that throws is logged and the others still run. Thread-safe.
+ */
 public final class ChangeListeners
 {
     private static final Logger LOG = LoggerFactory.getLogger(ChangeListeners.class);

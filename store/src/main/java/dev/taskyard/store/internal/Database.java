@@ -121,7 +121,8 @@ public final class Database
     {
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-        config.setSynchronous(settings.synchronousFull() ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
+        config.setSynchronous(settings.synchronousFull() ? SQLiteConfig.SynchronousMode.FULL
+                : SQLiteConfig.SynchronousMode.NORMAL);
         config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, settings.busyTimeout().toMillis()));
         config.enforceForeignKeys(false);
         config.setGetGeneratedKeys(false); // nothing reads generated keys; fetching them costs a query per insert
@@ -222,15 +223,18 @@ public final class Database
     {
         Map<String, PreparedStatement> statements = new HashMap<>();
         ClassLoader loader = Database.class.getClassLoader();
-        return (Connection) Proxy.newProxyInstance(loader, new Class<?>[] {Connection.class}, (proxy, method, arguments) -> {
-            if (method.getName().equals("prepareStatement") && arguments != null && arguments.length == 1 && arguments[0] instanceof String sql) {
+        return (Connection) Proxy.newProxyInstance(loader, new Class<?>[] {Connection.class},
+                (proxy, method, arguments) -> {
+            if (method.getName().equals("prepareStatement") && arguments != null && arguments.length == 1
+                    && arguments[0] instanceof String sql) {
                 PreparedStatement cached = statements.get(sql);
                 if (cached == null || cached.isClosed()) {
                     cached = connection.prepareStatement(sql);
                     statements.put(sql, cached);
                 }
                 PreparedStatement statement = cached;
-                return Proxy.newProxyInstance(loader, new Class<?>[] {PreparedStatement.class}, (inner, call, values) -> {
+                return Proxy.newProxyInstance(loader, new Class<?>[] {PreparedStatement.class},
+                        (inner, call, values) -> {
                     if (call.getName().equals("close") && call.getParameterCount() == 0) {
                         statement.clearParameters();
                         return null;

@@ -144,7 +144,9 @@ public final class LogFiles
         size = Files.exists(file) ? Files.size(file) : 0;
         try {
             database.write(connection -> {
-                try (PreparedStatement update = connection.prepareStatement("UPDATE task_logs SET closed = 1, size = ? WHERE task_id = ? AND run_id = ?")) {
+                try (PreparedStatement update =
+                        connection.prepareStatement("UPDATE task_logs SET closed = 1, size = ? "
+                        + "WHERE task_id = ? AND run_id = ?")) {
                     update.setLong(1, size);
                     update.setString(2, taskId);
                     update.setString(3, runId);
@@ -181,7 +183,8 @@ public final class LogFiles
             try {
                 wasClosed = database.write(connection -> {
                     requireTask(connection, taskId);
-                    try (PreparedStatement log = connection.prepareStatement("SELECT closed FROM task_logs WHERE task_id = ? AND run_id = ?")) {
+                    try (PreparedStatement log = connection.prepareStatement(
+                            "SELECT closed FROM task_logs WHERE task_id = ? AND run_id = ?")) {
                         log.setString(1, taskId);
                         log.setString(2, runId);
                         try (ResultSet rows = log.executeQuery()) {
@@ -202,7 +205,8 @@ public final class LogFiles
             }
             Path file = file(taskId, runId);
             Files.createDirectories(file.getParent());
-            Writer writer = new Writer(FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND));
+            Writer writer = new Writer(FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND));
             writers.put(key, writer);
             return writer;
         }
@@ -225,7 +229,8 @@ public final class LogFiles
             throws SQLException
     {
         try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO task_logs (task_id, run_id, file, size, closed) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+                "INSERT INTO task_logs (task_id, run_id, file, size, closed) "
+                        + "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
             insert.setString(1, taskId);
             insert.setString(2, runId);
             insert.setString(3, root.relativize(file(taskId, runId)).toString().replace('\\', '/'));
@@ -291,7 +296,8 @@ public final class LogFiles
         boolean writing = writers.containsKey(key(taskId, runId));
         try {
             return database.read(connection -> {
-                try (PreparedStatement log = connection.prepareStatement("SELECT closed FROM task_logs WHERE task_id = ? AND run_id = ?")) {
+                try (PreparedStatement log =
+                        connection.prepareStatement("SELECT closed FROM task_logs WHERE task_id = ? AND run_id = ?")) {
                     log.setString(1, taskId);
                     log.setString(2, runId);
                     try (ResultSet rows = log.executeQuery()) {
@@ -300,7 +306,8 @@ public final class LogFiles
                         }
                     }
                 }
-                try (PreparedStatement task = connection.prepareStatement("SELECT status, attempts, lease_expires_at FROM tasks WHERE id = ?")) {
+                try (PreparedStatement task = connection.prepareStatement(
+                        "SELECT status, attempts, lease_expires_at FROM tasks WHERE id = ?")) {
                     task.setString(1, taskId);
                     try (ResultSet rows = task.executeQuery()) {
                         if (!rows.next()) {

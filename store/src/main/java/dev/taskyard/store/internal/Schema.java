@@ -12,8 +12,9 @@ import java.util.List;
  * <p>{@code tasks.attempts} counts how often the task was handed out; the lease of hand-out n has attempt n-1.
  * {@code resolved_token} is the lease token the task was resolved with, which makes a repeated resolution a no-op.
  * {@code exit_code} (version 2) is the exit code of the resolved run's main process, when it ended with one.
- * {@code sandbox_engine} and {@code sandbox_data} (version 3) are the sandbox handle the current lease's worker saved, so
- * that it can re-attach to the sandbox after a restart; cleared whenever the task is handed out or handed back.
+ * {@code sandbox_engine} and {@code sandbox_data} (version 3) are the sandbox handle the current lease's worker
+ * saved, so that it can re-attach to the sandbox after a restart; cleared whenever the task is handed out or
+ * handed back.
  */
 public final class Schema
 {
@@ -95,7 +96,8 @@ public final class Schema
                     int version = rows.getInt(1);
                     rows.close();
                     if (version < 1 || version > VERSION) {
-                        throw new SQLException("unsupported schema version " + version + ", expected at most " + VERSION);
+                        throw new SQLException("unsupported schema version " + version
+                                + ", expected at most " + VERSION);
                     }
                     if (version < 2) {
                         // version 2 added the exit code of the task's main process

@@ -25,7 +25,8 @@ import dev.taskyard.worker.TaskResolution;
 public final class TaskRows
 {
     /** The columns {@link #record} reads. */
-    public static final String COLUMNS = "id, payload, status, progress, created_at, started_at, completed_at, attempts, result, "
+    public static final String COLUMNS =
+            "id, payload, status, progress, created_at, started_at, completed_at, attempts, result, "
             + "error_reason, error_title, error_detail, version, exit_code";
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,7 +41,8 @@ public final class TaskRows
     {
         String reason = rows.getString("error_reason");
         Optional<TaskError> error = reason == null ? Optional.empty()
-                : Optional.of(new TaskError(reason, nullToEmpty(rows.getString("error_title")), nullToEmpty(rows.getString("error_detail"))));
+                : Optional.of(new TaskError(reason, nullToEmpty(rows.getString("error_title")),
+                        nullToEmpty(rows.getString("error_detail"))));
         String result = rows.getString("result");
         int exitCode = rows.getInt("exit_code");
         OptionalInt exit = rows.wasNull() ? OptionalInt.empty() : OptionalInt.of(exitCode);

@@ -128,7 +128,8 @@ class DatabaseTest
     void writesAfterCloseFail()
     {
         database.close();
-        assertThatThrownBy(() -> database.write(connection -> null)).isInstanceOf(SQLException.class).hasMessageContaining("closed");
+        assertThatThrownBy(() -> database.write(connection -> null)).isInstanceOf(SQLException.class)
+                .hasMessageContaining("closed");
     }
 
     private static void insert(java.sql.Connection connection, long id)
@@ -145,7 +146,8 @@ class DatabaseTest
         try {
             return database.read(connection -> {
                 List<Long> ids = new ArrayList<>();
-                try (Statement select = connection.createStatement(); ResultSet rows = select.executeQuery("SELECT id FROM items ORDER BY id")) {
+                try (Statement select = connection.createStatement(); ResultSet rows =
+                        select.executeQuery("SELECT id FROM items ORDER BY id")) {
                     while (rows.next()) {
                         ids.add(rows.getLong(1));
                     }

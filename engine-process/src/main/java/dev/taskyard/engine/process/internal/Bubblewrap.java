@@ -31,16 +31,18 @@ final class Bubblewrap
         if (!Files.isExecutable(Path.of(Isolation.BWRAP))) {
             return Optional.of(Isolation.BWRAP + " is missing (Debian package bubblewrap)");
         }
-        List<String> argv = new ArrayList<>(List.of(Isolation.BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid", "--unshare-net",
-                "--die-with-parent", "--", "/bin/true"));
+        List<String> argv = new ArrayList<>(List.of(Isolation.BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc",
+                "/proc", "--unshare-pid", "--unshare-net", "--die-with-parent", "--", "/bin/true"));
         try {
-            Process process = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            Process process = new ProcessBuilder(argv).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 return Optional.of("bwrap did not finish a trivial sandbox within 30 s");
             }
-            return process.exitValue() == 0 ? Optional.empty() : Optional.of("bwrap fails here (exit " + process.exitValue() + "): " + output);
+            return process.exitValue() == 0 ? Optional.empty()
+                    : Optional.of("bwrap fails here (exit " + process.exitValue() + "): " + output);
         }
         catch (IOException e) {
             return Optional.of("cannot run bwrap: " + e.getMessage());
@@ -61,7 +63,8 @@ final class Bubblewrap
      */
     static List<String> arguments(Path root, Path workDir, Path directory, boolean network)
     {
-        List<String> argv = new ArrayList<>(List.of(Isolation.BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"));
+        List<String> argv = new ArrayList<>(List.of(Isolation.BWRAP, "--ro-bind", "/", "/", "--dev",
+                "/dev", "--proc", "/proc"));
         for (Path tmp : PRIVATE_TMP) {
             argv.addAll(List.of("--perms", "1777", "--tmpfs", tmp.toString()));
         }
@@ -77,8 +80,10 @@ final class Bubblewrap
                 }
             }
         }
-        argv.addAll(List.of("--perms", "0711", "--tmpfs", root.toString(), "--bind", workDir.toString(), workDir.toString()));
-        argv.addAll(List.of("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "taskyard"));
+        argv.addAll(List.of("--perms", "0711", "--tmpfs", root.toString(), "--bind",
+                workDir.toString(), workDir.toString()));
+        argv.addAll(List.of("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+                "--hostname", "taskyard"));
         if (!network) {
             argv.add("--unshare-net");
         }

@@ -130,7 +130,8 @@ final class Cgroups
         String self = Long.toString(ProcessHandle.current().pid());
         for (String pid : Files.readAllLines(mine.resolve("cgroup.procs"))) {
             if (!pid.isBlank() && !pid.equals(self)) {
-                throw new UnavailableException("the server's cgroup " + mine + " holds other processes (pid " + pid + "); give the server a cgroup of its own");
+                throw new UnavailableException("the server's cgroup " + mine + " holds other processes (pid " + pid
+                        + "); give the server a cgroup of its own");
             }
         }
         Path leaf = Files.createDirectories(mine.resolve("taskyard-server"));
@@ -143,15 +144,18 @@ final class Cgroups
         Map<String, Path> bases = new LinkedHashMap<>();
         for (String controller : List.of("memory", "pids", "cpu", "freezer")) {
             for (String[] mount : mounts) {
-                if (mount[2].equals("cgroup") && List.of(mount[3].split(",")).contains(controller) && own.containsKey(controller)) {
-                    bases.put(controller, Files.createDirectories(Path.of(mount[1] + own.get(controller)).resolve(FOLDER)));
+                if (mount[2].equals("cgroup") && List.of(mount[3].split(",")).contains(controller)
+                        && own.containsKey(controller)) {
+                    bases.put(controller,
+                            Files.createDirectories(Path.of(mount[1] + own.get(controller)).resolve(FOLDER)));
                     break;
                 }
             }
         }
         for (String needed : List.of("memory", "pids")) {
             if (!bases.containsKey(needed)) {
-                throw new UnavailableException("neither cgroup v2 nor a cgroup v1 " + needed + " hierarchy offers the " + needed + " controller");
+                throw new UnavailableException("neither cgroup v2 nor a cgroup v1 " + needed + " hierarchy offers the "
+                        + needed + " controller");
             }
         }
         return new Cgroups(false, bases);

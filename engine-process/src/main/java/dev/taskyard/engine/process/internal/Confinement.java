@@ -84,7 +84,8 @@ final class Confinement
                 isolation.deleteAccount(account.get());
             }
             catch (IOException e) {
-                IOException wrapped = new IOException("cannot delete the task's account " + account.get() + ": " + e, e);
+                IOException wrapped =
+                        new IOException("cannot delete the task's account " + account.get() + ": " + e, e);
                 if (failure == null) {
                     failure = wrapped;
                 }

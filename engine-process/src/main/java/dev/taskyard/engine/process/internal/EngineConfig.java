@@ -19,7 +19,8 @@ import static java.util.Objects.requireNonNull;
  * @param defaultPath the {@code PATH} of tasks that do not set their own
  * @param isolation who tasks run as, their limits and their namespaces
  */
-public record EngineConfig(Optional<Path> rootFolder, int maxConcurrency, boolean keepWorkDirs, String defaultPath, IsolationConfig isolation, boolean recovery)
+public record EngineConfig(Optional<Path> rootFolder, int maxConcurrency, boolean keepWorkDirs, String defaultPath,
+        IsolationConfig isolation, boolean recovery)
 {
     public static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 

@@ -36,7 +36,8 @@ final class Isolation
     private final Optional<Cgroups> cgroups;
     private final boolean bubblewrap;
 
-    private Isolation(IsolationConfig config, Optional<Users.Account> fixedAccount, boolean freshAccounts, Optional<Cgroups> cgroups, boolean bubblewrap)
+    private Isolation(IsolationConfig config, Optional<Users.Account> fixedAccount, boolean freshAccounts,
+            Optional<Cgroups> cgroups, boolean bubblewrap)
     {
         this.config = config;
         this.fixedAccount = fixedAccount;
@@ -61,25 +62,29 @@ final class Isolation
         switch (config.runAs()) {
             case USER -> {
                 if (!root) {
-                    throw new FatalInternalErrorException("runAs user needs a server running as root; this one runs as uid " + Users.selfUid());
+                    throw new FatalInternalErrorException("runAs user needs a server running as root; this one runs "
+                            + "as uid " + Users.selfUid());
                 }
                 checkTool(SETPRIV, "runAs user");
                 try {
                     fixed = Users.lookUp(config.user().orElseThrow());
                 }
                 catch (IOException e) {
-                    throw new FatalInternalErrorException("cannot look up the user " + config.user().orElseThrow() + ": " + e, e);
+                    throw new FatalInternalErrorException("cannot look up the user "
+                            + config.user().orElseThrow() + ": " + e, e);
                 }
                 if (fixed.isEmpty()) {
                     throw new FatalInternalErrorException("runAs user: no such user " + config.user().orElseThrow());
                 }
                 if (fixed.get().uid() == 0) {
-                    throw new FatalInternalErrorException("runAs user: " + fixed.get() + " is root, which protects nothing");
+                    throw new FatalInternalErrorException("runAs user: " + fixed.get()
+                            + " is root, which protects nothing");
                 }
             }
             case FRESH -> {
                 if (!root) {
-                    throw new FatalInternalErrorException("runAs fresh needs a server running as root to create accounts; this one runs as uid " + Users.selfUid());
+                    throw new FatalInternalErrorException("runAs fresh needs a server running as root to create "
+                            + "accounts; this one runs as uid " + Users.selfUid());
                 }
                 checkTool(SETPRIV, "runAs fresh");
                 checkTool("/usr/sbin/useradd", "runAs fresh");
@@ -90,8 +95,10 @@ final class Isolation
                     fresh = true;
                 }
                 else {
-                    unavailable.add("tasks run as the server's own user (uid " + Users.selfUid() + "): they can read everything the server can, "
-                            + "including its data folder, and signal the server" + (root ? " (setpriv or useradd missing)" : " (the server is not root)"));
+                    unavailable.add("tasks run as the server's own user (uid " + Users.selfUid()
+                            + "): they can read everything the server can, "
+                            + "including its data folder, and signal the server"
+                                    + (root ? " (setpriv or useradd missing)" : " (the server is not root)"));
                 }
             }
             case SERVER -> {
@@ -107,7 +114,8 @@ final class Isolation
                 if (config.cgroups() == IsolationConfig.Mode.REQUIRED) {
                     throw new FatalInternalErrorException("cgroups are required, but unavailable: " + e.getMessage());
                 }
-                unavailable.add("no cgroups (" + e.getMessage() + "): no memory, process or CPU limits, a task that calls setsid() escapes the final kill");
+                unavailable.add("no cgroups (" + e.getMessage()
+                        + "): no memory, process or CPU limits, a task that calls setsid() escapes the final kill");
             }
         }
         boolean bubblewrap = false;
@@ -120,7 +128,8 @@ final class Isolation
                 throw new FatalInternalErrorException("bubblewrap is required, but unusable: " + problem.get());
             }
             else {
-                unavailable.add("no bubblewrap (" + problem.get() + "): tasks see the host's file system, network and processes");
+                unavailable.add("no bubblewrap (" + problem.get()
+                        + "): tasks see the host's file system, network and processes");
             }
         }
         for (String missing : unavailable) {
@@ -226,7 +235,8 @@ final class Isolation
             for (int tried = 0; tried < count; tried++) {
                 long uid = nextUid;
                 nextUid = nextUid + 1 >= first + count ? first : nextUid + 1;
-                if (!UIDS_IN_USE.contains(uid) && Users.lookUp(Long.toString(uid)).isEmpty() && Users.processesOf(uid).length == 0) {
+                if (!UIDS_IN_USE.contains(uid) && Users.lookUp(Long.toString(uid)).isEmpty()
+                        && Users.processesOf(uid).length == 0) {
                     UIDS_IN_USE.add(uid);
                     return uid;
                 }
@@ -245,9 +255,11 @@ final class Isolation
     @Override
     public String toString()
     {
-        String user = fixedAccount.map(account -> "tasks run as " + account).orElse(freshAccounts ? "tasks run as fresh accounts (uids " + config.firstUid() + "+)"
+        String user = fixedAccount.map(account -> "tasks run as " + account)
+                .orElse(freshAccounts ? "tasks run as fresh accounts (uids " + config.firstUid() + "+)"
                 : "tasks run as the server's user");
-        return user + "; " + cgroups.map(c -> "limits through " + c.describe()).orElse("no cgroups") + "; bubblewrap " + (bubblewrap ? "on" + (config.allowNetwork()
+        return user + "; " + cgroups.map(c -> "limits through " + c.describe()).orElse("no cgroups") + "; bubblewrap "
+                + (bubblewrap ? "on" + (config.allowNetwork()
                 ? " with the host's network" : ", no network") : "off");
     }
 }

@@ -22,8 +22,8 @@ import static java.util.Objects.requireNonNull;
  * @param bubblewrap whether tasks run in bubblewrap
  * @param allowNetwork whether bubblewrapped tasks keep the host's network
  */
-public record IsolationConfig(RunAs runAs, Optional<String> user, long firstUid, int uidCount, Mode cgroups, LimitsConfig limits, Mode bubblewrap,
-        boolean allowNetwork)
+public record IsolationConfig(RunAs runAs, Optional<String> user, long firstUid, int uidCount, Mode cgroups,
+        LimitsConfig limits, Mode bubblewrap, boolean allowNetwork)
 {
     /** Whose user tasks run as. */
     public enum RunAs
@@ -31,7 +31,9 @@ public record IsolationConfig(RunAs runAs, Optional<String> user, long firstUid,
         SERVER, USER, FRESH, AUTO
     }
 
-    /** Whether a protection is used: never, when available (logged otherwise), or always (the engine fails without it). */
+    /**
+     * Whether a protection is used: never, when available (logged otherwise), or always (the engine fails without it).
+     */
     public enum Mode
     {
         OFF, AUTO, REQUIRED
@@ -55,7 +57,8 @@ public record IsolationConfig(RunAs runAs, Optional<String> user, long firstUid,
     /** No isolation: the engine's defaults. */
     public static IsolationConfig none()
     {
-        return new IsolationConfig(RunAs.SERVER, Optional.empty(), DEFAULT_FIRST_UID, DEFAULT_UID_COUNT, Mode.OFF, LimitsConfig.defaults(), Mode.OFF, false);
+        return new IsolationConfig(RunAs.SERVER, Optional.empty(), DEFAULT_FIRST_UID, DEFAULT_UID_COUNT, Mode.OFF,
+                LimitsConfig.defaults(), Mode.OFF, false);
     }
 
     /** Reads the isolation keys of a config validated against the schema. */
@@ -64,7 +67,8 @@ public record IsolationConfig(RunAs runAs, Optional<String> user, long firstUid,
     {
         JsonNode user = config.path("user");
         if (config.path("runAs").asText("").equals("user") && !user.isTextual()) {
-            throw new InvalidConfigException("engine \"process\"", List.of(new Violation("$.user", "required", "runAs is user, but no user is named")));
+            throw new InvalidConfigException("engine \"process\"",
+                    List.of(new Violation("$.user", "required", "runAs is user, but no user is named")));
         }
         JsonNode range = config.path("uidRange");
         return new IsolationConfig(

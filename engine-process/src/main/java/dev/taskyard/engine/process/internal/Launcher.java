@@ -28,7 +28,9 @@ final class Launcher
     static final String SETSID = "/usr/bin/setsid";
 
     // exit code 125 when the join fails: before the program ran, so the task never ran unlimited
-    private static final String JOIN = "n=$1; shift; while [ \"$n\" -gt 0 ]; do echo 0 > \"$1\" || { echo \"taskyard: cannot join the task's cgroup $1\" >&2; exit 125; }; "
+    private static final String JOIN =
+            "n=$1; shift; while [ \"$n\" -gt 0 ]; do echo 0 > \"$1\" || { echo \"taskyard: cannot join the task's "
+            + "cgroup $1\" >&2; exit 125; }; "
             + "shift; n=$((n - 1)); done; exec \"$@\"";
 
     private Launcher() {}
@@ -39,8 +41,8 @@ final class Launcher
      * @param bubblewrap the bwrap arguments through {@code --}, empty for none
      * @param sessionSweep whether the caller finds the processes by session (then {@code setsid} is always used)
      */
-    static List<String> argv(List<String> command, Optional<TaskCgroup> cgroup, Optional<Users.Account> account, List<String> bubblewrap,
-            boolean sessionSweep)
+    static List<String> argv(List<String> command, Optional<TaskCgroup> cgroup, Optional<Users.Account> account,
+            List<String> bubblewrap, boolean sessionSweep)
     {
         List<String> argv = new ArrayList<>();
         if (cgroup.isPresent()) {
@@ -57,8 +59,9 @@ final class Launcher
             argv.add("--new-session");
             argv.addAll(bubblewrap.subList(1, bubblewrap.size()));
         }
-        account.ifPresent(user -> argv.addAll(List.of(Isolation.SETPRIV, "--reuid=" + user.uid(), "--regid=" + user.gid(), "--clear-groups", "--no-new-privs",
-                "--bounding-set=-all", "--inh-caps=-all", "--")));
+        account.ifPresent(user ->
+                argv.addAll(List.of(Isolation.SETPRIV, "--reuid=" + user.uid(), "--regid=" + user.gid(),
+                "--clear-groups", "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all", "--")));
         argv.addAll(command);
         return argv;
     }

@@ -62,7 +62,8 @@ final class Leftovers
     void recordWorkDir(WorkDir workDir)
             throws IOException
     {
-        Files.writeString(file(workDir), "owner " + SELF + " " + SELF_START + "\nworkdir " + workDir.path() + "\n", StandardCharsets.UTF_8);
+        Files.writeString(file(workDir), "owner " + SELF + " " + SELF_START + "\nworkdir " + workDir.path() + "\n",
+                StandardCharsets.UTF_8);
     }
 
     /** Records a session started in the work dir (best effort: a failure is logged). */
@@ -70,10 +71,12 @@ final class Leftovers
     {
         long start = ProcSessions.startTime(sessionId);
         try {
-            Files.writeString(file(workDir), "session " + sessionId + " " + start + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+            Files.writeString(file(workDir), "session " + sessionId + " " + start + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.APPEND);
         }
         catch (IOException e) {
-            logger.warn("cannot record session {} of the work dir {}: a crash now would leave it running", sessionId, workDir, e);
+            logger.warn("cannot record session {} of the work dir {}: a crash now would leave it running", sessionId,
+                    workDir, e);
         }
     }
 
@@ -89,7 +92,9 @@ final class Leftovers
             throws IOException
     {
         StringBuilder lines = new StringBuilder();
-        cgroup.dirs().forEach((controller, dir) -> lines.append("cgroup ").append(controller.isEmpty() ? "-" : controller).append(' ').append(dir).append('\n'));
+        cgroup.dirs().forEach((controller, dir) ->
+                lines.append("cgroup ").append(controller.isEmpty() ? "-" : controller).append(' ')
+                .append(dir).append('\n'));
         append(workDir, lines.toString());
     }
 
@@ -142,7 +147,8 @@ final class Leftovers
             if (owner.length == 2 && alive(owner[0], owner[1])) {
                 continue; // a live engine's
             }
-            if (keepRecoverable && Files.isDirectory(root.resolve(RECOVERY_FOLDER).resolve(file.getFileName().toString()))) {
+            if (keepRecoverable && Files.isDirectory(root.resolve(RECOVERY_FOLDER)
+                    .resolve(file.getFileName().toString()))) {
                 // a recoverable task: left for the worker to recover; its recovered sandbox deletes it when resolved
                 logger.info("the work dir of {} is left for recovery", file.getFileName());
                 continue;
@@ -158,14 +164,16 @@ final class Leftovers
                 }
             }
             killed += cleanUpConfinement(lines);
-            Path workDir = lines.stream().filter(l -> l.startsWith("workdir ")).map(l -> Path.of(l.substring("workdir ".length()))).findFirst().orElse(null);
+            Path workDir = lines.stream().filter(l -> l.startsWith("workdir "))
+                    .map(l -> Path.of(l.substring("workdir ".length()))).findFirst().orElse(null);
             try {
                 if (workDir != null && workDir.normalize().startsWith(root) && Files.exists(workDir)) {
                     WorkDir.deleteTree(workDir);
                 }
                 Files.deleteIfExists(file);
                 cleaned++;
-                logger.info("cleaned up after a crashed process engine: killed {} processes, removed the work dir {}", killed, workDir);
+                logger.info("cleaned up after a crashed process engine: killed {} processes, removed the work dir {}",
+                        killed, workDir);
             }
             catch (IOException e) {
                 logger.warn("cannot remove the work dir {} left by a crashed process engine", workDir, e);
@@ -174,7 +182,8 @@ final class Leftovers
         return cleaned;
     }
 
-    /** Kills and removes the cgroup, kills the processes of and deletes the fresh account; returns how many processes were killed. */
+    /** Kills and removes the cgroup, kills the processes of and deletes the fresh account; returns how many processes
+     * were killed. */
     private int cleanUpConfinement(List<String> lines)
     {
         int killed = 0;
@@ -185,7 +194,8 @@ final class Leftovers
                 cgroup.put(words[1].equals("-") ? "" : words[1], Path.of(words[2]));
             }
         }
-        if (!cgroup.isEmpty() && cgroup.values().stream().allMatch(dir -> dir.toString().contains("/" + Cgroups.FOLDER + "/"))) {
+        if (!cgroup.isEmpty()
+                && cgroup.values().stream().allMatch(dir -> dir.toString().contains("/" + Cgroups.FOLDER + "/"))) {
             TaskCgroup recorded = Cgroups.recorded(cgroup);
             killed += recorded.members().length;
             try {
@@ -197,7 +207,8 @@ final class Leftovers
         }
         for (String line : lines) {
             String[] words = line.split(" ");
-            if (words.length == 3 && words[0].equals("account") && words[2].matches("[0-9]{1,18}") && words[1].equals(Users.PREFIX + words[2])) {
+            if (words.length == 3 && words[0].equals("account") && words[2].matches("[0-9]{1,18}")
+                    && words[1].equals(Users.PREFIX + words[2])) {
                 long uid = Long.parseLong(words[2]);
                 killed += Users.processesOf(uid).length;
                 try {
@@ -205,7 +216,8 @@ final class Leftovers
                         Users.delete(words[1]);
                     }
                     else {
-                        logger.warn("processes of the account {} left by a crashed process engine survive SIGKILL; the account is kept", words[1]);
+                        logger.warn("processes of the account {} left by a crashed process engine survive SIGKILL; "
+                                + "the account is kept", words[1]);
                     }
                 }
                 catch (IOException e) {

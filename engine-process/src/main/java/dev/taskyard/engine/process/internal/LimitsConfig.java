@@ -18,11 +18,13 @@ import dev.taskyard.engine.schema.Violation;
  * @param defaultPids the process limit of a task whose payload names none
  * @param maxPids the highest process limit a payload may ask for
  */
-public record LimitsConfig(double defaultCpus, double maxCpus, long defaultMemoryMiB, long maxMemoryMiB, int defaultPids, int maxPids)
+public record LimitsConfig(double defaultCpus, double maxCpus, long defaultMemoryMiB, long maxMemoryMiB,
+        int defaultPids, int maxPids)
 {
     public LimitsConfig
     {
-        if (defaultCpus <= 0 || maxCpus <= 0 || defaultMemoryMiB < 6 || maxMemoryMiB < 6 || defaultPids < 1 || maxPids < 1) {
+        if (defaultCpus <= 0 || maxCpus <= 0 || defaultMemoryMiB < 6 || maxMemoryMiB < 6
+                || defaultPids < 1 || maxPids < 1) {
             throw new IllegalArgumentException("limits out of range");
         }
     }
@@ -74,22 +76,26 @@ public record LimitsConfig(double defaultCpus, double maxCpus, long defaultMemor
         return new TaskLimits(cpus, (long) memory, (int) pids);
     }
 
-    private static double limit(JsonNode node, double fallback, String field, double maximum, String unit, List<String> problems)
+    private static double limit(JsonNode node, double fallback, String field, double maximum,
+            String unit, List<String> problems)
     {
         if (!node.isNumber()) {
             return fallback;
         }
         double value = node.asDouble();
         if (value > maximum) {
-            problems.add(field + " " + format(value) + " is above the maximum of " + format(maximum) + " " + unit + " this worker allows");
+            problems.add(field + " " + format(value) + " is above the maximum of " + format(maximum) + " " + unit
+                    + " this worker allows");
         }
         return value;
     }
 
-    private static void checkAtMost(List<Violation> violations, String field, double value, String maxField, double maximum)
+    private static void checkAtMost(List<Violation> violations, String field, double value,
+            String maxField, double maximum)
     {
         if (value > maximum) {
-            violations.add(new Violation("$." + field, "maximum", field + " " + format(value) + " is above " + maxField + " " + format(maximum)));
+            violations.add(new Violation("$." + field, "maximum", field + " " + format(value) + " is above " + maxField
+                    + " " + format(maximum)));
         }
     }
 

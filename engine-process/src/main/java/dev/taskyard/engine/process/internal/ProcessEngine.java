@@ -74,12 +74,14 @@ public final class ProcessEngine
     private final Leftovers leftovers;
     private final Isolation isolation;
 
-    private ProcessEngine(EngineConfig config, EngineContext context, JsonSchema payloadSchema, Path root, boolean defaultRoot, Leftovers leftovers,
-            Isolation isolation)
+    private ProcessEngine(EngineConfig config, EngineContext context, JsonSchema payloadSchema, Path root,
+            boolean defaultRoot, Leftovers leftovers, Isolation isolation)
     {
         super(context, "process-sandbox", payloadSchema, config.recovery()
-                ? Capabilities.of(config.maxConcurrency(), Feature.ENVIRONMENT_VARIABLES, Feature.ARTIFACTS, Feature.SHELLS, Feature.RECOVERY)
-                : Capabilities.of(config.maxConcurrency(), Feature.ENVIRONMENT_VARIABLES, Feature.ARTIFACTS, Feature.SHELLS));
+                ? Capabilities.of(config.maxConcurrency(), Feature.ENVIRONMENT_VARIABLES, Feature.ARTIFACTS,
+                        Feature.SHELLS, Feature.RECOVERY)
+                : Capabilities.of(config.maxConcurrency(), Feature.ENVIRONMENT_VARIABLES,
+                        Feature.ARTIFACTS, Feature.SHELLS));
         this.leftovers = leftovers;
         this.isolation = isolation;
         this.config = config;
@@ -103,10 +105,12 @@ public final class ProcessEngine
         requireNonNull(context, "context is null");
         requireNonNull(payloadSchema, "payloadSchema is null");
         if (!Files.isExecutable(Path.of(Launcher.SETSID))) {
-            throw new FatalInternalErrorException("the process engine needs " + Launcher.SETSID + " (util-linux), which is missing");
+            throw new FatalInternalErrorException("the process engine needs " + Launcher.SETSID
+                    + " (util-linux), which is missing");
         }
         if (!Files.isReadable(Path.of("/proc/self/stat"))) {
-            throw new FatalInternalErrorException("the process engine needs a Linux /proc file system, which is not readable");
+            throw new FatalInternalErrorException("the process engine needs a Linux /proc file system, which is not "
+                    + "readable");
         }
         boolean defaultRoot = config.rootFolder().isEmpty();
         Path root = config.rootFolder().orElse(context.tempFolder().resolve("process-engine"));
@@ -114,34 +118,41 @@ public final class ProcessEngine
             root = Files.createDirectories(root).toRealPath();
         }
         catch (IOException e) {
-            throw new FatalInternalErrorException("cannot create the process engine's root folder " + root + ": " + e, e);
+            throw new FatalInternalErrorException("cannot create the process engine's root folder " + root + ": " + e,
+                    e);
         }
         Leftovers leftovers;
         try {
             leftovers = new Leftovers(root, context.logger());
         }
         catch (IOException e) {
-            throw new FatalInternalErrorException("cannot create the process engine's state folder in " + root + ": " + e, e);
+            throw new FatalInternalErrorException("cannot create the process engine's state folder in " + root + ": "
+                    + e, e);
         }
         int cleaned = leftovers.cleanUp(root, config.recovery());
         if (cleaned > 0) {
-            context.logger().warn("process engine: cleaned up {} work dirs (and their processes) left by an engine that crashed", cleaned);
+            context.logger().warn("process engine: cleaned up {} work dirs (and their processes) left by an engine "
+                    + "that crashed", cleaned);
         }
         Isolation isolation = Isolation.create(config.isolation(), context.logger());
         if (config.recovery() && (isolation.switchesUser() || isolation.hasCgroups() || isolation.bubblewrap())) {
             throw new InvalidConfigException("engine \"process\"", List.of(new Violation("$.recovery", "const",
-                    "recovery works only without isolation (runAs, cgroups and bubblewrap are not supported with it yet)")));
+                    "recovery works only without isolation (runAs, cgroups and bubblewrap are not supported with it "
+                            + "yet)")));
         }
         if (isolation.switchesUser()) {
             try {
                 WorkDir.makeSearchable(root, context.logger());
             }
             catch (IOException e) {
-                throw new FatalInternalErrorException("cannot let task accounts reach the root folder " + root + ": " + e, e);
+                throw new FatalInternalErrorException("cannot let task accounts reach the root folder " + root + ": "
+                        + e, e);
             }
         }
-        ProcessEngine engine = new ProcessEngine(config, context, payloadSchema, root, defaultRoot, leftovers, isolation);
-        engine.logger.info("process engine started: root folder {}, maxConcurrency {}, keepWorkDirs {}", root, config.maxConcurrency(), config.keepWorkDirs());
+        ProcessEngine engine =
+                new ProcessEngine(config, context, payloadSchema, root, defaultRoot, leftovers, isolation);
+        engine.logger.info("process engine started: root folder {}, maxConcurrency {}, keepWorkDirs {}", root,
+                config.maxConcurrency(), config.keepWorkDirs());
         return engine;
     }
 
@@ -219,7 +230,8 @@ public final class ProcessEngine
         rootResource.release();
         logger.info("process engine disposed");
         if (!clean) {
-            throw new NonFatalInternalErrorException("the process engine could not delete every work dir under " + root);
+            throw new NonFatalInternalErrorException("the process engine could not delete every work dir under "
+                    + root);
         }
     }
 
@@ -409,23 +421,27 @@ public final class ProcessEngine
         requireNonNull(options, "options is null");
         checkNotDisposed();
         if (!config.recovery()) {
-            throw new FeatureNotSupportedException("this process engine is not configured for recovery (\"recovery\": true)");
+            throw new FeatureNotSupportedException("this process engine is not configured for recovery "
+                    + "(\"recovery\": true)");
         }
         Supervisor.Parsed task = Supervisor.parse(options.handle(), root, recoveryRoot());
         TaskContext context = options.context();
         try {
             if (!Files.isDirectory(task.state()) || !Files.isDirectory(task.workDir())
                     || (Supervisor.exitStatus(task.state()).isEmpty() && !RecoveredProcessSandbox.running(task))) {
-                throw new ResourceNotFoundException("the task of session " + task.session() + " is gone (its state folder " + task.state()
+                throw new ResourceNotFoundException("the task of session " + task.session()
+                        + " is gone (its state folder " + task.state()
                         + " or its process is gone)");
             }
         }
         catch (IOException e) {
-            throw new NonFatalInternalErrorException("cannot read the state of the recovered task in " + task.state() + ": " + e, e);
+            throw new NonFatalInternalErrorException("cannot read the state of the recovered task in "
+                    + task.state() + ": " + e, e);
         }
         Slot slot = newSlot(context);
         WorkDir workDir = WorkDir.adopt(task.workDir(), context().tracker());
-        RecoveredProcessSandbox sandbox = new RecoveredProcessSandbox(this, context, task, workDir, slot, options.handle(), options.logOffset());
+        RecoveredProcessSandbox sandbox =
+                new RecoveredProcessSandbox(this, context, task, workDir, slot, options.handle(), options.logOffset());
         recovered.add(sandbox);
         try {
             sandbox.attach();
@@ -436,17 +452,18 @@ public final class ProcessEngine
             slot.release();
             throw new NonFatalInternalErrorException("cannot follow the recovered task: " + e, e);
         }
-        logger.info("{}: recovered session {} (work dir {}, log from byte {})", label(context), task.session(), task.workDir(), options.logOffset());
+        logger.info("{}: recovered session {} (work dir {}, log from byte {})", label(context), task.session(),
+                task.workDir(), options.logOffset());
         return sandbox;
     }
 
     /** Starts a process and tracks it until it has ended; see {@link SessionProcess}. */
-    SessionProcess launch(List<String> argv, LongFunction<SessionProcess.Sweep> sweepFor, Path directory, Map<String, String> environment, TaskLog log,
-            String kind, String label)
+    SessionProcess launch(List<String> argv, LongFunction<SessionProcess.Sweep> sweepFor, Path directory, Map<String,
+            String> environment, TaskLog log, String kind, String label)
             throws IOException
     {
-        SessionProcess process = SessionProcess.start(argv, sweepFor, directory, environment, log, pool, context().tracker(), kind, label, logger,
-                liveProcesses::remove);
+        SessionProcess process = SessionProcess.start(argv, sweepFor, directory, environment, log, pool,
+                context().tracker(), kind, label, logger, liveProcesses::remove);
         // recorded so that the next engine on this root kills the session if this JVM dies without disposing
         for (WorkDir workDir : liveWorkDirs) {
             if (directory.startsWith(workDir.path())) {

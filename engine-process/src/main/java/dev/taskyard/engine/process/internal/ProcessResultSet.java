@@ -57,8 +57,8 @@ final class ProcessResultSet
     private final Runnable awaitShells;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
 
-    ProcessResultSet(Termination termination, ProcessEngine engine, TaskContext context, WorkDir workDir, Confinement confinement, Slot slot,
-            Runnable awaitShells)
+    ProcessResultSet(Termination termination, ProcessEngine engine, TaskContext context, WorkDir workDir,
+            Confinement confinement, Slot slot, Runnable awaitShells)
     {
         super(termination);
         this.engine = requireNonNull(engine, "engine is null");
@@ -108,7 +108,9 @@ final class ProcessResultSet
                 throw new ResourceNotFoundException("\"" + path + "\" is not a folder");
             }
             List<String> files = listFiles(folder);
-            feed(files, relative -> Files.newInputStream(folder.resolve(relative), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS), handler);
+            feed(files, relative ->
+                    Files.newInputStream(folder.resolve(relative), StandardOpenOption.READ,
+                    LinkOption.NOFOLLOW_LINKS), handler);
         }
         finally {
             lock.readLock().unlock();
@@ -140,7 +142,8 @@ final class ProcessResultSet
     {
         List<String> files = new ArrayList<>();
         try {
-            Files.walkFileTree(folder, EnumSet.noneOf(FileVisitOption.class), Integer.MAX_VALUE, new SimpleFileVisitor<>()
+            Files.walkFileTree(folder, EnumSet.noneOf(FileVisitOption.class), Integer.MAX_VALUE,
+                    new SimpleFileVisitor<>()
             {
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
@@ -154,7 +157,8 @@ final class ProcessResultSet
                 @Override
                 public FileVisitResult visitFileFailed(Path file, IOException error)
                 {
-                    engine.logger().warn("{}: skipping unreadable {} during extraction", ProcessEngine.label(context), file, error);
+                    engine.logger().warn("{}: skipping unreadable {} during extraction",
+                            ProcessEngine.label(context), file, error);
                     return FileVisitResult.CONTINUE;
                 }
             });

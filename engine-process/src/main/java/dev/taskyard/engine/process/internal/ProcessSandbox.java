@@ -61,8 +61,8 @@ final class ProcessSandbox
     private final Path state;
     private volatile SandboxHandle handle;
 
-    private ProcessSandbox(ProcessEngine engine, TaskContext context, WorkDir workDir, Confinement confinement, Slot slot, Map<String, String> environment,
-            Path directory, Path state)
+    private ProcessSandbox(ProcessEngine engine, TaskContext context, WorkDir workDir, Confinement confinement,
+            Slot slot, Map<String, String> environment, Path directory, Path state)
     {
         super(context);
         this.state = state;
@@ -82,7 +82,8 @@ final class ProcessSandbox
      * @throws MalformedPayloadException the command is not an executable file
      * @throws NonFatalInternalErrorException the work dir or the process could not be created
      */
-    static ProcessSandbox start(ProcessEngine engine, TaskContext context, TaskPayload payload, Map<String, String> declared, Slot slot)
+    static ProcessSandbox start(ProcessEngine engine, TaskContext context, TaskPayload payload, Map<String,
+            String> declared, Slot slot)
             throws EngineException
     {
         WorkDir workDir = engine.newWorkDir(context);
@@ -94,13 +95,15 @@ final class ProcessSandbox
             ProcessEngine.checkExecutable(payload.command().get(0), directory, environment.get("PATH"));
             confinement = engine.confine(workDir, directory, payload.limits());
             Path state = engine.recovers() ? engine.newRecoveryState(workDir) : null;
-            ProcessSandbox sandbox = new ProcessSandbox(engine, context, workDir, confinement, slot, environment, directory, state);
+            ProcessSandbox sandbox =
+                    new ProcessSandbox(engine, context, workDir, confinement, slot, environment, directory, state);
             sandbox.launch(payload.command());
             return sandbox;
         }
         catch (IOException e) {
             engine.logger().warn("{}: cannot start {}", ProcessEngine.label(context), payload.command(), e);
-            NonFatalInternalErrorException error = new NonFatalInternalErrorException("cannot start the task's process: " + e.getMessage(), e);
+            NonFatalInternalErrorException error =
+                    new NonFatalInternalErrorException("cannot start the task's process: " + e.getMessage(), e);
             discardAfterFailedStart(engine, context, workDir, confinement, error);
             throw error;
         }
@@ -110,7 +113,8 @@ final class ProcessSandbox
         }
     }
 
-    private static void discardAfterFailedStart(ProcessEngine engine, TaskContext context, WorkDir workDir, Confinement confinement, Exception failure)
+    private static void discardAfterFailedStart(ProcessEngine engine, TaskContext context, WorkDir workDir,
+            Confinement confinement, Exception failure)
     {
         try {
             if (confinement != null) {
@@ -134,7 +138,8 @@ final class ProcessSandbox
         Optional<TaskCgroup> cgroup = confinement.cgroup();
         if (state == null) {
             SessionProcess started = engine.launch(confinement.argv(command, cgroup.isEmpty()),
-                    pid -> cgroup.isPresent() ? SessionProcess.Sweep.cgroup(cgroup.get()) : SessionProcess.Sweep.session(pid),
+                    pid -> cgroup.isPresent() ? SessionProcess.Sweep.cgroup(cgroup.get())
+                            : SessionProcess.Sweep.session(pid),
                     directory, environment, context.log(), "process", label);
             task = started;
             engine.logger().debug("{}: started {} as session {} in {}", label, command, started.sessionId(), workDir);
@@ -144,16 +149,19 @@ final class ProcessSandbox
         }
         // recoverable: the supervisor writes the output to a file, which this JVM tails (a pipe would die with it)
         FileTail tail = new FileTail(Supervisor.output(state), context.log(), 0);
-        SessionProcess started = engine.launch(confinement.argv(Supervisor.argv(state, command), true), SessionProcess.Sweep::session,
+        SessionProcess started =
+                engine.launch(confinement.argv(Supervisor.argv(state, command), true), SessionProcess.Sweep::session,
                 directory, environment, null, "process", label);
         task = started;
         handle = Supervisor.handle(started.sessionId(), workDir.path(), state);
         engine.execute(tail);
-        engine.logger().debug("{}: started {} under a supervisor as session {} in {}", label, command, started.sessionId(), workDir);
+        engine.logger().debug("{}: started {} under a supervisor as session {} in {}", label, command,
+                started.sessionId(), workDir);
         started.ended().whenComplete((exit, error) -> {
             tail.finish();
             if (!tail.awaitEof(OUTPUT_GRACE)) {
-                engine.logger().warn("{}: the output file of session {} was not drained within {}", label, started.sessionId(), OUTPUT_GRACE);
+                engine.logger().warn("{}: the output file of session {} was not drained within {}", label,
+                        started.sessionId(), OUTPUT_GRACE);
             }
             ended(exit, error);
         });
@@ -166,7 +174,8 @@ final class ProcessSandbox
     {
         SandboxHandle current = handle;
         if (current == null) {
-            throw new FeatureNotSupportedException("this process engine is not configured for recovery (\"recovery\": true)");
+            throw new FeatureNotSupportedException("this process engine is not configured for recovery "
+                    + "(\"recovery\": true)");
         }
         return current;
     }
@@ -186,7 +195,8 @@ final class ProcessSandbox
         try {
             task.kill();
             if (!task.awaitEnded(ABORT_WAIT)) {
-                engine.logger().warn("{}: session {} did not end within {} of the abort", label, task.sessionId(), ABORT_WAIT);
+                engine.logger().warn("{}: session {} did not end within {} of the abort", label,
+                        task.sessionId(), ABORT_WAIT);
             }
             awaitShells();
             try {
@@ -207,7 +217,8 @@ final class ProcessSandbox
     {
         requireNonNull(command, "command is null");
         if (tty) {
-            throw new FeatureNotSupportedException("the process engine has no terminals: shells run with tty=false only");
+            throw new FeatureNotSupportedException("the process engine has no terminals: shells run with tty=false "
+                    + "only");
         }
         checkRunning();
         List<String> argv = command.isEmpty() ? List.of("/bin/sh") : List.copyOf(command);
@@ -222,17 +233,19 @@ final class ProcessSandbox
         ProcessEngine.checkExecutable(argv.get(0), directory, environment.get("PATH"));
         SessionProcess process;
         try {
-            process = engine.launch(confinement.argv(argv, true), SessionProcess.Sweep::session, directory, environment, null, "shell-session",
-                    "shell of " + label);
+            process = engine.launch(confinement.argv(argv, true), SessionProcess.Sweep::session, directory,
+                    environment, null, "shell-session", "shell of " + label);
         }
         catch (IOException e) {
             throw new MalformedPayloadException(List.of("cannot start the shell " + argv + ": " + e.getMessage()), e);
         }
-        ProcessShell shell = new ProcessShell(process, engine.context().tracker().acquire("shell", "shell " + argv.get(0) + " of " + label));
+        ProcessShell shell = new ProcessShell(process,
+                engine.context().tracker().acquire("shell", "shell " + argv.get(0) + " of " + label));
         shells.add(shell);
         process.ended().whenComplete((exit, error) -> {
             if (error != null) {
-                engine.logger().warn("{}: lost track of the shell session {}; reporting it as failed", label, process.sessionId(), error);
+                engine.logger().warn("{}: lost track of the shell session {}; reporting it as failed", label,
+                        process.sessionId(), error);
             }
             shell.processEnded(error == null && exit == 0);
             shells.remove(shell);
@@ -258,14 +271,18 @@ final class ProcessSandbox
     {
         if (error != null) {
             engine.logger().warn("{}: lost track of session {}", label, task.sessionId(), error);
-            if (failed(new NonFatalInternalErrorException("the process engine lost track of the task: " + error, error))) {
+            if (failed(new NonFatalInternalErrorException("the process engine lost track of the task: " + error,
+                    error))) {
                 releaseAfterFailure();
             }
             return;
         }
         Termination termination = termination(exit, task.wasKilled(), confinement.outOfMemory());
-        boolean resolved = terminated(termination, effective -> new ProcessResultSet(effective, engine, context, workDir, confinement, slot, this::awaitShells));
-        engine.logger().debug("{}: session {} ended with exit value {}{}", label, task.sessionId(), exit, resolved ? "" : " (aborted)");
+        boolean resolved = terminated(termination,
+                effective -> new ProcessResultSet(effective, engine, context, workDir, confinement,
+                slot, this::awaitShells));
+        engine.logger().debug("{}: session {} ended with exit value {}{}", label, task.sessionId(), exit,
+                resolved ? "" : " (aborted)");
     }
 
     /** Maps a Java exit value to a termination; see the class comment for the heuristic. */
@@ -274,7 +291,8 @@ final class ProcessSandbox
         if (outOfMemory) {
             // the OOM killer sends SIGKILL: 137 is the killed process itself (or bwrap passing its status on)
             OptionalInt signal = exit == 128 + 9 ? OptionalInt.of(9) : OptionalInt.empty();
-            return new Termination(signal.isPresent() ? OptionalInt.empty() : OptionalInt.of(exit), signal, false, false, true);
+            return new Termination(signal.isPresent() ? OptionalInt.empty() : OptionalInt.of(exit),
+                    signal, false, false, true);
         }
         if (killedByEngine && exit > 128 && exit <= 128 + 64) {
             return Termination.signalled(exit - 128);

@@ -57,7 +57,9 @@ final class ProcessShell
         return process.process().getErrorStream();
     }
 
-    /** SIGKILLs the whole session without waiting; the sandbox waits for it to be gone before it releases its work dir. */
+    /**
+     * SIGKILLs the whole session without waiting; the sandbox waits for it to be gone before it releases its work dir.
+     */
     @Override
     protected void kill()
     {

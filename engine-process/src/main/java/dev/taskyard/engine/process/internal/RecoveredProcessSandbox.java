@@ -41,7 +41,8 @@ final class RecoveredProcessSandbox
     private final AtomicBoolean killed = new AtomicBoolean();
     private volatile boolean stopWatching;
 
-    RecoveredProcessSandbox(ProcessEngine engine, TaskContext context, Supervisor.Parsed task, WorkDir workDir, Slot slot, SandboxHandle handle, long offset)
+    RecoveredProcessSandbox(ProcessEngine engine, TaskContext context, Supervisor.Parsed task, WorkDir workDir,
+            Slot slot, SandboxHandle handle, long offset)
     {
         super(context);
         this.engine = engine;
@@ -64,7 +65,8 @@ final class RecoveredProcessSandbox
     /** Whether the supervisor's session still runs: its leader with the recorded start time, or other members. */
     static boolean running(Supervisor.Parsed task)
     {
-        return ProcSessions.startTime(task.session()) == task.start() || ProcSessions.members(task.session()).length > 0;
+        return ProcSessions.startTime(task.session()) == task.start()
+                || ProcSessions.members(task.session()).length > 0;
     }
 
     private void watch()
@@ -83,17 +85,22 @@ final class RecoveredProcessSandbox
             // the supervisor writes the exit file right before it exits: give a leader that just ended the same chance
             OptionalInt status = Supervisor.exitStatus(task.state());
             if (!ProcSessions.killUntilEmpty(task.session(), SWEEP_TIMEOUT)) {
-                engine.logger().warn("{}: processes of the recovered session {} survived {} of SIGKILLs", label, task.session(), SWEEP_TIMEOUT);
+                engine.logger().warn("{}: processes of the recovered session {} survived {} of SIGKILLs", label,
+                        task.session(), SWEEP_TIMEOUT);
             }
             tail.finish();
             if (!tail.awaitEof(OUTPUT_GRACE)) {
-                engine.logger().warn("{}: the output of the recovered session {} was not drained within {}", label, task.session(), OUTPUT_GRACE);
+                engine.logger().warn("{}: the output of the recovered session {} was not drained within {}", label,
+                        task.session(), OUTPUT_GRACE);
             }
-            Termination termination = status.isPresent() ? ProcessSandbox.termination(status.getAsInt(), killed.get(), false) : Termination.signalled(9);
-            terminated(termination, effective -> new ProcessResultSet(effective, engine, context, workDir, NONE, slot, () -> {}));
+            Termination termination = status.isPresent()
+                    ? ProcessSandbox.termination(status.getAsInt(), killed.get(), false) : Termination.signalled(9);
+            terminated(termination,
+                    effective -> new ProcessResultSet(effective, engine, context, workDir, NONE, slot, () -> {}));
         }
         catch (IOException e) {
-            if (failed(new NonFatalInternalErrorException("the process engine lost track of the recovered task: " + e, e))) {
+            if (failed(new NonFatalInternalErrorException("the process engine lost track of the recovered task: " + e,
+                    e))) {
                 tail.finish();
                 slot.release();
             }
@@ -138,7 +145,8 @@ final class RecoveredProcessSandbox
         try {
             killed.set(true);
             if (!ProcSessions.killUntilEmpty(task.session(), SWEEP_TIMEOUT)) {
-                engine.logger().warn("{}: the recovered session {} did not end within {} of the abort", label, task.session(), SWEEP_TIMEOUT);
+                engine.logger().warn("{}: the recovered session {} did not end within {} of the abort", label,
+                        task.session(), SWEEP_TIMEOUT);
             }
             tail.finish();
             tail.awaitEof(OUTPUT_GRACE);

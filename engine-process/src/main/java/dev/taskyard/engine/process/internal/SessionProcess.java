@@ -97,7 +97,8 @@ final class SessionProcess
     private final CompletableFuture<Integer> ended = new CompletableFuture<>();
     private volatile boolean killed;
 
-    private SessionProcess(Process process, Sweep sweep, String label, LogPump pump, ResourceTracker.Resource resource, Logger logger, Consumer<SessionProcess> onGone)
+    private SessionProcess(Process process, Sweep sweep, String label, LogPump pump, ResourceTracker.Resource resource,
+            Logger logger, Consumer<SessionProcess> onGone)
     {
         this.process = process;
         this.sweep = sweep;
@@ -121,7 +122,8 @@ final class SessionProcess
      *        fails after the process was created)
      * @throws IOException the process could not be started, or the pool no longer accepts work
      */
-    static SessionProcess start(List<String> argv, LongFunction<Sweep> sweepFor, Path directory, Map<String, String> environment, TaskLog log, Executor pool,
+    static SessionProcess start(List<String> argv, LongFunction<Sweep> sweepFor, Path directory, Map<String,
+            String> environment, TaskLog log, Executor pool,
             ResourceTracker tracker, String kind, String label, Logger logger, Consumer<SessionProcess> onGone)
             throws IOException
     {
@@ -215,11 +217,12 @@ final class SessionProcess
         try {
             int exit = waitForLeader();
             if (!sweep.killUntilEmpty(SWEEP_TIMEOUT)) {
-                logger.warn("{}: processes of process {} survived {} of SIGKILLs (uninterruptible?)", label, sessionId(), SWEEP_TIMEOUT);
+                logger.warn("{}: processes of process {} survived {} of SIGKILLs (uninterruptible?)", label,
+                        sessionId(), SWEEP_TIMEOUT);
             }
             if (pump != null && !pump.awaitEof(OUTPUT_GRACE)) {
-                logger.warn("{}: the output pipe is still open after session {} ended; a process that left the session holds it, its further output is lost",
-                        label, sessionId());
+                logger.warn("{}: the output pipe is still open after session {} ended; a process that left the "
+                        + "session holds it, its further output is lost", label, sessionId());
             }
             resource.release();
             onGone.accept(this);

@@ -20,9 +20,9 @@ import dev.taskyard.engine.process.ProcessEngineProvider;
  * The tiny supervisor of a recoverable task: {@code /bin/sh} as the leader of the task's session (started by
  * {@code setsid}), which detaches its own streams from the JVM, runs the command with stdout and stderr appended to
  * {@code <state>/output} and stdin from {@code /dev/null}, then records the command's exit status in
- * {@code <state>/exit} (written to a temporary name and renamed, so a reader sees it whole or not at all) and exits with
- * it. Nothing of it depends on the JVM, so the task and its record survive the JVM's death. A supervisor killed by
- * SIGKILL (a kill of the session) leaves no exit file.
+ * {@code <state>/exit} (written to a temporary name and renamed, so a reader sees it whole or not at all) and
+ * exits with it. Nothing of it depends on the JVM, so the task and its record survive the JVM's death. A supervisor
+ * killed by SIGKILL (a kill of the session) leaves no exit file.
  *
  * <p>The handle of such a task names its session (the leader's pid and start time, which guard against pid reuse),
  * its work dir and its state folder.
@@ -93,23 +93,29 @@ final class Supervisor
             throws MalformedPayloadException
     {
         if (!handle.engine().equals(ProcessEngineProvider.NAME)) {
-            throw new MalformedPayloadException("the handle is of the engine \"" + handle.engine() + "\", not of the process engine");
+            throw new MalformedPayloadException("the handle is of the engine \"" + handle.engine()
+                    + "\", not of the process engine");
         }
         JsonNode data;
         try {
             data = MAPPER.readTree(handle.data());
         }
         catch (IOException e) {
-            throw new MalformedPayloadException(List.of("the process engine's sandbox handle is not JSON: " + e.getMessage()), e);
+            throw new MalformedPayloadException(List.of("the process engine's sandbox handle is not JSON: "
+                    + e.getMessage()), e);
         }
-        if (data == null || !data.path("session").canConvertToLong() || data.path("session").asLong() <= 0 || !data.path("start").isIntegralNumber()
+        if (data == null || !data.path("session").canConvertToLong() || data.path("session").asLong() <= 0
+                || !data.path("start").isIntegralNumber()
                 || !data.path("workDir").isTextual() || !data.path("state").isTextual()) {
-            throw new MalformedPayloadException("the process engine's sandbox handle lacks session, start, workDir or state: " + handle.data());
+            throw new MalformedPayloadException("the process engine's sandbox handle lacks session, start, workDir "
+                    + "or state: " + handle.data());
         }
         Path workDir = Path.of(data.path("workDir").asText()).normalize();
         Path state = Path.of(data.path("state").asText()).normalize();
-        if (!workDir.isAbsolute() || !root.equals(workDir.getParent()) || !state.isAbsolute() || !recoveryRoot.equals(state.getParent())) {
-            throw new MalformedPayloadException("the sandbox handle names folders outside this engine's root " + root + ": " + handle.data());
+        if (!workDir.isAbsolute() || !root.equals(workDir.getParent()) || !state.isAbsolute()
+                || !recoveryRoot.equals(state.getParent())) {
+            throw new MalformedPayloadException("the sandbox handle names folders outside this engine's root " + root
+                    + ": " + handle.data());
         }
         return new Parsed(data.path("session").asLong(), data.path("start").asLong(), workDir, state);
     }

@@ -53,7 +53,8 @@ final class Users
         }
         String[] fields = result.output().trim().split(":");
         if (fields.length < 4) {
-            throw new IOException("getent passwd " + nameOrUid + " printed an unexpected line: " + result.output().trim());
+            throw new IOException("getent passwd " + nameOrUid + " printed an unexpected line: "
+                    + result.output().trim());
         }
         return Optional.of(new Account(fields[0], Long.parseLong(fields[2]), Long.parseLong(fields[3])));
     }
@@ -68,9 +69,11 @@ final class Users
             throws IOException
     {
         String name = PREFIX + uid;
-        accountCommand(List.of("useradd", "--uid", Long.toString(uid), "--user-group", "--no-create-home", "--home-dir", home.toString(),
+        accountCommand(List.of("useradd", "--uid", Long.toString(uid), "--user-group", "--no-create-home",
+                "--home-dir", home.toString(),
                 "--shell", "/usr/sbin/nologin", "--no-log-init", "--comment", "taskyard task", name));
-        return lookUp(name).orElseThrow(() -> new IOException("useradd created " + name + ", but getent does not know it"));
+        return lookUp(name).orElseThrow(() ->
+                new IOException("useradd created " + name + ", but getent does not know it"));
     }
 
     /** Deletes a task account and its group; an account that is already gone is fine. */
@@ -157,7 +160,8 @@ final class Users
                     }
                     continue;
                 }
-                throw new IOException(String.join(" ", command) + " failed with exit code " + result.exit() + ": " + result.output().trim());
+                throw new IOException(String.join(" ", command) + " failed with exit code " + result.exit() + ": "
+                        + result.output().trim());
             }
         }
     }
@@ -167,7 +171,8 @@ final class Users
     private static Result run(List<String> command)
             throws IOException
     {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         try {
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!process.waitFor(30, TimeUnit.SECONDS)) {

@@ -152,10 +152,12 @@ final class WorkDir
             throw new ResourceNotFoundException("no file or folder at \"" + artifact + "\" in the task's work dir");
         }
         catch (IOException e) {
-            throw new ResourceNotFoundException("cannot access \"" + artifact + "\" in the task's work dir: " + e.getMessage(), e);
+            throw new ResourceNotFoundException("cannot access \"" + artifact
+                    + "\" in the task's work dir: " + e.getMessage(), e);
         }
         if (!real.startsWith(path)) {
-            throw new MalformedPayloadException("the path \"" + artifact + "\" leads outside the task's work dir through a symbolic link");
+            throw new MalformedPayloadException("the path \"" + artifact
+                    + "\" leads outside the task's work dir through a symbolic link");
         }
         return real;
     }
@@ -183,7 +185,8 @@ final class WorkDir
             throw new MalformedPayloadException("the " + what + " is missing");
         }
         if (relative.startsWith("/")) {
-            throw new MalformedPayloadException("the " + what + " \"" + relative + "\" is absolute; it must be relative to the task's work dir");
+            throw new MalformedPayloadException("the " + what + " \"" + relative
+                    + "\" is absolute; it must be relative to the task's work dir");
         }
         if (relative.indexOf('\0') >= 0) {
             throw new MalformedPayloadException("the " + what + " contains a NUL character");
@@ -194,7 +197,8 @@ final class WorkDir
                 continue;
             }
             if (segment.equals("..")) {
-                throw new MalformedPayloadException("the " + what + " \"" + relative + "\" has a '..' segment; it must stay inside the task's work dir");
+                throw new MalformedPayloadException("the " + what + " \"" + relative
+                        + "\" has a '..' segment; it must stay inside the task's work dir");
             }
             if (normalized.length() > 0) {
                 normalized.append('/');
@@ -246,10 +250,12 @@ final class WorkDir
     private void checkExistingAncestorInside(String artifact, Path lexical)
             throws MalformedPayloadException
     {
-        for (Path ancestor = lexical.getParent(); ancestor != null && ancestor.startsWith(path); ancestor = ancestor.getParent()) {
+        for (Path ancestor = lexical.getParent(); ancestor != null
+                && ancestor.startsWith(path); ancestor = ancestor.getParent()) {
             try {
                 if (!ancestor.toRealPath().startsWith(path)) {
-                    throw new MalformedPayloadException("the path \"" + artifact + "\" leads outside the task's work dir through a symbolic link");
+                    throw new MalformedPayloadException("the path \"" + artifact
+                            + "\" leads outside the task's work dir through a symbolic link");
                 }
                 return;
             }
@@ -294,7 +300,8 @@ final class WorkDir
             public FileVisitResult visitFileFailed(Path file, IOException error)
                     throws IOException
             {
-                if (error instanceof AccessDeniedException && Files.isDirectory(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                if (error instanceof AccessDeniedException
+                        && Files.isDirectory(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     unlock(file);
                     deleteTree(file);
                     return FileVisitResult.CONTINUE;
@@ -321,7 +328,8 @@ final class WorkDir
     private static void unlock(Path dir)
             throws IOException
     {
-        Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(requireNonNull(dir), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        Set<PosixFilePermission> permissions =
+                Files.getPosixFilePermissions(requireNonNull(dir), java.nio.file.LinkOption.NOFOLLOW_LINKS);
         if (!permissions.containsAll(OWNER_ALL)) {
             Set<PosixFilePermission> unlocked = EnumSet.copyOf(OWNER_ALL); // copyOf(permissions) fails for mode 000
             unlocked.addAll(permissions);

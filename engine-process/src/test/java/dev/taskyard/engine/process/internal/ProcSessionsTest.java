@@ -32,10 +32,12 @@ class ProcSessionsTest
     @Test
     void parsesTheStartTimeField22()
     {
-        String stat = "4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 120 0 0 0 1 2 0 0 20 0 1 0 987654 2224128 200 18446744073709551615";
+        String stat = "4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 120 0 0 0 1 2 0 0 20 0 1 0 987654 2224128 200 "
+                + "18446744073709551615";
         byte[] bytes = stat.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         assertThat(ProcSessions.parseStartTime(bytes, bytes.length)).isEqualTo(987654);
-        byte[] zombie = "4243 (x) Z 1 4243 4243 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] zombie = "4243 (x) Z 1 4243 4243 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         assertThat(ProcSessions.parseStartTime(zombie, zombie.length)).isEqualTo(-1);
         byte[] shortLine = "4244 (x) S 1 2 3".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         assertThat(ProcSessions.parseStartTime(shortLine, shortLine.length)).isEqualTo(-1);
@@ -46,7 +48,8 @@ class ProcSessionsTest
     void findsAndKillsASessionAndNothingElse()
             throws Exception
     {
-        Process process = new ProcessBuilder(Launcher.SETSID, "-w", "--", "sh", "-c", "sleep 300 & (sleep 300 &); echo ready; exec sleep 300")
+        Process process = new ProcessBuilder(Launcher.SETSID, "-w", "--", "sh", "-c",
+                "sleep 300 & (sleep 300 &); echo ready; exec sleep 300")
                 .redirectErrorStream(true)
                 .start();
         try {
@@ -80,7 +83,8 @@ class ProcSessionsTest
         }
         Arrays.sort(nanos);
         // a measurement, not an assertion: timings depend on the host
-        LOG.info("/proc scan over {} processes: median {} µs, p90 {} µs", processes, nanos[nanos.length / 2] / 1000, nanos[nanos.length * 9 / 10] / 1000);
+        LOG.info("/proc scan over {} processes: median {} µs, p90 {} µs", processes, nanos[nanos.length / 2] / 1000,
+                nanos[nanos.length * 9 / 10] / 1000);
     }
 
     private static long parse(String stat)

@@ -67,7 +67,9 @@ public final class ArtifactRows
                     }
                 }
             }
-            try (PreparedStatement update = connection.prepareStatement("UPDATE artifacts SET size = ? WHERE task_id = ? AND run_id = ? AND name = ?")) {
+            try (PreparedStatement update =
+                    connection.prepareStatement("UPDATE artifacts SET size = ? "
+                    + "WHERE task_id = ? AND run_id = ? AND name = ?")) {
                 update.setLong(1, total);
                 update.setString(2, taskId);
                 update.setString(3, runId);
@@ -91,11 +93,13 @@ public final class ArtifactRows
         return new Artifact(name, 0, Optional.of(error));
     }
 
-    private void insert(java.sql.Connection connection, String taskId, String runId, String name, Artifact.ArtifactError error)
+    private void insert(java.sql.Connection connection, String taskId, String runId, String name,
+            Artifact.ArtifactError error)
             throws SQLException
     {
         try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO artifacts (task_id, run_id, name, size, error_reason, error_message, created_at) VALUES (?, ?, ?, 0, ?, ?, ?)")) {
+                "INSERT INTO artifacts (task_id, run_id, name, size, error_reason, error_message, created_at) VALUES "
+                        + "(?, ?, ?, 0, ?, ?, ?)")) {
             insert.setString(1, taskId);
             insert.setString(2, runId);
             insert.setString(3, name);
@@ -114,14 +118,16 @@ public final class ArtifactRows
         return call("list the artifacts of task " + taskId, true, connection -> {
             List<Artifact> artifacts = new ArrayList<>();
             try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT name, size, error_reason, error_message FROM artifacts WHERE task_id = ? AND run_id = ? ORDER BY name COLLATE \"C\"")) {
+                    "SELECT name, size, error_reason, error_message FROM artifacts WHERE task_id = ? AND run_id = ? "
+                            + "ORDER BY name COLLATE \"C\"")) {
                 select.setString(1, taskId);
                 select.setString(2, runId);
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
                         String reason = rows.getString(3);
                         artifacts.add(new Artifact(rows.getString(1), rows.getLong(2),
-                                reason == null ? Optional.empty() : Optional.of(new Artifact.ArtifactError(reason, rows.getString(4)))));
+                                reason == null ? Optional.empty()
+                                        : Optional.of(new Artifact.ArtifactError(reason, rows.getString(4)))));
                     }
                 }
             }
@@ -134,7 +140,8 @@ public final class ArtifactRows
     {
         check(taskId, runId, name);
         boolean content = call("open artifact " + name + " of task " + taskId, true, connection -> {
-            try (PreparedStatement select = connection.prepareStatement("SELECT error_reason FROM artifacts WHERE task_id = ? AND run_id = ? AND name = ?")) {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT error_reason FROM artifacts WHERE task_id = ? AND run_id = ? AND name = ?")) {
                 select.setString(1, taskId);
                 select.setString(2, runId);
                 select.setString(3, name);
@@ -192,7 +199,8 @@ public final class ArtifactRows
                 int wanted = seq;
                 byte[] next = call("read artifact " + name + " of task " + taskId, true, connection -> {
                     try (PreparedStatement select = connection.prepareStatement(
-                            "SELECT data FROM artifact_chunks WHERE task_id = ? AND run_id = ? AND name = ? AND seq = ?")) {
+                            "SELECT data FROM artifact_chunks "
+                                    + "WHERE task_id = ? AND run_id = ? AND name = ? AND seq = ?")) {
                         select.setString(1, taskId);
                         select.setString(2, runId);
                         select.setString(3, name);
@@ -219,7 +227,8 @@ public final class ArtifactRows
 
     private static void check(String taskId, String runId, String name)
     {
-        if (taskId == null || !ArtifactStore.ID.matcher(taskId).matches() || runId == null || !ArtifactStore.ID.matcher(runId).matches()) {
+        if (taskId == null || !ArtifactStore.ID.matcher(taskId).matches() || runId == null
+                || !ArtifactStore.ID.matcher(runId).matches()) {
             throw new IllegalArgumentException("invalid task or run id: " + taskId + "/" + runId);
         }
         if (!ArtifactStore.isValidName(name)) {
@@ -238,7 +247,8 @@ public final class ArtifactRows
      * into {@link NoSuchFileException}, an artifact stored twice (when {@code name} is given) into
      * {@link FileAlreadyExistsException}, the rest into {@link IOException}.
      */
-    static <T> T io(Retrying database, String what, boolean idempotent, Retrying.Work<T> work, String taskId, String name)
+    static <T> T io(Retrying database, String what, boolean idempotent, Retrying.Work<T> work,
+            String taskId, String name)
             throws IOException
     {
         try {
@@ -246,7 +256,8 @@ public final class ArtifactRows
         }
         catch (SQLException e) {
             if (UNIQUE_VIOLATION.equals(e.getSQLState()) && name != null) {
-                throw new FileAlreadyExistsException(taskId + "/" + name, null, "the run already has an artifact of that name");
+                throw new FileAlreadyExistsException(taskId + "/" + name, null,
+                        "the run already has an artifact of that name");
             }
             if (FOREIGN_KEY_VIOLATION.equals(e.getSQLState())) {
                 throw new NoSuchFileException("task " + taskId, null, "no such task");

@@ -75,7 +75,9 @@ public final class LogRows
                     throw new IOException("the log of task " + taskId + " run " + runId + " is closed");
                 }
             }
-            try (PreparedStatement insert = connection.prepareStatement("INSERT INTO log_chunks (task_id, run_id, start_offset, data) VALUES (?, ?, ?, ?)")) {
+            try (PreparedStatement insert =
+                    connection.prepareStatement("INSERT INTO log_chunks (task_id, run_id, start_offset, data) VALUES "
+                    + "(?, ?, ?, ?)")) {
                 insert.setString(1, taskId);
                 insert.setString(2, runId);
                 insert.setLong(3, start);
@@ -92,7 +94,8 @@ public final class LogRows
             throws SQLException
     {
         try (PreparedStatement update = connection.prepareStatement(
-                "UPDATE task_logs SET size = size + ? WHERE task_id = ? AND run_id = ? AND NOT closed RETURNING size - ?")) {
+                "UPDATE task_logs SET size = size + ? "
+                        + "WHERE task_id = ? AND run_id = ? AND NOT closed RETURNING size - ?")) {
             update.setLong(1, length);
             update.setString(2, taskId);
             update.setString(3, runId);
@@ -107,7 +110,8 @@ public final class LogRows
             throws SQLException
     {
         try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO task_logs (task_id, run_id, size, closed) VALUES (?, ?, 0, FALSE) ON CONFLICT DO NOTHING")) {
+                "INSERT INTO task_logs (task_id, run_id, size, closed) VALUES (?, ?, 0, FALSE) "
+                + "ON CONFLICT DO NOTHING")) {
             insert.setString(1, taskId);
             insert.setString(2, runId);
             insert.executeUpdate();
@@ -123,7 +127,8 @@ public final class LogRows
                 statement.execute("SET LOCAL synchronous_commit TO OFF");
             }
             try (PreparedStatement upsert = connection.prepareStatement(
-                    "INSERT INTO task_logs (task_id, run_id, size, closed) VALUES (?, ?, 0, TRUE) ON CONFLICT (task_id, run_id) DO UPDATE SET closed = TRUE")) {
+                    "INSERT INTO task_logs (task_id, run_id, size, closed) VALUES (?, ?, 0, TRUE) ON CONFLICT "
+                            + "(task_id, run_id) DO UPDATE SET closed = TRUE")) {
                 upsert.setString(1, taskId);
                 upsert.setString(2, runId);
                 upsert.executeUpdate();
@@ -236,7 +241,8 @@ public final class LogRows
                 try (PreparedStatement select = connection.prepareStatement("""
                         SELECT start_offset, data FROM log_chunks
                         WHERE task_id = ? AND run_id = ?
-                          AND start_offset >= (SELECT COALESCE(MAX(start_offset), 0) FROM log_chunks WHERE task_id = ? AND run_id = ? AND start_offset <= ?)
+                          AND start_offset >= (SELECT COALESCE(MAX(start_offset), 0) FROM log_chunks WHERE task_id = ? \
+                        AND run_id = ? AND start_offset <= ?)
                         ORDER BY start_offset LIMIT ?""")) {
                     select.setString(1, taskId);
                     select.setString(2, runId);
@@ -254,7 +260,8 @@ public final class LogRows
             }, taskId, null));
         }
 
-        /** Whether the run can still grow: its log is not closed, and it is the latest run of a task that has not ended. */
+        /** Whether the run can still grow: its log is not closed, and it is the latest run of a task that has not
+         * ended. */
         private boolean live()
                 throws IOException
         {

@@ -142,7 +142,8 @@ public final class Notifications
                 if (closed) {
                     return;
                 }
-                LOG.warn("the connection listening for other nodes' events failed; reconnecting in {} ms: {}", backoff, e.toString());
+                LOG.warn("the connection listening for other nodes' events failed; reconnecting in {} ms: {}", backoff,
+                        e.toString());
                 closeQuietly(connection);
                 listening = null;
                 sleep(backoff);
@@ -206,7 +207,8 @@ public final class Notifications
                     return;
                 }
                 // the hints are kept and sent once the database is back; waiters poll meanwhile
-                LOG.warn("sending {} events to other nodes failed; retrying in {} ms: {}", batch.size(), backoff, e.toString());
+                LOG.warn("sending {} events to other nodes failed; retrying in {} ms: {}",
+                        batch.size(), backoff, e.toString());
                 sleep(backoff);
                 backoff = Math.min(5_000, backoff * 2);
                 lock.lock();

@@ -107,7 +107,9 @@ public final class Retrying
         }
     }
 
-    /** Whether the failure is the connection's (SQL state class 08, the server shutting down) rather than the work's. */
+    /**
+     * Whether the failure is the connection's (SQL state class 08, the server shutting down) rather than the work's.
+     */
     public static boolean isConnectionFailure(SQLException e)
     {
         for (Throwable t = e; t != null; t = t.getCause()) {
