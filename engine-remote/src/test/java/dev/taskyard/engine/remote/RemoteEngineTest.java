@@ -662,7 +662,8 @@ class RemoteEngineTest
         assertThatThrownBy(() -> engine.recoverSandbox(new RecoveryOptions(handle(url, "t-gone", 1),
                 recoveredContext(), 0))).isInstanceOf(ResourceNotFoundException.class).hasMessageContaining("t-gone");
         assertThatThrownBy(() -> engine.recoverSandbox(new RecoveryOptions(handle(url, "t-cancelled", 1),
-                recoveredContext(), 0))).isInstanceOf(ResourceNotFoundException.class).hasMessageContaining("cancelled");
+                recoveredContext(), 0))).isInstanceOf(ResourceNotFoundException.class)
+                .hasMessageContaining("cancelled");
         for (SandboxHandle malformed : List.of(handle("http://127.0.0.1:1", "t-1", 1),
                 new SandboxHandle("process", handle(url, "t-1", 1).data()), new SandboxHandle("remote", "{garbage"),
                 new SandboxHandle("remote", ""), new SandboxHandle("remote", "{\"v\": 1, \"server\": \"" + url

@@ -57,7 +57,8 @@ record RemoteHandle(String server, String taskId, int attempt)
         }
         if (data == null || !data.isObject() || data.path("v").asInt() != VERSION || !data.path("server").isTextual()
                 || !data.path("task").isTextual() || data.path("task").asText().isEmpty()
-                || !data.path("attempt").isIntegralNumber() || !data.path("attempt").canConvertToInt() || data.path("attempt").asInt() < 0) {
+                || !data.path("attempt").isIntegralNumber() || !data.path("attempt").canConvertToInt()
+                || data.path("attempt").asInt() < 0) {
             throw new MalformedPayloadException("the remote sandbox handle is not {\"v\": 1, \"server\": …, "
                     + "\"task\": …, \"attempt\": n}: " + abbreviate(handle.data()));
         }
