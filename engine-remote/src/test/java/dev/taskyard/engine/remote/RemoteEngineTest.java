@@ -594,6 +594,9 @@ class RemoteEngineTest
             if (request.path().equals("/v1/tasks/t-9/log")) {
                 return logRange(request, whole);
             }
+            if (request.path().equals("/v1/tasks/t-9/artifacts/out/a.txt")) {
+                return MockResponse.status(200).header("Content-Type", "application/octet-stream").body("artifact\n");
+            }
             if (request.method().equals("GET") && request.path().equals("/v1/tasks/t-9")) {
                 return MockResponse.json(200, task("t-9", "FAILED", "task-failed", 1));
             }
@@ -611,6 +614,10 @@ class RemoteEngineTest
         assertThat(requests).anyMatch(r -> r.path().equals("/v1/tasks/t-9/log")
                 && r.header("Range").equals(java.util.Optional.of("bytes=9-")));
         assertThat(requests).noneMatch(r -> r.method().equals("POST"));
+        try (java.io.InputStream artifact = result.extractFile("out/a.txt")) {
+            assertThat(new String(artifact.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                    .as("the recovered result set reaches the remote task's artifacts").isEqualTo("artifact\n");
+        }
         result.dispose();
         engine.dispose();
         assertThat(tracker.isEmpty()).isTrue();
