@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -393,15 +392,10 @@ public final class SqliteTaskStore
         return read("read task " + taskId, connection -> find(connection, taskId));
     }
 
-    private Optional<TaskRecord> find(Connection connection, String taskId)
+    private static Optional<TaskRecord> find(Connection connection, String taskId)
             throws SQLException
     {
-        try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + " FROM tasks WHERE id = ?")) {
-            select.setString(1, taskId);
-            try (ResultSet rows = select.executeQuery()) {
-                return rows.next() ? Optional.of(record(rows)) : Optional.empty();
-            }
-        }
+        return TaskRows.find(connection, taskId);
     }
 
     @Override
@@ -436,20 +430,7 @@ public final class SqliteTaskStore
             throws QueueException
     {
         checkOpen();
-        return read("count tasks", connection -> {
-            Map<TaskStatus, Long> counts = new EnumMap<>(TaskStatus.class);
-            for (TaskStatus status : TaskStatus.values()) {
-                counts.put(status, 0L);
-            }
-            try (PreparedStatement select =
-                    connection.prepareStatement("SELECT status, COUNT(*) FROM tasks GROUP BY status");
-                 ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    counts.put(TaskStatus.valueOf(rows.getString(1)), rows.getLong(2));
-                }
-            }
-            return counts;
-        });
+        return read("count tasks", TaskRows::countByStatus);
     }
 
     /**
