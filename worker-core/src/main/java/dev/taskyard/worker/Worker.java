@@ -308,8 +308,9 @@ public final class Worker
 
     /**
      * Asks the queue for the runs this worker's identity held with a saved sandbox handle when its previous process
-     * ended; the task threads offer each to the engine before claiming new tasks. Nothing happens unless the engine
-     * declares {@link Feature#RECOVERY}.
+     * ended; the task threads offer each to the engine before claiming new tasks, and the engine is told which handles
+     * the stored leases claim ({@link Engine#retainRecoverable}). Nothing happens unless the engine declares
+     * {@link Feature#RECOVERY}.
      */
     private void reclaimRuns()
     {
@@ -327,6 +328,15 @@ public final class Worker
         catch (QueueException | RuntimeException e) {
             LOG.warn("worker {}: reclaiming the runs of its previous process failed; their leases expire and they "
                     + "run again: {}", identity.workerId(), e.getMessage(), e);
+            return; // the stored leases still claim their sandboxes: the engine is not told anything
+        }
+        try {
+            // what no stored lease claims is a leftover the engine may remove from now on
+            engine.retainRecoverable(reclaimed.stream().map(ReclaimedRun::handle).toList());
+        }
+        catch (RuntimeException e) {
+            LOG.warn("worker {}: telling the engine which runs it recovers failed: {}", identity.workerId(),
+                    e.getMessage(), e);
         }
     }
 

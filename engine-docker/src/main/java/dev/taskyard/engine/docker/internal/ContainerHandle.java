@@ -98,6 +98,22 @@ final class ContainerHandle
         return handle;
     }
 
+    /**
+     * Takes over the existing container of a recovered task ({@link DockerEngine#recoverSandbox}): claims its name
+     * and a tracker entry as {@link #create} does. The volumes it mounts stay their owners'.
+     */
+    static ContainerHandle adopt(DockerEngine engine, TaskContext task, String id, String name)
+    {
+        Ownership.claim(name);
+        ResourceTracker.Resource resource = engine.context().tracker()
+                .acquire("docker-container", name + " (task " + task.taskId() + " run " + task.runId()
+                        + ", recovered)");
+        ContainerHandle handle = new ContainerHandle(engine, task, name, resource, List.of());
+        handle.id = id;
+        engine.register(handle);
+        return handle;
+    }
+
     private static CreateContainerCmd command(DockerEngine engine, TaskSpec spec, Map<String, String> environment,
             String name, TaskContext task, List<Mount> mounts)
     {

@@ -1,0 +1,71 @@
+package dev.taskyard.engine.docker.internal;
+
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskyard.engine.MalformedPayloadException;
+import dev.taskyard.engine.SandboxHandle;
+import dev.taskyard.engine.docker.DockerEngineProvider;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * What a Docker sandbox's {@link SandboxHandle} holds: the container's full id and its name, as the JSON object
+ * {@code {"container": "<64 hex digits>", "name": "taskyard-<uuid>"}}. The name is checked against the container
+ * found under the id, so that a handle cannot lead the engine to a container it did not make. Immutable.
+ *
+ * @param id the daemon's full container id
+ * @param name the container's name, without the leading {@code /}
+ */
+record RecoveryHandle(String id, String name)
+{
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Pattern ID = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern NAME = Pattern.compile("taskyard-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}");
+
+    RecoveryHandle
+    {
+        requireNonNull(id, "id is null");
+        requireNonNull(name, "name is null");
+    }
+
+    SandboxHandle toHandle()
+    {
+        ObjectNode data = MAPPER.createObjectNode().put("container", id).put("name", name);
+        return new SandboxHandle(DockerEngineProvider.NAME, data.toString());
+    }
+
+    /**
+     * Reads a handle a Docker sandbox gave.
+     *
+     * @throws MalformedPayloadException it names another engine, is not such a JSON object, or holds something
+     *         other than a container id and a name of this engine's form
+     */
+    static RecoveryHandle parse(SandboxHandle handle)
+            throws MalformedPayloadException
+    {
+        requireNonNull(handle, "handle is null");
+        if (!handle.engine().equals(DockerEngineProvider.NAME)) {
+            throw new MalformedPayloadException("the sandbox handle was made by engine \"" + handle.engine()
+                    + "\", not by \"" + DockerEngineProvider.NAME + "\"");
+        }
+        JsonNode data;
+        try {
+            data = MAPPER.readTree(handle.data());
+        }
+        catch (JsonProcessingException e) {
+            data = null;
+        }
+        if (data == null || !data.isObject() || data.size() != 2 || !data.path("container").isTextual()
+                || !data.path("name").isTextual()
+                || !ID.matcher(data.path("container").asText()).matches()
+                || !NAME.matcher(data.path("name").asText()).matches()) {
+            throw new MalformedPayloadException("the sandbox handle is not a Docker engine's: expected "
+                    + "{\"container\": <64 hex digits>, \"name\": \"taskyard-<uuid>\"}");
+        }
+        return new RecoveryHandle(data.path("container").asText(), data.path("name").asText());
+    }
+}
