@@ -87,7 +87,9 @@ final class DockerSandboxBuilder
                         .withStdOut(true)
                         .withStdErr(true)
                         .withFollowStream(true)
-                        .withLogs(true)
+                        // no replay of the log: the daemon connects the streams before it answers (awaitAttached),
+                        // and a replay it reads after the start would repeat what the streams deliver
+                        .withLogs(false)
                         .exec(pump);
             }
             catch (RuntimeException e) {
