@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import com.github.dockerjava.api.DockerClient;
@@ -14,9 +15,11 @@ import dev.taskyard.engine.Feature;
 import dev.taskyard.engine.FeatureNotSupportedException;
 import dev.taskyard.engine.MalformedPayloadException;
 import dev.taskyard.engine.RecoveryOptions;
+import dev.taskyard.engine.ResourceNotFoundException;
 import dev.taskyard.engine.ResourceTracker;
 import dev.taskyard.engine.ResultSet;
 import dev.taskyard.engine.Sandbox;
+import dev.taskyard.engine.SandboxBuilder;
 import dev.taskyard.engine.SandboxHandle;
 import dev.taskyard.engine.TaskContext;
 import org.junit.jupiter.api.AfterEach;
@@ -58,6 +61,11 @@ class DockerRecoveryTest
     /** A running container as an engine of {@code workerId} makes it, and its handle. */
     private SandboxHandle crashedWorkersContainer(String workerId, String script)
     {
+        return crashedWorkersContainer(workerId, script, true);
+    }
+
+    private SandboxHandle crashedWorkersContainer(String workerId, String script, boolean start)
+    {
         String name = "taskyard-" + UUID.randomUUID();
         String id = docker.createContainerCmd(TestDaemon.image())
                 .withName(name)
@@ -70,13 +78,15 @@ class DockerRecoveryTest
                 .exec()
                 .getId();
         cleanup.add(id);
-        docker.startContainerCmd(id).exec();
-        return new SandboxHandle("docker", "{\"container\":\"" + id + "\",\"name\":\"" + name + "\"}");
+        if (start) {
+            docker.startContainerCmd(id).exec();
+        }
+        return new SandboxHandle("docker", "{\"name\":\"" + name + "\"}");
     }
 
     private static String id(SandboxHandle handle)
     {
-        return handle.data().replaceAll(".*\"container\":\"([0-9a-f]+)\".*", "$1");
+        return handle.data().replaceAll(".*\"name\":\"([0-9a-z-]+)\".*", "$1");
     }
 
     private boolean exists(String id)
@@ -103,6 +113,14 @@ class DockerRecoveryTest
         TaskContext context = TaskContext.builder().taskId("recovered").build();
         try {
             assertThat(engine.capabilities().supports(Feature.RECOVERY)).as("recovery is on by default").isTrue();
+            TaskContext own = TaskContext.builder().build();
+            SandboxBuilder builder = engine.newSandboxBuilder(TestEngines.options(engine,
+                    TestEngines.payload(TestDaemon.image(), "true"), own));
+            Optional<SandboxHandle> before = builder.handle();
+            Sandbox started = builder.startSandbox();
+            assertThat(before).as("the builder's handle, known before the start").contains(started.handle());
+            started.waitForResult().dispose();
+            own.dispose();
             engine.retainRecoverable(List.of(claimed, new SandboxHandle("process", "{}")));
             long deadline = System.nanoTime() + PATIENCE.toNanos();
             while (exists(id(unclaimed)) && System.nanoTime() < deadline) {
@@ -140,13 +158,37 @@ class DockerRecoveryTest
             assertThatThrownBy(() -> engine.recoverSandbox(new RecoveryOptions(foreign, context, 0)))
                     .isInstanceOf(MalformedPayloadException.class)
                     .hasMessageContaining("was not made by the Docker engine of worker");
-            String wrongName = foreign.data().replaceAll("taskyard-[0-9a-f-]+", "taskyard-" + UUID.randomUUID());
-            assertThatThrownBy(() -> engine.recoverSandbox(new RecoveryOptions(new SandboxHandle("docker",
-                    wrongName), context, 0))).isInstanceOf(MalformedPayloadException.class);
-            assertThatThrownBy(() -> engine.recoverSandbox(new RecoveryOptions(new SandboxHandle("docker",
-                    "{\"container\":\"../../v1.41/info\",\"name\":\"x\"}"), context, 0)))
-                    .isInstanceOf(MalformedPayloadException.class);
+            for (String data : List.of("{\"name\":\"leftover-1\"}", "{\"name\":\"../../v1.41/info\"}",
+                    foreign.data().replace("}", ",\"id\":\"x\"}"))) {
+                assertThatThrownBy(() -> engine.recoverSandbox(new RecoveryOptions(new SandboxHandle("docker",
+                        data), context, 0))).as(data).isInstanceOf(MalformedPayloadException.class);
+            }
+            SandboxHandle unknown = new SandboxHandle("docker", "{\"name\":\"taskyard-" + UUID.randomUUID() + "\"}");
+            assertThatThrownBy(() -> engine.recoverSandbox(new RecoveryOptions(unknown, context, 0)))
+                    .isInstanceOf(ResourceNotFoundException.class);
             assertThat(exists(id(foreign))).as("a refused container is left alone").isTrue();
+            assertThat(tracker.live()).isEmpty();
+        }
+        finally {
+            context.dispose();
+            engine.dispose();
+        }
+    }
+
+    /** The worker stores the builder's handle before the start: a process that ended in between left this. */
+    @Test
+    void aContainerThatNeverStartedIsGoneAndRemoved()
+            throws Exception
+    {
+        SandboxHandle created = crashedWorkersContainer(worker, "echo never", false);
+        ResourceTracker tracker = new ResourceTracker();
+        Engine engine = TestEngines.create(TestEngines.config(), worker, tracker);
+        TaskContext context = TaskContext.builder().build();
+        try {
+            assertThatThrownBy(() -> engine.recoverSandbox(new RecoveryOptions(created, context, 0)))
+                    .isInstanceOf(ResourceNotFoundException.class)
+                    .hasMessageContaining("before the task ran");
+            assertThat(exists(id(created))).as("the never started container").isFalse();
             assertThat(tracker.live()).isEmpty();
         }
         finally {
@@ -167,6 +209,10 @@ class DockerRecoveryTest
             Sandbox sandbox = engine.newSandboxBuilder(TestEngines.options(engine,
                     TestEngines.payload(TestDaemon.image(), "true"), context)).startSandbox();
             assertThatThrownBy(sandbox::handle).isInstanceOf(FeatureNotSupportedException.class);
+            SandboxBuilder builder = engine.newSandboxBuilder(TestEngines.options(engine,
+                    TestEngines.payload(TestDaemon.image(), "true"), context));
+            assertThat(builder.handle()).as("a builder's handle with recovery off").isEmpty();
+            builder.discard();
             SandboxHandle handle = new SandboxHandle("docker", "{}");
             assertThatThrownBy(() -> engine.recoverSandbox(new RecoveryOptions(handle, context, 0)))
                     .isInstanceOf(FeatureNotSupportedException.class);

@@ -3,7 +3,6 @@ package dev.taskyard.engine.docker.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.github.dockerjava.api.command.CreateContainerCmd;
@@ -46,17 +45,17 @@ final class ContainerHandle
     }
 
     /**
-     * Creates (but does not start) the container of a task.
+     * Creates (but does not start) the container of a task, under the name its builder picked
+     * ({@link RecoveryHandle#newName()}).
      *
      * @throws MalformedPayloadException the daemon refused the payload (no such image, a bad working directory, more
      *         CPUs than the host has, …) or a volume was disposed
      * @throws NonFatalInternalErrorException the daemon failed or does not answer
      */
     static ContainerHandle create(DockerEngine engine, TaskSpec spec,
-            AbstractSandboxBuilder.Spec declared, TaskContext task)
+            AbstractSandboxBuilder.Spec declared, TaskContext task, String name)
             throws EngineException
     {
-        String name = "taskyard-" + UUID.randomUUID();
         List<DockerVolume> volumes = new ArrayList<>();
         List<Mount> mounts = new ArrayList<>();
         for (AbstractSandboxBuilder.Mount mount : declared.volumes().values()) {

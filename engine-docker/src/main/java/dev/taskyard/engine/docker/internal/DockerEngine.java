@@ -157,7 +157,7 @@ public final class DockerEngine
         }
         checkNotDisposed();
         RecoveryHandle handle = RecoveryHandle.parse(options.handle());
-        claims.recovering(handle.id());
+        claims.recovering(handle.name());
         SandboxRecovery recovery = new SandboxRecovery(this, handle, options);
         recovery.checkContainer();
         return recovery.attach(newSlot(options.context()));
@@ -168,19 +168,19 @@ public final class DockerEngine
     public void retainRecoverable(Collection<SandboxHandle> handles)
     {
         requireNonNull(handles, "handles is null");
-        Set<String> ids = new HashSet<>();
+        Set<String> names = new HashSet<>();
         for (SandboxHandle handle : handles) {
             try {
-                ids.add(RecoveryHandle.parse(handle).id());
+                names.add(RecoveryHandle.parse(handle).name());
             }
             catch (MalformedPayloadException e) {
                 // another engine's handle, or an unreadable one: it claims no container of this engine
             }
         }
-        claims.retain(ids);
+        claims.retain(names);
         logger().info("docker engine for worker {}: stored leases claim {} containers for recovery; the reconciler "
                 + "removes this worker's other leftovers once past the grace period", context().worker().workerId(),
-                ids.size());
+                names.size());
     }
 
     /** Removes every container and volume still live, stops the reconciler and closes the client. */

@@ -51,7 +51,7 @@ final class DockerSandbox
         this.container = requireNonNull(container, "container is null");
         this.pump = requireNonNull(pump, "pump is null");
         this.slot = requireNonNull(slot, "slot is null");
-        this.handle = new RecoveryHandle(container.id(), container.name()).toHandle();
+        this.handle = new RecoveryHandle(container.name()).toHandle();
     }
 
     /** Starts following the context and waiting for the container's exit. Call once, right after the start. */
@@ -66,7 +66,7 @@ final class DockerSandbox
         }
     }
 
-    /** The container's id and name ({@link RecoveryHandle}), unless the config turned recovery off. */
+    /** The container's name ({@link RecoveryHandle}), unless the config turned recovery off. */
     @Override
     public SandboxHandle handle()
             throws EngineException

@@ -90,7 +90,7 @@ final class Reconciler
                 continue;
             }
             seen.add(name);
-            if (claims.isClaimed(container.getId())) {
+            if (claims.isClaimed(name)) {
                 continue; // a stored lease claims it: kept for its recovery
             }
             // the list gives whole seconds: round up, so an object never looks older than it is

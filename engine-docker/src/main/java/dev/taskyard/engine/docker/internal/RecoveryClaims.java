@@ -17,24 +17,24 @@ import static java.util.Objects.requireNonNull;
 final class RecoveryClaims
 {
     private final boolean enabled;
-    private Set<String> claimed; // container ids; null until the worker said which ones
+    private Set<String> claimed; // container names; null until the worker said which ones
 
     RecoveryClaims(boolean enabled)
     {
         this.enabled = enabled;
     }
 
-    /** Records the ids of the containers stored leases claim; a second call replaces the first. */
-    synchronized void retain(Set<String> containerIds)
+    /** Records the names of the containers stored leases claim; a second call replaces the first. */
+    synchronized void retain(Set<String> names)
     {
-        claimed = new HashSet<>(requireNonNull(containerIds, "containerIds is null"));
+        claimed = new HashSet<>(requireNonNull(names, "names is null"));
     }
 
     /** The container is being recovered (or its recovery failed): the claim is used up either way. */
-    synchronized void recovering(String containerId)
+    synchronized void recovering(String name)
     {
         if (claimed != null) {
-            claimed.remove(containerId);
+            claimed.remove(name);
         }
     }
 
@@ -45,8 +45,8 @@ final class RecoveryClaims
     }
 
     /** Whether a stored lease claims the container and its recovery has not been attempted yet. */
-    synchronized boolean isClaimed(String containerId)
+    synchronized boolean isClaimed(String name)
     {
-        return claimed != null && claimed.contains(containerId);
+        return claimed != null && claimed.contains(name);
     }
 }

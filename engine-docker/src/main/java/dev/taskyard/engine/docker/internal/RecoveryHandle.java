@@ -13,28 +13,33 @@ import dev.taskyard.engine.docker.DockerEngineProvider;
 import static java.util.Objects.requireNonNull;
 
 /**
- * What a Docker sandbox's {@link SandboxHandle} holds: the container's full id and its name, as the JSON object
- * {@code {"container": "<64 hex digits>", "name": "taskyard-<uuid>"}}. The name is checked against the container
- * found under the id, so that a handle cannot lead the engine to a container it did not make. Immutable.
+ * What a Docker sandbox's {@link SandboxHandle} holds: the name of its container, as the JSON object
+ * {@code {"name": "taskyard-<uuid>"}}. The builder picks the name before it creates the container, so the handle is
+ * known (and stored by the worker) before the task starts. Only names of this form are accepted, and the container
+ * found under it must carry the worker's labels, so that a handle cannot lead the engine to a container it did not
+ * make. Immutable.
  *
- * @param id the daemon's full container id
  * @param name the container's name, without the leading {@code /}
  */
-record RecoveryHandle(String id, String name)
+record RecoveryHandle(String name)
 {
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final Pattern ID = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern NAME = Pattern.compile("taskyard-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}");
 
     RecoveryHandle
     {
-        requireNonNull(id, "id is null");
         requireNonNull(name, "name is null");
+    }
+
+    /** A fresh container name. */
+    static RecoveryHandle newName()
+    {
+        return new RecoveryHandle("taskyard-" + java.util.UUID.randomUUID());
     }
 
     SandboxHandle toHandle()
     {
-        ObjectNode data = MAPPER.createObjectNode().put("container", id).put("name", name);
+        ObjectNode data = MAPPER.createObjectNode().put("name", name);
         return new SandboxHandle(DockerEngineProvider.NAME, data.toString());
     }
 
@@ -42,7 +47,7 @@ record RecoveryHandle(String id, String name)
      * Reads a handle a Docker sandbox gave.
      *
      * @throws MalformedPayloadException it names another engine, is not such a JSON object, or holds something
-     *         other than a container id and a name of this engine's form
+     *         other than a container name of this engine's form
      */
     static RecoveryHandle parse(SandboxHandle handle)
             throws MalformedPayloadException
@@ -59,13 +64,11 @@ record RecoveryHandle(String id, String name)
         catch (JsonProcessingException e) {
             data = null;
         }
-        if (data == null || !data.isObject() || data.size() != 2 || !data.path("container").isTextual()
-                || !data.path("name").isTextual()
-                || !ID.matcher(data.path("container").asText()).matches()
+        if (data == null || !data.isObject() || data.size() != 1 || !data.path("name").isTextual()
                 || !NAME.matcher(data.path("name").asText()).matches()) {
             throw new MalformedPayloadException("the sandbox handle is not a Docker engine's: expected "
-                    + "{\"container\": <64 hex digits>, \"name\": \"taskyard-<uuid>\"}");
+                    + "{\"name\": \"taskyard-<uuid>\"}");
         }
-        return new RecoveryHandle(data.path("container").asText(), data.path("name").asText());
+        return new RecoveryHandle(data.path("name").asText());
     }
 }

@@ -17,9 +17,10 @@ import dev.taskyard.engine.support.AbstractEngine.Slot;
 import static java.util.Objects.requireNonNull;
 
 /**
- * One re-attachment to the container of a {@link RecoveryHandle}: {@link #checkContainer()} inspects it (gone →
- * {@link ResourceNotFoundException}; not this worker's → {@link MalformedPayloadException}), {@link #attach} takes it
- * over as a {@link DockerSandbox}. The log comes from the daemon's log of the container (the {@code json-file} or
+ * One re-attachment to the container of a {@link RecoveryHandle}: {@link #checkContainer()} inspects it (gone, or
+ * never started because the process that created it ended first → {@link ResourceNotFoundException}, removing a
+ * never started one; not this worker's → {@link MalformedPayloadException}), {@link #attach} takes it over as a
+ * {@link DockerSandbox}. The log comes from the daemon's log of the container (the {@code json-file} or
  * {@code local} driver keeps every byte the task printed, stdout and stderr interleaved as they arrived), followed to
  * its end, with the first {@link RecoveryOptions#logOffset()} bytes skipped; the exit code and the OOM flag come
  * from the daemon's wait and inspect calls as for a sandbox the engine started, also when the container ended while
@@ -36,6 +37,7 @@ final class SandboxRecovery
     private final TaskContext context;
     private final long logOffset;
     private String state = "-";
+    private String id;
 
     SandboxRecovery(DockerEngine engine, RecoveryHandle handle, RecoveryOptions options)
     {
@@ -54,15 +56,16 @@ final class SandboxRecovery
     {
         InspectContainerResponse inspected;
         try {
-            inspected = engine.client().inspectContainerCmd(handle.id()).exec();
+            inspected = engine.client().inspectContainerCmd(handle.name()).exec();
         }
         catch (RuntimeException e) {
             if (DockerErrors.isNotFound(e)) {
                 throw gone("it was removed");
             }
-            throw DockerErrors.internal(engine.config().socket(), "inspect container " + shortId()
+            throw DockerErrors.internal(engine.config().socket(), "inspect container " + handle.name()
                     + " to recover task " + context.taskId(), e);
         }
+        id = inspected.getId();
         String name = inspected.getName() == null ? "" : inspected.getName().replaceFirst("^/", "");
         Map<String, String> labels = inspected.getConfig() == null || inspected.getConfig().getLabels() == null
                 ? Map.of() : inspected.getConfig().getLabels();
@@ -77,8 +80,9 @@ final class SandboxRecovery
             throw gone("it is " + state);
         }
         if (state.equals("created")) {
-            // a handle is given only after the start: the container was never started by this engine
-            throw new MalformedPayloadException("container " + shortId() + " of the sandbox handle never started");
+            // the process that made it ended before it started the container: the task never ran
+            removeNeverStarted();
+            throw gone("the start was interrupted before the task ran; the container is removed");
         }
     }
 
@@ -94,7 +98,7 @@ final class SandboxRecovery
     {
         ContainerHandle container;
         try {
-            container = ContainerHandle.adopt(engine, context, handle.id(), handle.name());
+            container = ContainerHandle.adopt(engine, context, id, handle.name());
         }
         catch (RuntimeException | Error e) {
             slot.release();
@@ -103,7 +107,7 @@ final class SandboxRecovery
         LogPump pump = new LogPump(context.log(), logOffset);
         try {
             try {
-                engine.client().logContainerCmd(handle.id())
+                engine.client().logContainerCmd(id)
                         .withStdOut(true)
                         .withStdErr(true)
                         .withFollowStream(true)
@@ -125,6 +129,22 @@ final class SandboxRecovery
             container.removeQuietly(); // the caller runs the task again: the old container must not go on
             slot.release();
             throw e;
+        }
+    }
+
+    private void removeNeverStarted()
+            throws EngineException
+    {
+        try {
+            engine.client().removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+            engine.logger().info("task {} run {}: removed container {}, which was never started", context.taskId(),
+                    context.runId(), shortId());
+        }
+        catch (RuntimeException e) {
+            if (!DockerErrors.isNotFound(e)) {
+                throw DockerErrors.internal(engine.config().socket(), "remove the never started container "
+                        + shortId() + " of task " + context.taskId(), e);
+            }
         }
     }
 
@@ -164,6 +184,6 @@ final class SandboxRecovery
 
     private String shortId()
     {
-        return handle.id().substring(0, 12);
+        return id == null ? handle.name() : id.substring(0, Math.min(12, id.length()));
     }
 }
