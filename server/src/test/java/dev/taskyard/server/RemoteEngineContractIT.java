@@ -2,6 +2,7 @@ package dev.taskyard.server;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -17,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The engine contract kit against the remote engine, which runs every task on a real taskyard server (the shaded
- * jar, started once for the class on a loopback port, running the process engine).
+ * jar, started once for the class on a loopback port, running the process engine), with {@code "recovery": true}: the
+ * kit's recovery rules run positively (a fresh engine re-attaches to the remote task of a handle).
  */
 class RemoteEngineContractIT
         extends CommandEngineContractTest
@@ -81,6 +83,7 @@ class RemoteEngineContractIT
         config.putObject("poll").put("minIntervalMillis", 20).put("maxIntervalMillis", 200).put("longPollSeconds", 5);
         config.putObject("retry").put("initialBackoffMillis", 20).put("maxBackoffMillis", 200);
         config.put("abortTimeoutSeconds", 30);
+        config.put("recovery", true);
         return config.toString();
     }
 
@@ -89,8 +92,16 @@ class RemoteEngineContractIT
     {
         return switch (behavior) {
             case SUPPORTS_VOLUMES, SUPPORTS_PROXIES, SUPPORTS_SHELLS, SUPPORTS_DISPLAYS -> false;
+            case SUPPORTS_RECOVERY -> true;
             default -> super.hasBehavior(behavior);
         };
+    }
+
+    @Override
+    protected String recoveryPayload(String first, Duration duration, String second)
+    {
+        return commandPayload(List.of("/bin/sh", "-c", "echo " + first + "; sleep " + duration.toMillis() / 1000.0
+                + "; echo " + second));
     }
 
     @Override

@@ -28,6 +28,8 @@ import static java.util.Objects.requireNonNull;
  *     a second remote task</li>
  * <li>{@code abortTimeoutSeconds} (60): how long {@code abort} waits for the cancelled remote task to end</li>
  * <li>{@code deleteFinishedTasks} (false): delete the remote task when its result set is disposed</li>
+ * <li>{@code recovery} (false): declare {@link dev.taskyard.engine.Feature#RECOVERY}; a sandbox's handle names the
+ *     remote server and task, and {@code recoverSandbox} follows that task again (see below)</li>
  * </ul>
  * The engine reads the remote's payload schema ({@code GET /v1/schemas/payload}) when it is created; an unreachable
  * remote or a wrong token then fails the creation with a non-fatal internal error naming the cause.
@@ -38,8 +40,10 @@ import static java.util.Objects.requireNonNull;
  * under {@code $.remote}.
  *
  * <h2>Mapping</h2>
- * {@code startSandbox} submits (one idempotency key {@code taskyard-remote:<task id>:<run id>:<random>} for all its
- * repetitions, so a start creates at most one remote task); the remote log is copied
+ * {@code startSandbox} submits with an idempotency key derived from the run
+ * ({@code taskyard-remote:<task id>:<run id>}), so its repetitions, and a later start of the same run after the worker
+ * died, reach one remote task; a remote task an earlier start of the run cancelled (an aborted sandbox) is skipped
+ * for the next key ({@code …:1}, {@code …:2}, …). The remote log is copied
  * into the task log live and completely before the sandbox resolves. A remote {@code COMPLETED} is success, with the
  * exit code the remote reports ({@code exit_code}, 0 when it reports none); {@code FAILED} because the task failed is
  * a failure with the reported exit code (1 when none);
@@ -50,7 +54,16 @@ import static java.util.Objects.requireNonNull;
  * the remote task. The result set is a {@link RemoteResult}: it carries the remote task's final state and
  * result document, and extracts artifacts by their remote names ({@code extractFolder("out")} yields the artifacts
  * named {@code out/…}). Features: environment variables (when the remote payload schema has {@code env}; they are
- * merged into it) and artifacts (when it has {@code artifacts}); no volumes, proxies, shells or displays.
+ * merged into it), artifacts (when it has {@code artifacts}) and recovery (when configured); no volumes, proxies,
+ * shells or displays.
+ *
+ * <h2>Recovery</h2>
+ * With {@code "recovery": true}, {@code Sandbox.handle()} holds the remote server's base URL, the remote task id and
+ * its attempt. {@code recoverSandbox} reads the remote task and follows it again, copying its log from the stored
+ * offset with {@code Range}: a running task goes on, one that ended meanwhile resolves with its real state and the
+ * rest of its log; the result set reaches its artifacts; kill and abort cancel it. A remote task that is gone (404) or
+ * cancelled is resource-not-found; another engine's handle, unreadable data or a handle of another remote server is
+ * malformed. The reads go through the same outage policy as every other call.
  *
  * <p>Stateless and thread-safe, as {@link EngineProvider} requires.
  */

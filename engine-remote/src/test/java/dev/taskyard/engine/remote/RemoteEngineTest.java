@@ -27,10 +27,13 @@ import dev.taskyard.engine.FeatureNotSupportedException;
 import dev.taskyard.engine.InvalidConfigException;
 import dev.taskyard.engine.MalformedPayloadException;
 import dev.taskyard.engine.NonFatalInternalErrorException;
+import dev.taskyard.engine.RecoveryOptions;
+import dev.taskyard.engine.ResourceNotFoundException;
 import dev.taskyard.engine.ResourceTracker;
 import dev.taskyard.engine.ResultSet;
 import dev.taskyard.engine.Sandbox;
 import dev.taskyard.engine.SandboxBuilder;
+import dev.taskyard.engine.SandboxHandle;
 import dev.taskyard.engine.SandboxOptions;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.WorkerIdentity;
@@ -325,8 +328,7 @@ class RemoteEngineTest
         assertThat(result.success()).isTrue();
         List<String> keys = requests.stream().filter(r -> r.method().equals("POST"))
                 .map(r -> r.header("Idempotency-Key").orElseThrow()).toList();
-        assertThat(keys).hasSize(5).allMatch(key -> key.startsWith("taskyard-remote:task-1:0:"))
-                .containsOnly(keys.get(0));
+        assertThat(keys).hasSize(5).containsOnly("taskyard-remote:task-1:0");
         assertThat(tasksByKey).containsOnlyKeys(keys.get(0));
         result.dispose();
         engine.dispose();
@@ -334,19 +336,66 @@ class RemoteEngineTest
     }
 
     @Test
-    void aSecondStartOfTheSameRunIsANewRemoteTask()
+    void aSecondStartOfTheSameRunReachesTheFirstStartsRemoteTask()
             throws Exception
     {
-        // a run handed back at a graceful stop is started again with the same task and run id; the first start's
-        // remote task was cancelled by the stop and must not be found again
+        // a worker that died between the submit and the save of the sandbox handle has its run handed back with the
+        // same run id: starting it again must find the remote task the first start made, not start a second one
         Engine engine = engine(config());
         for (int i = 0; i < 2; i++) {
             engine.newSandboxBuilder(options("{\"command\": [\"true\"]}")).startSandbox().waitForResult().dispose();
         }
         List<String> keys = requests.stream().filter(r -> r.method().equals("POST"))
                 .map(r -> r.header("Idempotency-Key").orElseThrow()).toList();
+        assertThat(keys).containsExactly("taskyard-remote:task-1:0", "taskyard-remote:task-1:0");
+        engine.dispose();
+        assertThat(tracker.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aStartAfterAnAbortedStartOfTheSameRunSkipsTheCancelledRemoteTask()
+            throws Exception
+    {
+        // a run handed back at a graceful stop (its sandbox aborted, its remote task cancelled) is claimed again with
+        // the same run id: the cancelled task is skipped for the next key, and that walk always ends at the same task
+        override = request -> {
+            if (request.method().equals("POST") && request.path().equals("/v1/tasks")) {
+                String key = request.header("Idempotency-Key").orElseThrow();
+                return key.endsWith(":0") ? MockResponse.json(202, task("t-cancelled", "CANCELED", "canceled"))
+                        : MockResponse.json(202, task("t-second", "PENDING", null));
+            }
+            return null;
+        };
+        Engine engine = engine(config());
+        for (int i = 0; i < 2; i++) {
+            ResultSet result = engine.newSandboxBuilder(options("{\"command\": [\"true\"]}")).startSandbox()
+                    .waitForResult();
+            assertThat(((RemoteResult) result).remoteTask().taskId()).isEqualTo("t-second");
+            result.dispose();
+        }
+        List<String> keys = requests.stream().filter(r -> r.method().equals("POST"))
+                .map(r -> r.header("Idempotency-Key").orElseThrow()).toList();
+        assertThat(keys).containsExactly("taskyard-remote:task-1:0", "taskyard-remote:task-1:0:1",
+                "taskyard-remote:task-1:0", "taskyard-remote:task-1:0:1");
+        engine.dispose();
+        assertThat(tracker.isEmpty()).isTrue();
+    }
+
+    @Test
+    void longOrNonAsciiRunIdsAreHashedIntoTheKey()
+            throws Exception
+    {
+        Engine engine = engine(config());
+        ObjectNode payload = JSON.createObjectNode();
+        payload.putObject("remote").putArray("command").add("true");
+        for (String id : List.of("t\u00e4sk", "x".repeat(200))) {
+            TaskContext context = TaskContext.builder().taskId(id).runId("0").build();
+            engine.newSandboxBuilder(new SandboxOptions(payload, context)).startSandbox().waitForResult().dispose();
+        }
+        List<String> keys = requests.stream().filter(r -> r.method().equals("POST"))
+                .map(r -> r.header("Idempotency-Key").orElseThrow()).toList();
         assertThat(keys).hasSize(2).doesNotHaveDuplicates()
-                .allMatch(key -> key.startsWith("taskyard-remote:task-1:0:"));
+                .allMatch(key -> key.matches("taskyard-remote:sha256:[0-9a-f]{64}"));
         engine.dispose();
     }
 
@@ -495,6 +544,217 @@ class RemoteEngineTest
         assertThat(requests).anyMatch(r -> r.method().equals("POST") && r.path().endsWith("/cancel"));
         engine.dispose();
         assertThat(tracker.isEmpty()).as("live: %s", tracker.live()).isTrue();
+    }
+
+    private ObjectNode recoveryConfig()
+    {
+        return config().put("recovery", true);
+    }
+
+    private static TaskContext recoveredContext()
+    {
+        return TaskContext.builder().taskId("task-1").runId("0").build();
+    }
+
+    @Test
+    void recoveryIsDeclaredOnlyWhenConfiguredAndTheHandleNamesTheServerAndTheRemoteTask()
+            throws Exception
+    {
+        Engine plain = engine(config());
+        assertThat(plain.capabilities().features()).doesNotContain(Feature.RECOVERY);
+        Sandbox sandbox = plain.newSandboxBuilder(options("{\"command\": [\"true\"]}")).startSandbox();
+        assertThatThrownBy(sandbox::handle).isInstanceOf(FeatureNotSupportedException.class);
+        assertThatThrownBy(() -> plain.recoverSandbox(new RecoveryOptions(
+                new SandboxHandle("remote", "{}"), recoveredContext(), 0)))
+                .isInstanceOf(FeatureNotSupportedException.class);
+        sandbox.waitForResult().dispose();
+        plain.dispose();
+
+        Engine engine = engine(recoveryConfig());
+        assertThat(engine.capabilities().features()).contains(Feature.RECOVERY);
+        Sandbox recoverable = engine.newSandboxBuilder(options("{\"command\": [\"true\"]}")).startSandbox();
+        SandboxHandle handle = recoverable.handle();
+        assertThat(handle.engine()).isEqualTo("remote");
+        JsonNode data = JSON.readTree(handle.data());
+        assertThat(data.path("server").asText()).isEqualTo(server.url().toString());
+        assertThat(data.path("task").asText()).isEqualTo("t-" + Math.abs("taskyard-remote:task-1:0".hashCode()));
+        assertThat(data.path("attempt").asInt()).isEqualTo(1);
+        assertThat(recoverable.handle()).isEqualTo(handle);
+        recoverable.waitForResult().dispose();
+        engine.dispose();
+        assertThat(tracker.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aRecoveredSandboxResumesTheLogWithARangeAndResolvesWithTheRemoteResult()
+            throws Exception
+    {
+        String whole = "line one\nline two\n";
+        override = request -> {
+            if (request.path().equals("/v1/tasks/t-9/log")) {
+                return logRange(request, whole);
+            }
+            if (request.path().equals("/v1/tasks/t-9/artifacts/out/a.txt")) {
+                return MockResponse.status(200).header("Content-Type", "application/octet-stream").body("artifact\n");
+            }
+            if (request.method().equals("GET") && request.path().equals("/v1/tasks/t-9")) {
+                return MockResponse.json(200, task("t-9", "FAILED", "task-failed", 1));
+            }
+            return null;
+        };
+        Engine engine = engine(recoveryConfig());
+        TaskContext context = recoveredContext();
+        SandboxHandle handle = handle(server.url().toString(), "t-9", 1);
+        Sandbox sandbox = engine.recoverSandbox(new RecoveryOptions(handle, context, 9));
+        ResultSet result = sandbox.waitForResult();
+        assertThat(result.success()).isFalse();
+        assertThat(result.termination().exitCode()).hasValue(3);
+        context.log().close();
+        assertThat(context.log().contentAsString()).isEqualTo("line two\n");
+        assertThat(requests).anyMatch(r -> r.path().equals("/v1/tasks/t-9/log")
+                && r.header("Range").equals(java.util.Optional.of("bytes=9-")));
+        assertThat(requests).noneMatch(r -> r.method().equals("POST"));
+        try (java.io.InputStream artifact = result.extractFile("out/a.txt")) {
+            assertThat(new String(artifact.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                    .as("the recovered result set reaches the remote task's artifacts").isEqualTo("artifact\n");
+        }
+        result.dispose();
+        engine.dispose();
+        assertThat(tracker.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aRemoteTaskRunAgainWhileNobodyFollowedItIsCopiedFromItsStart()
+            throws Exception
+    {
+        override = request -> {
+            if (request.path().equals("/v1/tasks/t-9/log")) {
+                return logRange(request, "second run\n");
+            }
+            if (request.method().equals("GET") && request.path().equals("/v1/tasks/t-9")) {
+                return MockResponse.json(200, task("t-9", "COMPLETED", null, 2));
+            }
+            return null;
+        };
+        Engine engine = engine(recoveryConfig());
+        TaskContext context = recoveredContext();
+        ResultSet result = engine.recoverSandbox(new RecoveryOptions(handle(server.url().toString(), "t-9", 1),
+                context, 5)).waitForResult();
+        assertThat(result.success()).isTrue();
+        context.log().close();
+        assertThat(context.log().contentAsString()).isEqualTo("[taskyard] remote task t-9 ran again while no worker "
+                + "followed it (attempt 2); its log starts again below\nsecond run\n");
+        assertThat(requests).filteredOn(r -> r.path().equals("/v1/tasks/t-9/log")).first()
+                .satisfies(r -> assertThat(r.header("Range")).as("the new attempt's log from its start").isEmpty());
+        result.dispose();
+        engine.dispose();
+        assertThat(tracker.isEmpty()).isTrue();
+    }
+
+    @Test
+    void goneCancelledForeignAndUnreadableHandlesAreRefusedAndHoldNothing()
+            throws Exception
+    {
+        override = request -> {
+            if (request.method().equals("GET") && request.path().equals("/v1/tasks/t-gone")) {
+                return MockResponse.problem(404, "about:blank", "Not Found", "no such task");
+            }
+            if (request.method().equals("GET") && request.path().equals("/v1/tasks/t-cancelled")) {
+                return MockResponse.json(200, task("t-cancelled", "CANCELED", "canceled", 1));
+            }
+            return null;
+        };
+        Engine engine = engine(recoveryConfig());
+        String url = server.url().toString();
+        assertThatThrownBy(() -> engine.recoverSandbox(new RecoveryOptions(handle(url, "t-gone", 1),
+                recoveredContext(), 0))).isInstanceOf(ResourceNotFoundException.class).hasMessageContaining("t-gone");
+        assertThatThrownBy(() -> engine.recoverSandbox(new RecoveryOptions(handle(url, "t-cancelled", 1),
+                recoveredContext(), 0))).isInstanceOf(ResourceNotFoundException.class)
+                .hasMessageContaining("cancelled");
+        for (SandboxHandle malformed : List.of(handle("http://127.0.0.1:1", "t-1", 1),
+                new SandboxHandle("process", handle(url, "t-1", 1).data()), new SandboxHandle("remote", "{garbage"),
+                new SandboxHandle("remote", ""), new SandboxHandle("remote", "{\"v\": 1, \"server\": \"" + url
+                        + "\", \"task\": \"t-1\", \"attempt\": 1.5}"))) {
+            assertThatThrownBy(() -> engine.recoverSandbox(new RecoveryOptions(malformed, recoveredContext(), 0)))
+                    .as("%s", malformed).isInstanceOf(MalformedPayloadException.class);
+        }
+        assertThat(requests).noneMatch(r -> r.path().equals("/v1/tasks/t-1"));
+        assertThat(tracker.isEmpty()).as("live: %s", tracker.live()).isTrue();
+        engine.dispose();
+    }
+
+    @Test
+    void recoveryRidesOutAnOutageBeyondTheClientsBudget()
+            throws Exception
+    {
+        AtomicInteger unavailable = new AtomicInteger(5);
+        override = request -> {
+            if (request.method().equals("GET") && request.path().equals("/v1/tasks/t-9")
+                    && unavailable.getAndDecrement() > 0) {
+                return MockResponse.problem(503, "about:blank", "Service Unavailable", "restarting");
+            }
+            return null;
+        };
+        Engine engine = engine(recoveryConfig());
+        ResultSet result = engine.recoverSandbox(new RecoveryOptions(handle(server.url().toString(), "t-9", 1),
+                recoveredContext(), 0)).waitForResult();
+        assertThat(result.success()).isTrue();
+        assertThat(requests.stream().filter(r -> r.method().equals("GET") && r.path().equals("/v1/tasks/t-9"))
+                .count()).isGreaterThan(5);
+        result.dispose();
+        engine.dispose();
+        assertThat(tracker.isEmpty()).isTrue();
+    }
+
+    @Test
+    void abortingARecoveredSandboxCancelsTheRemoteTask()
+            throws Exception
+    {
+        AtomicInteger cancels = new AtomicInteger();
+        override = request -> {
+            String path = request.path();
+            if (path.equals("/v1/tasks/t-9/cancel")) {
+                cancels.incrementAndGet();
+                return MockResponse.json(202, task("t-9", "CANCELED", "canceled"));
+            }
+            if (path.equals("/v1/tasks/t-9/log") && cancels.get() == 0) {
+                return MockResponse.problem(503, "about:blank", "Service Unavailable", "busy");
+            }
+            if (request.method().equals("GET") && path.matches("/v1/tasks/t-9.*")) {
+                return MockResponse.json(200, task("t-9", cancels.get() > 0 ? "CANCELED" : "RUNNING", null));
+            }
+            return null;
+        };
+        Engine engine = engine(recoveryConfig());
+        Sandbox sandbox = engine.recoverSandbox(new RecoveryOptions(handle(server.url().toString(), "t-9", 1),
+                recoveredContext(), 0));
+        sandbox.abort();
+        assertThat(cancels.get()).isPositive();
+        assertThatThrownBy(sandbox::waitForResult).isInstanceOf(dev.taskyard.engine.SandboxAbortedException.class);
+        engine.dispose();
+        assertThat(tracker.isEmpty()).as("live: %s", tracker.live()).isTrue();
+    }
+
+    /** A finished log answered as the server does: whole, from a range with 206, or 416 at its end. */
+    private static MockResponse logRange(RecordedRequest request, String log)
+    {
+        java.util.Optional<String> range = request.header("Range");
+        if (range.isEmpty()) {
+            return MockResponse.status(200).header("Content-Type", "text/plain").body(log);
+        }
+        int from = Integer.parseInt(range.get().replaceAll("bytes=(\\d+)-", "$1"));
+        if (from >= log.length()) {
+            return MockResponse.problem(416, "about:blank", "Range Not Satisfiable", "the log has " + log.length());
+        }
+        return MockResponse.status(206).header("Content-Type", "text/plain")
+                .header("Content-Range", "bytes " + from + "-" + (log.length() - 1) + "/" + log.length())
+                .body(log.substring(from));
+    }
+
+    private static SandboxHandle handle(String url, String taskId, int attempt)
+    {
+        return new SandboxHandle("remote", JSON.createObjectNode().put("v", 1).put("server", url).put("task", taskId)
+                .put("attempt", attempt).toString());
     }
 
     @Test

@@ -13,7 +13,9 @@ import dev.taskyard.client.TaskError;
 import dev.taskyard.client.TaskyardException;
 import dev.taskyard.client.WaitTimeoutException;
 import dev.taskyard.engine.EngineException;
+import dev.taskyard.engine.FeatureNotSupportedException;
 import dev.taskyard.engine.NonFatalInternalErrorException;
+import dev.taskyard.engine.SandboxHandle;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.TaskEndReason;
 import dev.taskyard.engine.Termination;
@@ -40,18 +42,26 @@ final class RemoteSandbox
     private final String remoteTaskId;
     private final int attempt;
     private final Slot slot;
-    private final AtomicLong logPosition = new AtomicLong();
+    private final AtomicLong logPosition;
+    private final SandboxHandle handle;
     private final Thread watcher;
     private volatile boolean stopping;
 
-    /** @param attempt the remote task's attempt when it was submitted */
-    RemoteSandbox(RemoteEngine engine, TaskContext context, String remoteTaskId, int attempt, Slot slot)
+    /**
+     * @param attempt the remote task's attempt when it was submitted (or when the recovered handle was made)
+     * @param logOffset the first byte of that attempt's remote log to copy: 0 for a new task, the stored log's length
+     *        for a recovered one
+     */
+    RemoteSandbox(RemoteEngine engine, TaskContext context, String remoteTaskId, int attempt, long logOffset,
+            Slot slot)
     {
         super(context);
         this.engine = requireNonNull(engine, "engine is null");
         this.remoteTaskId = requireNonNull(remoteTaskId, "remoteTaskId is null");
         this.attempt = attempt;
         this.slot = requireNonNull(slot, "slot is null");
+        this.logPosition = new AtomicLong(logOffset);
+        this.handle = new RemoteHandle(engine.settings().baseUrl().toString(), remoteTaskId, attempt).toSandboxHandle();
         this.watcher = new Thread(this::watch, "taskyard-remote-" + remoteTaskId);
         this.watcher.setDaemon(true);
     }
@@ -61,6 +71,22 @@ final class RemoteSandbox
         LOG.info("task run {} runs as remote task {} on {}", context, remoteTaskId, engine.settings().baseUrl());
         watcher.start();
         watchContext();
+    }
+
+    /**
+     * The remote server's base URL, the remote task id and its attempt; the same handle on every call.
+     *
+     * @throws FeatureNotSupportedException the engine is not configured for recovery
+     */
+    @Override
+    public SandboxHandle handle()
+            throws FeatureNotSupportedException
+    {
+        if (!engine.settings().recovery()) {
+            throw new FeatureNotSupportedException("this remote engine is not configured for recovery "
+                    + "(\"recovery\": true)");
+        }
+        return handle;
     }
 
     // ---------------------------------------------------------------- the watcher

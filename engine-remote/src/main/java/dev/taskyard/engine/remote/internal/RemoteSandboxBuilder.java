@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.taskyard.client.IdempotencyConflictException;
@@ -15,6 +14,7 @@ import dev.taskyard.client.InvalidRequestException;
 import dev.taskyard.client.ProblemException;
 import dev.taskyard.client.Submission;
 import dev.taskyard.client.SubmitRequest;
+import dev.taskyard.client.TaskStatus;
 import dev.taskyard.client.TaskyardException;
 import dev.taskyard.engine.BuilderDiscardedException;
 import dev.taskyard.engine.EngineException;
@@ -29,15 +29,24 @@ import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.support.AbstractEngine.Slot;
 import dev.taskyard.engine.support.AbstractSandboxBuilder;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import static java.util.Objects.requireNonNull;
 
 /**
  * Collects environment variables (merged into the remote payload's {@code env}) and submits the remote task on
- * start, repeating the submit with the same idempotency key through transient failures. Thread-safe.
+ * start, repeating the submit with the same idempotency key through transient failures; the key is derived from the
+ * run (see {@link #idempotencyKey}), so a run started again after its worker died reaches its first remote task.
+ * Thread-safe.
  */
 final class RemoteSandboxBuilder
         extends AbstractSandboxBuilder
 {
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteSandboxBuilder.class);
+    /** The most keys one run walks through: one per earlier start of the run that was aborted, plus one. */
+    static final int MAX_GENERATIONS = 64;
+
     private final RemoteEngine engine;
     private final ObjectNode remotePayload;
     private final Slot slot;
@@ -77,13 +86,38 @@ final class RemoteSandboxBuilder
                 env.put(variable.getKey(), variable.getValue());
             }
         }
-        String key = idempotencyKey(context);
-        Submission submission = submit(payload, key);
-        RemoteSandbox sandbox =
-                new RemoteSandbox(engine, context, submission.taskId(), submission.task().attempt(), slot);
+        Submission submission = submitOnce(payload);
+        RemoteSandbox sandbox = new RemoteSandbox(engine, context, submission.taskId(), submission.task().attempt(),
+                0, slot);
         transferred = true;
         sandbox.start();
         return sandbox;
+    }
+
+    /**
+     * Submits under the run's first key whose remote task was not cancelled. A start of this run that came before (a
+     * worker that died after its submit, whose run is handed back with the same run id) reaches the remote task it
+     * made, whatever state that task is in now; only a task an earlier start cancelled (its sandbox was aborted: a
+     * graceful stop handed the run back) is skipped for the next key, so the same walk always ends at the same task.
+     */
+    private Submission submitOnce(ObjectNode payload)
+            throws EngineException
+    {
+        for (int generation = 0; generation < MAX_GENERATIONS; generation++) {
+            String key = idempotencyKey(context, generation);
+            Submission submission = submit(payload, key);
+            if (submission.task().status() != TaskStatus.CANCELED) {
+                if (generation > 0 || submission.task().status() != TaskStatus.PENDING) {
+                    LOG.info("task run {}: idempotency key {} leads to remote task {} ({}, attempt {})", context, key,
+                            submission.taskId(), submission.task().status(), submission.task().attempt());
+                }
+                return submission;
+            }
+            LOG.info("task run {}: remote task {} under idempotency key {} was cancelled by an earlier start of this "
+                    + "run; submitting under the next key", context, submission.taskId(), key);
+        }
+        throw new NonFatalInternalErrorException("the remote server holds " + MAX_GENERATIONS + " cancelled tasks "
+                + "for task run " + context + " (one per earlier start that was aborted); not starting another");
     }
 
     private Submission submit(ObjectNode payload, String key)
@@ -134,11 +168,13 @@ final class RemoteSandboxBuilder
     }
 
     /**
-     * {@code taskyard-remote:<task id>:<run id>:<random>}, the task part hashed when long. One key per start: every
-     * repetition of this start's submit carries it, so the remote creates at most one task for it; a later start of
-     * the same run (a run handed back at a graceful stop and claimed again) must not find the task the stop cancelled.
+     * {@code taskyard-remote:<task id>:<run id>} (then {@code :1}, {@code :2}, … for the generations after a cancelled
+     * one), the task part hashed when long or not visible ASCII. Derived from the run alone, so that every start of
+     * the same run (the submit's own repetitions, and a start after the worker died between the submit and the save
+     * of the sandbox handle) reaches the same remote task instead of starting a second one. Task ids are unique per
+     * server (ULIDs) and the run id is the attempt, so distinct runs never share a key.
      */
-    static String idempotencyKey(TaskContext context)
+    static String idempotencyKey(TaskContext context, int generation)
     {
         String run = context.taskId() + ":" + context.runId();
         if (run.length() > 160 || !run.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
@@ -150,7 +186,7 @@ final class RemoteSandboxBuilder
                 throw new IllegalStateException(e);
             }
         }
-        return "taskyard-remote:" + run + ":" + UUID.randomUUID();
+        return "taskyard-remote:" + run + (generation == 0 ? "" : ":" + generation);
     }
 
     @Override

@@ -19,6 +19,9 @@ import static java.util.Objects.requireNonNull;
 /**
  * The remote engine's config, read from a document the host already validated against {@code config.schema.json}.
  * The token is kept out of {@link #toString()}.
+ *
+ * @param recovery whether the engine declares {@link dev.taskyard.engine.Feature#RECOVERY}: sandboxes give a handle
+ *        (the remote server and task id) and a fresh engine re-attaches to the remote task from it
  */
 public record RemoteSettings(
         URI baseUrl,
@@ -29,7 +32,8 @@ public record RemoteSettings(
         PollSettings poll,
         Duration unreachableTimeout,
         Duration abortTimeout,
-        boolean deleteFinishedTasks)
+        boolean deleteFinishedTasks,
+        boolean recovery)
 {
     public RemoteSettings
     {
@@ -70,7 +74,8 @@ public record RemoteSettings(
                 pollSettings,
                 seconds(config.path("unreachableTimeoutSeconds").asDouble(300)),
                 seconds(config.path("abortTimeoutSeconds").asDouble(60)),
-                config.path("deleteFinishedTasks").asBoolean(false));
+                config.path("deleteFinishedTasks").asBoolean(false),
+                config.path("recovery").asBoolean(false));
     }
 
     /** A client for the remote server with these settings. */
@@ -114,6 +119,6 @@ public record RemoteSettings(
                 + ", requestTimeout=" + requestTimeout
                 + ", " + retryPolicy + ", " + poll + ", unreachableTimeout=" + unreachableTimeout
                         + ", abortTimeout=" + abortTimeout
-                + ", deleteFinishedTasks=" + deleteFinishedTasks + "]";
+                + ", deleteFinishedTasks=" + deleteFinishedTasks + ", recovery=" + recovery + "]";
     }
 }
