@@ -2,6 +2,10 @@ package dev.taskyard.server;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +26,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * period shorter than the tasks) and started again on the same data folder. The restarted front re-attaches to the
  * remote tasks its previous process started instead of starting them again: every front task ends COMPLETED with
  * attempt 0 and its whole log in order, every command ran exactly once on the back (its side effect is in the file
- * once), and the back holds exactly one task per front task.
+ * once), and the back holds exactly one task per front task. After the SIGKILL, every other running task's saved
+ * handle is cleared in the front's store, as if the front had died between the remote submit and the save of the
+ * handle: those runs are handed back and started again, and their submit (same run, same idempotency key) reaches the
+ * remote task the first start made instead of starting a second one.
  */
 class RemoteRecoveryIT
 {
@@ -53,6 +60,34 @@ class RemoteRecoveryIT
             throws Exception
     {
         stopAndRestartFront(true);
+    }
+
+    /**
+     * Makes every other RUNNING front task look as if the front died between the remote submit and the save of the
+     * sandbox handle: its handle is cleared in the stopped front's store. The restarted front hands such runs back
+     * (same attempt) and starts them again; their submit must reach the remote task the first start made.
+     */
+    private static int forgetEveryOtherHandle(Path frontData)
+            throws Exception
+    {
+        Path database = frontData.resolve("store").resolve("taskyard.db");
+        assertThat(database).exists();
+        try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + database.toAbsolutePath());
+                Statement statement = connection.createStatement()) {
+            List<String> running = new ArrayList<>();
+            try (ResultSet rows = statement.executeQuery(
+                    "SELECT id FROM tasks WHERE status = 'RUNNING' AND sandbox_data IS NOT NULL ORDER BY id")) {
+                while (rows.next()) {
+                    running.add(rows.getString(1));
+                }
+            }
+            int forgotten = 0;
+            for (int i = 0; i < running.size(); i += 2) {
+                forgotten += statement.executeUpdate("UPDATE tasks SET sandbox_engine = NULL, sandbox_data = NULL "
+                        + "WHERE id = '" + running.get(i) + "'");
+            }
+            return forgotten;
+        }
     }
 
     private void stopAndRestartFront(boolean graceful)
@@ -95,6 +130,10 @@ class RemoteRecoveryIT
                 else {
                     first.kill();
                 }
+            }
+            if (!graceful) {
+                int forgotten = forgetEveryOtherHandle(frontData);
+                assertThat(forgotten).as("running front tasks whose handle is made to look never saved").isPositive();
             }
             long linesAtStop = Files.readAllLines(file).size();
             assertThat(linesAtStop).as("commands done when the front was stopped").isBetween(1L, (long) TASKS - 1);

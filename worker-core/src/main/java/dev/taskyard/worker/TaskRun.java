@@ -62,6 +62,12 @@ import static java.util.Objects.requireNonNull;
 public final class TaskRun
 {
     private static final Logger LOG = LoggerFactory.getLogger(TaskRun.class);
+    /**
+     * Why a run the kernel ended for exceeding its memory limit ({@code Termination.outOfMemory()}) failed: a line of
+     * its log, and the message of its failed resolution (the {@code error.detail} of the task API).
+     */
+    static final String OUT_OF_MEMORY = "the task ran out of memory: the kernel killed it for exceeding its memory "
+            + "limit";
     private static final Stage[] ORDER =
             {Stage.PREPARE, Stage.BUILD, Stage.START, Stage.STARTED, Stage.WAITING, Stage.STOPPED, Stage.FINISHED};
 
@@ -158,6 +164,8 @@ public final class TaskRun
     private boolean success;
     // guarded by lock: the exit code of the task's main process, once its result set is known
     private java.util.OptionalInt exitCode = java.util.OptionalInt.empty();
+    // guarded by lock: the engine reported that the kernel killed the task for exceeding its memory limit
+    private boolean outOfMemory;
     private boolean ran;
     private boolean disposed;
     private volatile boolean fatal;
@@ -303,7 +311,9 @@ public final class TaskRun
             }
             synchronized (lock) {
                 if (resolution == null) {
-                    resolution = success ? TaskResolution.completed() : TaskResolution.failed();
+                    resolution = success ? TaskResolution.completed()
+                            : outOfMemory ? TaskResolution.failed().withMessage(OUT_OF_MEMORY)
+                            : TaskResolution.failed();
                 }
                 if (resolution.exitCode().isEmpty()) {
                     resolution = resolution.withExitCode(exitCode);
@@ -418,6 +428,7 @@ public final class TaskRun
                     sandbox = null;
                     resultSet = result;
                     exitCode = result.termination().exitCode();
+                    outOfMemory = result.termination().outOfMemory();
                     if (detachRequested) {
                         // the result came first: the run goes on; the interrupt meant for the wait is
                         // not for later calls
@@ -426,9 +437,7 @@ public final class TaskRun
                     }
                 }
                 if (result.termination().outOfMemory()) {
-                    Incidents.writeTaskLog(context,
-                            "[taskyard] the task ran out of memory: the kernel killed it for exceeding "
-                            + "its memory limit");
+                    Incidents.writeTaskLog(context, "[taskyard] " + OUT_OF_MEMORY);
                 }
             }
             case STOPPED -> {
