@@ -163,7 +163,13 @@ class RemoteRecoveryIT
                         .isEqualTo(1);
             }
             assertThat(lines).hasSize(TASKS);
-            assertThat(back.listAll()).as("one remote task per front task, none started twice; back log:%n%s",
+            List<String> remoteTasks = back.listAll();
+            if (graceful) {
+                // a run caught by the stop before its handle was saved is aborted (its remote task, if submitted,
+                // cancelled before its command ran) and started again under the run's next key
+                remoteTasks = remoteTasks.stream().filter(task -> !task.endsWith("=CANCELED")).toList();
+            }
+            assertThat(remoteTasks).as("one remote task per front task, none started twice; back log:%n%s",
                     back.stderr).hasSize(TASKS).allMatch(task -> task.endsWith("=COMPLETED"));
         }
     }
