@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RemoteRecoveryIT
 {
-    private static final int TASKS = 16;
+    private static final int TASKS = 24;
 
     @TempDir
     Path temp;
@@ -124,6 +124,12 @@ class RemoteRecoveryIT
                     Thread.sleep(20);
                 }
                 Thread.sleep(300);
+                // and while the next wave runs on the back (its handles saved a few milliseconds after the claim)
+                while (first.listAll().stream().noneMatch(task -> task.endsWith("=RUNNING"))
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                Thread.sleep(200);
                 if (graceful) {
                     assertThat(first.stop()).as("exit code after SIGTERM; front log:%n%s", first.stderr).isZero();
                 }
