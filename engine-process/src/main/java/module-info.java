@@ -4,6 +4,7 @@
  */
 module dev.taskyard.engine.process {
     requires transitive dev.taskyard.engine; // the exported provider exposes the SPI types
+    requires com.sun.jna; // posix_spawn (an automatic module named by JNA's manifest)
 
     exports dev.taskyard.engine.process;
 

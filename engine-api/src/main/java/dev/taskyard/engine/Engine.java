@@ -1,7 +1,11 @@
 package dev.taskyard.engine;
 
+import java.util.Collection;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.taskyard.engine.schema.JsonSchema;
+
+import static java.util.Objects.requireNonNull;
 
 /**
  * Runs tasks in sandboxes. One engine serves a whole worker: every method except {@link #dispose()} is
@@ -93,6 +97,29 @@ public interface Engine
             throws EngineException
     {
         throw new FeatureNotSupportedException("this engine does not support recovery");
+    }
+
+    /**
+     * Tells the engine which tasks left by earlier instances of it (typically in a process of the same worker that
+     * has ended) its caller will recover: the handles stored with every run the caller reclaimed at start-up. The
+     * collection may be empty and may hold other engines' handles or unreadable ones, which are ignored.
+     *
+     * <p>A task an earlier instance started for the same worker whose handle is not listed belongs to no stored lease
+     * any more: from this call on the engine may end it and remove what it left, as it removes any other leftover. A
+     * listed task is kept until {@link #recoverSandbox} has been called with its handle, whatever that call's outcome
+     * (after a failed recovery the caller runs the task again, and the old one is a leftover). An engine that keeps
+     * recoverable tasks across its instances should not remove them before this call, or before an engine-specific
+     * time if the call never comes (the caller could not reclaim, or does not recover).
+     *
+     * <p>Called at most once per engine instance, before the caller recovers anything; never called by callers that
+     * do not recover. The default ignores it (engines without {@link Feature#RECOVERY}, or whose leftovers need no
+     * claim). Thread-safe; must not block on the task's work.
+     *
+     * @param handles the handles the caller's reclaimed runs carry
+     */
+    default void retainRecoverable(Collection<SandboxHandle> handles)
+    {
+        requireNonNull(handles, "handles is null");
     }
 
     /**

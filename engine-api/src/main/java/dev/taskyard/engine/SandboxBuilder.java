@@ -1,5 +1,7 @@
 package dev.taskyard.engine;
 
+import java.util.Optional;
+
 /**
  * Prepares one sandbox. Plugins customise it concurrently, so <b>every method is thread-safe</b>.
  *
@@ -64,6 +66,23 @@ public interface SandboxBuilder
             throws EngineException
     {
         throw new FeatureNotSupportedException("this engine does not support proxies");
+    }
+
+    /**
+     * The handle the sandbox this builder starts will have ({@link Sandbox#handle()}), if the engine knows it before
+     * the start. A caller that recovers stores it right before {@link #startSandbox()}, so that a process ending
+     * during the start leaves a handle behind instead of a task that is started but cannot be found: recovering it
+     * ({@link Engine#recoverSandbox}) yields the started task, or fails with {@link ResourceNotFoundException} if the
+     * task never started (the engine then removes whatever the interrupted start left), and the caller runs it again.
+     * Empty by default and whenever {@link Feature#RECOVERY} is not supported; if present, equal on every call and
+     * equal to the started sandbox's handle. Thread-safe and quick (no I/O).
+     *
+     * @throws EngineException the handle cannot be given (the caller then stores the sandbox's after the start)
+     */
+    default Optional<SandboxHandle> handle()
+            throws EngineException
+    {
+        return Optional.empty();
     }
 
     /**

@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DockerServeIT
 {
-    private static final String IMAGE = "taskyard-serve-it/busybox:1";
+    static final String IMAGE = "taskyard-serve-it/busybox:1";
 
     @TempDir
     Path temp;

@@ -14,8 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The process engine's protections through the real jar ({@code taskyard serve} with fresh accounts, cgroups and
  * bubblewrap required, and the secrets plugin): a task can neither read the server's token or store nor signal the
  * server nor write outside its work dir (its /tmp is private) nor reach the network; a fork bomb is stopped by the pids
- * limit while the server keeps answering; a memory
- * hog is reported out of memory; a secret printed in two writes is masked in the stored log. Needs root (CI runs as
+ * limit while the server keeps answering; a memory hog is reported out of memory in its log and in its status
+ * resource ({@code error.detail}); a secret printed in two writes is masked in the stored log. Needs root (CI runs as
  * root; never skipped).
  */
 class SandboxIT
@@ -67,6 +67,12 @@ class SandboxIT
             assertThat(status(server, hog)).isEqualTo("FAILED");
             assertThat(server.get("/v1/tasks/" + hog + "/log").body())
                     .contains("[taskyard] the task ran out of memory");
+            // the status resource says why: the OOM kill, not an exit code (the kernel's SIGKILL has none)
+            JsonNode hogStatus = TaskyardServer.JSON.readTree(server.get("/v1/tasks/" + hog).body());
+            assertThat(hogStatus.path("error").path("reason").asText()).isEqualTo("task-failed");
+            assertThat(hogStatus.path("error").path("detail").asText())
+                    .contains("the task ran out of memory: the kernel killed it for exceeding its memory limit");
+            assertThat(hogStatus.has("exit_code")).as("exit_code of %s", hogStatus).isFalse();
 
             assertThat(status(server, secret)).isEqualTo("COMPLETED");
             String secretLog = server.get("/v1/tasks/" + secret + "/log").body();

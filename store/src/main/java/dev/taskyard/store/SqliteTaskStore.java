@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,19 +41,19 @@ import dev.taskyard.store.internal.CancelWatches;
 import dev.taskyard.store.internal.ChangeListeners;
 import dev.taskyard.store.internal.ChangeNotifier;
 import dev.taskyard.store.internal.Database;
+import dev.taskyard.store.internal.LeaseRows;
+import dev.taskyard.store.internal.LeaseRows.LeaseRow;
 import dev.taskyard.store.internal.LogFiles;
-import dev.taskyard.store.internal.PageTokens;
 import dev.taskyard.store.internal.Schema;
 import dev.taskyard.store.internal.TaskIds;
+import dev.taskyard.store.internal.TaskPageQuery;
 import dev.taskyard.store.internal.TaskRows;
 import dev.taskyard.worker.Claim;
 import dev.taskyard.worker.ClaimRequest;
 import dev.taskyard.worker.Lease;
-import dev.taskyard.worker.LeaseLostException;
 import dev.taskyard.worker.QueueException;
 import dev.taskyard.worker.ReclaimedRun;
 import dev.taskyard.worker.TaskResolution;
-import dev.taskyard.worker.TaskSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -393,15 +392,10 @@ public final class SqliteTaskStore
         return read("read task " + taskId, connection -> find(connection, taskId));
     }
 
-    private Optional<TaskRecord> find(Connection connection, String taskId)
+    private static Optional<TaskRecord> find(Connection connection, String taskId)
             throws SQLException
     {
-        try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + " FROM tasks WHERE id = ?")) {
-            select.setString(1, taskId);
-            try (ResultSet rows = select.executeQuery()) {
-                return rows.next() ? Optional.of(record(rows)) : Optional.empty();
-            }
-        }
+        return TaskRows.find(connection, taskId);
     }
 
     @Override
@@ -426,44 +420,9 @@ public final class SqliteTaskStore
     public TaskPage list(Optional<TaskStatus> status, int pageSize, Optional<String> pageToken)
             throws QueueException
     {
-        requireNonNull(status, "status is null");
-        requireNonNull(pageToken, "pageToken is null");
-        if (pageSize < 1) {
-            throw new IllegalArgumentException("pageSize must be at least 1");
-        }
-        Optional<PageTokens.Cursor> cursor = pageToken.map(PageTokens::decode);
+        TaskPageQuery query = TaskPageQuery.of(status, pageSize, pageToken);
         checkOpen();
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM tasks WHERE 1 = 1");
-        status.ifPresent(s -> sql.append(" AND status = ?"));
-        cursor.ifPresent(c -> sql.append(" AND (created_at < ? OR (created_at = ? AND id < ?))"));
-        sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
-        List<TaskRecord> tasks = read("list tasks", connection -> {
-            try (PreparedStatement select = connection.prepareStatement(sql.toString())) {
-                int index = 1;
-                if (status.isPresent()) {
-                    select.setString(index++, status.get().name());
-                }
-                if (cursor.isPresent()) {
-                    select.setLong(index++, cursor.get().createdAt());
-                    select.setLong(index++, cursor.get().createdAt());
-                    select.setString(index++, cursor.get().taskId());
-                }
-                select.setInt(index, pageSize + 1);
-                List<TaskRecord> found = new ArrayList<>();
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        found.add(record(rows));
-                    }
-                }
-                return found;
-            }
-        });
-        if (tasks.size() <= pageSize) {
-            return new TaskPage(tasks, Optional.empty());
-        }
-        TaskRecord last = tasks.get(pageSize - 1);
-        return new TaskPage(tasks.subList(0, pageSize),
-                Optional.of(PageTokens.encode(new PageTokens.Cursor(last.createdAt().toEpochMilli(), last.taskId()))));
+        return read("list tasks", query::read);
     }
 
     @Override
@@ -471,20 +430,7 @@ public final class SqliteTaskStore
             throws QueueException
     {
         checkOpen();
-        return read("count tasks", connection -> {
-            Map<TaskStatus, Long> counts = new EnumMap<>(TaskStatus.class);
-            for (TaskStatus status : TaskStatus.values()) {
-                counts.put(status, 0L);
-            }
-            try (PreparedStatement select =
-                    connection.prepareStatement("SELECT status, COUNT(*) FROM tasks GROUP BY status");
-                 ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    counts.put(TaskStatus.valueOf(rows.getString(1)), rows.getLong(2));
-                }
-            }
-            return counts;
-        });
+        return read("count tasks", TaskRows::countByStatus);
     }
 
     /**
@@ -612,11 +558,7 @@ public final class SqliteTaskStore
                 update.setInt(9, request.max());
                 try (ResultSet rows = update.executeQuery()) {
                     while (rows.next()) {
-                        String id = rows.getString("id");
-                        TaskSpec spec = new TaskSpec(id, parse(rows.getString("payload")), millis(rows, "deadline"));
-                        Lease lease = new Lease(id, rows.getInt("attempts") - 1, rows.getString("lease_token"),
-                                Instant.ofEpochMilli(expiry));
-                        claimed.add(new Claimed(new Claim(spec, lease), rows.getLong("created_at")));
+                        claimed.add(new Claimed(LeaseRows.claim(rows, expiry), rows.getLong("created_at")));
                     }
                 }
             }
@@ -673,17 +615,7 @@ public final class SqliteTaskStore
         requireNonNull(handle, "handle is null");
         checkOpen();
         write("save the sandbox handle of task " + lease.taskId(), connection -> {
-            try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE tasks SET sandbox_engine = ?, sandbox_data = ? "
-                            + "WHERE id = ? AND lease_token = ? AND status = 'RUNNING'")) {
-                update.setString(1, handle.engine());
-                update.setString(2, handle.data());
-                update.setString(3, lease.taskId());
-                update.setString(4, lease.token());
-                if (update.executeUpdate() == 0) {
-                    throw lost(leaseRow(connection, lease.taskId()), lease);
-                }
-            }
+            LeaseRows.saveSandbox(connection, lease, handle);
             return null;
         });
         LOG.debug("task {}: sandbox handle of attempt {} saved", lease.taskId(), lease.attempt());
@@ -708,55 +640,17 @@ public final class SqliteTaskStore
         long leaseMillis = Math.max(1, leaseDuration.toMillis());
         long expiry = now + leaseMillis;
         String tokenPrefix = UUID.randomUUID().toString().replace("-", "") + ".";
-        record Row(Claim claim, SandboxHandle handle) {}
         List<Lease> handedBack = new ArrayList<>();
-        List<Row> rows = write("reclaim the runs of " + holder(worker), connection -> {
+        List<LeaseRows.Reclaimed> rows = write("reclaim the runs of " + holder(worker), connection -> {
             handedBack.clear();
             // the runs whose sandbox handle was never saved cannot be recovered: handed back at once, attempt reused
-            try (PreparedStatement update = connection.prepareStatement("""
-                    UPDATE tasks
-                    SET status = 'PENDING', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL, \
-                    lease_worker = NULL,
-                        lease_duration_ms = NULL, started_at = NULL, progress = 0, version = version + 1
-                    WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NULL AND cancel_requested = 0 \
-                    AND attempts > 0
-                    RETURNING id, attempts""")) {
-                update.setString(1, holder(worker));
-                try (ResultSet result = update.executeQuery()) {
-                    while (result.next()) {
-                        handedBack.add(new Lease(result.getString("id"), result.getInt("attempts"), "handed-back",
-                                Instant.ofEpochMilli(now)));
-                    }
-                }
-            }
+            handedBack.addAll(LeaseRows.handBackUnsaved(connection, holder(worker), Instant.ofEpochMilli(now)));
             for (Lease lease : handedBack) {
                 discardRun(connection, lease);
                 pendingBound++;
             }
-            List<Row> found = new ArrayList<>();
-            try (PreparedStatement update = connection.prepareStatement("""
-                    UPDATE tasks
-                    SET lease_token = ? || id, lease_expires_at = ?, lease_duration_ms = ?, version = version + 1
-                    WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NOT NULL AND cancel_requested = 0
-                    RETURNING id, payload, deadline, attempts, lease_token, sandbox_engine, sandbox_data""")) {
-                update.setString(1, tokenPrefix);
-                update.setLong(2, expiry);
-                update.setLong(3, leaseMillis);
-                update.setString(4, holder(worker));
-                try (ResultSet result = update.executeQuery()) {
-                    while (result.next()) {
-                        String id = result.getString("id");
-                        TaskSpec spec = new TaskSpec(id, parse(result.getString("payload")),
-                                millis(result, "deadline"));
-                        Lease lease = new Lease(id, result.getInt("attempts") - 1, result.getString("lease_token"),
-                                Instant.ofEpochMilli(expiry));
-                        found.add(new Row(new Claim(spec, lease),
-                                new SandboxHandle(result.getString("sandbox_engine"),
-                                result.getString("sandbox_data"))));
-                    }
-                }
-            }
-            return found;
+            return LeaseRows.reclaim(connection, LeaseRows.RECLAIM, holder(worker), tokenPrefix, expiry,
+                    leaseMillis, (run, result) -> run);
         });
         for (Lease lease : handedBack) {
             deleteRunFiles(lease);
@@ -770,7 +664,7 @@ public final class SqliteTaskStore
             logs.wakeReaders();
         }
         List<ReclaimedRun> reclaimed = new ArrayList<>();
-        for (Row row : rows) {
+        for (LeaseRows.Reclaimed row : rows) {
             Lease lease = row.claim().lease();
             long offset;
             try {
@@ -823,44 +717,6 @@ public final class SqliteTaskStore
         return failed;
     }
 
-    /** The lease state of a task, for diagnosing a refused lease. */
-    private record LeaseRow(TaskStatus status, String leaseToken, String resolvedToken, boolean cancelRequested,
-            long expiresAt, long durationMillis) {}
-
-    private Optional<LeaseRow> leaseRow(Connection connection, String taskId)
-            throws SQLException
-    {
-        try (PreparedStatement select = connection.prepareStatement(
-                "SELECT status, lease_token, resolved_token, cancel_requested, lease_expires_at, lease_duration_ms "
-                        + "FROM tasks WHERE id = ?")) {
-            select.setString(1, taskId);
-            try (ResultSet rows = select.executeQuery()) {
-                if (!rows.next()) {
-                    return Optional.empty();
-                }
-                return Optional.of(new LeaseRow(TaskStatus.valueOf(rows.getString(1)), rows.getString(2),
-                        rows.getString(3), rows.getInt(4) != 0, rows.getLong(5), rows.getLong(6)));
-            }
-        }
-    }
-
-    private static LeaseLostException lost(Optional<LeaseRow> row, Lease lease)
-    {
-        String task = "task " + lease.taskId();
-        if (row.isEmpty()) {
-            return new LeaseLostException(LeaseLostException.Reason.RESOLVED, task + " no longer exists");
-        }
-        LeaseRow state = row.get();
-        if (state.cancelRequested() || state.status() == TaskStatus.CANCELED) {
-            return new LeaseLostException(LeaseLostException.Reason.CANCELED, task + " was cancelled");
-        }
-        if (state.status().isTerminal()) {
-            return new LeaseLostException(LeaseLostException.Reason.RESOLVED, task + " is already resolved");
-        }
-        return new LeaseLostException(LeaseLostException.Reason.EXPIRED,
-                "the lease of " + task + " attempt " + lease.attempt() + " expired or is no longer the current one");
-    }
-
     @Override
     public Lease renew(Lease lease)
             throws QueueException
@@ -869,10 +725,10 @@ public final class SqliteTaskStore
         checkOpen();
         return write("renew the lease of task " + lease.taskId(), connection -> {
             long now = clock.millis();
-            Optional<LeaseRow> row = leaseRow(connection, lease.taskId());
+            Optional<LeaseRow> row = LeaseRows.find(connection, lease.taskId());
             if (row.isEmpty() || row.get().status() != TaskStatus.RUNNING
                     || !lease.token().equals(row.get().leaseToken()) || row.get().expiresAt() <= now) {
-                throw lost(row, lease);
+                throw LeaseRows.lost(row, lease);
             }
             long expiry = now + row.get().durationMillis();
             try (PreparedStatement update = connection.prepareStatement(
@@ -901,7 +757,7 @@ public final class SqliteTaskStore
                 update.setString(2, lease.taskId());
                 update.setString(3, lease.token());
                 if (update.executeUpdate() == 0) {
-                    throw lost(leaseRow(connection, lease.taskId()), lease);
+                    throw LeaseRows.lost(LeaseRows.find(connection, lease.taskId()), lease);
                 }
             }
             return null;
@@ -934,13 +790,13 @@ public final class SqliteTaskStore
         }
         String result = resolution.result().map(TaskRows::write).orElse(null);
         boolean changed = write("resolve task " + lease.taskId(), connection -> {
-            Optional<LeaseRow> row = leaseRow(connection, lease.taskId());
+            Optional<LeaseRow> row = LeaseRows.find(connection, lease.taskId());
             if (row.isPresent() && row.get().status().isTerminal() && lease.token().equals(row.get().resolvedToken())) {
                 return false; // the same lease resolved before: the answer was lost, nothing changes
             }
             if (row.isEmpty() || row.get().status() != TaskStatus.RUNNING
                     || !lease.token().equals(row.get().leaseToken())) {
-                throw lost(row, lease);
+                throw LeaseRows.lost(row, lease);
             }
             // an expired lease that nobody claimed since is still the current one: its resolution is accepted
             try (PreparedStatement update = connection.prepareStatement("""
@@ -1371,22 +1227,10 @@ public final class SqliteTaskStore
         return TaskRows.record(rows);
     }
 
-    private static Optional<Instant> millis(ResultSet rows, String column)
-            throws SQLException
-    {
-        return TaskRows.millis(rows, column);
-    }
-
     private static void setMillis(PreparedStatement statement, int index, Optional<Instant> instant)
             throws SQLException
     {
         TaskRows.setMillis(statement, index, instant);
-    }
-
-    private static JsonNode parse(String text)
-            throws SQLException
-    {
-        return TaskRows.parse(text);
     }
 
     private static String write(JsonNode node)

@@ -62,6 +62,12 @@ import static java.util.Objects.requireNonNull;
 public final class TaskRun
 {
     private static final Logger LOG = LoggerFactory.getLogger(TaskRun.class);
+    /**
+     * Why a run the kernel ended for exceeding its memory limit ({@code Termination.outOfMemory()}) failed: a line of
+     * its log, and the message of its failed resolution (the {@code error.detail} of the task API).
+     */
+    static final String OUT_OF_MEMORY = "the task ran out of memory: the kernel killed it for exceeding its memory "
+            + "limit";
     private static final Stage[] ORDER =
             {Stage.PREPARE, Stage.BUILD, Stage.START, Stage.STARTED, Stage.WAITING, Stage.STOPPED, Stage.FINISHED};
 
@@ -114,8 +120,11 @@ public final class TaskRun
      * @param recovered the recovered sandbox the run owns from now on, or empty to build one
      * @param onStarted called with the sandbox {@code startSandbox} returned; not called for a recovered sandbox. It
      *        must not throw.
+     * @param onStarting called on the owner thread with the builder right before {@code startSandbox} (e.g. to store
+     *        {@link SandboxBuilder#handle()}); not called for a recovered sandbox. It must not throw.
      */
-    public record SandboxHooks(java.util.Optional<Sandbox> recovered, java.util.function.Consumer<Sandbox> onStarted)
+    public record SandboxHooks(java.util.Optional<Sandbox> recovered, java.util.function.Consumer<Sandbox> onStarted,
+            java.util.function.Consumer<SandboxBuilder> onStarting)
     {
         /** Build and start a sandbox; tell nobody. */
         public static final SandboxHooks NONE = new SandboxHooks(java.util.Optional.empty(), sandbox -> {});
@@ -124,6 +133,13 @@ public final class TaskRun
         {
             requireNonNull(recovered, "recovered is null");
             requireNonNull(onStarted, "onStarted is null");
+            requireNonNull(onStarting, "onStarting is null");
+        }
+
+        /** Hooks without a listener before the start. */
+        public SandboxHooks(java.util.Optional<Sandbox> recovered, java.util.function.Consumer<Sandbox> onStarted)
+        {
+            this(recovered, onStarted, builder -> {});
         }
     }
 
@@ -148,6 +164,8 @@ public final class TaskRun
     private boolean success;
     // guarded by lock: the exit code of the task's main process, once its result set is known
     private java.util.OptionalInt exitCode = java.util.OptionalInt.empty();
+    // guarded by lock: the engine reported that the kernel killed the task for exceeding its memory limit
+    private boolean outOfMemory;
     private boolean ran;
     private boolean disposed;
     private volatile boolean fatal;
@@ -205,21 +223,32 @@ public final class TaskRun
 
     /**
      * Asks the run to let go of its sandbox without ending it, for a worker that stops while its engine can recover
-     * the sandbox later ({@link dev.taskyard.engine.Feature#RECOVERY}): only while the run waits for the task's result.
-     * The caller then interrupts the owner thread; the run ends without a resolution ({@link #isDetached()}), and
-     * the owner must neither report nor {@linkplain #dispose() dispose} it: the task, its log and its lease are left
-     * for a later process of the worker. Thread-safe.
+     * the sandbox later ({@link dev.taskyard.engine.Feature#RECOVERY}): while the run starts its sandbox (then it lets
+     * go once the sandbox started and the plugins' {@code started} hook ran) or waits for the task's result. If
+     * {@link #isWaiting()}, the caller then interrupts the owner thread; the run ends without a resolution
+     * ({@link #isDetached()}), and the owner must neither report nor {@linkplain #dispose() dispose} it: the task, its
+     * log and its lease are left for a later process of the worker. A start that fails resolves the run as usual.
+     * Thread-safe.
      *
-     * @return false if the run is not waiting for its result (it is then left as it is)
+     * @return false if the run is neither starting nor waiting for its result (it is then left as it is)
      */
     public boolean detach()
     {
         synchronized (lock) {
-            if (stage != Stage.WAITING || resolution != null || sandbox == null) {
+            boolean starting = stage == Stage.START || stage == Stage.STARTED;
+            if (resolution != null || !(starting || stage == Stage.WAITING && sandbox != null)) {
                 return false;
             }
             detachRequested = true;
             return true;
+        }
+    }
+
+    /** Whether the run waits for the task's result (the stage in which a detach needs an interrupt). */
+    public boolean isWaiting()
+    {
+        synchronized (lock) {
+            return stage == Stage.WAITING && resolution == null;
         }
     }
 
@@ -282,7 +311,9 @@ public final class TaskRun
             }
             synchronized (lock) {
                 if (resolution == null) {
-                    resolution = success ? TaskResolution.completed() : TaskResolution.failed();
+                    resolution = success ? TaskResolution.completed()
+                            : outOfMemory ? TaskResolution.failed().withMessage(OUT_OF_MEMORY)
+                            : TaskResolution.failed();
                 }
                 if (resolution.exitCode().isEmpty()) {
                     resolution = resolution.withExitCode(exitCode);
@@ -318,6 +349,15 @@ public final class TaskRun
         return true;
     }
 
+    /** Ends the run without a resolution, leaving the sandbox running. Called with the lock held. */
+    private boolean detachNow()
+    {
+        detached = true;
+        resolution = TaskResolution.exception(ExceptionReason.WORKER_SHUTDOWN);
+        LOG.info("task {} run {} detached from its sandbox, which keeps running", context.taskId(), context.runId());
+        return false;
+    }
+
     private boolean runStage(Stage next)
             throws EngineException
     {
@@ -343,6 +383,7 @@ public final class TaskRun
                     return true;
                 }
                 SandboxBuilder starting = currentBuilder();
+                hooks.onStarting().accept(starting);
                 Sandbox started;
                 try {
                     started = starting.startSandbox();
@@ -361,6 +402,11 @@ public final class TaskRun
             }
             case STARTED -> taskPlugins.started(currentSandbox());
             case WAITING -> {
+                synchronized (lock) {
+                    if (detachRequested && resolution == null) {
+                        return detachNow(); // asked while the sandbox was being started
+                    }
+                }
                 ResultSet result;
                 try {
                     result = currentSandbox().waitForResult();
@@ -368,11 +414,7 @@ public final class TaskRun
                 catch (InterruptedException e) {
                     synchronized (lock) {
                         if (detachRequested && resolution == null) {
-                            detached = true;
-                            resolution = TaskResolution.exception(ExceptionReason.WORKER_SHUTDOWN);
-                            LOG.info("task {} run {} detached from its sandbox, which keeps running",
-                                    context.taskId(), context.runId());
-                            return false;
+                            return detachNow();
                         }
                     }
                     Thread.currentThread().interrupt();
@@ -386,6 +428,7 @@ public final class TaskRun
                     sandbox = null;
                     resultSet = result;
                     exitCode = result.termination().exitCode();
+                    outOfMemory = result.termination().outOfMemory();
                     if (detachRequested) {
                         // the result came first: the run goes on; the interrupt meant for the wait is
                         // not for later calls
@@ -394,9 +437,7 @@ public final class TaskRun
                     }
                 }
                 if (result.termination().outOfMemory()) {
-                    Incidents.writeTaskLog(context,
-                            "[taskyard] the task ran out of memory: the kernel killed it for exceeding "
-                            + "its memory limit");
+                    Incidents.writeTaskLog(context, "[taskyard] " + OUT_OF_MEMORY);
                 }
             }
             case STOPPED -> {

@@ -35,6 +35,8 @@ import dev.taskyard.engine.RecoveryOptions;
 import dev.taskyard.engine.ResourceNotFoundException;
 import dev.taskyard.engine.ResourceTracker;
 import dev.taskyard.engine.Sandbox;
+import dev.taskyard.engine.SandboxBuilder;
+import dev.taskyard.engine.SandboxHandle;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.TaskLog;
 import dev.taskyard.engine.WorkerIdentity;
@@ -120,6 +122,8 @@ public final class Worker
         volatile Lease lease;
         /** Set once the handle of the run's sandbox is stored: the run may be detached at a stop. */
         volatile boolean handleSaved;
+        /** The handle saved for the run (by the task thread), or null. */
+        volatile SandboxHandle savedHandle;
         /** Set by whoever reports the resolution first: the task thread, or the rescue of a stuck task thread. */
         final AtomicBoolean reported = new AtomicBoolean();
         /** Set by whoever releases the task's slot first (same two). */
@@ -308,8 +312,9 @@ public final class Worker
 
     /**
      * Asks the queue for the runs this worker's identity held with a saved sandbox handle when its previous process
-     * ended; the task threads offer each to the engine before claiming new tasks. Nothing happens unless the engine
-     * declares {@link Feature#RECOVERY}.
+     * ended; the task threads offer each to the engine before claiming new tasks, and the engine is told which handles
+     * the stored leases claim ({@link Engine#retainRecoverable}). Nothing happens unless the engine declares
+     * {@link Feature#RECOVERY}.
      */
     private void reclaimRuns()
     {
@@ -327,6 +332,15 @@ public final class Worker
         catch (QueueException | RuntimeException e) {
             LOG.warn("worker {}: reclaiming the runs of its previous process failed; their leases expire and they "
                     + "run again: {}", identity.workerId(), e.getMessage(), e);
+            return; // the stored leases still claim their sandboxes: the engine is not told anything
+        }
+        try {
+            // what no stored lease claims is a leftover the engine may remove from now on
+            engine.retainRecoverable(reclaimed.stream().map(ReclaimedRun::handle).toList());
+        }
+        catch (RuntimeException e) {
+            LOG.warn("worker {}: telling the engine which runs it recovers failed: {}", identity.workerId(),
+                    e.getMessage(), e);
         }
     }
 
@@ -520,7 +534,9 @@ public final class Worker
         for (Running task : running.values()) {
             if (recovers && task.handleSaved && task.run.detach()) {
                 detachedRuns.incrementAndGet();
-                task.owner.interruptRun();
+                if (task.run.isWaiting()) {
+                    task.owner.interruptRun();
+                }
             }
             else {
                 task.run.abort(ExceptionReason.WORKER_SHUTDOWN);
@@ -612,6 +628,28 @@ public final class Worker
         return Optional.empty();
     }
 
+    /**
+     * Stores the handle a builder's sandbox will have, if the engine knows it before the start, so that a process
+     * that ends during the start leaves a recoverable run rather than a task that may run twice.
+     */
+    private void saveSandbox(Reporter reporter, SandboxBuilder builder)
+    {
+        Running current = reporter.handle;
+        if (current == null || !engine.capabilities().supports(Feature.RECOVERY)) {
+            return;
+        }
+        try {
+            Optional<SandboxHandle> handle = builder.handle();
+            if (handle.isPresent()) {
+                saveHandle(current, handle.get());
+            }
+        }
+        catch (EngineException | RuntimeException e) {
+            LOG.warn("task {} run {}: the builder's sandbox handle could not be read; it is saved after the start: "
+                    + "{}", current.lease.taskId(), current.lease.runId(), e.getMessage());
+        }
+    }
+
     /** Stores the handle of a sandbox just started, so that a later process of this worker can recover it. */
     private void saveSandbox(Reporter reporter, Sandbox sandbox)
     {
@@ -619,15 +657,30 @@ public final class Worker
         if (current == null || !engine.capabilities().supports(Feature.RECOVERY)) {
             return;
         }
+        try {
+            saveHandle(current, sandbox.handle());
+        }
+        catch (EngineException | RuntimeException e) {
+            LOG.warn("task {} run {}: saving its sandbox handle failed; the run cannot be recovered after a restart: "
+                    + "{}", current.lease.taskId(), current.lease.runId(), e.getMessage());
+        }
+    }
+
+    private void saveHandle(Running current, SandboxHandle handle)
+    {
+        if (current.handleSaved && handle.equals(current.savedHandle)) {
+            return; // saved before the start
+        }
         Lease lease = current.lease;
         try {
-            current.handleSaved = queue.saveSandbox(lease, sandbox.handle());
+            current.handleSaved = queue.saveSandbox(lease, handle);
+            current.savedHandle = current.handleSaved ? handle : null;
         }
         catch (LeaseLostException e) {
             LOG.info("task {} run {}: its sandbox handle was not saved, the lease is gone: {}", lease.taskId(),
                     lease.runId(), e.getMessage());
         }
-        catch (EngineException | QueueException | RuntimeException e) {
+        catch (QueueException | RuntimeException e) {
             LOG.warn("task {} run {}: saving its sandbox handle failed; the run cannot be recovered after a restart: "
                     + "{}", lease.taskId(), lease.runId(), e.getMessage());
         }
@@ -661,7 +714,8 @@ public final class Worker
             Reporter reporter = new Reporter();
             TaskRun run = new TaskRun(new TaskRun.Options(plugins, context, claim.task().payload(), reporter,
                     scheduler, config.deadlineGrace()),
-                    new TaskRun.SandboxHooks(recovered, sandbox -> saveSandbox(reporter, sandbox)));
+                    new TaskRun.SandboxHooks(recovered, sandbox -> saveSandbox(reporter, sandbox),
+                            builder -> saveSandbox(reporter, builder)));
             handle = new Running(key, run, owner, reporter, lease);
             reporter.handle = handle;
             running.put(key, handle);

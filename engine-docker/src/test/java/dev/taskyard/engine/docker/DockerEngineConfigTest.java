@@ -68,6 +68,11 @@ class DockerEngineConfigTest
         assertThat(created.capabilities().maxConcurrency()).isEqualTo(3);
         assertThat(created.capabilities().features())
                 .containsExactlyInAnyOrder(Feature.ENVIRONMENT_VARIABLES, Feature.VOLUMES,
+                        Feature.SHELLS, Feature.ARTIFACTS, Feature.RECOVERY);
+        created.dispose();
+        Engine withoutRecovery = engine(TestEngines.MAPPER.createObjectNode().put("recovery", false));
+        assertThat(withoutRecovery.capabilities().features())
+                .containsExactlyInAnyOrder(Feature.ENVIRONMENT_VARIABLES, Feature.VOLUMES,
                         Feature.SHELLS, Feature.ARTIFACTS);
     }
 

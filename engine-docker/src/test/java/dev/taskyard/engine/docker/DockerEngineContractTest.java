@@ -1,5 +1,6 @@
 package dev.taskyard.engine.docker;
 
+import java.time.Duration;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,8 +14,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The Docker engine against the whole contract kit, with busybox {@code sh} payloads (the kit's command payloads).
- * Proxies and displays are not
- * supported, so the kit verifies that they fail with feature-not-supported.
+ * Recovery is on (the config's default), so the kit's recovery rules run positively: a fresh engine re-attaches to
+ * the containers of the first one. Proxies and displays are not supported, so the kit verifies that they fail with
+ * feature-not-supported.
  */
 @RequiresDocker
 class DockerEngineContractTest
@@ -45,6 +47,7 @@ class DockerEngineContractTest
     {
         return switch (behavior) {
             case SUPPORTS_PROXIES, SUPPORTS_DISPLAYS -> false;
+            case SUPPORTS_RECOVERY -> true;
             default -> super.hasBehavior(behavior);
         };
     }
@@ -53,6 +56,12 @@ class DockerEngineContractTest
     protected String commandPayload(List<String> argv)
     {
         return payloadNode(argv.toArray(String[]::new)).toString();
+    }
+
+    @Override
+    protected String recoveryPayload(String first, Duration duration, String second)
+    {
+        return payload("sh", "-c", "echo " + first + "; sleep " + duration.toMillis() / 1000.0 + "; echo " + second);
     }
 
     @Override

@@ -15,10 +15,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The engine is found by {@link java.util.ServiceLoader} on the class path and on the module path. */
 class DiscoveryTest
 {
-    /** What the module path needs: the two taskyard modules and what they require, at run time. */
+    /**
+     * What the module path needs: the two taskyard modules and what they require, at run time (JNA as an automatic
+     * module: the run requires posix_spawn, so its binding from a named module is checked too).
+     */
     private static final List<String> MODULE_JARS = List.of(
             "jackson-core-", "jackson-databind-", "jackson-annotations-", "json-schema-validator-", "slf4j-api-",
-                    "slf4j-simple-", "itu-",
+                    "slf4j-simple-", "itu-", "jna-",
             "taskyard-engine-api-", "taskyard-engine-process-");
     private static final List<Path> MODULE_FOLDERS =
             List.of(Path.of("engine-api", "target", "classes"), Path.of("engine-process", "target", "classes"));
@@ -65,7 +68,7 @@ class DiscoveryTest
                     Path temp = Files.createTempDirectory("kit-discovery-");
                     ResourceTracker tracker = new ResourceTracker();
                     ObjectMapper mapper = new ObjectMapper();
-                    Engine engine = registry.createEngine("process", mapper.readTree("{}"),
+                    Engine engine = registry.createEngine("process", mapper.readTree("{\\"spawn\\": \\"posixSpawn\\"}"),
                             new EngineContext(temp, LoggerFactory.getLogger("kit.discovery"), \
             new WorkerIdentity("kit", "kit"), tracker));
                     TaskContext context = TaskContext.builder().logSpillFolder(temp).build();

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,8 +45,9 @@ import dev.taskyard.store.internal.CanonicalJson;
 import dev.taskyard.store.internal.CancelWatches;
 import dev.taskyard.store.internal.ChangeListeners;
 import dev.taskyard.store.internal.ChangeNotifier;
-import dev.taskyard.store.internal.PageTokens;
+import dev.taskyard.store.internal.LeaseRows;
 import dev.taskyard.store.internal.TaskIds;
+import dev.taskyard.store.internal.TaskPageQuery;
 import dev.taskyard.store.internal.TaskRows;
 import dev.taskyard.store.postgres.internal.ArtifactRows;
 import dev.taskyard.store.postgres.internal.LogRows;
@@ -56,11 +56,9 @@ import dev.taskyard.store.postgres.internal.Retrying;
 import dev.taskyard.worker.Claim;
 import dev.taskyard.worker.ClaimRequest;
 import dev.taskyard.worker.Lease;
-import dev.taskyard.worker.LeaseLostException;
 import dev.taskyard.worker.QueueException;
 import dev.taskyard.worker.ReclaimedRun;
 import dev.taskyard.worker.TaskResolution;
-import dev.taskyard.worker.TaskSpec;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -563,15 +561,10 @@ public final class PostgresTaskStore
         return read("read task " + taskId, connection -> find(connection, taskId));
     }
 
-    private Optional<TaskRecord> find(Connection connection, String taskId)
+    private static Optional<TaskRecord> find(Connection connection, String taskId)
             throws SQLException
     {
-        try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + " FROM tasks WHERE id = ?")) {
-            select.setString(1, taskId);
-            try (ResultSet rows = select.executeQuery()) {
-                return rows.next() ? Optional.of(TaskRows.record(rows)) : Optional.empty();
-            }
-        }
+        return TaskRows.find(connection, taskId);
     }
 
     @Override
@@ -596,43 +589,9 @@ public final class PostgresTaskStore
     public TaskPage list(Optional<TaskStatus> status, int pageSize, Optional<String> pageToken)
             throws QueueException
     {
-        requireNonNull(status, "status is null");
-        requireNonNull(pageToken, "pageToken is null");
-        if (pageSize < 1) {
-            throw new IllegalArgumentException("pageSize must be at least 1");
-        }
-        Optional<PageTokens.Cursor> cursor = pageToken.map(PageTokens::decode);
+        TaskPageQuery query = TaskPageQuery.of(status, pageSize, pageToken);
         checkOpen();
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM tasks WHERE TRUE");
-        status.ifPresent(s -> sql.append(" AND status = ?"));
-        cursor.ifPresent(c -> sql.append(" AND (created_at, id) < (?, ?)"));
-        sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
-        List<TaskRecord> tasks = read("list tasks", connection -> {
-            try (PreparedStatement select = connection.prepareStatement(sql.toString())) {
-                int index = 1;
-                if (status.isPresent()) {
-                    select.setString(index++, status.get().name());
-                }
-                if (cursor.isPresent()) {
-                    select.setLong(index++, cursor.get().createdAt());
-                    select.setString(index++, cursor.get().taskId());
-                }
-                select.setInt(index, pageSize + 1);
-                List<TaskRecord> found = new ArrayList<>();
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        found.add(TaskRows.record(rows));
-                    }
-                }
-                return found;
-            }
-        });
-        if (tasks.size() <= pageSize) {
-            return new TaskPage(tasks, Optional.empty());
-        }
-        TaskRecord last = tasks.get(pageSize - 1);
-        return new TaskPage(tasks.subList(0, pageSize),
-                Optional.of(PageTokens.encode(new PageTokens.Cursor(last.createdAt().toEpochMilli(), last.taskId()))));
+        return read("list tasks", query::read);
     }
 
     @Override
@@ -640,20 +599,7 @@ public final class PostgresTaskStore
             throws QueueException
     {
         checkOpen();
-        return read("count tasks", connection -> {
-            Map<TaskStatus, Long> counts = new EnumMap<>(TaskStatus.class);
-            for (TaskStatus status : TaskStatus.values()) {
-                counts.put(status, 0L);
-            }
-            try (PreparedStatement select =
-                    connection.prepareStatement("SELECT status, COUNT(*) FROM tasks GROUP BY status");
-                 ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    counts.put(TaskStatus.valueOf(rows.getString(1)), rows.getLong(2));
-                }
-            }
-            return counts;
-        });
+        return read("count tasks", TaskRows::countByStatus);
     }
 
     // ---------------------------------------------------------------- listeners
@@ -833,11 +779,7 @@ public final class PostgresTaskStore
                             crashed.add(crashedTask(id, rows.getInt("attempts")));
                             continue;
                         }
-                        TaskSpec spec = new TaskSpec(id, TaskRows.parse(rows.getString("payload")),
-                                TaskRows.millis(rows, "deadline"));
-                        Lease lease = new Lease(id, rows.getInt("attempts") - 1, rows.getString("lease_token"),
-                                Instant.ofEpochMilli(expiry));
-                        claimed.add(new Claimed(new Claim(spec, lease), rows.getLong("created_at")));
+                        claimed.add(new Claimed(LeaseRows.claim(rows, expiry), rows.getLong("created_at")));
                     }
                 }
             }
@@ -870,7 +812,7 @@ public final class PostgresTaskStore
      * {@inheritDoc}
      *
      * <p>One {@code UPDATE … WHERE id = ? AND lease_token = ? AND status = 'RUNNING'} stores the handle in the
-     * task's row.
+     * task's row, with auto-commit (one round trip).
      */
     @Override
     public boolean saveSandbox(Lease lease, SandboxHandle handle)
@@ -879,18 +821,9 @@ public final class PostgresTaskStore
         requireNonNull(lease, "lease is null");
         requireNonNull(handle, "handle is null");
         checkOpen();
-        call("save the sandbox handle of task " + lease.taskId(), true, connection -> {
-            try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE tasks SET sandbox_engine = ?, sandbox_data = ? "
-                            + "WHERE id = ? AND lease_token = ? AND status = 'RUNNING'")) {
-                update.setString(1, handle.engine());
-                update.setString(2, handle.data());
-                update.setString(3, lease.taskId());
-                update.setString(4, lease.token());
-                if (update.executeUpdate() == 0) {
-                    throw lost(leaseRow(connection, lease.taskId()), lease);
-                }
-            }
+        // one write (the read that explains a refusal changes nothing): auto-commit, one round trip
+        singleWrite("save the sandbox handle of task " + lease.taskId(), true, connection -> {
+            LeaseRows.saveSandbox(connection, lease, handle);
             return null;
         });
         LOG.debug("task {}: sandbox handle of attempt {} saved", lease.taskId(), lease.attempt());
@@ -918,55 +851,17 @@ public final class PostgresTaskStore
             long expiry = clock.millis() + leaseMillis;
             handedBack.clear();
             // the runs whose sandbox handle was never saved cannot be recovered: handed back at once, attempt reused
-            try (PreparedStatement update = connection.prepareStatement("""
-                    UPDATE tasks
-                    SET status = 'PENDING', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL, \
-                    lease_worker = NULL,
-                        lease_duration_ms = NULL, started_at = NULL, progress = 0, version = version + 1
-                    WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NULL AND NOT cancel_requested \
-                    AND attempts > 0
-                    RETURNING id, attempts""")) {
-                update.setString(1, holder(worker));
-                try (ResultSet rows = update.executeQuery()) {
-                    while (rows.next()) {
-                        handedBack.add(new Lease(rows.getString("id"), rows.getInt("attempts"), "handed-back",
-                                Instant.ofEpochMilli(expiry)));
-                    }
-                }
-            }
+            handedBack.addAll(LeaseRows.handBackUnsaved(connection, holder(worker), Instant.ofEpochMilli(expiry)));
             if (!handedBack.isEmpty()) {
                 discardRuns(connection, handedBack);
             }
-            List<ReclaimedRun> found = new ArrayList<>();
-            try (PreparedStatement update = connection.prepareStatement("""
-                    WITH reclaimed AS (UPDATE tasks
-                                       SET lease_token = ? || id, lease_expires_at = ?, lease_duration_ms = ?, \
-                    version = version + 1
-                                       WHERE status = 'RUNNING' AND lease_worker = ? AND sandbox_data IS NOT NULL \
-                    AND NOT cancel_requested
-                                       RETURNING id, payload, deadline, attempts, lease_token, sandbox_engine, \
-                    sandbox_data)
+            return LeaseRows.reclaim(connection, """
+                    WITH reclaimed AS (%s)
                     SELECT r.*, COALESCE(l.size, 0) AS log_size
                     FROM reclaimed r LEFT JOIN task_logs l ON l.task_id = r.id \
-                    AND l.run_id = (r.attempts - 1)::text""")) {
-                update.setString(1, tokenPrefix);
-                update.setLong(2, expiry);
-                update.setLong(3, leaseMillis);
-                update.setString(4, holder(worker));
-                try (ResultSet rows = update.executeQuery()) {
-                    while (rows.next()) {
-                        String id = rows.getString("id");
-                        TaskSpec spec = new TaskSpec(id, TaskRows.parse(rows.getString("payload")),
-                                TaskRows.millis(rows, "deadline"));
-                        Lease lease = new Lease(id, rows.getInt("attempts") - 1, rows.getString("lease_token"),
-                                Instant.ofEpochMilli(expiry));
-                        found.add(new ReclaimedRun(new Claim(spec, lease),
-                                new SandboxHandle(rows.getString("sandbox_engine"), rows.getString("sandbox_data")),
-                                rows.getLong("log_size")));
-                    }
-                }
-            }
-            return found;
+                    AND l.run_id = (r.attempts - 1)::text""".formatted(LeaseRows.RECLAIM), holder(worker), tokenPrefix,
+                    expiry, leaseMillis, (run, rows) -> new ReclaimedRun(run.claim(), run.handle(),
+                            rows.getLong("log_size")));
         });
         for (Lease lease : handedBack) {
             LOG.info("task {}: attempt {} of {} had no saved sandbox; handed back, it runs again", lease.taskId(),
@@ -1042,45 +937,6 @@ public final class PostgresTaskStore
         }
     }
 
-    /** The lease state of a task, for diagnosing a refused lease. */
-    private record LeaseRow(TaskStatus status, String leaseToken, String resolvedToken, boolean cancelRequested)
-    {
-    }
-
-    private static Optional<LeaseRow> leaseRow(Connection connection, String taskId)
-            throws SQLException
-    {
-        try (PreparedStatement select =
-                connection.prepareStatement("SELECT status, lease_token, resolved_token, cancel_requested FROM tasks "
-                + "WHERE id = ?")) {
-            select.setString(1, taskId);
-            try (ResultSet rows = select.executeQuery()) {
-                if (!rows.next()) {
-                    return Optional.empty();
-                }
-                return Optional.of(new LeaseRow(TaskStatus.valueOf(rows.getString(1)), rows.getString(2),
-                        rows.getString(3), rows.getBoolean(4)));
-            }
-        }
-    }
-
-    private static LeaseLostException lost(Optional<LeaseRow> row, Lease lease)
-    {
-        String task = "task " + lease.taskId();
-        if (row.isEmpty()) {
-            return new LeaseLostException(LeaseLostException.Reason.RESOLVED, task + " no longer exists");
-        }
-        LeaseRow state = row.get();
-        if (state.cancelRequested() || state.status() == TaskStatus.CANCELED) {
-            return new LeaseLostException(LeaseLostException.Reason.CANCELED, task + " was cancelled");
-        }
-        if (state.status().isTerminal()) {
-            return new LeaseLostException(LeaseLostException.Reason.RESOLVED, task + " is already resolved");
-        }
-        return new LeaseLostException(LeaseLostException.Reason.EXPIRED,
-                "the lease of " + task + " attempt " + lease.attempt() + " expired or is no longer the current one");
-    }
-
     @Override
     public Lease renew(Lease lease)
             throws QueueException
@@ -1104,7 +960,7 @@ public final class PostgresTaskStore
                     }
                 }
             }
-            throw lost(leaseRow(connection, lease.taskId()), lease);
+            throw LeaseRows.lost(LeaseRows.find(connection, lease.taskId()), lease);
         });
     }
 
@@ -1123,7 +979,7 @@ public final class PostgresTaskStore
                 update.setString(2, lease.taskId());
                 update.setString(3, lease.token());
                 if (update.executeUpdate() == 0) {
-                    throw lost(leaseRow(connection, lease.taskId()), lease);
+                    throw LeaseRows.lost(LeaseRows.find(connection, lease.taskId()), lease);
                 }
             }
             return null;
@@ -1184,11 +1040,11 @@ public final class PostgresTaskStore
                     return true;
                 }
             }
-            Optional<LeaseRow> row = leaseRow(connection, lease.taskId());
+            Optional<LeaseRows.LeaseRow> row = LeaseRows.find(connection, lease.taskId());
             if (row.isPresent() && row.get().status().isTerminal() && lease.token().equals(row.get().resolvedToken())) {
                 return false; // the same lease resolved before: the answer was lost, nothing changes
             }
-            throw lost(row, lease);
+            throw LeaseRows.lost(row, lease);
         });
         if (changed) {
             LOG.debug("task {}: attempt {} resolved as {}", lease.taskId(), lease.attempt(), resolution);

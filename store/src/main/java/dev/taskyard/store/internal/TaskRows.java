@@ -1,10 +1,13 @@
 package dev.taskyard.store.internal;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -59,6 +62,36 @@ public final class TaskRows
                 result == null ? Optional.empty() : Optional.of(parse(result)),
                 error,
                 rows.getLong("version"));
+    }
+
+    /** The task with this id, read on {@code connection}; empty when there is none. */
+    public static Optional<TaskRecord> find(Connection connection, String taskId)
+            throws SQLException
+    {
+        try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + " FROM tasks WHERE id = ?")) {
+            select.setString(1, taskId);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? Optional.of(record(rows)) : Optional.empty();
+            }
+        }
+    }
+
+    /** How many tasks are in each status (every status present, zero when none), read on {@code connection}. */
+    public static Map<TaskStatus, Long> countByStatus(Connection connection)
+            throws SQLException
+    {
+        Map<TaskStatus, Long> counts = new EnumMap<>(TaskStatus.class);
+        for (TaskStatus status : TaskStatus.values()) {
+            counts.put(status, 0L);
+        }
+        try (PreparedStatement select =
+                connection.prepareStatement("SELECT status, COUNT(*) FROM tasks GROUP BY status");
+                ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                counts.put(TaskStatus.valueOf(rows.getString(1)), rows.getLong(2));
+            }
+        }
+        return counts;
     }
 
     /** The error detail of a resolution: its message, else what ended it, with the exit code when there is one. */

@@ -3,7 +3,6 @@ package dev.taskyard.engine.docker.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.github.dockerjava.api.command.CreateContainerCmd;
@@ -46,17 +45,17 @@ final class ContainerHandle
     }
 
     /**
-     * Creates (but does not start) the container of a task.
+     * Creates (but does not start) the container of a task, under the name its builder picked
+     * ({@link RecoveryHandle#newName()}).
      *
      * @throws MalformedPayloadException the daemon refused the payload (no such image, a bad working directory, more
      *         CPUs than the host has, …) or a volume was disposed
      * @throws NonFatalInternalErrorException the daemon failed or does not answer
      */
     static ContainerHandle create(DockerEngine engine, TaskSpec spec,
-            AbstractSandboxBuilder.Spec declared, TaskContext task)
+            AbstractSandboxBuilder.Spec declared, TaskContext task, String name)
             throws EngineException
     {
-        String name = "taskyard-" + UUID.randomUUID();
         List<DockerVolume> volumes = new ArrayList<>();
         List<Mount> mounts = new ArrayList<>();
         for (AbstractSandboxBuilder.Mount mount : declared.volumes().values()) {
@@ -95,6 +94,22 @@ final class ContainerHandle
         }
         engine.logger().info("task {} run {}: created container {} ({}) from {}", task.taskId(), task.runId(), name,
                 handle.shortId(), spec.image());
+        return handle;
+    }
+
+    /**
+     * Takes over the existing container of a recovered task ({@link DockerEngine#recoverSandbox}): claims its name
+     * and a tracker entry as {@link #create} does. The volumes it mounts stay their owners'.
+     */
+    static ContainerHandle adopt(DockerEngine engine, TaskContext task, String id, String name)
+    {
+        Ownership.claim(name);
+        ResourceTracker.Resource resource = engine.context().tracker()
+                .acquire("docker-container", name + " (task " + task.taskId() + " run " + task.runId()
+                        + ", recovered)");
+        ContainerHandle handle = new ContainerHandle(engine, task, name, resource, List.of());
+        handle.id = id;
+        engine.register(handle);
         return handle;
     }
 

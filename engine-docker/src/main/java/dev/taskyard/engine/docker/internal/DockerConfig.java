@@ -22,12 +22,15 @@ import static java.util.Objects.requireNonNull;
  * @param allowPrivileged whether a payload may ask for a privileged container
  * @param defaults the limits of a task whose payload names none
  * @param maxima the highest limits a payload may ask for
+ * @param recovery whether the engine declares {@link dev.taskyard.engine.Feature#RECOVERY}: sandboxes give handles,
+ *        a later engine re-attaches to their containers, and the reconciler keeps the containers of an earlier
+ *        instance until the worker said which of them stored leases claim
  */
 public record DockerConfig(String socket, String network, boolean allowPrivileged,
         ResourceLimits defaults, ResourceLimits maxima,
         boolean init, boolean readOnlyRootFilesystem, List<Capability> capDrop, List<Capability> capAdd,
                 boolean noNewPrivileges,
-        int maxConcurrency, Duration gracePeriod, Duration reconcileInterval)
+        int maxConcurrency, Duration gracePeriod, Duration reconcileInterval, boolean recovery)
 {
     public static final String NETWORK_NONE = "none";
 
@@ -99,7 +102,8 @@ public record DockerConfig(String socket, String network, boolean allowPrivilege
                 config.path("noNewPrivileges").asBoolean(true),
                 config.path("maxConcurrency").asInt(0),
                 Duration.ofSeconds(config.path("gracePeriodSeconds").asLong(300)),
-                Duration.ofSeconds(config.path("reconcileIntervalSeconds").asLong(60)));
+                Duration.ofSeconds(config.path("reconcileIntervalSeconds").asLong(60)),
+                config.path("recovery").asBoolean(true));
     }
 
     /** Whether containers run without any network. */

@@ -2,6 +2,8 @@ package dev.taskyard.engine.docker.internal;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,8 +22,12 @@ import dev.taskyard.engine.Capabilities;
 import dev.taskyard.engine.EngineContext;
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.Feature;
+import dev.taskyard.engine.FeatureNotSupportedException;
 import dev.taskyard.engine.MalformedPayloadException;
+import dev.taskyard.engine.RecoveryOptions;
+import dev.taskyard.engine.Sandbox;
 import dev.taskyard.engine.SandboxBuilder;
+import dev.taskyard.engine.SandboxHandle;
 import dev.taskyard.engine.SandboxOptions;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.Volume;
@@ -35,7 +41,10 @@ import static java.util.Objects.requireNonNull;
 /**
  * The Docker engine (see {@link DockerEngineProvider} for what it offers). It holds one docker-java client, a worker
  * pool for background steps (image preparation, exit reports), the reconciler's scheduler, and a register of the
- * containers, volumes and sandbox slots it has live, so that {@link #dispose()} leaves nothing behind.
+ * containers, volumes and sandbox slots it has live, so that {@link #dispose()} leaves nothing behind. With
+ * {@code "recovery"} on (the default) it declares {@link Feature#RECOVERY}: a later engine of the same worker
+ * re-attaches to a container from its sandbox's handle ({@link #recoverSandbox}), and the reconciler keeps an earlier
+ * engine's containers until the worker said which of them stored leases claim ({@link #retainRecoverable}).
  *
  * <p>Thread-safe, except {@link #dispose()}, which is idempotent.
  */
@@ -54,14 +63,13 @@ public final class DockerEngine
     private final ExecutorService executor;
     private final ScheduledExecutorService scheduler;
     private final Images images;
+    private final RecoveryClaims claims;
     private final Set<ContainerHandle> containers = ConcurrentHashMap.newKeySet();
     private final Set<DockerVolume> volumes = ConcurrentHashMap.newKeySet();
 
     private DockerEngine(DockerConfig config, EngineContext context)
     {
-        super(context, "docker-sandbox", PAYLOAD_SCHEMA,
-                Capabilities.of(config.maxConcurrency(), Feature.ENVIRONMENT_VARIABLES, Feature.VOLUMES,
-                        Feature.SHELLS, Feature.ARTIFACTS));
+        super(context, "docker-sandbox", PAYLOAD_SCHEMA, capabilities(config));
         this.config = config;
         this.labels = new WorkerLabels(context.worker());
         this.client = newClient(config.socket());
@@ -70,6 +78,17 @@ public final class DockerEngine
         this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("taskyard-docker-" + id
                 + "-reconciler"));
         this.images = new Images(this);
+        this.claims = new RecoveryClaims(config.recovery());
+    }
+
+    private static Capabilities capabilities(DockerConfig config)
+    {
+        List<Feature> features = new java.util.ArrayList<>(List.of(Feature.ENVIRONMENT_VARIABLES, Feature.VOLUMES,
+                Feature.SHELLS, Feature.ARTIFACTS));
+        if (config.recovery()) {
+            features.add(Feature.RECOVERY);
+        }
+        return Capabilities.of(config.maxConcurrency(), features.toArray(Feature[]::new));
     }
 
     /**
@@ -81,12 +100,12 @@ public final class DockerEngine
         requireNonNull(config, "config is null");
         requireNonNull(context, "context is null");
         DockerEngine engine = new DockerEngine(config, context);
-        Reconciler reconciler = new Reconciler(engine, config.gracePeriod());
+        Reconciler reconciler = new Reconciler(engine, config.gracePeriod(), engine.claims);
         engine.scheduler.scheduleWithFixedDelay(reconciler::pass, 0,
                 config.reconcileInterval().toMillis(), TimeUnit.MILLISECONDS);
-        engine.logger().info("docker engine for worker {}/{} uses {} (network {}, grace period {} s)",
-                context.worker().workerGroup(),
-                context.worker().workerId(), config.socket(), config.network(), config.gracePeriod().toSeconds());
+        engine.logger().info("docker engine for worker {}/{} uses {} (network {}, grace period {} s, recovery {})",
+                context.worker().workerGroup(), context.worker().workerId(), config.socket(), config.network(),
+                config.gracePeriod().toSeconds(), config.recovery() ? "on" : "off");
         return engine;
     }
 
@@ -120,6 +139,48 @@ public final class DockerEngine
             throw new MalformedPayloadException("Docker volumes take no options: pass {}");
         }
         return DockerVolume.create(this);
+    }
+
+    /**
+     * Re-attaches to the container named by a handle of a Docker sandbox (see {@link SandboxRecovery}). The container
+     * must still exist and carry this worker's labels; its log is read from the daemon and written from byte
+     * {@link RecoveryOptions#logOffset()} on.
+     */
+    @Override
+    public Sandbox recoverSandbox(RecoveryOptions options)
+            throws EngineException
+    {
+        requireNonNull(options, "options is null");
+        if (!config.recovery()) {
+            throw new FeatureNotSupportedException("this Docker engine's config turns recovery off "
+                    + "(\"recovery\": false)");
+        }
+        checkNotDisposed();
+        RecoveryHandle handle = RecoveryHandle.parse(options.handle());
+        claims.recovering(handle.name());
+        SandboxRecovery recovery = new SandboxRecovery(this, handle, options);
+        recovery.checkContainer();
+        return recovery.attach(newSlot(options.context()));
+    }
+
+    /** Keeps the containers of the listed Docker handles for recovery; every other one is a leftover from now on. */
+    @Override
+    public void retainRecoverable(Collection<SandboxHandle> handles)
+    {
+        requireNonNull(handles, "handles is null");
+        Set<String> names = new HashSet<>();
+        for (SandboxHandle handle : handles) {
+            try {
+                names.add(RecoveryHandle.parse(handle).name());
+            }
+            catch (MalformedPayloadException e) {
+                // another engine's handle, or an unreadable one: it claims no container of this engine
+            }
+        }
+        claims.retain(names);
+        logger().info("docker engine for worker {}: stored leases claim {} containers for recovery; the reconciler "
+                + "removes this worker's other leftovers once past the grace period", context().worker().workerId(),
+                names.size());
     }
 
     /** Removes every container and volume still live, stops the reconciler and closes the client. */

@@ -7,7 +7,9 @@ import java.util.OptionalInt;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.WaitResponse;
 import dev.taskyard.engine.EngineException;
+import dev.taskyard.engine.FeatureNotSupportedException;
 import dev.taskyard.engine.NonFatalInternalErrorException;
+import dev.taskyard.engine.SandboxHandle;
 import dev.taskyard.engine.SandboxTerminatedException;
 import dev.taskyard.engine.Shell;
 import dev.taskyard.engine.TaskContext;
@@ -21,7 +23,9 @@ import static java.util.Objects.requireNonNull;
  * A running container. The resolution rules come from {@link AbstractSandbox}; this class maps them to the daemon:
  * a wait stream reports the exit, after which the log stream is drained to its end and the container inspected (for
  * the OOM killer) before the sandbox resolves; {@link #kill()} sends SIGKILL; {@link #abort()} kills and removes
- * the container. Shells are {@code docker exec} sessions that end with the sandbox.
+ * the container. Shells are {@code docker exec} sessions that end with the sandbox. A sandbox recovered by a later
+ * engine ({@link DockerEngine#recoverSandbox}) is the same class over the same container; its log stream follows
+ * the daemon's log of the container instead of an attachment.
  *
  * <p>Thread-safe. Owns the container, its log stream and the {@link Slot} until it resolves; a natural exit hands
  * the container and the slot to the {@link DockerResultSet}.
@@ -37,6 +41,7 @@ final class DockerSandbox
     private final LogPump pump;
     private final Slot slot;
     private final WaitStream wait = new WaitStream();
+    private final SandboxHandle handle;
     private volatile boolean killSent;
 
     DockerSandbox(DockerEngine engine, TaskContext context, ContainerHandle container, LogPump pump, Slot slot)
@@ -46,6 +51,7 @@ final class DockerSandbox
         this.container = requireNonNull(container, "container is null");
         this.pump = requireNonNull(pump, "pump is null");
         this.slot = requireNonNull(slot, "slot is null");
+        this.handle = new RecoveryHandle(container.name()).toHandle();
     }
 
     /** Starts following the context and waiting for the container's exit. Call once, right after the start. */
@@ -58,6 +64,18 @@ final class DockerSandbox
         catch (RuntimeException e) {
             wait.onError(e);
         }
+    }
+
+    /** The container's name ({@link RecoveryHandle}), unless the config turned recovery off. */
+    @Override
+    public SandboxHandle handle()
+            throws EngineException
+    {
+        if (!engine.config().recovery()) {
+            throw new FeatureNotSupportedException("this Docker engine's config turns recovery off "
+                    + "(\"recovery\": false)");
+        }
+        return handle;
     }
 
     @Override

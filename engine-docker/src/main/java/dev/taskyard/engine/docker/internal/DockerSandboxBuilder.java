@@ -1,6 +1,7 @@
 package dev.taskyard.engine.docker.internal;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +13,7 @@ import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.MalformedPayloadException;
 import dev.taskyard.engine.NonFatalInternalErrorException;
 import dev.taskyard.engine.Sandbox;
+import dev.taskyard.engine.SandboxHandle;
 import dev.taskyard.engine.TaskCanceledException;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.Volume;
@@ -39,6 +41,7 @@ final class DockerSandboxBuilder
     private final TaskSpec spec;
     private final Slot slot;
     private final CompletableFuture<Void> image;
+    private final RecoveryHandle name = RecoveryHandle.newName();
     private volatile boolean transferred;
 
     DockerSandboxBuilder(DockerEngine engine, TaskSpec spec, TaskContext context, Slot slot,
@@ -73,12 +76,19 @@ final class DockerSandboxBuilder
         declareVolume(mountPoint, volume, readOnly);
     }
 
+    /** The name the container will have, picked now (see {@link RecoveryHandle}); empty with recovery off. */
+    @Override
+    public Optional<SandboxHandle> handle()
+    {
+        return engine.config().recovery() ? Optional.of(name.toHandle()) : Optional.empty();
+    }
+
     @Override
     protected Sandbox doStart(Spec declared)
             throws EngineException
     {
         awaitImage();
-        ContainerHandle container = ContainerHandle.create(engine, spec, declared, context);
+        ContainerHandle container = ContainerHandle.create(engine, spec, declared, context, name.name());
         LogPump pump = new LogPump(context.log());
         try {
             checkStillWanted();
@@ -87,7 +97,9 @@ final class DockerSandboxBuilder
                         .withStdOut(true)
                         .withStdErr(true)
                         .withFollowStream(true)
-                        .withLogs(true)
+                        // no replay of the log: the daemon connects the streams before it answers (awaitAttached),
+                        // and a replay it reads after the start would repeat what the streams deliver
+                        .withLogs(false)
                         .exec(pump);
             }
             catch (RuntimeException e) {

@@ -1,6 +1,6 @@
 package dev.taskyard.engine.docker.internal;
 
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static java.util.Objects.requireNonNull;
@@ -9,27 +9,28 @@ import static java.util.Objects.requireNonNull;
  * The names of the Docker objects (containers, volumes) that a live engine of this JVM owns. It is shared by all
  * engines of the process, so that two engines of the same worker (tests create many) never reap each other's
  * objects. A name is claimed <em>before</em> the object is created, so the reconciler never sees an owned object
- * unclaimed. Thread-safe.
+ * unclaimed. Claims are counted: a container recovered by a second engine while the first still watches it
+ * ({@link DockerEngine#recoverSandbox}) stays owned until both let go. Thread-safe.
  */
 final class Ownership
 {
-    private static final Set<String> OWNED = ConcurrentHashMap.newKeySet();
+    private static final Map<String, Integer> OWNED = new ConcurrentHashMap<>();
 
     private Ownership() {}
 
     static void claim(String name)
     {
-        OWNED.add(requireNonNull(name, "name is null"));
+        OWNED.merge(requireNonNull(name, "name is null"), 1, Integer::sum);
     }
 
-    /** Hands the object over to the reconciler (or forgets a removed one). */
+    /** Gives up one claim; the last one hands the object over to the reconciler (or forgets a removed one). */
     static void release(String name)
     {
-        OWNED.remove(requireNonNull(name, "name is null"));
+        OWNED.computeIfPresent(requireNonNull(name, "name is null"), (key, count) -> count == 1 ? null : count - 1);
     }
 
     static boolean isOwned(String name)
     {
-        return OWNED.contains(name);
+        return OWNED.containsKey(name);
     }
 }

@@ -23,6 +23,11 @@ import static java.util.Objects.requireNonNull;
  * from when a pass first saw it unowned. Containers go first, so the volumes they held are free when their turn
  * comes.
  *
+ * <p>With recovery on ({@link RecoveryClaims}), a restarted worker gets to recover its runs first: until the worker
+ * said which containers its stored leases claim, an object counts as a leftover only once the grace period has also
+ * passed since the engine's first pass; afterwards a claimed container is kept until its recovery was attempted, and
+ * every other one is a leftover by the rules above.
+ *
  * <p>Runs at engine start and then every reconcile interval, on the engine's scheduler; {@link #pass()} is not meant
  * to run concurrently with itself.
  */
@@ -30,13 +35,16 @@ final class Reconciler
 {
     private final DockerEngine engine;
     private final Duration gracePeriod;
+    private final RecoveryClaims claims;
     private final Map<String, Instant> firstSeenUnowned = new HashMap<>();
+    private Instant firstPass;
     private boolean daemonDown;
 
-    Reconciler(DockerEngine engine, Duration gracePeriod)
+    Reconciler(DockerEngine engine, Duration gracePeriod, RecoveryClaims claims)
     {
         this.engine = requireNonNull(engine, "engine is null");
         this.gracePeriod = requireNonNull(gracePeriod, "gracePeriod is null");
+        this.claims = requireNonNull(claims, "claims is null");
     }
 
     /** One look for leftovers; logs and swallows every failure, so the schedule goes on. */
@@ -44,6 +52,9 @@ final class Reconciler
     {
         try {
             Instant now = daemonNow();
+            if (firstPass == null) {
+                firstPass = now;
+            }
             List<String> seen = new ArrayList<>();
             reconcileContainers(now, seen);
             reconcileVolumes(now, seen);
@@ -79,6 +90,9 @@ final class Reconciler
                 continue;
             }
             seen.add(name);
+            if (claims.isClaimed(name)) {
+                continue; // a stored lease claims it: kept for its recovery
+            }
             // the list gives whole seconds: round up, so an object never looks older than it is
             Optional<Instant> created =
                     Optional.ofNullable(container.getCreated()).map(seconds -> Instant.ofEpochSecond(seconds + 1));
@@ -138,6 +152,9 @@ final class Reconciler
         Instant since = firstSeenUnowned.computeIfAbsent(name, key -> now);
         if (created.isPresent() && created.get().isBefore(since)) {
             since = created.get();
+        }
+        if (claims.awaitingClaims() && since.isBefore(firstPass)) {
+            since = firstPass; // the worker may still claim it for recovery
         }
         return !Duration.between(since, now).minus(gracePeriod).isNegative();
     }

@@ -52,10 +52,10 @@ final class Confinement
         return cgroup.map(group -> group.oomKills() > 0).orElse(false);
     }
 
-    /** The argv of a program of this task (its main process or a shell). */
-    List<String> argv(List<String> command, boolean sessionSweep)
+    /** The argv of a program of this task (its main process or a shell), with or without the setsid step. */
+    Spawner.Argv argv(List<String> command, boolean sessionSweep)
     {
-        return Launcher.argv(command, cgroup, account, bubblewrap, sessionSweep);
+        return setsid -> Launcher.argv(command, cgroup, account, bubblewrap, sessionSweep, setsid);
     }
 
     /**

@@ -18,9 +18,10 @@ import static java.util.Objects.requireNonNull;
  *        isolation only)
  * @param defaultPath the {@code PATH} of tasks that do not set their own
  * @param isolation who tasks run as, their limits and their namespaces
+ * @param spawn how processes are started (see {@link Spawner})
  */
 public record EngineConfig(Optional<Path> rootFolder, int maxConcurrency, boolean keepWorkDirs, String defaultPath,
-        IsolationConfig isolation, boolean recovery)
+        IsolationConfig isolation, boolean recovery, Spawner.Mode spawn)
 {
     public static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
@@ -29,6 +30,7 @@ public record EngineConfig(Optional<Path> rootFolder, int maxConcurrency, boolea
         requireNonNull(rootFolder, "rootFolder is null");
         requireNonNull(defaultPath, "defaultPath is null");
         requireNonNull(isolation, "isolation is null");
+        requireNonNull(spawn, "spawn is null");
         if (maxConcurrency < 0) {
             throw new IllegalArgumentException("maxConcurrency is negative: " + maxConcurrency);
         }
@@ -51,6 +53,7 @@ public record EngineConfig(Optional<Path> rootFolder, int maxConcurrency, boolea
                 config.path("keepWorkDirs").asBoolean(false),
                 config.path("defaultPath").asText(DEFAULT_PATH),
                 IsolationConfig.from(config),
-                config.path("recovery").asBoolean(false));
+                config.path("recovery").asBoolean(false),
+                Spawner.Mode.parse(config.path("spawn").asText("auto")));
     }
 }

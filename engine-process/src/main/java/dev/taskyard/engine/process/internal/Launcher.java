@@ -14,7 +14,8 @@ import java.util.Optional;
  * <li>{@code setsid -w}: a session of its own (the session sweep's key, and no controlling terminal), except for a
  *     task in bubblewrap with a cgroup, where bubblewrap makes the session ({@code --new-session}) and the cgroup
  *     does the sweep (with {@code setsid} in front, the sandbox's processes stay in that session, so that killing
- *     the session also ends the sandbox's pid namespace);</li>
+ *     the session also ends the sandbox's pid namespace); left out when the {@link Spawner} makes the first process
+ *     a session leader itself ({@code posix_spawn} with {@code POSIX_SPAWN_SETSID}), which saves one exec;</li>
  * <li>with bubblewrap: {@code bwrap …} (see {@link Bubblewrap});</li>
  * <li>with an account: {@code setpriv} switches to its uid and gid, drops every supplementary group and
  *     capability (bounding set included) and sets no-new-privileges;</li>
@@ -39,10 +40,12 @@ final class Launcher
      * The full argv.
      *
      * @param bubblewrap the bwrap arguments through {@code --}, empty for none
-     * @param sessionSweep whether the caller finds the processes by session (then {@code setsid} is always used)
+     * @param sessionSweep whether the caller finds the processes by session (then the program is always in a
+     *        session of its own)
+     * @param setsid whether the argv makes the session ({@code setsid}); {@code false} when the spawner does
      */
     static List<String> argv(List<String> command, Optional<TaskCgroup> cgroup, Optional<Users.Account> account,
-            List<String> bubblewrap, boolean sessionSweep)
+            List<String> bubblewrap, boolean sessionSweep, boolean setsid)
     {
         List<String> argv = new ArrayList<>();
         if (cgroup.isPresent()) {
@@ -51,7 +54,9 @@ final class Launcher
             files.forEach(file -> argv.add(file.toString()));
         }
         if (sessionSweep || bubblewrap.isEmpty()) {
-            argv.addAll(List.of(SETSID, "-w", "--"));
+            if (setsid) {
+                argv.addAll(List.of(SETSID, "-w", "--"));
+            }
             argv.addAll(bubblewrap);
         }
         else {

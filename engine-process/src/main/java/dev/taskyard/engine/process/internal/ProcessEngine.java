@@ -40,8 +40,9 @@ import org.slf4j.Logger;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The process engine: runs every task as a host process in its own session ({@code setsid}) and its own fresh work
- * dir, with a clean environment. Not a security boundary: tasks run as the worker's user.
+ * The process engine: runs every task as a host process in its own session and its own fresh work dir, with a clean
+ * environment; how processes start is the {@link Spawner}'s choice ({@code posix_spawn} or {@code ProcessBuilder}
+ * and {@code setsid}). Protections beyond that come from {@link Isolation}.
  *
  * <p>Crash recovery: every work dir and every session started in it is recorded in a state file under the root
  * folder ({@link Leftovers}); an engine starting on a root cleans up what an engine in a JVM that has since died left
@@ -73,9 +74,10 @@ public final class ProcessEngine
     private final Set<Confinement> liveConfinements = ConcurrentHashMap.newKeySet();
     private final Leftovers leftovers;
     private final Isolation isolation;
+    private final Spawner spawner;
 
     private ProcessEngine(EngineConfig config, EngineContext context, JsonSchema payloadSchema, Path root,
-            boolean defaultRoot, Leftovers leftovers, Isolation isolation)
+            boolean defaultRoot, Leftovers leftovers, Isolation isolation, Spawner spawner)
     {
         super(context, "process-sandbox", payloadSchema, config.recovery()
                 ? Capabilities.of(config.maxConcurrency(), Feature.ENVIRONMENT_VARIABLES, Feature.ARTIFACTS,
@@ -84,6 +86,7 @@ public final class ProcessEngine
                         Feature.ARTIFACTS, Feature.SHELLS));
         this.leftovers = leftovers;
         this.isolation = isolation;
+        this.spawner = spawner;
         this.config = config;
         this.logger = context.logger();
         this.root = root;
@@ -149,10 +152,11 @@ public final class ProcessEngine
                         + e, e);
             }
         }
+        Spawner spawner = Spawner.create(config.spawn(), context.logger());
         ProcessEngine engine =
-                new ProcessEngine(config, context, payloadSchema, root, defaultRoot, leftovers, isolation);
-        engine.logger.info("process engine started: root folder {}, maxConcurrency {}, keepWorkDirs {}", root,
-                config.maxConcurrency(), config.keepWorkDirs());
+                new ProcessEngine(config, context, payloadSchema, root, defaultRoot, leftovers, isolation, spawner);
+        engine.logger.info("process engine started: root folder {}, maxConcurrency {}, keepWorkDirs {}, processes "
+                + "start through {}", root, config.maxConcurrency(), config.keepWorkDirs(), spawner);
         return engine;
     }
 
@@ -458,11 +462,11 @@ public final class ProcessEngine
     }
 
     /** Starts a process and tracks it until it has ended; see {@link SessionProcess}. */
-    SessionProcess launch(List<String> argv, LongFunction<SessionProcess.Sweep> sweepFor, Path directory, Map<String,
-            String> environment, TaskLog log, String kind, String label)
+    SessionProcess launch(Spawner.Argv argv, LongFunction<SessionProcess.Sweep> sweepFor, Path directory,
+            Map<String, String> environment, TaskLog log, String kind, String label)
             throws IOException
     {
-        SessionProcess process = SessionProcess.start(argv, sweepFor, directory, environment, log, pool,
+        SessionProcess process = SessionProcess.start(spawner, argv, sweepFor, directory, environment, log, pool,
                 context().tracker(), kind, label, logger, liveProcesses::remove);
         // recorded so that the next engine on this root kills the session if this JVM dies without disposing
         for (WorkDir workDir : liveWorkDirs) {

@@ -42,19 +42,19 @@ final class ProcessShell
     @Override
     public OutputStream stdin()
     {
-        return process.process().getOutputStream();
+        return process.process().stdin();
     }
 
     @Override
     public InputStream stdout()
     {
-        return process.process().getInputStream();
+        return process.process().stdout();
     }
 
     @Override
     public InputStream stderr()
     {
-        return process.process().getErrorStream();
+        return process.process().stderr();
     }
 
     /**

@@ -1,10 +1,8 @@
 package dev.taskyard.engine.process.internal;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -22,10 +20,11 @@ import org.slf4j.Logger;
 import static java.util.Objects.requireNonNull;
 
 /**
- * A host process started through {@link Launcher} (so that its pid stays the one the JVM sees until the program
- * runs), with everything it spawns, which its {@link Sweep} finds: the processes of its session (the JVM's child is
- * never a process-group leader, so {@code setsid} calls {@code setsid()} and execs the command directly, and the pid
- * of the {@link Process} is the session id), or of the task's cgroup.
+ * A host process started by a {@link Spawner} with an argv from {@link Launcher} (so that its pid stays the one the
+ * JVM sees until the program runs), with everything it spawns, which its {@link Sweep} finds: the processes of its
+ * session (the spawner makes the child a session leader: {@code posix_spawn} with {@code POSIX_SPAWN_SETSID}, or
+ * {@code setsid}, which calls {@code setsid()} and execs the command directly as the JVM's child is never a
+ * process-group leader; either way the child's pid is the session id), or of the task's cgroup.
  *
  * <p>When the leader exits, a pool thread kills every other process of the sweep (pass after pass until none is
  * left), then waits for the output pump to reach end-of-stream, releases the tracker entry and only then completes
@@ -85,9 +84,8 @@ final class SessionProcess
 
     private static final Duration SWEEP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration OUTPUT_GRACE = Duration.ofSeconds(5);
-    private static final File DEV_NULL = new File("/dev/null");
 
-    private final Process process;
+    private final Child process;
     private final Sweep sweep;
     private final String label;
     private final LogPump pump;
@@ -97,7 +95,7 @@ final class SessionProcess
     private final CompletableFuture<Integer> ended = new CompletableFuture<>();
     private volatile boolean killed;
 
-    private SessionProcess(Process process, Sweep sweep, String label, LogPump pump, ResourceTracker.Resource resource,
+    private SessionProcess(Child process, Sweep sweep, String label, LogPump pump, ResourceTracker.Resource resource,
             Logger logger, Consumer<SessionProcess> onGone)
     {
         this.process = process;
@@ -110,7 +108,7 @@ final class SessionProcess
     }
 
     /**
-     * Starts {@code argv} (built by {@link Launcher}).
+     * Starts {@code argv} (built by {@link Launcher}) through {@code spawner}.
      *
      * @param sweepFor the sweep of the started process, given its pid
      * @param environment the complete environment of the process (nothing is inherited)
@@ -122,21 +120,14 @@ final class SessionProcess
      *        fails after the process was created)
      * @throws IOException the process could not be started, or the pool no longer accepts work
      */
-    static SessionProcess start(List<String> argv, LongFunction<Sweep> sweepFor, Path directory, Map<String,
-            String> environment, TaskLog log, Executor pool,
+    static SessionProcess start(Spawner spawner, Spawner.Argv argv, LongFunction<Sweep> sweepFor, Path directory,
+            Map<String, String> environment, TaskLog log, Executor pool,
             ResourceTracker tracker, String kind, String label, Logger logger, Consumer<SessionProcess> onGone)
             throws IOException
     {
-        ProcessBuilder builder = new ProcessBuilder(argv).directory(directory.toFile());
-        Map<String, String> env = builder.environment();
-        env.clear();
-        env.putAll(environment);
-        if (log != null) {
-            builder.redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
-        }
-        Process process = builder.start();
+        Child process = spawner.start(argv, directory, environment, log != null);
         ResourceTracker.Resource resource = tracker.acquire(kind, "session " + process.pid() + " of " + label);
-        LogPump pump = log == null ? null : new LogPump(process.getInputStream(), log);
+        LogPump pump = log == null ? null : new LogPump(process.stdout(), log);
         Sweep sweep = sweepFor.apply(process.pid());
         SessionProcess started = new SessionProcess(process, sweep, label, pump, resource, logger, onGone);
         try {
@@ -147,7 +138,8 @@ final class SessionProcess
         }
         catch (RejectedExecutionException e) {
             started.killed = true;
-            process.toHandle().destroyForcibly();
+            process.destroyForcibly();
+            started.waitForLeader(); // reaps it (a posix_spawn child has no other reaper)
             sweep.killUntilEmpty(SWEEP_TIMEOUT);
             resource.release();
             onGone.accept(started);
@@ -163,7 +155,7 @@ final class SessionProcess
     }
 
     /** The underlying process, for its streams. */
-    Process process()
+    Child process()
     {
         return process;
     }
@@ -187,9 +179,7 @@ final class SessionProcess
         if (ended.isDone()) {
             return; // the session is gone and its id may already belong to another process
         }
-        // through the handle: Process.destroyForcibly() would also close the streams, cutting the pump (and the
-        // readers of a shell) short instead of letting them drain to end-of-stream
-        process.toHandle().destroyForcibly();
+        process.destroyForcibly(); // leaves the streams open, so that the pump and a shell's readers drain them
         sweep.killOnce();
     }
 

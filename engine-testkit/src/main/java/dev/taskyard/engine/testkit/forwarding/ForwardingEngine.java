@@ -9,6 +9,7 @@ import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.RecoveryOptions;
 import dev.taskyard.engine.Sandbox;
 import dev.taskyard.engine.SandboxBuilder;
+import dev.taskyard.engine.SandboxHandle;
 import dev.taskyard.engine.SandboxOptions;
 import dev.taskyard.engine.Volume;
 import dev.taskyard.engine.schema.JsonSchema;
@@ -86,6 +87,12 @@ public class ForwardingEngine
             throws EngineException
     {
         return wrapRecovered(delegate.recoverSandbox(options));
+    }
+
+    @Override
+    public void retainRecoverable(java.util.Collection<SandboxHandle> handles)
+    {
+        delegate.retainRecoverable(handles);
     }
 
     /** Decorates every sandbox the delegate recovers; returns it unchanged by default. */

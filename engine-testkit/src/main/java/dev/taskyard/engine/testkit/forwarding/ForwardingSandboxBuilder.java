@@ -1,9 +1,12 @@
 package dev.taskyard.engine.testkit.forwarding;
 
+import java.util.Optional;
+
 import dev.taskyard.engine.EngineException;
 import dev.taskyard.engine.ProxyHandler;
 import dev.taskyard.engine.Sandbox;
 import dev.taskyard.engine.SandboxBuilder;
+import dev.taskyard.engine.SandboxHandle;
 import dev.taskyard.engine.Volume;
 
 import static java.util.Objects.requireNonNull;
@@ -38,6 +41,13 @@ public class ForwardingSandboxBuilder
             throws EngineException
     {
         delegate.attachProxy(name, handler);
+    }
+
+    @Override
+    public Optional<SandboxHandle> handle()
+            throws EngineException
+    {
+        return delegate.handle();
     }
 
     @Override

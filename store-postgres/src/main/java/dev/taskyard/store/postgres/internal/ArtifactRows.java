@@ -251,8 +251,20 @@ public final class ArtifactRows
             String taskId, String name)
             throws IOException
     {
+        return io(database, what, idempotent, true, work, taskId, name);
+    }
+
+    /**
+     * {@link #io(Retrying, String, boolean, Retrying.Work, String, String)} in a transaction, or with
+     * {@code transaction} false as a {@linkplain Retrying#singleWrite single write} (auto-commit).
+     */
+    static <T> T io(Retrying database, String what, boolean idempotent, boolean transaction, Retrying.Work<T> work,
+            String taskId, String name)
+            throws IOException
+    {
         try {
-            return database.transaction(what, idempotent, work);
+            return transaction ? database.transaction(what, idempotent, work)
+                    : database.singleWrite(what, idempotent, work);
         }
         catch (SQLException e) {
             if (UNIQUE_VIOLATION.equals(e.getSQLState()) && name != null) {

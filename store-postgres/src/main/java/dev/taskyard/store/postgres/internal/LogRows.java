@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -21,8 +20,10 @@ import static java.util.Objects.requireNonNull;
  * Run logs in PostgreSQL: {@code task_logs} holds each run's size and whether it is closed, {@code log_chunks} the
  * bytes as appended, so that any node serves any log, live or finished, from any offset.
  *
- * <p>An append is one short transaction that moves the size under the row lock and stores the chunk at the old size;
- * appends and the close commit with {@code synchronous_commit = off}: a crash of the database may lose the last of
+ * <p>An append is one statement with auto-commit (one round trip) that moves the size under the row lock and stores
+ * the chunk at the old size (the first append of a run creates the log in a short transaction); a close is one
+ * statement too. Appends and the close commit with {@code synchronous_commit = off} (set for their own transaction
+ * only, with {@code set_config(…, true)} inside the statement): a crash of the database may lose the last of
  * them, never reorder them, and the next synchronous commit of the node (the resolution of the run, which the worker
  * makes right after it closes the log) makes everything before it durable, since the write-ahead log is flushed in
  * order. A run whose close was lost that way is still RUNNING in the store, so its lease expires and the next attempt
@@ -62,47 +63,47 @@ public final class LogRows
             return;
         }
         byte[] data = Arrays.copyOfRange(bytes, offset, offset + length);
-        // not retried once it reached the database: a lost answer would store the chunk twice
-        ArtifactRows.io(database, "append to the log of task " + taskId + " run " + runId, false, connection -> {
-            try (Statement statement = connection.createStatement()) {
-                statement.execute("SET LOCAL synchronous_commit TO OFF");
-            }
-            long start = reserve(connection, taskId, runId, length);
-            if (start < 0) {
+        String what = "append to the log of task " + taskId + " run " + runId;
+        // not retried once it reached the database: a lost answer would store the chunk twice. Usually one statement
+        // with auto-commit (one round trip): it moves the size of the open log and stores the chunk at the old size
+        boolean appended = ArtifactRows.io(database, what, false, false,
+                connection -> appendChunk(connection, taskId, runId, data), taskId, null);
+        if (!appended) {
+            // the first append of a run (or a closed log): create the log, then append, in one transaction
+            ArtifactRows.io(database, what, false, connection -> {
                 createOrRefuse(connection, taskId, runId);
-                start = reserve(connection, taskId, runId, length);
-                if (start < 0) {
+                if (!appendChunk(connection, taskId, runId, data)) {
                     throw new IOException("the log of task " + taskId + " run " + runId + " is closed");
                 }
-            }
-            try (PreparedStatement insert =
-                    connection.prepareStatement("INSERT INTO log_chunks (task_id, run_id, start_offset, data) VALUES "
-                    + "(?, ?, ?, ?)")) {
-                insert.setString(1, taskId);
-                insert.setString(2, runId);
-                insert.setLong(3, start);
-                insert.setBytes(4, data);
-                insert.executeUpdate();
-            }
-            return null;
-        }, taskId, null);
+                return null;
+            }, taskId, null);
+        }
         wakeups.signal();
     }
 
-    /** Moves the size of an open log by {@code length}; returns the old size, or -1 if the log is closed or missing. */
-    private static long reserve(Connection connection, String taskId, String runId, int length)
+    /**
+     * One statement, committed without waiting for the flush ({@code synchronous_commit} off for its transaction):
+     * moves the size of the open log by the chunk's length and stores the chunk at the old size. Returns false, having
+     * changed nothing, when the log is closed or does not exist.
+     */
+    private static boolean appendChunk(Connection connection, String taskId, String runId, byte[] data)
             throws SQLException
     {
-        try (PreparedStatement update = connection.prepareStatement(
-                "UPDATE task_logs SET size = size + ? "
-                        + "WHERE task_id = ? AND run_id = ? AND NOT closed RETURNING size - ?")) {
-            update.setLong(1, length);
-            update.setString(2, taskId);
-            update.setString(3, runId);
-            update.setLong(4, length);
-            try (ResultSet rows = update.executeQuery()) {
-                return rows.next() ? rows.getLong(1) : -1;
-            }
+        try (PreparedStatement append = connection.prepareStatement("""
+                WITH async AS (SELECT set_config('synchronous_commit', 'off', TRUE)),
+                     reserved AS (UPDATE task_logs SET size = size + ?
+                                  WHERE task_id = ? AND run_id = ? AND NOT closed
+                                  RETURNING size - ? AS start_offset)
+                INSERT INTO log_chunks (task_id, run_id, start_offset, data)
+                SELECT ?, ?, reserved.start_offset, ? FROM reserved, async""")) {
+            append.setLong(1, data.length);
+            append.setString(2, taskId);
+            append.setString(3, runId);
+            append.setLong(4, data.length);
+            append.setString(5, taskId);
+            append.setString(6, runId);
+            append.setBytes(7, data);
+            return append.executeUpdate() == 1;
         }
     }
 
@@ -122,13 +123,12 @@ public final class LogRows
     public void close(String taskId, String runId)
             throws IOException
     {
-        ArtifactRows.io(database, "close the log of task " + taskId + " run " + runId, true, connection -> {
-            try (Statement statement = connection.createStatement()) {
-                statement.execute("SET LOCAL synchronous_commit TO OFF");
-            }
-            try (PreparedStatement upsert = connection.prepareStatement(
-                    "INSERT INTO task_logs (task_id, run_id, size, closed) VALUES (?, ?, 0, TRUE) ON CONFLICT "
-                            + "(task_id, run_id) DO UPDATE SET closed = TRUE")) {
+        // one statement with auto-commit (one round trip), committed without waiting for the flush
+        ArtifactRows.io(database, "close the log of task " + taskId + " run " + runId, true, false, connection -> {
+            try (PreparedStatement upsert = connection.prepareStatement("""
+                    INSERT INTO task_logs (task_id, run_id, size, closed)
+                    SELECT ?, ?, 0, TRUE FROM (SELECT set_config('synchronous_commit', 'off', TRUE)) AS async
+                    ON CONFLICT (task_id, run_id) DO UPDATE SET closed = TRUE""")) {
                 upsert.setString(1, taskId);
                 upsert.setString(2, runId);
                 upsert.executeUpdate();
@@ -236,7 +236,7 @@ public final class LogRows
                 throws IOException
         {
             long from = position;
-            chunks.addAll(ArtifactRows.io(database, "read the log of task " + taskId, true, connection -> {
+            chunks.addAll(ArtifactRows.io(database, "read the log of task " + taskId, true, false, connection -> {
                 java.util.List<Chunk> found = new java.util.ArrayList<>();
                 try (PreparedStatement select = connection.prepareStatement("""
                         SELECT start_offset, data FROM log_chunks
@@ -265,7 +265,8 @@ public final class LogRows
         private boolean live()
                 throws IOException
         {
-            return ArtifactRows.io(database, "read the state of the log of task " + taskId, true, connection -> {
+            String what = "read the state of the log of task " + taskId;
+            return ArtifactRows.io(database, what, true, false, connection -> {
                 try (PreparedStatement select = connection.prepareStatement("""
                         SELECT t.status, t.attempts, t.lease_expires_at, l.closed
                         FROM tasks t LEFT JOIN task_logs l ON l.task_id = t.id AND l.run_id = ?
