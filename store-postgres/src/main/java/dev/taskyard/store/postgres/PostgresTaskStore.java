@@ -466,7 +466,7 @@ public final class PostgresTaskStore
                     INSERT INTO tasks (id, payload, status, created_at, attempts, progress, version, idempotency_key, \
                     payload_hash, deadline, cancel_requested)
                     VALUES (?, ?, 'PENDING', ?, 0, 0, 1, ?, ?, ?, FALSE)
-                    ON CONFLICT (idempotency_key) DO NOTHING
+                    ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
                     RETURNING\s""" + COLUMNS)) {
                 insert.setString(1, id);
                 insert.setString(2, payload);
@@ -619,7 +619,9 @@ public final class PostgresTaskStore
         requireNonNull(listener, "listener is null");
         checkOpen();
         CancelWatches.Watch watch = cancelWatches.register(lease.taskId(), listener);
-        Optional<TaskRecord> task = get(lease.taskId());
+        // the lease state only (no payload to read and parse): this runs once per run
+        Optional<LeaseRows.LeaseRow> task =
+                read("read task " + lease.taskId(), connection -> LeaseRows.find(connection, lease.taskId()));
         if (task.isEmpty() || task.get().status() == TaskStatus.CANCELED) {
             watch.fire();
         }
