@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RemoteRecoveryIT
 {
-    private static final int TASKS = 16;
+    private static final int TASKS = 24;
 
     @TempDir
     Path temp;
@@ -124,6 +124,12 @@ class RemoteRecoveryIT
                     Thread.sleep(20);
                 }
                 Thread.sleep(300);
+                // and while the next wave runs on the back (its handles saved a few milliseconds after the claim)
+                while (first.listAll().stream().noneMatch(task -> task.endsWith("=RUNNING"))
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                Thread.sleep(200);
                 if (graceful) {
                     assertThat(first.stop()).as("exit code after SIGTERM; front log:%n%s", first.stderr).isZero();
                 }
@@ -163,7 +169,13 @@ class RemoteRecoveryIT
                         .isEqualTo(1);
             }
             assertThat(lines).hasSize(TASKS);
-            assertThat(back.listAll()).as("one remote task per front task, none started twice; back log:%n%s",
+            List<String> remoteTasks = back.listAll();
+            if (graceful) {
+                // a run caught by the stop before its handle was saved is aborted (its remote task, if submitted,
+                // cancelled before its command ran) and started again under the run's next key
+                remoteTasks = remoteTasks.stream().filter(task -> !task.endsWith("=CANCELED")).toList();
+            }
+            assertThat(remoteTasks).as("one remote task per front task, none started twice; back log:%n%s",
                     back.stderr).hasSize(TASKS).allMatch(task -> task.endsWith("=COMPLETED"));
         }
     }
