@@ -2,7 +2,14 @@ package dev.taskyard.server.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.plugin.ExceptionRequest;
@@ -22,7 +29,8 @@ import static java.util.Objects.requireNonNull;
  * {@code storelog}: copies each task's live log into the {@link TaskStore} as it is written
  * ({@link TaskStore#appendLog}), and marks it complete ({@link TaskStore#closeLog}) once the worker has closed the
  * task log, so that API clients can follow the log of a running task. Registered by {@code taskyard serve}, not found
- * through {@link java.util.ServiceLoader} (it needs the store). Logging plugin: it never fails a task.
+ * through {@link java.util.ServiceLoader} (it needs the store). Logging plugin: it never fails a task. Each run's
+ * copy runs on a pooled daemon thread (idle ones end after a minute), not on a thread started per run. Thread-safe.
  */
 public final class StoreLogPluginProvider
         implements PluginProvider
@@ -31,6 +39,12 @@ public final class StoreLogPluginProvider
     private static final Logger LOG = LoggerFactory.getLogger(StoreLogPluginProvider.class);
 
     private final TaskStore store;
+    private final AtomicInteger threads = new AtomicInteger();
+    private final ExecutorService copiers = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "taskyard-storelog-" + threads.incrementAndGet());
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public StoreLogPluginProvider(TaskStore store)
     {
@@ -56,19 +70,17 @@ public final class StoreLogPluginProvider
         };
     }
 
-    /** Copies one run's log on its own daemon thread; the later hooks wait for the copy to reach the end. */
+    /** Copies one run's log on a pooled thread; the later hooks wait for the copy to reach the end. */
     private final class Copier
             implements TaskPlugin
     {
         private final TaskContext context;
-        private final Thread thread;
+        private final Future<?> copy;
 
         Copier(TaskContext context)
         {
             this.context = context;
-            this.thread = new Thread(this::copy, "taskyard-storelog-" + context.taskId());
-            this.thread.setDaemon(true);
-            this.thread.start();
+            this.copy = copiers.submit(this::copy);
         }
 
         private void copy()
@@ -105,18 +117,19 @@ public final class StoreLogPluginProvider
         public void dispose()
         {
             awaitCopy();
-            if (thread.isAlive()) {
-                thread.interrupt();
-            }
+            copy.cancel(true); // interrupts a copy still running after the wait; nothing when it is over
         }
 
         private void awaitCopy()
         {
             try {
-                thread.join(TimeUnit.SECONDS.toMillis(30));
+                copy.get(30, TimeUnit.SECONDS);
             }
             catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            catch (ExecutionException | TimeoutException | CancellationException e) {
+                // copy() logs its own failures; a copy still running after 30 s is interrupted by dispose()
             }
         }
     }

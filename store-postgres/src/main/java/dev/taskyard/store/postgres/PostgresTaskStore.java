@@ -466,7 +466,7 @@ public final class PostgresTaskStore
                     INSERT INTO tasks (id, payload, status, created_at, attempts, progress, version, idempotency_key, \
                     payload_hash, deadline, cancel_requested)
                     VALUES (?, ?, 'PENDING', ?, 0, 0, 1, ?, ?, ?, FALSE)
-                    ON CONFLICT (idempotency_key) DO NOTHING
+                    ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
                     RETURNING\s""" + COLUMNS)) {
                 insert.setString(1, id);
                 insert.setString(2, payload);
@@ -619,7 +619,9 @@ public final class PostgresTaskStore
         requireNonNull(listener, "listener is null");
         checkOpen();
         CancelWatches.Watch watch = cancelWatches.register(lease.taskId(), listener);
-        Optional<TaskRecord> task = get(lease.taskId());
+        // the lease state only (no payload to read and parse): this runs once per run
+        Optional<LeaseRows.LeaseRow> task =
+                read("read task " + lease.taskId(), connection -> LeaseRows.find(connection, lease.taskId()));
         if (task.isEmpty() || task.get().status() == TaskStatus.CANCELED) {
             watch.fire();
         }
@@ -737,7 +739,10 @@ public final class PostgresTaskStore
             // one statement (one round trip): fail the crashed tasks, lock both candidate sets with SKIP LOCKED (so
             // concurrent claimers on any node skip each other's rows; a row whose lease was renewed or resolved
             // meanwhile no longer matches once locked), hand them out, and discard what a handed-back run of the same
-            // attempt left behind (a log its worker closed late): the new run starts empty
+            // attempt left behind (a log its worker closed late): the new run starts empty. It commits without waiting
+            // for the write-ahead log flush (synchronous_commit off for its own transaction): a claim that a database
+            // crash forgets leaves the task PENDING, so it runs again (runs are at-least-once), and the run's
+            // resolution, a synchronous commit, makes the claim durable before itself (the log is flushed in order)
             try (PreparedStatement update = connection.prepareStatement("""
                     WITH crashed AS (%s),
                          pending AS (SELECT id, created_at FROM tasks WHERE status = 'PENDING'
@@ -758,8 +763,10 @@ public final class PostgresTaskStore
                          old_logs AS (DELETE FROM task_logs l USING claimed c WHERE l.task_id = c.id \
                     AND l.run_id = (c.attempts - 1)::text),
                          old_artifacts AS (DELETE FROM artifacts a USING claimed c WHERE a.task_id = c.id \
-                    AND a.run_id = (c.attempts - 1)::text)
-                    SELECT TRUE AS handed_out, id, payload, deadline, attempts, lease_token, created_at FROM claimed
+                    AND a.run_id = (c.attempts - 1)::text),
+                         async AS (SELECT set_config('synchronous_commit', 'off', TRUE))
+                    SELECT TRUE AS handed_out, id, payload, deadline, attempts, lease_token, created_at
+                    FROM claimed, async
                     UNION ALL SELECT FALSE, id, NULL, NULL, attempts, NULL, NULL FROM crashed""".formatted(CRASHED))) {
                 int index = setCrashed(update, now);
                 update.setInt(index++, request.max());
@@ -812,7 +819,8 @@ public final class PostgresTaskStore
      * {@inheritDoc}
      *
      * <p>One {@code UPDATE … WHERE id = ? AND lease_token = ? AND status = 'RUNNING'} stores the handle in the
-     * task's row, with auto-commit (one round trip).
+     * task's row, with auto-commit (one round trip), committed without waiting for the flush of the write-ahead
+     * log.
      */
     @Override
     public boolean saveSandbox(Lease lease, SandboxHandle handle)
@@ -821,9 +829,11 @@ public final class PostgresTaskStore
         requireNonNull(lease, "lease is null");
         requireNonNull(handle, "handle is null");
         checkOpen();
-        // one write (the read that explains a refusal changes nothing): auto-commit, one round trip
+        // one write (the read that explains a refusal changes nothing): auto-commit, one round trip, without waiting
+        // for the flush (a handle that a database crash forgets leaves a run that cannot be re-attached after a
+        // restart of its node: it is handed back and runs again, as a run that never saved one)
         singleWrite("save the sandbox handle of task " + lease.taskId(), true, connection -> {
-            LeaseRows.saveSandbox(connection, lease, handle);
+            LeaseRows.saveSandbox(connection, lease, handle, "(SELECT set_config('synchronous_commit', 'off', TRUE))");
             return null;
         });
         LOG.debug("task {}: sandbox handle of attempt {} saved", lease.taskId(), lease.attempt());

@@ -97,8 +97,19 @@ public final class LeaseRows
     public static void saveSandbox(Connection connection, Lease lease, SandboxHandle handle)
             throws SQLException, LeaseLostException
     {
+        saveSandbox(connection, lease, handle, null);
+    }
+
+    /**
+     * {@link #saveSandbox(Connection, Lease, SandboxHandle)}, the update joined with {@code from} (a one-row
+     * subquery, {@code UPDATE … FROM from AS extra}) when given, for what the store evaluates in the same statement.
+     */
+    public static void saveSandbox(Connection connection, Lease lease, SandboxHandle handle, String from)
+            throws SQLException, LeaseLostException
+    {
         try (PreparedStatement update = connection.prepareStatement(
                 "UPDATE tasks SET sandbox_engine = ?, sandbox_data = ? "
+                        + (from == null ? "" : "FROM " + from + " AS extra ")
                         + "WHERE id = ? AND lease_token = ? AND status = 'RUNNING'")) {
             update.setString(1, handle.engine());
             update.setString(2, handle.data());
