@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Issue 14 with the Docker engine, through the real jar against the real daemon (recovery is the engine's default):
- * 40 tasks of {@code echo start-N; sleep 1; echo run-N; echo end-N} in busybox containers; the server is SIGKILLed (or
+ * 40 tasks of {@code echo start-N; sleep 3; echo run-N; echo end-N} in busybox containers; the server is SIGKILLed (or
  * stopped with SIGTERM and a grace period shorter than the tasks) while containers run, and started again on the same
  * data folder. The restarted worker re-attaches to the containers instead of running their tasks again: every task
  * ends COMPLETED with attempt 0, every log is whole and in order, and every command ran exactly once. The command's
@@ -32,6 +32,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DockerRecoveryIT
 {
     private static final int TASKS = 40;
+    /**
+     * How long each task sleeps: long enough that containers seen running before the stop still run after it, even
+     * when the kill, the JVM's exit and {@code docker ps} are slow on a loaded machine (1 s was seen to be too short).
+     */
+    private static final int TASK_SECONDS = 3;
 
     @TempDir
     Path temp;
@@ -47,7 +52,7 @@ class DockerRecoveryIT
     {
         ObjectNode payload = TaskyardServer.JSON.createObjectNode().put("image", DockerServeIT.IMAGE);
         payload.putArray("command").add("sh").add("-c")
-                .add("echo start-" + n + "; sleep 1; echo run-" + n + "; echo end-" + n);
+                .add("echo start-" + n + "; sleep " + TASK_SECONDS + "; echo run-" + n + "; echo end-" + n);
         return payload.toString();
     }
 

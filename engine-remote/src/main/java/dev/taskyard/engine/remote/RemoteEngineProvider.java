@@ -40,10 +40,11 @@ import static java.util.Objects.requireNonNull;
  * under {@code $.remote}.
  *
  * <h2>Mapping</h2>
- * {@code startSandbox} submits with an idempotency key derived from the run
- * ({@code taskyard-remote:<task id>:<run id>}), so its repetitions, and a later start of the same run after the worker
- * died, reach one remote task; a remote task an earlier start of the run cancelled (an aborted sandbox) is skipped
- * for the next key ({@code …:1}, {@code …:2}, …). The remote log is copied
+ * {@code startSandbox} submits with an idempotency key that all its repetitions carry, so a start creates at most
+ * one remote task: without recovery {@code taskyard-remote:<task id>:<run id>:<random>}; with recovery a key derived
+ * from the run ({@code taskyard-remote:<task id>:<run id>}), so that a later start of the same run after the worker
+ * died reaches the same remote task; a remote task an earlier start of the run cancelled (an aborted sandbox) is then
+ * skipped for the next key ({@code …:1}, {@code …:2}, …). The remote log is copied
  * into the task log live and completely before the sandbox resolves. A remote {@code COMPLETED} is success, with the
  * exit code the remote reports ({@code exit_code}, 0 when it reports none); {@code FAILED} because the task failed is
  * a failure with the reported exit code (1 when none);

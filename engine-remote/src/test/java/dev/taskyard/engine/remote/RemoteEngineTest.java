@@ -328,7 +328,8 @@ class RemoteEngineTest
         assertThat(result.success()).isTrue();
         List<String> keys = requests.stream().filter(r -> r.method().equals("POST"))
                 .map(r -> r.header("Idempotency-Key").orElseThrow()).toList();
-        assertThat(keys).hasSize(5).containsOnly("taskyard-remote:task-1:0");
+        assertThat(keys).hasSize(5).allMatch(key -> key.startsWith("taskyard-remote:task-1:0:"))
+                .containsOnly(keys.get(0));
         assertThat(tasksByKey).containsOnlyKeys(keys.get(0));
         result.dispose();
         engine.dispose();
@@ -336,12 +337,29 @@ class RemoteEngineTest
     }
 
     @Test
-    void aSecondStartOfTheSameRunReachesTheFirstStartsRemoteTask()
+    void withoutRecoveryASecondStartOfTheSameRunIsANewRemoteTask()
+            throws Exception
+    {
+        // a run handed back at a graceful stop is started again with the same task and run id; the first start's
+        // remote task was cancelled by the stop and must not be found again
+        Engine engine = engine(config());
+        for (int i = 0; i < 2; i++) {
+            engine.newSandboxBuilder(options("{\"command\": [\"true\"]}")).startSandbox().waitForResult().dispose();
+        }
+        List<String> keys = requests.stream().filter(r -> r.method().equals("POST"))
+                .map(r -> r.header("Idempotency-Key").orElseThrow()).toList();
+        assertThat(keys).hasSize(2).doesNotHaveDuplicates()
+                .allMatch(key -> key.startsWith("taskyard-remote:task-1:0:"));
+        engine.dispose();
+    }
+
+    @Test
+    void withRecoveryASecondStartOfTheSameRunReachesTheFirstStartsRemoteTask()
             throws Exception
     {
         // a worker that died between the submit and the save of the sandbox handle has its run handed back with the
         // same run id: starting it again must find the remote task the first start made, not start a second one
-        Engine engine = engine(config());
+        Engine engine = engine(recoveryConfig());
         for (int i = 0; i < 2; i++) {
             engine.newSandboxBuilder(options("{\"command\": [\"true\"]}")).startSandbox().waitForResult().dispose();
         }
@@ -366,7 +384,7 @@ class RemoteEngineTest
             }
             return null;
         };
-        Engine engine = engine(config());
+        Engine engine = engine(recoveryConfig());
         for (int i = 0; i < 2; i++) {
             ResultSet result = engine.newSandboxBuilder(options("{\"command\": [\"true\"]}")).startSandbox()
                     .waitForResult();
@@ -385,7 +403,7 @@ class RemoteEngineTest
     void longOrNonAsciiRunIdsAreHashedIntoTheKey()
             throws Exception
     {
-        Engine engine = engine(config());
+        Engine engine = engine(recoveryConfig());
         ObjectNode payload = JSON.createObjectNode();
         payload.putObject("remote").putArray("command").add("true");
         for (String id : List.of("t\u00e4sk", "x".repeat(200))) {

@@ -22,6 +22,7 @@ import com.sun.jna.StringArray;
 final class PosixSpawn
 {
     static final int O_RDONLY = 0;
+    static final int O_WRONLY = 1;
     static final int O_CLOEXEC = 0x80000;
     static final int SIGKILL = 9;
 
@@ -70,7 +71,10 @@ final class PosixSpawn
         }
     }
 
-    /** The file actions of one spawn: redirections in order, then every other descriptor closed, then the chdir. */
+    /**
+     * The file actions of one spawn: redirections in order, then every other descriptor closed, then the chdir.
+     * Not thread-safe: made, used and closed by one thread for one spawn.
+     */
     static final class FileActions
             implements AutoCloseable
     {
@@ -88,9 +92,10 @@ final class PosixSpawn
             return this;
         }
 
-        FileActions openReadOnly(int target, String path)
+        /** Opens {@code path} as {@code target} with {@code flags} ({@link #O_RDONLY} or {@link #O_WRONLY}). */
+        FileActions open(int target, String path, int flags)
         {
-            check(Libc.posix_spawn_file_actions_addopen(actions, target, path, O_RDONLY, 0),
+            check(Libc.posix_spawn_file_actions_addopen(actions, target, path, flags, 0),
                     "posix_spawn_file_actions_addopen");
             return this;
         }
@@ -211,6 +216,19 @@ final class PosixSpawn
         }
     }
 
+    /**
+     * {@code getsid(pid)}: the session id of a process (zombies included), {@code -1} if there is no such process,
+     * or {@link Long#MIN_VALUE} when the native calls are unavailable (the caller then reads {@code /proc}). One
+     * system call, against an open/read/close of {@code /proc/<pid>/stat}.
+     */
+    static long sessionOf(long pid)
+    {
+        if (Libc.UNAVAILABLE != null || pid <= 0 || pid > Integer.MAX_VALUE) {
+            return Long.MIN_VALUE;
+        }
+        return Libc.getsid((int) pid);
+    }
+
     private static void check(int result, String call)
     {
         if (result != 0) {
@@ -283,5 +301,7 @@ final class PosixSpawn
 
         static native int kill(int pid, int signal)
                 throws LastErrorException;
+
+        static native int getsid(int pid);
     }
 }

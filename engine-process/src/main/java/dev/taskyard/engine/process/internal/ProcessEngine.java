@@ -463,10 +463,10 @@ public final class ProcessEngine
 
     /** Starts a process and tracks it until it has ended; see {@link SessionProcess}. */
     SessionProcess launch(Spawner.Argv argv, LongFunction<SessionProcess.Sweep> sweepFor, Path directory,
-            Map<String, String> environment, TaskLog log, String kind, String label)
+            Map<String, String> environment, TaskLog log, Spawner.Stdio stdio, String kind, String label)
             throws IOException
     {
-        SessionProcess process = SessionProcess.start(spawner, argv, sweepFor, directory, environment, log, pool,
+        SessionProcess process = SessionProcess.start(spawner, argv, sweepFor, directory, environment, log, stdio, pool,
                 context().tracker(), kind, label, logger, liveProcesses::remove);
         // recorded so that the next engine on this root kills the session if this JVM dies without disposing
         for (WorkDir workDir : liveWorkDirs) {

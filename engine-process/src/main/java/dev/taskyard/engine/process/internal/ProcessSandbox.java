@@ -140,7 +140,7 @@ final class ProcessSandbox
             SessionProcess started = engine.launch(confinement.argv(command, cgroup.isEmpty()),
                     pid -> cgroup.isPresent() ? SessionProcess.Sweep.cgroup(cgroup.get())
                             : SessionProcess.Sweep.session(pid),
-                    directory, environment, context.log(), "process", label);
+                    directory, environment, context.log(), Spawner.Stdio.MERGED, "process", label);
             task = started;
             engine.logger().debug("{}: started {} as session {} in {}", label, command, started.sessionId(), workDir);
             started.ended().whenComplete(this::ended);
@@ -151,7 +151,7 @@ final class ProcessSandbox
         FileTail tail = new FileTail(Supervisor.output(state), context.log(), 0);
         SessionProcess started =
                 engine.launch(confinement.argv(Supervisor.argv(state, command), true), SessionProcess.Sweep::session,
-                directory, environment, null, "process", label);
+                directory, environment, null, Spawner.Stdio.NONE, "process", label);
         task = started;
         handle = Supervisor.handle(started.sessionId(), workDir.path(), state);
         engine.execute(tail);
@@ -234,7 +234,7 @@ final class ProcessSandbox
         SessionProcess process;
         try {
             process = engine.launch(confinement.argv(argv, true), SessionProcess.Sweep::session, directory,
-                    environment, null, "shell-session", "shell of " + label);
+                    environment, null, Spawner.Stdio.PIPES, "shell-session", "shell of " + label);
         }
         catch (IOException e) {
             throw new MalformedPayloadException(List.of("cannot start the shell " + argv + ": " + e.getMessage()), e);

@@ -112,8 +112,9 @@ final class SessionProcess
      *
      * @param sweepFor the sweep of the started process, given its pid
      * @param environment the complete environment of the process (nothing is inherited)
-     * @param log where stdout and stderr go (merged), stdin being {@code /dev/null}; {@code null} to leave the three
-     *        streams as pipes for the caller (shells)
+     * @param log where stdout and stderr go (merged), stdin being {@code /dev/null}; {@code null} for {@code stdio}
+     * @param stdio without a log: {@link Spawner.Stdio#PIPES} for the caller (shells) or
+     *        {@link Spawner.Stdio#NONE} (a supervisor, which writes its own output file)
      * @param kind the tracker kind, e.g. {@code process} or {@code shell}
      * @param label who the process belongs to, for logs and the tracker, e.g. {@code task X run 0}
      * @param onGone called once the session is gone, right before {@link #ended()} completes (also when the start
@@ -121,11 +122,11 @@ final class SessionProcess
      * @throws IOException the process could not be started, or the pool no longer accepts work
      */
     static SessionProcess start(Spawner spawner, Spawner.Argv argv, LongFunction<Sweep> sweepFor, Path directory,
-            Map<String, String> environment, TaskLog log, Executor pool,
+            Map<String, String> environment, TaskLog log, Spawner.Stdio stdio, Executor pool,
             ResourceTracker tracker, String kind, String label, Logger logger, Consumer<SessionProcess> onGone)
             throws IOException
     {
-        Child process = spawner.start(argv, directory, environment, log != null);
+        Child process = spawner.start(argv, directory, environment, log != null ? Spawner.Stdio.MERGED : stdio);
         ResourceTracker.Resource resource = tracker.acquire(kind, "session " + process.pid() + " of " + label);
         LogPump pump = log == null ? null : new LogPump(process.stdout(), log);
         Sweep sweep = sweepFor.apply(process.pid());

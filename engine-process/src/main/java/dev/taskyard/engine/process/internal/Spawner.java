@@ -112,19 +112,28 @@ final class Spawner
         return posixSpawn ? "posix_spawn" : "ProcessBuilder and setsid";
     }
 
+    /** Where a started process' standard streams go. */
+    enum Stdio
+    {
+        /** stdin from {@code /dev/null}, stdout and stderr into one pipe ({@link Child#stdout()}). */
+        MERGED,
+        /** Three pipes, the caller's to use and close. */
+        PIPES,
+        /** stdin from {@code /dev/null}, stdout and stderr to {@code /dev/null}: no pipe at all. */
+        NONE
+    }
+
     /**
      * Starts a process as the leader of a new session.
      *
      * @param environment its whole environment (nothing is inherited)
-     * @param merged whether stdout and stderr go to one pipe with stdin from {@code /dev/null}; otherwise the three
-     *        streams are pipes
      * @throws IOException it could not be started
      */
-    Child start(Argv argv, Path directory, Map<String, String> environment, boolean merged)
+    Child start(Argv argv, Path directory, Map<String, String> environment, Stdio stdio)
             throws IOException
     {
         if (posixSpawn) {
-            Optional<Child> child = spawn(argv.build(false), directory, environment, merged);
+            Optional<Child> child = spawn(argv.build(false), directory, environment, stdio);
             if (child.isPresent()) {
                 return child.get();
             }
@@ -133,15 +142,18 @@ final class Spawner
         Map<String, String> env = builder.environment();
         env.clear();
         env.putAll(environment);
-        if (merged) {
-            builder.redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
+        switch (stdio) {
+            case MERGED -> builder.redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
+            case NONE -> builder.redirectInput(ProcessBuilder.Redirect.from(DEV_NULL))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+            case PIPES -> { }
+            default -> throw new IllegalArgumentException("unknown stdio " + stdio);
         }
         return Child.of(builder.start());
     }
 
     /** Starts through posix_spawn; empty when this start should go through ProcessBuilder instead. */
-    private Optional<Child> spawn(List<String> argv, Path directory, Map<String, String> environment,
-            boolean merged)
+    private Optional<Child> spawn(List<String> argv, Path directory, Map<String, String> environment, Stdio stdio)
             throws IOException
     {
         Optional<String> program = resolve(argv.get(0), directory, environment.get("PATH"));
@@ -157,21 +169,27 @@ final class Spawner
         int[] in = {-1, -1};
         int[] err = {-1, -1};
         try {
-            out = PosixSpawn.pipe();
-            if (!merged) {
+            if (stdio != Stdio.NONE) {
+                out = PosixSpawn.pipe();
+            }
+            if (stdio == Stdio.PIPES) {
                 in = PosixSpawn.pipe();
                 err = PosixSpawn.pipe();
             }
-            if (Math.min(out[0], merged ? out[0] : Math.min(in[0], err[0])) < 3) {
-                return Optional.empty(); // the JVM runs without a standard stream: dup2 would clobber a pipe
+            for (int fd : new int[] {out[0], out[1], in[0], in[1], err[0], err[1]}) {
+                if (fd >= 0 && fd < 3) {
+                    return Optional.empty(); // the JVM runs without a standard stream: dup2 would clobber a pipe
+                }
             }
             int pid;
             try (PosixSpawn.FileActions actions = new PosixSpawn.FileActions()) {
-                if (merged) {
-                    actions.openReadOnly(0, DEV_NULL.getPath()).dup2(out[1], 1).dup2(out[1], 2);
-                }
-                else {
-                    actions.dup2(in[0], 0).dup2(out[1], 1).dup2(err[1], 2);
+                switch (stdio) {
+                    case MERGED -> actions.open(0, DEV_NULL.getPath(), PosixSpawn.O_RDONLY).dup2(out[1], 1)
+                            .dup2(out[1], 2);
+                    case PIPES -> actions.dup2(in[0], 0).dup2(out[1], 1).dup2(err[1], 2);
+                    case NONE -> actions.open(0, DEV_NULL.getPath(), PosixSpawn.O_RDONLY)
+                            .open(1, DEV_NULL.getPath(), PosixSpawn.O_WRONLY).dup2(1, 2);
+                    default -> throw new IllegalArgumentException("unknown stdio " + stdio);
                 }
                 actions.closeFrom(3).chdir(directory.toString());
                 pid = PosixSpawn.spawnSession(program.get(), actions, argv.toArray(String[]::new), envp);
@@ -181,7 +199,7 @@ final class Spawner
                         -pid);
                 return Optional.empty();
             }
-            return Optional.of(open(pid, in[1], out[0], merged ? -1 : err[0]));
+            return Optional.of(open(pid, in[1], out[0], err[0]));
         }
         catch (LastErrorException e) {
             throw new IOException("cannot create the pipes of " + argv.get(0) + ": errno " + e.getErrorCode(), e);
@@ -207,7 +225,7 @@ final class Spawner
         InputStream stdout = null;
         InputStream stderr = null;
         try {
-            stdout = pipeIn(stdoutFd);
+            stdout = stdoutFd < 0 ? InputStream.nullInputStream() : pipeIn(stdoutFd);
             stderr = stderrFd < 0 ? InputStream.nullInputStream() : pipeIn(stderrFd);
             OutputStream stdin = stdinFd < 0 ? OutputStream.nullOutputStream()
                     : new FileOutputStream(procFd(stdinFd));

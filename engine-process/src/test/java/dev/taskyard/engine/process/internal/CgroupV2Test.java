@@ -96,7 +96,8 @@ class CgroupV2Test
         List<String> command = List.of("/bin/sh", "-c",
                 "cat /proc/self/cgroup; setsid sleep 60 & setsid sleep 60 & echo started; wait");
         Child child = spawner.start(setsid -> Launcher.argv(command, Optional.of(group), Optional.empty(), List.of(),
-                false, setsid), dir.getParent(), Map.of("PATH", "/usr/bin:/bin"), true);
+                false, setsid), dir.getParent(), Map.of("PATH", "/usr/bin:/bin"),
+                Spawner.Stdio.MERGED);
         BufferedReader output = new BufferedReader(new InputStreamReader(child.stdout(), StandardCharsets.UTF_8));
         List<String> lines = new ArrayList<>();
         for (String line = output.readLine(); line != null && !line.equals("started"); line = output.readLine()) {

@@ -47,7 +47,7 @@ class SpawnerTest
             throws Exception
     {
         Child child = start(mode, "read -r _ _ _ _ _ sid _ < /proc/$$/stat; echo \"pid=$$ sid=$sid\"; pwd; env | sort",
-                true);
+                Spawner.Stdio.MERGED);
         List<String> lines = lines(child.stdout());
         assertThat(child.waitFor()).isZero();
         assertThat(lines.get(0)).isEqualTo("pid=" + child.pid() + " sid=" + child.pid());
@@ -66,7 +66,8 @@ class SpawnerTest
         Path file = Files.writeString(folder.resolve("open-in-the-jvm"), "secret");
         try (FileInputStream held = new FileInputStream(file.toFile())) {
             // the JVM opens files without O_CLOEXEC: a child must still see none but its three streams
-            Child child = start(mode, "echo out; echo err >&2; cat; ls /proc/self/fd; readlink /proc/self/fd/0", true);
+            Child child = start(mode, "echo out; echo err >&2; cat; ls /proc/self/fd; readlink /proc/self/fd/0",
+                    Spawner.Stdio.MERGED);
             List<String> lines = lines(child.stdout());
             assertThat(child.waitFor()).isZero();
             // ls lists 0 1 2 and its own directory descriptor
@@ -82,7 +83,7 @@ class SpawnerTest
             throws Exception
     {
         Child child = start(mode, "while read -r line; do echo \"got $line\"; echo \"err $line\" >&2; done; exit 3",
-                false);
+                Spawner.Stdio.PIPES);
         CompletableFuture<List<String>> errors = CompletableFuture.supplyAsync(() -> lines(child.stderr()));
         try (OutputStream stdin = child.stdin()) {
             stdin.write("a\nb\n".getBytes(StandardCharsets.UTF_8));
@@ -96,10 +97,31 @@ class SpawnerTest
 
     @ParameterizedTest
     @EnumSource(value = Spawner.Mode.class, names = {"POSIX_SPAWN", "PROCESS_BUILDER"})
+    void noStreamsAtAll(Spawner.Mode mode)
+            throws Exception
+    {
+        // a supervisor's streams: /dev/null all three, no pipe for the JVM to hold
+        Child child = start(mode, "exec sleep 30", Spawner.Stdio.NONE);
+        try {
+            for (int fd = 0; fd < 3; fd++) {
+                Path link = Path.of("/proc/" + child.pid() + "/fd/" + fd);
+                assertThat(Files.readSymbolicLink(link)).as(link.toString()).isEqualTo(Path.of("/dev/null"));
+            }
+            assertThat(child.stdout().read()).isEqualTo(-1);
+            assertThat(child.stderr().read()).isEqualTo(-1);
+        }
+        finally {
+            child.destroyForcibly();
+            assertThat(child.waitFor()).isEqualTo(128 + 9);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Spawner.Mode.class, names = {"POSIX_SPAWN", "PROCESS_BUILDER"})
     void killedBySignal(Spawner.Mode mode)
             throws Exception
     {
-        Child child = start(mode, "echo started; exec sleep 60", true);
+        Child child = start(mode, "echo started; exec sleep 60", Spawner.Stdio.MERGED);
         InputStream stdout = child.stdout();
         assertThat(new String(stdout.readNBytes(8), StandardCharsets.UTF_8)).isEqualTo("started\n");
         child.destroyForcibly();
@@ -117,10 +139,11 @@ class SpawnerTest
         Path script = Files.writeString(folder.resolve("no-shebang"), "echo \"script in $PWD\"\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
         Spawner spawner = spawner(mode);
-        Child child = spawner.start(setsid -> argv(setsid, List.of("./no-shebang")), folder, ENVIRONMENT, true);
+        Child child = spawner.start(setsid -> argv(setsid, List.of("./no-shebang")), folder, ENVIRONMENT,
+                Spawner.Stdio.MERGED);
         assertThat(lines(child.stdout())).containsExactly("script in " + folder);
         assertThat(child.waitFor()).isZero();
-        child = spawner.start(setsid -> argv(setsid, List.of("false")), folder, ENVIRONMENT, true);
+        child = spawner.start(setsid -> argv(setsid, List.of("false")), folder, ENVIRONMENT, Spawner.Stdio.MERGED);
         assertThat(child.waitFor()).isEqualTo(1);
     }
 
@@ -141,11 +164,11 @@ class SpawnerTest
         assertThat(Spawner.resolve("bin", folder, ".")).isEmpty(); // a folder
     }
 
-    private Child start(Spawner.Mode mode, String script, boolean merged)
+    private Child start(Spawner.Mode mode, String script, Spawner.Stdio stdio)
             throws IOException
     {
         return spawner(mode).start(setsid -> argv(setsid, List.of("/bin/sh", "-c", script)), folder, ENVIRONMENT,
-                merged);
+                stdio);
     }
 
     private static List<String> argv(boolean setsid, List<String> command)

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.taskyard.client.IdempotencyConflictException;
@@ -36,9 +37,9 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Collects environment variables (merged into the remote payload's {@code env}) and submits the remote task on
- * start, repeating the submit with the same idempotency key through transient failures; the key is derived from the
- * run (see {@link #idempotencyKey}), so a run started again after its worker died reaches its first remote task.
- * Thread-safe.
+ * start, repeating the submit with the same idempotency key through transient failures. With recovery the key is
+ * derived from the run (see {@link #idempotencyKey}), so a run started again after its worker died reaches its first
+ * remote task. Thread-safe.
  */
 final class RemoteSandboxBuilder
         extends AbstractSandboxBuilder
@@ -95,14 +96,22 @@ final class RemoteSandboxBuilder
     }
 
     /**
-     * Submits under the run's first key whose remote task was not cancelled. A start of this run that came before (a
-     * worker that died after its submit, whose run is handed back with the same run id) reaches the remote task it
-     * made, whatever state that task is in now; only a task an earlier start cancelled (its sandbox was aborted: a
-     * graceful stop handed the run back) is skipped for the next key, so the same walk always ends at the same task.
+     * Without recovery: submits under a key of its own ({@code taskyard-remote:<task id>:<run id>:<random>}), so a
+     * later start of the same run (handed back at a graceful stop) gets a fresh remote task.
+     *
+     * <p>With recovery: submits under the run's first key whose remote task was not cancelled. A start of this run
+     * that came before (a worker that died after its submit, whose run is handed back with the same run id) reaches
+     * the remote task it made, whatever state that task is in now; only a task an earlier start cancelled (its
+     * sandbox was aborted: a graceful stop handed the run back) is skipped for the next key, so the same walk always
+     * ends at the same task.
      */
     private Submission submitOnce(ObjectNode payload)
             throws EngineException
     {
+        if (!engine.settings().recovery()) {
+            // without recovery no later start looks for this one's task: one key per start, never found again
+            return submit(payload, idempotencyKey(context, 0) + ":" + UUID.randomUUID());
+        }
         for (int generation = 0; generation < MAX_GENERATIONS; generation++) {
             String key = idempotencyKey(context, generation);
             Submission submission = submit(payload, key);
@@ -169,10 +178,11 @@ final class RemoteSandboxBuilder
 
     /**
      * {@code taskyard-remote:<task id>:<run id>} (then {@code :1}, {@code :2}, … for the generations after a cancelled
-     * one), the task part hashed when long or not visible ASCII. Derived from the run alone, so that every start of
-     * the same run (the submit's own repetitions, and a start after the worker died between the submit and the save
-     * of the sandbox handle) reaches the same remote task instead of starting a second one. Task ids are unique per
-     * server (ULIDs) and the run id is the attempt, so distinct runs never share a key.
+     * one), the task part hashed when long or not visible ASCII. With recovery the key is derived from the run alone,
+     * so that every start of the same run (the submit's own repetitions, and a start after the worker died between the
+     * submit and the save of the sandbox handle) reaches the same remote task instead of starting a second one. A
+     * server's task ids are unique (ULIDs) and the run id is the attempt, so distinct runs of a server never share a
+     * key; a caller that reuses a task id and run id for another run reaches the earlier run's remote task.
      */
     static String idempotencyKey(TaskContext context, int generation)
     {
