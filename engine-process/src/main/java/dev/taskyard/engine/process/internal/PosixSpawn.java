@@ -216,6 +216,19 @@ final class PosixSpawn
         }
     }
 
+    /**
+     * {@code getsid(pid)}: the session id of a process (zombies included), {@code -1} if there is no such process,
+     * or {@link Long#MIN_VALUE} when the native calls are unavailable (the caller then reads {@code /proc}). One
+     * system call, against an open/read/close of {@code /proc/<pid>/stat}.
+     */
+    static long sessionOf(long pid)
+    {
+        if (Libc.UNAVAILABLE != null || pid <= 0 || pid > Integer.MAX_VALUE) {
+            return Long.MIN_VALUE;
+        }
+        return Libc.getsid((int) pid);
+    }
+
     private static void check(int result, String call)
     {
         if (result != 0) {
@@ -288,5 +301,7 @@ final class PosixSpawn
 
         static native int kill(int pid, int signal)
                 throws LastErrorException;
+
+        static native int getsid(int pid);
     }
 }

@@ -27,11 +27,12 @@ import org.slf4j.LoggerFactory;
 import static java.util.Objects.requireNonNull;
 
 /**
- * A submitted remote task. One watcher thread copies the remote log into the task log (resuming with {@code Range}
- * after a break, counting every byte written so none is repeated) until the remote task ends, then resolves the
- * sandbox with its final state. When the remote runs the task again (a new attempt after its worker crashed), a line
- * says so and the new run's log is copied from its start. {@code kill} cancels the remote task in the background;
- * {@code abort} cancels it and waits for its terminal state. Thread-safe.
+ * A submitted remote task, or one a fresh engine re-attached to from its {@linkplain #handle() handle} (the log copy
+ * then starts at the byte the caller already stored). One watcher thread copies the remote log into the task log
+ * (resuming with {@code Range} after a break, counting every byte written so none is repeated) until the remote task
+ * ends, then resolves the sandbox with its final state. When the remote runs the task again (a new attempt after its
+ * worker crashed), a line says so and the new run's log is copied from its start. {@code kill} cancels the remote
+ * task in the background; {@code abort} cancels it and waits for its terminal state. Thread-safe.
  */
 final class RemoteSandbox
         extends AbstractSandbox
