@@ -142,6 +142,17 @@ final class ServerProcess
         return client.send(request("/metrics").GET().build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
+    /** The body of a GET of {@code path} (with the bearer token); fails unless the status is 200. */
+    String get(String path)
+            throws Exception
+    {
+        HttpResponse<String> response = client.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("GET " + path + ": " + response.statusCode() + " " + response.body());
+        }
+        return response.body();
+    }
+
     /** The value of the gauge {@code name} in {@code metrics}, 0 when absent. */
     static double gauge(String metrics, String name)
     {

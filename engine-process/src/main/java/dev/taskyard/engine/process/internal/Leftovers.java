@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
 
 import org.slf4j.Logger;
 
@@ -30,6 +32,10 @@ import static java.util.Objects.requireNonNull;
  * is killed only if its leader still runs with the recorded start time, or if the leader is gone and processes
  * with that session id remain (Linux does not reuse a pid while it is still some process' session id); a leader pid
  * now used by an unrelated process is skipped.
+ *
+ * <p>An engine configured for recovery keeps, at its start, the work dirs of dead instances whose task a supervisor
+ * runs or recorded (they have a folder in {@value #RECOVERY_FOLDER}); {@link #cleanUpUnclaimed} later removes those
+ * that no stored lease claims, once the worker has said which it recovers.
  *
  * <p>Thread-safe: each work dir has its own file, written by the threads of the one engine that owns it.
  */
@@ -122,6 +128,26 @@ final class Leftovers
      */
     int cleanUp(Path root, boolean keepRecoverable)
     {
+        return cleanUp(root, name -> keepRecoverable && Files.isDirectory(root.resolve(RECOVERY_FOLDER).resolve(name)));
+    }
+
+    /**
+     * Cleans up after dead engine instances on this root like {@link #cleanUp(Path, boolean)}, but keeps only the
+     * recoverable work dirs named in {@code claimed}: the others belong to no stored lease any more (their runs were
+     * handed back, cancelled or deleted), so their tasks are killed and their work dirs and supervisor state removed.
+     *
+     * @param claimed the file names of the work dirs whose tasks the caller will recover
+     * @return how many work dirs were cleaned up
+     */
+    int cleanUpUnclaimed(Path root, Set<String> claimed)
+    {
+        requireNonNull(claimed, "claimed is null");
+        return cleanUp(root, name -> claimed.contains(name)
+                && Files.isDirectory(root.resolve(RECOVERY_FOLDER).resolve(name)));
+    }
+
+    private int cleanUp(Path root, Predicate<String> keep)
+    {
         int cleaned = 0;
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> list = Files.newDirectoryStream(folder)) {
@@ -147,8 +173,7 @@ final class Leftovers
             if (owner.length == 2 && alive(owner[0], owner[1])) {
                 continue; // a live engine's
             }
-            if (keepRecoverable && Files.isDirectory(root.resolve(RECOVERY_FOLDER)
-                    .resolve(file.getFileName().toString()))) {
+            if (keep.test(file.getFileName().toString())) {
                 // a recoverable task: left for the worker to recover; its recovered sandbox deletes it when resolved
                 logger.info("the work dir of {} is left for recovery", file.getFileName());
                 continue;
@@ -170,6 +195,7 @@ final class Leftovers
                 if (workDir != null && workDir.normalize().startsWith(root) && Files.exists(workDir)) {
                     WorkDir.deleteTree(workDir);
                 }
+                WorkDir.deleteTree(root.resolve(RECOVERY_FOLDER).resolve(file.getFileName().toString()));
                 Files.deleteIfExists(file);
                 cleaned++;
                 logger.info("cleaned up after a crashed process engine: killed {} processes, removed the work dir {}",

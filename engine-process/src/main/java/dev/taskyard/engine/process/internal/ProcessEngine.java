@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,6 +31,7 @@ import dev.taskyard.engine.RecoveryOptions;
 import dev.taskyard.engine.ResourceNotFoundException;
 import dev.taskyard.engine.Sandbox;
 import dev.taskyard.engine.SandboxBuilder;
+import dev.taskyard.engine.SandboxHandle;
 import dev.taskyard.engine.SandboxOptions;
 import dev.taskyard.engine.TaskContext;
 import dev.taskyard.engine.TaskLog;
@@ -459,6 +462,37 @@ public final class ProcessEngine
         logger.info("{}: recovered session {} (work dir {}, log from byte {})", label(context), task.session(),
                 task.workDir(), options.logOffset());
         return sandbox;
+    }
+
+    /**
+     * Removes the recoverable tasks that dead engine instances on this root left and that no listed handle claims
+     * ({@code "recovery": true}): their runs were handed back, cancelled or deleted while no engine ran, so their
+     * supervisors' sessions are killed (before the caller can run a handed-back run again) and their work dirs and
+     * state removed. Listed tasks are kept for {@link #recoverSandbox}. Handles of other engines, other roots or
+     * unreadable ones are ignored. Runs on the caller's thread; killing a session waits for it to be empty.
+     */
+    @Override
+    public void retainRecoverable(Collection<SandboxHandle> handles)
+    {
+        requireNonNull(handles, "handles is null");
+        checkNotDisposed();
+        if (!config.recovery()) {
+            return;
+        }
+        Set<String> claimed = new HashSet<>();
+        for (SandboxHandle handle : handles) {
+            try {
+                claimed.add(Supervisor.parse(handle, root, recoveryRoot()).workDir().getFileName().toString());
+            }
+            catch (MalformedPayloadException e) {
+                logger.debug("a handle the worker reclaimed is not this engine's: {}", e.getMessage());
+            }
+        }
+        int cleaned = leftovers.cleanUpUnclaimed(root, claimed);
+        if (cleaned > 0) {
+            logger.info("process engine: removed {} recoverable tasks no stored run claims (kept {})", cleaned,
+                    claimed.size());
+        }
     }
 
     /** Starts a process and tracks it until it has ended; see {@link SessionProcess}. */
