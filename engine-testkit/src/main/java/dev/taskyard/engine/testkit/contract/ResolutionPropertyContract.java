@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.taskyard.engine.ResultSet;
@@ -13,6 +14,7 @@ import dev.taskyard.engine.SandboxTerminatedException;
 import dev.taskyard.engine.testkit.ContractRule;
 import dev.taskyard.engine.testkit.KitRun;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.quicktheories.core.Gen;
 
 import static dev.taskyard.engine.testkit.contract.KitAssertions.check;
@@ -53,7 +55,14 @@ public interface ResolutionPropertyContract
         }
     }
 
+    /**
+     * Runs {@code resolutionSchedules()} random schedules (200 by default), each call bounded by the call timeout. Its
+     * own time limit is ten minutes rather than the kit's two: an engine whose sandboxes are slow to set up (the
+     * process engine with a fresh account and cgroups per task, about 0.5 s a schedule) needs most of two minutes
+     * on a quiet machine, and more on a loaded CI machine.
+     */
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
     default void randomResolutionSchedulesResolveConsistently()
     {
         long seed = Long.getLong("taskyard.kit.seed", System.nanoTime());
