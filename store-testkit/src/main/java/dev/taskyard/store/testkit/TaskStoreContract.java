@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskyard.engine.SandboxHandle;
+import dev.taskyard.engine.TaskEndReason;
 import dev.taskyard.engine.WorkerIdentity;
 import dev.taskyard.plugin.Artifact;
 import dev.taskyard.plugin.ExceptionReason;
@@ -451,6 +452,7 @@ public abstract class TaskStoreContract
     {
         Map<TaskResolution, String> expected = Map.of(
                 TaskResolution.failed().withExitCode(OptionalInt.of(3)), "FAILED task-failed",
+                TaskResolution.failed(TaskEndReason.OUT_OF_MEMORY).withMessage("oom"), "FAILED out-of-memory",
                 TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD).withMessage("bad"),
                         "FAILED malformed-payload",
                 TaskResolution.exception(ExceptionReason.INTERNAL_ERROR), "FAILED internal-error",
