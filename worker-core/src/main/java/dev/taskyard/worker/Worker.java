@@ -60,9 +60,13 @@ import static java.util.Objects.requireNonNull;
  * {@code min(worker.concurrency, engine max concurrency)} at once.
  *
  * <ul>
- * <li>A fixed set of task threads, created at start, each claims one task at a time and runs it itself, so that no
- *     task crosses threads. Leases are renewed by one periodic sweep; a lost lease aborts the run as
- *     {@code canceled}. A queue that pushes cancellations ({@link TaskQueue#onCancel}) aborts the run at once.</li>
+ * <li>A fixed set of task threads, created at start, each takes one task at a time and runs it itself, so that no
+ *     task crosses threads. The threads waiting for a task share one queue claim at a time (see
+ *     {@link SharedClaims}): one of them claims for all that wait (at most {@value #MAX_CLAIM_BATCH} tasks at once)
+ *     and hands the extra claims to the others, so a backlog costs the queue one claim per batch of free threads
+ *     rather than one per task; a task is claimed only for a thread that is free to run it. Leases are renewed by one
+ *     periodic sweep; a lost lease aborts the run as {@code canceled}. A queue that pushes cancellations
+ *     ({@link TaskQueue#onCancel}) aborts the run at once.</li>
  * <li>For each task: run every stage, report the resolution (a {@code canceled} one is not reported: the queue
  *     knows), then dispose the run. A fatal internal error stops the worker at once; a non-fatal one is told to the
  *     plugins.</li>
@@ -81,6 +85,8 @@ public final class Worker
         implements WorkerControl
 {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+    /** The most tasks one queue claim asks for (for that many free task threads). */
+    static final int MAX_CLAIM_BATCH = 32;
 
     private enum State
     {
@@ -98,6 +104,7 @@ public final class Worker
     private final PluginManager plugins;
     private final UnaryOperator<TaskLog> logWrapper;
     private final int concurrency;
+    private final SharedClaims claims;
     private final List<TaskThread> threads = new ArrayList<>();
     private final AtomicInteger alive = new AtomicInteger();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
@@ -154,6 +161,7 @@ public final class Worker
         this.logWrapper = plugins.logWrapper();
         int engineMax = engine.capabilities().maxConcurrency();
         this.concurrency = engineMax == 0 ? config.concurrency() : Math.min(config.concurrency(), engineMax);
+        this.claims = new SharedClaims(queue, Math.min(concurrency, MAX_CLAIM_BATCH));
     }
 
     /** Creates a worker with a folder-backed artifact store at {@link WorkerConfig#artifactsFolder()}. */
@@ -488,7 +496,7 @@ public final class Worker
                 claiming = true;
             }
             try {
-                return queue.claim(request);
+                return claims.take(request);
             }
             catch (InterruptedException e) {
                 return List.of();
@@ -556,6 +564,7 @@ public final class Worker
         if (state.getAndSet(State.TERMINATED) == State.TERMINATED) {
             return;
         }
+        handBackUntaken();
         try {
             plugins.dispose();
         }
@@ -591,6 +600,33 @@ public final class Worker
         }
         LOG.info("worker {} stopped after {} tasks", identity.workerId(), completed.get());
         terminated.countDown();
+    }
+
+    /**
+     * Hands back the claims no task thread took before the stop (a claim for several threads whose threads left when
+     * the stop interrupted their wait): the tasks are pending again at once, or, with a queue that cannot hand leases
+     * back, once their leases expire.
+     */
+    private void handBackUntaken()
+    {
+        for (Claim claim : claims.drain()) {
+            Lease lease = claim.lease();
+            try {
+                boolean handedBack = queue.release(lease);
+                LOG.info("task {} run {}: claimed but not started before the stop; {}", lease.taskId(), lease.runId(),
+                        handedBack ? "handed back" : "it runs again once its lease expires");
+            }
+            catch (QueueException | RuntimeException e) {
+                LOG.warn("task {} run {}: claimed but not started before the stop; handing it back failed, it runs "
+                        + "again once its lease expires: {}", lease.taskId(), lease.runId(), e.getMessage());
+            }
+        }
+    }
+
+    /** Queue claims the task threads ran so far (one per batch of free threads; empty ones included). */
+    long queueClaims()
+    {
+        return claims.queueClaims();
     }
 
     /**
