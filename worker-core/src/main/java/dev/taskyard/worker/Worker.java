@@ -66,7 +66,9 @@ import static java.util.Objects.requireNonNull;
  *     and hands the extra claims to the others, so a backlog costs the queue one claim per batch of free threads
  *     rather than one per task; a task is claimed only for a thread that is free to run it. Leases are renewed by one
  *     periodic sweep; a lost lease aborts the run as {@code canceled}. A queue that pushes cancellations
- *     ({@link TaskQueue#onCancel}) aborts the run at once.</li>
+ *     ({@link TaskQueue#onCancel}) aborts the run at once; the worker registers a run with it once the run has lasted
+ *     100 ms (short runs cost the queue no registration), and a cancellation before then reaches the run at the
+ *     registration.</li>
  * <li>For each task: run every stage, report the resolution (a {@code canceled} one is not reported: the queue
  *     knows), then dispose the run. A fatal internal error stops the worker at once; a non-fatal one is told to the
  *     plugins.</li>
@@ -87,6 +89,8 @@ public final class Worker
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
     /** The most tasks one queue claim asks for (for that many free task threads). */
     static final int MAX_CLAIM_BATCH = 32;
+    /** How long a run lasts before its cancellation is watched (see {@link #watchCancellationLater}). */
+    static final Duration CANCEL_WATCH_DELAY = Duration.ofMillis(100);
 
     private enum State
     {
@@ -101,6 +105,8 @@ public final class Worker
     private final Engine engine;
     private final HookExecutor executor;
     private final ScheduledExecutorService scheduler;
+    /** Makes the deferred cancel registrations (see {@link #watchCancellationLater}). */
+    private final ScheduledThreadPoolExecutor watchScheduler;
     private final PluginManager plugins;
     private final UnaryOperator<TaskLog> logWrapper;
     private final int concurrency;
@@ -158,6 +164,9 @@ public final class Worker
         this.executor = executor;
         this.scheduler = scheduler;
         this.plugins = plugins;
+        this.watchScheduler = new ScheduledThreadPoolExecutor(1, runnable -> thread(runnable,
+                "taskyard-worker-cancel-watch"));
+        this.watchScheduler.setRemoveOnCancelPolicy(true);
         this.logWrapper = plugins.logWrapper();
         int engineMax = engine.capabilities().maxConcurrency();
         this.concurrency = engineMax == 0 ? config.concurrency() : Math.min(config.concurrency(), engineMax);
@@ -590,6 +599,7 @@ public final class Worker
         }
         executor.close();
         scheduler.shutdownNow();
+        watchScheduler.shutdownNow();
         if (!tracker.isEmpty()) {
             LOG.warn("the engine still holds {}", tracker.live());
         }
@@ -760,7 +770,7 @@ public final class Worker
             }
             LOG.debug("task {} run {} {} (attempt {})", lease.taskId(), lease.runId(), recovered.isPresent()
                     ? "recovered" : "claimed", lease.attempt());
-            try (TaskQueue.Subscription cancellation = watchCancellation(lease, run)) {
+            try (TaskQueue.Subscription cancellation = watchCancellationLater(lease, run)) {
                 TaskResolution resolution = run.run().withResult(reporter.result);
                 if (run.isDetached()) {
                     LOG.info("task {} run {} left running for recovery (attempt {})", lease.taskId(),
@@ -787,6 +797,78 @@ public final class Worker
             }
             MDC.remove("taskId");
             MDC.remove("runId");
+        }
+    }
+
+    /**
+     * Asks the queue to push a cancellation of the task to its run (see {@link TaskQueue#onCancel}), once the run has
+     * lasted {@link #CANCEL_WATCH_DELAY}: a run that ends sooner costs the queue no registration (with a database, a
+     * read per run). A cancellation in the meantime reaches the run when the registration is made (the queue tells a
+     * registration for a cancelled task at once), so a push arrives at most that much later; the lease renewals stay
+     * the backstop. The registrations run on a thread of their own (a slow queue must not hold up the lease
+     * renewals of the timer thread); closing the result before one is made cancels it.
+     */
+    private TaskQueue.Subscription watchCancellationLater(Lease lease, TaskRun run)
+    {
+        DeferredWatch deferred = new DeferredWatch(() -> watchCancellation(lease, run));
+        try {
+            deferred.timer = watchScheduler.schedule(deferred::register, CANCEL_WATCH_DELAY.toNanos(),
+                    TimeUnit.NANOSECONDS);
+        }
+        catch (java.util.concurrent.RejectedExecutionException e) {
+            deferred.register(); // the worker is stopping: register now, on this thread
+        }
+        return deferred;
+    }
+
+    /** A cancel registration made later (see {@link #watchCancellationLater}). Thread-safe. */
+    private static final class DeferredWatch
+            implements TaskQueue.Subscription
+    {
+        private final java.util.function.Supplier<TaskQueue.Subscription> watch;
+        volatile java.util.concurrent.ScheduledFuture<?> timer;
+        // guarded by this
+        private TaskQueue.Subscription subscription;
+        private boolean closed;
+
+        DeferredWatch(java.util.function.Supplier<TaskQueue.Subscription> watch)
+        {
+            this.watch = watch;
+        }
+
+        void register()
+        {
+            synchronized (this) {
+                if (closed || subscription != null) {
+                    return;
+                }
+            }
+            TaskQueue.Subscription made = watch.get();
+            synchronized (this) {
+                if (!closed) {
+                    subscription = made;
+                    return;
+                }
+            }
+            made.close(); // the run ended while the registration was made
+        }
+
+        @Override
+        public void close()
+        {
+            TaskQueue.Subscription made;
+            synchronized (this) {
+                closed = true;
+                made = subscription;
+                subscription = null;
+            }
+            java.util.concurrent.ScheduledFuture<?> scheduled = timer;
+            if (scheduled != null) {
+                scheduled.cancel(false);
+            }
+            if (made != null) {
+                made.close();
+            }
         }
     }
 
