@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskyard.server.internal.ServeCommand;
 
 /**
  * The real {@code taskyard serve} (the shaded jar) as a separate process on a free loopback port ({@code --port 0},
@@ -71,11 +73,48 @@ final class TaskyardServer
     static TaskyardServer startOnPort(Path data, int port, java.util.Map<String, String> environment, String... extra)
             throws Exception
     {
+        List<String> arguments = new ArrayList<>(List.of(extra));
+        if (!arguments.contains("--config")) {
+            arguments.addAll(List.of("--config", unisolatedDefaultConfig().toString()));
+        }
+        return launch(data, port, environment, arguments);
+    }
+
+    /**
+     * Starts {@code taskyard serve} with no config at all, i.e. with serve's real default (tasks isolated as far as the
+     * host allows); every other start without {@code --config} gets {@link #unisolatedDefaultConfig()}.
+     */
+    static TaskyardServer startWithRealDefault(Path data)
+            throws Exception
+    {
+        return launch(data, 0, java.util.Map.of(), List.of());
+    }
+
+    /**
+     * Serve's default config with the process engine unisolated ({@code runAs: server}, {@code cgroups: off}): the
+     * tests that start servers without a config hand their tasks gate and ledger files in the test's own temporary
+     * folders (mode 700), which a fresh task account cannot reach. {@code DefaultIsolationIT} covers the real default.
+     */
+    static Path unisolatedDefaultConfig()
+            throws IOException
+    {
+        ObjectNode config = ServeCommand.defaultConfig();
+        ((ObjectNode) config.get("engines").get("process")).put("runAs", "server").put("cgroups", "off");
+        Path file = Files.createTempFile("taskyard-it-config-", ".json");
+        file.toFile().deleteOnExit();
+        Files.writeString(file, config.toString());
+        return file;
+    }
+
+    private static TaskyardServer launch(Path data, int port, java.util.Map<String, String> environment,
+            List<String> extra)
+            throws Exception
+    {
         Path jar = Path.of(System.getProperty("taskyard.jar", "target/taskyard.jar"));
         List<String> command =
                 new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", jar.toString(),
                 "serve", "--data", data.toString(), "--host", "127.0.0.1", "--port", Integer.toString(port)));
-        command.addAll(List.of(extra));
+        command.addAll(extra);
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(environment);
         Process process = builder.start();

@@ -229,13 +229,18 @@ public final class ServeCommand
         return object;
     }
 
-    /** The config without a file: process engine, built-in plugins, concurrency 2. */
-    static ObjectNode defaultConfig()
+    /**
+     * The config without a file: process engine, built-in plugins, concurrency 2. Tasks are isolated as far as the
+     * host allows ({@code runAs: auto}, {@code cgroups: auto}): run as root, each task gets a fresh account and a
+     * cgroup with the engine's default limits; otherwise they run as the server's user and the engine logs which
+     * protections are unavailable. Public for the server's tests; a new document on every call.
+     */
+    public static ObjectNode defaultConfig()
     {
         ObjectNode document = NODES.objectNode();
         document.putObject("worker").put("workerId", "serve").put("concurrency", 2);
         document.put("engine", "process");
-        document.putObject("engines").putObject("process");
+        document.putObject("engines").putObject("process").put("runAs", "auto").put("cgroups", "auto");
         ObjectNode plugins = document.putObject("plugins");
         plugins.putObject("env");
         plugins.putObject("success");
