@@ -8,22 +8,20 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -52,7 +50,6 @@ import dev.taskyard.store.internal.TaskIds;
 import dev.taskyard.store.internal.TaskPageQuery;
 import dev.taskyard.store.internal.TaskRows;
 import dev.taskyard.store.postgres.internal.ArtifactRows;
-import dev.taskyard.store.postgres.internal.Combiner;
 import dev.taskyard.store.postgres.internal.LogRows;
 import dev.taskyard.store.postgres.internal.Notifications;
 import dev.taskyard.store.postgres.internal.Retrying;
@@ -78,9 +75,7 @@ import static java.util.Objects.requireNonNull;
  * under a new lease: a fresh token, the next attempt number and an expiry. Every renewal, progress report,
  * resolution and hand-back presents the token ({@code WHERE lease_token = ?}): a stale lease changes nothing. A
  * resolution is accepted once per lease; repeating it is a no-op, so resolution is exactly-once in the store while
- * runs are at-least-once (a run whose node dies is run again once its lease expires). Resolutions that threads of one
- * instance make at the same time are combined (see {@link #resolve}): one statement and one synchronous commit for
- * all of them, and each call returns after that commit.
+ * runs are at-least-once (a run whose node dies is run again once its lease expires).
  *
  * <p>Notifications: submits, hand-backs, cancels, changes and log appends are announced to the other instances with
  * {@code LISTEN/NOTIFY} as batched hints (see {@link Notifications}): a waiting claimer wakes when any node submits,
@@ -106,8 +101,6 @@ public final class PostgresTaskStore
     private static final Logger LOG = LoggerFactory.getLogger(PostgresTaskStore.class);
     private static final long POLL_MILLIS = 1000;
     private static final int PURGE_BATCH = 500;
-    private static final int RESOLVE_BATCH = 64;
-    private static final int RESOLVE_SLOTS = 2;
     private static final long PENDING_RECOUNT_MILLIS = 1000;
     private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,47}");
     private static final String COLUMNS = TaskRows.COLUMNS;
@@ -292,7 +285,6 @@ public final class PostgresTaskStore
     private final Retrying database;
     private final LogRows logs;
     private final ArtifactRows artifacts;
-    private final Combiner<Resolved, Boolean> resolutions;
     private final ChangeNotifier changes = new ChangeNotifier();
     private final ChangeNotifier claimable = new ChangeNotifier();
     private final ChangeNotifier logWakeups = new ChangeNotifier();
@@ -318,8 +310,6 @@ public final class PostgresTaskStore
         this.database = new Retrying(pool, options.retryFor());
         this.logs = new LogRows(database, clock, logWakeups);
         this.artifacts = new ArtifactRows(database, clock);
-        this.resolutions = new Combiner<>(this::resolveAll, Integer.getInteger("taskyard.pg.resolveSlots",
-                RESOLVE_SLOTS), RESOLVE_BATCH);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "taskyard-pg-maintenance");
             thread.setDaemon(true);
@@ -1007,17 +997,6 @@ public final class PostgresTaskStore
         announce(lease.taskId());
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>Resolutions of other tasks that threads of this instance make at the same time are combined with this one:
-     * while a combined statement runs, the next calls queue, and the next free caller runs all of them (up to
-     * {@value #RESOLVE_BATCH}, at most {@value #RESOLVE_SLOTS} statements at once) as one {@code UPDATE … FROM
-     * unnest(…)} with auto-commit, whose synchronous commit makes all of them durable together. This call returns
-     * only after the commit holding its resolution; each row is still updated only if it is RUNNING under this lease's
-     * token. Should a combined statement fail, each of its callers resolves alone, so that one call's failure is only
-     * its own.
-     */
     @Override
     public void resolve(Lease lease, TaskResolution resolution)
             throws QueueException
@@ -1041,82 +1020,46 @@ public final class PostgresTaskStore
             reason = exception.id();
         }
         String result = resolution.result().map(TaskRows::write).orElse(null);
-        Integer exitCode = resolution.exitCode().isPresent() ? resolution.exitCode().getAsInt() : null;
-        Resolved row = new Resolved(lease.taskId(), lease.token(), status.name(), clock.millis(), result, reason,
-                reason == null ? null : TaskRows.title(reason),
-                reason == null ? null : TaskRows.detail(lease, resolution), exitCode);
-        // combined with the resolutions other threads make at the same time: one statement and one synchronous commit
-        // for all of them, and this returns only after that commit
-        boolean changed = unit("resolve task " + lease.taskId(), () -> resolutions.submit(lease.taskId(), row));
-        if (!changed) {
-            // idempotent per lease: a retry after a lost answer finds the task resolved with this token and changes
-            // nothing; any other lease is refused
-            Optional<LeaseRows.LeaseRow> current =
-                    read("read task " + lease.taskId(), connection -> LeaseRows.find(connection, lease.taskId()));
-            if (current.isEmpty() || !current.get().status().isTerminal()
-                    || !lease.token().equals(current.get().resolvedToken())) {
-                throw LeaseRows.lost(current, lease);
+        // idempotent per lease: a retry after a lost answer finds the task resolved with this token and changes nothing
+        boolean changed = singleWrite("resolve task " + lease.taskId(), true, connection -> {
+            // an expired lease that nobody claimed since is still the current one: its resolution is accepted
+            try (PreparedStatement update = connection.prepareStatement("""
+                    UPDATE tasks
+                    SET status = ?, completed_at = ?, result = ?, error_reason = ?, error_title = ?, error_detail = ?, \
+                    resolved_token = ?,
+                        progress = CASE WHEN ? = 'COMPLETED' THEN 100 ELSE progress END, version = version + 1, \
+                    exit_code = ?
+                    WHERE id = ? AND lease_token = ? AND status = 'RUNNING'""")) {
+                update.setString(1, status.name());
+                update.setLong(2, clock.millis());
+                update.setString(3, result);
+                update.setString(4, reason);
+                update.setString(5, reason == null ? null : TaskRows.title(reason));
+                update.setString(6, reason == null ? null : TaskRows.detail(lease, resolution));
+                update.setString(7, lease.token());
+                update.setString(8, status.name());
+                if (resolution.exitCode().isPresent()) {
+                    update.setInt(9, resolution.exitCode().getAsInt());
+                }
+                else {
+                    update.setNull(9, Types.INTEGER);
+                }
+                update.setString(10, lease.taskId());
+                update.setString(11, lease.token());
+                if (update.executeUpdate() == 1) {
+                    return true;
+                }
             }
-        }
+            Optional<LeaseRows.LeaseRow> row = LeaseRows.find(connection, lease.taskId());
+            if (row.isPresent() && row.get().status().isTerminal() && lease.token().equals(row.get().resolvedToken())) {
+                return false; // the same lease resolved before: the answer was lost, nothing changes
+            }
+            throw LeaseRows.lost(row, lease);
+        });
         if (changed) {
             LOG.debug("task {}: attempt {} resolved as {}", lease.taskId(), lease.attempt(), resolution);
             announce(lease.taskId());
         }
-    }
-
-    /** A resolution's new column values. */
-    private record Resolved(String taskId, String token, String status, long completedAt, String result,
-            String reason, String title, String detail, Integer exitCode)
-    {
-    }
-
-    /**
-     * Resolves the rows (distinct tasks) in one statement with auto-commit, so with one synchronous commit; returns
-     * for each whether its task was RUNNING under its token and is resolved now. An expired lease that nobody claimed
-     * since is still the current one: its resolution is accepted.
-     */
-    private List<Boolean> resolveAll(List<Resolved> rows)
-            throws Exception
-    {
-        String what = rows.size() == 1 ? "resolve task " + rows.get(0).taskId() : "resolve " + rows.size() + " tasks";
-        return database.singleWrite(what, true, connection -> {
-            Set<String> resolved = new HashSet<>();
-            try (PreparedStatement update = connection.prepareStatement("""
-                    UPDATE tasks t
-                    SET status = r.status, completed_at = r.completed_at, result = r.result, error_reason = r.reason, \
-                    error_title = r.title,
-                        error_detail = r.detail, resolved_token = r.token, version = t.version + 1, \
-                    exit_code = r.exit_code,
-                        progress = CASE WHEN r.status = 'COMPLETED' THEN 100 ELSE t.progress END
-                    FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::bigint[], ?::text[], ?::varchar[], \
-                    ?::text[], ?::text[], ?::int[])
-                        AS r(id, token, status, completed_at, result, reason, title, detail, exit_code)
-                    WHERE t.id = r.id AND t.lease_token = r.token AND t.status = 'RUNNING'
-                    RETURNING t.id""")) {
-                update.setArray(1, connection.createArrayOf("varchar", strings(rows, Resolved::taskId)));
-                update.setArray(2, connection.createArrayOf("varchar", strings(rows, Resolved::token)));
-                update.setArray(3, connection.createArrayOf("varchar", strings(rows, Resolved::status)));
-                update.setArray(4, connection.createArrayOf("int8",
-                        rows.stream().map(Resolved::completedAt).toArray(Long[]::new)));
-                update.setArray(5, connection.createArrayOf("text", strings(rows, Resolved::result)));
-                update.setArray(6, connection.createArrayOf("varchar", strings(rows, Resolved::reason)));
-                update.setArray(7, connection.createArrayOf("text", strings(rows, Resolved::title)));
-                update.setArray(8, connection.createArrayOf("text", strings(rows, Resolved::detail)));
-                update.setArray(9, connection.createArrayOf("int4",
-                        rows.stream().map(Resolved::exitCode).toArray(Integer[]::new)));
-                try (ResultSet updated = update.executeQuery()) {
-                    while (updated.next()) {
-                        resolved.add(updated.getString(1));
-                    }
-                }
-            }
-            return rows.stream().map(row -> resolved.contains(row.taskId())).toList();
-        });
-    }
-
-    private static String[] strings(List<Resolved> rows, Function<Resolved, String> value)
-    {
-        return rows.stream().map(value).toArray(String[]::new);
     }
 
     /**
