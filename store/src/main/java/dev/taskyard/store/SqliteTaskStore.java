@@ -447,8 +447,10 @@ public final class SqliteTaskStore
         requireNonNull(listener, "listener is null");
         checkOpen();
         CancelWatches.Watch watch = cancelWatches.register(lease.taskId(), listener);
-        // a cancellation committed before the registration: tell at once (the watch fires at most once)
-        Optional<TaskRecord> task = get(lease.taskId());
+        // a cancellation committed before the registration: tell at once (the watch fires at most once); the lease
+        // state only (no payload to read and parse): this runs once per run
+        Optional<LeaseRow> task =
+                read("read task " + lease.taskId(), connection -> LeaseRows.find(connection, lease.taskId()));
         if (task.isEmpty() || task.get().status() == TaskStatus.CANCELED) {
             watch.fire();
         }

@@ -60,9 +60,15 @@ import static java.util.Objects.requireNonNull;
  * {@code min(worker.concurrency, engine max concurrency)} at once.
  *
  * <ul>
- * <li>A fixed set of task threads, created at start, each claims one task at a time and runs it itself, so that no
- *     task crosses threads. Leases are renewed by one periodic sweep; a lost lease aborts the run as
- *     {@code canceled}. A queue that pushes cancellations ({@link TaskQueue#onCancel}) aborts the run at once.</li>
+ * <li>A fixed set of task threads, created at start, each takes one task at a time and runs it itself, so that no
+ *     task crosses threads. The threads waiting for a task share one queue claim at a time (see
+ *     {@link SharedClaims}): one of them claims for all that wait (at most {@value #MAX_CLAIM_BATCH} tasks at once)
+ *     and hands the extra claims to the others, so a backlog costs the queue one claim per batch of free threads
+ *     rather than one per task; a task is claimed only for a thread that is free to run it. Leases are renewed by one
+ *     periodic sweep; a lost lease aborts the run as {@code canceled}. A queue that pushes cancellations
+ *     ({@link TaskQueue#onCancel}) aborts the run at once; the worker registers a run with it once the run has lasted
+ *     100 ms (short runs cost the queue no registration), and a cancellation before then reaches the run at the
+ *     registration.</li>
  * <li>For each task: run every stage, report the resolution (a {@code canceled} one is not reported: the queue
  *     knows), then dispose the run. A fatal internal error stops the worker at once; a non-fatal one is told to the
  *     plugins.</li>
@@ -81,6 +87,10 @@ public final class Worker
         implements WorkerControl
 {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+    /** The most tasks one queue claim asks for (for that many free task threads). */
+    static final int MAX_CLAIM_BATCH = 32;
+    /** How long a run lasts before its cancellation is watched (see {@link #watchCancellationLater}). */
+    static final Duration CANCEL_WATCH_DELAY = Duration.ofMillis(100);
 
     private enum State
     {
@@ -95,9 +105,12 @@ public final class Worker
     private final Engine engine;
     private final HookExecutor executor;
     private final ScheduledExecutorService scheduler;
+    /** Makes the deferred cancel registrations (see {@link #watchCancellationLater}). */
+    private final ScheduledThreadPoolExecutor watchScheduler;
     private final PluginManager plugins;
     private final UnaryOperator<TaskLog> logWrapper;
     private final int concurrency;
+    private final SharedClaims claims;
     private final List<TaskThread> threads = new ArrayList<>();
     private final AtomicInteger alive = new AtomicInteger();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
@@ -151,9 +164,13 @@ public final class Worker
         this.executor = executor;
         this.scheduler = scheduler;
         this.plugins = plugins;
+        this.watchScheduler = new ScheduledThreadPoolExecutor(1, runnable -> thread(runnable,
+                "taskyard-worker-cancel-watch"));
+        this.watchScheduler.setRemoveOnCancelPolicy(true);
         this.logWrapper = plugins.logWrapper();
         int engineMax = engine.capabilities().maxConcurrency();
         this.concurrency = engineMax == 0 ? config.concurrency() : Math.min(config.concurrency(), engineMax);
+        this.claims = new SharedClaims(queue, Math.min(concurrency, MAX_CLAIM_BATCH));
     }
 
     /** Creates a worker with a folder-backed artifact store at {@link WorkerConfig#artifactsFolder()}. */
@@ -488,7 +505,7 @@ public final class Worker
                 claiming = true;
             }
             try {
-                return queue.claim(request);
+                return claims.take(request);
             }
             catch (InterruptedException e) {
                 return List.of();
@@ -556,6 +573,7 @@ public final class Worker
         if (state.getAndSet(State.TERMINATED) == State.TERMINATED) {
             return;
         }
+        handBackUntaken();
         try {
             plugins.dispose();
         }
@@ -581,6 +599,7 @@ public final class Worker
         }
         executor.close();
         scheduler.shutdownNow();
+        watchScheduler.shutdownNow();
         if (!tracker.isEmpty()) {
             LOG.warn("the engine still holds {}", tracker.live());
         }
@@ -591,6 +610,33 @@ public final class Worker
         }
         LOG.info("worker {} stopped after {} tasks", identity.workerId(), completed.get());
         terminated.countDown();
+    }
+
+    /**
+     * Hands back the claims no task thread took before the stop (a claim for several threads whose threads left when
+     * the stop interrupted their wait): the tasks are pending again at once, or, with a queue that cannot hand leases
+     * back, once their leases expire.
+     */
+    private void handBackUntaken()
+    {
+        for (Claim claim : claims.drain()) {
+            Lease lease = claim.lease();
+            try {
+                boolean handedBack = queue.release(lease);
+                LOG.info("task {} run {}: claimed but not started before the stop; {}", lease.taskId(), lease.runId(),
+                        handedBack ? "handed back" : "it runs again once its lease expires");
+            }
+            catch (QueueException | RuntimeException e) {
+                LOG.warn("task {} run {}: claimed but not started before the stop; handing it back failed, it runs "
+                        + "again once its lease expires: {}", lease.taskId(), lease.runId(), e.getMessage());
+            }
+        }
+    }
+
+    /** Queue claims the task threads ran so far (one per batch of free threads; empty ones included). */
+    long queueClaims()
+    {
+        return claims.queueClaims();
     }
 
     /**
@@ -724,7 +770,7 @@ public final class Worker
             }
             LOG.debug("task {} run {} {} (attempt {})", lease.taskId(), lease.runId(), recovered.isPresent()
                     ? "recovered" : "claimed", lease.attempt());
-            try (TaskQueue.Subscription cancellation = watchCancellation(lease, run)) {
+            try (TaskQueue.Subscription cancellation = watchCancellationLater(lease, run)) {
                 TaskResolution resolution = run.run().withResult(reporter.result);
                 if (run.isDetached()) {
                     LOG.info("task {} run {} left running for recovery (attempt {})", lease.taskId(),
@@ -751,6 +797,78 @@ public final class Worker
             }
             MDC.remove("taskId");
             MDC.remove("runId");
+        }
+    }
+
+    /**
+     * Asks the queue to push a cancellation of the task to its run (see {@link TaskQueue#onCancel}), once the run has
+     * lasted {@link #CANCEL_WATCH_DELAY}: a run that ends sooner costs the queue no registration (with a database, a
+     * read per run). A cancellation in the meantime reaches the run when the registration is made (the queue tells a
+     * registration for a cancelled task at once), so a push arrives at most that much later; the lease renewals stay
+     * the backstop. The registrations run on a thread of their own (a slow queue must not hold up the lease
+     * renewals of the timer thread); closing the result before one is made cancels it.
+     */
+    private TaskQueue.Subscription watchCancellationLater(Lease lease, TaskRun run)
+    {
+        DeferredWatch deferred = new DeferredWatch(() -> watchCancellation(lease, run));
+        try {
+            deferred.timer = watchScheduler.schedule(deferred::register, CANCEL_WATCH_DELAY.toNanos(),
+                    TimeUnit.NANOSECONDS);
+        }
+        catch (java.util.concurrent.RejectedExecutionException e) {
+            deferred.register(); // the worker is stopping: register now, on this thread
+        }
+        return deferred;
+    }
+
+    /** A cancel registration made later (see {@link #watchCancellationLater}). Thread-safe. */
+    private static final class DeferredWatch
+            implements TaskQueue.Subscription
+    {
+        private final java.util.function.Supplier<TaskQueue.Subscription> watch;
+        volatile java.util.concurrent.ScheduledFuture<?> timer;
+        // guarded by this
+        private TaskQueue.Subscription subscription;
+        private boolean closed;
+
+        DeferredWatch(java.util.function.Supplier<TaskQueue.Subscription> watch)
+        {
+            this.watch = watch;
+        }
+
+        void register()
+        {
+            synchronized (this) {
+                if (closed || subscription != null) {
+                    return;
+                }
+            }
+            TaskQueue.Subscription made = watch.get();
+            synchronized (this) {
+                if (!closed) {
+                    subscription = made;
+                    return;
+                }
+            }
+            made.close(); // the run ended while the registration was made
+        }
+
+        @Override
+        public void close()
+        {
+            TaskQueue.Subscription made;
+            synchronized (this) {
+                closed = true;
+                made = subscription;
+                subscription = null;
+            }
+            java.util.concurrent.ScheduledFuture<?> scheduled = timer;
+            if (scheduled != null) {
+                scheduled.cancel(false);
+            }
+            if (made != null) {
+                made.close();
+            }
         }
     }
 

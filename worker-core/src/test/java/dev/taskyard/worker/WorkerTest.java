@@ -528,8 +528,53 @@ class WorkerTest
         assertThat(queue.attempts("t")).isEqualTo(2);
     }
 
+    /**
+     * A backlog is claimed in batches: the task threads that wait share one queue claim, so 300 tasks on 8 threads
+     * take far fewer queue claims than tasks, and each task still runs and resolves exactly once.
+     */
+    @Test
+    void aBacklogIsClaimedInBatchesAndEachTaskRunsOnce()
+            throws Exception
+    {
+        InMemoryTaskQueue queue = new InMemoryTaskQueue();
+        java.util.concurrent.atomic.AtomicInteger queueClaims = new java.util.concurrent.atomic.AtomicInteger();
+        List<String> resolved = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TaskQueue counting = new RecordingQueue(queue, false, new java.util.ArrayList<>(), resolved)
+        {
+            @Override
+            public List<Claim> claim(ClaimRequest request)
+                    throws QueueException, InterruptedException
+            {
+                queueClaims.incrementAndGet();
+                Thread.sleep(1); // like a database round trip: the free threads line up meanwhile
+                return super.claim(request);
+            }
+        };
+        Fixture fixture = new Fixture(queue, q -> counting, "mock",
+                "worker: {concurrency: 8}\nplugins: {success: {}}");
+        int tasks = 300;
+        for (int i = 0; i < tasks; i++) {
+            queue.submit(new TaskSpec("t" + i, JSON.readTree(mock("true", ""))));
+        }
+        fixture.worker.start();
+        for (int i = 0; i < tasks; i++) {
+            assertThat(queue.awaitResolution("t" + i, Duration.ofMinutes(1))).map(TaskResolution::toString)
+                    .contains("completed");
+        }
+        fixture.worker.stopGracefully();
+        assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
+        assertThat(resolved).hasSize(tasks).doesNotHaveDuplicates();
+        for (int i = 0; i < tasks; i++) {
+            assertThat(queue.attempts("t" + i)).isEqualTo(1);
+        }
+        assertThat(fixture.worker.completedTasks()).isEqualTo(tasks);
+        // one claim per task before; with the shared claims the count depends on the scheduling: at most half
+        assertThat(queueClaims.get()).isLessThan(tasks / 2);
+        assertThat(fixture.worker.queueClaims()).isEqualTo(queueClaims.get());
+    }
+
     /** Forwards to a queue, records resolutions and refusals, and optionally fails every renewal. */
-    private static final class RecordingQueue
+    private static class RecordingQueue
             implements TaskQueue
     {
         private final InMemoryTaskQueue queue;
