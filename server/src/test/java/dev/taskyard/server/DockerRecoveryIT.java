@@ -1,5 +1,6 @@
 package dev.taskyard.server;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +38,8 @@ class DockerRecoveryIT
      * when the kill, the JVM's exit and {@code docker ps} are slow on a loaded machine (1 s was seen to be too short).
      */
     private static final int TASK_SECONDS = 3;
+    /** The worker's concurrency: how many containers run at once. */
+    private static final int CONCURRENCY = 8;
 
     @TempDir
     Path temp;
@@ -97,10 +100,10 @@ class DockerRecoveryIT
     {
         Path config = temp.resolve("config.json");
         Files.writeString(config, """
-                {"worker": {"concurrency": 8, "leaseDuration": 10, "shutdownGrace": 0.2},
+                {"worker": {"concurrency": %d, "leaseDuration": 10, "shutdownGrace": 0.2},
                  "engine": "docker", "engines": {"docker": {}},
                  "plugins": {"env": {}, "success": {}, "tasklog": {}}}
-                """);
+                """.formatted(CONCURRENCY));
         Path data = temp.resolve("data");
         List<String> ids = new ArrayList<>();
         long runningAtKill;
@@ -108,10 +111,12 @@ class DockerRecoveryIT
             for (int i = 0; i < TASKS; i++) {
                 ids.add(first.submit(payload(i)));
             }
-            // stop it while containers run: some tasks are done, most are not
+            // stop it while containers run: some tasks are done, most are not. The first wave of containers starts
+            // together and ends together (the worker's threads share their claims), so waiting for a completion
+            // alone can stop the server just as that whole wave ends: wait for the second wave to start as well
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (first.listAll().stream().noneMatch(task -> task.endsWith("=COMPLETED"))
-                    && System.nanoTime() < deadline) {
+            while ((first.listAll().stream().noneMatch(task -> task.endsWith("=COMPLETED"))
+                    || startedContainers(events) <= CONCURRENCY) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             while (runningContainers() < 4 && System.nanoTime() < deadline) {
@@ -156,6 +161,13 @@ class DockerRecoveryIT
         List<String> left = docker("ps", "-a", "--filter", "ancestor=" + DockerServeIT.IMAGE, "--format",
                 "{{.Label \"dev.taskyard.task-id\"}}");
         assertThat(left).as("containers of these tasks left after the stop").doesNotContainAnyElementsOf(ids);
+    }
+
+    /** How many of this test's containers the daemon's event stream has seen start so far. */
+    private static long startedContainers(Path events)
+            throws IOException
+    {
+        return Files.readAllLines(events).stream().filter(line -> !line.isBlank()).count();
     }
 
     private static int runningContainers()
