@@ -12,6 +12,11 @@ public enum TaskEndReason
 {
     /** The task ran and failed (a non-zero exit, a kill by a plugin). */
     TASK_FAILED("task-failed", "The task failed"),
+    /**
+     * The task failed because the kernel killed it for exceeding its memory limit ({@link Termination#outOfMemory()}):
+     * the task's fault, like {@link #TASK_FAILED}, but one a caller may want to retry with more memory.
+     */
+    OUT_OF_MEMORY("out-of-memory", "The task ran out of memory"),
     /** The payload, or something derived from it, is invalid: the task author's fault. */
     MALFORMED_PAYLOAD("malformed-payload", "The task payload is malformed"),
     /** The worker or a plugin failed; the error was reported with an incident id. */

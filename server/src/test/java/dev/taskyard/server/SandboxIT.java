@@ -69,7 +69,8 @@ class SandboxIT
                     .contains("[taskyard] the task ran out of memory");
             // the status resource says why: the OOM kill, not an exit code (the kernel's SIGKILL has none)
             JsonNode hogStatus = TaskyardServer.JSON.readTree(server.get("/v1/tasks/" + hog).body());
-            assertThat(hogStatus.path("error").path("reason").asText()).isEqualTo("task-failed");
+            assertThat(hogStatus.path("error").path("reason").asText()).isEqualTo("out-of-memory");
+            assertThat(hogStatus.path("error").path("title").asText()).isEqualTo("The task ran out of memory");
             assertThat(hogStatus.path("error").path("detail").asText())
                     .contains("the task ran out of memory: the kernel killed it for exceeding its memory limit");
             assertThat(hogStatus.has("exit_code")).as("exit_code of %s", hogStatus).isFalse();

@@ -783,7 +783,7 @@ public final class SqliteTaskStore
         }
         else if (resolution.status() == TaskResolution.Status.FAILED) {
             status = TaskStatus.FAILED;
-            reason = TASK_FAILED;
+            reason = resolution.failure().orElseThrow().id();
         }
         else {
             ExceptionReason exception = resolution.reason().orElseThrow();

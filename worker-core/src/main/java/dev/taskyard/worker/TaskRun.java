@@ -19,6 +19,7 @@ import dev.taskyard.engine.SandboxAbortedException;
 import dev.taskyard.engine.SandboxBuilder;
 import dev.taskyard.engine.SandboxTerminatedException;
 import dev.taskyard.engine.TaskContext;
+import dev.taskyard.engine.TaskEndReason;
 import dev.taskyard.plugin.ExceptionReason;
 import dev.taskyard.plugin.TaskReporter;
 import dev.taskyard.plugin.internal.HookExecutor;
@@ -312,7 +313,8 @@ public final class TaskRun
             synchronized (lock) {
                 if (resolution == null) {
                     resolution = success ? TaskResolution.completed()
-                            : outOfMemory ? TaskResolution.failed().withMessage(OUT_OF_MEMORY)
+                            : outOfMemory
+                            ? TaskResolution.failed(TaskEndReason.OUT_OF_MEMORY).withMessage(OUT_OF_MEMORY)
                             : TaskResolution.failed();
                 }
                 if (resolution.exitCode().isEmpty()) {

@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import dev.taskyard.engine.InternalErrorException;
+import dev.taskyard.engine.TaskEndReason;
 import dev.taskyard.plugin.ExceptionReason;
 import dev.taskyard.plugin.host.PluginRegistry;
 import dev.taskyard.worker.testing.RecordingPlugin;
@@ -92,6 +93,20 @@ class TaskRunStateMachineTest
         assertThat(outcome.resolution().exitCode()).as("the task's exit code travels with the resolution").hasValue(1);
         assertThat(outcome.calls()).containsExactly("create", "build", "started", "stopped", "finished", "dispose");
         assertThat(outcome.log()).contains("broken");
+    }
+
+    @Test
+    void outOfMemoryIsAFailureWithItsOwnReason()
+    {
+        Outcome outcome = execute(mock("true", "out-of-memory-on-wait"));
+        assertResolved(outcome.resolution(), TaskResolution.failed(TaskEndReason.OUT_OF_MEMORY));
+        assertThat(outcome.resolution().failure()).hasValue(TaskEndReason.OUT_OF_MEMORY);
+        assertThat(outcome.resolution().endReason()).hasValue(TaskEndReason.OUT_OF_MEMORY);
+        assertThat(outcome.resolution()).hasToString("failed/out-of-memory");
+        assertThat(outcome.resolution().message()).hasValue(TaskRun.OUT_OF_MEMORY);
+        assertThat(outcome.resolution().exitCode()).as("a kill by the kernel has no exit code").isEmpty();
+        assertThat(outcome.calls()).containsExactly("create", "build", "started", "stopped", "finished", "dispose");
+        assertThat(outcome.log()).contains("[taskyard] " + TaskRun.OUT_OF_MEMORY);
     }
 
     @Test
@@ -313,5 +328,6 @@ class TaskRunStateMachineTest
     {
         assertThat(actual.status()).as("status of %s", actual).isEqualTo(expected.status());
         assertThat(actual.reason()).as("reason of %s", actual).isEqualTo(expected.reason());
+        assertThat(actual.failure()).as("failure of %s", actual).isEqualTo(expected.failure());
     }
 }

@@ -496,6 +496,13 @@ class RemoteEngineTest
         assertThat(failed.termination().killed()).isFalse();
         failed.dispose();
 
+        finalReason = "out-of-memory";
+        ResultSet hog = engine.newSandboxBuilder(options("{\"command\": [\"true\"]}"))
+                .startSandbox().waitForResult();
+        assertThat(hog.success()).isFalse();
+        assertThat(hog.termination().outOfMemory()).as("the back's OOM stays an OOM").isTrue();
+        hog.dispose();
+
         finalReason = "deadline-exceeded";
         ResultSet late = engine.newSandboxBuilder(options("{\"command\": [\"sleep\", \"9\"]}"))
                 .startSandbox().waitForResult();

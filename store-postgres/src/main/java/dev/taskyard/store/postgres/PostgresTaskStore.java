@@ -1012,7 +1012,7 @@ public final class PostgresTaskStore
         }
         else if (resolution.status() == TaskResolution.Status.FAILED) {
             status = TaskStatus.FAILED;
-            reason = TaskEndReason.TASK_FAILED.id();
+            reason = resolution.failure().orElseThrow().id();
         }
         else {
             ExceptionReason exception = resolution.reason().orElseThrow();

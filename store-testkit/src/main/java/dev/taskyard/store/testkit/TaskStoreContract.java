@@ -10,11 +10,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -29,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskyard.engine.SandboxHandle;
+import dev.taskyard.engine.TaskEndReason;
 import dev.taskyard.engine.WorkerIdentity;
 import dev.taskyard.plugin.Artifact;
 import dev.taskyard.plugin.ExceptionReason;
@@ -451,6 +454,7 @@ public abstract class TaskStoreContract
     {
         Map<TaskResolution, String> expected = Map.of(
                 TaskResolution.failed().withExitCode(OptionalInt.of(3)), "FAILED task-failed",
+                TaskResolution.failed(TaskEndReason.OUT_OF_MEMORY).withMessage("oom"), "FAILED out-of-memory",
                 TaskResolution.exception(ExceptionReason.MALFORMED_PAYLOAD).withMessage("bad"),
                         "FAILED malformed-payload",
                 TaskResolution.exception(ExceptionReason.INTERNAL_ERROR), "FAILED internal-error",
@@ -972,6 +976,85 @@ public abstract class TaskStoreContract
         assertThat(store().countByStatus()).containsEntry(TaskStatus.COMPLETED, (long) tasks)
                 .containsEntry(TaskStatus.PENDING, 0L)
                 .containsEntry(TaskStatus.RUNNING, 0L);
+    }
+
+    /**
+     * Many resolutions at once, through several instances: every task is resolved twice at the same time with its
+     * current lease (two outcomes, as after a lost answer with a changed mind) and once with the stale lease of its
+     * previous attempt. The current lease's calls all succeed and exactly one outcome is stored, with one version
+     * step; every stale call is refused and changes nothing.
+     */
+    @Test
+    public void racingResolutionsStoreOneOutcomePerTaskAndRefuseStaleLeases()
+            throws Exception
+    {
+        int tasks = 40;
+        for (int i = 0; i < tasks; i++) {
+            submit(store(), "{\"i\":" + i + "}");
+        }
+        Map<String, Lease> stale = new ConcurrentHashMap<>();
+        store().claim(claim(tasks)).forEach(c -> stale.put(c.task().taskId(), c.lease()));
+        clock.advance(Duration.ofSeconds(11));
+        TaskStore other = open(defaults);
+        List<Claim> current = other.claim(claim(tasks));
+        assertThat(current).hasSize(tasks);
+        Map<String, Long> versions = new HashMap<>();
+        for (Claim c : current) {
+            versions.put(c.task().taskId(), get(store(), c.task().taskId()).version());
+        }
+        List<TaskStore> stores = List.of(store(), other, open(defaults));
+        record Call(Lease lease, TaskResolution resolution, boolean stale) {}
+        List<Call> calls = new ArrayList<>();
+        for (Claim c : current) {
+            calls.add(new Call(c.lease(), TaskResolution.completed().withResult(json("{\"by\":1}")), false));
+            calls.add(new Call(c.lease(), TaskResolution.completed().withResult(json("{\"by\":2}")), false));
+            calls.add(new Call(stale.get(c.task().taskId()), TaskResolution.failed(), true));
+        }
+        Collections.shuffle(calls, new Random(12));
+        int threads = 8;
+        AtomicInteger next = new AtomicInteger();
+        List<String> wrong = new CopyOnWriteArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                TaskStore target = stores.get(t % stores.size());
+                workers.add(pool.submit(() -> {
+                    go.await();
+                    for (int i = next.getAndIncrement(); i < calls.size(); i = next.getAndIncrement()) {
+                        Call call = calls.get(i);
+                        try {
+                            target.resolve(call.lease(), call.resolution());
+                            if (call.stale()) {
+                                wrong.add(call.lease().taskId() + ": a stale lease's resolution was accepted");
+                            }
+                        }
+                        catch (LeaseLostException e) {
+                            if (!call.stale()) {
+                                wrong.add(call.lease().taskId() + ": the current lease was refused: " + e);
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (Future<?> worker : workers) {
+                worker.get(2, TimeUnit.MINUTES);
+            }
+        }
+        finally {
+            pool.shutdownNow();
+        }
+        assertThat(wrong).isEmpty();
+        for (Claim c : current) {
+            TaskRecord task = get(store(), c.task().taskId());
+            assertThat(task.status()).isEqualTo(TaskStatus.COMPLETED);
+            assertThat(task.result().orElseThrow()).isIn(json("{\"by\":1}"), json("{\"by\":2}"));
+            assertThat(task.version()).as("one resolution, one version step")
+                    .isEqualTo(versions.get(c.task().taskId()) + 1);
+        }
     }
 
     @Test

@@ -172,6 +172,10 @@ final class RemoteSandbox
                     // a server that does not report exit codes: any failure is 1
                     termination = Termination.exited(task.exitCode().orElse(1));
                 }
+                else if (known == TaskEndReason.OUT_OF_MEMORY) {
+                    // the back's engine reported the kernel's kill for the memory limit: keep it an OOM here too
+                    termination = new Termination(OptionalInt.empty(), OptionalInt.empty(), false, false, true);
+                }
                 else if (known == TaskEndReason.DEADLINE_EXCEEDED) {
                     termination = new Termination(OptionalInt.empty(), OptionalInt.empty(), true, true, false);
                 }
