@@ -5,6 +5,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 import static java.util.Objects.requireNonNull;
 
@@ -26,12 +28,13 @@ import static java.util.Objects.requireNonNull;
  */
 final class SharedClaims
 {
-    /** How long a waiting thread sleeps at most before it looks again (a backstop: the leader notifies). */
-    private static final long RECHECK_MILLIS = 100;
+    /** How long a waiting thread sleeps at most before it looks again (a backstop: the leader signals). */
+    private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final TaskQueue queue;
     private final int maxBatch;
-    private final Object lock = new Object();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
     // guarded by lock
     private final ArrayDeque<Claim> ready = new ArrayDeque<>();
     private int waiting;
@@ -67,7 +70,8 @@ final class SharedClaims
         requireNonNull(request, "request is null");
         long deadline = System.nanoTime() + request.maxWait().toNanos();
         int max;
-        synchronized (lock) {
+        lock.lock();
+        try {
             while (true) {
                 Claim claim = ready.poll();
                 if (claim != null) {
@@ -77,6 +81,7 @@ final class SharedClaims
                 long remaining = deadline - System.nanoTime();
                 if (!leading) {
                     if (remaining <= 0 && !request.maxWait().isZero()) {
+                        passOn(); // this thread may have been woken to lead: wake another one instead
                         return List.of();
                     }
                     leading = true;
@@ -86,13 +91,19 @@ final class SharedClaims
                 // a leader is claiming: wait for what it hands out, however long that takes
                 waiting++;
                 try {
-                    long millis = remaining > 0 ? TimeUnit.NANOSECONDS.toMillis(remaining) + 1 : RECHECK_MILLIS;
-                    lock.wait(Math.min(millis, RECHECK_MILLIS));
+                    changed.awaitNanos(Math.min(remaining > 0 ? remaining : RECHECK_NANOS, RECHECK_NANOS));
+                }
+                catch (InterruptedException e) {
+                    passOn();
+                    throw e;
                 }
                 finally {
                     waiting--;
                 }
             }
+        }
+        finally {
+            lock.unlock();
         }
         List<Claim> claims = List.of();
         try {
@@ -102,49 +113,81 @@ final class SharedClaims
             return claims.isEmpty() ? List.of() : List.of(claims.get(0));
         }
         finally {
-            synchronized (lock) {
+            lock.lock();
+            try {
                 leading = false;
                 queueClaims++;
                 if (!claims.isEmpty()) {
                     handedOut++;
                     ready.addAll(claims.subList(1, claims.size()));
                 }
-                lock.notifyAll();
+                // wake one waiting thread per claim left, and one to lead the next claim; not all of them (on two
+                // cores, waking 30 threads to hand out 3 claims costs more than the claim)
+                for (int i = Math.min(waiting, ready.size() + 1); i > 0; i--) {
+                    changed.signal();
+                }
             }
+            finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Wakes one waiting thread, if any, in place of the caller (who was perhaps woken for it). Lock held. */
+    private void passOn()
+    {
+        if (waiting > 0) {
+            changed.signal();
         }
     }
 
     /** Removes and returns the claims no thread took (at a stop: the worker hands them back). */
     List<Claim> drain()
     {
-        synchronized (lock) {
+        lock.lock();
+        try {
             List<Claim> left = new ArrayList<>(ready);
             ready.clear();
             return left;
+        }
+        finally {
+            lock.unlock();
         }
     }
 
     /** Queue claims run so far (by leaders, including those that found nothing). */
     long queueClaims()
     {
-        synchronized (lock) {
+        lock.lock();
+        try {
             return queueClaims;
+        }
+        finally {
+            lock.unlock();
         }
     }
 
     /** Threads waiting now for a leader's claims. */
     int waitingThreads()
     {
-        synchronized (lock) {
+        lock.lock();
+        try {
             return waiting;
+        }
+        finally {
+            lock.unlock();
         }
     }
 
     /** Claims handed to task threads so far. */
     long handedOut()
     {
-        synchronized (lock) {
+        lock.lock();
+        try {
             return handedOut;
+        }
+        finally {
+            lock.unlock();
         }
     }
 }

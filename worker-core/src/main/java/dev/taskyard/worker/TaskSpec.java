@@ -2,6 +2,7 @@ package dev.taskyard.worker;
 
 import java.time.Instant;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -16,12 +17,14 @@ import static java.util.Objects.requireNonNull;
  */
 public record TaskSpec(String taskId, JsonNode payload, Optional<Instant> deadline)
 {
+    private static final Pattern TASK_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
     public TaskSpec
     {
         requireNonNull(taskId, "taskId is null");
         requireNonNull(payload, "payload is null");
         requireNonNull(deadline, "deadline is null");
-        if (!taskId.matches("[A-Za-z0-9_-]{1,64}")) {
+        if (!TASK_ID.matcher(taskId).matches()) {
             throw new IllegalArgumentException("invalid task id \"" + taskId + "\"");
         }
     }

@@ -46,6 +46,9 @@ public final class MaskingTaskLog
     public static TaskLog wrap(TaskLog log, Collection<String> secrets)
     {
         requireNonNull(log, "log is null");
+        if (secrets.isEmpty()) {
+            return log; // every run calls this: no stream pipeline when there is nothing to mask
+        }
         List<byte[]> values = secrets.stream()
                 .filter(secret -> !secret.isEmpty())
                 .distinct()

@@ -1,9 +1,11 @@
 package dev.taskyard.server.internal.http;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -43,6 +45,8 @@ import static java.util.Objects.requireNonNull;
 public final class TasksResource
 {
     private static final Logger LOG = LoggerFactory.getLogger(TasksResource.class);
+    private static final Pattern JSON_MEDIA_TYPE = Pattern.compile("application/json(;.*)?");
+    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
     private static final ObjectReader STRICT =
             Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     public static final int MAX_PAGE_SIZE = 100;
@@ -96,7 +100,8 @@ public final class TasksResource
     {
         requireNonNull(builder, "builder is null");
         String contentType = exchange.header("Content-Type");
-        if (contentType == null || !contentType.toLowerCase().replace(" ", "").matches("application/json(;.*)?")) {
+        if (contentType == null
+                || !JSON_MEDIA_TYPE.matcher(contentType.toLowerCase(Locale.ROOT).replace(" ", "")).matches()) {
             throw ApiProblem.of(415, "unsupported-media-type", "Unsupported Media Type",
                     "the task payload must be sent as Content-Type: application/json")
                     .withHeader("Accept-Post", "application/json");
@@ -112,7 +117,7 @@ public final class TasksResource
             return;
         }
         Optional<String> key = Optional.ofNullable(exchange.header("Idempotency-Key"));
-        if (key.isPresent() && !key.get().matches("[\\x21-\\x7e]{1,255}")) {
+        if (key.isPresent() && !IDEMPOTENCY_KEY.matcher(key.get()).matches()) {
             throw ApiProblem.badRequest("invalid-idempotency-key",
                     "the Idempotency-Key must be 1 to 255 visible ASCII characters");
         }
