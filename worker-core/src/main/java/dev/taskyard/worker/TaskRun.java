@@ -344,8 +344,10 @@ public final class TaskRun
                 return false;
             }
             resolution = TaskResolution.exception(reason);
+            // under the lock: run() returns the resolution (and dispose closes the log) only after this line is in
+            // the log; written after the lock, a run that ended at once could lose it
+            Incidents.writeTaskLog(context, "[taskyard] the task run was aborted: " + reason.id());
         }
-        Incidents.writeTaskLog(context, "[taskyard] the task run was aborted: " + reason.id());
         LOG.info("task {} run {} aborted: {}", context.taskId(), context.runId(), reason.id());
         context.cancel(reason.id());
         return true;
