@@ -11,15 +11,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -115,14 +120,14 @@ public final class Worker
     private final AtomicInteger alive = new AtomicInteger();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     /** Runs reclaimed at start, taken by the task threads before they claim anything new. */
-    private final java.util.Queue<ReclaimedRun> reclaimed = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Queue<ReclaimedRun> reclaimed = new ConcurrentLinkedQueue<>();
     private final AtomicReference<State> state = new AtomicReference<>(State.CREATED);
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicLong completed = new AtomicLong();
     private final AtomicInteger active = new AtomicInteger();
     /** Runs left running for a later process of this worker (see {@link #detachOrAbortAll()}). */
     private final AtomicInteger detachedRuns = new AtomicInteger();
-    private volatile java.util.concurrent.ScheduledFuture<?> graceTimer;
+    private volatile ScheduledFuture<?> graceTimer;
     private volatile boolean graceOver;
 
     /** A running task: its run, its current lease and the task thread that runs it. */
@@ -385,7 +390,7 @@ public final class Worker
                     detachOrAbortAll();
                 }, config.shutdownGrace().toNanos(), TimeUnit.NANOSECONDS);
             }
-            catch (java.util.concurrent.RejectedExecutionException e) {
+            catch (RejectedExecutionException e) {
                 // already shut down
             }
             wakeClaimers();
@@ -580,7 +585,7 @@ public final class Worker
         catch (EngineException | RuntimeException e) {
             LOG.error("disposing the plugins failed", e);
         }
-        java.util.concurrent.ScheduledFuture<?> grace = graceTimer;
+        ScheduledFuture<?> grace = graceTimer;
         if (grace != null) {
             grace.cancel(false);
         }
@@ -815,7 +820,7 @@ public final class Worker
             deferred.timer = watchScheduler.schedule(deferred::register, CANCEL_WATCH_DELAY.toNanos(),
                     TimeUnit.NANOSECONDS);
         }
-        catch (java.util.concurrent.RejectedExecutionException e) {
+        catch (RejectedExecutionException e) {
             deferred.register(); // the worker is stopping: register now, on this thread
         }
         return deferred;
@@ -825,13 +830,13 @@ public final class Worker
     private static final class DeferredWatch
             implements TaskQueue.Subscription
     {
-        private final java.util.function.Supplier<TaskQueue.Subscription> watch;
-        volatile java.util.concurrent.ScheduledFuture<?> timer;
+        private final Supplier<TaskQueue.Subscription> watch;
+        volatile ScheduledFuture<?> timer;
         // guarded by this
         private TaskQueue.Subscription subscription;
         private boolean closed;
 
-        DeferredWatch(java.util.function.Supplier<TaskQueue.Subscription> watch)
+        DeferredWatch(Supplier<TaskQueue.Subscription> watch)
         {
             this.watch = watch;
         }
@@ -862,7 +867,7 @@ public final class Worker
                 made = subscription;
                 subscription = null;
             }
-            java.util.concurrent.ScheduledFuture<?> scheduled = timer;
+            ScheduledFuture<?> scheduled = timer;
             if (scheduled != null) {
                 scheduled.cancel(false);
             }
@@ -898,7 +903,7 @@ public final class Worker
         try {
             scheduler.execute(() -> rescue(hook));
         }
-        catch (java.util.concurrent.RejectedExecutionException e) {
+        catch (RejectedExecutionException e) {
             LOG.error("worker {} is stopped; the stuck thread {} is left as it is", identity.workerId(),
                     hook.thread().getName());
         }

@@ -3,8 +3,15 @@ package dev.taskyard.worker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskyard.engine.EngineRegistry;
@@ -257,8 +264,8 @@ class WorkerTest
     void theResolutionIsReportedBeforeTheCleanup()
             throws Exception
     {
-        java.util.concurrent.CountDownLatch reported = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicBoolean disposedAfterReport = new java.util.concurrent.atomic.AtomicBoolean();
+        CountDownLatch reported = new CountDownLatch(1);
+        AtomicBoolean disposedAfterReport = new AtomicBoolean();
         dev.taskyard.plugin.PluginProvider slowCleanup = new dev.taskyard.plugin.PluginProvider()
         {
             @Override
@@ -322,8 +329,8 @@ class WorkerTest
     void pluginsHearOfNonFatalErrorsAndIdleness()
             throws Exception
     {
-        java.util.concurrent.CountDownLatch nonFatal = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch idle = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch nonFatal = new CountDownLatch(1);
+        CountDownLatch idle = new CountDownLatch(1);
         dev.taskyard.plugin.PluginProvider listener = new dev.taskyard.plugin.PluginProvider()
         {
             @Override
@@ -374,9 +381,9 @@ class WorkerTest
     void aTaskThreadStuckInAHookIsAbandonedAndItsTaskStillResolves()
             throws Exception
     {
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.atomic.AtomicReference<dev.taskyard.engine.TaskContext> context =
-                new java.util.concurrent.atomic.AtomicReference<>();
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicReference<dev.taskyard.engine.TaskContext> context =
+                new AtomicReference<>();
         dev.taskyard.plugin.PluginProvider stubborn = new dev.taskyard.plugin.PluginProvider()
         {
             @Override
@@ -461,9 +468,9 @@ class WorkerTest
             throws Exception
     {
         InMemoryTaskQueue queue = new InMemoryTaskQueue();
-        java.util.concurrent.CountDownLatch firstRunHeld = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch releaseFirstRun = new java.util.concurrent.CountDownLatch(1);
-        List<String> runs = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch firstRunHeld = new CountDownLatch(1);
+        CountDownLatch releaseFirstRun = new CountDownLatch(1);
+        List<String> runs = new CopyOnWriteArrayList<>();
         dev.taskyard.plugin.PluginProvider holder = new dev.taskyard.plugin.PluginProvider()
         {
             @Override
@@ -498,12 +505,12 @@ class WorkerTest
                 };
             }
         };
-        List<String> refusedA = new java.util.concurrent.CopyOnWriteArrayList<>();
-        List<String> resolvedB = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Fixture a = new Fixture(queue, q -> new RecordingQueue(q, true, refusedA, new java.util.ArrayList<>()), "mock",
+        List<String> refusedA = new CopyOnWriteArrayList<>();
+        List<String> resolvedB = new CopyOnWriteArrayList<>();
+        Fixture a = new Fixture(queue, q -> new RecordingQueue(q, true, refusedA, new ArrayList<>()), "mock",
                 "worker: {leaseDuration: 0.05}\nplugins: {holder: {}, success: {}}", holder);
         Fixture b = new Fixture(queue,
-                q -> new RecordingQueue(q, false, new java.util.ArrayList<>(), resolvedB), "mock",
+                q -> new RecordingQueue(q, false, new ArrayList<>(), resolvedB), "mock",
                 "worker: {leaseDuration: 0.05}\nplugins: {holder: {}, success: {}}", holder);
         queue.submit(new TaskSpec("t", JSON.readTree(mock("true", ""))));
         try {
@@ -537,9 +544,9 @@ class WorkerTest
             throws Exception
     {
         InMemoryTaskQueue queue = new InMemoryTaskQueue();
-        java.util.concurrent.atomic.AtomicInteger queueClaims = new java.util.concurrent.atomic.AtomicInteger();
-        List<String> resolved = new java.util.concurrent.CopyOnWriteArrayList<>();
-        TaskQueue counting = new RecordingQueue(queue, false, new java.util.ArrayList<>(), resolved)
+        AtomicInteger queueClaims = new AtomicInteger();
+        List<String> resolved = new CopyOnWriteArrayList<>();
+        TaskQueue counting = new RecordingQueue(queue, false, new ArrayList<>(), resolved)
         {
             @Override
             public List<Claim> claim(ClaimRequest request)
@@ -637,7 +644,7 @@ class WorkerTest
         }
 
         /** A worker that talks to {@code queue} through the wrapper {@code through} makes of it. */
-        Fixture(InMemoryTaskQueue queue, java.util.function.Function<InMemoryTaskQueue, TaskQueue> through,
+        Fixture(InMemoryTaskQueue queue, Function<InMemoryTaskQueue, TaskQueue> through,
                 String engine, String extraYaml, dev.taskyard.plugin.PluginProvider... extra)
                 throws Exception
         {
