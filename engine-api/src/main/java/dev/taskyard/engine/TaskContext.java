@@ -38,10 +38,13 @@ public final class TaskContext
 
     private TaskContext(Builder builder)
     {
-        this.taskId = builder.taskId;
+        // a random id only when none was given (the worker always gives one; UUID.randomUUID takes the shared
+        // SecureRandom's lock)
+        this.taskId = builder.taskId != null ? builder.taskId : UUID.randomUUID().toString();
         this.runId = builder.runId;
         this.deadline = Optional.ofNullable(builder.deadline);
-        this.log = requireNonNull(builder.logWrapper.apply(TaskLog.create(builder.spillFolder, builder.memoryLimit,
+        this.log = requireNonNull(builder.logWrapper.apply(TaskLog.create(builder.spillFolder != null
+                ? builder.spillFolder : Path.of(System.getProperty("java.io.tmpdir")), builder.memoryLimit,
                 builder.logCap)), "the log wrapper returned null");
     }
 
@@ -183,10 +186,10 @@ public final class TaskContext
     /** Builds a {@link TaskContext}. Not thread-safe. */
     public static final class Builder
     {
-        private String taskId = UUID.randomUUID().toString();
+        private String taskId;
         private String runId = "0";
         private Instant deadline;
-        private Path spillFolder = Path.of(System.getProperty("java.io.tmpdir"));
+        private Path spillFolder;
         private int memoryLimit = TaskLog.DEFAULT_MEMORY_LIMIT;
         private long logCap = Long.MAX_VALUE;
         private UnaryOperator<TaskLog> logWrapper = UnaryOperator.identity();

@@ -34,7 +34,11 @@ public final class ApiHandler
     private final Routes routes;
     private final Authenticator authenticator;
     private final MeterRegistry meters;
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<TimerKey, Timer> timers = new ConcurrentHashMap<>();
+
+    private record TimerKey(String method, String template, int status)
+    {
+    }
 
     public ApiHandler(Routes routes, Authenticator authenticator, MeterRegistry meters)
     {
@@ -110,7 +114,8 @@ public final class ApiHandler
     private void record(String method, String template, int status, long start)
     {
         // looked up by a plain key: building and registering the meter id on every request costs more than the answer
-        timers.computeIfAbsent(method + " " + template + " " + status, key -> Timer.builder("http.server.requests")
+        // (a record of the three parts: a string of them would be built and hashed anew on every request)
+        timers.computeIfAbsent(new TimerKey(method, template, status), key -> Timer.builder("http.server.requests")
                         .description("HTTP requests by method, route and status")
                         .tags("method", method, "route", template, "status", Integer.toString(status))
                         .register(meters))

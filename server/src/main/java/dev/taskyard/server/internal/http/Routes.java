@@ -3,6 +3,7 @@ package dev.taskyard.server.internal.http;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +49,11 @@ public final class Routes
     private record Route(String template, Pattern pattern, Map<String, Handler> methods) {}
 
     private final List<Route> routes = new ArrayList<>();
+    /**
+     * The routes without parameters by their path, for a lookup without trying every pattern in turn; only those that
+     * no route added before them matches (the scan in order would find the earlier one).
+     */
+    private final Map<String, Route> literals = new HashMap<>();
 
     /** Adds a handler for {@code method} on {@code template}. */
     public Routes add(String method, String template, Handler handler)
@@ -62,13 +68,21 @@ public final class Routes
         String regex = template.replaceAll("\\{[a-z_]+\\+}", "(.+)").replaceAll("\\{[a-z_]+}", "([^/]+)");
         Map<String, Handler> methods = new LinkedHashMap<>();
         methods.put(method, handler);
-        routes.add(new Route(template, Pattern.compile(regex), methods));
+        Route route = new Route(template, Pattern.compile(regex), methods);
+        if (!template.contains("{") && routes.stream().noneMatch(r -> r.pattern.matcher(template).matches())) {
+            literals.put(template, route);
+        }
+        routes.add(route);
         return this;
     }
 
     /** The route of {@code path} (the request path as sent, percent-encoding kept); its parameters still encoded. */
     public Optional<Match> match(String path)
     {
+        Route literal = literals.get(path);
+        if (literal != null) {
+            return Optional.of(new Match(literal.template, literal.methods, List.of()));
+        }
         for (Route route : routes) {
             Matcher matcher = route.pattern.matcher(path);
             if (matcher.matches()) {

@@ -59,7 +59,7 @@ final class StatusViews
 
     static View of(TaskRecord task)
     {
-        return new View(task, Json.bytes(TaskViews.of(task)), TaskViews.etag(task));
+        return new View(task, TaskViews.bytes(task), TaskViews.etag(task));
     }
 
     /** The task's view: from the cache, or read from the store (and cached). */

@@ -1,9 +1,21 @@
 package dev.taskyard.server.internal.http;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
+
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskyard.store.TaskError;
 import dev.taskyard.store.TaskRecord;
 
-/** The JSON status monitor of a task, as {@code GET /v1/tasks/{task_id}} returns it. */
+/**
+ * The JSON status monitor of a task, as {@code GET /v1/tasks/{task_id}} returns it: as a tree ({@link #of}) or
+ * written straight to bytes ({@link #bytes}), which is the same document without building the tree first (the
+ * submit answers one per task). Stateless; thread-safe.
+ */
 public final class TaskViews
 {
     /** Seconds clients are asked to wait between polls of a task that has not ended. */
@@ -17,9 +29,9 @@ public final class TaskViews
         node.put("task_id", task.taskId());
         node.put("status", task.status().name());
         node.put("progress_percent", task.progressPercent());
-        node.put("created_at", task.createdAt().toString());
-        node.put("started_at", task.startedAt().map(Object::toString).orElse(null));
-        node.put("completed_at", task.completedAt().map(Object::toString).orElse(null));
+        node.put("created_at", InstantText.of(task.createdAt()));
+        node.put("started_at", task.startedAt().map(InstantText::of).orElse(null));
+        node.put("completed_at", task.completedAt().map(InstantText::of).orElse(null));
         node.put("attempt", task.attempt());
         if (task.exitCode().isPresent()) {
             node.put("exit_code", task.exitCode().getAsInt());
@@ -39,6 +51,80 @@ public final class TaskViews
         links.put("artifacts", self + "/artifacts");
         links.put("cancel", self + "/cancel");
         return node;
+    }
+
+    /** The UTF-8 bytes of {@link #of}{@code (task)}, byte for byte as {@code Json.bytes(of(task))} writes them. */
+    public static byte[] bytes(TaskRecord task)
+    {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(384);
+        try (JsonGenerator json = Json.MAPPER.createGenerator(out)) {
+            write(json, task);
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("cannot write a task view", e);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * The UTF-8 bytes of a page of {@code GET /v1/tasks}: {@code {"tasks": [views…], "next_page_token": token or
+     * null}}.
+     */
+    public static byte[] page(List<TaskRecord> tasks, Optional<String> nextPageToken)
+    {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128 + 384 * tasks.size());
+        try (JsonGenerator json = Json.MAPPER.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeArrayFieldStart("tasks");
+            for (TaskRecord task : tasks) {
+                write(json, task);
+            }
+            json.writeEndArray();
+            json.writeStringField("next_page_token", nextPageToken.orElse(null));
+            json.writeEndObject();
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("cannot write a page of tasks", e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Writes {@link #of}{@code (task)} as the next value of {@code json}. */
+    static void write(JsonGenerator json, TaskRecord task)
+            throws IOException
+    {
+        json.writeStartObject();
+        json.writeStringField("task_id", task.taskId());
+        json.writeStringField("status", task.status().name());
+        json.writeNumberField("progress_percent", task.progressPercent());
+        json.writeStringField("created_at", InstantText.of(task.createdAt()));
+        json.writeStringField("started_at", task.startedAt().map(InstantText::of).orElse(null));
+        json.writeStringField("completed_at", task.completedAt().map(InstantText::of).orElse(null));
+        json.writeNumberField("attempt", task.attempt());
+        if (task.exitCode().isPresent()) {
+            json.writeNumberField("exit_code", task.exitCode().getAsInt());
+        }
+        if (task.result().isPresent()) {
+            json.writeFieldName("result");
+            Json.MAPPER.writeTree(json, task.result().get());
+        }
+        if (task.error().isPresent()) {
+            TaskError error = task.error().get();
+            json.writeObjectFieldStart("error");
+            json.writeStringField("type", Json.PROBLEM_TYPE_BASE + error.reason());
+            json.writeStringField("title", error.title());
+            json.writeStringField("detail", error.detail());
+            json.writeStringField("reason", error.reason());
+            json.writeEndObject();
+        }
+        String self = "/v1/tasks/" + task.taskId();
+        json.writeObjectFieldStart("links");
+        json.writeStringField("self", self);
+        json.writeStringField("log", self + "/log");
+        json.writeStringField("artifacts", self + "/artifacts");
+        json.writeStringField("cancel", self + "/cancel");
+        json.writeEndObject();
+        json.writeEndObject();
     }
 
     /** The strong ETag of a task's state. */

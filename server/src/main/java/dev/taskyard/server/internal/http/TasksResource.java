@@ -11,7 +11,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.taskyard.engine.schema.JsonSchema;
@@ -25,6 +24,9 @@ import dev.taskyard.store.TaskStatus;
 import dev.taskyard.store.TaskStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.Fields;
@@ -49,6 +51,8 @@ public final class TasksResource
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
     private static final ObjectReader STRICT =
             Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final HttpField RETRY_AFTER =
+            new PreEncodedHttpField(HttpHeader.RETRY_AFTER, TaskViews.RETRY_AFTER_SECONDS);
     public static final int MAX_PAGE_SIZE = 100;
     /** The counter of accepted tasks. */
     public static final String SUBMITTED = "taskyard.tasks.submitted";
@@ -100,8 +104,8 @@ public final class TasksResource
     {
         requireNonNull(builder, "builder is null");
         String contentType = exchange.header("Content-Type");
-        if (contentType == null
-                || !JSON_MEDIA_TYPE.matcher(contentType.toLowerCase(Locale.ROOT).replace(" ", "")).matches()) {
+        if (contentType == null || !contentType.equals(Exchange.JSON)
+                && !JSON_MEDIA_TYPE.matcher(contentType.toLowerCase(Locale.ROOT).replace(" ", "")).matches()) {
             throw ApiProblem.of(415, "unsupported-media-type", "Unsupported Media Type",
                     "the task payload must be sent as Content-Type: application/json")
                     .withHeader("Accept-Post", "application/json");
@@ -193,10 +197,8 @@ public final class TasksResource
             LOG.info("task {} submitted", submission.task().taskId());
         }
         String location = "/v1/tasks/" + submission.task().taskId();
-        ObjectNode view = TaskViews.of(submission.task());
-        exchange.sendJson(202, view, Map.of("Location", location,
-                "Retry-After", Integer.toString(TaskViews.RETRY_AFTER_SECONDS),
-                "ETag", TaskViews.etag(submission.task())));
+        exchange.sendJson(202, TaskViews.bytes(submission.task()), new HttpField(HttpHeader.LOCATION, location),
+                RETRY_AFTER, new HttpField(HttpHeader.ETAG, TaskViews.etag(submission.task())));
     }
 
     /** {@code GET /v1/schemas/payload}: the merged payload schema submissions are validated against. */
@@ -240,11 +242,7 @@ public final class TasksResource
         catch (IllegalArgumentException e) {
             throw invalidQuery("page_token", "is not a page token of this server");
         }
-        ObjectNode body = Json.MAPPER.createObjectNode();
-        ArrayNode tasks = body.putArray("tasks");
-        page.tasks().forEach(t -> tasks.add(TaskViews.of(t)));
-        body.put("next_page_token", page.nextPageToken().orElse(null));
-        exchange.sendJson(200, body, Map.of());
+        exchange.sendJson(200, TaskViews.page(page.tasks(), page.nextPageToken()));
     }
 
     static ApiProblem invalidQuery(String parameter, String message)
