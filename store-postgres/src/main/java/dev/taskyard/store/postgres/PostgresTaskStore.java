@@ -13,7 +13,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -50,6 +54,7 @@ import dev.taskyard.store.internal.TaskIds;
 import dev.taskyard.store.internal.TaskPageQuery;
 import dev.taskyard.store.internal.TaskRows;
 import dev.taskyard.store.postgres.internal.ArtifactRows;
+import dev.taskyard.store.postgres.internal.Combiner;
 import dev.taskyard.store.postgres.internal.LogRows;
 import dev.taskyard.store.postgres.internal.Notifications;
 import dev.taskyard.store.postgres.internal.Retrying;
@@ -86,6 +91,16 @@ import static java.util.Objects.requireNonNull;
  * <p>Times: the nodes' clocks decide creation times, lease expiry and retention, so the hosts' clocks must be
  * synchronized (NTP) to well within a lease duration.
  *
+ * <p>Combined writes (group commit on the client side): resolutions, sandbox handles, key-less submits and log closes
+ * that this instance's threads make at the same time share statements. A call that finds fewer than
+ * {@value #MAX_COMBINED_IN_FLIGHT} statements of its kind running runs at once, alone, as one statement; the calls that
+ * arrive while that many run queue, and the oldest of them runs all queued by then (up to {@value #MAX_COMBINED}) as
+ * one statement, one round trip and one commit (see {@code Combiner}): no call waits for others to arrive. Each caller
+ * gets its own outcome: a request the combined statement did not apply (a lost lease, a repeated resolution, a
+ * deleted task) and every request of a combined statement that failed for a reason not the connection's run alone,
+ * on their callers' threads, exactly as single calls. Resolutions and submits stay synchronous commits, sandbox
+ * handles and log closes asynchronous ones, as single.
+ *
  * <p>Failures: every unit of work is retried with backoff while the database is unreachable, for up to
  * {@link Options#retryFor()}; then it fails with {@link QueueException} (the worker retries its claims and renewals
  * itself, and a lease that expired meanwhile hands the task out again, so no task is lost). {@link #open} fails at
@@ -104,6 +119,13 @@ public final class PostgresTaskStore
     private static final long PENDING_RECOUNT_MILLIS = 1000;
     private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,47}");
     private static final String COLUMNS = TaskRows.COLUMNS;
+    /** The most requests of one combined write. */
+    private static final int MAX_COMBINED = 64;
+    /**
+     * How many statements of one kind (resolutions, sandbox handles, key-less submits, log closes) run at once before
+     * further requests of that kind queue and are combined.
+     */
+    private static final int MAX_COMBINED_IN_FLIGHT = 2;
     private static final String TERMINAL = "('COMPLETED', 'FAILED', 'CANCELED')";
     /**
      * Fails the RUNNING tasks whose lease expired after their last allowed attempt (skipping rows others hold), up to
@@ -292,6 +314,12 @@ public final class PostgresTaskStore
     private final CancelWatches cancelWatches = new CancelWatches();
     private final TaskIds ids = new TaskIds();
     private final ScheduledExecutorService maintenance;
+    private final Combiner<Resolution, Boolean> resolutions =
+            new Combiner<>(MAX_COMBINED, MAX_COMBINED_IN_FLIGHT, this::resolveBatch);
+    private final Combiner<SavedSandbox, Boolean> sandboxes =
+            new Combiner<>(MAX_COMBINED, MAX_COMBINED_IN_FLIGHT, this::saveSandboxBatch);
+    private final Combiner<NewTask, Submission> submits =
+            new Combiner<>(MAX_COMBINED, MAX_COMBINED_IN_FLIGHT, this::submitBatch);
     private Notifications notifications;
     private volatile boolean closed;
     private final Object pendingLock = new Object();
@@ -394,6 +422,12 @@ public final class PostgresTaskStore
         return options;
     }
 
+    /** The combiners of concurrent writes by kind: resolve, saveSandbox, submit, closeLog (tests look at them). */
+    Map<String, Combiner<?, ?>> combiners()
+    {
+        return Map.of("resolve", resolutions, "saveSandbox", sandboxes, "submit", submits, "closeLog", logs.closes());
+    }
+
     /** What other nodes announced. */
     private final class Events
             implements Notifications.Handler
@@ -460,30 +494,39 @@ public final class PostgresTaskStore
         long now = clock.millis();
         String id = ids.next(now);
         // with an idempotency key, a lost answer is harmless (the retry finds the task); without one, a retry after
-        // the statement reached the database could store the task twice, so only failures to connect are retried
-        Submission submission = singleWrite("submit a task", key.isPresent(), connection -> {
-            try (PreparedStatement insert = connection.prepareStatement("""
-                    INSERT INTO tasks (id, payload, status, created_at, attempts, progress, version, idempotency_key, \
-                    payload_hash, deadline, cancel_requested)
-                    VALUES (?, ?, 'PENDING', ?, 0, 0, 1, ?, ?, ?, FALSE)
-                    ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-                    RETURNING\s""" + COLUMNS)) {
-                insert.setString(1, id);
-                insert.setString(2, payload);
-                insert.setLong(3, now);
-                insert.setString(4, key.orElse(null));
-                insert.setString(5, hash.orElse(null));
-                TaskRows.setMillis(insert, 6, request.deadline());
-                try (ResultSet rows = insert.executeQuery()) {
-                    if (rows.next()) {
-                        return new Submission(TaskRows.record(rows), true);
+        // the statement reached the database could store the task twice, so only failures to connect are retried.
+        // Key-less submits made at the same time are combined into one statement (one synchronous commit)
+        Submission submission;
+        if (key.isEmpty()) {
+            NewTask task = new NewTask(id, payload, now, request.deadline().map(Instant::toEpochMilli).orElse(null));
+            submission = unit("submit a task", () -> submits.run(task,
+                    t -> database.singleWrite("submit a task", false, connection -> insertOne(connection, t))));
+        }
+        else {
+            submission = singleWrite("submit a task", true, connection -> {
+                try (PreparedStatement insert = connection.prepareStatement("""
+                        INSERT INTO tasks (id, payload, status, created_at, attempts, progress, version, \
+                        idempotency_key, payload_hash, deadline, cancel_requested)
+                        VALUES (?, ?, 'PENDING', ?, 0, 0, 1, ?, ?, ?, FALSE)
+                        ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+                        RETURNING\s""" + COLUMNS)) {
+                    insert.setString(1, id);
+                    insert.setString(2, payload);
+                    insert.setLong(3, now);
+                    insert.setString(4, key.get());
+                    insert.setString(5, hash.orElseThrow());
+                    TaskRows.setMillis(insert, 6, request.deadline());
+                    try (ResultSet rows = insert.executeQuery()) {
+                        if (rows.next()) {
+                            return new Submission(TaskRows.record(rows), true);
+                        }
                     }
                 }
-            }
-            // the same key committed meanwhile (by this or another node)
-            return earlierSubmission(connection, key.orElseThrow(), hash.orElseThrow())
-                    .orElseThrow(() -> new SQLException("the idempotency key vanished"));
-        });
+                // the same key committed meanwhile (by this or another node)
+                return earlierSubmission(connection, key.get(), hash.orElseThrow())
+                        .orElseThrow(() -> new SQLException("the idempotency key vanished"));
+            });
+        }
         if (submission.created()) {
             synchronized (pendingLock) {
                 pendingEstimate++;
@@ -495,6 +538,99 @@ public final class PostgresTaskStore
             changed(submission.task().taskId());
         }
         return submission;
+    }
+
+    /** A key-less task to insert: the values of its columns. */
+    private record NewTask(String id, String payload, long createdAt, Long deadline)
+    {
+    }
+
+    private static Submission insertOne(Connection connection, NewTask task)
+            throws SQLException
+    {
+        try (PreparedStatement insert = connection.prepareStatement("""
+                INSERT INTO tasks (id, payload, status, created_at, attempts, progress, version, deadline, \
+                cancel_requested)
+                VALUES (?, ?, 'PENDING', ?, 0, 0, 1, ?, FALSE)
+                RETURNING\s""" + COLUMNS)) {
+            insert.setString(1, task.id());
+            insert.setString(2, task.payload());
+            insert.setLong(3, task.createdAt());
+            if (task.deadline() != null) {
+                insert.setLong(4, task.deadline());
+            }
+            else {
+                insert.setNull(4, Types.BIGINT);
+            }
+            try (ResultSet rows = insert.executeQuery()) {
+                rows.next();
+                return new Submission(TaskRows.record(rows), true);
+            }
+        }
+    }
+
+    /**
+     * Key-less submits made at the same time, as one {@code INSERT … SELECT … FROM unnest(…)} (one round trip, one
+     * synchronous commit; no join, so its plan does not depend on the table's statistics). Not idempotent: retried
+     * only when it never reached the database; a failure that is not the connection's (the statement rolled back
+     * whole) makes every request run alone.
+     */
+    private List<Combiner.Result<Submission>> submitBatch(List<NewTask> tasks)
+            throws Exception
+    {
+        int n = tasks.size();
+        String[] ids = new String[n];
+        String[] payloads = new String[n];
+        Long[] created = new Long[n];
+        Long[] deadlines = new Long[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = tasks.get(i).id();
+            payloads[i] = tasks.get(i).payload();
+            created[i] = tasks.get(i).createdAt();
+            deadlines[i] = tasks.get(i).deadline();
+        }
+        Map<String, Submission> inserted;
+        try {
+            inserted = database.singleWrite("submit " + n + " tasks", false, connection -> {
+                Map<String, Submission> rowsById = new HashMap<>();
+                try (PreparedStatement insert = connection.prepareStatement("""
+                        INSERT INTO tasks (id, payload, status, created_at, attempts, progress, version, deadline, \
+                        cancel_requested)
+                        SELECT id, payload, 'PENDING', created_at, 0, 0, 1, deadline, FALSE
+                        FROM unnest(?::varchar[], ?::text[], ?::bigint[], ?::bigint[]) AS n(id, payload, created_at, \
+                        deadline)
+                        RETURNING\s""" + COLUMNS)) {
+                    insert.setArray(1, connection.createArrayOf("varchar", ids));
+                    insert.setArray(2, connection.createArrayOf("text", payloads));
+                    insert.setArray(3, connection.createArrayOf("int8", created));
+                    insert.setArray(4, connection.createArrayOf("int8", deadlines));
+                    try (ResultSet rows = insert.executeQuery()) {
+                        while (rows.next()) {
+                            TaskRecord record = TaskRows.record(rows);
+                            rowsById.put(record.taskId(), new Submission(record, true));
+                        }
+                    }
+                }
+                return rowsById;
+            });
+        }
+        catch (SQLException e) {
+            if (Retrying.isConnectionFailure(e)) {
+                throw e;
+            }
+            LOG.debug("submit {} tasks: the combined insert failed; each task is inserted alone: {}", n,
+                    e.getMessage());
+            return alone(n);
+        }
+        List<Combiner.Result<Submission>> results = new ArrayList<>(n);
+        for (String id : ids) {
+            Submission submission = inserted.get(id);
+            if (submission == null) {
+                throw new SQLException("the combined insert returned no row for task " + id);
+            }
+            results.add(Combiner.Result.done(submission));
+        }
+        return results;
     }
 
     private Optional<Submission> earlierSubmission(Connection connection, String key, String hash)
@@ -820,7 +956,7 @@ public final class PostgresTaskStore
      *
      * <p>One {@code UPDATE … WHERE id = ? AND lease_token = ? AND status = 'RUNNING'} stores the handle in the
      * task's row, with auto-commit (one round trip), committed without waiting for the flush of the write-ahead
-     * log.
+     * log; handles saved at the same time by other threads share one call of {@code taskyard_save_sandboxes}.
      */
     @Override
     public boolean saveSandbox(Lease lease, SandboxHandle handle)
@@ -832,12 +968,52 @@ public final class PostgresTaskStore
         // one write (the read that explains a refusal changes nothing): auto-commit, one round trip, without waiting
         // for the flush (a handle that a database crash forgets leaves a run that cannot be re-attached after a
         // restart of its node: it is handed back and runs again, as a run that never saved one)
-        singleWrite("save the sandbox handle of task " + lease.taskId(), true, connection -> {
-            LeaseRows.saveSandbox(connection, lease, handle, "(SELECT set_config('synchronous_commit', 'off', TRUE))");
-            return null;
-        });
+        String what = "save the sandbox handle of task " + lease.taskId();
+        unit(what, () -> sandboxes.run(new SavedSandbox(lease, handle), r -> database.singleWrite(what, true,
+                connection -> {
+                    LeaseRows.saveSandbox(connection, r.lease(), r.handle(),
+                            "(SELECT set_config('synchronous_commit', 'off', TRUE))");
+                    return true;
+                })));
         LOG.debug("task {}: sandbox handle of attempt {} saved", lease.taskId(), lease.attempt());
         return true;
+    }
+
+    private record SavedSandbox(Lease lease, SandboxHandle handle)
+    {
+    }
+
+    /**
+     * Sandbox handles saved at the same time, as one call of {@code taskyard_save_sandboxes} (one round trip, one
+     * commit without waiting for the flush). A request whose row was not updated (lost lease) runs alone, which
+     * refuses it.
+     */
+    private List<Combiner.Result<Boolean>> saveSandboxBatch(List<SavedSandbox> requests)
+            throws Exception
+    {
+        Integer[] order = byTaskId(requests, r -> r.lease().taskId());
+        int n = order.length;
+        String[] ids = new String[n];
+        String[] tokens = new String[n];
+        String[] engines = new String[n];
+        String[] data = new String[n];
+        for (int i = 0; i < n; i++) {
+            SavedSandbox r = requests.get(order[i]);
+            ids[i] = r.lease().taskId();
+            tokens[i] = r.lease().token();
+            engines[i] = r.handle().engine();
+            data[i] = r.handle().data();
+        }
+        return combined("save " + n + " sandbox handles", n, order, connection -> {
+            try (PreparedStatement call = connection.prepareStatement(
+                    "SELECT taskyard_save_sandboxes(?::varchar[], ?::varchar[], ?::varchar[], ?::text[])")) {
+                call.setArray(1, connection.createArrayOf("varchar", ids));
+                call.setArray(2, connection.createArrayOf("varchar", tokens));
+                call.setArray(3, connection.createArrayOf("varchar", engines));
+                call.setArray(4, connection.createArrayOf("text", data));
+                return updatedFlags(call);
+            }
+        });
     }
 
     /**
@@ -1020,46 +1196,181 @@ public final class PostgresTaskStore
             reason = exception.id();
         }
         String result = resolution.result().map(TaskRows::write).orElse(null);
+        Resolution request = new Resolution(lease, status.name(), clock.millis(), result, reason,
+                reason == null ? null : TaskRows.title(reason),
+                reason == null ? null : TaskRows.detail(lease, resolution),
+                resolution.exitCode().isPresent() ? resolution.exitCode().getAsInt() : null);
+        String what = "resolve task " + lease.taskId();
         // idempotent per lease: a retry after a lost answer finds the task resolved with this token and changes nothing
-        boolean changed = singleWrite("resolve task " + lease.taskId(), true, connection -> {
-            // an expired lease that nobody claimed since is still the current one: its resolution is accepted
-            try (PreparedStatement update = connection.prepareStatement("""
-                    UPDATE tasks
-                    SET status = ?, completed_at = ?, result = ?, error_reason = ?, error_title = ?, error_detail = ?, \
-                    resolved_token = ?,
-                        progress = CASE WHEN ? = 'COMPLETED' THEN 100 ELSE progress END, version = version + 1, \
-                    exit_code = ?
-                    WHERE id = ? AND lease_token = ? AND status = 'RUNNING'""")) {
-                update.setString(1, status.name());
-                update.setLong(2, clock.millis());
-                update.setString(3, result);
-                update.setString(4, reason);
-                update.setString(5, reason == null ? null : TaskRows.title(reason));
-                update.setString(6, reason == null ? null : TaskRows.detail(lease, resolution));
-                update.setString(7, lease.token());
-                update.setString(8, status.name());
-                if (resolution.exitCode().isPresent()) {
-                    update.setInt(9, resolution.exitCode().getAsInt());
-                }
-                else {
-                    update.setNull(9, Types.INTEGER);
-                }
-                update.setString(10, lease.taskId());
-                update.setString(11, lease.token());
-                if (update.executeUpdate() == 1) {
-                    return true;
-                }
-            }
-            Optional<LeaseRows.LeaseRow> row = LeaseRows.find(connection, lease.taskId());
-            if (row.isPresent() && row.get().status().isTerminal() && lease.token().equals(row.get().resolvedToken())) {
-                return false; // the same lease resolved before: the answer was lost, nothing changes
-            }
-            throw LeaseRows.lost(row, lease);
-        });
+        boolean changed = unit(what, () -> resolutions.run(request,
+                r -> database.singleWrite(what, true, connection -> resolveOne(connection, r))));
         if (changed) {
             LOG.debug("task {}: attempt {} resolved as {}", lease.taskId(), lease.attempt(), resolution);
             announce(lease.taskId());
         }
+    }
+
+    /** A resolution as stored: the values of the task's columns. */
+    private record Resolution(Lease lease, String status, long completedAt, String result, String reason,
+            String title, String detail, Integer exitCode)
+    {
+    }
+
+    /**
+     * Resolves one task: true when it changed, false when this lease resolved it before (a retry after a lost
+     * answer).
+     *
+     * @throws dev.taskyard.worker.LeaseLostException the lease is not the current one
+     */
+    private static boolean resolveOne(Connection connection, Resolution r)
+            throws SQLException, QueueException
+    {
+        // an expired lease that nobody claimed since is still the current one: its resolution is accepted
+        try (PreparedStatement update = connection.prepareStatement("""
+                UPDATE tasks
+                SET status = ?, completed_at = ?, result = ?, error_reason = ?, error_title = ?, error_detail = ?, \
+                resolved_token = ?,
+                    progress = CASE WHEN ? = 'COMPLETED' THEN 100 ELSE progress END, version = version + 1, \
+                exit_code = ?
+                WHERE id = ? AND lease_token = ? AND status = 'RUNNING'""")) {
+            update.setString(1, r.status());
+            update.setLong(2, r.completedAt());
+            update.setString(3, r.result());
+            update.setString(4, r.reason());
+            update.setString(5, r.title());
+            update.setString(6, r.detail());
+            update.setString(7, r.lease().token());
+            update.setString(8, r.status());
+            if (r.exitCode() != null) {
+                update.setInt(9, r.exitCode());
+            }
+            else {
+                update.setNull(9, Types.INTEGER);
+            }
+            update.setString(10, r.lease().taskId());
+            update.setString(11, r.lease().token());
+            if (update.executeUpdate() == 1) {
+                return true;
+            }
+        }
+        Optional<LeaseRows.LeaseRow> row = LeaseRows.find(connection, r.lease().taskId());
+        if (row.isPresent() && row.get().status().isTerminal() && r.lease().token().equals(row.get().resolvedToken())) {
+            return false; // the same lease resolved before: the answer was lost, nothing changes
+        }
+        throw LeaseRows.lost(row, r.lease());
+    }
+
+    /**
+     * Resolutions made at the same time, as one call of {@code taskyard_resolve} (one round trip, one synchronous
+     * commit). A request whose row was not updated (lost lease, or resolved before by the same lease) runs alone,
+     * which explains it; a failure of the batch that is not the connection's makes every request run alone.
+     */
+    private List<Combiner.Result<Boolean>> resolveBatch(List<Resolution> requests)
+            throws Exception
+    {
+        Integer[] order = byTaskId(requests, r -> r.lease().taskId());
+        int n = order.length;
+        String[] ids = new String[n];
+        String[] tokens = new String[n];
+        String[] statuses = new String[n];
+        Long[] completed = new Long[n];
+        String[] results = new String[n];
+        String[] reasons = new String[n];
+        String[] titles = new String[n];
+        String[] details = new String[n];
+        Integer[] exitCodes = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            Resolution r = requests.get(order[i]);
+            ids[i] = r.lease().taskId();
+            tokens[i] = r.lease().token();
+            statuses[i] = r.status();
+            completed[i] = r.completedAt();
+            results[i] = r.result();
+            reasons[i] = r.reason();
+            titles[i] = r.title();
+            details[i] = r.detail();
+            exitCodes[i] = r.exitCode();
+        }
+        return combined("resolve " + n + " tasks", requests.size(), order, connection -> {
+            try (PreparedStatement call = connection.prepareStatement(
+                    "SELECT taskyard_resolve(?::varchar[], ?::varchar[], ?::varchar[], ?::bigint[], ?::text[], "
+                            + "?::varchar[], ?::text[], ?::text[], ?::integer[])")) {
+                call.setArray(1, connection.createArrayOf("varchar", ids));
+                call.setArray(2, connection.createArrayOf("varchar", tokens));
+                call.setArray(3, connection.createArrayOf("varchar", statuses));
+                call.setArray(4, connection.createArrayOf("int8", completed));
+                call.setArray(5, connection.createArrayOf("text", results));
+                call.setArray(6, connection.createArrayOf("varchar", reasons));
+                call.setArray(7, connection.createArrayOf("text", titles));
+                call.setArray(8, connection.createArrayOf("text", details));
+                call.setArray(9, connection.createArrayOf("int4", exitCodes));
+                return updatedFlags(call);
+            }
+        });
+    }
+
+    /** The indexes of {@code requests} ordered by task id (the lock order of every combined write). */
+    private static <R> Integer[] byTaskId(List<R> requests, Function<R, String> taskId)
+    {
+        Integer[] order = new Integer[requests.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparing(i -> taskId.apply(requests.get(i))));
+        return order;
+    }
+
+    /** Reads the BOOLEAN[] a combined-write function returns. */
+    private static boolean[] updatedFlags(PreparedStatement call)
+            throws SQLException
+    {
+        try (ResultSet rows = call.executeQuery()) {
+            rows.next();
+            Boolean[] flags = (Boolean[]) rows.getArray(1).getArray();
+            boolean[] updated = new boolean[flags.length];
+            for (int i = 0; i < flags.length; i++) {
+                updated[i] = Boolean.TRUE.equals(flags[i]);
+            }
+            return updated;
+        }
+    }
+
+    /**
+     * Runs a combined write (one statement, auto-commit, retried while the database is unreachable since every
+     * combined function is idempotent) that returns, in {@code order}, whether each request's row was updated; maps
+     * them back to the requests: done (true) or alone. A failure that is not the connection's makes every request
+     * run alone (one of them may be the cause; the single statement tells which).
+     */
+    private List<Combiner.Result<Boolean>> combined(String what, int size, Integer[] order,
+            Retrying.Work<boolean[]> work)
+            throws Exception
+    {
+        boolean[] updated;
+        try {
+            updated = database.singleWrite(what, true, work);
+        }
+        catch (SQLException e) {
+            if (Retrying.isConnectionFailure(e)) {
+                throw e;
+            }
+            LOG.debug("{}: the combined write failed; each request runs alone: {}", what, e.getMessage());
+            return alone(size);
+        }
+        if (updated.length != order.length) {
+            throw new SQLException(what + ": " + updated.length + " flags for " + order.length + " requests");
+        }
+        List<Combiner.Result<Boolean>> results = new ArrayList<>(alone(size));
+        for (int i = 0; i < order.length; i++) {
+            if (updated[i]) {
+                results.set(order[i], Combiner.Result.done(true));
+            }
+        }
+        return results;
+    }
+
+    private static <O> List<Combiner.Result<O>> alone(int size)
+    {
+        return Collections.nCopies(size, Combiner.Result.alone());
     }
 
     /**

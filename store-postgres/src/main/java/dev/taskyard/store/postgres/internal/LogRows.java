@@ -10,7 +10,10 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.Deque;
+import java.util.List;
 
 import dev.taskyard.store.internal.ChangeNotifier;
 
@@ -22,9 +25,10 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>An append is one statement with auto-commit (one round trip) that moves the size under the row lock and stores
  * the chunk at the old size (the first append of a run creates the log in a short transaction); a close is one
- * statement too. Appends and the close commit with {@code synchronous_commit = off} (set for their own transaction
- * only, with {@code set_config(…, true)} inside the statement): a crash of the database may lose the last of
- * them, never reorder them, and the next synchronous commit of the node (the resolution of the run, which the worker
+ * statement too, shared by the closes other threads make at the same time (see {@link Combiner}). Appends and the
+ * close commit with {@code synchronous_commit = off} (set for their own transaction only, with
+ * {@code set_config(…, true)} inside the statement): a crash of the database may lose the last of them, never reorder
+ * them, and the next synchronous commit of the node (the resolution of the run, which the worker
  * makes right after it closes the log) makes everything before it durable, since the write-ahead log is flushed in
  * order. A run whose close was lost that way is still RUNNING in the store, so its lease expires and the next attempt
  * starts a fresh log; a reader stops following a log once its task is terminal, closed or not. A reader follows a
@@ -40,6 +44,7 @@ public final class LogRows
     private final Retrying database;
     private final Clock clock;
     private final ChangeNotifier wakeups;
+    private final Combiner<RunLog, Boolean> closes = new Combiner<>(64, 2, this::closeBatch);
 
     public LogRows(Retrying database, Clock clock, ChangeNotifier wakeups)
     {
@@ -119,23 +124,89 @@ public final class LogRows
         }
     }
 
-    /** Marks the log of a run complete (creating it empty if nothing was appended); idempotent. */
+    /**
+     * Marks the log of a run complete (creating it empty if nothing was appended); idempotent. Closes made at the
+     * same time by several threads are combined into one statement (one round trip, one commit).
+     */
     public void close(String taskId, String runId)
             throws IOException
     {
+        String what = "close the log of task " + taskId + " run " + runId;
         // one statement with auto-commit (one round trip), committed without waiting for the flush
-        ArtifactRows.io(database, "close the log of task " + taskId + " run " + runId, true, false, connection -> {
-            try (PreparedStatement upsert = connection.prepareStatement("""
-                    INSERT INTO task_logs (task_id, run_id, size, closed)
-                    SELECT ?, ?, 0, TRUE FROM (SELECT set_config('synchronous_commit', 'off', TRUE)) AS async
-                    ON CONFLICT (task_id, run_id) DO UPDATE SET closed = TRUE""")) {
-                upsert.setString(1, taskId);
-                upsert.setString(2, runId);
-                upsert.executeUpdate();
-            }
-            return null;
-        }, taskId, null);
+        try {
+            closes.run(new RunLog(taskId, runId), log -> ArtifactRows.io(database, what, true, false, connection -> {
+                try (PreparedStatement upsert = connection.prepareStatement("""
+                        INSERT INTO task_logs (task_id, run_id, size, closed)
+                        SELECT ?, ?, 0, TRUE FROM (SELECT set_config('synchronous_commit', 'off', TRUE)) AS async
+                        ON CONFLICT (task_id, run_id) DO UPDATE SET closed = TRUE""")) {
+                    upsert.setString(1, log.taskId());
+                    upsert.setString(2, log.runId());
+                    upsert.executeUpdate();
+                }
+                return true;
+            }, log.taskId(), null));
+        }
+        catch (IOException | RuntimeException e) {
+            throw e;
+        }
+        catch (Exception e) {
+            throw new IOException("cannot " + what + ": " + e.getMessage(), e);
+        }
         wakeups.signal();
+    }
+
+    /** Combines concurrent closes (tests look at its counts). */
+    public Combiner<?, ?> closes()
+    {
+        return closes;
+    }
+
+    /** The log of one run. */
+    private record RunLog(String taskId, String runId)
+    {
+    }
+
+    /**
+     * Closes the logs of several runs in one statement, ordered by task and run (one lock order for every combined
+     * close) and without duplicates (an upsert cannot touch a row twice). The insert reads no table, so its plan does
+     * not depend on the statistics. A failure that is not the connection's (a task deleted meanwhile fails the whole
+     * statement) makes every close run alone, which tells whose it is.
+     */
+    private List<Combiner.Result<Boolean>> closeBatch(List<RunLog> requested)
+            throws Exception
+    {
+        List<RunLog> logs = requested.stream().distinct()
+                .sorted(Comparator.comparing(RunLog::taskId).thenComparing(RunLog::runId)).toList();
+        String[] taskIds = logs.stream().map(RunLog::taskId).toArray(String[]::new);
+        String[] runIds = logs.stream().map(RunLog::runId).toArray(String[]::new);
+        try {
+            database.singleWrite("close " + logs.size() + " logs", true, connection -> {
+                upsertClosed(connection, taskIds, runIds);
+                return null;
+            });
+        }
+        catch (SQLException e) {
+            if (Retrying.isConnectionFailure(e)) {
+                throw e;
+            }
+            return Collections.nCopies(requested.size(), Combiner.Result.alone());
+        }
+        return Collections.nCopies(requested.size(), Combiner.Result.done(true));
+    }
+
+    private static void upsertClosed(Connection connection, String[] taskIds, String[] runIds)
+            throws SQLException
+    {
+        try (PreparedStatement upsert = connection.prepareStatement("""
+                INSERT INTO task_logs (task_id, run_id, size, closed)
+                SELECT task_id, run_id, 0, TRUE
+                FROM unnest(?::varchar[], ?::varchar[]) AS l(task_id, run_id),
+                     (SELECT set_config('synchronous_commit', 'off', TRUE)) AS async
+                ON CONFLICT (task_id, run_id) DO UPDATE SET closed = TRUE""")) {
+            upsert.setArray(1, connection.createArrayOf("varchar", taskIds));
+            upsert.setArray(2, connection.createArrayOf("varchar", runIds));
+            upsert.executeUpdate();
+        }
     }
 
     /** Reads the log of a run from {@code offset}, following it while the run is live. */
