@@ -126,6 +126,31 @@ public final class PostgresTaskStore
      * further requests of that kind queue and are combined.
      */
     private static final int MAX_COMBINED_IN_FLIGHT = 2;
+    /**
+     * The row of a task under a given lease (parameters: task id, lease token), found by primary key only. The status
+     * test is written so that no index can serve it: with {@code status = 'RUNNING'}, a table whose statistics were
+     * taken while no task was RUNNING (after a burst of submits, say) makes the planner walk the tasks_leased index,
+     * i.e. every RUNNING row, even in a custom plan (EXPLAIN ANALYZE, 128 RUNNING rows: 0.07-0.11 ms instead of
+     * 0.035-0.044 ms by primary key).
+     */
+    static final String LEASED_ROW = "id = ? AND lease_token = ? AND status || '' = 'RUNNING'";
+    /** Resolves the task under a lease; an expired lease that nobody claimed since is still the current one. */
+    private static final String RESOLVE = """
+            UPDATE tasks
+            SET status = ?, completed_at = ?, result = ?, error_reason = ?, error_title = ?, error_detail = ?, \
+            resolved_token = ?,
+                progress = CASE WHEN ? = 'COMPLETED' THEN 100 ELSE progress END, version = version + 1, exit_code = ?
+            WHERE\s""" + LEASED_ROW;
+    private static final String RENEW = "UPDATE tasks SET lease_expires_at = ? + lease_duration_ms WHERE " + LEASED_ROW
+            + " AND lease_expires_at > ? RETURNING lease_expires_at";
+    private static final String PROGRESS = "UPDATE tasks SET progress = ?, version = version + 1 WHERE " + LEASED_ROW;
+    private static final String RELEASE = """
+            UPDATE tasks
+            SET status = 'PENDING', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL, \
+            lease_worker = NULL,
+                lease_duration_ms = NULL, started_at = NULL, progress = 0, version = version + 1, \
+            sandbox_engine = NULL, sandbox_data = NULL
+            WHERE\s""" + LEASED_ROW + " AND NOT cancel_requested AND attempts > 0";
     private static final String TERMINAL = "('COMPLETED', 'FAILED', 'CANCELED')";
     /**
      * Fails the RUNNING tasks whose lease expired after their last allowed attempt (skipping rows others hold), up to
@@ -1131,10 +1156,7 @@ public final class PostgresTaskStore
         checkOpen();
         return singleWrite("renew the lease of task " + lease.taskId(), true, connection -> {
             long now = clock.millis();
-            try (PreparedStatement update = connection.prepareStatement("""
-                    UPDATE tasks SET lease_expires_at = ? + lease_duration_ms
-                    WHERE id = ? AND lease_token = ? AND status = 'RUNNING' AND lease_expires_at > ?
-                    RETURNING lease_expires_at""")) {
+            try (PreparedStatement update = connection.prepareStatement(RENEW)) {
                 update.setLong(1, now);
                 update.setString(2, lease.taskId());
                 update.setString(3, lease.token());
@@ -1158,9 +1180,7 @@ public final class PostgresTaskStore
         checkOpen();
         int clamped = Math.max(0, Math.min(100, percent));
         singleWrite("report the progress of task " + lease.taskId(), true, connection -> {
-            try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE tasks SET progress = ?, version = version + 1 "
-                            + "WHERE id = ? AND lease_token = ? AND status = 'RUNNING'")) {
+            try (PreparedStatement update = connection.prepareStatement(PROGRESS)) {
                 update.setInt(1, clamped);
                 update.setString(2, lease.taskId());
                 update.setString(3, lease.token());
@@ -1226,13 +1246,7 @@ public final class PostgresTaskStore
             throws SQLException, QueueException
     {
         // an expired lease that nobody claimed since is still the current one: its resolution is accepted
-        try (PreparedStatement update = connection.prepareStatement("""
-                UPDATE tasks
-                SET status = ?, completed_at = ?, result = ?, error_reason = ?, error_title = ?, error_detail = ?, \
-                resolved_token = ?,
-                    progress = CASE WHEN ? = 'COMPLETED' THEN 100 ELSE progress END, version = version + 1, \
-                exit_code = ?
-                WHERE id = ? AND lease_token = ? AND status = 'RUNNING'""")) {
+        try (PreparedStatement update = connection.prepareStatement(RESOLVE)) {
             update.setString(1, r.status());
             update.setLong(2, r.completedAt());
             update.setString(3, r.result());
@@ -1386,14 +1400,7 @@ public final class PostgresTaskStore
         requireNonNull(lease, "lease is null");
         checkOpen();
         boolean released = call("hand back the lease of task " + lease.taskId(), true, connection -> {
-            try (PreparedStatement update = connection.prepareStatement("""
-                    UPDATE tasks
-                    SET status = 'PENDING', attempts = attempts - 1, lease_token = NULL, lease_expires_at = NULL, \
-                    lease_worker = NULL,
-                        lease_duration_ms = NULL, started_at = NULL, progress = 0, version = version + 1, \
-                    sandbox_engine = NULL, sandbox_data = NULL
-                    WHERE id = ? AND lease_token = ? AND status = 'RUNNING' AND NOT cancel_requested \
-                    AND attempts > 0""")) {
+            try (PreparedStatement update = connection.prepareStatement(RELEASE)) {
                 update.setString(1, lease.taskId());
                 update.setString(2, lease.token());
                 if (update.executeUpdate() == 0) {

@@ -265,6 +265,38 @@ class PostgresCombinedWritesTest
         assertCombined("closeLog", queued.size());
     }
 
+    /**
+     * The single-row writes under a lease find their row by primary key even when the statistics say that no task is
+     * RUNNING (taken after a burst of submits) while many are: with a plain {@code status = 'RUNNING'} the planner
+     * may walk the tasks_leased index, every RUNNING row, instead.
+     */
+    @Test
+    void aLeasedRowIsFoundByPrimaryKeyWhateverTheStatistics()
+            throws Exception
+    {
+        for (int i = 0; i < 200; i++) {
+            store.submit(new SubmitRequest(JSON.readTree("{}"), Optional.empty(), Optional.empty()));
+        }
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute("ANALYZE " + schema + ".tasks");
+        }
+        List<Claim> claims = store.claim(new ClaimRequest(WORKER, 200, Duration.ZERO, Duration.ofMinutes(5)));
+        assertThat(claims).hasSize(200);
+        Lease lease = claims.get(100).lease();
+        String where = PostgresTaskStore.LEASED_ROW.replaceFirst("\\?", "'" + lease.taskId() + "'")
+                .replaceFirst("\\?", "'" + lease.token() + "'");
+        StringBuilder plan = new StringBuilder();
+        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
+            statement.execute("SET search_path = " + schema);
+            try (ResultSet rows = statement.executeQuery("EXPLAIN UPDATE tasks SET progress = 1 WHERE " + where)) {
+                while (rows.next()) {
+                    plan.append(rows.getString(1)).append('\n');
+                }
+            }
+        }
+        assertThat(plan.toString()).contains("tasks_pkey").doesNotContain("tasks_leased");
+    }
+
     private List<Claim> submitAndClaim(int count)
             throws Exception
     {
