@@ -8,18 +8,26 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.taskyard.engine.Termination;
 
 /**
  * The mock's stand-in for tasks that outlive their worker: every mock task started in this JVM is registered here
- * under a random id until its sandbox is resolved for good (aborted, or its result set disposed) or its engine is
- * disposed, so that another {@link MockEngine} of the same JVM can re-attach to it. The record keeps the task's whole
- * output, which the recovered sandbox replays from the caller's offset. Thread-safe.
+ * under an id unique beyond this JVM until its sandbox is resolved for good (aborted, or its result set disposed) or
+ * its engine is disposed, so that another {@link MockEngine} of the same JVM can re-attach to it. The record keeps the
+ * task's whole output, which the recovered sandbox replays from the caller's offset. Thread-safe.
  */
 final class MockRuns
 {
     private static final Map<String, Run> RUNS = new ConcurrentHashMap<>();
+    /**
+     * Ids are UUID-shaped (the handle check expects that): one random UUID per JVM with a count mixed into its low
+     * bits. Unique beyond the JVM like a random UUID per run (a handle saved by an earlier process does not name a run
+     * of this one), without drawing from the shared SecureRandom for every task.
+     */
+    private static final UUID BASE = UUID.randomUUID();
+    private static final AtomicLong COUNT = new AtomicLong();
 
     private MockRuns()
     {
@@ -41,7 +49,9 @@ final class MockRuns
     /** One task's record. */
     static final class Run
     {
-        final String id = UUID.randomUUID().toString();
+        final String id =
+                new UUID(BASE.getMostSignificantBits(), BASE.getLeastSignificantBits() ^ COUNT.incrementAndGet())
+                        .toString();
         final MockSandbox sandbox;
         private final ByteArrayOutputStream output = new ByteArrayOutputStream();
         private final List<Follower> followers = new ArrayList<>();

@@ -57,7 +57,7 @@ public final class TaskViews
     public static byte[] bytes(TaskRecord task)
     {
         ByteArrayOutputStream out = new ByteArrayOutputStream(384);
-        try (JsonGenerator json = Json.MAPPER.createGenerator(out)) {
+        try (JsonGenerator json = Json.MAPPER.getFactory().createGenerator(out)) {
             write(json, task);
         }
         catch (IOException e) {
@@ -73,7 +73,7 @@ public final class TaskViews
     public static byte[] page(List<TaskRecord> tasks, Optional<String> nextPageToken)
     {
         ByteArrayOutputStream out = new ByteArrayOutputStream(128 + 384 * tasks.size());
-        try (JsonGenerator json = Json.MAPPER.createGenerator(out)) {
+        try (JsonGenerator json = Json.MAPPER.getFactory().createGenerator(out)) {
             json.writeStartObject();
             json.writeArrayFieldStart("tasks");
             for (TaskRecord task : tasks) {
