@@ -112,6 +112,7 @@ public final class Worker
     private final ScheduledExecutorService scheduler;
     /** Makes the deferred cancel registrations (see {@link #watchCancellationLater}). */
     private final ScheduledThreadPoolExecutor watchScheduler;
+    private volatile Duration cancelWatchDelay = CANCEL_WATCH_DELAY;
     private final PluginManager plugins;
     private final UnaryOperator<TaskLog> logWrapper;
     private final int concurrency;
@@ -817,13 +818,23 @@ public final class Worker
     {
         DeferredWatch deferred = new DeferredWatch(() -> watchCancellation(lease, run));
         try {
-            deferred.timer = watchScheduler.schedule(deferred::register, CANCEL_WATCH_DELAY.toNanos(),
+            deferred.timer = watchScheduler.schedule(deferred::register, cancelWatchDelay.toNanos(),
                     TimeUnit.NANOSECONDS);
         }
         catch (RejectedExecutionException e) {
             deferred.register(); // the worker is stopping: register now, on this thread
         }
         return deferred;
+    }
+
+    /**
+     * Replaces {@link #CANCEL_WATCH_DELAY} for the runs that start from now on; for tests, which pin the deferred
+     * registration without depending on how fast the machine runs a task. Thread-safe.
+     */
+    void cancelWatchDelay(Duration delay)
+    {
+        requireNonNull(delay, "delay is null");
+        cancelWatchDelay = delay;
     }
 
     /** A cancel registration made later (see {@link #watchCancellationLater}). Thread-safe. */

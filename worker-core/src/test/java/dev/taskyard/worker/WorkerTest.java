@@ -460,6 +460,61 @@ class WorkerTest
     }
 
     /**
+     * A run that ends before the cancel watch delay costs the queue no {@code onCancel} registration (the delay is
+     * set to an hour, so how fast the machine runs the tasks does not matter).
+     */
+    @Test
+    void aRunThatEndsBeforeTheCancelWatchDelayMakesNoCancelRegistration()
+            throws Exception
+    {
+        InMemoryTaskQueue queue = new InMemoryTaskQueue();
+        WatchingQueue watching = new WatchingQueue(queue, new CountDownLatch(0));
+        Fixture fixture = new Fixture(queue, q -> watching, "mock",
+                "worker: {concurrency: 4}\nplugins: {success: {}}");
+        fixture.worker.cancelWatchDelay(Duration.ofHours(1));
+        int tasks = 20;
+        for (int i = 0; i < tasks; i++) {
+            queue.submit(new TaskSpec("t" + i, JSON.readTree(mock("true", ""))));
+        }
+        fixture.worker.start();
+        for (int i = 0; i < tasks; i++) {
+            assertThat(queue.awaitResolution("t" + i, Duration.ofMinutes(1))).map(TaskResolution::toString)
+                    .contains("completed");
+        }
+        fixture.worker.stopGracefully();
+        assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
+        assertThat(watching.registrations).isEmpty();
+    }
+
+    /**
+     * A cancel made before the run's deferred registration reaches the run when the registration is made: the
+     * registration is held until the task is cancelled, and the queue then tells it at once. Renewals every 200 s
+     * and a grace of 600 s: only the pushed cancel can end the run within the test.
+     */
+    @Test
+    void aCancelMadeBeforeTheDeferredRegistrationReachesTheRunWhenItRegisters()
+            throws Exception
+    {
+        InMemoryTaskQueue queue = new InMemoryTaskQueue();
+        CountDownLatch proceed = new CountDownLatch(1);
+        WatchingQueue watching = new WatchingQueue(queue, proceed);
+        RecordingPlugin recorder = new RecordingPlugin();
+        Fixture fixture = new Fixture(queue, q -> watching, "mock",
+                "worker: {leaseDuration: 600, shutdownGrace: 600}\nplugins: {recorder: {}}", recorder);
+        queue.submit(new TaskSpec("long", JSON.readTree(mock("write-log-sleep", "zzz", 300000, ""))));
+        fixture.worker.start();
+        assertThat(watching.registering.await(1, TimeUnit.MINUTES)).isTrue();
+        queue.cancel("long");
+        proceed.countDown();
+        fixture.worker.stopGracefully();
+        assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
+        assertThat(queue.resolution("long")).map(TaskResolution::toString).contains("exception/canceled");
+        assertThat(recorder.calls()).containsExactly("create", "build", "started", "exception:canceled", "dispose");
+        assertThat(watching.registrations).as("made once, on the watch thread, not the renewal timer's")
+                .containsExactly("long on taskyard-worker-cancel-watch");
+    }
+
+    /**
      * Worker A's renewals fail, so its lease lapses while its run is held; worker B claims the task again (attempt
      * 1) and resolves it; A's late resolution is refused because its lease token is stale.
      */
@@ -628,6 +683,42 @@ class WorkerTest
                 refused.add(what + " refused: " + e.getMessage());
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Forwards cancel registrations to the in-memory queue and records each (task and thread); a registration waits
+     * for {@code proceed} before it reaches the queue.
+     */
+    private static final class WatchingQueue
+            extends RecordingQueue
+    {
+        final List<String> registrations = new CopyOnWriteArrayList<>();
+        final CountDownLatch registering = new CountDownLatch(1);
+        private final InMemoryTaskQueue target;
+        private final CountDownLatch proceed;
+
+        WatchingQueue(InMemoryTaskQueue queue, CountDownLatch proceed)
+        {
+            super(queue, false, new ArrayList<>(), new ArrayList<>());
+            this.target = queue;
+            this.proceed = proceed;
+        }
+
+        @Override
+        public Subscription onCancel(Lease lease, Runnable listener)
+                throws QueueException
+        {
+            registrations.add(lease.taskId() + " on " + Thread.currentThread().getName());
+            registering.countDown();
+            try {
+                proceed.await();
+            }
+            catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new QueueException("interrupted while registering");
+            }
+            return target.onCancel(lease, listener);
         }
     }
 
