@@ -143,6 +143,9 @@ public final class PostgresTaskStore
             WHERE\s""" + LEASED_ROW;
     private static final String RENEW = "UPDATE tasks SET lease_expires_at = ? + lease_duration_ms WHERE " + LEASED_ROW
             + " AND lease_expires_at > ? RETURNING lease_expires_at";
+    /** Saves a sandbox handle under a lease, committed without waiting for the flush of the write-ahead log. */
+    private static final String SAVE_SANDBOX = "UPDATE tasks SET sandbox_engine = ?, sandbox_data = ? "
+            + "FROM (SELECT set_config('synchronous_commit', 'off', TRUE)) AS async WHERE " + LEASED_ROW;
     private static final String PROGRESS = "UPDATE tasks SET progress = ?, version = version + 1 WHERE " + LEASED_ROW;
     private static final String RELEASE = """
             UPDATE tasks
@@ -979,7 +982,7 @@ public final class PostgresTaskStore
     /**
      * {@inheritDoc}
      *
-     * <p>One {@code UPDATE … WHERE id = ? AND lease_token = ? AND status = 'RUNNING'} stores the handle in the
+     * <p>One {@code UPDATE … WHERE id = ? AND lease_token = ? AND status || '' = 'RUNNING'} stores the handle in the
      * task's row, with auto-commit (one round trip), committed without waiting for the flush of the write-ahead
      * log; handles saved at the same time by other threads share one call of {@code taskyard_save_sandboxes}.
      */
@@ -996,8 +999,15 @@ public final class PostgresTaskStore
         String what = "save the sandbox handle of task " + lease.taskId();
         unit(what, () -> sandboxes.run(new SavedSandbox(lease, handle), r -> database.singleWrite(what, true,
                 connection -> {
-                    LeaseRows.saveSandbox(connection, r.lease(), r.handle(),
-                            "(SELECT set_config('synchronous_commit', 'off', TRUE))");
+                    try (PreparedStatement update = connection.prepareStatement(SAVE_SANDBOX)) {
+                        update.setString(1, r.handle().engine());
+                        update.setString(2, r.handle().data());
+                        update.setString(3, r.lease().taskId());
+                        update.setString(4, r.lease().token());
+                        if (update.executeUpdate() == 0) {
+                            throw LeaseRows.lost(LeaseRows.find(connection, r.lease().taskId()), r.lease());
+                        }
+                    }
                     return true;
                 })));
         LOG.debug("task {}: sandbox handle of attempt {} saved", lease.taskId(), lease.attempt());
