@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -27,7 +28,9 @@ import static java.util.Objects.requireNonNull;
  * Hints between the store instances sharing one database, over {@code LISTEN/NOTIFY} on one channel.
  *
  * <p>Sending: {@link #send} only queues an event; a sender thread sends the queued events in batches (duplicates
- * dropped, payloads below PostgreSQL's 8,000-byte limit) through {@code pg_notify} outside of the data transactions,
+ * dropped, payloads below PostgreSQL's 8,000-byte limit), gathering for {@value #LINGER_MILLIS} ms after the first
+ * event of a batch (one statement per batch: fewer round trips and commits; the other nodes hear of a change that
+ * much later, well within their polling backstop) through {@code pg_notify} outside of the data transactions,
  * so that notifying never serializes the commits of tasks (NOTIFY takes a global lock at commit). Events are hints:
  * one may be lost (the database restarts between a commit and its hint), so every waiter also polls as a backstop.
  *
@@ -52,6 +55,8 @@ public final class Notifications
 
     private static final Logger LOG = LoggerFactory.getLogger(Notifications.class);
     private static final int MAX_PAYLOAD = 7_000;
+    /** How long the sender gathers events after the first one before it sends them (hints are not urgent). */
+    private static final long LINGER_MILLIS = 5;
 
     private final String channel;
     private final String instance = UUID.randomUUID().toString().substring(0, 8);
@@ -181,6 +186,16 @@ public final class Notifications
                 try {
                     while (pending.isEmpty() && !closed) {
                         queued.awaitUninterruptibly();
+                    }
+                    // gather what the next few milliseconds queue into the same notification (one statement)
+                    long linger = TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS);
+                    while (linger > 0 && !closed) {
+                        try {
+                            linger = queued.awaitNanos(linger);
+                        }
+                        catch (InterruptedException e) {
+                            break; // closing
+                        }
                     }
                     batch = pending;
                     pending = new LinkedHashSet<>();
