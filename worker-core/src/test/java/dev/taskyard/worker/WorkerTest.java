@@ -472,17 +472,7 @@ class WorkerTest
         Fixture fixture = new Fixture(queue, q -> watching, "mock",
                 "worker: {concurrency: 4}\nplugins: {success: {}}");
         fixture.worker.cancelWatchDelay(Duration.ofHours(1));
-        int tasks = 20;
-        for (int i = 0; i < tasks; i++) {
-            queue.submit(new TaskSpec("t" + i, JSON.readTree(mock("true", ""))));
-        }
-        fixture.worker.start();
-        for (int i = 0; i < tasks; i++) {
-            assertThat(queue.awaitResolution("t" + i, Duration.ofMinutes(1))).map(TaskResolution::toString)
-                    .contains("completed");
-        }
-        fixture.worker.stopGracefully();
-        assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
+        runToCompletion(fixture, 20);
         assertThat(watching.registrations).isEmpty();
     }
 
@@ -615,16 +605,7 @@ class WorkerTest
         Fixture fixture = new Fixture(queue, q -> counting, "mock",
                 "worker: {concurrency: 8}\nplugins: {success: {}}");
         int tasks = 300;
-        for (int i = 0; i < tasks; i++) {
-            queue.submit(new TaskSpec("t" + i, JSON.readTree(mock("true", ""))));
-        }
-        fixture.worker.start();
-        for (int i = 0; i < tasks; i++) {
-            assertThat(queue.awaitResolution("t" + i, Duration.ofMinutes(1))).map(TaskResolution::toString)
-                    .contains("completed");
-        }
-        fixture.worker.stopGracefully();
-        assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
+        runToCompletion(fixture, tasks);
         assertThat(resolved).hasSize(tasks).doesNotHaveDuplicates();
         for (int i = 0; i < tasks; i++) {
             assertThat(queue.attempts("t" + i)).isEqualTo(1);
@@ -720,6 +701,25 @@ class WorkerTest
             }
             return target.onCancel(lease, listener);
         }
+    }
+
+    /**
+     * Submits {@code tasks} tasks that succeed at once (t0, t1, …) to the fixture's queue, starts its worker, waits
+     * until every task completed and stops the worker gracefully.
+     */
+    private static void runToCompletion(Fixture fixture, int tasks)
+            throws Exception
+    {
+        for (int i = 0; i < tasks; i++) {
+            fixture.queue.submit(new TaskSpec("t" + i, JSON.readTree(mock("true", ""))));
+        }
+        fixture.worker.start();
+        for (int i = 0; i < tasks; i++) {
+            assertThat(fixture.queue.awaitResolution("t" + i, Duration.ofMinutes(1))).map(TaskResolution::toString)
+                    .contains("completed");
+        }
+        fixture.worker.stopGracefully();
+        assertThat(fixture.worker.awaitTermination(Duration.ofMinutes(1))).isTrue();
     }
 
     /** A worker on an in-memory queue with extra test plugins. */

@@ -145,7 +145,7 @@ public final class TaskResource
         if (!record.status().isTerminal()) {
             headers.put("Retry-After", Integer.toString(TaskViews.RETRY_AFTER_SECONDS));
         }
-        exchange.sendJson(202, TaskViews.of(record), headers);
+        exchange.send(202, Exchange.JSON, TaskViews.bytes(record), headers);
     }
 
     public void delete(Exchange exchange, List<String> parameters)

@@ -7,14 +7,12 @@ import java.util.List;
 import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.taskyard.store.TaskError;
 import dev.taskyard.store.TaskRecord;
 
 /**
- * The JSON status monitor of a task, as {@code GET /v1/tasks/{task_id}} returns it: as a tree ({@link #of}) or
- * written straight to bytes ({@link #bytes}), which is the same document without building the tree first (the
- * submit answers one per task). Stateless; thread-safe.
+ * The JSON status monitor of a task, as {@code GET /v1/tasks/{task_id}} returns it, written straight to bytes with
+ * a generator (no tree is built first: the submit answers one per task). Stateless; thread-safe.
  */
 public final class TaskViews
 {
@@ -23,37 +21,7 @@ public final class TaskViews
 
     private TaskViews() {}
 
-    public static ObjectNode of(TaskRecord task)
-    {
-        ObjectNode node = Json.MAPPER.createObjectNode();
-        node.put("task_id", task.taskId());
-        node.put("status", task.status().name());
-        node.put("progress_percent", task.progressPercent());
-        node.put("created_at", InstantText.of(task.createdAt()));
-        node.put("started_at", task.startedAt().map(InstantText::of).orElse(null));
-        node.put("completed_at", task.completedAt().map(InstantText::of).orElse(null));
-        node.put("attempt", task.attempt());
-        if (task.exitCode().isPresent()) {
-            node.put("exit_code", task.exitCode().getAsInt());
-        }
-        task.result().ifPresent(result -> node.set("result", result));
-        task.error().ifPresent(error -> {
-            ObjectNode problem = node.putObject("error");
-            problem.put("type", Json.PROBLEM_TYPE_BASE + error.reason());
-            problem.put("title", error.title());
-            problem.put("detail", error.detail());
-            problem.put("reason", error.reason());
-        });
-        String self = "/v1/tasks/" + task.taskId();
-        ObjectNode links = node.putObject("links");
-        links.put("self", self);
-        links.put("log", self + "/log");
-        links.put("artifacts", self + "/artifacts");
-        links.put("cancel", self + "/cancel");
-        return node;
-    }
-
-    /** The UTF-8 bytes of {@link #of}{@code (task)}, byte for byte as {@code Json.bytes(of(task))} writes them. */
+    /** The task's status monitor as UTF-8 JSON bytes. */
     public static byte[] bytes(TaskRecord task)
     {
         ByteArrayOutputStream out = new ByteArrayOutputStream(384);
@@ -89,7 +57,7 @@ public final class TaskViews
         return out.toByteArray();
     }
 
-    /** Writes {@link #of}{@code (task)} as the next value of {@code json}. */
+    /** Writes the task's status monitor as the next value of {@code json}. */
     static void write(JsonGenerator json, TaskRecord task)
             throws IOException
     {
