@@ -92,14 +92,14 @@ import static java.util.Objects.requireNonNull;
  * synchronized (NTP) to well within a lease duration.
  *
  * <p>Combined writes (group commit on the client side): resolutions, sandbox handles, key-less submits and log closes
- * that this instance's threads make at the same time share statements. A call that finds fewer than
- * {@value #MAX_COMBINED_IN_FLIGHT} statements of its kind running runs at once, alone, as one statement; the calls that
- * arrive while that many run queue, and the oldest of them runs all queued by then (up to {@value #MAX_COMBINED}) as
- * one statement, one round trip and one commit (see {@code Combiner}): no call waits for others to arrive. Each caller
- * gets its own outcome: a request the combined statement did not apply (a lost lease, a repeated resolution, a
- * deleted task) and every request of a combined statement that failed for a reason not the connection's run alone,
- * on their callers' threads, exactly as single calls. Resolutions and submits stay synchronous commits, sandbox
- * handles and log closes asynchronous ones, as single.
+ * that this instance's threads make at the same time share statements. A call that finds fewer than {@value
+ * Combiner#MAX_IN_FLIGHT} statements of its kind running runs at once, alone, as one statement; the calls that arrive
+ * while that many run queue, and the oldest of them runs all queued by then (up to {@value Combiner#MAX_BATCH}) as one
+ * statement, one round trip and one commit (see {@code Combiner}): no call waits for others to arrive. Each caller gets
+ * its own outcome: a request the combined statement did not apply (a lost lease, a repeated resolution, a deleted task)
+ * and every request of a combined statement that failed for a reason not the connection's run alone, on their callers'
+ * threads, exactly as single calls. Resolutions and submits stay synchronous commits, sandbox handles and log closes
+ * asynchronous ones, as single.
  *
  * <p>Failures: every unit of work is retried with backoff while the database is unreachable, for up to
  * {@link Options#retryFor()}; then it fails with {@link QueueException} (the worker retries its claims and renewals
@@ -119,13 +119,6 @@ public final class PostgresTaskStore
     private static final long PENDING_RECOUNT_MILLIS = 1000;
     private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,47}");
     private static final String COLUMNS = TaskRows.COLUMNS;
-    /** The most requests of one combined write. */
-    private static final int MAX_COMBINED = 64;
-    /**
-     * How many statements of one kind (resolutions, sandbox handles, key-less submits, log closes) run at once before
-     * further requests of that kind queue and are combined.
-     */
-    private static final int MAX_COMBINED_IN_FLIGHT = 2;
     /**
      * The row of a task under a given lease (parameters: task id, lease token), found by primary key only. The status
      * test is written so that no index can serve it: with {@code status = 'RUNNING'}, a table whose statistics were
@@ -343,11 +336,11 @@ public final class PostgresTaskStore
     private final TaskIds ids = new TaskIds();
     private final ScheduledExecutorService maintenance;
     private final Combiner<Resolution, Boolean> resolutions =
-            new Combiner<>(MAX_COMBINED, MAX_COMBINED_IN_FLIGHT, this::resolveBatch);
+            new Combiner<>(Combiner.MAX_BATCH, Combiner.MAX_IN_FLIGHT, this::resolveBatch);
     private final Combiner<SavedSandbox, Boolean> sandboxes =
-            new Combiner<>(MAX_COMBINED, MAX_COMBINED_IN_FLIGHT, this::saveSandboxBatch);
+            new Combiner<>(Combiner.MAX_BATCH, Combiner.MAX_IN_FLIGHT, this::saveSandboxBatch);
     private final Combiner<NewTask, Submission> submits =
-            new Combiner<>(MAX_COMBINED, MAX_COMBINED_IN_FLIGHT, this::submitBatch);
+            new Combiner<>(Combiner.MAX_BATCH, Combiner.MAX_IN_FLIGHT, this::submitBatch);
     private Notifications notifications;
     private volatile boolean closed;
     private final Object pendingLock = new Object();
@@ -617,9 +610,8 @@ public final class PostgresTaskStore
             created[i] = tasks.get(i).createdAt();
             deadlines[i] = tasks.get(i).deadline();
         }
-        Map<String, Submission> inserted;
-        try {
-            inserted = database.singleWrite("submit " + n + " tasks", false, connection -> {
+        Optional<Map<String, Submission>> inserted =
+                database.combinedWrite("submit " + n + " tasks", false, connection -> {
                 Map<String, Submission> rowsById = new HashMap<>();
                 try (PreparedStatement insert = connection.prepareStatement("""
                         INSERT INTO tasks (id, payload, status, created_at, attempts, progress, version, deadline, \
@@ -641,18 +633,12 @@ public final class PostgresTaskStore
                 }
                 return rowsById;
             });
-        }
-        catch (SQLException e) {
-            if (Retrying.isConnectionFailure(e)) {
-                throw e;
-            }
-            LOG.debug("submit {} tasks: the combined insert failed; each task is inserted alone: {}", n,
-                    e.getMessage());
+        if (inserted.isEmpty()) {
             return alone(n);
         }
         List<Combiner.Result<Submission>> results = new ArrayList<>(n);
         for (String id : ids) {
-            Submission submission = inserted.get(id);
+            Submission submission = inserted.get().get(id);
             if (submission == null) {
                 throw new SQLException("the combined insert returned no row for task " + id);
             }
@@ -1369,17 +1355,11 @@ public final class PostgresTaskStore
             Retrying.Work<boolean[]> work)
             throws Exception
     {
-        boolean[] updated;
-        try {
-            updated = database.singleWrite(what, true, work);
-        }
-        catch (SQLException e) {
-            if (Retrying.isConnectionFailure(e)) {
-                throw e;
-            }
-            LOG.debug("{}: the combined write failed; each request runs alone: {}", what, e.getMessage());
+        Optional<boolean[]> written = database.combinedWrite(what, true, work);
+        if (written.isEmpty()) {
             return alone(size);
         }
+        boolean[] updated = written.get();
         if (updated.length != order.length) {
             throw new SQLException(what + ": " + updated.length + " flags for " + order.length + " requests");
         }

@@ -101,6 +101,11 @@ public final class Combiner<R, O>
         }
     }
 
+    /** The most requests of one batch of the store's combiners. */
+    public static final int MAX_BATCH = 64;
+    /** How many batches (or lone requests) of one kind the store's combiners run at once before requests queue. */
+    public static final int MAX_IN_FLIGHT = 2;
+
     private final int maxBatch;
     private final int maxInFlight;
     private final Batch<R, O> batch;

@@ -44,7 +44,8 @@ public final class LogRows
     private final Retrying database;
     private final Clock clock;
     private final ChangeNotifier wakeups;
-    private final Combiner<RunLog, Boolean> closes = new Combiner<>(64, 2, this::closeBatch);
+    private final Combiner<RunLog, Boolean> closes =
+            new Combiner<>(Combiner.MAX_BATCH, Combiner.MAX_IN_FLIGHT, this::closeBatch);
 
     public LogRows(Retrying database, Clock clock, ChangeNotifier wakeups)
     {
@@ -135,14 +136,7 @@ public final class LogRows
         // one statement with auto-commit (one round trip), committed without waiting for the flush
         try {
             closes.run(new RunLog(taskId, runId), log -> ArtifactRows.io(database, what, true, false, connection -> {
-                try (PreparedStatement upsert = connection.prepareStatement("""
-                        INSERT INTO task_logs (task_id, run_id, size, closed)
-                        SELECT ?, ?, 0, TRUE FROM (SELECT set_config('synchronous_commit', 'off', TRUE)) AS async
-                        ON CONFLICT (task_id, run_id) DO UPDATE SET closed = TRUE""")) {
-                    upsert.setString(1, log.taskId());
-                    upsert.setString(2, log.runId());
-                    upsert.executeUpdate();
-                }
+                upsertClosed(connection, new String[] {log.taskId()}, new String[] {log.runId()});
                 return true;
             }, log.taskId(), null));
         }
@@ -179,19 +173,11 @@ public final class LogRows
                 .sorted(Comparator.comparing(RunLog::taskId).thenComparing(RunLog::runId)).toList();
         String[] taskIds = logs.stream().map(RunLog::taskId).toArray(String[]::new);
         String[] runIds = logs.stream().map(RunLog::runId).toArray(String[]::new);
-        try {
-            database.singleWrite("close " + logs.size() + " logs", true, connection -> {
-                upsertClosed(connection, taskIds, runIds);
-                return null;
-            });
-        }
-        catch (SQLException e) {
-            if (Retrying.isConnectionFailure(e)) {
-                throw e;
-            }
-            return Collections.nCopies(requested.size(), Combiner.Result.alone());
-        }
-        return Collections.nCopies(requested.size(), Combiner.Result.done(true));
+        boolean written = database.combinedWrite("close " + logs.size() + " logs", true, connection -> {
+            upsertClosed(connection, taskIds, runIds);
+            return true;
+        }).isPresent();
+        return Collections.nCopies(requested.size(), written ? Combiner.Result.done(true) : Combiner.Result.alone());
     }
 
     private static void upsertClosed(Connection connection, String[] taskIds, String[] runIds)

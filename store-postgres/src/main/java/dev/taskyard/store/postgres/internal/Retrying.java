@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
+import java.util.Optional;
 
 import javax.sql.DataSource;
 
@@ -64,6 +65,29 @@ public final class Retrying
             throws Exception
     {
         return run(what, idempotent, false, work);
+    }
+
+    /**
+     * Runs a combined write (several callers' requests as one statement, see {@link Combiner}) like
+     * {@link #singleWrite}; a failure that is not the connection's rolled the statement back whole and may belong to
+     * any one request, so it gives empty: every request then runs alone, and its own statement tells whose it was.
+     *
+     * @throws SQLException the database stayed unreachable for {@code retryFor}
+     * @throws Exception what the work threw otherwise
+     */
+    public <T> Optional<T> combinedWrite(String what, boolean idempotent, Work<T> work)
+            throws Exception
+    {
+        try {
+            return Optional.of(singleWrite(what, idempotent, work));
+        }
+        catch (SQLException e) {
+            if (isConnectionFailure(e)) {
+                throw e;
+            }
+            LOG.debug("{}: the combined write failed; each request runs alone: {}", what, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     private <T> T run(String what, boolean idempotent, boolean transaction, Work<T> work)
