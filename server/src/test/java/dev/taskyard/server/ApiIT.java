@@ -142,6 +142,56 @@ class ApiIT
         assertThat(server.get("/v1/tasks/" + id).statusCode()).isEqualTo(404);
     }
 
+    /**
+     * A run that prints nothing: its log, followed while it runs, waits and then ends empty with the run; read after
+     * the end it is an empty log (200, and 416 {@code bytes * /0} past its end); and the store holds no log for it
+     * (the log copy writes nothing for an empty log, not even a close).
+     */
+    @Test
+    void aSilentRunsLogIsEmptyEndsWithTheRunAndIsNotStored()
+            throws Exception
+    {
+        Path go = temp.resolve("go-silent");
+        String id = server.submit("{\"command\":[\"sh\",\"-c\",\"while [ ! -e " + go
+                + " ]; do sleep 0.05; done\"]}");
+        for (int i = 0; i < 100 && !server.task(id).path("status").asText().equals("RUNNING"); i++) {
+            server.get("/v1/tasks/" + id + "?wait=1");
+        }
+        assertThat(server.task(id).path("status").asText()).isEqualTo("RUNNING");
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> follow =
+                server.client.sendAsync(server.request("/v1/tasks/" + id + "/log").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(700);
+        assertThat(follow).as("the run goes on: the log is followed").isNotDone();
+        Files.createFile(go);
+        HttpResponse<String> followed = follow.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(followed.statusCode()).isEqualTo(200);
+        assertThat(followed.body()).isEmpty();
+        assertThat(followed.headers().firstValue("Content-Range")).isEmpty();
+        assertThat(server.awaitTerminal(id, Duration.ofSeconds(60)).path("status").asText()).isEqualTo("COMPLETED");
+
+        HttpResponse<String> log = server.get("/v1/tasks/" + id + "/log");
+        assertThat(log.statusCode()).isEqualTo(200);
+        assertThat(log.body()).isEmpty();
+        assertThat(log.headers().firstValue("Accept-Ranges")).hasValue("bytes");
+        HttpResponse<String> past = server.send(server.request("/v1/tasks/" + id + "/log")
+                .header("Range", "bytes=1-").GET().build());
+        assertThat(past.statusCode()).isEqualTo(416);
+        assertThat(past.headers().firstValue("Content-Range")).hasValue("bytes */0");
+
+        Path database = temp.resolve("data").resolve("store").resolve("taskyard.db");
+        try (java.sql.Connection connection =
+                java.sql.DriverManager.getConnection("jdbc:sqlite:" + database.toAbsolutePath());
+                java.sql.PreparedStatement count =
+                        connection.prepareStatement("SELECT COUNT(*) FROM task_logs WHERE task_id = ?")) {
+            count.setString(1, id);
+            try (java.sql.ResultSet rows = count.executeQuery()) {
+                rows.next();
+                assertThat(rows.getInt(1)).as("no stored log for a run that printed nothing").isZero();
+            }
+        }
+    }
+
     @Test
     void cancelIsIdempotentAndEndsCanceled()
             throws Exception

@@ -124,6 +124,44 @@ class MultiNodeIT
             assertThat(resumed.body()).isEqualTo(log.body().substring(6));
         }
 
+        // a task that prints nothing, followed through every node while it runs: each follower waits, then ends
+        // empty with the run (no node stores a log for it, not even a closed one); afterwards it reads as empty
+        String silentTask = third.submit("{\"delay\":3000,\"function\":\"true\",\"argument\":\"\"}");
+        awaitStatus(first, silentTask, "RUNNING");
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> followers = new ArrayList<>();
+        for (TaskyardServer node : nodes) {
+            followers.add(node.client.sendAsync(node.request("/v1/tasks/" + silentTask + "/log").GET().build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+        Thread.sleep(700);
+        assertThat(first.task(silentTask).path("status").asText()).isEqualTo("RUNNING");
+        assertThat(followers).as("the run goes on: its log is followed").allSatisfy(f -> assertThat(f).isNotDone());
+        for (var follower : followers) {
+            HttpResponse<String> followed = follower.get(60, TimeUnit.SECONDS);
+            assertThat(followed.statusCode()).isEqualTo(200);
+            assertThat(followed.body()).isEmpty();
+        }
+        assertThat(first.task(silentTask).path("status").asText()).isEqualTo("COMPLETED");
+        for (TaskyardServer node : nodes) {
+            HttpResponse<String> log = node.get("/v1/tasks/" + silentTask + "/log");
+            assertThat(log.statusCode()).isEqualTo(200);
+            assertThat(log.body()).isEmpty();
+            HttpResponse<String> past = node.send(node.request("/v1/tasks/" + silentTask + "/log")
+                    .header("Range", "bytes=1-").GET().build());
+            assertThat(past.statusCode()).isEqualTo(416);
+            assertThat(past.headers().firstValue("Content-Range")).hasValue("bytes */0");
+        }
+        try (Connection connection = database.connect(); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT task_id, closed FROM " + database.schema
+                     + ".task_logs WHERE task_id IN ('" + silentTask + "', '" + logTask + "')")) {
+            Map<String, Boolean> stored = new HashMap<>();
+            while (rows.next()) {
+                stored.put(rows.getString(1), rows.getBoolean(2));
+            }
+            assertThat(stored).as("a log that was written is stored closed; an empty one is not stored")
+                    .isEqualTo(Map.of(logTask, true));
+        }
+
         // 1,000 tasks round-robin through the three nodes while node 2 is SIGKILLed and restarted on its port
         int port2 = URI.create(second.baseUrl).getPort();
         Map<Integer, String> ids = new ConcurrentHashMap<>();
@@ -189,7 +227,8 @@ class MultiNodeIT
                 + " s with a node killed and restarted");
         assertThat(open).as("tasks not COMPLETED: %s",
                 open.stream().limit(10).map(id -> id + "=" + statuses.get(id)).toList()).isEmpty();
-        assertThat(statuses).as("no extra task from the repeated submits").hasSize(TASKS + 3);
+        // + the cancelled, artifact, log and silent tasks
+        assertThat(statuses).as("no extra task from the repeated submits").hasSize(TASKS + 4);
 
         // in the store: each task resolved once, by the lease it was resolved with, none left running
         try (Connection connection = database.connect(); Statement statement = connection.createStatement();
@@ -198,9 +237,10 @@ class MultiNodeIT
                      + "COUNT(*) FILTER (WHERE attempts > 1) FROM " + database.schema
                              + ".tasks WHERE status = 'COMPLETED'")) {
             rows.next();
-            assertThat(rows.getLong(1)).isEqualTo(TASKS + 2);
-            assertThat(rows.getLong(2)).isEqualTo(TASKS + 2);
-            assertThat(rows.getLong(3)).as("resolved by the current lease").isEqualTo(TASKS + 2);
+            // + the artifact, log and silent tasks
+            assertThat(rows.getLong(1)).isEqualTo(TASKS + 3);
+            assertThat(rows.getLong(2)).isEqualTo(TASKS + 3);
+            assertThat(rows.getLong(3)).as("resolved by the current lease").isEqualTo(TASKS + 3);
             System.out.println("multi-node: " + rows.getLong(4) + " tasks ran more than once (the killed node's)");
         }
         for (TaskyardServer node : nodes) {

@@ -99,17 +99,40 @@ public interface TaskStore
     boolean delete(String taskId)
             throws QueueException;
 
-    /** Appends to the stored log of a task's run (the live log is written here as the task runs). */
+    /**
+     * Appends to the stored log of a task's run (the live log is written here as the task runs); the first append
+     * creates the run's log.
+     *
+     * @throws java.nio.file.NoSuchFileException there is no such task
+     * @throws IOException the log is closed, or the store failed
+     */
     void appendLog(String taskId, String runId, byte[] bytes, int offset, int length)
             throws IOException;
 
-    /** Marks the log of a run complete: readers reach end-of-stream at its end. */
+    /**
+     * Marks the log of a run complete: readers reach end-of-stream at its end, later appends are refused. Idempotent.
+     *
+     * <p>Who must close: the writer that appended to a run's log closes it once the run wrote its last byte (this is
+     * what ends followers before the run's resolution, and what makes a file-backed log durable). A run that never
+     * appended need not be closed, and closing it costs a store write: its log reads as an empty log that ends when
+     * the run ends (see {@link #openLog}), which is exactly what a closed empty log reads as once the run has ended.
+     * A writer that skips the close must not append to that run afterwards.
+     *
+     * @throws java.nio.file.NoSuchFileException there is no such task
+     */
     void closeLog(String taskId, String runId)
             throws IOException;
 
     /**
      * Reads the log of the task's latest run from byte {@code offset}, following it while the run is live: the
-     * stream blocks for new bytes and ends when the log is closed.
+     * stream blocks for new bytes and ends, once every stored byte was read, when the log is closed or the run has
+     * ended — the task is terminal (resolved, cancelled, failed by the store), the run's lease expired, or a later
+     * attempt started — whichever comes first, wherever (through whichever store instance) it happens. A run that
+     * never appended (its log was never created, closed or not) reads as an empty log with the same rules: a follower
+     * opened while it is live blocks, and ends without any close when the run ends; opened after, it ends at once.
+     * Reading past the end of an ended log yields end-of-stream at once. Each stream is for one reader thread.
+     *
+     * @throws java.nio.file.NoSuchFileException there is no such task
      */
     InputStream openLog(String taskId, long offset)
             throws IOException;

@@ -38,7 +38,8 @@ import static java.util.Objects.requireNonNull;
  * through {@link java.util.ServiceLoader} (it needs the store). Logging plugin: it never fails a task. A run's log is
  * followed live once the run has lasted {@value #LIVE_AFTER_MILLIS} ms, on a pooled daemon thread (idle ones end after
  * a minute); a run that ends sooner has its closed log copied on the task thread, without a hand-off (most runs of
- * tiny tasks). Thread-safe.
+ * tiny tasks). A run that wrote nothing costs the store no write: its log is neither appended to nor closed, and the
+ * store reads it as an empty log that ends with the run (the rule of {@link TaskStore#closeLog}). Thread-safe.
  */
 public final class StoreLogPluginProvider
         implements PluginProvider
@@ -134,11 +135,17 @@ public final class StoreLogPluginProvider
             }
         }
 
+        /**
+         * Copies the log to its end (the task log's close) and closes the stored log, unless the run wrote nothing:
+         * a run that never appended reads as an empty log that ends with its run ({@link TaskStore#closeLog}), so an
+         * empty log costs the store no write at all.
+         */
         private void copy()
         {
             try {
                 boolean closed = context.log().isClosed();
                 long size = context.log().size(); // final once closed
+                long copied = 0;
                 if (!closed || size > 0) {
                     byte[] buffer = new byte[(int) Math.min(16 * 1024, Math.max(1024, size))];
                     try (InputStream in = context.log().newReader()) {
@@ -146,11 +153,14 @@ public final class StoreLogPluginProvider
                         while ((n = in.read(buffer)) >= 0) {
                             if (n > 0) {
                                 store.appendLog(context.taskId(), context.runId(), buffer, 0, n);
+                                copied += n;
                             }
                         }
                     }
                 }
-                store.closeLog(context.taskId(), context.runId());
+                if (copied > 0) {
+                    store.closeLog(context.taskId(), context.runId());
+                }
             }
             catch (IOException | RuntimeException e) {
                 LOG.warn("task {} run {}: copying the log to the store failed: {}", context.taskId(),

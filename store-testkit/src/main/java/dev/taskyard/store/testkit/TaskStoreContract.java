@@ -124,6 +124,8 @@ public abstract class TaskStoreContract
     protected static final ObjectMapper JSON = new ObjectMapper();
     protected static final WorkerIdentity WORKER = new WorkerIdentity("kit", "w1");
     private static final Duration WAIT = Duration.ofSeconds(20);
+    /** How long a follower of a live run is watched to be sure it waits. */
+    private static final Duration FOLLOWING = Duration.ofMillis(700);
 
     protected final ManualClock clock = new ManualClock();
     private final List<TaskStore> opened = new CopyOnWriteArrayList<>();
@@ -1204,6 +1206,170 @@ public abstract class TaskStoreContract
         }
         finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A run that never appended (nobody created or closed its log, as the server's log copy leaves a run that wrote
+     * nothing) reads, once its task ended, exactly as a closed empty log does: empty from any offset, through any
+     * instance; so does the log of a task that never ran.
+     */
+    @Test
+    public void aNeverWrittenRunsLogReadsAsAClosedEmptyLogOnceItsTaskEnds()
+            throws Exception
+    {
+        String closedEmpty = submit(store(), "{}");
+        clock.advance(Duration.ofMillis(1));
+        String completed = submit(store(), "{}");
+        clock.advance(Duration.ofMillis(1));
+        String cancelled = submit(store(), "{}");
+        clock.advance(Duration.ofMillis(1));
+        String neverRun = submit(store(), "{}");
+        List<Claim> claims = store().claim(claim(3));
+        assertThat(claims).extracting(c -> c.task().taskId()).containsExactly(closedEmpty, completed, cancelled);
+        store().closeLog(closedEmpty, "0");
+        store().resolve(claims.get(0).lease(), TaskResolution.completed());
+        store().resolve(claims.get(1).lease(), TaskResolution.completed());
+        TaskStore other = open(defaults);
+        other.cancel(cancelled, "stop");
+        store().cancel(neverRun, "not needed");
+        for (TaskStore reader : List.of(store(), other)) {
+            for (String id : List.of(closedEmpty, completed, cancelled, neverRun)) {
+                for (long offset : new long[] {0, 1, 100}) {
+                    try (InputStream in = reader.openLog(id, offset)) {
+                        assertThat(read(in)).as("task %s from byte %s", id, offset).isEmpty();
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A follower of a run that never appended blocks while the run is live, and ends, empty and without any close,
+     * when the task ends: resolved through the follower's own instance or another one, or cancelled through another.
+     */
+    @Test
+    public void aFollowerOfANeverWrittenRunEndsWhenItsTaskEndsThroughAnyInstance()
+            throws Exception
+    {
+        String here = submit(store(), "{}");
+        clock.advance(Duration.ofMillis(1));
+        String there = submit(store(), "{}");
+        clock.advance(Duration.ofMillis(1));
+        String cancelled = submit(store(), "{}");
+        List<Claim> claims = store().claim(claim(3));
+        assertThat(claims).extracting(c -> c.task().taskId()).containsExactly(here, there, cancelled);
+        TaskStore other = open(defaults);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            Future<String> followedHere = follow(pool, store(), here);
+            Future<String> followedThere = follow(pool, other, there);
+            Future<String> followedCancelled = follow(pool, store(), cancelled);
+            assertFollowing(followedHere, followedThere, followedCancelled);
+            store().resolve(claims.get(0).lease(), TaskResolution.completed());
+            store().resolve(claims.get(1).lease(), TaskResolution.failed());
+            other.cancel(cancelled, "stop");
+            assertThat(followedHere.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as("resolved on its instance").isEmpty();
+            assertThat(followedThere.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as("resolved on another instance")
+                    .isEmpty();
+            assertThat(followedCancelled.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as("cancelled on another instance")
+                    .isEmpty();
+        }
+        finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A follower of a run that never appended ends, empty and without any close, when the run's lease expires (nobody
+     * resolved it: the worker is gone), whether or not the task was claimed again meanwhile; the new attempt's log is
+     * a new log.
+     */
+    @Test
+    public void aFollowerOfANeverWrittenRunEndsWhenItsLeaseExpiresOrTheTaskIsClaimedAgain()
+            throws Exception
+    {
+        String retaken = submit(store(), "{}");
+        clock.advance(Duration.ofMillis(1));
+        String expired = submit(store(), "{}");
+        List<Claim> claims = store().claim(claim(2));
+        assertThat(claims).extracting(c -> c.task().taskId()).containsExactly(retaken, expired);
+        TaskStore other = open(defaults);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<String> followedRetaken = follow(pool, other, retaken);
+            Future<String> followedExpired = follow(pool, other, expired);
+            assertFollowing(followedRetaken, followedExpired);
+            clock.advance(Duration.ofSeconds(11));
+            Claim again = store().claim(claim(1)).get(0);
+            assertThat(again.task().taskId()).isEqualTo(retaken);
+            assertThat(again.lease().attempt()).isEqualTo(1);
+            assertThat(followedRetaken.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as("claimed again").isEmpty();
+            assertThat(followedExpired.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as("lease expired").isEmpty();
+            append(store(), retaken, "1", "second run\n");
+            store().closeLog(retaken, "1");
+            try (InputStream in = other.openLog(retaken, 0)) {
+                assertThat(read(in)).isEqualTo("second run\n");
+            }
+        }
+        finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A run that never appended and is reclaimed after a restart goes on at log offset 0, and its log, still never
+     * written, ends with the run.
+     */
+    @Test
+    public void aReclaimedNeverWrittenRunGoesOnFromAnEmptyLog()
+            throws Exception
+    {
+        TaskStore first = open(defaults);
+        String id = submit(first, "{}");
+        Lease lease = first.claim(claim(1)).get(0).lease();
+        assertThat(first.saveSandbox(lease, new SandboxHandle("kit-engine", "x"))).isTrue();
+        first.close();
+        TaskStore second = open(defaults);
+        clock.advance(Duration.ofSeconds(5));
+        List<ReclaimedRun> runs = second.reclaim(WORKER, Duration.ofSeconds(10));
+        assertThat(runs).hasSize(1);
+        assertThat(runs.get(0).logOffset()).isZero();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<String> followed = follow(pool, open(defaults), id);
+            assertFollowing(followed);
+            second.resolve(runs.get(0).claim().lease(), TaskResolution.completed());
+            assertThat(followed.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEmpty();
+        }
+        finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Reads the task's log to its end on {@code pool}. */
+    private static Future<String> follow(ExecutorService pool, TaskStore reader, String taskId)
+            throws IOException
+    {
+        InputStream in = reader.openLog(taskId, 0);
+        return pool.submit(() -> {
+            try (in) {
+                return read(in);
+            }
+        });
+    }
+
+    /**
+     * Asserts that the followers still wait after {@link #FOLLOWING} (longer than the stores' re-check intervals, so
+     * a follower that would end on a re-check has had one).
+     */
+    @SafeVarargs
+    private static void assertFollowing(Future<String>... followers)
+            throws InterruptedException
+    {
+        Thread.sleep(FOLLOWING.toMillis());
+        for (Future<String> follower : followers) {
+            assertThat(follower).as("the run is live: its follower waits").isNotDone();
         }
     }
 
