@@ -20,13 +20,15 @@ import java.util.regex.Pattern;
 
 /**
  * The real server for a benchmark: {@code java -jar server/target/taskyard.jar serve --port 0} as a separate process on
- * 127.0.0.1 with the given config, its base URL and bearer token read back from its output. {@link #close()} stops it
- * with SIGTERM (SIGKILL after 30 s).
+ * 127.0.0.1 with the given config and the JVM options the {@code taskyard} launcher gives it ({@link #javaOptions}),
+ * its base URL and bearer token read back from its output. {@link #close()} stops it with SIGTERM (SIGKILL after
+ * 30 s).
  */
 final class ServerProcess
         implements AutoCloseable
 {
     private static final Pattern LISTENING = Pattern.compile("taskyard: listening on (http://127\\.0\\.0\\.1:\\d+)");
+    private static final Pattern COLLECTOR = Pattern.compile("-XX:\\+Use[A-Za-z0-9]+GC");
     private static final Pattern TOKEN = Pattern.compile("taskyard: bearer token (?:generated in|read from) (.+)");
 
     private final Process process;
@@ -57,6 +59,32 @@ final class ServerProcess
                 + ": build it first (bench/run does) and run from the repository root");
     }
 
+    /**
+     * The JVM options of a server started from {@code jar} ({@code …/server/target/taskyard.jar}), as the
+     * {@code taskyard} launcher gives them: those of {@code server/jvm.options} (one per line, {@code #} comments;
+     * none when the file is missing), then {@code extra} (whitespace-separated, may be null); a collector chosen in
+     * {@code extra} ({@code -XX:+Use…GC}) replaces the file's, since the JVM refuses two.
+     */
+    static List<String> javaOptions(Path jar, String extra)
+            throws IOException
+    {
+        List<String> added = extra == null || extra.isBlank() ? List.of() : List.of(extra.trim().split("\\s+"));
+        boolean collectorAdded = added.stream().anyMatch(option -> COLLECTOR.matcher(option).matches());
+        List<String> options = new ArrayList<>();
+        Path defaults = jar.toAbsolutePath().getParent().getParent().resolve("jvm.options");
+        if (Files.isRegularFile(defaults)) {
+            for (String line : Files.readAllLines(defaults)) {
+                int comment = line.indexOf('#');
+                String option = (comment < 0 ? line : line.substring(0, comment)).strip();
+                if (!option.isEmpty() && !(collectorAdded && COLLECTOR.matcher(option).matches())) {
+                    options.add(option);
+                }
+            }
+        }
+        options.addAll(added);
+        return options;
+    }
+
     /** Starts {@code serve} with {@code config} (YAML) in {@code folder} and waits until it listens. */
     static ServerProcess start(Path jar, Path folder, String config)
             throws Exception
@@ -66,11 +94,9 @@ final class ServerProcess
         Files.writeString(configFile, config);
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
-        // e.g. BENCH_SERVER_JAVA_OPTS=-XX:StartFlightRecording=filename=server.jfr to profile the server
-        String serverOptions = System.getenv("BENCH_SERVER_JAVA_OPTS");
-        if (serverOptions != null && !serverOptions.isBlank()) {
-            command.addAll(List.of(serverOptions.trim().split("\\s+")));
-        }
+        // the distribution's options, as the launcher gives them, then BENCH_SERVER_JAVA_OPTS (e.g.
+        // -XX:StartFlightRecording=filename=server.jfr to profile the server)
+        command.addAll(javaOptions(jar, System.getenv("BENCH_SERVER_JAVA_OPTS")));
         command.addAll(List.of("-jar", jar.toString(),
                 "serve", "--data", folder.resolve("data").toString(), "--config", configFile.toString(), "--host",
                         "127.0.0.1", "--port", "0"));
