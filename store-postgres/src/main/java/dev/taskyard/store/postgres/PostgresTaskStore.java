@@ -16,11 +16,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -519,7 +520,8 @@ public final class PostgresTaskStore
         // Key-less submits made at the same time are combined into one statement (one synchronous commit)
         Submission submission;
         if (key.isEmpty()) {
-            NewTask task = new NewTask(id, payload, now, request.deadline().map(Instant::toEpochMilli).orElse(null));
+            NewTask task = new NewTask(payload, request.deadline().map(Instant::toEpochMilli).orElse(null),
+                    TaskRows.created(id, request.payload(), now));
             submission = unit("submit a task", () -> submits.run(task,
                     t -> database.singleWrite("submit a task", false, connection -> insertOne(connection, t))));
         }
@@ -530,7 +532,7 @@ public final class PostgresTaskStore
                         idempotency_key, payload_hash, deadline, cancel_requested)
                         VALUES (?, ?, 'PENDING', ?, 0, 0, 1, ?, ?, ?, FALSE)
                         ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-                        RETURNING\s""" + COLUMNS)) {
+                        RETURNING id""")) {
                     insert.setString(1, id);
                     insert.setString(2, payload);
                     insert.setLong(3, now);
@@ -539,7 +541,7 @@ public final class PostgresTaskStore
                     TaskRows.setMillis(insert, 6, request.deadline());
                     try (ResultSet rows = insert.executeQuery()) {
                         if (rows.next()) {
-                            return new Submission(TaskRows.record(rows), true);
+                            return new Submission(TaskRows.created(id, request.payload(), now), true);
                         }
                     }
                 }
@@ -561,9 +563,22 @@ public final class PostgresTaskStore
         return submission;
     }
 
-    /** A key-less task to insert: the values of its columns. */
-    private record NewTask(String id, String payload, long createdAt, Long deadline)
+    /**
+     * A key-less task to insert: its payload text and deadline (epoch milliseconds, null for none) with the record
+     * the insert creates (id, payload, creation time), which its submitter gets back: the rows' own values, so the
+     * statements return nothing to read back and parse.
+     */
+    private record NewTask(String payload, Long deadline, TaskRecord record)
     {
+        String id()
+        {
+            return record.taskId();
+        }
+
+        long createdAt()
+        {
+            return record.createdAt().toEpochMilli();
+        }
     }
 
     private static Submission insertOne(Connection connection, NewTask task)
@@ -572,8 +587,7 @@ public final class PostgresTaskStore
         try (PreparedStatement insert = connection.prepareStatement("""
                 INSERT INTO tasks (id, payload, status, created_at, attempts, progress, version, deadline, \
                 cancel_requested)
-                VALUES (?, ?, 'PENDING', ?, 0, 0, 1, ?, FALSE)
-                RETURNING\s""" + COLUMNS)) {
+                VALUES (?, ?, 'PENDING', ?, 0, 0, 1, ?, FALSE)""")) {
             insert.setString(1, task.id());
             insert.setString(2, task.payload());
             insert.setLong(3, task.createdAt());
@@ -583,10 +597,8 @@ public final class PostgresTaskStore
             else {
                 insert.setNull(4, Types.BIGINT);
             }
-            try (ResultSet rows = insert.executeQuery()) {
-                rows.next();
-                return new Submission(TaskRows.record(rows), true);
-            }
+            insert.executeUpdate();
+            return new Submission(task.record(), true);
         }
     }
 
@@ -610,39 +622,37 @@ public final class PostgresTaskStore
             created[i] = tasks.get(i).createdAt();
             deadlines[i] = tasks.get(i).deadline();
         }
-        Optional<Map<String, Submission>> inserted =
+        Optional<Set<String>> inserted =
                 database.combinedWrite("submit " + n + " tasks", false, connection -> {
-                Map<String, Submission> rowsById = new HashMap<>();
+                Set<String> insertedIds = new HashSet<>();
                 try (PreparedStatement insert = connection.prepareStatement("""
                         INSERT INTO tasks (id, payload, status, created_at, attempts, progress, version, deadline, \
                         cancel_requested)
                         SELECT id, payload, 'PENDING', created_at, 0, 0, 1, deadline, FALSE
                         FROM unnest(?::varchar[], ?::text[], ?::bigint[], ?::bigint[]) AS n(id, payload, created_at, \
                         deadline)
-                        RETURNING\s""" + COLUMNS)) {
+                        RETURNING id""")) {
                     insert.setArray(1, connection.createArrayOf("varchar", ids));
                     insert.setArray(2, connection.createArrayOf("text", payloads));
                     insert.setArray(3, connection.createArrayOf("int8", created));
                     insert.setArray(4, connection.createArrayOf("int8", deadlines));
                     try (ResultSet rows = insert.executeQuery()) {
                         while (rows.next()) {
-                            TaskRecord record = TaskRows.record(rows);
-                            rowsById.put(record.taskId(), new Submission(record, true));
+                            insertedIds.add(rows.getString(1));
                         }
                     }
                 }
-                return rowsById;
+                return insertedIds;
             });
         if (inserted.isEmpty()) {
             return alone(n);
         }
         List<Combiner.Result<Submission>> results = new ArrayList<>(n);
-        for (String id : ids) {
-            Submission submission = inserted.get().get(id);
-            if (submission == null) {
-                throw new SQLException("the combined insert returned no row for task " + id);
+        for (NewTask task : tasks) {
+            if (!inserted.get().contains(task.id())) {
+                throw new SQLException("the combined insert returned no row for task " + task.id());
             }
-            results.add(Combiner.Result.done(submission));
+            results.add(Combiner.Result.done(new Submission(task.record(), true)));
         }
         return results;
     }

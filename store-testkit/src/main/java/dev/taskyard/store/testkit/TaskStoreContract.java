@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.taskyard.engine.SandboxHandle;
 import dev.taskyard.engine.TaskEndReason;
 import dev.taskyard.engine.WorkerIdentity;
@@ -273,6 +274,54 @@ public abstract class TaskStoreContract
         store().close();
         assertThat(get(open(defaults), task.taskId())).as("after reopening").isEqualTo(task);
         assertThat(other.get("no-such-task")).isEmpty();
+    }
+
+    @Test
+    public void aSubmitReturnsTheStoredRecordAndKeepsNoHoldOnTheRequest()
+            throws Exception
+    {
+        JsonNode payload = json("{\"image\":\"x\",\"n\":[1,2.5,{\"deep\":true}],\"s\":\"\\u00e9\"}");
+        SubmitRequest keyed = new SubmitRequest(payload, Optional.of("key-record"),
+                Optional.of(clock.instant().plusSeconds(60)));
+        Submission submission = store().submit(keyed);
+        assertThat(get(store(), submission.task().taskId())).isEqualTo(submission.task());
+        ((ObjectNode) payload).put("image", "changed by the caller");
+        assertThat(submission.task().payload()).as("the returned record after the caller changed its payload")
+                .isEqualTo(json("{\"image\":\"x\",\"n\":[1,2.5,{\"deep\":true}],\"s\":\"\\u00e9\"}"));
+        assertThat(get(store(), submission.task().taskId()).payload().get("image").asText()).isEqualTo("x");
+
+        // key-less submits from many threads at once (a store may write them together): each gets its own record
+        int threads = 8;
+        int each = 25;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<List<Submission>>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    List<Submission> mine = new ArrayList<>();
+                    for (int i = 0; i < each; i++) {
+                        mine.add(store().submit(request("{\"t\":" + thread + ",\"i\":" + i + "}")));
+                    }
+                    return mine;
+                }));
+            }
+            Set<String> ids = new HashSet<>();
+            for (int t = 0; t < threads; t++) {
+                List<Submission> mine = futures.get(t).get(60, TimeUnit.SECONDS);
+                for (int i = 0; i < each; i++) {
+                    Submission s = mine.get(i);
+                    assertThat(s.created()).isTrue();
+                    assertThat(s.task().payload()).isEqualTo(json("{\"t\":" + t + ",\"i\":" + i + "}"));
+                    assertThat(get(store(), s.task().taskId())).isEqualTo(s.task());
+                    ids.add(s.task().taskId());
+                }
+            }
+            assertThat(ids).hasSize(threads * each);
+        }
+        finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.OptionalInt;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import dev.taskyard.engine.TaskEndReason;
 import dev.taskyard.store.TaskError;
 import dev.taskyard.store.TaskRecord;
@@ -33,6 +34,8 @@ public final class TaskRows
             + "error_reason, error_title, error_detail, version, exit_code";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Writes JSON trees; its root serializer is looked up once (immutable, so shared by all threads). */
+    private static final ObjectWriter TREE_WRITER = JSON.writerFor(JsonNode.class);
 
     private TaskRows()
     {
@@ -62,6 +65,17 @@ public final class TaskRows
                 result == null ? Optional.empty() : Optional.of(parse(result)),
                 error,
                 rows.getLong("version"));
+    }
+
+    /**
+     * The record of a task just inserted as PENDING with {@code id}, {@code payload} and {@code createdAtMillis} (no
+     * attempt yet, progress 0, version 1): what reading the new row back would give, without a round trip or a parse.
+     * The payload is copied, so the record shares no mutable node with the caller.
+     */
+    public static TaskRecord created(String id, JsonNode payload, long createdAtMillis)
+    {
+        return new TaskRecord(id, TaskStatus.PENDING, payload.deepCopy(), 0, Instant.ofEpochMilli(createdAtMillis),
+                Optional.empty(), Optional.empty(), 0, OptionalInt.empty(), Optional.empty(), Optional.empty(), 1);
     }
 
     /** The task with this id, read on {@code connection}; empty when there is none. */
@@ -150,7 +164,7 @@ public final class TaskRows
     public static String write(JsonNode node)
     {
         try {
-            return JSON.writeValueAsString(node);
+            return TREE_WRITER.writeValueAsString(node);
         }
         catch (JsonProcessingException e) {
             throw new IllegalArgumentException("cannot serialize a JSON document", e);
