@@ -1210,6 +1210,56 @@ public abstract class TaskStoreContract
     }
 
     /**
+     * Appends racing from several threads, the run's first append among them, each store their bytes whole and once;
+     * an append to a task that does not exist fails with {@link NoSuchFileException}, one to a closed log with
+     * another {@link IOException}.
+     */
+    @Test
+    public void racingAppendsToOneRunStoreEveryChunkWholeAndOnce()
+            throws Exception
+    {
+        String id = submit(store(), "{}");
+        store().claim(claim(1));
+        int threads = 8;
+        int lines = 25;
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> appenders = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                appenders.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < lines; i++) {
+                        append(store(), id, "0", "thread " + thread + " line " + i + "\n");
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> appender : appenders) {
+                appender.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            }
+        }
+        finally {
+            pool.shutdownNow();
+        }
+        store().closeLog(id, "0");
+        List<String> expected = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            for (int i = 0; i < lines; i++) {
+                expected.add("thread " + t + " line " + i);
+            }
+        }
+        try (InputStream in = open(defaults).openLog(id, 0)) {
+            assertThat(read(in).split("\n")).containsExactlyInAnyOrderElementsOf(expected);
+        }
+        assertThatThrownBy(() -> append(store(), "no-such-task", "0", "x")).isInstanceOf(NoSuchFileException.class);
+        assertThatThrownBy(() -> append(store(), id, "0", "late")).isInstanceOf(IOException.class)
+                .isNotInstanceOf(NoSuchFileException.class);
+    }
+
+    /**
      * A run that never appended (nobody created or closed its log, as the server's log copy leaves a run that wrote
      * nothing) reads, once its task ended, exactly as a closed empty log does: empty from any offset, through any
      * instance; so does the log of a task that never ran.

@@ -23,15 +23,15 @@ import static java.util.Objects.requireNonNull;
  * Run logs in PostgreSQL: {@code task_logs} holds each run's size and whether it is closed, {@code log_chunks} the
  * bytes as appended, so that any node serves any log, live or finished, from any offset.
  *
- * <p>An append is one statement with auto-commit (one round trip) that moves the size under the row lock and stores
- * the chunk at the old size (the first append of a run creates the log in a short transaction); a close is one
- * statement too, shared by the closes other threads make at the same time (see {@link Combiner}). Appends and the
- * close commit with {@code synchronous_commit = off} (set for their own transaction only, with
- * {@code set_config(…, true)} inside the statement): a crash of the database may lose the last of them, never reorder
- * them, and the next synchronous commit of the node (the resolution of the run, which the worker
- * makes right after it closes the log) makes everything before it durable, since the write-ahead log is flushed in
- * order. A run whose close was lost that way is still RUNNING in the store, so its lease expires and the next attempt
- * starts a fresh log; a reader stops following a log once its task is terminal, closed or not. A reader follows a
+ * <p>An append is one statement with auto-commit (one round trip) that creates the log or moves its size under the
+ * row lock, and stores the chunk at the old size; a close is one statement too, shared by the closes other threads
+ * make at the same time (see {@link Combiner}). Appends and the close commit with {@code synchronous_commit = off}
+ * (set for their own transaction only, with {@code set_config(…, true)} inside the statement): a crash of the
+ * database may lose the last of them, never reorder them, and the next synchronous commit of the node (the resolution
+ * of the run, which the worker makes right after it closes the log) makes everything before it durable, since the
+ * write-ahead log is flushed in order. A run whose close was lost that way is still RUNNING in the store, so its lease
+ * expires and the next attempt starts a fresh log; a reader stops following a log once its task is terminal, closed
+ * or not. A run that never appended has no row: it reads as an empty log that ends with the run. A reader follows a
  * live run (log not closed, task not ended, run still the latest, lease not expired) and waits for more on
  * {@code wakeups}, which the store signals on local appends and on other nodes' events, re-checking every
  * {@value #POLL_MILLIS} ms as a backstop. Thread-safe.
@@ -70,58 +70,43 @@ public final class LogRows
         }
         byte[] data = Arrays.copyOfRange(bytes, offset, offset + length);
         String what = "append to the log of task " + taskId + " run " + runId;
-        // not retried once it reached the database: a lost answer would store the chunk twice. Usually one statement
-        // with auto-commit (one round trip): it moves the size of the open log and stores the chunk at the old size
+        // not retried once it reached the database: a lost answer would store the chunk twice. One statement with
+        // auto-commit (one round trip), the first append of a run included: it creates the log or moves the size of
+        // the open log, and stores the chunk at the old size
         boolean appended = ArtifactRows.io(database, what, false, false,
                 connection -> appendChunk(connection, taskId, runId, data), taskId, null);
         if (!appended) {
-            // the first append of a run (or a closed log): create the log, then append, in one transaction
-            ArtifactRows.io(database, what, false, connection -> {
-                createOrRefuse(connection, taskId, runId);
-                if (!appendChunk(connection, taskId, runId, data)) {
-                    throw new IOException("the log of task " + taskId + " run " + runId + " is closed");
-                }
-                return null;
-            }, taskId, null);
+            throw new IOException("the log of task " + taskId + " run " + runId + " is closed");
         }
         wakeups.signal();
     }
 
     /**
      * One statement, committed without waiting for the flush ({@code synchronous_commit} off for its transaction):
-     * moves the size of the open log by the chunk's length and stores the chunk at the old size. Returns false, having
-     * changed nothing, when the log is closed or does not exist.
+     * creates the run's log holding the chunk's length, or moves the size of the open log by it (an upsert, so
+     * concurrent first appends of one run agree), and stores the chunk at the old size. Returns false, having changed
+     * nothing, when the log is closed; a task that does not exist fails the statement (foreign key).
      */
     private static boolean appendChunk(Connection connection, String taskId, String runId, byte[] data)
             throws SQLException
     {
         try (PreparedStatement append = connection.prepareStatement("""
                 WITH async AS (SELECT set_config('synchronous_commit', 'off', TRUE)),
-                     reserved AS (UPDATE task_logs SET size = size + ?
-                                  WHERE task_id = ? AND run_id = ? AND NOT closed
-                                  RETURNING size - ? AS start_offset)
+                     reserved AS (INSERT INTO task_logs AS l (task_id, run_id, size, closed)
+                                  SELECT ?, ?, ?, FALSE FROM async
+                                  ON CONFLICT (task_id, run_id) DO UPDATE SET size = l.size + EXCLUDED.size
+                                  WHERE NOT l.closed
+                                  RETURNING l.size - ? AS start_offset)
                 INSERT INTO log_chunks (task_id, run_id, start_offset, data)
-                SELECT ?, ?, reserved.start_offset, ? FROM reserved, async""")) {
-            append.setLong(1, data.length);
-            append.setString(2, taskId);
-            append.setString(3, runId);
+                SELECT ?, ?, reserved.start_offset, ? FROM reserved""")) {
+            append.setString(1, taskId);
+            append.setString(2, runId);
+            append.setLong(3, data.length);
             append.setLong(4, data.length);
             append.setString(5, taskId);
             append.setString(6, runId);
             append.setBytes(7, data);
             return append.executeUpdate() == 1;
-        }
-    }
-
-    private static void createOrRefuse(Connection connection, String taskId, String runId)
-            throws SQLException
-    {
-        try (PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO task_logs (task_id, run_id, size, closed) VALUES (?, ?, 0, FALSE) "
-                + "ON CONFLICT DO NOTHING")) {
-            insert.setString(1, taskId);
-            insert.setString(2, runId);
-            insert.executeUpdate();
         }
     }
 
