@@ -625,6 +625,9 @@ public final class PostgresTaskStore
         Optional<Set<String>> inserted =
                 database.combinedWrite("submit " + n + " tasks", false, connection -> {
                 Set<String> insertedIds = new HashSet<>();
+                // Java arrays go in with setObject: pgjdbc sends String[], Long[] and Integer[] (nulls included) in
+                // binary as varchar[], int8[] and int4[] (no java.sql.Array to build, no array text to escape); the
+                // casts in the statement give the types it needs. The same in the other combined writes.
                 try (PreparedStatement insert = connection.prepareStatement("""
                         INSERT INTO tasks (id, payload, status, created_at, attempts, progress, version, deadline, \
                         cancel_requested)
@@ -632,10 +635,10 @@ public final class PostgresTaskStore
                         FROM unnest(?::varchar[], ?::text[], ?::bigint[], ?::bigint[]) AS n(id, payload, created_at, \
                         deadline)
                         RETURNING id""")) {
-                    insert.setArray(1, connection.createArrayOf("varchar", ids));
-                    insert.setArray(2, connection.createArrayOf("text", payloads));
-                    insert.setArray(3, connection.createArrayOf("int8", created));
-                    insert.setArray(4, connection.createArrayOf("int8", deadlines));
+                    insert.setObject(1, ids);
+                    insert.setObject(2, payloads);
+                    insert.setObject(3, created);
+                    insert.setObject(4, deadlines);
                     try (ResultSet rows = insert.executeQuery()) {
                         while (rows.next()) {
                             insertedIds.add(rows.getString(1));
@@ -1038,10 +1041,10 @@ public final class PostgresTaskStore
         return combined("save " + n + " sandbox handles", n, order, connection -> {
             try (PreparedStatement call = connection.prepareStatement(
                     "SELECT taskyard_save_sandboxes(?::varchar[], ?::varchar[], ?::varchar[], ?::text[])")) {
-                call.setArray(1, connection.createArrayOf("varchar", ids));
-                call.setArray(2, connection.createArrayOf("varchar", tokens));
-                call.setArray(3, connection.createArrayOf("varchar", engines));
-                call.setArray(4, connection.createArrayOf("text", data));
+                call.setObject(1, ids);
+                call.setObject(2, tokens);
+                call.setObject(3, engines);
+                call.setObject(4, data);
                 return updatedFlags(call);
             }
         });
@@ -1315,15 +1318,15 @@ public final class PostgresTaskStore
             try (PreparedStatement call = connection.prepareStatement(
                     "SELECT taskyard_resolve(?::varchar[], ?::varchar[], ?::varchar[], ?::bigint[], ?::text[], "
                             + "?::varchar[], ?::text[], ?::text[], ?::integer[])")) {
-                call.setArray(1, connection.createArrayOf("varchar", ids));
-                call.setArray(2, connection.createArrayOf("varchar", tokens));
-                call.setArray(3, connection.createArrayOf("varchar", statuses));
-                call.setArray(4, connection.createArrayOf("int8", completed));
-                call.setArray(5, connection.createArrayOf("text", results));
-                call.setArray(6, connection.createArrayOf("varchar", reasons));
-                call.setArray(7, connection.createArrayOf("text", titles));
-                call.setArray(8, connection.createArrayOf("text", details));
-                call.setArray(9, connection.createArrayOf("int4", exitCodes));
+                call.setObject(1, ids);
+                call.setObject(2, tokens);
+                call.setObject(3, statuses);
+                call.setObject(4, completed);
+                call.setObject(5, results);
+                call.setObject(6, reasons);
+                call.setObject(7, titles);
+                call.setObject(8, details);
+                call.setObject(9, exitCodes);
                 return updatedFlags(call);
             }
         });
