@@ -34,11 +34,12 @@ import static java.util.Objects.requireNonNull;
  * Threads are pooled; no thread is created per task.
  *
  * <p>One exception keeps quick stages cheap (a pool hand-off costs several microseconds, more than most hooks): a
- * hook that has returned within 50 µs in each of its last 32 runs (counted per stage name and component) is
- * <em>trusted</em> and entered without a helper standing by. Should a trusted hook be slow after all, the monitor
- * (which ticks every millisecond) hands the hooks waiting behind it to a helper as soon as it has run 1 ms, and the
- * hook loses the trust. So a hook's start is never delayed by another hook for longer than about a millisecond, and
- * never at all behind a hook that is new or was ever slow lately.
+ * hook that has returned within 50 µs in at least 28 of its last 32 runs (counted per stage name and component; see
+ * {@link HookSite}: a quick hook whose thread was preempted now and then stays trusted) is <em>trusted</em> and
+ * entered without a helper standing by. Should a trusted hook be slow after all, the monitor (which ticks every
+ * millisecond) hands the hooks waiting behind it to a helper as soon as it has run 1 ms; a hook slow in more than 4
+ * of its last 32 runs loses the trust. So a hook's start is never delayed by another hook for longer than about a
+ * millisecond, and never at all behind a hook that is new or was slow in more than 4 of its last 32 runs.
  *
  * <h2>Livelocks and stuck threads</h2>
  * A hook running longer than {@link Settings#livelockTimeout()} is reported (an error with an incident id in the
