@@ -36,7 +36,8 @@ import static java.util.Objects.requireNonNull;
  * hook that has returned within 50 µs in at least 28 of its last 32 runs (counted per stage name and component; see
  * {@link HookSite}: a quick hook whose thread was preempted now and then stays trusted) is <em>trusted</em> and
  * entered without a helper standing by. Should a trusted hook be slow after all, the monitor (which ticks every
- * millisecond) hands the hooks waiting behind it to a helper as soon as it has run 1 ms; a hook slow in more than 4
+ * millisecond while any stage is in flight, and sleeps without ticking while none is, so an idle worker costs no CPU)
+ * hands the hooks waiting behind it to a helper as soon as it has run 1 ms; a hook slow in more than 4
  * of its last 32 runs loses the trust. So a hook's start is never delayed by another hook for longer than about a
  * millisecond, and never at all behind a hook that is new or was slow in more than 4 of its last 32 runs.
  *
@@ -63,6 +64,8 @@ public final class HookExecutor
     private final Thread monitor;
     private final long tickNanos;
     private volatile boolean closed;
+    /** Set by the monitor before it sleeps for want of stages in flight; the next stage wakes it. */
+    private volatile boolean monitorIdle;
     private final Set<StageRun<?>> inFlight = ConcurrentHashMap.newKeySet();
     private final Map<String, Map<String, HookSite>> sites = new ConcurrentHashMap<>();
     private final AtomicLong livelocks = new AtomicLong();
@@ -225,6 +228,11 @@ public final class HookExecutor
         StageRun<T> run = new StageRun<>(stage, context, hooks, hookSites, pool,
                 settings.livelockTimeout(), FORK_AFTER, host);
         inFlight.add(run);
+        // the monitor sets monitorIdle, then looks at inFlight once more before it sleeps: either it sees this run,
+        // or this read sees it idle and wakes it (both sides write, then read, volatile state)
+        if (monitorIdle) {
+            LockSupport.unpark(monitor);
+        }
         List<Outcome<T>> outcomes = run.execute();
         if (run.over()) {
             inFlight.remove(run);
@@ -244,10 +252,23 @@ public final class HookExecutor
         return stuckThreads.get();
     }
 
-    /** The monitor thread: a {@link #tick()} every {@code tickNanos} (after the previous one ended) until closed. */
+    /**
+     * The monitor thread: a {@link #tick()} every {@code tickNanos} (after the previous one ended) while any stage is
+     * in flight; while none is, it sleeps until {@link #run} adds one (no ticks, no CPU on an idle worker). Ends when
+     * closed.
+     */
     private void watch()
     {
         while (!closed) {
+            if (inFlight.isEmpty()) {
+                monitorIdle = true;
+                if (inFlight.isEmpty() && !closed) {
+                    LockSupport.park(this);
+                }
+                monitorIdle = false;
+                Thread.interrupted();
+                continue;
+            }
             LockSupport.parkNanos(this, tickNanos);
             // nothing interrupts this thread; a stray interrupt must not turn the park into a busy loop
             Thread.interrupted();
