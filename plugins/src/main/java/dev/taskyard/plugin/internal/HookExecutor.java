@@ -36,7 +36,7 @@ import static java.util.Objects.requireNonNull;
  * hook that has returned within 50 µs in at least 28 of its last 32 runs (counted per stage name and component; see
  * {@link HookSite}: a quick hook whose thread was preempted now and then stays trusted) is <em>trusted</em> and
  * entered without a helper standing by. Should a trusted hook be slow after all, the monitor (which ticks every
- * millisecond while any stage is in flight, and sleeps without ticking while none is, so an idle worker costs no CPU)
+ * millisecond while stages run, and sleeps without ticking once none has for 0.1 s, so an idle worker costs no CPU)
  * hands the hooks waiting behind it to a helper as soon as it has run 1 ms; a hook slow in more than 4
  * of its last 32 runs loses the trust. So a hook's start is never delayed by another hook for longer than about a
  * millisecond, and never at all behind a hook that is new or was slow in more than 4 of its last 32 runs.
@@ -57,6 +57,8 @@ public final class HookExecutor
     private static final AtomicInteger EXECUTORS = new AtomicInteger();
     /** How long a trusted hook may run before the hooks waiting behind it get a helper. */
     private static final Duration FORK_AFTER = Duration.ofMillis(1);
+    /** Ticks in a row with no stage in flight after which the monitor sleeps until the next stage (~0.1 s). */
+    private static final int IDLE_AFTER_TICKS = 100;
 
     private final Settings settings;
     private final StuckListener listener;
@@ -254,13 +256,19 @@ public final class HookExecutor
 
     /**
      * The monitor thread: a {@link #tick()} every {@code tickNanos} (after the previous one ended) while any stage is
-     * in flight; while none is, it sleeps until {@link #run} adds one (no ticks, no CPU on an idle worker). Ends when
-     * closed.
+     * in flight; once none has been for {@link #IDLE_AFTER_TICKS} ticks in a row, it sleeps until {@link #run} adds
+     * one (no ticks, no CPU on an idle worker; a busy worker, whose stages come and go between ticks, keeps it ticking
+     * rather than waking it at every stage). Ends when closed.
      */
     private void watch()
     {
+        int emptyTicks = 0;
         while (!closed) {
-            if (inFlight.isEmpty()) {
+            if (!inFlight.isEmpty()) {
+                emptyTicks = 0;
+            }
+            else if (++emptyTicks >= IDLE_AFTER_TICKS) {
+                emptyTicks = 0;
                 monitorIdle = true;
                 if (inFlight.isEmpty() && !closed) {
                     LockSupport.park(this);
