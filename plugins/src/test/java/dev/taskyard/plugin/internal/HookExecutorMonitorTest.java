@@ -22,12 +22,9 @@ class HookExecutorMonitorTest
     void theMonitorFreesHooksBehindABlockedTrustedHookEvenAfterAStrayInterruptAndEndsOnClose()
             throws Exception
     {
-        Set<Thread> before = monitors();
-        HookExecutor executor = new HookExecutor(HookExecutor.Settings.defaults());
-        Set<Thread> after = monitors();
-        after.removeAll(before);
-        assertThat(after).hasSize(1);
-        Thread monitor = after.iterator().next();
+        Monitored monitored = Monitored.create();
+        HookExecutor executor = monitored.executor();
+        Thread monitor = monitored.monitor();
         try {
             for (int i = 0; i < HookSite.WINDOW; i++) {
                 assertThat(values(executor.run("monitor-test", null, List.of(
@@ -62,11 +59,9 @@ class HookExecutorMonitorTest
     void theMonitorSleepsWhileNoStageIsInFlightAndTheNextStageWakesIt()
             throws Exception
     {
-        Set<Thread> before = monitors();
-        HookExecutor executor = new HookExecutor(HookExecutor.Settings.defaults());
-        Set<Thread> after = monitors();
-        after.removeAll(before);
-        Thread monitor = after.iterator().next();
+        Monitored monitored = Monitored.create();
+        HookExecutor executor = monitored.executor();
+        Thread monitor = monitored.monitor();
         try {
             for (int round = 0; round < 3; round++) {
                 for (int i = 0; i < HookSite.WINDOW; i++) {
@@ -108,6 +103,20 @@ class HookExecutorMonitorTest
             Thread.sleep(5);
         }
         assertThat(thread.getState()).as("state of %s", thread.getName()).isEqualTo(state);
+    }
+
+    /** A new executor with defaults and the monitor thread it started. */
+    private record Monitored(HookExecutor executor, Thread monitor)
+    {
+        static Monitored create()
+        {
+            Set<Thread> before = monitors();
+            HookExecutor executor = new HookExecutor(HookExecutor.Settings.defaults());
+            Set<Thread> after = monitors();
+            after.removeAll(before);
+            assertThat(after).as("monitor threads the executor started").hasSize(1);
+            return new Monitored(executor, after.iterator().next());
+        }
     }
 
     private static List<String> values(List<HookExecutor.Outcome<String>> outcomes)
